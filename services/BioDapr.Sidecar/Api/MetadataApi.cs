@@ -1,0 +1,146 @@
+using System.Text;
+using BioDapr.Client.Protocol;
+using BioDapr.Sidecar.Runtime;
+using Microsoft.AspNetCore.Http;
+
+namespace BioDapr.Sidecar.Api;
+
+/// <summary><c>GET /v1.0/metadata</c> in daprd's shape (empty fields omitted) and <c>PUT /v1.0/metadata/{key}</c>.</summary>
+internal sealed class MetadataApi(SidecarRuntime runtime)
+{
+    public Task GetAsync(HttpContext context)
+    {
+        var settings = runtime.Settings;
+        return ApiHttp.WriteEncodedJsonAsync(context.Response, StatusCodes.Status200OK, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", settings.AppId);
+            writer.WriteString("runtimeVersion", SidecarRuntime.RuntimeVersion);
+            writer.WriteStartArray("enabledFeatures");
+            foreach (var feature in runtime.Configuration.EnabledFeatures)
+            {
+                writer.WriteStringValue(feature);
+            }
+
+            writer.WriteEndArray();
+
+            writer.WriteStartArray("components");
+            foreach (var component in runtime.Components.All)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", component.Name);
+                writer.WriteString("type", component.Type);
+                writer.WriteString("version", component.Version);
+                if (component.Capabilities.Count > 0)
+                {
+                    writer.WriteStartArray("capabilities");
+                    foreach (var capability in component.Capabilities)
+                    {
+                        writer.WriteStringValue(capability);
+                    }
+
+                    writer.WriteEndArray();
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+
+            writer.WritePropertyName("extended");
+            ApiHttp.WriteStringMap(writer, runtime.ExtendedMetadata);
+
+            var subscriptions = runtime.Subscriptions.Active;
+            if (subscriptions.Count > 0)
+            {
+                writer.WriteStartArray("subscriptions");
+                foreach (var subscription in subscriptions)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("pubsubname", subscription.PubsubName);
+                    writer.WriteString("topic", subscription.Topic);
+                    writer.WritePropertyName("metadata");
+                    ApiHttp.WriteStringMap(writer, subscription.Metadata);
+                    writer.WriteStartArray("rules");
+                    foreach (var rule in subscription.Routes.Rules)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("match", rule.Match);
+                        writer.WriteString("path", rule.Path);
+                        writer.WriteEndObject();
+                    }
+
+                    if (subscription.Routes.Default is { } defaultPath)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("path", defaultPath);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                    if (!string.IsNullOrEmpty(subscription.DeadLetterTopic))
+                    {
+                        writer.WriteString("deadLetterTopic", subscription.DeadLetterTopic);
+                    }
+
+                    writer.WriteString("type", subscription.Kind.ToString().ToUpperInvariant());
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+            }
+
+            if (runtime.AppChannel is { } channel)
+            {
+                writer.WriteStartObject("appConnectionProperties");
+                writer.WriteNumber("port", channel.Port);
+                writer.WriteString("protocol", "http");
+                writer.WriteString("channelAddress", channel.ChannelAddress);
+                writer.WriteNumber("maxConcurrency", settings.AppMaxConcurrency);
+                if (settings.EnableAppHealthCheck)
+                {
+                    writer.WriteStartObject("health");
+                    writer.WriteString("healthCheckPath", settings.AppHealthCheckPath);
+                    writer.WriteString("healthProbeInterval", GoDuration.Format(settings.AppHealthProbeInterval));
+                    writer.WriteString("healthProbeTimeout", GoDuration.Format(settings.AppHealthProbeTimeout));
+                    writer.WriteNumber("healthThreshold", settings.AppHealthThreshold);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndObject();
+            }
+
+            if (runtime.ResiliencyNames.Count > 0)
+            {
+                writer.WriteStartArray("resiliencies");
+                foreach (var name in runtime.ResiliencyNames)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("name", name);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
+        });
+    }
+
+    public async Task SetAsync(HttpContext context, string key)
+    {
+        byte[] body;
+        try
+        {
+            body = await ApiHttp.ReadBodyAsync(context.Request, runtime.Settings.MaxBodySize, context.RequestAborted);
+        }
+        catch (RequestBodyTooLargeException ex)
+        {
+            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.BodyRead(ex.Message));
+            return;
+        }
+
+        runtime.ExtendedMetadata[key] = Encoding.UTF8.GetString(body);
+        ApiHttp.WriteEmpty(context.Response);
+    }
+}

@@ -1,0 +1,249 @@
+using System.Net;
+using System.Net.Sockets;
+using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.AppChannel;
+using BioDapr.Sidecar.Resiliency;
+using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Tracing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace BioDapr.Sidecar.Invocation;
+
+/// <summary>
+/// Service invocation (synaptic pathways): the caller side (<c>/v1.0/invoke/{app}/method/{method}</c>,
+/// the <c>dapr-app-id</c> header, basic auth) resolves the target sidecar, applies the caller's
+/// Resiliency policy for that app (timeout per attempt, retries, circuit breaker), and forwards the
+/// call to the target sidecar's internal port; the callee side hands it to its app with the
+/// caller/callee identity and forwarding headers, and passes the answer back unchanged.
+/// </summary>
+internal sealed partial class ServiceInvoker : IDisposable
+{
+    /// <summary>The internal port's path prefix for invocations.</summary>
+    public const string InternalInvokePrefix = "/invoke/";
+
+    private static readonly HashSet<string> NotForwarded = new(StringComparer.OrdinalIgnoreCase)
+    {
+        InvocationHeaders.AppId, InvocationHeaders.CallerAppId, InvocationHeaders.CalleeAppId, InvocationHeaders.CallerNamespace,
+        InvocationHeaders.TraceParent, InvocationHeaders.TraceState,
+    };
+
+    private readonly SidecarRuntime _runtime;
+    private readonly HttpClient _sidecars;
+    private readonly ILogger _logger;
+    private readonly string _hostName = Dns.GetHostName();
+
+    public ServiceInvoker(SidecarRuntime runtime, ILogger logger)
+    {
+        _runtime = runtime;
+        _logger = logger;
+        _sidecars = new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            UseProxy = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+        })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    /// <summary>Caller side: invoke <paramref name="method"/> on <paramref name="targetAppId"/> and write its answer.</summary>
+    public async Task InvokeAsync(HttpContext context, string targetAppId, string method, TraceContext? span)
+    {
+        if (!MethodName.TryNormalize(method, out var normalized, out var methodError))
+        {
+            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.DirectInvoke(targetAppId, "invalid method: " + methodError));
+            return;
+        }
+
+        // "app.namespace" addresses an app in a namespace; standalone sidecars have no namespaces.
+        var appId = targetAppId.Split('.')[0];
+        byte[] body;
+        try
+        {
+            body = await ApiHttp.ReadBodyAsync(context.Request, _runtime.Settings.MaxBodySize, context.RequestAborted);
+        }
+        catch (RequestBodyTooLargeException ex)
+        {
+            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.DirectInvoke(targetAppId, ex.Message));
+            return;
+        }
+
+        var hasExplicitPolicy = _runtime.Resiliency.HasExplicitAppPolicy(appId);
+        var policy = hasExplicitPolicy ? _runtime.Resiliency.ForApp(appId) : _runtime.Resiliency.BuiltIn("DaprBuiltInServiceRetries");
+        try
+        {
+            var response = await policy.ExecuteAsync(
+                async ct =>
+                {
+                    AppResponse answer;
+                    try
+                    {
+                        answer = await SendOnceAsync(context.Request, appId, normalized, body, span, ct);
+                    }
+                    catch (HttpRequestException ex) when (!hasExplicitPolicy && !IsUnavailable(ex))
+                    {
+                        // Without an app policy, daprd only retries "unavailable" transport errors.
+                        throw new PermanentFailureException(ex);
+                    }
+
+                    if (hasExplicitPolicy && (answer.StatusCode < 200 || answer.StatusCode > 399))
+                    {
+                        throw new StatusCodeFailureException(answer.StatusCode, answer);
+                    }
+
+                    return answer;
+                },
+                context.RequestAborted);
+            await WriteAnswerAsync(context.Response, response);
+        }
+        catch (StatusCodeFailureException ex) when (ex.Payload is AppResponse answer)
+        {
+            await WriteAnswerAsync(context.Response, answer);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || ex is ResiliencyTimeoutException || !context.RequestAborted.IsCancellationRequested)
+        {
+            var cause = ex is PermanentFailureException { InnerException: { } inner } ? inner : ex;
+            Log.InvocationFailed(_logger, appId, normalized, cause.Message);
+            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.DirectInvoke(targetAppId, cause.Message));
+        }
+    }
+
+    /// <summary>Callee side: a call from another sidecar, handed to this sidecar's app.</summary>
+    public async Task HandleInternalAsync(HttpContext context)
+    {
+        if (_runtime.AppChannel is not { } channel)
+        {
+            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.DirectInvoke(_runtime.Settings.AppId, "cannot invoke local endpoint: app channel not initialized"));
+            return;
+        }
+
+        var rawPath = context.Request.Path.Value ?? string.Empty;
+        var method = rawPath.Length > InternalInvokePrefix.Length ? rawPath[InternalInvokePrefix.Length..] : string.Empty;
+        var body = await ApiHttp.ReadBodyAsync(context.Request, long.MaxValue, context.RequestAborted);
+        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), "/" + method + context.Request.QueryString.Value);
+        CopyHeaders(context.Request.Headers, request, body, keepIdentity: true);
+        var answer = await channel.SendAsync(request, context.RequestAborted);
+        await WriteAnswerAsync(context.Response, answer);
+    }
+
+    /// <summary>Finds the app id and method of a call that did not use <c>/v1.0/invoke/…</c> (header or basic auth).</summary>
+    public static string? AppIdFromHeaders(HttpRequest request)
+    {
+        if (request.Headers.TryGetValue(InvocationHeaders.AppId, out var header) && header.ToString().Length > 0)
+        {
+            return header.ToString();
+        }
+
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(authorization[6..].Trim()));
+                var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+                if (colon > 0 && decoded[..colon] == InvocationHeaders.AppId && decoded.Length > colon + 1)
+                {
+                    return decoded[(colon + 1)..];
+                }
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    public void Dispose() => _sidecars.Dispose();
+
+    private async Task<AppResponse> SendOnceAsync(HttpRequest incoming, string appId, string method, byte[] body, TraceContext? span, CancellationToken cancellationToken)
+    {
+        var settings = _runtime.Settings;
+        var self = string.Equals(appId, settings.AppId, StringComparison.Ordinal);
+        using var request = new HttpRequestMessage(new HttpMethod(incoming.Method), string.Empty);
+        CopyHeaders(incoming.Headers, request, body, keepIdentity: false);
+        request.Headers.TryAddWithoutValidation(InvocationHeaders.CallerNamespace, settings.Namespace);
+        request.Headers.TryAddWithoutValidation(InvocationHeaders.CallerAppId, settings.AppId);
+        request.Headers.TryAddWithoutValidation(InvocationHeaders.CalleeAppId, appId);
+        if (span is { } trace)
+        {
+            request.Headers.TryAddWithoutValidation(InvocationHeaders.TraceParent, trace.TraceParent);
+            if (trace.TraceState.Length > 0)
+            {
+                request.Headers.TryAddWithoutValidation(InvocationHeaders.TraceState, trace.TraceState);
+            }
+        }
+
+        var query = incoming.QueryString.Value ?? string.Empty;
+        if (self)
+        {
+            if (_runtime.AppChannel is not { } channel)
+            {
+                throw new PermanentFailureException(new InvalidOperationException("cannot invoke local endpoint: app channel not initialized"));
+            }
+
+            request.RequestUri = new Uri("/" + method + query, UriKind.Relative);
+            return await channel.SendAsync(request, cancellationToken);
+        }
+
+        if (!_runtime.NameResolver.TryResolve(appId, out var target))
+        {
+            // Resolution failures are not retried by the built-in policy (daprd resolves before retrying).
+            throw new HttpRequestException($"couldn't find service: {appId}");
+        }
+
+        // Forwarding headers, as daprd adds them on remote calls.
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", "127.0.0.1");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Host", _hostName);
+        request.Headers.TryAddWithoutValidation("Forwarded", $"for=127.0.0.1;by=127.0.0.1;host={_hostName}");
+        request.RequestUri = new Uri($"http://127.0.0.1:{target.InternalPort}{InternalInvokePrefix}{method}{query}");
+        using var response = await _sidecars.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var responseBody = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var headers = response.Headers.Concat(response.Content.Headers)
+            .Where(h => !AppChannelClient.HopByHopHeaders.Contains(h.Key))
+            .Select(h => new KeyValuePair<string, string[]>(h.Key, h.Value.ToArray()))
+            .ToList();
+        return new AppResponse((int)response.StatusCode, headers, responseBody);
+    }
+
+    private static void CopyHeaders(IHeaderDictionary source, HttpRequestMessage request, byte[] body, bool keepIdentity)
+    {
+        request.Content = new ByteArrayContent(body);
+        foreach (var (name, values) in source)
+        {
+            if (AppChannelClient.HopByHopHeaders.Contains(name) || (!keepIdentity && NotForwarded.Contains(name)) || string.Equals(name, InvocationHeaders.ApiToken, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            {
+                request.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+    }
+
+    private static async Task WriteAnswerAsync(HttpResponse response, AppResponse answer)
+    {
+        response.StatusCode = answer.StatusCode;
+        foreach (var (name, values) in answer.Headers)
+        {
+            response.Headers.Append(name, values);
+        }
+
+        await response.Body.WriteAsync(answer.Body);
+    }
+
+    private static bool IsUnavailable(HttpRequestException ex) => ex.InnerException is SocketException;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Invocation of {AppId}/{Method} failed: {Reason}")]
+        public static partial void InvocationFailed(ILogger logger, string appId, string method, string reason);
+    }
+}

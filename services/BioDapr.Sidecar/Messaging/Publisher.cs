@@ -1,0 +1,41 @@
+using BioDapr.Sidecar.Components.PubSub;
+using BioDapr.Sidecar.Resiliency;
+using BioDapr.Sidecar.Runtime;
+
+namespace BioDapr.Sidecar.Messaging;
+
+/// <summary>
+/// Hands messages to pub/sub components as daprd's publisher does: topic scoping first, then the
+/// component's outbound resiliency policy around the component call.
+/// </summary>
+internal sealed class Publisher(ComponentStore components, ResiliencyProvider resiliency, string appId)
+{
+    /// <summary>Publishes one message. Throws <see cref="PublishNotAllowedException"/> or <see cref="PubSubPublishException"/>.</summary>
+    public async Task PublishAsync(PubSubEntry pubsub, string topic, ReadOnlyMemory<byte> data, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    {
+        if (!pubsub.IsPublishAllowed(topic))
+        {
+            throw new PublishNotAllowedException(topic, appId);
+        }
+
+        var request = new PubSubPublishRequest(pubsub.TopicPrefix + topic, data, metadata);
+        var policy = resiliency.ForComponentOutbound(pubsub.Name, pubsub.Component.Type);
+        try
+        {
+            await policy.ExecuteAsync(
+                async ct =>
+                {
+                    await pubsub.Component.PublishAsync(request, ct);
+                    return true;
+                },
+                cancellationToken);
+        }
+        catch (Exception ex) when (ex is not (PubSubPublishException or OperationCanceledException))
+        {
+            throw new PubSubPublishException(ex.Message, ex);
+        }
+    }
+
+    /// <summary>Finds a pub/sub component by name.</summary>
+    public bool TryGet(string name, out PubSubEntry entry) => components.PubSubs.TryGetValue(name, out entry!);
+}

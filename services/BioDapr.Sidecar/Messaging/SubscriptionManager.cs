@@ -1,0 +1,197 @@
+using BioDapr.Sidecar.AppChannel;
+using BioDapr.Sidecar.Components.PubSub;
+using BioDapr.Sidecar.Resources;
+using BioDapr.Sidecar.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace BioDapr.Sidecar.Messaging;
+
+/// <summary>
+/// Collects the app's subscriptions (declarative Subscription resources and the app's
+/// <c>GET /dapr/subscribe</c>; a programmatic one replaces a declarative one for the same
+/// pubsub+topic) and keeps one component subscription per entry while the app is healthy.
+/// </summary>
+internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogger logger) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly List<(TopicSubscription Subscription, IAsyncDisposable Handle)> _active = [];
+    private IReadOnlyList<SubscriptionDefinition> _definitions = [];
+
+    /// <summary>The subscriptions currently delivering (for <c>/v1.0/metadata</c>).</summary>
+    public IReadOnlyList<SubscriptionDefinition> Active
+    {
+        get
+        {
+            lock (_active)
+            {
+                return _active.Select(a => a.Subscription.Definition).ToList();
+            }
+        }
+    }
+
+    /// <summary>Asks the app for its subscriptions and merges them with the declarative ones.</summary>
+    public async Task LoadAsync(AppChannelClient channel, CancellationToken cancellationToken)
+    {
+        var programmatic = runtime.Settings.DisabledInitEndpoints.Contains("subscribe")
+            ? []
+            : await FetchProgrammaticAsync(channel, cancellationToken);
+
+        var merged = new List<SubscriptionDefinition>();
+        foreach (var declarative in runtime.Resources.Subscriptions)
+        {
+            if (!programmatic.Any(p => Same(p, declarative)) && !merged.Any(m => Same(m, declarative)))
+            {
+                merged.Add(declarative);
+            }
+        }
+
+        merged.AddRange(programmatic);
+        _definitions = merged;
+    }
+
+    /// <summary>Subscribes to every loaded entry (idempotent).</summary>
+    public async Task StartAsync(AppChannelClient channel, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_active.Count > 0)
+            {
+                return;
+            }
+
+            foreach (var definition in _definitions)
+            {
+                if (!runtime.Components.PubSubs.TryGetValue(definition.PubsubName, out var pubsub))
+                {
+                    Log.UnknownPubSub(logger, definition.PubsubName, definition.Topic);
+                    continue;
+                }
+
+                if (!pubsub.IsSubscribeAllowed(definition.Topic))
+                {
+                    Log.SubscriptionNotAllowed(logger, definition.Topic, definition.PubsubName);
+                    continue;
+                }
+
+                var subscription = new TopicSubscription(runtime, channel, pubsub, definition, logger);
+                var handle = await pubsub.Component.SubscribeAsync(
+                    new PubSubSubscribeRequest(pubsub.TopicPrefix + definition.Topic, definition.Metadata),
+                    subscription.HandleAsync,
+                    cancellationToken);
+                lock (_active)
+                {
+                    _active.Add((subscription, handle));
+                }
+
+                Log.Subscribed(logger, definition.Topic, definition.PubsubName, definition.Kind.ToString());
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Stops every subscription; in-flight messages are left unacknowledged for redelivery.</summary>
+    public async Task StopAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            List<(TopicSubscription Subscription, IAsyncDisposable Handle)> active;
+            lock (_active)
+            {
+                active = [.. _active];
+                _active.Clear();
+            }
+
+            foreach (var (_, handle) in active)
+            {
+                await handle.DisposeAsync();
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _gate.Dispose();
+    }
+
+    private async Task<IReadOnlyList<SubscriptionDefinition>> FetchProgrammaticAsync(AppChannelClient channel, CancellationToken cancellationToken)
+    {
+        // daprd retries discovery with its initialisation policy: exponential, at most 3 retries.
+        var delay = TimeSpan.FromMilliseconds(500);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/dapr/subscribe");
+                request.Headers.TryAddWithoutValidation("dapr-app-id", runtime.Settings.AppId);
+                var response = await channel.SendAsync(request, cancellationToken);
+                if (response.StatusCode == 404)
+                {
+                    return [];
+                }
+
+                if (response.StatusCode != 200)
+                {
+                    Log.SubscribeEndpointFailed(logger, response.StatusCode);
+                    return [];
+                }
+
+                if (response.Body.Length == 0)
+                {
+                    return [];
+                }
+
+                var parsed = SubscriptionParser.ParseProgrammatic(response.Body);
+                foreach (var warning in parsed.Warnings)
+                {
+                    Log.SubscriptionWarning(logger, warning);
+                }
+
+                return parsed.Subscriptions;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or ResourceLoadException or FormatException && attempt < 3)
+            {
+                await Task.Delay(delay, runtime.Time, cancellationToken);
+                delay *= 1.5;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or ResourceLoadException or FormatException)
+            {
+                Log.SubscribeDiscoveryFailed(logger, ex.Message);
+                return [];
+            }
+        }
+    }
+
+    private static bool Same(SubscriptionDefinition a, SubscriptionDefinition b) =>
+        a.PubsubName == b.PubsubName && a.Topic == b.Topic;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Skipping subscription to topic {Topic}: pubsub {PubSub} is not found")]
+        public static partial void UnknownPubSub(ILogger logger, string pubSub, string topic);
+
+        [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Subscription to topic '{Topic}' on pubsub '{PubSub}' is not allowed")]
+        public static partial void SubscriptionNotAllowed(ILogger logger, string topic, string pubSub);
+
+        [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "Subscribed to topic {Topic} on pubsub {PubSub} ({Kind})")]
+        public static partial void Subscribed(ILogger logger, string topic, string pubSub, string kind);
+
+        [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "App returned status {StatusCode} for GET /dapr/subscribe; no programmatic subscriptions")]
+        public static partial void SubscribeEndpointFailed(ILogger logger, int statusCode);
+
+        [LoggerMessage(EventId = 24, Level = LogLevel.Warning, Message = "Subscription from the app ignored: {Warning}")]
+        public static partial void SubscriptionWarning(ILogger logger, string warning);
+
+        [LoggerMessage(EventId = 25, Level = LogLevel.Error, Message = "Could not read the app's subscriptions: {Reason}")]
+        public static partial void SubscribeDiscoveryFailed(ILogger logger, string reason);
+    }
+}

@@ -1,0 +1,285 @@
+using System.Globalization;
+using System.Text.Json;
+using BioDapr.Sidecar.AppChannel;
+using BioDapr.Sidecar.Components.PubSub;
+using BioDapr.Sidecar.Expressions;
+using BioDapr.Sidecar.Resiliency;
+using BioDapr.Sidecar.Resources;
+using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Tracing;
+using Microsoft.Extensions.Logging;
+
+namespace BioDapr.Sidecar.Messaging;
+
+/// <summary>
+/// One active subscription: receives messages from the component and delivers them to the app as
+/// daprd does (envelope checks, expiry, CEL routing, the inbound resiliency policy of the pub/sub
+/// component, reply interpretation, dead-letter topic).
+/// </summary>
+internal sealed partial class TopicSubscription
+{
+    private static readonly TimeSpan DeadLetterPublishTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly SidecarRuntime _runtime;
+    private readonly AppChannelClient _channel;
+    private readonly PubSubEntry _pubsub;
+    private readonly ILogger _logger;
+    private readonly bool _rawPayload;
+    private readonly string? _rawPayloadError;
+
+    public TopicSubscription(SidecarRuntime runtime, AppChannelClient channel, PubSubEntry pubsub, SubscriptionDefinition definition, ILogger logger)
+    {
+        _runtime = runtime;
+        _channel = channel;
+        _pubsub = pubsub;
+        _logger = logger;
+        Definition = definition;
+        var raw = definition.Metadata.GetValueOrDefault("rawPayload");
+        if (!string.IsNullOrEmpty(raw) && !Api.GoStrconv.TryParseBool(raw, out _rawPayload))
+        {
+            _rawPayloadError = $"rawPayload value must be a valid boolean: actual is '{raw}'";
+        }
+    }
+
+    public SubscriptionDefinition Definition { get; }
+
+    /// <summary>The component handler. Throws when the message was not handled (the component then ACKs or not per its rules).</summary>
+    public async Task HandleAsync(PubSubMessage message, CancellationToken componentToken)
+    {
+        var metadata = new Dictionary<string, string>(message.Metadata, StringComparer.Ordinal) { ["pubsubName"] = _pubsub.Name };
+        var topic = _pubsub.TopicPrefix.Length > 0 && message.Topic.StartsWith(_pubsub.TopicPrefix, StringComparison.Ordinal)
+            ? message.Topic[_pubsub.TopicPrefix.Length..]
+            : message.Topic;
+
+        if (_rawPayloadError is not null)
+        {
+            await FailOrDeadLetterAsync(message, _rawPayloadError, componentToken);
+            return;
+        }
+
+        ReadOnlyMemory<byte> data = message.Data;
+        JsonElement cloudEvent;
+        if (_rawPayload)
+        {
+            data = CloudEventEnvelope.FromRawPayload(message.Data.Span, topic, _pubsub.Name, metadata);
+            cloudEvent = Parse(data)!.Value;
+        }
+        else if (Parse(message.Data) is { ValueKind: JsonValueKind.Object } parsed)
+        {
+            cloudEvent = parsed;
+        }
+        else
+        {
+            await FailOrDeadLetterAsync(message, $"error deserializing cloud event in pubsub {_pubsub.Name} and topic {topic}: not a JSON object", componentToken);
+            return;
+        }
+
+        var eventId = cloudEvent.TryGetProperty("id", out var idElement) ? idElement.ToString() : string.Empty;
+        if (HasExpired(cloudEvent))
+        {
+            Log.DroppingExpired(_logger, eventId, topic);
+            await TryDeadLetterAsync(message, componentToken);
+            return;
+        }
+
+        string? path;
+        try
+        {
+            path = FindRoute(cloudEvent);
+        }
+        catch (Exception ex) when (ex is CelEvaluationException)
+        {
+            await FailOrDeadLetterAsync(message, $"error finding matching route for event {eventId} in pubsub {_pubsub.Name} and topic {topic}: {ex.Message}", componentToken);
+            return;
+        }
+
+        if (path is null)
+        {
+            // No rule matched and no default: skipped as success (dead-lettered when configured).
+            Log.NoMatchingRoute(_logger, eventId, topic);
+            await TryDeadLetterAsync(message, componentToken);
+            return;
+        }
+
+        var traceParent = cloudEvent.TryGetProperty("traceparent", out var tp) && tp.ValueKind == JsonValueKind.String ? tp.GetString()
+            : cloudEvent.TryGetProperty("traceid", out var ti) && ti.ValueKind == JsonValueKind.String ? ti.GetString()
+            : metadata.GetValueOrDefault("traceparent");
+        var traceState = cloudEvent.TryGetProperty("tracestate", out var ts) && ts.ValueKind == JsonValueKind.String ? ts.GetString() : null;
+        var span = _runtime.Tracing.Enabled && TraceContext.TryParse(traceParent, traceState, out var parent) ? parent.NewChild() : (TraceContext?)null;
+
+        var policy = _runtime.Resiliency.ForComponentInbound(_pubsub.Name, _pubsub.Component.Type);
+        try
+        {
+            // daprd delivers under a background context: the component's processing deadline does not
+            // cut the call short, it only decides whether a failure is acknowledged.
+            await policy.ExecuteAsync(
+                async ct =>
+                {
+                    var outcome = await DeliverOnceAsync(path, data, metadata, span, ct);
+                    switch (outcome.Outcome)
+                    {
+                        case DeliveryOutcome.Success:
+                            return true;
+                        case DeliveryOutcome.Drop:
+                            Log.Dropped(_logger, eventId, topic);
+                            if (!string.IsNullOrEmpty(Definition.DeadLetterTopic) && !await TryDeadLetterAsync(message, ct))
+                            {
+                                throw new PermanentFailureException(new InvalidOperationException("message dropped and dead-lettering failed"));
+                            }
+
+                            return true;
+                        default:
+                            throw outcome.StatusCode is { } status
+                                ? new StatusCodeFailureException(status, outcome.Detail)
+                                : new InvalidOperationException(outcome.Detail);
+                    }
+                },
+                _runtime.Stopping);
+        }
+        catch (Exception ex) when (!_runtime.Stopping.IsCancellationRequested)
+        {
+            Log.DeliveryFailed(_logger, eventId, topic, ex.Message);
+            if (!string.IsNullOrEmpty(Definition.DeadLetterTopic) && await TryDeadLetterAsync(message, componentToken))
+            {
+                return;
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<(DeliveryOutcome Outcome, int? StatusCode, string Detail)> DeliverOnceAsync(
+        string path, ReadOnlyMemory<byte> data, Dictionary<string, string> metadata, TraceContext? span, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path.StartsWith('/') ? path : "/" + path)
+        {
+            Content = new ReadOnlyMemoryContent(data),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", CloudEventEnvelope.CloudEventContentType);
+        foreach (var (key, value) in metadata)
+        {
+            if (!string.Equals(key, "content-type", StringComparison.OrdinalIgnoreCase) && IsHeaderName(key))
+            {
+                request.Headers.TryAddWithoutValidation(key, value);
+            }
+        }
+
+        if (span is { } trace)
+        {
+            request.Headers.Remove("traceparent");
+            request.Headers.Remove("tracestate");
+            request.Headers.TryAddWithoutValidation("traceparent", trace.TraceParent);
+            if (trace.TraceState.Length > 0)
+            {
+                request.Headers.TryAddWithoutValidation("tracestate", trace.TraceState);
+            }
+        }
+
+        AppResponse response;
+        try
+        {
+            response = await _channel.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            return (DeliveryOutcome.Retry, null, "error returned from app channel while sending pub/sub event to app: " + ex.Message);
+        }
+
+        var outcome = AppReply.Interpret(response.StatusCode, response.Body);
+        var detail = outcome == DeliveryOutcome.Retry
+            ? string.Create(CultureInfo.InvariantCulture, $"retriable error returned from app while processing pub/sub event, status code returned: {response.StatusCode}")
+            : string.Empty;
+        var statusCode = response.StatusCode is >= 200 and <= 299 ? (int?)null : response.StatusCode;
+        return (outcome, statusCode, detail);
+    }
+
+    private string? FindRoute(JsonElement cloudEvent)
+    {
+        var routes = Definition.Routes;
+        if (routes.Rules.Count > 0)
+        {
+            var activation = CelActivation.ForEvent(cloudEvent);
+            foreach (var rule in routes.Rules)
+            {
+                if (rule.Expression.EvaluateBool(activation))
+                {
+                    return rule.Path;
+                }
+            }
+        }
+
+        return string.IsNullOrEmpty(routes.Default) ? null : routes.Default;
+    }
+
+    private bool HasExpired(JsonElement cloudEvent) =>
+        cloudEvent.TryGetProperty("expiration", out var expiration)
+        && expiration.ValueKind == JsonValueKind.String
+        && DateTimeOffset.TryParse(expiration.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+        && at < _runtime.Time.GetUtcNow();
+
+    private async Task FailOrDeadLetterAsync(PubSubMessage message, string error, CancellationToken cancellationToken)
+    {
+        Log.DeliveryFailed(_logger, message.Id, message.Topic, error);
+        if (!string.IsNullOrEmpty(Definition.DeadLetterTopic) && await TryDeadLetterAsync(message, cancellationToken))
+        {
+            return;
+        }
+
+        throw new InvalidOperationException(error);
+    }
+
+    // The original bytes and metadata go to the dead-letter topic on the same pub/sub.
+    private async Task<bool> TryDeadLetterAsync(PubSubMessage message, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(Definition.DeadLetterTopic))
+        {
+            return false;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_runtime.Stopping);
+        timeout.CancelAfter(DeadLetterPublishTimeout);
+        try
+        {
+            await _runtime.Publisher.PublishAsync(_pubsub, Definition.DeadLetterTopic, message.Data, message.Metadata, timeout.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is PubSubPublishException or PublishNotAllowedException or OperationCanceledException)
+        {
+            Log.DeadLetterFailed(_logger, Definition.DeadLetterTopic, ex.Message);
+            return false;
+        }
+    }
+
+    private static JsonElement? Parse(ReadOnlyMemory<byte> data)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(data);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsHeaderName(string name) => name.Length > 0 && name.All(c => c > 32 && c < 127 && c != ':');
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Dropping expired pub/sub event {EventId} on topic {Topic}")]
+        public static partial void DroppingExpired(ILogger logger, string eventId, string topic);
+
+        [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "No matching route for event {EventId} on topic {Topic}; skipping")]
+        public static partial void NoMatchingRoute(ILogger logger, string eventId, string topic);
+
+        [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "DROP status returned from app while processing pub/sub event {EventId} on topic {Topic}")]
+        public static partial void Dropped(ILogger logger, string eventId, string topic);
+
+        [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Delivery of pub/sub event {EventId} on topic {Topic} failed: {Reason}")]
+        public static partial void DeliveryFailed(ILogger logger, string eventId, string topic, string reason);
+
+        [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "Failed to send the message to dead-letter topic {Topic}: {Reason}")]
+        public static partial void DeadLetterFailed(ILogger logger, string topic, string reason);
+    }
+}

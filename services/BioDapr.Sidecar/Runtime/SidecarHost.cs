@@ -1,0 +1,205 @@
+using System.Net;
+using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.Invocation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace BioDapr.Sidecar.Runtime;
+
+/// <summary>
+/// Hosts one sidecar: the Dapr HTTP API on <see cref="HttpPort"/> and the sidecar-to-sidecar endpoint on
+/// <see cref="InternalPort"/>. Used by the daprd command line and, in process, by tests.
+/// </summary>
+internal sealed partial class SidecarHost : IAsyncDisposable
+{
+    private readonly WebApplication _web;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _background = new();
+    private Task _connect = Task.CompletedTask;
+    private Task _healthMonitor = Task.CompletedTask;
+    private int _stopped;
+
+    private SidecarHost(SidecarRuntime runtime, WebApplication web, int httpPort, int internalPort, ILogger logger)
+    {
+        Runtime = runtime;
+        _web = web;
+        HttpPort = httpPort;
+        InternalPort = internalPort;
+        _logger = logger;
+    }
+
+    public SidecarRuntime Runtime { get; }
+
+    public int HttpPort { get; }
+
+    public int InternalPort { get; }
+
+    /// <summary>Completes when the app is connected and subscriptions run (or faults when that failed).</summary>
+    public Task AppConnected => _connect;
+
+    /// <summary>Starts a sidecar. Throws <see cref="SidecarStartupException"/> with a clear message when it cannot.</summary>
+    public static async Task<SidecarHost> StartAsync(
+        SidecarSettings settings, ILoggerFactory loggerFactory, TimeProvider time, Random random, CancellationToken cancellationToken)
+    {
+        var logger = loggerFactory.CreateLogger("BioDapr.Sidecar");
+        var runtime = await SidecarRuntime.CreateAsync(settings, loggerFactory, time, random, cancellationToken);
+        WebApplication web;
+        try
+        {
+            web = BuildWeb(settings, runtime, loggerFactory);
+            await web.StartAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            await runtime.DisposeAsync();
+            throw new SidecarStartupException($"cannot listen on the Dapr HTTP port {settings.HttpPort} or internal port {settings.InternalPort}: {ex.Message}", ex);
+        }
+
+        var ports = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a).Port)
+            .ToList();
+        var httpPort = settings.HttpPort != 0 ? settings.HttpPort : ports[0];
+        var internalPort = settings.InternalPort != 0 ? settings.InternalPort : ports[1];
+        web.Services.GetRequiredService<PortMap>().InternalPort = internalPort;
+
+        var host = new SidecarHost(runtime, web, httpPort, internalPort, logger);
+        runtime.Health.SetOutboundReady();
+        await runtime.NameResolver.RegisterAsync(
+            new NameResolutionEntry(settings.AppId, internalPort, httpPort, Environment.ProcessId, []),
+            cancellationToken);
+        Log.Listening(logger, settings.AppId, httpPort, internalPort);
+        host._connect = host.ConnectAsync(host._background.Token);
+        return host;
+    }
+
+    /// <summary>Stops deliveries, closes subscriptions, stops listening and releases components.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
+        using var grace = new CancellationTokenSource(Runtime.Settings.GracefulShutdown);
+        await _background.CancelAsync();
+        await Runtime.StopAsync(grace.Token);
+        Runtime.NameResolver.Unregister(Runtime.Settings.AppId);
+        await _web.StopAsync(grace.Token);
+        await Task.WhenAll(_connect.ContinueWith(_ => { }, TaskScheduler.Default), _healthMonitor.ContinueWith(_ => { }, TaskScheduler.Default));
+        Log.Stopped(_logger, Runtime.Settings.AppId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _web.DisposeAsync();
+        await Runtime.DisposeAsync();
+        _background.Dispose();
+    }
+
+    private static WebApplication BuildWeb(SidecarSettings settings, SidecarRuntime runtime, ILoggerFactory loggerFactory)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.Services.AddSingleton(new PortMap { InternalPort = settings.InternalPort });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // daprd enforces its own body limit (4 MiB) inside each handler, with handler-specific errors.
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(IPAddress.Parse(settings.ListenAddress), settings.HttpPort);
+            kestrel.Listen(IPAddress.Loopback, settings.InternalPort);
+        });
+        var web = builder.Build();
+        var api = new DaprHttpApi(runtime);
+        var ports = web.Services.GetRequiredService<PortMap>();
+        web.Run(context => context.Connection.LocalPort == ports.InternalPort && context.Request.Path.StartsWithSegments("/invoke")
+            ? runtime.Invoker.HandleInternalAsync(context)
+            : api.HandleAsync(context));
+        return web;
+    }
+
+    private async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Runtime.ConnectAppAsync(cancellationToken);
+            if (Runtime.Settings.EnableAppHealthCheck && Runtime.AppChannel is not null)
+            {
+                _healthMonitor = MonitorAppHealthAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping before the app came up.
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The sidecar stays up (outbound API usable) but never reports ready, as daprd does.
+            Log.ConnectFailed(_logger, Runtime.Settings.AppId, ex.Message);
+            throw;
+        }
+    }
+
+    // While the app is unhealthy (threshold consecutive failed probes) daprd stops its subscriptions.
+    private async Task MonitorAppHealthAsync(CancellationToken cancellationToken)
+    {
+        var channel = Runtime.AppChannel!;
+        var failures = 0;
+        var healthy = true;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(Runtime.Settings.AppHealthProbeInterval, Runtime.Time, cancellationToken);
+                var ok = await channel.ProbeHealthAsync(Runtime.Settings.AppHealthProbeTimeout, cancellationToken);
+                failures = ok ? 0 : failures + 1;
+                if (healthy && failures >= Runtime.Settings.AppHealthThreshold)
+                {
+                    healthy = false;
+                    Log.AppUnhealthy(_logger, Runtime.Settings.AppId);
+                    await Runtime.Subscriptions.StopAsync();
+                }
+                else if (!healthy && ok)
+                {
+                    healthy = true;
+                    Log.AppHealthy(_logger, Runtime.Settings.AppId);
+                    await Runtime.Subscriptions.StartAsync(channel, cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>Lets the request pipeline know the internal port once Kestrel picked it.</summary>
+    private sealed class PortMap
+    {
+        public int InternalPort { get; set; }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 64, Level = LogLevel.Error, Message = "Sidecar {AppId} could not connect to its app: {Reason}")]
+        public static partial void ConnectFailed(ILogger logger, string appId, string reason);
+
+        [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Sidecar {AppId}: Dapr HTTP API on port {HttpPort}, internal port {InternalPort}")]
+        public static partial void Listening(ILogger logger, string appId, int httpPort, int internalPort);
+
+        [LoggerMessage(EventId = 61, Level = LogLevel.Information, Message = "Sidecar {AppId} stopped")]
+        public static partial void Stopped(ILogger logger, string appId);
+
+        [LoggerMessage(EventId = 62, Level = LogLevel.Warning, Message = "App {AppId} is unhealthy: subscriptions stopped")]
+        public static partial void AppUnhealthy(ILogger logger, string appId);
+
+        [LoggerMessage(EventId = 63, Level = LogLevel.Information, Message = "App {AppId} is healthy again: subscriptions restarted")]
+        public static partial void AppHealthy(ILogger logger, string appId);
+    }
+}

@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using BioDapr.Sidecar.AppChannel;
+using BioDapr.Sidecar.Components;
+using BioDapr.Sidecar.Invocation;
+using BioDapr.Sidecar.Messaging;
+using BioDapr.Sidecar.Resiliency;
+using BioDapr.Sidecar.Resources;
+using BioDapr.Sidecar.Tracing;
+using Microsoft.Extensions.Logging;
+
+namespace BioDapr.Sidecar.Runtime;
+
+/// <summary>
+/// The state of one running sidecar: settings, loaded resources and components, resiliency, the app
+/// channel, subscriptions and readiness. Built by <see cref="CreateAsync"/> (components loaded, API
+/// usable), then connected to the app by <see cref="ConnectAppAsync"/>, following daprd's startup order.
+/// </summary>
+internal sealed partial class SidecarRuntime : IAsyncDisposable
+{
+    /// <summary>The daprd version whose protocol this sidecar follows.</summary>
+    public const string RuntimeVersion = "1.18.3";
+
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource<bool> _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SidecarRuntime(
+        SidecarSettings settings,
+        LoadedResources resources,
+        SidecarConfiguration configuration,
+        ComponentStore components,
+        ResiliencyProvider resiliency,
+        TimeProvider time,
+        Random random,
+        ILoggerFactory loggerFactory)
+    {
+        Settings = settings;
+        Resources = resources;
+        Configuration = configuration;
+        Components = components;
+        Resiliency = resiliency;
+        Time = time;
+        LoggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger("BioDapr.Sidecar.Runtime");
+        Tracing = new TracingPolicy(configuration.Tracing.SamplingRate, random);
+        Publisher = new Publisher(components, resiliency, settings.AppId);
+        NameResolver = new FileNameResolver(settings.NameResolutionDirectory);
+        Subscriptions = new SubscriptionManager(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Messaging"));
+        ConfigurationUpdates = new ConfigurationUpdateDispatcher(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Configuration"));
+        Invoker = new ServiceInvoker(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Invocation"));
+        if (settings.AppPort is { } port and > 0)
+        {
+            AppChannel = new AppChannelClient(settings.AppChannelAddress, port, settings.AppApiToken, settings.AppMaxConcurrency, settings.AppHealthCheckPath);
+        }
+
+        ExtendedMetadata["daprRuntimeVersion"] = RuntimeVersion;
+    }
+
+    public SidecarSettings Settings { get; }
+
+    public LoadedResources Resources { get; }
+
+    public SidecarConfiguration Configuration { get; }
+
+    public ComponentStore Components { get; }
+
+    public ResiliencyProvider Resiliency { get; }
+
+    public TimeProvider Time { get; }
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    public TracingPolicy Tracing { get; }
+
+    public Publisher Publisher { get; }
+
+    public FileNameResolver NameResolver { get; }
+
+    public SubscriptionManager Subscriptions { get; }
+
+    public ConfigurationUpdateDispatcher ConfigurationUpdates { get; }
+
+    public ServiceInvoker Invoker { get; }
+
+    public AppChannelClient? AppChannel { get; }
+
+    public SidecarHealth Health { get; } = new();
+
+    /// <summary>Extended metadata (<c>PUT /v1.0/metadata/{key}</c>).</summary>
+    public ConcurrentDictionary<string, string> ExtendedMetadata { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Names of the Resiliency resources in effect.</summary>
+    public IReadOnlyList<string> ResiliencyNames => Resources.Resiliencies.Select(r => r.Name).ToList();
+
+    /// <summary>Cancelled when the sidecar starts stopping.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>Completes when a shutdown was requested through the API; the value says whether it was forced.</summary>
+    public Task<bool> ShutdownRequested => _shutdownRequested.Task;
+
+    /// <summary>Loads configuration, resources and components (daprd startup steps 1–3).</summary>
+    public static async Task<SidecarRuntime> CreateAsync(
+        SidecarSettings settings, ILoggerFactory loggerFactory, TimeProvider time, Random random, CancellationToken cancellationToken)
+    {
+        var logger = loggerFactory.CreateLogger("BioDapr.Sidecar.Runtime");
+        SidecarConfiguration configuration;
+        LoadedResources resources;
+        try
+        {
+            configuration = SidecarConfigurationLoader.Load(settings.ConfigFiles, settings.GetEnvironmentVariable);
+            resources = ResourceLoader.Load(settings.ResourcesPaths, settings.AppId);
+        }
+        catch (ResourceLoadException ex)
+        {
+            throw new SidecarStartupException(ex.Message, ex);
+        }
+
+        foreach (var warning in resources.Warnings.Concat(configuration.Warnings))
+        {
+            Log.ResourceWarning(logger, warning);
+        }
+
+        var factory = new ComponentFactory(loggerFactory, time, settings.GetEnvironmentVariable, settings.WorkingDirectory);
+        var components = await new ComponentLoader(settings, factory, logger).LoadAsync(resources.Components, cancellationToken);
+        var resiliency = new ResiliencyProvider(resources.Resiliencies, time, random, loggerFactory.CreateLogger("BioDapr.Sidecar.Resiliency"));
+        return new SidecarRuntime(settings, resources, configuration, components, resiliency, time, random, loggerFactory);
+    }
+
+    /// <summary>
+    /// daprd startup steps 4–7: wait for the app port, (health), read the app's subscriptions, start
+    /// them, become ready. Without an app port the sidecar is ready at once.
+    /// </summary>
+    public async Task ConnectAppAsync(CancellationToken cancellationToken)
+    {
+        if (AppChannel is not { } channel)
+        {
+            Health.SetReady();
+            return;
+        }
+
+        Log.WaitingForApp(_logger, channel.BaseAddress.ToString());
+        await channel.WaitForPortAsync(Time, cancellationToken);
+        if (Settings.EnableAppHealthCheck)
+        {
+            while (!await channel.ProbeHealthAsync(Settings.AppHealthProbeTimeout, cancellationToken))
+            {
+                await Task.Delay(Settings.AppHealthProbeInterval, Time, cancellationToken);
+            }
+        }
+
+        Log.AppConnected(_logger, channel.BaseAddress.ToString());
+        await Subscriptions.LoadAsync(channel, cancellationToken);
+        await Subscriptions.StartAsync(channel, cancellationToken);
+        Health.SetReady();
+        Log.Ready(_logger, Settings.AppId);
+    }
+
+    /// <summary>Asks the host to stop (the <c>/v1.0/shutdown</c> API).</summary>
+    public void RequestShutdown(bool force) => _shutdownRequested.TrySetResult(force);
+
+    /// <summary>Stops deliveries and closes configuration subscriptions; in-flight messages stay unacknowledged.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Health.SetNotReady("runtime");
+        await _stopping.CancelAsync();
+        await Subscriptions.StopAsync();
+        await ConfigurationUpdates.CloseAllAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync();
+        }
+
+        await Subscriptions.DisposeAsync();
+        await Components.DisposeAsync();
+        Invoker.Dispose();
+        AppChannel?.Dispose();
+        _stopping.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 50, Level = LogLevel.Warning, Message = "{Warning}")]
+        public static partial void ResourceWarning(ILogger logger, string warning);
+
+        [LoggerMessage(EventId = 51, Level = LogLevel.Information, Message = "Waiting for the app on {Address}")]
+        public static partial void WaitingForApp(ILogger logger, string address);
+
+        [LoggerMessage(EventId = 52, Level = LogLevel.Information, Message = "App connected on {Address}")]
+        public static partial void AppConnected(ILogger logger, string address);
+
+        [LoggerMessage(EventId = 53, Level = LogLevel.Information, Message = "Sidecar for app {AppId} is ready")]
+        public static partial void Ready(ILogger logger, string appId);
+    }
+}
