@@ -1,5 +1,6 @@
 using System.Net;
 using BioDapr.Client.Tests.Fakes;
+using BioDapr.Testing.Time;
 
 namespace BioDapr.Client.Tests.Metadata;
 

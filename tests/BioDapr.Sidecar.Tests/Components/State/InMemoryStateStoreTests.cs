@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using BioDapr.Sidecar.Components.State;
+using BioDapr.Testing.Time;
 
 namespace BioDapr.Sidecar.Tests.Components.State;
 

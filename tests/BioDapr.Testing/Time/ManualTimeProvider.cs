@@ -1,7 +1,7 @@
-namespace BioDapr.Sidecar.Tests.Components;
+namespace BioDapr.Testing.Time;
 
 /// <summary>A clock that only moves when a test calls <see cref="Advance"/>; timers fire as time passes them.</summary>
-internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
+public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 {
     private readonly Lock _gate = new();
     private readonly List<ManualTimer> _timers = [];
@@ -10,6 +10,18 @@ internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
     public ManualTimeProvider()
         : this(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero))
     {
+    }
+
+    /// <summary>Timers that are waiting to fire.</summary>
+    public int PendingTimers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _timers.Count(timer => timer.DueAt is not null);
+            }
+        }
     }
 
     public override DateTimeOffset GetUtcNow()
