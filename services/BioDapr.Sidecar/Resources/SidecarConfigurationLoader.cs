@@ -104,7 +104,7 @@ internal static class SidecarConfigurationLoader
             var child = parent[key];
             // Point errors at the file a node came from; merged mappings are new nodes, so fall back to the last file.
             return child.Node is not null && origins.TryGetValue(child.Node, out var source) && source != child.Source
-                ? new YamlElement(child.Node, child.Path, source)
+                ? new YamlElement(child.Node, child.Path, source, child.Parent)
                 : child;
         }
 

@@ -18,12 +18,16 @@ internal sealed class YamlElement
     private static readonly string[] TrueWords = ["true", "True", "TRUE", "yes", "Yes", "YES", "y", "Y", "on", "On", "ON"];
     private static readonly string[] FalseWords = ["false", "False", "FALSE", "no", "No", "NO", "n", "N", "off", "Off", "OFF"];
 
-    public YamlElement(YamlNode? node, string path, YamlSource source)
+    public YamlElement(YamlNode? node, string path, YamlSource source, YamlElement? parent = null)
     {
         Node = node;
         Path = path;
         Source = source;
+        Parent = parent;
     }
+
+    /// <summary>The element this one was reached from; a missing field reports its parent's position.</summary>
+    public YamlElement? Parent { get; }
 
     public YamlNode? Node { get; }
 
@@ -46,7 +50,7 @@ internal sealed class YamlElement
             var childPath = Path.Length == 0 ? key : $"{Path}.{key}";
             if (IsNull)
             {
-                return new YamlElement(null, childPath, Source);
+                return new YamlElement(null, childPath, Source, this);
             }
 
             if (Node is not YamlMappingNode mapping)
@@ -74,7 +78,7 @@ internal sealed class YamlElement
                 }
             }
 
-            return new YamlElement(exact ?? folded, childPath, Source);
+            return new YamlElement(exact ?? folded, childPath, Source, this);
         }
     }
 
@@ -95,10 +99,10 @@ internal sealed class YamlElement
         {
             if (k is not YamlScalarNode { Value: { } name })
             {
-                throw new YamlElement(k, Path, Source).Fail("mapping keys must be plain strings");
+                throw new YamlElement(k, Path, Source, this).Fail("mapping keys must be plain strings");
             }
 
-            yield return new KeyValuePair<string, YamlElement>(name, new YamlElement(v, Path.Length == 0 ? name : $"{Path}.{name}", Source));
+            yield return new KeyValuePair<string, YamlElement>(name, new YamlElement(v, Path.Length == 0 ? name : $"{Path}.{name}", Source, this));
         }
     }
 
@@ -115,7 +119,7 @@ internal sealed class YamlElement
             throw Fail("must be a list");
         }
 
-        return sequence.Children.Select((item, i) => new YamlElement(item, $"{Path}[{i}]", Source)).ToList();
+        return sequence.Children.Select((item, i) => new YamlElement(item, $"{Path}[{i}]", Source, this)).ToList();
     }
 
     /// <summary>The text of a scalar; null when absent or null. Non-string scalars (numbers, booleans) keep their text.</summary>
@@ -211,8 +215,15 @@ internal sealed class YamlElement
 
     private (int? Line, int? Column) Position()
     {
-        var mark = Node?.Start;
-        return mark is { Line: > 0 } m ? ((int)m.Line, (int)m.Column) : (null, null);
+        for (var element = this; element is not null; element = element.Parent)
+        {
+            if (element.Node?.Start is { Line: > 0 } mark)
+            {
+                return ((int)mark.Line, (int)mark.Column);
+            }
+        }
+
+        return (null, null);
     }
 
     private string Describe() => Node switch
