@@ -366,6 +366,38 @@ public sealed class ResourceLoaderComponentTests : IDisposable
         Load().Warnings.ShouldHaveSingleItem().ShouldContain("HTTPEndpoint ignored");
     }
 
+    [Fact]
+    public void Load_DuplicateKey_FailsNamingFile()
+    {
+        var file = _directory.Write("dup.yaml", "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: { name: a }\nmetadata: { name: b }\nspec: { type: state.in-memory, version: v1 }\n");
+
+        var exception = Fails();
+
+        exception.FilePath.ShouldBe(file);
+        exception.Message.ShouldContain(file);
+        exception.Message.ShouldEndWith("line 4, column 1: Duplicate key metadata");
+    }
+
+    [Fact]
+    public void Load_AnchorsAndAliases_AreResolved()
+    {
+        _directory.Write("anchors.yaml", """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: { name: a }
+            spec:
+              type: state.in-memory
+              version: v1
+              metadata:
+                - name: host
+                  value: &host localhost:6379
+                - name: again
+                  value: *host
+            """);
+
+        Load().Components.ShouldHaveSingleItem().Metadata.Select(m => m.Value).ShouldBe(["localhost:6379", "localhost:6379"]);
+    }
+
     internal static string Component(string name) => $"""
         apiVersion: dapr.io/v1alpha1
         kind: Component
