@@ -1,7 +1,6 @@
 using System.Text.Json;
 using BioDapr.Sidecar.Components.Configuration;
 using BioDapr.Sidecar.Runtime;
-using Microsoft.AspNetCore.Http;
 
 namespace BioDapr.Sidecar.Api;
 
@@ -99,7 +98,7 @@ internal sealed class ConfigurationApi(SidecarRuntime runtime)
                     }
                     catch (KeyNotFoundException ex)
                     {
-                        throw new Resiliency.PermanentFailureException(ex);
+                        throw new Resiliency.PermanentFailureException(ex.Message, ex);
                     }
 
                     return true;

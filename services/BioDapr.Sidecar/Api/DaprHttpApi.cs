@@ -1,7 +1,6 @@
 using BioDapr.Sidecar.Invocation;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Tracing;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace BioDapr.Sidecar.Api;
@@ -107,7 +106,7 @@ internal sealed class DaprHttpApi
                 await _pubsub.PublishAsync(context, rest[0], string.Join('/', rest[1..].ToArray()), span);
                 return true;
             case "state":
-                return await RouteStateAsync(context, version, method, rest);
+                return await RouteStateAsync(context, version, method, rest.ToArray());
             case "secrets" when version == V1 && isGet && rest.Length == 2:
                 if (rest[1] == "bulk")
                 {
@@ -142,7 +141,7 @@ internal sealed class DaprHttpApi
         }
     }
 
-    private async Task<bool> RouteStateAsync(HttpContext context, string version, string method, ReadOnlySpan<string> rest)
+    private async Task<bool> RouteStateAsync(HttpContext context, string version, string method, string[] rest)
     {
         var isPostOrPut = method == HttpMethods.Post || method == HttpMethods.Put;
         if (version == V1Alpha1)

@@ -1,5 +1,4 @@
 using BioDapr.Sidecar.Runtime;
-using Microsoft.AspNetCore.Http;
 
 namespace BioDapr.Sidecar.Api;
 

@@ -1,7 +1,8 @@
 using System.Text;
 using BioDapr.Client.Protocol;
+using BioDapr.Sidecar.Components;
+using BioDapr.Sidecar.Components.State;
 using BioDapr.Sidecar.Runtime;
-using Microsoft.AspNetCore.Http;
 
 namespace BioDapr.Sidecar.Api;
 
@@ -17,7 +18,7 @@ internal sealed class MetadataApi(SidecarRuntime runtime)
             writer.WriteString("id", settings.AppId);
             writer.WriteString("runtimeVersion", SidecarRuntime.RuntimeVersion);
             writer.WriteStartArray("enabledFeatures");
-            foreach (var feature in runtime.Configuration.EnabledFeatures)
+            foreach (var feature in runtime.Configuration.Features.Where(f => f.Value).Select(f => f.Key).Order(StringComparer.Ordinal))
             {
                 writer.WriteStringValue(feature);
             }
@@ -31,10 +32,11 @@ internal sealed class MetadataApi(SidecarRuntime runtime)
                 writer.WriteString("name", component.Name);
                 writer.WriteString("type", component.Type);
                 writer.WriteString("version", component.Version);
-                if (component.Capabilities.Count > 0)
+                var capabilities = Capabilities(component);
+                if (capabilities.Count > 0)
                 {
                     writer.WriteStartArray("capabilities");
-                    foreach (var capability in component.Capabilities)
+                    foreach (var capability in capabilities)
                     {
                         writer.WriteStringValue(capability);
                     }
@@ -125,6 +127,20 @@ internal sealed class MetadataApi(SidecarRuntime runtime)
 
             writer.WriteEndObject();
         });
+    }
+
+    // daprd adds ACTOR to every state store that supports ETags and transactions.
+    private static List<string> Capabilities(IComponent component)
+    {
+        var capabilities = component.Capabilities.ToList();
+        if (component is IStateStore store
+            && store.Features.HasFlag(StateStoreFeatures.ETag | StateStoreFeatures.Transactional)
+            && !capabilities.Contains("ACTOR"))
+        {
+            capabilities.Add("ACTOR");
+        }
+
+        return capabilities;
     }
 
     public async Task SetAsync(HttpContext context, string key)

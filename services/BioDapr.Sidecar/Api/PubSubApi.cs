@@ -4,7 +4,6 @@ using BioDapr.Sidecar.Components.PubSub;
 using BioDapr.Sidecar.Messaging;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Tracing;
-using Microsoft.AspNetCore.Http;
 
 namespace BioDapr.Sidecar.Api;
 
@@ -234,7 +233,7 @@ internal sealed class PubSubApi(SidecarRuntime runtime)
     }
 
     // Go's strconv.ParseBool on metadata "rawPayload" (exact key).
-    private static bool TryIsRawPayload(IReadOnlyDictionary<string, string> metadata, out bool rawPayload, out string error)
+    private static bool TryIsRawPayload(Dictionary<string, string> metadata, out bool rawPayload, out string error)
     {
         rawPayload = false;
         error = string.Empty;

@@ -1,6 +1,5 @@
 using BioDapr.Sidecar.Components.Secrets;
 using BioDapr.Sidecar.Runtime;
-using Microsoft.AspNetCore.Http;
 
 namespace BioDapr.Sidecar.Api;
 
@@ -34,7 +33,7 @@ internal sealed class SecretsApi(SidecarRuntime runtime)
                     }
                     catch (SecretNotFoundException ex)
                     {
-                        throw new Resiliency.PermanentFailureException(ex);
+                        throw new Resiliency.PermanentFailureException(ex.Message, ex);
                     }
                 },
                 context.RequestAborted);

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using BioDapr.Sidecar.Components.State;
 using BioDapr.Sidecar.Runtime;
-using Microsoft.AspNetCore.Http;
 
 namespace BioDapr.Sidecar.Api;
 
@@ -150,7 +149,7 @@ internal sealed class StateApi(SidecarRuntime runtime)
                     }
                     catch (Exception ex) when (ex is StateETagMismatchException or StateETagInvalidException or ArgumentException)
                     {
-                        throw new Resiliency.PermanentFailureException(ex);
+                        throw new Resiliency.PermanentFailureException(ex.Message, ex);
                     }
 
                     return true;
@@ -413,7 +412,7 @@ internal sealed class StateApi(SidecarRuntime runtime)
                     catch (Exception ex) when (ex is StateETagMismatchException or StateETagInvalidException or ArgumentException)
                     {
                         // ETag errors are never retried.
-                        throw new Resiliency.PermanentFailureException(ex);
+                        throw new Resiliency.PermanentFailureException(ex.Message, ex);
                     }
 
                     return true;

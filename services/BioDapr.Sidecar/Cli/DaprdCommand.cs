@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using BioDapr.Sidecar.Invocation;
 using BioDapr.Sidecar.Runtime;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
 namespace BioDapr.Sidecar.Cli;

@@ -1,8 +1,6 @@
-using BioDapr.Sidecar.Components.Configuration;
 using BioDapr.Sidecar.Components.PubSub;
 using BioDapr.Sidecar.Components.Secrets;
 using BioDapr.Sidecar.Components.State;
-using Microsoft.Extensions.Logging;
 
 namespace BioDapr.Sidecar.Components;
 
@@ -10,7 +8,7 @@ namespace BioDapr.Sidecar.Components;
 /// Creates component instances by type. These are the types the development sidecar supports; any
 /// other type stops startup with an error that names the file and the component.
 /// </summary>
-internal sealed class ComponentFactory(ILoggerFactory loggerFactory, TimeProvider time, Func<string, string?> getEnvironmentVariable, string workingDirectory)
+internal sealed class ComponentFactory(ILoggerFactory loggerFactory, TimeProvider time, string workingDirectory)
 {
     /// <summary>The supported component types.</summary>
     public static readonly IReadOnlyList<string> SupportedTypes =
@@ -30,13 +28,10 @@ internal sealed class ComponentFactory(ILoggerFactory loggerFactory, TimeProvide
         var logger = loggerFactory.CreateLogger("BioDapr.Sidecar.Components." + metadata.Type);
         return metadata.Type switch
         {
-            "pubsub.redis" => await RedisPubSub.CreateAsync(metadata, logger, time, cancellationToken),
-            "pubsub.in-memory" => new InMemoryPubSub(metadata, logger),
-            "state.redis" => await RedisStateStore.CreateAsync(metadata, logger, time, cancellationToken),
+            "pubsub.in-memory" => new InMemoryPubSub(metadata, loggerFactory.CreateLogger<InMemoryPubSub>()),
             "state.in-memory" => new InMemoryStateStore(metadata, time),
-            "configuration.redis" => await RedisConfigurationStore.CreateAsync(metadata, logger, cancellationToken),
             "secretstores.local.file" => new LocalFileSecretStore(metadata, workingDirectory),
-            "secretstores.local.env" => new LocalEnvSecretStore(metadata, getEnvironmentVariable),
+            "secretstores.local.env" => new LocalEnvSecretStore(metadata, environment: null, loggerFactory.CreateLogger<LocalEnvSecretStore>()),
             _ => throw new ComponentConfigurationException(
                 metadata,
                 $"component type '{metadata.Type}' is not supported by the BioDapr development sidecar (supported: {string.Join(", ", SupportedTypes)})"),

@@ -5,8 +5,6 @@ using BioDapr.Sidecar.AppChannel;
 using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Tracing;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace BioDapr.Sidecar.Invocation;
 
@@ -72,7 +70,7 @@ internal sealed partial class ServiceInvoker : IDisposable
             return;
         }
 
-        var hasExplicitPolicy = _runtime.Resiliency.HasExplicitAppPolicy(appId);
+        var hasExplicitPolicy = _runtime.Resiliency.HasAppTarget(appId);
         var policy = hasExplicitPolicy ? _runtime.Resiliency.ForApp(appId) : _runtime.Resiliency.BuiltIn("DaprBuiltInServiceRetries");
         try
         {
@@ -87,7 +85,7 @@ internal sealed partial class ServiceInvoker : IDisposable
                     catch (HttpRequestException ex) when (!hasExplicitPolicy && !IsUnavailable(ex))
                     {
                         // Without an app policy, daprd only retries "unavailable" transport errors.
-                        throw new PermanentFailureException(ex);
+                        throw new PermanentFailureException(ex.Message, ex);
                     }
 
                     if (hasExplicitPolicy && (answer.StatusCode < 200 || answer.StatusCode > 399))
@@ -184,7 +182,7 @@ internal sealed partial class ServiceInvoker : IDisposable
         {
             if (_runtime.AppChannel is not { } channel)
             {
-                throw new PermanentFailureException(new InvalidOperationException("cannot invoke local endpoint: app channel not initialized"));
+                throw new PermanentFailureException("cannot invoke local endpoint: app channel not initialized");
             }
 
             request.RequestUri = new Uri("/" + method + query, UriKind.Relative);

@@ -1,8 +1,8 @@
+using System.Buffers;
 using System.Text.Json;
 using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.Components.Configuration;
 using BioDapr.Sidecar.Runtime;
-using Microsoft.Extensions.Logging;
 
 namespace BioDapr.Sidecar.Messaging;
 
@@ -98,7 +98,7 @@ internal sealed partial class ConfigurationUpdateDispatcher(SidecarRuntime runti
 
     private static byte[] Serialize(ConfigurationUpdateEvent update)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = GoJson.Encoder }))
         {
             writer.WriteStartObject();

@@ -2,7 +2,6 @@ using BioDapr.Sidecar.AppChannel;
 using BioDapr.Sidecar.Components.PubSub;
 using BioDapr.Sidecar.Resources;
 using BioDapr.Sidecar.Runtime;
-using Microsoft.Extensions.Logging;
 
 namespace BioDapr.Sidecar.Messaging;
 
@@ -84,7 +83,7 @@ internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogge
                     _active.Add((subscription, handle));
                 }
 
-                Log.Subscribed(logger, definition.Topic, definition.PubsubName, definition.Kind.ToString());
+                Log.Subscribed(logger, definition.Topic, definition.PubsubName, definition.Kind);
             }
         }
         finally
@@ -183,7 +182,7 @@ internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogge
         public static partial void SubscriptionNotAllowed(ILogger logger, string topic, string pubSub);
 
         [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "Subscribed to topic {Topic} on pubsub {PubSub} ({Kind})")]
-        public static partial void Subscribed(ILogger logger, string topic, string pubSub, string kind);
+        public static partial void Subscribed(ILogger logger, string topic, string pubSub, SubscriptionKind kind);
 
         [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "App returned status {StatusCode} for GET /dapr/subscribe; no programmatic subscriptions")]
         public static partial void SubscribeEndpointFailed(ILogger logger, int statusCode);

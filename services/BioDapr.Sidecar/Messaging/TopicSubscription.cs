@@ -7,7 +7,6 @@ using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Resources;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Tracing;
-using Microsoft.Extensions.Logging;
 
 namespace BioDapr.Sidecar.Messaging;
 
@@ -124,7 +123,7 @@ internal sealed partial class TopicSubscription
                             Log.Dropped(_logger, eventId, topic);
                             if (!string.IsNullOrEmpty(Definition.DeadLetterTopic) && !await TryDeadLetterAsync(message, ct))
                             {
-                                throw new PermanentFailureException(new InvalidOperationException("message dropped and dead-lettering failed"));
+                                throw new PermanentFailureException("message dropped and dead-lettering failed");
                             }
 
                             return true;
@@ -198,7 +197,7 @@ internal sealed partial class TopicSubscription
         var routes = Definition.Routes;
         if (routes.Rules.Count > 0)
         {
-            var activation = CelActivation.ForEvent(cloudEvent);
+            var activation = CelActivation.Single("event", cloudEvent);
             foreach (var rule in routes.Rules)
             {
                 if (rule.Expression.EvaluateBool(activation))

@@ -4,7 +4,6 @@ using BioDapr.Sidecar.Components.PubSub;
 using BioDapr.Sidecar.Components.Secrets;
 using BioDapr.Sidecar.Components.State;
 using BioDapr.Sidecar.Resources;
-using Microsoft.Extensions.Logging;
 
 namespace BioDapr.Sidecar.Runtime;
 

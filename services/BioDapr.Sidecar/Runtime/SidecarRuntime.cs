@@ -6,7 +6,6 @@ using BioDapr.Sidecar.Messaging;
 using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Resources;
 using BioDapr.Sidecar.Tracing;
-using Microsoft.Extensions.Logging;
 
 namespace BioDapr.Sidecar.Runtime;
 
@@ -42,7 +41,7 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         Time = time;
         LoggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("BioDapr.Sidecar.Runtime");
-        Tracing = new TracingPolicy(configuration.Tracing.SamplingRate, random);
+        Tracing = new TracingPolicy(configuration.Tracing, random);
         Publisher = new Publisher(components, resiliency, settings.AppId);
         NameResolver = new FileNameResolver(settings.NameResolutionDirectory);
         Subscriptions = new SubscriptionManager(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Messaging"));
@@ -120,9 +119,9 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
             Log.ResourceWarning(logger, warning);
         }
 
-        var factory = new ComponentFactory(loggerFactory, time, settings.GetEnvironmentVariable, settings.WorkingDirectory);
+        var factory = new ComponentFactory(loggerFactory, time, settings.WorkingDirectory);
         var components = await new ComponentLoader(settings, factory, logger).LoadAsync(resources.Components, cancellationToken);
-        var resiliency = new ResiliencyProvider(resources.Resiliencies, time, random, loggerFactory.CreateLogger("BioDapr.Sidecar.Resiliency"));
+        var resiliency = new ResiliencyProvider(resources.Resiliencies, time, random, loggerFactory.CreateLogger<ResiliencyProvider>());
         return new SidecarRuntime(settings, resources, configuration, components, resiliency, time, random, loggerFactory);
     }
 
@@ -138,7 +137,7 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
             return;
         }
 
-        Log.WaitingForApp(_logger, channel.BaseAddress.ToString());
+        Log.WaitingForApp(_logger, channel.BaseAddress);
         await channel.WaitForPortAsync(Time, cancellationToken);
         if (Settings.EnableAppHealthCheck)
         {
@@ -148,7 +147,7 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
             }
         }
 
-        Log.AppConnected(_logger, channel.BaseAddress.ToString());
+        Log.AppConnected(_logger, channel.BaseAddress);
         await Subscriptions.LoadAsync(channel, cancellationToken);
         await Subscriptions.StartAsync(channel, cancellationToken);
         Health.SetReady();
@@ -187,10 +186,10 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         public static partial void ResourceWarning(ILogger logger, string warning);
 
         [LoggerMessage(EventId = 51, Level = LogLevel.Information, Message = "Waiting for the app on {Address}")]
-        public static partial void WaitingForApp(ILogger logger, string address);
+        public static partial void WaitingForApp(ILogger logger, Uri address);
 
         [LoggerMessage(EventId = 52, Level = LogLevel.Information, Message = "App connected on {Address}")]
-        public static partial void AppConnected(ILogger logger, string address);
+        public static partial void AppConnected(ILogger logger, Uri address);
 
         [LoggerMessage(EventId = 53, Level = LogLevel.Information, Message = "Sidecar for app {AppId} is ready")]
         public static partial void Ready(ILogger logger, string appId);

@@ -1,21 +1,19 @@
-using System.Globalization;
+using BioDapr.Sidecar.Resources;
 
 namespace BioDapr.Sidecar.Tracing;
 
 /// <summary>
-/// Whether and how the sidecar traces, from the Configuration's <c>tracing.samplingRate</c>: exactly
-/// <c>"0"</c> turns tracing off (no spans, empty trace fields in envelopes); an empty or invalid value
+/// Whether and how the sidecar traces, from the Configuration's <c>tracing</c> settings: a sampling
+/// rate of 0 turns tracing off (no spans, empty trace fields in envelopes); an empty or invalid value
 /// means 1e-4, as in daprd. New root spans are sampled with that probability; child spans follow
 /// their parent's decision.
 /// </summary>
-internal sealed class TracingPolicy(string? samplingRate, Random random)
+internal sealed class TracingPolicy(TracingSettings settings, Random random)
 {
-    private const double DefaultRate = 1e-4;
+    private readonly double _rate = settings.EffectiveSamplingRate;
 
-    private readonly double _rate = ParseRate(samplingRate);
-
-    /// <summary>False only when the sampling rate is exactly "0".</summary>
-    public bool Enabled { get; } = samplingRate?.Trim() != "0";
+    /// <summary>False when the sampling rate is 0.</summary>
+    public bool Enabled { get; } = settings.Enabled;
 
     /// <summary>
     /// The span for an incoming call: a child of the caller's context if it sent one, otherwise a new
@@ -41,9 +39,4 @@ internal sealed class TracingPolicy(string? samplingRate, Random random)
 
         return TraceContext.NewRoot(sampled);
     }
-
-    private static double ParseRate(string? value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate >= 0
-            ? Math.Min(rate, 1)
-            : DefaultRate;
 }
