@@ -1,14 +1,14 @@
 using System.Text.Encodings.Web;
-using System.Text.Unicode;
 
 namespace BioDapr.Sidecar.Api;
 
 /// <summary>
-/// JSON output settings that match Go's <c>encoding/json</c>, which daprd uses: HTML characters
-/// (&lt; &gt; &amp;) are escaped as <c>\u003c</c> etc., everything else printable is written as is.
+/// JSON output settings close to Go's <c>encoding/json</c>, which daprd uses: non-ASCII text is written
+/// as is and quotes as <c>\"</c>. (Go also escapes &lt; &gt; &amp; as <c>\u003c</c>…; both forms are the
+/// same JSON value, so we keep the readable one.)
 /// </summary>
 internal static class GoJson
 {
-    /// <summary>An encoder that escapes what Go escapes by default and leaves other Unicode alone.</summary>
-    public static JavaScriptEncoder Encoder { get; } = JavaScriptEncoder.Create(UnicodeRanges.All);
+    /// <summary>The encoder every JSON answer of the sidecar uses.</summary>
+    public static JavaScriptEncoder Encoder { get; } = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 }
