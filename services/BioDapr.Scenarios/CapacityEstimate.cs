@@ -1,0 +1,60 @@
+namespace BioDapr.Scenarios;
+
+/// <summary>
+/// The requests per second the entry can sustain when every cell works at its mean service time:
+/// the smallest, over cells, of slots ÷ (the time a request holds a slot there) ÷ (how many times one
+/// entry request visits the cell). Queueing and variance are ignored: it is the utilisation-1 bound.
+/// </summary>
+public static class CapacityEstimate
+{
+    /// <summary>The bottleneck capacity at the entry, in requests per second.</summary>
+    public static double EntryRps(Topology topology, Func<string, int>? slots = null, Func<string, double>? serviceMeanMs = null)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        slots ??= name => topology[name].Slots;
+        serviceMeanMs ??= name => topology[name].ServiceTime.MeanMs;
+        var holding = new Dictionary<string, double>();
+        var visits = new Dictionary<string, double>();
+        Visit(topology, topology.Entry, 1, visits);
+        var capacity = double.PositiveInfinity;
+        foreach (var (name, count) in visits)
+        {
+            var holdMs = HoldingMs(topology, name, serviceMeanMs, holding, depth: 0);
+            capacity = Math.Min(capacity, slots(name) / (holdMs / 1000.0) / count);
+        }
+
+        return capacity;
+    }
+
+    // How long a request holds a slot of this cell: its own work plus its downstream calls' response times.
+    private static double HoldingMs(Topology topology, string name, Func<string, double> serviceMeanMs, Dictionary<string, double> memo, int depth)
+    {
+        if (depth > 32)
+        {
+            throw new ScenarioFormatException($"the topology has a call cycle through cell '{name}'");
+        }
+
+        if (memo.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+
+        var total = serviceMeanMs(name);
+        foreach (var call in topology[name].Calls)
+        {
+            total += call.Count * HoldingMs(topology, call.Target, serviceMeanMs, memo, depth + 1);
+        }
+
+        memo[name] = total;
+        return total;
+    }
+
+    private static void Visit(Topology topology, string name, double count, Dictionary<string, double> visits)
+    {
+        visits[name] = visits.GetValueOrDefault(name) + count;
+        foreach (var call in topology[name].Calls)
+        {
+            Visit(topology, call.Target, count * call.Count, visits);
+        }
+    }
+}
