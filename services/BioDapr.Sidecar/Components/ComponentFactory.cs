@@ -1,3 +1,4 @@
+using BioDapr.Sidecar.Components.Configuration;
 using BioDapr.Sidecar.Components.PubSub;
 using BioDapr.Sidecar.Components.Secrets;
 using BioDapr.Sidecar.Components.State;
@@ -28,8 +29,11 @@ internal sealed class ComponentFactory(ILoggerFactory loggerFactory, TimeProvide
         var logger = loggerFactory.CreateLogger("BioDapr.Sidecar.Components." + metadata.Type);
         return metadata.Type switch
         {
+            "pubsub.redis" => await RedisPubSub.CreateAsync(metadata, logger, time, cancellationToken),
             "pubsub.in-memory" => new InMemoryPubSub(metadata, loggerFactory.CreateLogger<InMemoryPubSub>()),
+            "state.redis" => await RedisStateStore.CreateAsync(metadata, logger, time, cancellationToken),
             "state.in-memory" => new InMemoryStateStore(metadata, time),
+            "configuration.redis" => await RedisConfigurationStore.CreateAsync(metadata, logger, cancellationToken),
             "secretstores.local.file" => new LocalFileSecretStore(metadata, workingDirectory),
             "secretstores.local.env" => new LocalEnvSecretStore(metadata, environment: null, loggerFactory.CreateLogger<LocalEnvSecretStore>()),
             _ => throw new ComponentConfigurationException(

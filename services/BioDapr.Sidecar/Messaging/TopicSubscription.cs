@@ -135,7 +135,14 @@ internal sealed partial class TopicSubscription
                 },
                 _runtime.Stopping);
         }
-        catch (Exception ex) when (!_runtime.Stopping.IsCancellationRequested)
+        catch (Exception) when (_runtime.Stopping.IsCancellationRequested)
+        {
+            // As daprd: a closing subscription leaves the message unacknowledged. Wait until the component
+            // cancels this handler (it does so when the subscription is disposed), so it does not ACK.
+            await Task.Delay(Timeout.Infinite, componentToken);
+            throw;
+        }
+        catch (Exception ex)
         {
             Log.DeliveryFailed(_logger, eventId, topic, ex.Message);
             if (!string.IsNullOrEmpty(Definition.DeadLetterTopic) && await TryDeadLetterAsync(message, componentToken))

@@ -71,7 +71,11 @@ internal sealed partial class ComponentLoader(SidecarSettings settings, Componen
             Log.ComponentIgnored(logger, definition.Name, definition.Type, ex.Message);
             return;
         }
-        catch (Exception ex) when (ex is not (ComponentConfigurationException or SidecarStartupException or OperationCanceledException))
+        catch (ComponentConfigurationException ex)
+        {
+            throw new SidecarStartupException(ex.Message, ex);
+        }
+        catch (Exception ex) when (ex is not (SidecarStartupException or OperationCanceledException))
         {
             var message = $"{definition.SourceFile}: component '{definition.Name}' ({definition.Type}): initialisation failed: {ex.Message}";
             if (definition.IgnoreErrors)
