@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BioDapr.Cell.Hosting;
+
+/// <summary>Settings every cell shares (configuration section <c>Cell</c>).</summary>
+public sealed class CellOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Cell";
+
+    /// <summary>Default interval of the sidecar watchdog: 5 s.</summary>
+    public const int DefaultSidecarWatchIntervalSeconds = 5;
+
+    /// <summary>The cell's name (its Dapr app id): <c>Cell:Name</c>, else <c>APP_ID</c>, else the application name.</summary>
+    [Required]
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The token the sidecar sends (<c>APP_API_TOKEN</c>); empty means calls are not checked.</summary>
+    public string? AppApiToken { get; set; }
+
+    /// <summary>Whether startup waits for the sidecar's outbound health (and fails after the client's startup timeout).</summary>
+    public bool WaitForSidecar { get; set; } = true;
+
+    /// <summary>How often the hormone watchdog checks that the sidecar is there.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan SidecarWatchInterval { get; set; } = TimeSpan.FromSeconds(DefaultSidecarWatchIntervalSeconds);
+
+    /// <summary>The health endpoint (daprd's app health checks use <c>/healthz</c> by default).</summary>
+    [Required]
+    public string HealthPath { get; set; } = "/healthz";
+}

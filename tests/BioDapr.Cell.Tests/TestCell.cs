@@ -1,0 +1,105 @@
+using System.Net;
+using System.Text.Json;
+using BioDapr.Cell.Hosting;
+using BioDapr.Client;
+using BioDapr.Testing.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace BioDapr.Cell.Tests;
+
+/// <summary>
+/// A cell on an in-memory TestServer whose sidecar is a <see cref="CapturingHttpMessageHandler"/> that
+/// answers like daprd: outbound health, and configuration get/subscribe/unsubscribe from a dictionary.
+/// </summary>
+internal sealed class TestCell : IAsyncDisposable
+{
+    private TestCell(WebApplication app, CapturingHttpMessageHandler sidecar)
+    {
+        App = app;
+        Sidecar = sidecar;
+        Client = app.GetTestClient();
+    }
+
+    public WebApplication App { get; }
+
+    public CapturingHttpMessageHandler Sidecar { get; }
+
+    public HttpClient Client { get; }
+
+    public static async Task<TestCell> StartAsync(
+        Action<WebApplicationBuilder>? configure = null,
+        Action<WebApplication>? map = null,
+        Dictionary<string, string>? configuration = null,
+        Dictionary<string, string?>? settings = null)
+    {
+        var store = configuration ?? new Dictionary<string, string>(StringComparer.Ordinal);
+        var sidecar = new CapturingHttpMessageHandler(request => Answer(request, store));
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Dapr:HttpEndpoint"] = "http://sidecar.test:3500",
+            ["Cell:Name"] = "test-cell",
+            ["Cell:SidecarWatchInterval"] = "00:00:00.050",
+        });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        builder.AddCellDefaults();
+        builder.Services.AddHttpClient(DaprSidecarClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => sidecar);
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        app.MapCellDefaultEndpoints();
+        map?.Invoke(app);
+        await app.StartAsync();
+        return new TestCell(app, sidecar);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+
+    private static HttpResponseMessage Answer(CapturedHttpRequest request, Dictionary<string, string> store)
+    {
+        var path = request.Path;
+        if (path == "/v1.0/healthz/outbound" || path == "/v1.0/healthz")
+        {
+            return new HttpResponseMessage(HttpStatusCode.NoContent);
+        }
+
+        if (path.EndsWith("/subscribe", StringComparison.Ordinal))
+        {
+            return CapturingHttpMessageHandler.Response(HttpStatusCode.OK, """{"id":"sub-1"}""", "application/json");
+        }
+
+        if (path.EndsWith("/unsubscribe", StringComparison.Ordinal))
+        {
+            return CapturingHttpMessageHandler.Response(HttpStatusCode.OK, """{"ok":true}""", "application/json");
+        }
+
+        if (path.StartsWith("/v1.0/configuration/", StringComparison.Ordinal))
+        {
+            Dictionary<string, object> items;
+            lock (store)
+            {
+                items = request.QueryValues("key").Where(store.ContainsKey).ToDictionary(k => k, k => (object)new { value = store[k], version = "1" });
+            }
+
+            return items.Count == 0
+                ? new HttpResponseMessage(HttpStatusCode.NoContent)
+                : CapturingHttpMessageHandler.Response(HttpStatusCode.OK, JsonSerializer.Serialize(items), "application/json");
+        }
+
+        return new HttpResponseMessage(HttpStatusCode.NotFound);
+    }
+}
