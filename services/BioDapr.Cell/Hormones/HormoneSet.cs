@@ -104,6 +104,12 @@ internal sealed partial class HormoneSet<T> : IHormones<T>, IOptionsMonitor<T>, 
         T accepted;
         lock (_updateLock)
         {
+            // A re-read after a resync repeats values we already hold: nothing changes, nothing to say.
+            if (_raw.TryGetValue(key, out var held) ? held == value : value is null)
+            {
+                return true;
+            }
+
             if (value is not null && !HormoneValueParser.TryParse(value, property.PropertyType, out _, out var parseError))
             {
                 Reject(key, value, parseError);

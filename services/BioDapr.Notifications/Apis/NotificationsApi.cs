@@ -1,0 +1,38 @@
+using BioDapr.Cell.Events;
+using BioDapr.Contracts;
+using BioDapr.Contracts.Events;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace BioDapr.Notifications.Apis;
+
+/// <summary>Reacts to order events (neurotransmitters) and lists what it sent.</summary>
+public static partial class NotificationsApi
+{
+    /// <summary>Maps the subscriber endpoint and the list of notifications.</summary>
+    public static IEndpointRouteBuilder MapNotificationsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/events/order-placed", OnOrderPlaced)
+            .WithTopic(Topics.PubSub, Topics.Orders, topic => topic.Match = $"event.type == \"{OrderPlaced.Type}\"")
+            .ExcludeFromDescription();
+        routes.MapGet("/notifications", (NotificationLog log) => TypedResults.Ok(log.Recent)).WithName("ListNotifications");
+        return routes;
+    }
+
+    internal static Ok<TopicResponse> OnOrderPlaced(CloudEvent<OrderPlaced> placed, NotificationLog log, TimeProvider time, ILogger<NotificationLog> logger)
+    {
+        if (placed.Data is not { } order)
+        {
+            return TopicResults.Drop();
+        }
+
+        log.Add(new Notification(order.OrderId, order.CustomerId, $"Thank you! Order {order.OrderId}: {order.Quantity} x {order.Sku}.", time.GetUtcNow()));
+        Log.Notified(logger, order.OrderId, order.CustomerId, placed.TraceParent ?? string.Empty);
+        return TopicResults.Success();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Notified {CustomerId} about order {OrderId} (trace {TraceParent})")]
+        public static partial void Notified(ILogger logger, string orderId, string customerId, string traceParent);
+    }
+}

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Text;
+using BioDapr.Testing;
+
+namespace BioDapr.EndToEnd.Tests;
+
+/// <summary>
+/// The organism started the way users start it: the multi-app runner (<c>run -f</c>) as a real process,
+/// each cell a real process with its own development sidecar, against a real redis-server. The run file
+/// and component files are generated from the repository's, pointed at this test's Redis and ports.
+/// </summary>
+public sealed class Organism : IAsyncLifetime
+{
+    private readonly RedisServer _redis = new();
+    private readonly StringBuilder _output = new();
+    private readonly string _root = Directory.CreateTempSubdirectory("biodapr-e2e-").FullName;
+    private Process? _runner;
+
+    public int Redis => _redis.Port;
+
+    public int OrdersPort { get; } = FreePort.Next();
+
+    public int NotificationsPort { get; } = FreePort.Next();
+
+    public int InventoryPort { get; } = FreePort.Next();
+
+    /// <summary>Everything the runner printed so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public Process Runner => _runner!;
+
+    public async ValueTask InitializeAsync()
+    {
+        await _redis.InitializeAsync();
+        var components = Path.Combine(_root, "components");
+        Directory.CreateDirectory(components);
+        await File.WriteAllTextAsync(Path.Combine(_root, "secrets.json"), """{"orders-api-key":"e2e-key"}""");
+        await File.WriteAllTextAsync(Path.Combine(components, "components.yaml"), $"""
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: {"{"}name: pubsub{"}"}
+            spec:
+              type: pubsub.redis
+              version: v1
+              metadata: [ {"{"}name: redisHost, value: "{_redis.Host}"{"}"} ]
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: {"{"}name: statestore{"}"}
+            spec:
+              type: state.redis
+              version: v1
+              metadata: [ {"{"}name: redisHost, value: "{_redis.Host}"{"}"}, {"{"}name: actorStateStore, value: "true"{"}"} ]
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: {"{"}name: hormones{"}"}
+            spec:
+              type: configuration.redis
+              version: v1
+              metadata: [ {"{"}name: redisHost, value: "{_redis.Host}"{"}"} ]
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: {"{"}name: secretstore{"}"}
+            spec:
+              type: secretstores.local.file
+              version: v1
+              metadata: [ {"{"}name: secretsFile, value: "{Path.Combine(_root, "secrets.json")}"{"}"} ]
+            """);
+        var apps = new (string Id, string Project, int Port)[]
+        {
+            ("orders", "BioDapr.Orders", OrdersPort),
+            ("inventory", "BioDapr.Inventory", InventoryPort),
+            ("notifications", "BioDapr.Notifications", NotificationsPort),
+            ("cortex", "BioDapr.Cortex", FreePort.Next()),
+        };
+        var runFile = new StringBuilder($"version: 1\ncommon:\n  resourcesPaths: [ ./components ]\napps:\n");
+        foreach (var (id, project, port) in apps)
+        {
+            Directory.CreateDirectory(Path.Combine(_root, id));
+            runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {port}\n    command: [ \"dotnet\", \"{Built(project)}\" ]\n");
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(_root, "dapr.yaml"), runFile.ToString());
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = _root,
+        };
+        foreach (var argument in new[] { Built("BioDapr.Sidecar"), "run", "-f", Path.Combine(_root, "dapr.yaml") })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["BIODAPR_NAME_RESOLUTION_DIR"] = Path.Combine(_root, "nameresolution");
+        _runner = Process.Start(start)!;
+        _runner.OutputDataReceived += (_, e) => Append(e.Data);
+        _runner.ErrorDataReceived += (_, e) => Append(e.Data);
+        _runner.BeginOutputReadLine();
+        _runner.BeginErrorReadLine();
+        await Eventually.TrueAsync(
+            () => Output.Contains("You're up and running", StringComparison.Ordinal) || _runner.HasExited,
+            TimeSpan.FromMinutes(3),
+            "the organism starts");
+        if (_runner.HasExited)
+        {
+            throw new InvalidOperationException("the runner exited during startup:\n" + Output);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_runner is { HasExited: false })
+        {
+            Terminate(_runner.Id);
+            if (!_runner.WaitForExit(TimeSpan.FromSeconds(30)))
+            {
+                _runner.Kill(entireProcessTree: true);
+            }
+        }
+
+        _runner?.Dispose();
+        await _redis.DisposeAsync();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+
+    /// <summary>Sends SIGTERM, as a service manager or Ctrl-C would; true when kill(1) succeeded.</summary>
+    public static bool Terminate(int pid)
+    {
+        using var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        return kill.ExitCode == 0;
+    }
+
+    // The build output of a sibling project (artifacts/bin/<Project>/<configuration>/<Project>.dll).
+    private static string Built(string project)
+    {
+        var configurationDirectory = new DirectoryInfo(AppContext.BaseDirectory);
+        var path = Path.Combine(configurationDirectory.Parent!.Parent!.FullName, project, configurationDirectory.Name, project + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{project} is not built at {path}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}

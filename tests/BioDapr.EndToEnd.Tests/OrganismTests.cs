@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using BioDapr.Redis;
+using BioDapr.Testing;
+
+namespace BioDapr.EndToEnd.Tests;
+
+/// <summary>The organism through <c>run -f</c>: one cell publishes, another subscribes, a hormone changed in Redis changes a running cell, a secret is read, one cell invokes another.</summary>
+public sealed class OrganismTests(Organism organism) : IClassFixture<Organism>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task PlacedOrder_ReservesStock_AndReachesNotifications()
+    {
+        using var http = new HttpClient();
+
+        using var placed = await PlaceAsync(http, "e2e-key", quantity: 2, sku: "pear");
+
+        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        var orderId = JsonDocument.Parse(await placed.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("orderId").GetString();
+        await Eventually.ReturnsAsync(
+            () => http.GetStringAsync($"http://127.0.0.1:{organism.NotificationsPort}/notifications", Ct),
+            body => body.Contains(orderId!, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20),
+            "the OrderPlaced event reaches the notifications cell");
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        var stock = await redis.ExecuteAsync("HGET", ["inventory||stock-pear", "data"], Ct);
+        JsonDocument.Parse(stock.AsString()!).RootElement.GetProperty("reserved").GetInt32().ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task WrongApiKey_IsRejected_TheKeyComesFromTheSecretStore()
+    {
+        using var http = new HttpClient();
+
+        using var response = await PlaceAsync(http, "not-the-key", quantity: 1, sku: "kiwi");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task HormoneWrittenToRedis_ChangesTheRunningOrdersCell()
+    {
+        using var http = new HttpClient();
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+
+        await redis.ExecuteAsync("SET", ["orders.maxQuantity", "1||e2e"], Ct);
+
+        await Eventually.ReturnsAsync(
+            async () => (await PlaceAsync(http, "e2e-key", quantity: 2, sku: "plum")).StatusCode,
+            status => status == HttpStatusCode.BadRequest,
+            TimeSpan.FromSeconds(10),
+            "orders refuses 2 items once orders.maxQuantity is 1");
+        await redis.ExecuteAsync("DEL", ["orders.maxQuantity"], Ct);
+        await Eventually.ReturnsAsync(
+            async () => (await PlaceAsync(http, "e2e-key", quantity: 2, sku: "plum")).StatusCode,
+            status => status == HttpStatusCode.Created,
+            TimeSpan.FromSeconds(10),
+            "the default comes back when the key is deleted");
+    }
+
+    [Fact]
+    public void EveryCellLogLine_IsPrefixedWithItsApp()
+    {
+        organism.Output.ShouldContain("== APP - orders ==");
+        organism.Output.ShouldContain("== APP - notifications ==");
+    }
+
+    private Task<HttpResponseMessage> PlaceAsync(HttpClient http, string apiKey, int quantity, string sku)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{organism.OrdersPort}/orders")
+        {
+            Content = JsonContent.Create(new { customerId = "e2e", sku, quantity }),
+        };
+        request.Headers.Add("X-Api-Key", apiKey);
+        return http.SendAsync(request, Ct);
+    }
+}
+
+/// <summary>Stopping the runner stops every process it started.</summary>
+public sealed class OrganismShutdownTests
+{
+    [Fact]
+    public async Task Sigterm_StopsTheRunnerAndEveryCellCleanly()
+    {
+        var organism = new Organism();
+        await organism.InitializeAsync();
+        var runner = organism.Runner;
+
+        Organism.Terminate(runner.Id).ShouldBeTrue();
+        var exited = runner.WaitForExit(TimeSpan.FromSeconds(40));
+
+        exited.ShouldBeTrue(organism.Output);
+        runner.ExitCode.ShouldBe(0);
+        organism.Output.ShouldContain("Exited Dapr and the apps successfully");
+        await organism.DisposeAsync();
+    }
+}
