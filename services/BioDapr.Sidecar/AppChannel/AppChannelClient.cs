@@ -63,7 +63,11 @@ internal sealed class AppChannelClient : IDisposable
     /// Sends a request to the app and buffers the answer. Transport failures throw
     /// <see cref="HttpRequestException"/>; cancellation throws <see cref="OperationCanceledException"/>.
     /// </summary>
-    public async Task<AppResponse> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    public Task<AppResponse> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        SendAsync(request, keepHeaders: true, cancellationToken);
+
+    /// <summary>Like <see cref="SendAsync(HttpRequestMessage, CancellationToken)"/>; <paramref name="keepHeaders"/> false skips copying the response headers (deliveries do not need them).</summary>
+    public async Task<AppResponse> SendAsync(HttpRequestMessage request, bool keepHeaders, CancellationToken cancellationToken)
     {
         request.Headers.Remove(ApiTokenHeader);
         if (_appApiToken is not null)
@@ -81,7 +85,7 @@ internal sealed class AppChannelClient : IDisposable
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             var headers = new List<KeyValuePair<string, string[]>>();
-            foreach (var header in response.Headers.Concat(response.Content.Headers))
+            foreach (var header in keepHeaders ? response.Headers.Concat(response.Content.Headers) : [])
             {
                 if (!HopByHopHeaders.Contains(header.Key))
                 {

@@ -25,9 +25,13 @@ internal static class CloudEventEnvelope
     /// </summary>
     public static byte[] Create(EnvelopeRequest request, IReadOnlyDictionary<string, string> metadata, DateTimeOffset localNow)
     {
-        var fields = IsContentType(request.DataContentType, CloudEventContentType)
-            ? FromCloudEvent(request, localNow)
-            : NewEnvelope(request, metadata, localNow);
+        // The parsed body is used in place (no clone) until the envelope is written.
+        var isCloudEvent = IsContentType(request.DataContentType, CloudEventContentType);
+        var contentType = string.IsNullOrEmpty(request.DataContentType) ? DefaultDataContentType : request.DataContentType;
+        using var body = isCloudEvent || IsContentType(contentType, "application/json") ? TryParseJson(request.Data) : null;
+        var fields = isCloudEvent
+            ? FromCloudEvent(request, body, localNow)
+            : NewEnvelope(request, body, metadata, localNow);
 
         if (TryGetTtl(metadata, out var ttl))
         {
@@ -102,7 +106,7 @@ internal static class CloudEventEnvelope
         return false;
     }
 
-    private static SortedDictionary<string, EnvelopeValue> NewEnvelope(EnvelopeRequest request, IReadOnlyDictionary<string, string> metadata, DateTimeOffset localNow)
+    private static SortedDictionary<string, EnvelopeValue> NewEnvelope(EnvelopeRequest request, JsonDocument? body, IReadOnlyDictionary<string, string> metadata, DateTimeOffset localNow)
     {
         // cloudevent.* metadata overrides the generated fields (matched case-insensitively).
         string? Override(string name) => metadata.FirstOrDefault(p => string.Equals(p.Key, "cloudevent." + name, StringComparison.OrdinalIgnoreCase)).Value;
@@ -128,9 +132,9 @@ internal static class CloudEventEnvelope
             fields["subject"] = EnvelopeValue.Text(subject);
         }
 
-        if (IsContentType(contentType, "application/json") && TryParseJson(request.Data, out var json))
+        if (body is not null)
         {
-            fields["data"] = EnvelopeValue.Json(json);
+            fields["data"] = EnvelopeValue.Json(body.RootElement);
         }
         else if (IsContentType(contentType, "application/octet-stream") || IsContentType(contentType, "application/cloudevents+protobuf"))
         {
@@ -144,9 +148,9 @@ internal static class CloudEventEnvelope
         return fields;
     }
 
-    private static SortedDictionary<string, EnvelopeValue> FromCloudEvent(EnvelopeRequest request, DateTimeOffset localNow)
+    private static SortedDictionary<string, EnvelopeValue> FromCloudEvent(EnvelopeRequest request, JsonDocument? body, DateTimeOffset localNow)
     {
-        if (!TryParseJson(request.Data, out var json) || json.ValueKind != JsonValueKind.Object)
+        if (body is not { RootElement: { ValueKind: JsonValueKind.Object } json })
         {
             throw new CloudEventCreationException("the body is declared as application/cloudevents+json but is not a JSON object");
         }
@@ -197,18 +201,15 @@ internal static class CloudEventEnvelope
             ? localNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)
             : localNow.ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture);
 
-    private static bool TryParseJson(ReadOnlyMemory<byte> data, out JsonElement element)
+    private static JsonDocument? TryParseJson(ReadOnlyMemory<byte> data)
     {
         try
         {
-            using var document = JsonDocument.Parse(data);
-            element = document.RootElement.Clone();
-            return true;
+            return JsonDocument.Parse(data);
         }
         catch (JsonException)
         {
-            element = default;
-            return false;
+            return null;
         }
     }
 

@@ -56,18 +56,11 @@ internal sealed partial class TopicSubscription
             return;
         }
 
-        ReadOnlyMemory<byte> data = message.Data;
-        JsonElement cloudEvent;
-        if (_rawPayload)
-        {
-            data = CloudEventEnvelope.FromRawPayload(message.Data.Span, topic, _pubsub.Name, metadata);
-            cloudEvent = Parse(data)!.Value;
-        }
-        else if (Parse(message.Data) is { ValueKind: JsonValueKind.Object } parsed)
-        {
-            cloudEvent = parsed;
-        }
-        else
+        ReadOnlyMemory<byte> data = _rawPayload ? CloudEventEnvelope.FromRawPayload(message.Data.Span, topic, _pubsub.Name, metadata) : message.Data;
+
+        // The envelope is read in place for the whole delivery (no copy of the document).
+        using var document = Parse(data);
+        if (document is not { RootElement: { ValueKind: JsonValueKind.Object } cloudEvent })
         {
             await FailOrDeadLetterAsync(message, $"error deserializing cloud event in pubsub {_pubsub.Name} and topic {topic}: not a JSON object", componentToken);
             return;
@@ -184,7 +177,7 @@ internal sealed partial class TopicSubscription
         AppResponse response;
         try
         {
-            response = await _channel.SendAsync(request, cancellationToken);
+            response = await _channel.SendAsync(request, keepHeaders: false, cancellationToken);
         }
         catch (HttpRequestException ex)
         {
@@ -256,12 +249,11 @@ internal sealed partial class TopicSubscription
         }
     }
 
-    private static JsonElement? Parse(ReadOnlyMemory<byte> data)
+    private static JsonDocument? Parse(ReadOnlyMemory<byte> data)
     {
         try
         {
-            using var document = JsonDocument.Parse(data);
-            return document.RootElement.Clone();
+            return JsonDocument.Parse(data);
         }
         catch (JsonException)
         {

@@ -33,6 +33,10 @@ internal sealed class ResiliencyProvider
     private readonly Dictionary<string, AppTargetPolicies> _apps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ActorTargetPolicies> _actors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ComponentTargetPolicies> _components = new(StringComparer.Ordinal);
+
+    // Component policies are resolved once per (component, direction): they sit on the hot path of
+    // every publish, delivery and state call, and their breakers are shared anyway.
+    private readonly ConcurrentDictionary<(string Name, string Type, bool Outbound), ResiliencyPolicy> _componentPolicies = new();
     private readonly ConcurrentDictionary<string, LruCache<string, CircuitBreaker>> _appBreakers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, LruCache<string, CircuitBreaker>> _actorBreakers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CircuitBreaker> _componentBreakers = new(StringComparer.Ordinal);
@@ -141,12 +145,14 @@ internal sealed class ResiliencyProvider
     /// <summary>The policy for the sidecar calling a component (publish, state, secrets, configuration get).</summary>
     /// <param name="name">The component name.</param>
     /// <param name="componentType">The component type (<c>state.redis</c>) or building block (<c>state</c>, <c>pubsub</c>, ...).</param>
-    public ResiliencyPolicy ForComponentOutbound(string name, string componentType) => ForComponent(name, componentType, outbound: true);
+    public ResiliencyPolicy ForComponentOutbound(string name, string componentType) =>
+        _componentPolicies.GetOrAdd((name, componentType, true), static (key, self) => self.ForComponent(key.Name, key.Type, key.Outbound), this);
 
     /// <summary>The policy for component-triggered calls into the app (pub/sub deliveries, configuration updates).</summary>
     /// <param name="name">The component name.</param>
     /// <param name="componentType">The component type (<c>pubsub.redis</c>) or building block.</param>
-    public ResiliencyPolicy ForComponentInbound(string name, string componentType) => ForComponent(name, componentType, outbound: false);
+    public ResiliencyPolicy ForComponentInbound(string name, string componentType) =>
+        _componentPolicies.GetOrAdd((name, componentType, false), static (key, self) => self.ForComponent(key.Name, key.Type, key.Outbound), this);
 
     /// <summary>A built-in retry policy by name (only a retry; unknown names give no retry).</summary>
     public ResiliencyPolicy BuiltIn(string name) =>

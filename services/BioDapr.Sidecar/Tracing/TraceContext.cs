@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace BioDapr.Sidecar.Tracing;
 
 /// <summary>
@@ -51,9 +49,10 @@ internal readonly record struct TraceContext(string TraceId, string SpanId, bool
     {
         Span<byte> buffer = stackalloc byte[16];
         var id = buffer[..bytes];
+        // Trace ids need to be unique, not secret: the shared PRNG is enough and far cheaper per span.
         do
         {
-            RandomNumberGenerator.Fill(id);
+            Random.Shared.NextBytes(id);
         }
         while (!id.ContainsAnyExcept((byte)0));
 

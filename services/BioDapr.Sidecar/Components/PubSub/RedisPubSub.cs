@@ -147,7 +147,7 @@ internal sealed partial class RedisPubSub : IPubSub
 
     private static Dictionary<string, string> ParseMetadata(byte[]? json)
     {
-        if (json is null || json.Length == 0)
+        if (json is null || json.Length == 0 || json.AsSpan().SequenceEqual("{}"u8))
         {
             return [];
         }

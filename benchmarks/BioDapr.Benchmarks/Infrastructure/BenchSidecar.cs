@@ -1,0 +1,82 @@
+using System.Diagnostics;
+
+namespace BioDapr.Benchmarks.Infrastructure;
+
+/// <summary>The development sidecar as its own process (as in production), started from its build output.</summary>
+internal sealed class BenchSidecar : IDisposable
+{
+    private readonly Process _process;
+
+    private BenchSidecar(Process process, int httpPort)
+    {
+        _process = process;
+        HttpPort = httpPort;
+    }
+
+    public int HttpPort { get; }
+
+    public static async Task<BenchSidecar> StartAsync(string appId, int appPort, string resourcesDirectory)
+    {
+        var httpPort = BenchRedis.FreePort();
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[]
+        {
+            SidecarDll(), "--app-id", appId, "--app-port", appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--dapr-http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--dapr-internal-grpc-port", BenchRedis.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--resources-path", resourcesDirectory, "--log-level", "warn",
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["BIODAPR_NAME_RESOLUTION_DIR"] = Path.Combine(resourcesDirectory, "nr");
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("  [sidecar] " + e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("  [sidecar] " + e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient();
+        for (var i = 0; i < 600; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{httpPort}/v1.0/healthz")).StatusCode == System.Net.HttpStatusCode.NoContent)
+                {
+                    return new BenchSidecar(process, httpPort);
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Starting.
+            }
+
+            if (process.HasExited)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new InvalidOperationException("the sidecar did not become ready");
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+    }
+
+    private static string SidecarDll()
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
+        var path = Path.Combine(here.Parent!.Parent!.FullName, "BioDapr.Sidecar", here.Name, "BioDapr.Sidecar.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("build the sidecar first", path);
+    }
+}

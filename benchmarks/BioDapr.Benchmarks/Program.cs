@@ -1,0 +1,19 @@
+using BioDapr.Benchmarks.Foundation;
+
+// Benchmark commands. Each prints its numbers and writes a JSON results file (see docs/benchmarks.md).
+return args.FirstOrDefault() switch
+{
+    "foundation" => await FoundationBenchmark.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.WriteLine("""
+        Usage: ./biodapr bench <command> [options]
+
+          foundation   pub/sub through the sidecar (saturation and latency at a fixed rate) and hormone propagation
+                       --messages 100000 --concurrency 64 --rate 1000 --seconds 15 --hormones 300 --out docs/benchmarks/foundation.json
+        """);
+    return 2;
+}
