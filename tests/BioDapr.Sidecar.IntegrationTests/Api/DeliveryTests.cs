@@ -35,7 +35,7 @@ public sealed class DeliveryTests
         await PublishAsync(sidecar, "orders", "{}");
         await PublishAsync(sidecar, "marker", "{}");
 
-        await Eventually.TrueAsync(() => app.RequestsTo("/marker").Count == 1);
+        await Eventually.TrueAsync(() => app.RequestsTo("/orders").Count >= 1 && app.RequestsTo("/marker").Count == 1);
         app.RequestsTo("/orders").Count.ShouldBe(1, "daprd has no built-in pub/sub retries");
     }
 
@@ -83,7 +83,7 @@ public sealed class DeliveryTests
         await PublishAsync(sidecar, "orders", "{}");
         await PublishAsync(sidecar, "marker", "{}");
 
-        await Eventually.TrueAsync(() => app.RequestsTo("/marker").Count == 1);
+        await Eventually.TrueAsync(() => app.RequestsTo("/orders").Count >= 1 && app.RequestsTo("/marker").Count == 1);
         app.RequestsTo("/orders").Count.ShouldBe(1);
         app.RequestsTo("/dead").Count.ShouldBe(0);
     }
@@ -123,10 +123,11 @@ public sealed class DeliveryTests
         var envelope = $$"""{"id":"old","source":"x","type":"t","specversion":"1.0","expiration":"{{DateTime.UtcNow.AddMinutes(-1):yyyy-MM-ddTHH:mm:ssZ}}","data":1}""";
 
         await PublishAsync(sidecar, "orders", envelope, "application/cloudevents+json");
-        await PublishAsync(sidecar, "marker", "{}");
+        await PublishAsync(sidecar, "orders", """{"fresh":true}""");
 
-        await Eventually.TrueAsync(() => app.RequestsTo("/marker").Count == 1);
-        app.RequestsTo("/orders").Count.ShouldBe(0);
+        // One topic is delivered in order: once the fresh message arrived, the expired one was handled.
+        await Eventually.TrueAsync(() => app.RequestsTo("/orders").Count >= 1);
+        app.RequestsTo("/orders").ShouldHaveSingleItem().BodyText.ShouldContain("fresh");
     }
 
     [Fact]

@@ -30,14 +30,14 @@ internal sealed class TestApp : IAsyncDisposable
     /// <summary>Answers requests; replace it to script the app's behaviour.</summary>
     public Func<ReceivedRequest, HttpContext, Task> Handler { get; set; } = (_, _) => Task.CompletedTask;
 
-    public static async Task<TestApp> StartAsync()
+    public static async Task<TestApp> StartAsync(int? port = null)
     {
-        var port = FreePort.Next();
+        var chosen = port ?? FreePort.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, chosen));
         var web = builder.Build();
-        var app = new TestApp(web, port);
+        var app = new TestApp(web, chosen);
         web.Run(async context =>
         {
             using var buffer = new MemoryStream();
@@ -60,7 +60,9 @@ internal sealed class TestApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _web.StopAsync();
+        // Abrupt, like a process dying: in-flight requests are not waited for.
+        using var abrupt = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await _web.StopAsync(abrupt.Token);
         await _web.DisposeAsync();
     }
 }

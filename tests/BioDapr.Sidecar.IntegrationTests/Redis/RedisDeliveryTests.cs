@@ -69,6 +69,32 @@ public sealed class RedisDeliveryTests(RedisServer redis) : IClassFixture<RedisS
     }
 
     [Fact]
+    public async Task AppDyingMidMessage_IsRedeliveredByTheRetryPolicyOnceTheAppIsBack()
+    {
+        var topic = Topic();
+        var app = await TestApp.StartAsync();
+        var port = app.Port;
+        var inHandler = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.Handler = async (request, context) =>
+        {
+            if (request.PathAndQuery == "/in")
+            {
+                inHandler.TrySetResult();
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        };
+        await using var sidecar = await StartAsync("phoenix", port, topic, Yaml.InboundRetry("pubsub", maxRetries: 50, duration: "100ms"));
+        await PublishAsync(sidecar, topic);
+        await inHandler.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        // The app dies while it holds the message (its connections are torn down), then comes back.
+        await app.DisposeAsync();
+        await using var revived = await TestApp.StartAsync(port);
+
+        await Eventually.TrueAsync(() => revived.RequestsTo("/in").Count >= 1, TimeSpan.FromSeconds(15), "the message reaches the restarted app");
+    }
+
+    [Fact]
     public async Task HandlerSlowerThanProcessingTimeout_IsRedelivered()
     {
         var topic = Topic();
