@@ -15,7 +15,7 @@ public static class CapacityEstimate
         serviceMeanMs ??= name => topology[name].ServiceTime.MeanMs;
         var holding = new Dictionary<string, double>();
         var visits = new Dictionary<string, double>();
-        Visit(topology, topology.Entry, 1, visits);
+        Visit(topology, topology.Entry, 1, visits, []);
         var capacity = double.PositiveInfinity;
         foreach (var (name, count) in visits)
         {
@@ -49,12 +49,20 @@ public static class CapacityEstimate
         return total;
     }
 
-    private static void Visit(Topology topology, string name, double count, Dictionary<string, double> visits)
+    private static void Visit(Topology topology, string name, double count, Dictionary<string, double> visits, List<string> path)
     {
+        if (path.Contains(name))
+        {
+            throw new ScenarioFormatException($"the topology has a call cycle: {string.Join(" -> ", path)} -> {name}");
+        }
+
         visits[name] = visits.GetValueOrDefault(name) + count;
+        path.Add(name);
         foreach (var call in topology[name].Calls)
         {
-            Visit(topology, call.Target, count * call.Count, visits);
+            Visit(topology, call.Target, count * call.Count, visits, path);
         }
+
+        path.RemoveAt(path.Count - 1);
     }
 }

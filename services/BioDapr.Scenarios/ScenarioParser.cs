@@ -35,6 +35,11 @@ public static class ScenarioParser
         {
             throw new ScenarioFormatException($"{source}: line {ex.Start.Line}, column {ex.Start.Column}: invalid YAML: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet fails this way (without a position) on some unterminated flow collections.
+            throw new ScenarioFormatException($"{source}: invalid YAML: the parser stopped ({ex.Message}); look for an unclosed '[', '{{' or quote", ex);
+        }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {

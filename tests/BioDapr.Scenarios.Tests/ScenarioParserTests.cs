@@ -72,10 +72,18 @@ public sealed class ScenarioParserTests
     [Fact]
     public void InvalidYaml_ReportsTheLine()
     {
-        var error = Should.Throw<ScenarioFormatException>(() => ScenarioParser.Parse("name: [unclosed\nslo: x", "broken.yaml"));
+        var error = Should.Throw<ScenarioFormatException>(() => ScenarioParser.Parse("name: x\n  slo: : y\n\tbad", "broken.yaml"));
 
         error.Message.ShouldContain("broken.yaml: line ");
         error.Message.ShouldContain("invalid YAML");
+    }
+
+    [Fact]
+    public void UnclosedFlowSequence_IsAnInvalidYamlError()
+    {
+        var error = Should.Throw<ScenarioFormatException>(() => ScenarioParser.Parse("name: [unclosed\nslo: x", "broken.yaml"));
+
+        error.Message.ShouldStartWith("broken.yaml: invalid YAML");
     }
 
     [Fact]

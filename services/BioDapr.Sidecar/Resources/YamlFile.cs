@@ -21,6 +21,11 @@ internal static class YamlFile
             var where = line is null ? "" : $" at line {line}, column {column}";
             throw new ResourceLoadException($"{filePath}: YAML syntax error{where}: {StripMark(e.Message)}", filePath, line, column, e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet fails this way (without a position) on some unterminated flow collections.
+            throw new ResourceLoadException($"{filePath}: invalid YAML: the parser stopped ({e.Message}); look for an unclosed '[', '{{' or quote", filePath, inner: e);
+        }
         catch (ArgumentException e)
         {
             // YamlDotNet reports a key repeated in one mapping this way.

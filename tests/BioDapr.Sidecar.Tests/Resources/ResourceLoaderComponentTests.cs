@@ -230,6 +230,17 @@ public sealed class ResourceLoaderComponentTests : IDisposable
     }
 
     [Fact]
+    public void Load_UnclosedFlowSequence_IsAnInvalidYamlErrorNamingTheFile()
+    {
+        var file = _directory.Write("unclosed.yaml", "apiVersion: dapr.io/v1alpha1\nkind: [Component\nmetadata: x\n");
+
+        var exception = Fails();
+
+        exception.FilePath.ShouldBe(file);
+        exception.Message.ShouldStartWith($"{file}: invalid YAML");
+    }
+
+    [Fact]
     public void Load_InvalidYaml_NamesFileAndLine()
     {
         var file = _directory.Write("broken.yaml", """
