@@ -37,7 +37,8 @@ internal sealed class TestCell : IAsyncDisposable
         Dictionary<string, string?>? settings = null)
     {
         var store = configuration ?? new Dictionary<string, string>(StringComparer.Ordinal);
-        var sidecar = new CapturingHttpMessageHandler(request => Answer(request, store));
+        var actorState = new Dictionary<string, string>(StringComparer.Ordinal);
+        var sidecar = new CapturingHttpMessageHandler(request => Answer(request, store, actorState));
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
@@ -59,8 +60,11 @@ internal sealed class TestCell : IAsyncDisposable
         app.MapCellDefaultEndpoints();
         map?.Invoke(app);
         await app.StartAsync();
-        return new TestCell(app, sidecar);
+        return new TestCell(app, sidecar) { ActorState = actorState };
     }
+
+    /// <summary>The actor state the fake sidecar holds (<c>type||id||key</c> → JSON); lock it to read.</summary>
+    public Dictionary<string, string> ActorState { get; private init; } = [];
 
     public async ValueTask DisposeAsync()
     {
@@ -69,9 +73,14 @@ internal sealed class TestCell : IAsyncDisposable
         await App.DisposeAsync();
     }
 
-    private static HttpResponseMessage Answer(CapturedHttpRequest request, Dictionary<string, string> store)
+    private static HttpResponseMessage Answer(CapturedHttpRequest request, Dictionary<string, string> store, Dictionary<string, string> actorState)
     {
         var path = request.Path;
+        if (path.StartsWith("/v1.0/actors/", StringComparison.Ordinal))
+        {
+            return AnswerActor(request, actorState);
+        }
+
         if (path == "/v1.0/healthz/outbound" || path == "/v1.0/healthz")
         {
             return new HttpResponseMessage(HttpStatusCode.NoContent);
@@ -101,5 +110,40 @@ internal sealed class TestCell : IAsyncDisposable
         }
 
         return new HttpResponseMessage(HttpStatusCode.NotFound);
+    }
+
+    // daprd's actor state API: GET state/{key} (200 raw JSON or 204), POST state (transaction, 204); reminders and timers 204.
+    private static HttpResponseMessage AnswerActor(CapturedHttpRequest request, Dictionary<string, string> actorState)
+    {
+        var segments = request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
+        var prefix = $"{segments[2]}||{segments[3]}||";
+        lock (actorState)
+        {
+            if (segments.Length == 6 && segments[4] == "state" && request.Method == HttpMethod.Get)
+            {
+                return actorState.TryGetValue(prefix + segments[5], out var value)
+                    ? CapturingHttpMessageHandler.Response(HttpStatusCode.OK, value, "application/json")
+                    : new HttpResponseMessage(HttpStatusCode.NoContent);
+            }
+
+            if (segments.Length == 5 && segments[4] == "state")
+            {
+                foreach (var operation in request.BodyJson().EnumerateArray())
+                {
+                    var item = operation.GetProperty("request");
+                    var key = prefix + item.GetProperty("key").GetString();
+                    if (operation.GetProperty("operation").GetString() == "upsert")
+                    {
+                        actorState[key] = item.GetProperty("value").GetRawText();
+                    }
+                    else
+                    {
+                        actorState.Remove(key);
+                    }
+                }
+            }
+        }
+
+        return new HttpResponseMessage(HttpStatusCode.NoContent);
     }
 }

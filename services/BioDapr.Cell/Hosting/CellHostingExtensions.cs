@@ -1,3 +1,4 @@
+using BioDapr.Cell.Actors;
 using System.Globalization;
 using System.Net;
 using BioDapr.Cell.Events;
@@ -91,6 +92,11 @@ public static class CellHostingExtensions
             .ExcludeFromDescription();
         app.MapPost("/configuration/{store}/{key}", HormoneUpdateEndpoint.HandleAsync).ExcludeFromDescription();
         app.MapGet(options.HealthPath, () => TypedResults.Ok()).ExcludeFromDescription();
+        if (app.Services.GetService<Actors.ActorActivations>() is not null)
+        {
+            app.MapActorEndpoints();
+        }
+
         return app;
     }
 

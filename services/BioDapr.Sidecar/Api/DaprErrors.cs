@@ -157,6 +157,37 @@ internal static class DaprErrors
 
     public static DaprError DirectInvokeNotReady() => new(500, "ERR_DIRECT_INVOKE", "invoke API is not ready");
 
+    // Actors
+    public static DaprError ActorRuntimeNotFound() =>
+        new(500, "ERR_ACTOR_RUNTIME_NOT_FOUND", "the state store is not configured to use the actor runtime. Have you set the - name: actorStateStore value: \"true\" in your state store component file?");
+
+    public static DaprError ActorInstanceMissing() => new(400, "ERR_ACTOR_INSTANCE_MISSING", "actor instance is missing");
+
+    public static DaprError ActorInvoke(string detail) => new(500, "ERR_ACTOR_INVOKE_METHOD", $"error invoke actor method: {detail}");
+
+    public static DaprError ActorStateGet(string detail) => new(500, "ERR_ACTOR_STATE_GET", $"error getting actor state: {detail}");
+
+    public static DaprError ActorStateTransaction(string detail) => new(500, "ERR_ACTOR_STATE_TRANSACTION_SAVE", $"error saving actor transaction state: {detail}");
+
+    public static DaprError ActorReminderNotHosted() =>
+        new(403, "ERR_ACTOR_REMINDER_NON_HOSTED", "operations on actor reminders are only possible on hosted actor types");
+
+    public static DaprError ActorReminderCreate(string detail) => new(500, "ERR_ACTOR_REMINDER_CREATE", $"error creating actor reminder: {detail}");
+
+    public static DaprError ActorReminderGet(string detail) => new(500, "ERR_ACTOR_REMINDER_GET", $"error getting actor reminder: {detail}");
+
+    public static DaprError ActorReminderDelete(string detail) => new(500, "ERR_ACTOR_REMINDER_DELETE", $"error deleting actor reminder: {detail}");
+
+    public static DaprError ActorReminderNotFound(string name) => new(404, "ERR_ACTOR_REMINDER_NOT_FOUND", $"actor reminder not found: {name}");
+
+    public static DaprError ActorReminderExists(string name) => new(409, "ERR_ACTOR_REMINDER_ALREADY_EXISTS", $"actor reminder already exists: {name}");
+
+    public static DaprError ActorTimerCreate(string detail) => new(500, "ERR_ACTOR_TIMER_CREATE", $"error creating actor timer: {detail}");
+
+    public static DaprError ActorNoAddress(string actorKey) => new(404, "ERR_ACTOR_NO_ADDRESS", $"did not find address for actor '{actorKey}'");
+
+    public static DaprError ActorStackDepth() => new(500, "ERR_ACTOR_STACK_DEPTH", "maximum stack depth exceeded");
+
     private static DaprError PubSub(int status, string code, string reason, string name, string message, IReadOnlyDictionary<string, string> metadata) =>
         new(status, code, message)
         {

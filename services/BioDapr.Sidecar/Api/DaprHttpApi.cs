@@ -1,3 +1,4 @@
+using BioDapr.Sidecar.Actors;
 using BioDapr.Sidecar.Invocation;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Tracing;
@@ -23,6 +24,7 @@ internal sealed class DaprHttpApi
     private readonly SecretsApi _secrets;
     private readonly HealthApi _health;
     private readonly MetadataApi _metadata;
+    private readonly ActorsApi _actors;
 
     public DaprHttpApi(SidecarRuntime runtime)
     {
@@ -33,6 +35,7 @@ internal sealed class DaprHttpApi
         _secrets = new SecretsApi(runtime);
         _health = new HealthApi(runtime);
         _metadata = new MetadataApi(runtime);
+        _actors = new ActorsApi(runtime);
     }
 
     /// <summary>Handles one API request.</summary>
@@ -105,6 +108,8 @@ internal sealed class DaprHttpApi
             case "publish" when version == V1 && isPostOrPut && rest.Length >= 2:
                 await _pubsub.PublishAsync(context, rest[0], string.Join('/', rest[1..].ToArray()), span);
                 return true;
+            case "actors" when version == V1:
+                return await _actors.RouteAsync(context, method, rest.ToArray());
             case "state":
                 return await RouteStateAsync(context, version, method, rest.ToArray());
             case "secrets" when version == V1 && isGet && rest.Length == 2:

@@ -51,6 +51,7 @@ internal sealed class MetadataApi(SidecarRuntime runtime)
 
             writer.WritePropertyName("extended");
             ApiHttp.WriteStringMap(writer, runtime.ExtendedMetadata);
+            WriteActors(writer);
 
             var subscriptions = runtime.Subscriptions.Active;
             if (subscriptions.Count > 0)
@@ -158,5 +159,45 @@ internal sealed class MetadataApi(SidecarRuntime runtime)
 
         runtime.ExtendedMetadata[key] = Encoding.UTF8.GetString(body);
         ApiHttp.WriteEmpty(context.Response);
+    }
+
+    // daprd: the deprecated "actors" list and "actorRuntime" (status, active counts, placement).
+    private void WriteActors(System.Text.Json.Utf8JsonWriter writer)
+    {
+        var actors = runtime.Actors;
+        var counts = actors?.Counts ?? [];
+        if (counts.Count > 0)
+        {
+            writer.WriteStartArray("actors");
+            foreach (var (type, count) in counts)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("type", type);
+                writer.WriteNumber("count", count);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteStartObject("actorRuntime");
+        writer.WriteString("runtimeStatus", actors is null ? (runtime.Components.ActorStateStore is null ? "DISABLED" : "INITIALIZING") : "RUNNING");
+        if (counts.Count > 0)
+        {
+            writer.WriteStartArray("activeActors");
+            foreach (var (type, count) in counts)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("type", type);
+                writer.WriteNumber("count", count);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteBoolean("hostReady", actors is not null);
+        writer.WriteString("placement", actors is null ? string.Empty : "connected");
+        writer.WriteEndObject();
     }
 }

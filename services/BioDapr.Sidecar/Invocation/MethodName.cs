@@ -7,6 +7,25 @@ namespace BioDapr.Sidecar.Invocation;
 /// </summary>
 internal static class MethodName
 {
+    /// <summary>daprd's <c>ValidateName</c> for actor types, ids, reminder and timer names: null when valid, else the reason.</summary>
+    public static string? ValidateName(string name)
+    {
+        if (name.AsSpan().IndexOfAny("#?\0/\\") >= 0)
+        {
+            return $"name contains forbidden character: \"{name}\"";
+        }
+
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (name[i] < 0x20 || name[i] == 0x7f)
+            {
+                return $"name contains control character at position {i}: \"{name}\"";
+            }
+        }
+
+        return name is "." or ".." ? $"name is a path traversal sequence: \"{name}\"" : null;
+    }
+
     public static bool TryNormalize(string method, out string normalized, out string error)
     {
         normalized = string.Empty;

@@ -1,3 +1,4 @@
+using BioDapr.Sidecar.Actors;
 using System.Collections.Concurrent;
 using BioDapr.Sidecar.AppChannel;
 using BioDapr.Sidecar.Components;
@@ -81,6 +82,9 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
 
     public ServiceInvoker Invoker { get; }
 
+    /// <summary>The actor runtime, once the app's <c>/dapr/config</c> was read; null without an actor state store or app.</summary>
+    public ActorRuntime? Actors { get; private set; }
+
     public AppChannelClient? AppChannel { get; }
 
     public SidecarHealth Health { get; } = new();
@@ -148,10 +152,47 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         }
 
         Log.AppConnected(_logger, channel.BaseAddress);
+        await StartActorsAsync(channel, cancellationToken);
         await Subscriptions.LoadAsync(channel, cancellationToken);
         await Subscriptions.StartAsync(channel, cancellationToken);
         Health.SetReady();
         Log.Ready(_logger, Settings.AppId);
+    }
+
+    // daprd reads GET /dapr/config once, after the app port opened and before subscriptions; the
+    // actor runtime exists only with an actor state store.
+    private async Task StartActorsAsync(AppChannelClient channel, CancellationToken cancellationToken)
+    {
+        if (Components.ActorStateStore is null)
+        {
+            return;
+        }
+
+        var config = ActorAppConfig.None;
+        if (!Settings.DisabledInitEndpoints.Contains("config"))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/dapr/config");
+            request.Content = new ByteArrayContent([]);
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+            try
+            {
+                var answer = await channel.SendAsync(request, keepHeaders: false, cancellationToken);
+                config = answer.StatusCode == 200 ? ActorAppConfig.Parse(answer.Body) : ActorAppConfig.None;
+            }
+            catch (HttpRequestException ex)
+            {
+                Log.ResourceWarning(_logger, $"could not read the app's /dapr/config ({ex.Message}); no actors are hosted");
+            }
+        }
+
+        var actors = new ActorRuntime(this, channel, config, LoggerFactory.CreateLogger("BioDapr.Sidecar.Actors"));
+        if (config.Types.Count > 0 && NameResolver.TryResolve(Settings.AppId, out var entry))
+        {
+            await NameResolver.RegisterAsync(entry with { ActorTypes = [.. config.Types.Keys] }, cancellationToken);
+        }
+
+        await actors.StartAsync(cancellationToken);
+        Actors = actors;
     }
 
     /// <summary>Asks the host to stop (the <c>/v1.0/shutdown</c> API).</summary>
@@ -174,6 +215,11 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         }
 
         await Subscriptions.DisposeAsync();
+        if (Actors is { } actors)
+        {
+            await actors.DisposeAsync();
+        }
+
         await Components.DisposeAsync();
         Invoker.Dispose();
         AppChannel?.Dispose();
