@@ -1,9 +1,11 @@
+using BioDapr.Benchmarks.Actors;
 using BioDapr.Benchmarks.Foundation;
 
 // Benchmark commands. Each prints its numbers and writes a JSON results file (see docs/benchmarks.md).
 return args.FirstOrDefault() switch
 {
     "foundation" => await FoundationBenchmark.RunAsync(args[1..]),
+    "actors" => await ActorBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -14,6 +16,8 @@ static int Usage()
 
           foundation   pub/sub through the sidecar (saturation and latency at a fixed rate) and hormone propagation
                        --messages 100000 --concurrency 64 --rate 1000 --seconds 15 --hormones 300 --out docs/benchmarks/foundation.json
+          actors       actor calls through the sidecar (one id, many ids) and reminder firing lateness
+                       --seconds 10 --concurrency 32 --ids 1000 --reminders 500 --out docs/benchmarks/actors.json
         """);
     return 2;
 }

@@ -19,13 +19,13 @@ internal static class FoundationBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var messages = IntArg(args, "--messages", 100_000);
-        var concurrency = IntArg(args, "--concurrency", 64);
-        var rate = IntArg(args, "--rate", 1_000);
-        var seconds = IntArg(args, "--seconds", 15);
-        var hormoneSamples = IntArg(args, "--hormones", 300);
-        var deliveryConcurrency = IntArg(args, "--delivery-concurrency", 10);
-        var output = StringArg(args, "--out", Path.Combine("docs", "benchmarks", "foundation.json"));
+        var messages = BenchArgs.Int(args, "--messages", 100_000);
+        var concurrency = BenchArgs.Int(args, "--concurrency", 64);
+        var rate = BenchArgs.Int(args, "--rate", 1_000);
+        var seconds = BenchArgs.Int(args, "--seconds", 15);
+        var hormoneSamples = BenchArgs.Int(args, "--hormones", 300);
+        var deliveryConcurrency = BenchArgs.Int(args, "--delivery-concurrency", 10);
+        var output = BenchArgs.String(args, "--out", Path.Combine("docs", "benchmarks", "foundation.json"));
 
         using var redis = await BenchRedis.StartAsync();
         await using var app = await BenchApp.StartAsync();
@@ -157,10 +157,4 @@ internal static class FoundationBenchmark
             throw new InvalidOperationException($"publish failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
     }
-
-    private static int IntArg(string[] args, string name, int fallback) =>
-        Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-
-    private static string StringArg(string[] args, string name, string fallback) =>
-        Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }

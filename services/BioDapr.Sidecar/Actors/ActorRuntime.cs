@@ -18,7 +18,7 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
     public const string ReentrancyHeader = "Dapr-Reentrancy-Id";
     private const string ErrorResponseHeader = "X-DaprErrorResponseHeader";
     private const string ReminderCancelHeader = "X-DaprReminderCancel";
-    private static readonly TimeSpan SchedulerTick = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan SchedulerTick = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan ReminderReload = TimeSpan.FromSeconds(1);
     private static readonly JsonSerializerOptions PeerJson = new(JsonSerializerDefaults.Web);
 
@@ -44,7 +44,7 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
         _placement = new ActorPlacement(sidecar.NameResolver, sidecar.Time);
         if (sidecar.Components.ActorStateStore is { } store)
         {
-            _reminderStore = new ReminderStore(store.Component);
+            _reminderStore = new ReminderStore(store.Component, sidecar.Random);
         }
     }
 
@@ -415,11 +415,16 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
             foreach (var reminder in await _reminderStore!.LoadAsync(type, cancellationToken))
             {
                 seen.Add(reminder.Key);
-                _reminders[reminder.Key] = reminder;
+
+                // A reminder being fired is saved by its firing; the stored copy may be older.
+                if (!_firing.ContainsKey(reminder.Key))
+                {
+                    _reminders[reminder.Key] = reminder;
+                }
             }
         }
 
-        foreach (var key in _reminders.Keys.Where(k => !seen.Contains(k)))
+        foreach (var key in _reminders.Keys.Where(k => !seen.Contains(k) && !_firing.ContainsKey(k)))
         {
             _reminders.TryRemove(key, out _);
         }

@@ -40,6 +40,7 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         Components = components;
         Resiliency = resiliency;
         Time = time;
+        Random = random;
         LoggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("BioDapr.Sidecar.Runtime");
         Tracing = new TracingPolicy(configuration.Tracing, random);
@@ -67,6 +68,9 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
     public ResiliencyProvider Resiliency { get; }
 
     public TimeProvider Time { get; }
+
+    /// <summary>The injected randomness (seeded in tests and benchmarks); lock it to use it.</summary>
+    public Random Random { get; }
 
     public ILoggerFactory LoggerFactory { get; }
 

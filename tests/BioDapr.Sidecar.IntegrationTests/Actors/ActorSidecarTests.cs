@@ -202,6 +202,24 @@ public sealed class ActorSidecarTests(RedisServer redis) : IClassFixture<RedisSe
     }
 
     [Fact]
+    public async Task ManyOneShotReminders_FiringTogether_EachFireExactlyOnce()
+    {
+        await using var host = await ActorHostApp.StartAsync(ActorHostApp.ConfigFor("Burst"));
+        await using var sidecar = await StartAsync("burst", host.Port);
+        var due = DateTimeOffset.UtcNow.AddMilliseconds(800).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+
+        var created = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+            sidecar.Client.PostAsync($"/v1.0/actors/Burst/b{i}/reminders/once", Json("{\"dueTime\":\"" + due + "\"}"), Ct)));
+
+        created.ShouldAllBe(r => r.StatusCode == HttpStatusCode.NoContent);
+        await Eventually.TrueAsync(() => host.CallbacksTo("/actors/Burst/").Count >= 40);
+        await Eventually.ReturnsAsync(() => sidecar.Client.GetAsync("/v1.0/actors/Burst/b39/reminders/once", Ct), r => r.StatusCode == HttpStatusCode.NotFound);
+        await Task.Delay(1500, Ct);
+        host.CallbacksTo("/actors/Burst/").GroupBy(c => c.PathAndQuery).ShouldAllBe(g => g.Count() == 1);
+        host.CallbacksTo("/actors/Burst/").Count.ShouldBe(40);
+    }
+
+    [Fact]
     public async Task Reminders_OnATypeThisAppDoesNotHost_Are403()
     {
         await using var host = await ActorHostApp.StartAsync(ActorHostApp.ConfigFor("Mine"));
