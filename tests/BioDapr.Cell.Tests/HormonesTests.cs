@@ -47,6 +47,22 @@ public sealed class HormonesTests
     }
 
     [Fact]
+    public async Task StoreMetadataFromConfiguration_IsSentOnGetAndSubscribe_ForAzureAppConfiguration()
+    {
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddHormones<Limits>("hormones", "orders."),
+            configuration: new() { ["orders.maxQuantity"] = "25" },
+            settings: new() { ["Hormones:hormones:Metadata:sentinelKey"] = "hormones.sentinel" });
+
+        var get = cell.Sidecar.Requests.First(r => r.Path == "/v1.0/configuration/hormones");
+        var subscribe = cell.Sidecar.Requests.Single(r => r.Path == "/v1.0/configuration/hormones/subscribe");
+
+        get.Query("metadata.sentinelKey").ShouldBe("hormones.sentinel");
+        subscribe.Query("metadata.sentinelKey").ShouldBe("hormones.sentinel");
+        Hormones(cell).Current.MaxQuantity.ShouldBe(25);
+    }
+
+    [Fact]
     public async Task Update_IsAppliedAndAnsweredWithExactly200()
     {
         await using var cell = await StartAsync(new());

@@ -16,7 +16,8 @@ internal sealed partial class HormoneCoordinator(
     IDaprSidecarClient sidecar,
     TimeProvider time,
     ILogger<HormoneCoordinator> logger,
-    Microsoft.Extensions.Options.IOptions<Hosting.CellOptions> options) : BackgroundService
+    Microsoft.Extensions.Options.IOptions<Hosting.CellOptions> options,
+    Microsoft.Extensions.Configuration.IConfiguration configuration) : BackgroundService
 {
     private readonly SemaphoreSlim _resync = new(0, 1);
     private readonly Dictionary<string, string> _subscriptions = new(StringComparer.Ordinal);
@@ -130,7 +131,8 @@ internal sealed partial class HormoneCoordinator(
         foreach (var group in registry.Bindings.GroupBy(b => b.StoreName))
         {
             var keys = group.SelectMany(b => b.ConfigurationKeys).Distinct(StringComparer.Ordinal).ToList();
-            var items = await sidecar.GetConfigurationAsync(group.Key, keys, cancellationToken: cancellationToken);
+            var metadata = StoreMetadata(group.Key);
+            var items = await sidecar.GetConfigurationAsync(group.Key, keys, metadata, cancellationToken);
             foreach (var key in keys)
             {
                 registry.Apply(group.Key, key, items.TryGetValue(key, out var item) ? item.Value : null);
@@ -148,9 +150,18 @@ internal sealed partial class HormoneCoordinator(
                 }
             }
 
-            _subscriptions[group.Key] = await sidecar.SubscribeConfigurationAsync(group.Key, keys, cancellationToken: cancellationToken);
+            _subscriptions[group.Key] = await sidecar.SubscribeConfigurationAsync(group.Key, keys, metadata, cancellationToken);
             Log.Subscribed(logger, group.Key, keys.Count);
         }
+    }
+
+    // Store-specific request metadata from configuration (Hormones:<store>:Metadata:<name>), such as the
+    // sentinelKey and label that configuration.azure.appconfig needs; Redis needs none.
+    private Dictionary<string, string>? StoreMetadata(string store)
+    {
+        var section = configuration.GetSection($"Hormones:{store}:Metadata");
+        var metadata = section.GetChildren().Where(c => c.Value is not null).ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal);
+        return metadata.Count == 0 ? null : metadata;
     }
 
     private static partial class Log

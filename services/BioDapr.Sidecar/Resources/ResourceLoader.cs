@@ -26,12 +26,14 @@ internal static class ResourceLoader
     public const string SubscriptionKind = "Subscription";
     public const string ResiliencyKind = "Resiliency";
 
-    /// <summary>Loads the resources for <paramref name="appId"/> from <paramref name="resourcesPaths"/>, in order.</summary>
+    /// <summary>
+    /// Loads the resources for <paramref name="appId"/> from <paramref name="resourcesPaths"/>, in order;
+    /// a null app id loads every resource whatever its scopes (for tools that translate resource files).
+    /// </summary>
     /// <exception cref="ResourceLoadException">A directory is missing, a file cannot be parsed, or a document is invalid.</exception>
-    public static LoadedResources Load(IReadOnlyList<string> resourcesPaths, string appId)
+    public static LoadedResources Load(IReadOnlyList<string> resourcesPaths, string? appId)
     {
         ArgumentNullException.ThrowIfNull(resourcesPaths);
-        ArgumentNullException.ThrowIfNull(appId);
 
         var warnings = new List<string>();
         var components = new List<ComponentDefinition>();
@@ -118,7 +120,7 @@ internal static class ResourceLoader
         return new LoadedResources(components, subscriptions, resiliencies.Select(r => r.Definition).ToList(), warnings);
     }
 
-    private static bool InScope(IReadOnlyList<string> scopes, string appId) => scopes.Count == 0 || scopes.Contains(appId);
+    private static bool InScope(IReadOnlyList<string> scopes, string? appId) => appId is null || scopes.Count == 0 || scopes.Contains(appId);
 
     private static List<string> ListYamlFiles(string directory, List<string> warnings)
     {

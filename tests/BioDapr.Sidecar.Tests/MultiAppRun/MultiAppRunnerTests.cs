@@ -73,7 +73,8 @@ public sealed class MultiAppRunnerTests : IDisposable
             """);
         using var stop = new CancellationTokenSource();
         var run = Runner(apps).RunAsync(stop.Token);
-        await Testing.Eventually.TrueAsync(() => _output.ToString().Contains("You're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        await Testing.Eventually.TrueAsync(() => run.IsCompleted || _output.ToString().Contains("You're up and running", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        run.IsCompleted.ShouldBeFalse($"the runner stopped early; output:\n{_output}\nerrors:\n{_error}");
         var appPid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
         await stop.CancelAsync();

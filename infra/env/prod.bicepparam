@@ -1,0 +1,21 @@
+// Parameters of the prod environment. Secrets are passed on the command line (see infra/README.md).
+using '../main.bicep'
+
+param name = 'biodapr-prod'
+param registry = 'biodaprprod.azurecr.io'
+param imageTag = 'latest'
+
+// Every cell of dapr/dapr.yaml. Actor hosts (state store with actorStateStore) keep minReplicas >= 1.
+param cells = [
+  { appId: 'orders', minReplicas: 2, maxReplicas: 10 }
+  { appId: 'inventory', minReplicas: 2, maxReplicas: 10 }
+  { appId: 'notifications', minReplicas: 2, maxReplicas: 10 }
+  { appId: 'cortex', minReplicas: 1, maxReplicas: 1 }
+]
+
+// The Dapr topics (BioDapr.Contracts.Topics) and their subscribing app ids.
+param topics = [
+  { name: 'orders', subscribers: [ 'notifications' ] }
+  { name: 'payments', subscribers: [] }
+  { name: 'vitals', subscribers: [] }
+]

@@ -1,0 +1,232 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using BioDapr.Cell.Hormones;
+using BioDapr.Contracts;
+using BioDapr.Sidecar.Deployment;
+using BioDapr.Sidecar.MultiAppRun;
+using BioDapr.Sidecar.Resources;
+
+namespace BioDapr.Deployment.Tests;
+
+/// <summary>The component sets, Dapr files, tye.yaml and Bicep parameters agree with each other and with the code.</summary>
+public sealed partial class EnvironmentFilesTests
+{
+    public static TheoryData<string> Sets => new() { "local", "azure" };
+
+    private static IReadOnlyList<ComponentDefinition> Components(string set) =>
+        ResourceLoader.Load([Repo.PathOf("components", set)], appId: null).Components;
+
+    private static IReadOnlyList<AppRunPlan> RunFileApps() =>
+        RunFileParser.Parse(Repo.PathOf("dapr", "dapr.yaml"), _ => null, () => 1).Apps;
+
+    [Fact]
+    public void EveryDaprFile_Parses_WithoutWarnings()
+    {
+        var local = ResourceLoader.Load([Repo.PathOf("components", "local"), Repo.PathOf("dapr")], appId: null);
+        var azure = ResourceLoader.Load([Repo.PathOf("components", "azure")], appId: null);
+        var configuration = SidecarConfigurationLoader.Load([Repo.PathOf("dapr", "config.yaml")], _ => null);
+        var (apps, runWarnings) = RunFileParser.Parse(Repo.PathOf("dapr", "dapr.yaml"), _ => null, () => 1);
+
+        // Side files (secrets.json, hormones.json, README.md) are skipped by design.
+        local.Warnings.Where(w => !w.Contains("not a YAML file", StringComparison.Ordinal)).ShouldBeEmpty();
+        azure.Warnings.Where(w => !w.Contains("not a YAML file", StringComparison.Ordinal)).ShouldBeEmpty();
+        local.Resiliencies.ShouldHaveSingleItem();
+        configuration.SecretScopes.ShouldHaveSingleItem().StoreName.ShouldBe("secretstore");
+        configuration.Tracing.Otel.ShouldNotBeNull().EndpointAddress.ShouldBe("localhost:4318");
+        runWarnings.ShouldBeEmpty();
+        apps.Count.ShouldBe(Repo.CellDirectories().Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void EveryComponent_UsesADocumentedTypeAndOnlyDocumentedFields(string set)
+    {
+        foreach (var component in Components(set))
+        {
+            DocumentedComponents.Fields.Keys.ShouldContain(component.Type, $"{component.SourceFile}: {component.Type} is not a component type BioDapr documents");
+            var allowed = DocumentedComponents.Fields[component.Type].Union(DocumentedComponents.RuntimeFields(component.BuildingBlock)).ToHashSet(StringComparer.Ordinal);
+            foreach (var item in component.Metadata)
+            {
+                allowed.ShouldContain(item.Name, $"{component.SourceFile}: '{item.Name}' is not a documented field of {component.Type}");
+            }
+        }
+    }
+
+    [Fact]
+    public void TheLocalAndAzureSets_DeclareTheSameNamesAndScopes()
+    {
+        var local = Components("local").ToDictionary(c => c.Name, c => c);
+        var azure = Components("azure").ToDictionary(c => c.Name, c => c);
+
+        azure.Keys.Order().ShouldBe(local.Keys.Order());
+        foreach (var (name, component) in local)
+        {
+            azure[name].Scopes.Order().ShouldBe(component.Scopes.Order(), $"scopes of {name}");
+            azure[name].BuildingBlock.ShouldBe(component.BuildingBlock, $"building block of {name}");
+        }
+
+        local.Values.Where(c => c.Metadata.Any(m => m is { Name: "actorStateStore", Value: "true" })).Select(c => c.Name)
+            .ShouldBe(azure.Values.Where(c => c.Metadata.Any(m => m is { Name: "actorStateStore", Value: "true" })).Select(c => c.Name));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void EveryComponentACellUses_ExistsInTheSet_WithTheCellInItsScopes(string set)
+    {
+        var components = Components(set).ToDictionary(c => c.Name, c => c);
+        var appIds = RunFileApps().ToDictionary(a => Path.GetFileName(a.AppDirPath.TrimEnd('/')), a => a.AppId);
+        var checkedUses = 0;
+        foreach (var cell in Repo.CellDirectories())
+        {
+            foreach (var store in ComponentsUsedBy(cell))
+            {
+                checkedUses++;
+                components.ShouldContainKey(store, $"{cell} uses component '{store}', which components/{set} does not declare");
+                components[store].Scopes.ShouldContain(appIds[cell], $"{cell} ({appIds[cell]}) uses '{store}' but is not in its scopes in components/{set}");
+            }
+        }
+
+        // orders: pubsub, statestore, hormones, secretstore; inventory: statestore, hormones; notifications: pubsub.
+        checkedUses.ShouldBeGreaterThanOrEqualTo(7);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void EveryHormoneKeyTheCodeReads_HasADefaultInTheSet(string set)
+    {
+        using var defaults = JsonDocument.Parse(Repo.Read("components", set, "hormones.json"));
+        var keys = defaults.RootElement.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+
+        var used = HormoneKeysUsedByTheCells();
+
+        used.ShouldNotBeEmpty();
+        foreach (var key in used)
+        {
+            keys.ShouldContain(key, $"hormone '{key}' has no default in components/{set}/hormones.json");
+        }
+
+        keys.Except(used).ShouldBeEmpty("components/" + set + "/hormones.json has keys no cell reads");
+    }
+
+    [Fact]
+    public void EveryTopic_IsDeployedWithItsSubscribers_InEveryEnvironment()
+    {
+        var topics = typeof(Topics).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.Name != nameof(Topics.PubSub))
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .ToList();
+
+        topics.ShouldNotBeEmpty();
+        foreach (var parameters in Directory.GetFiles(Repo.PathOf("infra", "env"), "*.bicepparam"))
+        {
+            var text = File.ReadAllText(parameters);
+            foreach (var topic in topics)
+            {
+                text.ShouldContain($"name: '{topic}'", customMessage: $"{parameters} does not deploy topic {topic}");
+            }
+        }
+    }
+
+    [Fact]
+    public void TyeYaml_ListsEveryCellOnDisk_WithTheRunFilesAppIds()
+    {
+        var tye = Repo.Read("tye.yaml");
+        foreach (var app in RunFileApps())
+        {
+            var directory = Path.GetFileName(app.AppDirPath.TrimEnd('/'));
+            tye.ShouldContain($"project: services/{directory}/{directory}.csproj", customMessage: $"tye.yaml does not run {directory}");
+            tye.ShouldContain($"app-id: {app.AppId}", customMessage: $"tye.yaml does not give {directory} the app id {app.AppId}");
+        }
+
+        foreach (var cell in Repo.CellDirectories())
+        {
+            tye.ShouldContain($"services/{cell}/", customMessage: $"tye.yaml does not list {cell}");
+        }
+    }
+
+    [Fact]
+    public void BicepParameters_CoverEveryCell_AndEveryCellBuildsAContainerImage()
+    {
+        var appIds = RunFileApps().Select(a => a.AppId).Order().ToList();
+        var parameterFiles = Directory.GetFiles(Repo.PathOf("infra", "env"), "*.bicepparam");
+
+        parameterFiles.Length.ShouldBeGreaterThanOrEqualTo(2);
+        foreach (var file in parameterFiles)
+        {
+            Repo.BicepAppId().Matches(File.ReadAllText(file)).Select(m => m.Groups[1].Value).Order().ToList().ShouldBe(appIds, customMessage: $"{file} must list exactly the cells of dapr/dapr.yaml");
+        }
+
+        foreach (var app in RunFileApps())
+        {
+            var directory = Path.GetFileName(app.AppDirPath.TrimEnd('/'));
+            Repo.Read("services", directory, directory + ".csproj").ShouldContain($"<ContainerRepository>biodapr/{app.AppId}</ContainerRepository>");
+        }
+    }
+
+    [Fact]
+    public void TheAcaComponents_AreUpToDateWithComponentsAzure_AndEveryEnvRefIsFilledByTheBicep()
+    {
+        var translated = AcaComponentTranslator.Translate([Repo.PathOf("components", "azure")], values: null);
+        var bicep = Repo.Read("infra", "main.bicep");
+
+        Repo.Read("infra", "components.json").ReplaceLineEndings("\n").ShouldBe(AcaComponentTranslator.ToJson(translated), customMessage: "run ./biodapr aca-components");
+        foreach (var component in translated)
+        {
+            foreach (var item in component.Properties["metadata"]!.AsArray())
+            {
+                if (item!["envRef"] is { } variable)
+                {
+                    bicep.ShouldContain($"{variable}: ", customMessage: $"main.bicep does not provide {variable} for component {component.Name}");
+                }
+            }
+        }
+    }
+
+    private static HashSet<string> ComponentsUsedBy(string cell)
+    {
+        var text = string.Join('\n', Repo.Sources(cell).Select(File.ReadAllText));
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Match match in StoreUse().Matches(text))
+        {
+            names.Add(match.Groups["name"].Value);
+        }
+
+        if (text.Contains("Topics.PubSub", StringComparison.Ordinal))
+        {
+            names.Add(Topics.PubSub);
+        }
+
+        return names;
+    }
+
+    private static HashSet<string> HormoneKeysUsedByTheCells()
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var types = new[] { typeof(BioDapr.Orders.Hormones.OrderLimits).Assembly, typeof(BioDapr.Inventory.Hormones.StockSettings).Assembly }
+            .SelectMany(a => a.GetExportedTypes())
+            .Where(t => t.Namespace?.EndsWith(".Hormones", StringComparison.Ordinal) == true)
+            .ToDictionary(t => t.Name, t => t);
+        foreach (var cell in Repo.CellDirectories())
+        {
+            foreach (Match match in AddHormones().Matches(string.Join('\n', Repo.Sources(cell).Select(File.ReadAllText))))
+            {
+                var type = types[match.Groups["type"].Value];
+                foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+                {
+                    var suffix = property.GetCustomAttribute<HormoneKeyAttribute>()?.Key ?? JsonNamingPolicy.CamelCase.ConvertName(property.Name);
+                    keys.Add(match.Groups["prefix"].Value + suffix);
+                }
+            }
+        }
+
+        return keys;
+    }
+
+    // Component names the cells' code names: state stores, hormone stores and secret stores.
+    [GeneratedRegex("""(?:StateStore\s*=\s*|AddHormones<\w+>\(|AddDaprSecretStore\()"(?<name>[\w-]+)" """, RegexOptions.IgnorePatternWhitespace)]
+    private static partial Regex StoreUse();
+
+    [GeneratedRegex("""AddHormones<(?<type>\w+)>\("[\w-]+",\s*"(?<prefix>[^"]*)"\)""")]
+    private static partial Regex AddHormones();
+}

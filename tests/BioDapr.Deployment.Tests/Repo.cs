@@ -1,0 +1,44 @@
+using System.Text.RegularExpressions;
+
+namespace BioDapr.Deployment.Tests;
+
+/// <summary>The repository's files, found from the test's output directory.</summary>
+internal static partial class Repo
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
+
+    public static string Read(params string[] parts) => File.ReadAllText(PathOf(parts));
+
+    /// <summary>The cells: web projects under services/ other than the sidecar, by directory name.</summary>
+    public static IReadOnlyList<string> CellDirectories() =>
+        Directory.GetDirectories(PathOf("services"))
+            .Where(d => Directory.GetFiles(d, "*.csproj").Any(p => File.ReadAllText(p).Contains("Microsoft.NET.Sdk.Web", StringComparison.Ordinal)))
+            .Select(Path.GetFileName)
+            .Where(n => n != "BioDapr.Sidecar")
+            .Order(StringComparer.Ordinal)
+            .ToList()!;
+
+    /// <summary>The C# sources of a service directory (without build output).</summary>
+    public static IEnumerable<string> Sources(string serviceDirectory) =>
+        Directory.EnumerateFiles(PathOf("services", serviceDirectory), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+
+    private static string FindRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "BioDapr.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("BioDapr.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex("appId: '([^']+)'")]
+    public static partial Regex BicepAppId();
+}
