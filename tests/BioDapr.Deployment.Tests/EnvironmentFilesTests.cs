@@ -100,13 +100,21 @@ public sealed partial class EnvironmentFilesTests
 
         var used = HormoneKeysUsedByTheCells();
 
-        used.ShouldNotBeEmpty();
-        foreach (var key in used)
+        used.Count.ShouldBeGreaterThan(20);
+        foreach (var key in used.Keys)
         {
             keys.ShouldContain(key, $"hormone '{key}' has no default in components/{set}/hormones.json");
         }
 
-        keys.Except(used).ShouldBeEmpty("components/" + set + "/hormones.json has keys no cell reads");
+        keys.Except(used.Keys).ShouldBeEmpty("components/" + set + "/hormones.json has keys no cell reads");
+        foreach (var property in defaults.RootElement.EnumerateObject())
+        {
+            var target = used[property.Name];
+            var value = Convert.ChangeType(property.Value.GetString(), target.PropertyType, System.Globalization.CultureInfo.InvariantCulture);
+            var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+            System.ComponentModel.DataAnnotations.Validator.TryValidateValue(value, new System.ComponentModel.DataAnnotations.ValidationContext(new object()) { MemberName = target.Name }, results, target.GetCustomAttributes<System.ComponentModel.DataAnnotations.ValidationAttribute>())
+                .ShouldBeTrue($"{property.Name} = {property.Value}: {string.Join("; ", results.Select(r => r.ErrorMessage))}");
+        }
     }
 
     [Fact]
@@ -200,28 +208,50 @@ public sealed partial class EnvironmentFilesTests
         return names;
     }
 
-    private static HashSet<string> HormoneKeysUsedByTheCells()
+    // Every hormone key the cells bind, with the type that reads it: AddHormones<T>(store, prefix),
+    // AddPathway(target) (PathwayHormones), and AddPathway/AddCellVitals (admission and pathogens).
+    private static Dictionary<string, PropertyInfo> HormoneKeysUsedByTheCells()
     {
-        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var keys = new Dictionary<string, PropertyInfo>(StringComparer.Ordinal);
         var types = new[] { typeof(BioDapr.Orders.Hormones.OrderLimits).Assembly, typeof(BioDapr.Inventory.Hormones.StockSettings).Assembly }
             .SelectMany(a => a.GetExportedTypes())
             .Where(t => t.Namespace?.EndsWith(".Hormones", StringComparison.Ordinal) == true)
             .ToDictionary(t => t.Name, t => t);
+        var appIds = RunFileApps().ToDictionary(a => Path.GetFileName(a.AppDirPath.TrimEnd('/')), a => a.AppId);
         foreach (var cell in Repo.CellDirectories())
         {
-            foreach (Match match in AddHormones().Matches(string.Join('\n', Repo.Sources(cell).Select(File.ReadAllText))))
+            var text = string.Join('\n', Repo.Sources(cell).Select(File.ReadAllText));
+            foreach (Match match in AddHormones().Matches(text))
             {
-                var type = types[match.Groups["type"].Value];
-                foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
-                {
-                    var suffix = property.GetCustomAttribute<HormoneKeyAttribute>()?.Key ?? JsonNamingPolicy.CamelCase.ConvertName(property.Name);
-                    keys.Add(match.Groups["prefix"].Value + suffix);
-                }
+                Bind(keys, types[match.Groups["type"].Value], match.Groups["prefix"].Value);
+            }
+
+            foreach (Match match in AddPathway().Matches(text))
+            {
+                Bind(keys, typeof(BioDapr.Pathways.Hormones.PathwayHormones), $"{appIds[cell]}.pathways.{match.Groups["target"].Value}.");
+            }
+
+            if (AddPathway().IsMatch(text) || text.Contains("AddCellVitals(", StringComparison.Ordinal))
+            {
+                Bind(keys, typeof(BioDapr.Cell.Ingress.AdmissionHormones), $"{appIds[cell]}.admission.");
+                Bind(keys, typeof(BioDapr.Cell.Ingress.PathogenHormones), $"{appIds[cell]}.pathogens.");
             }
         }
 
         return keys;
     }
+
+    private static void Bind(Dictionary<string, PropertyInfo> keys, Type type, string prefix)
+    {
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+        {
+            var suffix = property.GetCustomAttribute<HormoneKeyAttribute>()?.Key ?? JsonNamingPolicy.CamelCase.ConvertName(property.Name);
+            keys[prefix + suffix] = property;
+        }
+    }
+
+    [GeneratedRegex("""AddPathway\("(?<target>[\w-]+)"\)""")]
+    private static partial Regex AddPathway();
 
     // Component names the cells' code names: state stores, hormone stores and secret stores.
     [GeneratedRegex("""(?:StateStore\s*=\s*|AddHormones<\w+>\(|AddDaprSecretStore\()"(?<name>[\w-]+)" """, RegexOptions.IgnorePatternWhitespace)]

@@ -1,3 +1,4 @@
+using BioDapr.Cell.Ingress;
 using BioDapr.Cell.Actors;
 using System.Globalization;
 using System.Net;
@@ -78,6 +79,10 @@ public static class CellHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<SidecarTokenMiddleware>();
+        if (app.Services.GetService<Vitals.CellVitals>() is not null)
+        {
+            app.UseCellIngress();
+        }
         var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CellOptions>>().Value;
 
         // Fail at startup, not at the sidecar's first GET /dapr/subscribe, when declarations conflict.

@@ -52,10 +52,10 @@ public static partial class InventoryApi
         return TypedResults.Problem($"stock of {reservation.Sku} is too contended; try again", statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    internal static async Task<Results<Ok<StockLevel>, NotFound>> GetStockAsync(string sku, IDaprSidecarClient sidecar, CancellationToken cancellationToken) =>
-        await sidecar.GetStateAsync<StockLevel>(StateStore, "stock-" + sku, cancellationToken: cancellationToken) is { } stock
-            ? TypedResults.Ok(stock)
-            : TypedResults.NotFound();
+    // A SKU nobody reserved yet has the initial stock (hormone inventory.initialStock), as reservations assume.
+    internal static async Task<Ok<StockLevel>> GetStockAsync(string sku, IDaprSidecarClient sidecar, IHormones<StockSettings> settings, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await sidecar.GetStateAsync<StockLevel>(StateStore, "stock-" + sku, cancellationToken: cancellationToken)
+            ?? new StockLevel(sku, settings.Current.InitialStock, 0));
 
     // First reservation of a SKU: first-write concurrency so two first reservations cannot both win.
     private static async Task<bool> TryFirstWriteAsync(IDaprSidecarClient sidecar, string key, StockLevel stock, CancellationToken cancellationToken)

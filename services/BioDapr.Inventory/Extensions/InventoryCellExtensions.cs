@@ -1,3 +1,4 @@
+using BioDapr.Cell.Pathways;
 using BioDapr.Cell.Hormones;
 using BioDapr.Inventory.Hormones;
 
@@ -10,6 +11,7 @@ public static class InventoryCellExtensions
     public static WebApplicationBuilder AddInventoryCell(this WebApplicationBuilder builder)
     {
         builder.AddHormones<StockSettings>("hormones", "inventory.");
+        builder.AddCellVitals();
         builder.Services.AddValidation();
         return builder;
     }

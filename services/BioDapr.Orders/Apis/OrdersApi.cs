@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Immune;
+using BioDapr.Cell.Pathways;
 using BioDapr.Client;
 using BioDapr.Contracts;
 using BioDapr.Contracts.Events;
@@ -37,6 +38,7 @@ public static partial class OrdersApi
         IConfiguration configuration,
         IHormones<OrderLimits> limits,
         IDaprSidecarClient sidecar,
+        CellPathways pathways,
         TimeProvider time,
         ILogger<PlaceOrder> logger,
         CancellationToken cancellationToken)
@@ -61,18 +63,37 @@ public static partial class OrdersApi
         }
 
         var orderId = Guid.NewGuid().ToString("N");
-        using (var reserve = sidecar.CreateInvokeMethodRequest(HttpMethod.Post, "inventory", "reservations", new ReserveStock(orderId, order.Sku, order.Quantity)))
-        using (var reserved = await sidecar.InvokeMethodWithResponseAsync(reserve, cancellationToken))
+        // The synaptic pathway orders → inventory (two calls per order, both while this request holds one
+        // of the cell's worker slots): timeouts, retries, breaker and limits are live hormones.
+        var inventory = pathways["inventory"];
+        var check = await inventory.InvokeAsync(HttpMethod.Get, "stock/" + Uri.EscapeDataString(order.Sku), null, cancellationToken);
+        using (var stock = check.Value)
         {
-            if (reserved.StatusCode == HttpStatusCode.Conflict)
+            if (stock is null || !stock.IsSuccessStatusCode)
+            {
+                Log.ReservationFailed(logger, orderId, check.Outcome.ToString());
+                return TypedResults.Problem($"Inventory could not be asked for stock ({check.Outcome}).", statusCode: StatusCodes.Status502BadGateway, title: "Inventory unavailable");
+            }
+
+            var level = await stock.Content.ReadFromJsonAsync<StockLevelView>(cancellationToken);
+            if (level is not null && level.Available < order.Quantity)
+            {
+                return TypedResults.Problem($"Not enough stock of {order.Sku}.", statusCode: StatusCodes.Status409Conflict, title: "Out of stock");
+            }
+        }
+
+        var reservation = await inventory.InvokeAsync(HttpMethod.Post, "reservations", new ReserveStock(orderId, order.Sku, order.Quantity), cancellationToken);
+        using (var reserved = reservation.Value)
+        {
+            if (reserved?.StatusCode == HttpStatusCode.Conflict)
             {
                 return TypedResults.Problem($"Not enough stock of {order.Sku}.", statusCode: StatusCodes.Status409Conflict, title: "Out of stock");
             }
 
-            if (!reserved.IsSuccessStatusCode)
+            if (reserved is null || !reserved.IsSuccessStatusCode)
             {
-                Log.ReservationFailed(logger, orderId, (int)reserved.StatusCode);
-                return TypedResults.Problem("Inventory could not reserve the stock.", statusCode: StatusCodes.Status502BadGateway, title: "Inventory unavailable");
+                Log.ReservationFailed(logger, orderId, reservation.Outcome.ToString());
+                return TypedResults.Problem($"Inventory could not reserve the stock ({reservation.Outcome}).", statusCode: StatusCodes.Status502BadGateway, title: "Inventory unavailable");
             }
         }
 
@@ -97,7 +118,10 @@ public static partial class OrdersApi
         [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Order {OrderId} placed: {Quantity} x {Sku}")]
         public static partial void Placed(ILogger logger, string orderId, string sku, int quantity);
 
-        [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Order {OrderId}: inventory answered {Status}")]
-        public static partial void ReservationFailed(ILogger logger, string orderId, int status);
+        [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Order {OrderId}: the inventory pathway ended with {Outcome}")]
+        public static partial void ReservationFailed(ILogger logger, string orderId, string outcome);
     }
 }
+
+/// <summary>What orders reads of inventory's <c>GET /stock/{sku}</c>.</summary>
+internal sealed record StockLevelView(string Sku, int Available, int Reserved);

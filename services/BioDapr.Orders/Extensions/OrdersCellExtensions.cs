@@ -1,4 +1,5 @@
 using BioDapr.Cell.Hormones;
+using BioDapr.Cell.Pathways;
 using BioDapr.Cell.Secrets;
 using BioDapr.Orders.Hormones;
 
@@ -11,6 +12,7 @@ public static class OrdersCellExtensions
     public static WebApplicationBuilder AddOrdersCell(this WebApplicationBuilder builder)
     {
         builder.AddHormones<OrderLimits>("hormones", "orders.");
+        builder.AddPathway("inventory");
         builder.Configuration.AddDaprSecretStore("secretstore", ["orders-api-key"]);
         builder.Services.AddValidation();
         return builder;

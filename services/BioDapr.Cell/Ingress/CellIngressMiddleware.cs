@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using BioDapr.Cell.Hormones;
+using BioDapr.Cell.Pathways;
+using BioDapr.Cell.Vitals;
+using BioDapr.Pathways.Policies;
+using BioDapr.Pathways.Vitals;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace BioDapr.Cell.Ingress;
+
+/// <summary>
+/// The cell's ingress: vital signs per endpoint (route pattern), admission against the worker slots
+/// (shed fast with 503/429 and <c>Retry-After</c>), and pathogens (outage, error rate, added latency,
+/// slot reduction). The sidecar's own calls (<c>/dapr/*</c>, hormone updates, actor callbacks, health)
+/// are never shed or infected, so the cell stays manageable during an injected incident.
+/// </summary>
+internal sealed class CellIngressMiddleware(
+    RequestDelegate next,
+    AdmissionGate gate,
+    IHormones<AdmissionHormones> admission,
+    IHormones<PathogenHormones> pathogens,
+    CellVitals vitals,
+    CellRandom random,
+    TimeProvider time)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path;
+        if (path.StartsWithSegments("/dapr") || path.StartsWithSegments("/configuration") || path.StartsWithSegments("/actors") || path.StartsWithSegments("/healthz"))
+        {
+            await next(context);
+            return;
+        }
+
+        var endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? path.Value ?? "/";
+        var recorder = vitals.For(VitalsKind.Endpoint, $"{context.Request.Method} {endpoint}");
+        var started = time.GetTimestamp();
+        recorder.CallStarted();
+        var outcome = PathwayOutcome.Success;
+        try
+        {
+            var limits = admission.Current;
+            var infection = pathogens.Current;
+            if (!gate.TryEnter(Math.Max(1, limits.MaxConcurrency - infection.SlotReduction)))
+            {
+                outcome = PathwayOutcome.Shed;
+                context.Response.StatusCode = limits.ShedStatusCode;
+                context.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return;
+            }
+
+            try
+            {
+                if (infection.Outage || (infection.ErrorRate > 0 && random.Instance.NextDouble() < infection.ErrorRate))
+                {
+                    context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    outcome = PathwayOutcome.ServerError;
+                    return;
+                }
+
+                var delay = infection.SampleLatency(random.Instance);
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay, time, context.RequestAborted);
+                }
+
+                await next(context);
+                outcome = PathwayOutcomes.FromStatusCode(context.Response.StatusCode);
+            }
+            finally
+            {
+                gate.Exit();
+            }
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            outcome = PathwayOutcome.Canceled;
+        }
+        catch
+        {
+            outcome = PathwayOutcome.ServerError;
+            throw;
+        }
+        finally
+        {
+            recorder.CallEnded(outcome, time.GetElapsedTime(started));
+        }
+    }
+}
+
+/// <summary>Turns the ingress on.</summary>
+public static class CellIngressExtensions
+{
+    /// <summary>Adds vital signs, admission and pathogens to every endpoint (needs <c>AddCellVitals</c> or <c>AddPathway</c>).</summary>
+    public static IApplicationBuilder UseCellIngress(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        Debug.Assert(app.ApplicationServices.GetService(typeof(CellVitals)) is not null, "AddCellVitals was not called");
+        return app.UseMiddleware<CellIngressMiddleware>();
+    }
+}

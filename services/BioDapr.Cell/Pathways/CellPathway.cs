@@ -1,0 +1,59 @@
+using System.Net.Http.Json;
+using BioDapr.Cell.Hormones;
+using BioDapr.Client;
+using BioDapr.Pathways.Hormones;
+using BioDapr.Pathways.Pipeline;
+using BioDapr.Pathways.Policies;
+using BioDapr.Pathways.Vitals;
+
+namespace BioDapr.Cell.Pathways;
+
+/// <summary>
+/// A synaptic pathway: service invocation from this cell to one app (<c>/v1.0/invoke/{target}/method/…</c>
+/// through the sidecar) run through the hormone-driven resilience pipeline of <see cref="Pathway{T}"/>.
+/// Its knobs are the hormones <c>&lt;cell&gt;.pathways.&lt;target&gt;.&lt;property&gt;</c> (<see cref="PathwayHormones"/>),
+/// read at every decision, so a change applies to the next call with breaker, budget and limiter state kept.
+/// </summary>
+public sealed class CellPathway
+{
+    private readonly IDaprSidecarClient _sidecar;
+    private readonly Pathway<HttpResponseMessage> _pathway;
+
+    internal CellPathway(string target, IHormones<PathwayHormones> hormones, IDaprSidecarClient sidecar, VitalsRecorder vitals, TimeProvider time, Random random)
+    {
+        Target = target;
+        _sidecar = sidecar;
+        Hormones = hormones;
+        _pathway = new Pathway<HttpResponseMessage>(
+            new PathwayState(target, () => hormones.Current, time, random, vitals),
+            response => PathwayOutcomes.FromStatusCode((int)response.StatusCode));
+    }
+
+    /// <summary>The target app id.</summary>
+    public string Target { get; }
+
+    /// <summary>The pathway's live hormones.</summary>
+    public IHormones<PathwayHormones> Hormones { get; }
+
+    /// <summary>The breaker, budget, limiter and vitals of this pathway.</summary>
+    public PathwayState State => _pathway.State;
+
+    /// <summary>
+    /// Invokes <paramref name="method"/> on the target app with <paramref name="body"/> as JSON (null: no
+    /// body). Never throws for pathway outcomes: the result says how the call ended (the caller disposes
+    /// <see cref="PathwayResult{T}.Value"/>).
+    /// </summary>
+    public ValueTask<PathwayResult<HttpResponseMessage>> InvokeAsync(HttpMethod httpMethod, string method, object? body, CancellationToken cancellationToken) =>
+        _pathway.ExecuteAsync(
+            async attemptToken =>
+            {
+                using var request = _sidecar.CreateInvokeMethodRequest(httpMethod, Target, method);
+                if (body is not null)
+                {
+                    request.Content = JsonContent.Create(body, body.GetType());
+                }
+
+                return await _sidecar.InvokeMethodWithResponseAsync(request, attemptToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+}

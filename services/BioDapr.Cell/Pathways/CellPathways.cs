@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+using BioDapr.Cell.Hormones;
+using BioDapr.Cell.Vitals;
+using BioDapr.Client;
+using BioDapr.Pathways.Hormones;
+using BioDapr.Pathways.Vitals;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BioDapr.Cell.Pathways;
+
+/// <summary>The cell's pathways by target app id (registered with <see cref="PathwayServiceCollectionExtensions.AddPathway"/>).</summary>
+public sealed class CellPathways(IServiceProvider services, IDaprSidecarClient sidecar, CellVitals vitals, TimeProvider time, CellRandom random)
+{
+    private readonly ConcurrentDictionary<string, CellPathway> _pathways = new(StringComparer.Ordinal);
+
+    /// <summary>The pathway to <paramref name="target"/>; it must have been added with <c>AddPathway</c>.</summary>
+    public CellPathway this[string target] => _pathways.GetOrAdd(target, name =>
+        new CellPathway(
+            name,
+            services.GetKeyedService<IHormones<PathwayHormones>>(PathwayServiceCollectionExtensions.HormoneName(name))
+                ?? throw new InvalidOperationException($"No pathway to '{name}' was added: call builder.AddPathway(\"{name}\") at startup."),
+            sidecar,
+            vitals.For(VitalsKind.Pathway, name),
+            time,
+            random.Instance));
+}
+
+/// <summary>The cell's randomness (seed it with <c>Cell:Seed</c> to replay jitter and fault injection).</summary>
+public sealed class CellRandom(Random instance)
+{
+    /// <summary>The shared generator (thread-safe: <see cref="Random.Shared"/> or a locked seeded one).</summary>
+    public Random Instance { get; } = instance;
+}

@@ -1,0 +1,124 @@
+using BioDapr.Cell.Hormones;
+using BioDapr.Cell.Ingress;
+using BioDapr.Cell.Vitals;
+using BioDapr.Pathways.Hormones;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+
+namespace BioDapr.Cell.Pathways;
+
+/// <summary>Registers synaptic pathways, ingress protection and vital signs.</summary>
+public static class PathwayServiceCollectionExtensions
+{
+    /// <summary>The hormone store the pathways, admission and pathogen hormones live in.</summary>
+    public const string DefaultHormoneStore = "hormones";
+
+    /// <summary>
+    /// Adds the pathway to <paramref name="target"/> (an app id) with its hormones at
+    /// <c>&lt;cell&gt;.pathways.&lt;target&gt;.*</c> in <paramref name="hormoneStore"/>. Inject <see cref="CellPathways"/> to call it.
+    /// </summary>
+    public static IHostApplicationBuilder AddPathway(this IHostApplicationBuilder builder, string target, string hormoneStore = DefaultHormoneStore)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(target);
+        builder.AddCellVitals(hormoneStore);
+        builder.AddHormones<PathwayHormones>(hormoneStore, $"{CellName(builder)}.pathways.{target}.", HormoneName(target));
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds vital signs (per pathway and endpoint, published every window as a <c>vitals</c> event and as
+    /// OpenTelemetry metrics), ingress admission (<c>&lt;cell&gt;.admission.*</c>) and pathogens
+    /// (<c>&lt;cell&gt;.pathogens.*</c>). Called by <see cref="AddPathway"/>; call it directly for a cell without pathways.
+    /// </summary>
+    public static IHostApplicationBuilder AddCellVitals(this IHostApplicationBuilder builder, string hormoneStore = DefaultHormoneStore)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.Services.Any(d => d.ServiceType == typeof(CellVitals)))
+        {
+            return builder;
+        }
+
+        var cell = CellName(builder);
+        var seed = builder.Configuration["Cell:Seed"];
+        builder.Services.AddSingleton(sp => new CellVitals(cell, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.TryAddSingleton(_ => new CellRandom(seed is null ? Random.Shared : new LockedRandom(int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture))));
+        builder.Services.TryAddSingleton<CellPathways>();
+        builder.Services.AddOptions<VitalsOptions>().Bind(builder.Configuration.GetSection("Cell:Vitals")).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHostedService<VitalsPublisher>();
+        builder.AddHormones<AdmissionHormones>(hormoneStore, $"{cell}.admission.");
+        builder.AddHormones<PathogenHormones>(hormoneStore, $"{cell}.pathogens.");
+        builder.Services.TryAddSingleton<AdmissionGate>();
+        if (builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 })
+        {
+            // The OTLP exporter reads the standard OTEL_EXPORTER_OTLP_* variables.
+            builder.Services.AddSingleton(_ => OpenTelemetry.Sdk.CreateMeterProviderBuilder()
+                .AddMeter(VitalsPublisher.MeterName)
+                .AddOtlpExporter()
+                .Build());
+            builder.Services.AddHostedService<MeterProviderActivation>();
+        }
+
+        return builder;
+    }
+
+    internal static string HormoneName(string target) => "pathway:" + target;
+
+    internal static string CellName(IHostApplicationBuilder builder) =>
+        builder.Configuration["Cell:Name"] is { Length: > 0 } name ? name
+        : builder.Configuration["APP_ID"] is { Length: > 0 } appId ? appId
+        : builder.Environment.ApplicationName;
+}
+
+/// <summary>Creates the OTLP meter provider at start (it is disposed with the container).</summary>
+internal sealed class MeterProviderActivation(MeterProvider provider) : IHostedService
+{
+    public MeterProvider Provider { get; } = provider;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>A seeded <see cref="Random"/> safe to share between threads.</summary>
+internal sealed class LockedRandom(int seed) : Random
+{
+    private readonly Random _inner = new(seed);
+    private readonly Lock _gate = new();
+
+    public override int Next()
+    {
+        lock (_gate)
+        {
+            return _inner.Next();
+        }
+    }
+
+    public override int Next(int maxValue)
+    {
+        lock (_gate)
+        {
+            return _inner.Next(maxValue);
+        }
+    }
+
+    public override int Next(int minValue, int maxValue)
+    {
+        lock (_gate)
+        {
+            return _inner.Next(minValue, maxValue);
+        }
+    }
+
+    public override double NextDouble()
+    {
+        lock (_gate)
+        {
+            return _inner.NextDouble();
+        }
+    }
+
+    protected override double Sample() => NextDouble();
+}

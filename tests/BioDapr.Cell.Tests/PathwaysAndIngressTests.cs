@@ -1,0 +1,165 @@
+using System.Net;
+using System.Text;
+using BioDapr.Cell.Ingress;
+using BioDapr.Cell.Pathways;
+using BioDapr.Pathways.Policies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BioDapr.Cell.Tests;
+
+/// <summary>Pathways, admission, pathogens and vital signs of a cell, driven by hormones.</summary>
+public sealed class PathwaysAndIngressTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task AHormoneChange_AppliesToTheNextCall_AndKeepsTheBreakerOpen()
+    {
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddPathway("inventory"),
+            configuration: new()
+            {
+                ["test-cell.pathways.inventory.maxRetries"] = "0",
+                ["test-cell.pathways.inventory.breakerMinThroughput"] = "2",
+                ["test-cell.pathways.inventory.breakerBreakMs"] = "60000",
+            });
+        cell.Sidecar.RespondWith(request => request.Path.StartsWith("/v1.0/invoke/", StringComparison.Ordinal)
+            ? new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)
+            : new HttpResponseMessage(HttpStatusCode.NoContent));
+        var pathway = cell.App.Services.GetRequiredService<CellPathways>()["inventory"];
+
+        var first = await pathway.InvokeAsync(HttpMethod.Get, "stock/a", null, Ct);
+        var second = await pathway.InvokeAsync(HttpMethod.Get, "stock/a", null, Ct);
+        var callsBeforeChange = InvocationCount(cell);
+        (await Update(cell, "test-cell.pathways.inventory.timeoutMs", "750")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var third = await pathway.InvokeAsync(HttpMethod.Get, "stock/a", null, Ct);
+
+        first.Outcome.ShouldBe(PathwayOutcome.ServerError);
+        second.Outcome.ShouldBe(PathwayOutcome.ServerError);
+        pathway.Hormones.Current.TimeoutMs.ShouldBe(750);
+        third.Outcome.ShouldBe(PathwayOutcome.BreakerOpen);
+        InvocationCount(cell).ShouldBe(callsBeforeChange);
+        cell.Sidecar.Requests.First(r => r.Path.StartsWith("/v1.0/invoke/", StringComparison.Ordinal)).Path.ShouldBe("/v1.0/invoke/inventory/method/stock/a");
+    }
+
+    [Fact]
+    public async Task BeyondTheWorkerSlots_RequestsAreShedAtOnce_WithRetryAfter()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddCellVitals(),
+            map: app => app.MapGet("/work", async () =>
+            {
+                entered.TrySetResult();
+                await release.Task;
+                return Results.Ok();
+            }),
+            configuration: new() { ["test-cell.admission.maxConcurrency"] = "1", ["test-cell.admission.retryAfterSeconds"] = "2" });
+
+        var holding = cell.Client.GetAsync("/work", Ct);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        using var shed = await cell.Client.GetAsync("/work", Ct);
+        release.SetResult();
+        using var served = await holding;
+        using var health = await cell.Client.GetAsync("/healthz", Ct);
+
+        shed.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        shed.Headers.RetryAfter!.Delta.ShouldBe(TimeSpan.FromSeconds(2));
+        served.StatusCode.ShouldBe(HttpStatusCode.OK);
+        health.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Pathogens_OutageAndErrorRate_FailRequests_ButNotTheSidecarsCalls()
+    {
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddCellVitals(),
+            map: app => app.MapGet("/work", () => Results.Ok()),
+            configuration: new() { ["test-cell.pathogens.errorRate"] = "1" });
+
+        using var failing = await cell.Client.GetAsync("/work", Ct);
+        (await Update(cell, "test-cell.pathogens.errorRate", "0")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var healed = await cell.Client.GetAsync("/work", Ct);
+        (await Update(cell, "test-cell.pathogens.outage", "true")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var outage = await cell.Client.GetAsync("/work", Ct);
+        using var subscribe = await cell.Client.GetAsync("/dapr/subscribe", Ct);
+
+        failing.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        healed.StatusCode.ShouldBe(HttpStatusCode.OK);
+        outage.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        subscribe.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task AnInvalidPathogenValue_IsRejected_AndTheLastGoodValueStays()
+    {
+        await using var cell = await TestCell.StartAsync(configure: builder => builder.AddCellVitals());
+
+        using var rejected = await Update(cell, "test-cell.pathogens.errorRate", "1.5");
+
+        rejected.StatusCode.ShouldBe(HttpStatusCode.OK);
+        cell.App.Services.GetRequiredService<BioDapr.Cell.Hormones.IHormones<PathogenHormones>>().Current.ErrorRate.ShouldBe(0);
+    }
+
+    [Fact]
+    public void PathogenLatency_HasTheConfiguredMeanCvAndFraction()
+    {
+        var pathogen = new PathogenHormones { LatencyMs = 40, LatencyCv = 0.5, LatencyFraction = 0.3 };
+        var random = new Random(11);
+
+        var samples = Enumerable.Range(0, 200_000).Select(_ => pathogen.SampleLatency(random).TotalMilliseconds).ToArray();
+        var delayed = samples.Where(s => s > 0).ToArray();
+        var mean = delayed.Average();
+        var cv = Math.Sqrt(delayed.Select(s => (s - mean) * (s - mean)).Average()) / mean;
+
+        ((double)delayed.Length / samples.Length).ShouldBe(0.3, 0.01);
+        mean.ShouldBe(40, 0.8);
+        cv.ShouldBe(0.5, 0.02);
+        new PathogenHormones { LatencyMs = 25 }.SampleLatency(random).ShouldBe(TimeSpan.FromMilliseconds(25));
+    }
+
+    [Fact]
+    public async Task VitalsWindows_CountWhatHappened_AndArePublishedAsVitalsEvents()
+    {
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddCellVitals(),
+            map: app =>
+            {
+                app.MapGet("/ok", () => Results.Ok());
+                app.MapGet("/missing", () => Results.NotFound());
+                app.MapGet("/broken", () => Results.StatusCode(500));
+            },
+            settings: new() { ["Cell:Vitals:Window"] = "00:00:00.200" });
+
+        for (var i = 0; i < 3; i++)
+        {
+            (await cell.Client.GetAsync("/ok", Ct)).Dispose();
+        }
+
+        (await cell.Client.GetAsync("/missing", Ct)).Dispose();
+        (await cell.Client.GetAsync("/broken", Ct)).Dispose();
+
+        await BioDapr.Testing.Eventually.TrueAsync(() => cell.Sidecar.Requests.Any(r => r.Path == "/v1.0/publish/pubsub/vitals"));
+        var published = cell.Sidecar.Requests.Where(r => r.Path == "/v1.0/publish/pubsub/vitals").Select(r => r.BodyJson()).ToList();
+        var windows = published.SelectMany(p => p.GetProperty("windows").EnumerateArray()).ToList();
+        long Sum(string endpoint, string field) => windows.Where(w => w.GetProperty("name").GetString() == endpoint).Sum(w => w.GetProperty(field).GetInt64());
+
+        published[0].GetProperty("cell").GetString().ShouldBe("test-cell");
+        Sum("GET /ok", "calls").ShouldBe(3);
+        Sum("GET /ok", "successes").ShouldBe(3);
+        Sum("GET /missing", "clientErrors").ShouldBe(1);
+        Sum("GET /broken", "serverErrors").ShouldBe(1);
+        cell.Sidecar.Requests.First(r => r.Path == "/v1.0/publish/pubsub/vitals").Query("metadata.cloudevent.type").ShouldBe("biodapr.vitals.v1");
+    }
+
+    private static int InvocationCount(TestCell cell) => cell.Sidecar.Requests.Count(r => r.Path.StartsWith("/v1.0/invoke/", StringComparison.Ordinal));
+
+    private static async Task<HttpResponseMessage> Update(TestCell cell, string key, string value)
+    {
+        using var content = new StringContent("{\"id\":\"sub-1\",\"items\":{\"" + key + "\":{\"value\":\"" + value + "\",\"version\":\"2\"}}}", Encoding.UTF8, "application/json");
+        return await cell.Client.PostAsync("/configuration/hormones/" + key, content, Ct);
+    }
+}
