@@ -7,15 +7,17 @@ param imageTag = 'latest'
 
 // Every cell of dapr/dapr.yaml. Actor hosts (state store with actorStateStore) keep minReplicas >= 1.
 param cells = [
+  { appId: 'gateway', minReplicas: 2, maxReplicas: 10 }
   { appId: 'orders', minReplicas: 2, maxReplicas: 10 }
   { appId: 'inventory', minReplicas: 2, maxReplicas: 10 }
+  { appId: 'payments', minReplicas: 2, maxReplicas: 10 }
   { appId: 'notifications', minReplicas: 2, maxReplicas: 10 }
   { appId: 'cortex', minReplicas: 1, maxReplicas: 1 }
 ]
 
 // The Dapr topics (BioDapr.Contracts.Topics) and their subscribing app ids.
 param topics = [
-  { name: 'orders', subscribers: [ 'notifications' ] }
-  { name: 'payments', subscribers: [] }
+  { name: 'orders', subscribers: [ 'notifications', 'payments', 'inventory' ] }
+  { name: 'payments', subscribers: [ 'orders' ] }
   { name: 'vitals', subscribers: [] }
 ]

@@ -36,7 +36,7 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
     managedEnvironmentId: environmentId
     configuration: {
       activeRevisionsMode: 'Single'
-      ingress: { external: appId == 'orders', targetPort: port, transport: 'http' }
+      ingress: { external: appId == 'gateway', targetPort: port, transport: 'http' }
       registries: [ { server: registry, identity: identityId } ]
       dapr: { enabled: true, appId: appId, appPort: port, appProtocol: 'http', logLevel: 'info', enableApiLogging: false }
     }

@@ -87,8 +87,8 @@ public sealed partial class EnvironmentFilesTests
             }
         }
 
-        // orders: pubsub, statestore, hormones, secretstore; inventory: statestore, hormones; notifications: pubsub.
-        checkedUses.ShouldBeGreaterThanOrEqualTo(7);
+        // gateway, orders: secretstore, hormones (+pubsub, statestore for orders); inventory, payments: pubsub, statestore, hormones; notifications: pubsub.
+        checkedUses.ShouldBeGreaterThanOrEqualTo(12);
     }
 
     [Theory]
@@ -213,7 +213,11 @@ public sealed partial class EnvironmentFilesTests
     private static Dictionary<string, PropertyInfo> HormoneKeysUsedByTheCells()
     {
         var keys = new Dictionary<string, PropertyInfo>(StringComparer.Ordinal);
-        var types = new[] { typeof(BioDapr.Orders.Hormones.OrderLimits).Assembly, typeof(BioDapr.Inventory.Hormones.StockSettings).Assembly }
+        var types = new[]
+            {
+                typeof(BioDapr.Orders.Hormones.OrderLimits).Assembly, typeof(BioDapr.Inventory.Hormones.StockSettings).Assembly,
+                typeof(BioDapr.Payments.Hormones.PaymentRules).Assembly, typeof(BioDapr.Gateway.Hormones.ClientLimits).Assembly,
+            }
             .SelectMany(a => a.GetExportedTypes())
             .Where(t => t.Namespace?.EndsWith(".Hormones", StringComparison.Ordinal) == true)
             .ToDictionary(t => t.Name, t => t);

@@ -24,6 +24,10 @@ public sealed class Organism : IAsyncLifetime
 
     public int InventoryPort { get; } = FreePort.Next();
 
+    public int GatewayPort { get; } = FreePort.Next();
+
+    public int PaymentsPort { get; } = FreePort.Next();
+
     /// <summary>Everything the runner printed so far.</summary>
     public string Output
     {
@@ -43,7 +47,7 @@ public sealed class Organism : IAsyncLifetime
         await _redis.InitializeAsync();
         var components = Path.Combine(_root, "components");
         Directory.CreateDirectory(components);
-        await File.WriteAllTextAsync(Path.Combine(_root, "secrets.json"), """{"orders-api-key":"e2e-key"}""");
+        await File.WriteAllTextAsync(Path.Combine(_root, "secrets.json"), """{"orders-api-key":"e2e-key","gateway-api-keys":"shop=e2e-shop-key;bulk=e2e-bulk-key"}""");
         await File.WriteAllTextAsync(Path.Combine(components, "components.yaml"), $"""
             apiVersion: dapr.io/v1alpha1
             kind: Component
@@ -79,7 +83,9 @@ public sealed class Organism : IAsyncLifetime
             """);
         var apps = new (string Id, string Project, int Port)[]
         {
+            ("gateway", "BioDapr.Gateway", GatewayPort),
             ("orders", "BioDapr.Orders", OrdersPort),
+            ("payments", "BioDapr.Payments", PaymentsPort),
             ("inventory", "BioDapr.Inventory", InventoryPort),
             ("notifications", "BioDapr.Notifications", NotificationsPort),
             ("cortex", "BioDapr.Cortex", FreePort.Next()),

@@ -62,10 +62,121 @@ public sealed class OrganismTests(Organism organism) : IClassFixture<Organism>
     }
 
     [Fact]
+    public async Task OrderThroughTheGateway_IsPaidAndConfirmed_AndTheCustomerIsTold()
+    {
+        using var http = new HttpClient();
+
+        using var placed = await ThroughGatewayAsync(http, "e2e-shop-key", quantity: 1, sku: "plum");
+
+        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        var orderId = JsonDocument.Parse(await placed.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("orderId").GetString()!;
+        await Eventually.ReturnsAsync(() => StatusAsync(http, orderId), status => status == "confirmed", TimeSpan.FromSeconds(20), "payments captures and orders confirms");
+        await Eventually.ReturnsAsync(
+            () => http.GetStringAsync($"http://127.0.0.1:{organism.NotificationsPort}/notifications", Ct),
+            body => body.Contains($"Order {orderId} is paid", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task ARefusedPayment_CancelsTheOrder_AndReleasesItsStock()
+    {
+        using var http = new HttpClient();
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        await redis.ExecuteAsync("SET", ["payments.declineAbove", "5||e2e"], Ct);
+        try
+        {
+            await Eventually.ReturnsAsync(
+                async () => (await ThroughGatewayAsync(http, "e2e-shop-key", quantity: 3, sku: "fig")).StatusCode,
+                status => status == HttpStatusCode.Created,
+                TimeSpan.FromSeconds(10));
+            var orderId = await Eventually.ReturnsAsync(
+                () => LastCancelledAsync(http),
+                id => id is not null,
+                TimeSpan.FromSeconds(20),
+                "the payment over the limit is refused and the order cancelled");
+            (await StatusAsync(http, orderId!)).ShouldBe("cancelled");
+            await Eventually.ReturnsAsync(
+                async () => JsonDocument.Parse((await redis.ExecuteAsync("HGET", ["inventory||stock-fig", "data"], Ct)).AsString()!).RootElement.GetProperty("reserved").GetInt32(),
+                reserved => reserved == 0,
+                TimeSpan.FromSeconds(20),
+                "inventory releases the stock of the cancelled order");
+        }
+        finally
+        {
+            await redis.ExecuteAsync("DEL", ["payments.declineAbove"], Ct);
+        }
+    }
+
+    [Fact]
+    public async Task TheGateway_RejectsUnknownClients_AndLimitsEachClientsRate()
+    {
+        using var http = new HttpClient();
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+
+        using var unknown = await ThroughGatewayAsync(http, "not-a-key", quantity: 1, sku: "kiwi");
+        await redis.ExecuteAsync("SET", ["gateway.burst", "1||e2e"], Ct);
+        await redis.ExecuteAsync("SET", ["gateway.ratePerSecond", "0.2||e2e"], Ct);
+        try
+        {
+            var limited = await Eventually.ReturnsAsync(
+                async () => (await ThroughGatewayAsync(http, "e2e-bulk-key", quantity: 1, sku: "kiwi")).StatusCode,
+                status => status == HttpStatusCode.TooManyRequests,
+                TimeSpan.FromSeconds(15),
+                "the bulk client runs out of tokens");
+            using var otherClient = await ThroughGatewayAsync(http, "e2e-shop-key", quantity: 1, sku: "kiwi");
+
+            unknown.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            limited.ShouldBe(HttpStatusCode.TooManyRequests);
+            otherClient.StatusCode.ShouldNotBe(HttpStatusCode.TooManyRequests);
+        }
+        finally
+        {
+            await redis.ExecuteAsync("DEL", ["gateway.burst", "gateway.ratePerSecond"], Ct);
+        }
+    }
+
+    [Fact]
+    public async Task TheGateway_PublishesItsOpenApiDocument()
+    {
+        using var http = new HttpClient();
+
+        var document = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{organism.GatewayPort}/openapi/v1.json", Ct)).RootElement;
+
+        document.GetProperty("paths").TryGetProperty("/api/orders", out _).ShouldBeTrue();
+    }
+
+    [Fact]
     public void EveryCellLogLine_IsPrefixedWithItsApp()
     {
         organism.Output.ShouldContain("== APP - orders ==");
         organism.Output.ShouldContain("== APP - notifications ==");
+    }
+
+    private Task<HttpResponseMessage> ThroughGatewayAsync(HttpClient http, string apiKey, int quantity, string sku)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{organism.GatewayPort}/api/orders")
+        {
+            Content = JsonContent.Create(new { customerId = "e2e", sku, quantity }),
+        };
+        request.Headers.Add("X-Api-Key", apiKey);
+        return http.SendAsync(request, Ct);
+    }
+
+    private async Task<string?> StatusAsync(HttpClient http, string orderId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{organism.GatewayPort}/api/orders/{orderId}");
+        request.Headers.Add("X-Api-Key", "e2e-shop-key");
+        using var response = await http.SendAsync(request, Ct);
+        return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("status").GetString() : null;
+    }
+
+    private async Task<string?> LastCancelledAsync(HttpClient http)
+    {
+        var notifications = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{organism.NotificationsPort}/notifications", Ct)).RootElement;
+        return notifications.EnumerateArray()
+            .Where(n => n.GetProperty("message").GetString()!.Contains("was cancelled", StringComparison.Ordinal))
+            .Select(n => n.GetProperty("orderId").GetString())
+            .LastOrDefault();
     }
 
     private Task<HttpResponseMessage> PlaceAsync(HttpClient http, string apiKey, int quantity, string sku)

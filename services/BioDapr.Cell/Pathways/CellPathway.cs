@@ -16,6 +16,7 @@ namespace BioDapr.Cell.Pathways;
 /// </summary>
 public sealed class CellPathway
 {
+    private static readonly Dictionary<string, string> EmptyHeaders = [];
     private readonly IDaprSidecarClient _sidecar;
     private readonly Pathway<HttpResponseMessage> _pathway;
 
@@ -44,6 +45,10 @@ public sealed class CellPathway
     /// <see cref="PathwayResult{T}.Value"/>).
     /// </summary>
     public ValueTask<PathwayResult<HttpResponseMessage>> InvokeAsync(HttpMethod httpMethod, string method, object? body, CancellationToken cancellationToken) =>
+        InvokeAsync(httpMethod, method, body, headers: null, cancellationToken);
+
+    /// <summary>Like <see cref="InvokeAsync(HttpMethod, string, object?, CancellationToken)"/>, with request headers for the target app.</summary>
+    public ValueTask<PathwayResult<HttpResponseMessage>> InvokeAsync(HttpMethod httpMethod, string method, object? body, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken) =>
         _pathway.ExecuteAsync(
             async attemptToken =>
             {
@@ -51,6 +56,11 @@ public sealed class CellPathway
                 if (body is not null)
                 {
                     request.Content = JsonContent.Create(body, body.GetType());
+                }
+
+                foreach (var (name, value) in headers ?? EmptyHeaders)
+                {
+                    request.Headers.TryAddWithoutValidation(name, value);
                 }
 
                 return await _sidecar.InvokeMethodWithResponseAsync(request, attemptToken).ConfigureAwait(false);

@@ -1,3 +1,6 @@
+using BioDapr.Contracts.Events;
+using BioDapr.Contracts;
+using BioDapr.Cell.Events;
 using BioDapr.Cell.Hormones;
 using BioDapr.Client;
 using BioDapr.Inventory.Hormones;
@@ -21,7 +24,51 @@ public static partial class InventoryApi
     {
         routes.MapPost("/reservations", ReserveAsync).WithName("Reserve").WithTags("Inventory");
         routes.MapGet("/stock/{sku}", GetStockAsync).WithName("GetStock").WithTags("Inventory");
+        routes.MapPost("/events/order-cancelled", OnOrderCancelledAsync)
+            .WithTopic(Topics.PubSub, Topics.Orders, topic => topic.Match = $"event.type == \"{OrderCancelled.Type}\"")
+            .ExcludeFromDescription();
         return routes;
+    }
+
+    // A cancelled order's stock goes back, once: the release and a per-order marker are written in one
+    // transaction guarded by the stock's ETag, and a redelivered event finds the marker.
+    internal static async Task<Ok<TopicResponse>> OnOrderCancelledAsync(
+        CloudEvent<OrderCancelled> cancelled, IDaprSidecarClient sidecar, IHormones<StockSettings> settings, ILogger<Reservation> logger, CancellationToken cancellationToken)
+    {
+        if (cancelled.Data is not { } order || order.Quantity <= 0)
+        {
+            return TopicResults.Drop();
+        }
+
+        var marker = "released-" + order.OrderId;
+        if (await sidecar.GetStateAsync<string>(StateStore, marker, cancellationToken: cancellationToken) is not null)
+        {
+            return TopicResults.Success();
+        }
+
+        var key = "stock-" + order.Sku;
+        for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
+        {
+            var entry = await sidecar.GetStateEntryAsync<StockLevel>(StateStore, key, cancellationToken: cancellationToken);
+            var stock = entry?.Value ?? new StockLevel(order.Sku, settings.Current.InitialStock, order.Quantity);
+            var released = stock with { Available = stock.Available + order.Quantity, Reserved = Math.Max(0, stock.Reserved - order.Quantity) };
+            try
+            {
+                await sidecar.ExecuteStateTransactionAsync(StateStore,
+                [
+                    StateTransactionOperation.Upsert(key, released, entry?.ETag, entry?.ETag is null ? StateWriteOptions.FirstWrite : null),
+                    StateTransactionOperation.Upsert(marker, order.OrderId),
+                ], cancellationToken: cancellationToken);
+                return TopicResults.Success();
+            }
+            catch (DaprApiException)
+            {
+                Log.Conflict(logger, order.Sku, attempt + 1);
+            }
+        }
+
+        // Leave the event for redelivery (RETRY) rather than losing the release.
+        return TopicResults.Retry();
     }
 
     internal static async Task<Results<Created<StockLevel>, Conflict<string>, ProblemHttpResult>> ReserveAsync(

@@ -14,6 +14,14 @@ public static partial class NotificationsApi
         routes.MapPost("/events/order-placed", OnOrderPlaced)
             .WithTopic(Topics.PubSub, Topics.Orders, topic => topic.Match = $"event.type == \"{OrderPlaced.Type}\"")
             .ExcludeFromDescription();
+        routes.MapPost("/events/order-confirmed", (CloudEvent<OrderConfirmed> e, NotificationLog log, TimeProvider time) =>
+                Notify(log, time, e.Data?.OrderId, e.Data?.CustomerId, $"Order {e.Data?.OrderId} is paid and on its way."))
+            .WithTopic(Topics.PubSub, Topics.Orders, topic => topic.Match = $"event.type == \"{OrderConfirmed.Type}\"")
+            .ExcludeFromDescription();
+        routes.MapPost("/events/order-cancelled", (CloudEvent<OrderCancelled> e, NotificationLog log, TimeProvider time) =>
+                Notify(log, time, e.Data?.OrderId, e.Data?.CustomerId, $"Order {e.Data?.OrderId} was cancelled: {e.Data?.Reason}"))
+            .WithTopic(Topics.PubSub, Topics.Orders, topic => topic.Match = $"event.type == \"{OrderCancelled.Type}\"")
+            .ExcludeFromDescription();
         routes.MapGet("/notifications", (NotificationLog log) => TypedResults.Ok(log.Recent)).WithName("ListNotifications");
         return routes;
     }
@@ -27,6 +35,17 @@ public static partial class NotificationsApi
 
         log.Add(new Notification(order.OrderId, order.CustomerId, $"Thank you! Order {order.OrderId}: {order.Quantity} x {order.Sku}.", time.GetUtcNow()));
         Log.Notified(logger, order.OrderId, order.CustomerId, placed.TraceParent ?? string.Empty);
+        return TopicResults.Success();
+    }
+
+    private static Ok<TopicResponse> Notify(NotificationLog log, TimeProvider time, string? orderId, string? customerId, string text)
+    {
+        if (orderId is null || customerId is null)
+        {
+            return TopicResults.Drop();
+        }
+
+        log.Add(new Notification(orderId, customerId, text, time.GetUtcNow()));
         return TopicResults.Success();
     }
 

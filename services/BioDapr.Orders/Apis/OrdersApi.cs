@@ -1,3 +1,4 @@
+using BioDapr.Cell.Events;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -29,8 +30,47 @@ public static partial class OrdersApi
         var group = routes.MapGroup("/orders").WithTags("Orders");
         group.MapPost("/", PlaceAsync).WithName("PlaceOrder").AllowWithoutSidecarToken();
         group.MapGet("/{orderId}", GetAsync).WithName("GetOrder").AllowWithoutSidecarToken();
+        group.MapGet("/{orderId}/status", GetStatusAsync).WithName("GetOrderStatus").AllowWithoutSidecarToken();
+        routes.MapPost("/events/payment-captured", OnPaymentCapturedAsync)
+            .WithTopic(Topics.PubSub, Topics.Payments, topic => topic.Match = $"event.type == \"{PaymentCaptured.Type}\"")
+            .ExcludeFromDescription();
+        routes.MapPost("/events/payment-failed", OnPaymentFailedAsync)
+            .WithTopic(Topics.PubSub, Topics.Payments, topic => topic.Match = $"event.type == \"{PaymentFailed.Type}\"")
+            .ExcludeFromDescription();
         return routes;
     }
+
+    // Payment results: the order becomes confirmed or cancelled. Delivery is at least once, so the status
+    // is saved before the event goes out and a redelivery publishes the same outcome again.
+    internal static async Task<Ok<TopicResponse>> OnPaymentCapturedAsync(CloudEvent<PaymentCaptured> captured, IDaprSidecarClient sidecar, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (captured.Data is not { } payment || await sidecar.GetStateAsync<OrderPlaced>(StateStore, "order-" + payment.OrderId, cancellationToken: cancellationToken) is not { } order)
+        {
+            return TopicResults.Drop();
+        }
+
+        await sidecar.SaveStateAsync(StateStore, StatusKey(order.OrderId), new OrderStatus(order.OrderId, "confirmed", payment.PaymentId, time.GetUtcNow()), cancellationToken: cancellationToken);
+        await sidecar.PublishEventAsync(Topics.PubSub, Topics.Orders, new OrderConfirmed(order.OrderId, order.CustomerId, payment.PaymentId, time.GetUtcNow()), new PublishEventOptions { CloudEventType = OrderConfirmed.Type }, cancellationToken);
+        return TopicResults.Success();
+    }
+
+    internal static async Task<Ok<TopicResponse>> OnPaymentFailedAsync(CloudEvent<PaymentFailed> failed, IDaprSidecarClient sidecar, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (failed.Data is not { } payment || await sidecar.GetStateAsync<OrderPlaced>(StateStore, "order-" + payment.OrderId, cancellationToken: cancellationToken) is not { } order)
+        {
+            return TopicResults.Drop();
+        }
+
+        await sidecar.SaveStateAsync(StateStore, StatusKey(order.OrderId), new OrderStatus(order.OrderId, "cancelled", payment.Reason, time.GetUtcNow()), cancellationToken: cancellationToken);
+        await sidecar.PublishEventAsync(Topics.PubSub, Topics.Orders, new OrderCancelled(order.OrderId, order.CustomerId, order.Sku, order.Quantity, payment.Reason, time.GetUtcNow()), new PublishEventOptions { CloudEventType = OrderCancelled.Type }, cancellationToken);
+        return TopicResults.Success();
+    }
+
+    internal static async Task<Ok<OrderStatus>> GetStatusAsync(string orderId, IDaprSidecarClient sidecar, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await sidecar.GetStateAsync<OrderStatus>(StateStore, StatusKey(orderId), cancellationToken: cancellationToken)
+            ?? new OrderStatus(orderId, "placed", null, null));
+
+    private static string StatusKey(string orderId) => "order-" + orderId + "-status";
 
     internal static async Task<Results<Created<OrderAccepted>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
         PlaceOrder order,
@@ -125,3 +165,10 @@ public static partial class OrdersApi
 
 /// <summary>What orders reads of inventory's <c>GET /stock/{sku}</c>.</summary>
 internal sealed record StockLevelView(string Sku, int Available, int Reserved);
+
+/// <summary>Where an order is: placed (awaiting payment), confirmed or cancelled.</summary>
+/// <param name="OrderId">The order.</param>
+/// <param name="Status">placed, confirmed or cancelled.</param>
+/// <param name="Detail">The payment id, or why it was cancelled.</param>
+/// <param name="ChangedAt">When the status last changed.</param>
+public sealed record OrderStatus(string OrderId, string Status, string? Detail, DateTimeOffset? ChangedAt);

@@ -1,0 +1,36 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace BioDapr.Gateway.Apis;
+
+/// <summary>
+/// The clients allowed through the gateway: the secret <c>gateway-api-keys</c> holds
+/// <c>client=key;client=key</c>. Keys are compared in constant time and never logged.
+/// </summary>
+public sealed class ClientKeys(IConfiguration configuration)
+{
+    /// <summary>The secret holding the client keys.</summary>
+    public const string SecretName = "gateway-api-keys";
+
+    /// <summary>The client whose key is <paramref name="apiKey"/>, or null.</summary>
+    public string? Identify(string? apiKey)
+    {
+        if (string.IsNullOrEmpty(apiKey) || configuration[SecretName] is not { Length: > 0 } secret)
+        {
+            return null;
+        }
+
+        var sent = Encoding.UTF8.GetBytes(apiKey);
+        string? found = null;
+        foreach (var entry in secret.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = entry.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0 && CryptographicOperations.FixedTimeEquals(sent, Encoding.UTF8.GetBytes(entry[(equals + 1)..])))
+            {
+                found = entry[..equals];
+            }
+        }
+
+        return found;
+    }
+}
