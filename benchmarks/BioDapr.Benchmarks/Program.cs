@@ -1,11 +1,13 @@
 using BioDapr.Benchmarks.Actors;
 using BioDapr.Benchmarks.Foundation;
+using BioDapr.Benchmarks.Sdk;
 
 // Benchmark commands. Each prints its numbers and writes a JSON results file (see docs/benchmarks.md).
 return args.FirstOrDefault() switch
 {
     "foundation" => await FoundationBenchmark.RunAsync(args[1..]),
     "actors" => await ActorBenchmark.RunAsync(args[1..]),
+    "sdk-overhead" => await SdkOverheadBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -18,6 +20,8 @@ static int Usage()
                        --messages 100000 --concurrency 64 --rate 1000 --seconds 15 --hormones 300 --out docs/benchmarks/foundation.json
           actors       actor calls through the sidecar (one id, many ids) and reminder firing lateness
                        --seconds 10 --concurrency 32 --ids 1000 --reminders 500 --out docs/benchmarks/actors.json
+          sdk-overhead the cell SDK's cost: a trivial endpoint, bare minimal API vs. immune + ingress + vitals + pathway (wrk)
+                       --seconds 15 --connections 32 --runs 3 --out docs/benchmarks/sdk-overhead.json
         """);
     return 2;
 }

@@ -146,6 +146,36 @@ public sealed class OrganismTests(Organism organism) : IClassFixture<Organism>
     }
 
     [Fact]
+    public async Task TheReferenceScenario_Shortened_ReplaysOnTheLiveOrganism_AndLeavesItHealthy()
+    {
+        var scenario = Path.Combine(AppContext.BaseDirectory, "scenarios", "reference.yaml");
+        var options = new BioDapr.Load.LoadOptions
+        {
+            ScenarioPath = scenario,
+            Target = new Uri($"http://127.0.0.1:{organism.GatewayPort}/api/orders"),
+            ApiKey = "e2e-shop-key",
+            HormoneRedis = $"127.0.0.1:{organism.Redis}",
+            Shorten = 0.05,
+            RateScale = 0.08,
+        };
+        using var log = new StringWriter();
+
+        var reports = await new BioDapr.Load.LoadGenerator(options, log, TimeProvider.System).RunAsync(Ct);
+
+        var phases = reports.GroupBy(r => r.Phase).ToDictionary(g => g.Key, g => g.ToList());
+        phases.Keys.ShouldContain("steady");
+        phases.Keys.ShouldContain("inventory-outage");
+        phases["steady"].Sum(r => r.Goodput).ShouldBeGreaterThan(0);
+        phases["inventory-outage"].Sum(r => r.ServerErrors + r.Shed + r.Deadline).ShouldBeGreaterThan(0, "the outage phase makes orders fail");
+        reports.Sum(r => r.Sent).ShouldBeGreaterThan(200);
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        (await redis.ExecuteAsync("GET", ["inventory.pathogens.outage"], Ct)).AsString()!.ShouldStartWith("false||");
+        using var http = new HttpClient();
+        using var healthy = await ThroughGatewayAsync(http, "e2e-shop-key", quantity: 1, sku: "after-the-storm");
+        healthy.StatusCode.ShouldBe(HttpStatusCode.Created);
+    }
+
+    [Fact]
     public void EveryCellLogLine_IsPrefixedWithItsApp()
     {
         organism.Output.ShouldContain("== APP - orders ==");

@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using BioDapr.Redis;
+using BioDapr.Scenarios;
+
+namespace BioDapr.Load;
+
+/// <summary>
+/// Replays a scenario against the live organism, open loop: arrivals are a Poisson process at the
+/// phase's rate (ramps follow the schedule), every request is sent at its scheduled time whatever
+/// happened to the earlier ones, and latency counts from the scheduled time (no coordinated omission).
+/// Faults are switched on and off by writing the target cells' pathogen hormones
+/// (<c>&lt;cell&gt;.pathogens.*</c>, Dapr's <c>value||version</c> format) to the hormone Redis.
+/// </summary>
+public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvider time)
+{
+    private readonly ConcurrentBag<(int Second, Kind Kind, double LatencyMs)> _results = [];
+
+    private enum Kind
+    {
+        Good,
+        Slow,
+        Shed,
+        ClientError,
+        ServerError,
+        Deadline,
+        Transport,
+    }
+
+    /// <summary>Runs the scenario; returns one report per second.</summary>
+    public async Task<IReadOnlyList<SecondReport>> RunAsync(CancellationToken cancellationToken)
+    {
+        var scenario = ScenarioParser.Load(options.ScenarioPath).Shortened(options.Shorten);
+        var random = new Random(options.Seed ?? scenario.Seed);
+        var endPoint = RedisOptions.Parse(options.HormoneRedis);
+        await using var hormones = await RedisConnection.ConnectAsync(endPoint, cancellationToken);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+        var deadline = TimeSpan.FromMilliseconds(scenario.Slo.ClientDeadlineMs);
+        var total = scenario.Duration;
+        log.WriteLine($"replaying {scenario.Name}: {total.TotalSeconds:F0} s, capacity {scenario.CapacityRps:F0} rps × {options.RateScale}, SLO {scenario.Slo.LatencyMs} ms, target {options.Target}");
+
+        var start = time.GetTimestamp();
+        var inFlight = new List<Task>();
+        var phaseNames = new Dictionary<int, (string Phase, double Rate)>();
+        ScenarioPhase? applied = null;
+        var offset = TimeSpan.Zero;
+        try
+        {
+            while (offset < total && !cancellationToken.IsCancellationRequested)
+            {
+                var (phase, _) = scenario.PhaseAt(offset)!.Value;
+                if (!ReferenceEquals(phase, applied))
+                {
+                    await ApplyFaultsAsync(hormones, scenario, applied, phase, cancellationToken);
+                    applied = phase;
+                    log.WriteLine($"{offset.TotalSeconds,6:F1}s phase {phase.Name}");
+                }
+
+                var rate = Math.Max(0.001, scenario.RateAt(offset) * options.RateScale);
+                phaseNames[(int)offset.TotalSeconds] = (phase.Name, rate);
+                offset += TimeSpan.FromSeconds(-Math.Log(1 - random.NextDouble()) / rate);
+                var wait = offset - time.GetElapsedTime(start);
+                if (wait > TimeSpan.FromMilliseconds(1))
+                {
+                    try
+                    {
+                        await Task.Delay(wait, time, cancellationToken);
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                }
+
+                var second = (int)offset.TotalSeconds;
+                var scheduled = start + (long)(offset.TotalSeconds * Stopwatch.Frequency);
+                inFlight.Add(SendAsync(http, second, scheduled, scenario.Slo.LatencyMs, deadline, random.Next(), cancellationToken));
+                inFlight.RemoveAll(t => t.IsCompleted);
+            }
+
+            await Task.WhenAll(inFlight);
+        }
+        finally
+        {
+            // Never leave the organism sick.
+            await ApplyFaultsAsync(hormones, scenario, applied, null, CancellationToken.None);
+        }
+
+        return Report(phaseNames);
+    }
+
+    private async Task SendAsync(HttpClient http, int second, long scheduled, double sloMs, TimeSpan deadline, int customer, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(deadline);
+        Kind kind;
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, options.Target)
+            {
+                Content = new StringContent($$"""{"customerId":"load-{{customer % 1000}}","sku":"sku-{{customer % 50}}","quantity":1}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.TryAddWithoutValidation("X-Api-Key", options.ApiKey);
+            using var response = await http.SendAsync(request, timeout.Token);
+            var latency = ElapsedMs(scheduled);
+            kind = (int)response.StatusCode switch
+            {
+                >= 200 and < 300 => latency <= sloMs ? Kind.Good : Kind.Slow,
+                429 => Kind.Shed,
+                503 when response.Headers.RetryAfter is not null => Kind.Shed,
+                >= 500 => Kind.ServerError,
+                _ => Kind.ClientError,
+            };
+            _results.Add((second, kind, latency));
+            return;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            kind = Kind.Deadline;
+        }
+        catch (HttpRequestException)
+        {
+            kind = Kind.Transport;
+        }
+
+        _results.Add((second, kind, ElapsedMs(scheduled)));
+    }
+
+    private static double ElapsedMs(long scheduled) => (Stopwatch.GetTimestamp() - scheduled) * 1000.0 / Stopwatch.Frequency;
+
+    // Pathogen hormones of the cells a phase infects; leaving a phase resets what it set.
+    private async Task ApplyFaultsAsync(RedisConnection hormones, Scenario scenario, ScenarioPhase? previous, ScenarioPhase? next, CancellationToken cancellationToken)
+    {
+        var version = time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var fault in previous?.Faults ?? [])
+        {
+            foreach (var key in new[] { "outage", "errorRate", "latencyMs", "latencyCv", "latencyFraction", "slotReduction" })
+            {
+                values[$"{fault.Cell}.pathogens.{key}"] = key switch { "outage" => "false", "latencyFraction" => "1", _ => "0" };
+            }
+        }
+
+        foreach (var fault in next?.Faults ?? [])
+        {
+            var prefix = fault.Cell + ".pathogens.";
+            switch (fault.Kind)
+            {
+                case FaultKind.Outage:
+                    values[prefix + "outage"] = "true";
+                    break;
+                case FaultKind.Errors:
+                    values[prefix + "errorRate"] = Format(fault.Fraction);
+                    break;
+                case FaultKind.Latency:
+                    var meanMs = scenario.Topology.Cells.TryGetValue(fault.Cell, out var cell) ? cell.ServiceTime.MeanMs : 0;
+                    values[prefix + "latencyMs"] = Format(fault.AddedLatencyMs > 0 ? fault.AddedLatencyMs : Math.Max(0, (fault.LatencyMultiplier - 1) * meanMs));
+                    values[prefix + "latencyFraction"] = Format(fault.Fraction);
+                    break;
+                case FaultKind.SlotReduction:
+                    var slots = scenario.Topology.Cells.TryGetValue(fault.Cell, out var model) ? model.Slots : fault.Slots;
+                    values[prefix + "slotReduction"] = Format(Math.Max(0, slots - fault.Slots));
+                    break;
+            }
+        }
+
+        foreach (var (key, value) in values)
+        {
+            await hormones.ExecuteAsync("SET", [key, $"{value}||{version}"], cancellationToken);
+        }
+    }
+
+    private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private List<SecondReport> Report(Dictionary<int, (string Phase, double Rate)> phases)
+    {
+        var bySecond = _results.GroupBy(r => r.Second).ToDictionary(g => g.Key, g => g.ToList());
+        var reports = new List<SecondReport>();
+        foreach (var (second, (phase, rate)) in phases.OrderBy(p => p.Key))
+        {
+            var results = bySecond.GetValueOrDefault(second) ?? [];
+            var answered = results.Where(r => r.Kind is not (Kind.Deadline or Kind.Transport)).Select(r => r.LatencyMs).Order().ToList();
+            reports.Add(new SecondReport
+            {
+                Second = second,
+                Phase = phase,
+                TargetRps = rate,
+                Sent = results.Count,
+                Goodput = results.Count(r => r.Kind == Kind.Good),
+                Slow = results.Count(r => r.Kind == Kind.Slow),
+                Shed = results.Count(r => r.Kind == Kind.Shed),
+                ClientErrors = results.Count(r => r.Kind == Kind.ClientError),
+                ServerErrors = results.Count(r => r.Kind == Kind.ServerError),
+                Deadline = results.Count(r => r.Kind == Kind.Deadline),
+                Transport = results.Count(r => r.Kind == Kind.Transport),
+                P50Ms = Percentile(answered, 0.50),
+                P99Ms = Percentile(answered, 0.99),
+            });
+        }
+
+        return reports;
+    }
+
+    private static double Percentile(List<double> sorted, double q) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
+}
