@@ -23,12 +23,15 @@ internal sealed class CellIngressMiddleware(
     IHormones<PathogenHormones> pathogens,
     CellVitals vitals,
     CellRandom random,
-    TimeProvider time)
+    TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<Hosting.CellOptions> options)
 {
+    private readonly PathString _healthPath = new(options.Value.HealthPath);
+
     public async Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
-        if (path.StartsWithSegments("/dapr") || path.StartsWithSegments("/configuration") || path.StartsWithSegments("/actors") || path.StartsWithSegments("/healthz"))
+        if (path.StartsWithSegments("/dapr") || path.StartsWithSegments("/configuration") || path.StartsWithSegments("/actors") || path.StartsWithSegments(_healthPath))
         {
             await next(context);
             return;
