@@ -1,0 +1,45 @@
+namespace BioDapr.Simulation;
+
+/// <summary>One simulated second (by arrival time) at the entry cell.</summary>
+public sealed record SimulatedSecond
+{
+    /// <summary>Seconds since the start.</summary>
+    public required int Second { get; init; }
+
+    /// <summary>Requests that arrived.</summary>
+    public int Arrivals { get; set; }
+
+    /// <summary>Succeeded within the SLO.</summary>
+    public int Goodput { get; set; }
+
+    /// <summary>Succeeded too late.</summary>
+    public int Slow { get; set; }
+
+    /// <summary>Failed (an error, a shed or an open breaker on the way).</summary>
+    public int Failed { get; set; }
+
+    /// <summary>The client gave up at its deadline.</summary>
+    public int Abandoned { get; set; }
+
+    /// <summary>Latencies of the completed requests, ms.</summary>
+    public List<double> Latencies { get; } = [];
+}
+
+/// <summary>What a run produced.</summary>
+/// <param name="Seconds">Per-second results.</param>
+/// <param name="Attempts">Downstream attempts per pathway (caller→target).</param>
+/// <param name="Calls">Downstream calls per pathway (before retries).</param>
+/// <param name="MeanQueueWaitMs">Mean time a request waited for a slot, per cell.</param>
+/// <param name="Completed">Entry requests completed (any outcome).</param>
+/// <param name="Events">Events processed (for speed measurements).</param>
+public sealed record SimulationResult(
+    IReadOnlyList<SimulatedSecond> Seconds,
+    IReadOnlyDictionary<string, long> Attempts,
+    IReadOnlyDictionary<string, long> Calls,
+    IReadOnlyDictionary<string, double> MeanQueueWaitMs,
+    long Completed,
+    long Events)
+{
+    /// <summary>Retry amplification of a pathway: attempts ÷ calls.</summary>
+    public double Amplification(string pathway) => Calls.TryGetValue(pathway, out var calls) && calls > 0 ? (double)Attempts[pathway] / calls : 1;
+}

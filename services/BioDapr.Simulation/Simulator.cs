@@ -1,0 +1,352 @@
+using BioDapr.Pathways.Hormones;
+using BioDapr.Pathways.Policies;
+using BioDapr.Scenarios;
+
+namespace BioDapr.Simulation;
+
+/// <summary>
+/// Runs a scenario in simulated time (see README.md). Single-threaded and deterministic: the same
+/// scenario, hormones and seed give the same result.
+/// </summary>
+public sealed class Simulator
+{
+    private readonly Scenario _scenario;
+    private readonly Func<string, PathwayHormones> _hormones;
+    private readonly Random _random;
+    private readonly PriorityQueue<Action, (double Time, long Sequence)> _events = new();
+    private readonly Dictionary<string, CellState> _cells = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PathwaySim> _pathways = new(StringComparer.Ordinal);
+    private readonly List<SimulatedSecond> _seconds = [];
+    private long _sequence;
+    private long _processed;
+    private long _completed;
+
+    /// <summary>Creates a simulator. <paramref name="hormones"/> gives each pathway's settings (key <c>caller→target</c>), read at every decision.</summary>
+    public Simulator(Scenario scenario, Func<string, PathwayHormones>? hormones = null, int? seed = null)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        _scenario = scenario;
+        _hormones = hormones ?? (_ => PathwayHormones.Default);
+        _random = new Random(seed ?? scenario.Seed);
+        foreach (var (name, model) in scenario.Topology.Cells)
+        {
+            _cells[name] = new CellState(name, model);
+        }
+    }
+
+    /// <summary>Simulated time now, in milliseconds.</summary>
+    public double NowMs { get; private set; }
+
+    /// <summary>Runs until every arrival of the scenario was handled (or <paramref name="horizon"/> of simulated time).</summary>
+    public SimulationResult Run(TimeSpan? horizon = null)
+    {
+        var end = (horizon ?? _scenario.Duration).TotalMilliseconds;
+        ScheduleNextArrival(0, end);
+        var drainUntil = end + _scenario.Slo.ClientDeadlineMs + 60_000;
+        while (_events.TryDequeue(out var action, out var at))
+        {
+            if (at.Time > drainUntil)
+            {
+                break;
+            }
+
+            NowMs = at.Time;
+            _processed++;
+            action();
+        }
+
+        return new SimulationResult(
+            _seconds,
+            _pathways.ToDictionary(p => p.Key, p => p.Value.Attempts, StringComparer.Ordinal),
+            _pathways.ToDictionary(p => p.Key, p => p.Value.Calls, StringComparer.Ordinal),
+            _cells.ToDictionary(c => c.Key, c => c.Value.Started == 0 ? 0 : c.Value.QueueWaitMs / c.Value.Started, StringComparer.Ordinal),
+            _completed,
+            _processed);
+    }
+
+    private void At(double timeMs, Action action) => _events.Enqueue(action, (timeMs, _sequence++));
+
+    // ----- arrivals at the entry (open loop, Poisson at the phase's rate) -------------------------
+
+    private void ScheduleNextArrival(double fromMs, double endMs)
+    {
+        var rate = _scenario.RateAt(TimeSpan.FromMilliseconds(fromMs));
+        if (rate <= 0)
+        {
+            // A zero-rate phase: look again at the next millisecond boundary of 100 ms.
+            if (fromMs + 100 < endMs)
+            {
+                At(fromMs + 100, () => ScheduleNextArrival(fromMs + 100, endMs));
+            }
+
+            return;
+        }
+
+        var next = fromMs + (-Math.Log(1 - _random.NextDouble()) / rate * 1000);
+        if (next >= endMs)
+        {
+            return;
+        }
+
+        At(next, () =>
+        {
+            Arrive();
+            ScheduleNextArrival(next, endMs);
+        });
+    }
+
+    private void Arrive()
+    {
+        var second = (int)(NowMs / 1000);
+        while (_seconds.Count <= second)
+        {
+            _seconds.Add(new SimulatedSecond { Second = _seconds.Count });
+        }
+
+        var bucket = _seconds[second];
+        bucket.Arrivals++;
+        var arrived = NowMs;
+        var done = false;
+        At(NowMs + _scenario.Slo.ClientDeadlineMs, () =>
+        {
+            if (!done)
+            {
+                done = true;
+                bucket.Abandoned++;
+                _completed++;
+            }
+        });
+        Visit(_scenario.Topology.Entry, success =>
+        {
+            if (done)
+            {
+                return;
+            }
+
+            done = true;
+            _completed++;
+            var latency = NowMs - arrived;
+            bucket.Latencies.Add(latency);
+            if (!success)
+            {
+                bucket.Failed++;
+            }
+            else if (latency <= _scenario.Slo.LatencyMs)
+            {
+                bucket.Goodput++;
+            }
+            else
+            {
+                bucket.Slow++;
+            }
+        });
+    }
+
+    // ----- a visit: wait for a slot, own work, sequential downstream calls, release ---------------
+
+    private void Visit(string cellName, Action<bool> done)
+    {
+        var cell = _cells[cellName];
+        var faults = ActiveFaults(cellName);
+        if (faults.Any(f => f.Kind == FaultKind.Outage))
+        {
+            done(false);
+            return;
+        }
+
+        if (faults.FirstOrDefault(f => f.Kind == FaultKind.Errors) is { } errors && _random.NextDouble() < errors.Fraction)
+        {
+            done(false);
+            return;
+        }
+
+        var enqueued = NowMs;
+        void Start()
+        {
+            cell.Busy++;
+            cell.Started++;
+            cell.QueueWaitMs += NowMs - enqueued;
+            var work = cell.Model.ServiceTime.SampleMs(_random);
+            if (ActiveFaults(cellName).FirstOrDefault(f => f.Kind == FaultKind.Latency) is { } slow && _random.NextDouble() < slow.Fraction)
+            {
+                work = slow.AddedLatencyMs > 0 ? work + slow.AddedLatencyMs : work * slow.LatencyMultiplier;
+            }
+
+            At(NowMs + work, () => CallDownstream(cell, 0, 0, success =>
+            {
+                cell.Busy--;
+                StartQueued(cell);
+                done(success);
+            }));
+        }
+
+        if (cell.Busy < SlotsOf(cell))
+        {
+            Start();
+        }
+        else
+        {
+            cell.Queue.Enqueue(Start);
+        }
+    }
+
+    private void StartQueued(CellState cell)
+    {
+        while (cell.Busy < SlotsOf(cell) && cell.Queue.TryDequeue(out var start))
+        {
+            start();
+        }
+    }
+
+    private int SlotsOf(CellState cell) =>
+        ActiveFaults(cell.Name).FirstOrDefault(f => f.Kind == FaultKind.SlotReduction) is { } loss ? Math.Max(1, loss.Slots) : cell.Model.Slots;
+
+    private void CallDownstream(CellState cell, int callIndex, int repetition, Action<bool> done)
+    {
+        if (callIndex >= cell.Model.Calls.Count)
+        {
+            done(true);
+            return;
+        }
+
+        var call = cell.Model.Calls[callIndex];
+        if (repetition >= call.Count)
+        {
+            CallDownstream(cell, callIndex + 1, 0, done);
+            return;
+        }
+
+        Pathway(cell.Name, call.Target).Call(success =>
+        {
+            if (success)
+            {
+                CallDownstream(cell, callIndex, repetition + 1, done);
+            }
+            else
+            {
+                done(false);
+            }
+        });
+    }
+
+    private IEnumerable<Fault> ActiveFaults(string cell) =>
+        _scenario.PhaseAt(TimeSpan.FromMilliseconds(NowMs)) is { } current ? current.Phase.Faults.Where(f => f.Cell == cell) : [];
+
+    private PathwaySim Pathway(string caller, string target)
+    {
+        var key = caller + "→" + target;
+        if (!_pathways.TryGetValue(key, out var pathway))
+        {
+            pathway = new PathwaySim(this, key, target);
+            _pathways[key] = pathway;
+        }
+
+        return pathway;
+    }
+
+    private sealed class CellState(string name, CellModel model)
+    {
+        public string Name { get; } = name;
+
+        public CellModel Model { get; } = model;
+
+        public int Busy { get; set; }
+
+        public long Started { get; set; }
+
+        public double QueueWaitMs { get; set; }
+
+        public Queue<Action> Queue { get; } = new();
+    }
+
+    /// <summary>One pathway in simulated time, driven by the live cells' policy state machines.</summary>
+    private sealed class PathwaySim(Simulator simulator, string key, string target)
+    {
+        private readonly CircuitBreaker _breaker = new();
+        private readonly RetryBudget _budget = new();
+        private readonly ConcurrencyLimiter<Action> _limiter = new();
+
+        public long Attempts { get; private set; }
+
+        public long Calls { get; private set; }
+
+        private TimeSpan Now => TimeSpan.FromMilliseconds(simulator.NowMs);
+
+        public void Call(Action<bool> done)
+        {
+            Calls++;
+            var hormones = simulator._hormones(key);
+            _budget.OnRequest(Now);
+            void Admitted() => Attempt(0, success =>
+            {
+                foreach (var next in _limiter.Release(simulator._hormones(key).ConcurrencyLimit))
+                {
+                    next();
+                }
+
+                done(success);
+            });
+
+            switch (_limiter.Request(Admitted, hormones.ConcurrencyLimit, hormones.QueueLimit))
+            {
+                case LimiterDecision.Admitted:
+                    Admitted();
+                    break;
+                case LimiterDecision.Queued:
+                    break;
+                default:
+                    done(false);
+                    break;
+            }
+        }
+
+        private void Attempt(int retry, Action<bool> done)
+        {
+            var hormones = simulator._hormones(key);
+            if (!_breaker.TryAcquire(Now, hormones))
+            {
+                done(false);
+                return;
+            }
+
+            Attempts++;
+            var finished = false;
+            simulator.At(simulator.NowMs + hormones.TimeoutMs, () =>
+            {
+                if (!finished)
+                {
+                    finished = true;
+                    Outcome(PathwayOutcome.Timeout, retry, done);
+                }
+            });
+            simulator.Visit(target, success =>
+            {
+                if (!finished)
+                {
+                    finished = true;
+                    Outcome(success ? PathwayOutcome.Success : PathwayOutcome.ServerError, retry, done);
+                }
+            });
+        }
+
+        private void Outcome(PathwayOutcome outcome, int retry, Action<bool> done)
+        {
+            var hormones = simulator._hormones(key);
+            _breaker.OnResult(Now, outcome, hormones);
+            if (outcome == PathwayOutcome.Success)
+            {
+                done(true);
+                return;
+            }
+
+            if (PathwayOutcomes.IsRetryable(outcome) && retry < hormones.MaxRetries && _budget.TryWithdraw(Now, hormones))
+            {
+                var delay = Backoff.Delay(retry + 1, hormones, simulator._random);
+                simulator.At(simulator.NowMs + delay.TotalMilliseconds, () => Attempt(retry + 1, done));
+                return;
+            }
+
+            done(false);
+        }
+    }
+}
