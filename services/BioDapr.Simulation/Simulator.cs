@@ -1,6 +1,7 @@
 using BioDapr.Pathways.Hormones;
 using BioDapr.Pathways.Policies;
 using BioDapr.Scenarios;
+using BioDapr.Simulation.Controllers;
 
 namespace BioDapr.Simulation;
 
@@ -12,6 +13,10 @@ public sealed class Simulator
 {
     private readonly Scenario _scenario;
     private readonly Func<string, PathwayHormones> _hormones;
+    private readonly IPathwayController? _controller;
+    private readonly double _decisionMs;
+    private readonly Dictionary<string, PathwayHormones> _controlled = new(StringComparer.Ordinal);
+    private readonly List<(double AtMs, string Pathway, int Limit)> _limits = [];
     private readonly Random _random;
     private readonly PriorityQueue<Action, (double Time, long Sequence)> _events = new();
     private readonly Dictionary<string, CellState> _cells = new(StringComparer.Ordinal);
@@ -28,11 +33,27 @@ public sealed class Simulator
         _scenario = scenario;
         _hormones = hormones ?? (_ => PathwayHormones.Default);
         _random = new Random(seed ?? scenario.Seed);
+        _decisionMs = 1000;
         foreach (var (name, model) in scenario.Topology.Cells)
         {
             _cells[name] = new CellState(name, model);
         }
     }
+
+    /// <summary>
+    /// Creates a simulator whose pathways are tuned by <paramref name="controller"/> every
+    /// <paramref name="decisionInterval"/> (simulated), from each pathway's last window.
+    /// </summary>
+    public Simulator(Scenario scenario, IPathwayController controller, TimeSpan decisionInterval, int? seed = null)
+        : this(scenario, hormones: null, seed)
+    {
+        ArgumentNullException.ThrowIfNull(controller);
+        _controller = controller;
+        _decisionMs = decisionInterval.TotalMilliseconds > 0 ? decisionInterval.TotalMilliseconds : throw new ArgumentOutOfRangeException(nameof(decisionInterval), "the decision interval must be positive");
+    }
+
+    /// <summary>Every concurrency-limit change a controller made: when, on which pathway, the new limit.</summary>
+    public IReadOnlyList<(double AtMs, string Pathway, int Limit)> LimitChanges => _limits;
 
     /// <summary>Simulated time now, in milliseconds.</summary>
     public double NowMs { get; private set; }
@@ -42,6 +63,11 @@ public sealed class Simulator
     {
         var end = (horizon ?? _scenario.Duration).TotalMilliseconds;
         ScheduleNextArrival(0, end);
+        if (_controller is not null)
+        {
+            At(_decisionMs, () => Decide(end));
+        }
+
         var drainUntil = end + _scenario.Slo.ClientDeadlineMs + 60_000;
         while (_events.TryDequeue(out var action, out var at))
         {
@@ -62,6 +88,42 @@ public sealed class Simulator
             _cells.ToDictionary(c => c.Key, c => c.Value.Started == 0 ? 0 : c.Value.QueueWaitMs / c.Value.Started, StringComparer.Ordinal),
             _completed,
             _processed);
+    }
+
+    private PathwayHormones HormonesOf(string pathway)
+    {
+        if (_controller is null)
+        {
+            return _hormones(pathway);
+        }
+
+        if (!_controlled.TryGetValue(pathway, out var hormones))
+        {
+            hormones = _controller.Initial(pathway);
+            _controlled[pathway] = hormones;
+        }
+
+        return hormones;
+    }
+
+    private void Decide(double endMs)
+    {
+        foreach (var (name, pathway) in _pathways)
+        {
+            var current = HormonesOf(name);
+            var next = _controller!.Decide(name, pathway.CloseWindow(_decisionMs / 1000), current);
+            if (next.ConcurrencyLimit != current.ConcurrencyLimit)
+            {
+                _limits.Add((NowMs, name, next.ConcurrencyLimit));
+            }
+
+            _controlled[name] = next;
+        }
+
+        if (NowMs + _decisionMs <= endMs)
+        {
+            At(NowMs + _decisionMs, () => Decide(endMs));
+        }
     }
 
     private void At(double timeMs, Action action) => _events.Enqueue(action, (timeMs, _sequence++));
@@ -266,22 +328,57 @@ public sealed class Simulator
         private readonly RetryBudget _budget = new();
         private readonly ConcurrencyLimiter<Action> _limiter = new();
 
+        private readonly List<double> _latencies = [];
+        private long _windowCalls;
+        private long _windowSuccesses;
+        private long _windowFailures;
+        private long _windowRejected;
+
         public long Attempts { get; private set; }
 
         public long Calls { get; private set; }
+
+        public PathwayWindow CloseWindow(double seconds)
+        {
+            _latencies.Sort();
+            var window = new PathwayWindow(
+                seconds,
+                _windowCalls,
+                _windowSuccesses,
+                _windowFailures,
+                _windowRejected,
+                _latencies.Count == 0 ? 0 : _latencies[_latencies.Count / 2],
+                _latencies.Count == 0 ? 0 : _latencies[0],
+                _limiter.InFlight);
+            _latencies.Clear();
+            _windowCalls = _windowSuccesses = _windowFailures = _windowRejected = 0;
+            return window;
+        }
 
         private TimeSpan Now => TimeSpan.FromMilliseconds(simulator.NowMs);
 
         public void Call(Action<bool> done)
         {
             Calls++;
-            var hormones = simulator._hormones(key);
+            _windowCalls++;
+            var started = simulator.NowMs;
+            var hormones = simulator.HormonesOf(key);
             _budget.OnRequest(Now);
             void Admitted() => Attempt(0, success =>
             {
-                foreach (var next in _limiter.Release(simulator._hormones(key).ConcurrencyLimit))
+                foreach (var next in _limiter.Release(simulator.HormonesOf(key).ConcurrencyLimit))
                 {
                     next();
+                }
+
+                if (success)
+                {
+                    _windowSuccesses++;
+                    _latencies.Add(simulator.NowMs - started);
+                }
+                else
+                {
+                    _windowFailures++;
                 }
 
                 done(success);
@@ -295,6 +392,7 @@ public sealed class Simulator
                 case LimiterDecision.Queued:
                     break;
                 default:
+                    _windowRejected++;
                     done(false);
                     break;
             }
@@ -302,7 +400,7 @@ public sealed class Simulator
 
         private void Attempt(int retry, Action<bool> done)
         {
-            var hormones = simulator._hormones(key);
+            var hormones = simulator.HormonesOf(key);
             if (!_breaker.TryAcquire(Now, hormones))
             {
                 done(false);
@@ -331,7 +429,7 @@ public sealed class Simulator
 
         private void Outcome(PathwayOutcome outcome, int retry, Action<bool> done)
         {
-            var hormones = simulator._hormones(key);
+            var hormones = simulator.HormonesOf(key);
             _breaker.OnResult(Now, outcome, hormones);
             if (outcome == PathwayOutcome.Success)
             {

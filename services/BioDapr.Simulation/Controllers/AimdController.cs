@@ -1,0 +1,45 @@
+using BioDapr.Pathways.Hormones;
+
+namespace BioDapr.Simulation.Controllers;
+
+/// <summary>
+/// Additive-increase, multiplicative-decrease of the concurrency limit, as Netflix's
+/// concurrency-limits AIMD: +1 per interval while calls succeed fast, × <see cref="BackoffRatio"/>
+/// when a call fails, times out or is shed. Defaults are Netflix's: initial 20, min 20, max 200, ratio 0.9,
+/// timeout 5 s (a slower call counts as a drop).
+/// </summary>
+public sealed class AimdController(string name = "aimd") : IPathwayController
+{
+    /// <summary>The starting limit.</summary>
+    public int InitialLimit { get; init; } = 20;
+
+    /// <summary>The smallest limit (Netflix: 20; a "tuned floor" lowers it).</summary>
+    public int MinLimit { get; init; } = 20;
+
+    /// <summary>The largest limit.</summary>
+    public int MaxLimit { get; init; } = 200;
+
+    /// <summary>The decrease factor on a drop.</summary>
+    public double BackoffRatio { get; init; } = 0.9;
+
+    /// <summary>Calls slower than this count as drops, in ms.</summary>
+    public double TimeoutMs { get; init; } = 5_000;
+
+    /// <inheritdoc />
+    public string Name { get; } = name;
+
+    /// <inheritdoc />
+    public PathwayHormones Initial(string pathway) => PathwayHormones.Default with { ConcurrencyLimit = InitialLimit };
+
+    /// <inheritdoc />
+    public PathwayHormones Decide(string pathway, PathwayWindow window, PathwayHormones current)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(current);
+        var dropped = window.Failures > 0 || window.Rejected > 0 || window.RttP50Ms > TimeoutMs;
+        var limit = dropped
+            ? (int)Math.Floor(current.ConcurrencyLimit * BackoffRatio)
+            : window.InFlight * 2 >= current.ConcurrencyLimit ? current.ConcurrencyLimit + 1 : current.ConcurrencyLimit;
+        return current with { ConcurrencyLimit = Math.Clamp(limit, MinLimit, MaxLimit) };
+    }
+}
