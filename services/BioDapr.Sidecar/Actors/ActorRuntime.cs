@@ -127,34 +127,12 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
         }
 
         var body = await ApiHttp.ReadBodyAsync(context.Request, long.MaxValue, context.RequestAborted);
-        using var request = new HttpRequestMessage { Content = new ByteArrayContent(body) };
-        foreach (var (name, values) in context.Request.Headers)
-        {
-            if (AppChannelClient.HopByHopHeaders.Contains(name) || name is "Host" or "Content-Length")
-            {
-                continue;
-            }
-
-            if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
-            {
-                request.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-            }
-        }
-
+        using var request = ActorCallHttp.RequestFrom(context.Request, body);
         var method = string.Join('/', segments[4..].Select(Uri.EscapeDataString));
         try
         {
             var result = await InvokeLocalAsync(segments[1], segments[2], "method/" + method + context.Request.QueryString.Value, request, context.Request.Headers[ReentrancyHeader].FirstOrDefault(), context.RequestAborted);
-            context.Response.StatusCode = result.StatusCode;
-            foreach (var (name, values) in result.Headers)
-            {
-                if (name is not ("Content-Length" or "Transfer-Encoding"))
-                {
-                    context.Response.Headers.Append(name, values);
-                }
-            }
-
-            await context.Response.Body.WriteAsync(result.Body, context.RequestAborted);
+            await ActorCallHttp.WriteAsync(context.Response, result, context.RequestAborted);
         }
         catch (ActorException ex)
         {

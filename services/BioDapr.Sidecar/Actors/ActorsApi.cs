@@ -92,37 +92,14 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
             return;
         }
 
-        using var request = new HttpRequestMessage { Content = new ByteArrayContent(body) };
+        using var request = ActorCallHttp.RequestFrom(context.Request, body);
         request.RequestUri = new Uri("http://actor/" + context.Request.QueryString.Value, UriKind.Absolute);
-        foreach (var (name, values) in context.Request.Headers)
-        {
-            if (AppChannel.AppChannelClient.HopByHopHeaders.Contains(name) || string.Equals(name, "Host", StringComparison.OrdinalIgnoreCase)
-                || string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
-            {
-                request.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-            }
-        }
-
         request.Headers.TryAddWithoutValidation("Dapr-API-Call", "true");
         var reentrancyId = context.Request.Headers[ActorRuntime.ReentrancyHeader].FirstOrDefault();
         try
         {
             var result = await actors.InvokeAsync(type, id, normalized, request, reentrancyId, context.RequestAborted);
-            context.Response.StatusCode = result.StatusCode;
-            foreach (var (name, values) in result.Headers)
-            {
-                if (!string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase) && !string.Equals(name, "Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
-                {
-                    context.Response.Headers.Append(name, values);
-                }
-            }
-
-            await context.Response.Body.WriteAsync(result.Body, context.RequestAborted);
+            await ActorCallHttp.WriteAsync(context.Response, result, context.RequestAborted);
         }
         catch (ActorException ex)
         {
