@@ -128,6 +128,15 @@ public sealed class Organism : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        // Keep what the organism printed next to the test results, for diagnosing a failed run.
+        var log = Path.Combine(AppContext.BaseDirectory, "organism-" + DateTime.UtcNow.ToString("HHmmss", System.Globalization.CultureInfo.InvariantCulture) + ".log");
+        await File.WriteAllTextAsync(log, Output);
+        if (Output.Contains(" exited", StringComparison.Ordinal))
+        {
+            await Console.Error.WriteLineAsync($"An app of the organism exited during the tests; its output is in {log}. Last lines:\n"
+                + string.Join('\n', Output.Split('\n').TakeLast(40)));
+        }
+
         if (_runner is { HasExited: false })
         {
             Terminate(_runner.Id);

@@ -92,7 +92,7 @@ internal sealed partial class HormoneCoordinator(
             {
                 healthy = await sidecar.CheckOutboundHealthAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (Exception) when (!stoppingToken.IsCancellationRequested)
             {
                 healthy = false;
             }
@@ -103,8 +103,9 @@ internal sealed partial class HormoneCoordinator(
                 {
                     await SyncAsync(stoppingToken);
                 }
-                catch (Exception ex) when (ex is DaprApiException or HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
+                    // Whatever went wrong, the cell keeps running on its last good hormones and tries again.
                     Log.SyncFailed(logger, ex.Message);
                     healthy = false;
                 }

@@ -56,10 +56,18 @@ internal sealed partial class VitalsPublisher(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var windows = Close();
-                if (windows.Count > 0 && settings.PubSub.Length > 0)
+                try
                 {
-                    await PublishAsync(settings, windows, stoppingToken);
+                    var windows = Close();
+                    if (windows.Count > 0 && settings.PubSub.Length > 0)
+                    {
+                        await PublishAsync(settings, windows, stoppingToken);
+                    }
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Vital signs must never take the cell down: log and carry on with the next window.
+                    Log.PublishFailed(logger, settings.Topic, ex.Message);
                 }
             }
         }
@@ -114,7 +122,7 @@ internal sealed partial class VitalsPublisher(
         {
             await sidecar.PublishEventAsync(settings.PubSub, settings.Topic, new { cell = vitals.Cell, inFlight = gate.InFlight, windows }, new PublishEventOptions { CloudEventType = EventType }, cancellationToken);
         }
-        catch (Exception ex) when (ex is DaprApiException or HttpRequestException or DaprSidecarUnavailableException)
+        catch (Exception ex) when (ex is DaprApiException or HttpRequestException or DaprSidecarUnavailableException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             Log.PublishFailed(logger, settings.Topic, ex.Message);
         }
