@@ -1,10 +1,23 @@
+using BioDapr.Cell.Actors;
+using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Hosting;
+using BioDapr.Cortex.Agents;
 using BioDapr.Cortex.Apis;
+using BioDapr.Cortex.Hormones;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCellDefaults();
+builder.AddHormones<CortexHormones>("hormones", "cortex.");
+builder.Services.Configure<CortexOptions>(builder.Configuration.GetSection("Cortex"));
+builder.Services.AddSingleton(builder.Configuration.GetSection("Cortex:HormoneStore").Get<HormoneStoreOptions>() ?? new HormoneStoreOptions());
+builder.Services.AddSingleton<IHormoneStore, RedisHormoneStore>();
+builder.Services.AddSingleton<CortexBrain>();
+builder.Services.AddSingleton<PathwayDirectory>();
+builder.Services.AddActors(options => options.RegisterActor<IPathwayAgentActor, PathwayAgentActor>(PathwayAgentActor.TypeName));
 
 var app = builder.Build();
+// Load the policy now, so a missing or corrupt weights file stops the cell at start with the reason.
+app.Services.GetRequiredService<CortexBrain>();
 app.MapCellDefaultEndpoints();
 app.MapCortexApi();
 app.Run();

@@ -43,3 +43,10 @@ public sealed record SimulationResult(
     /// <summary>Retry amplification of a pathway: attempts ÷ calls.</summary>
     public double Amplification(string pathway) => Calls.TryGetValue(pathway, out var calls) && calls > 0 ? (double)Attempts[pathway] / calls : 1;
 }
+
+/// <summary>One controller decision in a run.</summary>
+/// <param name="AtMs">Simulated time of the decision.</param>
+/// <param name="Pathway">The pathway (<c>caller→target</c>).</param>
+/// <param name="Window">The window the controller saw.</param>
+/// <param name="Chosen">The hormones it chose for the next interval.</param>
+public sealed record DecisionRecord(double AtMs, string Pathway, BioDapr.Control.Controllers.PathwayWindow Window, BioDapr.Pathways.Hormones.PathwayHormones Chosen);

@@ -1,7 +1,7 @@
 using BioDapr.Pathways.Hormones;
 using BioDapr.Pathways.Policies;
 using BioDapr.Scenarios;
-using BioDapr.Simulation.Controllers;
+using BioDapr.Control.Controllers;
 
 namespace BioDapr.Simulation;
 
@@ -17,6 +17,7 @@ public sealed class Simulator
     private readonly double _decisionMs;
     private readonly Dictionary<string, PathwayHormones> _controlled = new(StringComparer.Ordinal);
     private readonly List<(double AtMs, string Pathway, int Limit)> _limits = [];
+    private readonly List<DecisionRecord> _decisions = [];
     private readonly Random _random;
     private readonly PriorityQueue<Action, (double Time, long Sequence)> _events = new();
     private readonly Dictionary<string, CellState> _cells = new(StringComparer.Ordinal);
@@ -54,6 +55,9 @@ public sealed class Simulator
 
     /// <summary>Every concurrency-limit change a controller made: when, on which pathway, the new limit.</summary>
     public IReadOnlyList<(double AtMs, string Pathway, int Limit)> LimitChanges => _limits;
+
+    /// <summary>Every decision: when, the pathway's window and the hormones chosen for the next interval.</summary>
+    public IReadOnlyList<DecisionRecord> Decisions => _decisions;
 
     /// <summary>Simulated time now, in milliseconds.</summary>
     public double NowMs { get; private set; }
@@ -111,7 +115,9 @@ public sealed class Simulator
         foreach (var (name, pathway) in _pathways)
         {
             var current = HormonesOf(name);
-            var next = _controller!.Decide(name, pathway.CloseWindow(_decisionMs / 1000), current);
+            var window = pathway.CloseWindow(_decisionMs / 1000);
+            var next = _controller!.Decide(name, window, current);
+            _decisions.Add(new DecisionRecord(NowMs, name, window, next));
             if (next.ConcurrencyLimit != current.ConcurrencyLimit)
             {
                 _limits.Add((NowMs, name, next.ConcurrencyLimit));
@@ -330,6 +336,9 @@ public sealed class Simulator
 
         private readonly List<double> _latencies = [];
         private long _windowCalls;
+        private long _windowAttempts;
+        private long _windowTimeouts;
+        private int _windowMaxInFlight;
         private long _windowSuccesses;
         private long _windowFailures;
         private long _windowRejected;
@@ -349,9 +358,16 @@ public sealed class Simulator
                 _windowRejected,
                 _latencies.Count == 0 ? 0 : _latencies[_latencies.Count / 2],
                 _latencies.Count == 0 ? 0 : _latencies[0],
-                _limiter.InFlight);
+                _limiter.InFlight)
+            {
+                RttP99Ms = _latencies.Count == 0 ? 0 : _latencies[Math.Min(_latencies.Count - 1, (int)Math.Ceiling(_latencies.Count * 0.99) - 1)],
+                Attempts = _windowAttempts,
+                Timeouts = _windowTimeouts,
+                MaxInFlight = Math.Max(_windowMaxInFlight, _limiter.InFlight),
+            };
             _latencies.Clear();
-            _windowCalls = _windowSuccesses = _windowFailures = _windowRejected = 0;
+            _windowCalls = _windowSuccesses = _windowFailures = _windowRejected = _windowAttempts = _windowTimeouts = 0;
+            _windowMaxInFlight = 0;
             return window;
         }
 
@@ -408,12 +424,15 @@ public sealed class Simulator
             }
 
             Attempts++;
+            _windowAttempts++;
+            _windowMaxInFlight = Math.Max(_windowMaxInFlight, _limiter.InFlight);
             var finished = false;
             simulator.At(simulator.NowMs + hormones.TimeoutMs, () =>
             {
                 if (!finished)
                 {
                     finished = true;
+                    _windowTimeouts++;
                     Outcome(PathwayOutcome.Timeout, retry, done);
                 }
             });

@@ -217,6 +217,7 @@ public sealed partial class EnvironmentFilesTests
             {
                 typeof(BioDapr.Orders.Hormones.OrderLimits).Assembly, typeof(BioDapr.Inventory.Hormones.StockSettings).Assembly,
                 typeof(BioDapr.Payments.Hormones.PaymentRules).Assembly, typeof(BioDapr.Gateway.Hormones.ClientLimits).Assembly,
+                typeof(BioDapr.Cortex.Hormones.CortexHormones).Assembly,
             }
             .SelectMany(a => a.GetExportedTypes())
             .Where(t => t.Namespace?.EndsWith(".Hormones", StringComparison.Ordinal) == true)

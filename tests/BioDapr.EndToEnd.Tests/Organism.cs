@@ -28,6 +28,8 @@ public sealed class Organism : IAsyncLifetime
 
     public int PaymentsPort { get; } = FreePort.Next();
 
+    public int CortexPort { get; } = FreePort.Next();
+
     /// <summary>Everything the runner printed so far.</summary>
     public string Output
     {
@@ -88,13 +90,18 @@ public sealed class Organism : IAsyncLifetime
             ("payments", "BioDapr.Payments", PaymentsPort),
             ("inventory", "BioDapr.Inventory", InventoryPort),
             ("notifications", "BioDapr.Notifications", NotificationsPort),
-            ("cortex", "BioDapr.Cortex", FreePort.Next()),
+            ("cortex", "BioDapr.Cortex", CortexPort),
         };
         var runFile = new StringBuilder($"version: 1\ncommon:\n  resourcesPaths: [ ./components ]\napps:\n");
         foreach (var (id, project, port) in apps)
         {
             Directory.CreateDirectory(Path.Combine(_root, id));
             runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {port}\n    command: [ \"dotnet\", \"{Built(project)}\" ]\n");
+            if (id == "cortex")
+            {
+                // The cortex writes hormones straight to the configuration store's Redis.
+                runFile.Append($"    env:\n      Cortex__HormoneStore__Redis: \"{_redis.Host}\"\n");
+            }
         }
 
         await File.WriteAllTextAsync(Path.Combine(_root, "dapr.yaml"), runFile.ToString());

@@ -1,6 +1,6 @@
 using BioDapr.Pathways.Hormones;
 using BioDapr.Scenarios;
-using BioDapr.Simulation.Controllers;
+using BioDapr.Control.Controllers;
 
 namespace BioDapr.Simulation.Tests;
 

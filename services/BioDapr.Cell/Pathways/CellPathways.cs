@@ -15,14 +15,14 @@ public sealed class CellPathways(IServiceProvider services, IDaprSidecarClient s
 
     /// <summary>The pathway to <paramref name="target"/>; it must have been added with <c>AddPathway</c>.</summary>
     public CellPathway this[string target] => _pathways.GetOrAdd(target, name =>
-        new CellPathway(
-            name,
-            services.GetKeyedService<IHormones<PathwayHormones>>(PathwayServiceCollectionExtensions.HormoneName(name))
-                ?? throw new InvalidOperationException($"No pathway to '{name}' was added: call builder.AddPathway(\"{name}\") at startup."),
-            sidecar,
-            vitals.For(VitalsKind.Pathway, name),
-            time,
-            random.Instance));
+    {
+        var hormones = services.GetKeyedService<IHormones<PathwayHormones>>(PathwayServiceCollectionExtensions.HormoneName(name))
+            ?? throw new InvalidOperationException($"No pathway to '{name}' was added: call builder.AddPathway(\"{name}\") at startup.");
+
+        // Vitals report the limit in force, so the cortex sees whether its hormone was applied.
+        vitals.ReportLimit(VitalsKind.Pathway, name, () => hormones.Current.ConcurrencyLimit);
+        return new CellPathway(name, hormones, sidecar, vitals.For(VitalsKind.Pathway, name), time, random.Instance);
+    });
 }
 
 /// <summary>The cell's randomness (seed it with <c>Cell:Seed</c> to replay jitter and fault injection).</summary>

@@ -11,6 +11,7 @@ namespace BioDapr.Cell.Vitals;
 public sealed class CellVitals(string cell, TimeProvider time)
 {
     private readonly ConcurrentDictionary<(VitalsKind Kind, string Name), VitalsRecorder> _recorders = new();
+    private readonly ConcurrentDictionary<(VitalsKind Kind, string Name), Func<int>> _limits = new();
 
     /// <summary>The cell name the windows carry.</summary>
     public string Cell { get; } = cell;
@@ -24,4 +25,14 @@ public sealed class CellVitals(string cell, TimeProvider time)
 
     /// <summary>Every recorder, for closing windows.</summary>
     public IReadOnlyCollection<VitalsRecorder> Recorders => [.. _recorders.Values];
+
+    /// <summary>Registers where the concurrency limit in force of a pathway or endpoint is read when its window closes.</summary>
+    public void ReportLimit(VitalsKind kind, string name, Func<int> limit) => _limits[(kind, name)] = limit;
+
+    /// <summary>The limit in force for <paramref name="recorder"/> (0 when none was registered).</summary>
+    public int LimitOf(VitalsRecorder recorder)
+    {
+        ArgumentNullException.ThrowIfNull(recorder);
+        return _limits.TryGetValue((recorder.Kind, recorder.Name), out var limit) ? limit() : 0;
+    }
 }

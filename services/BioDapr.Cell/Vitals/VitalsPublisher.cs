@@ -82,7 +82,7 @@ internal sealed partial class VitalsPublisher(
     {
         var end = time.GetUtcNow();
         var windows = vitals.Recorders
-            .Select(r => r.Close(end, 0, 0))
+            .Select(r => r.Close(end, vitals.LimitOf(r), 0))
             .Where(w => w.Calls > 0 || w.InFlight > 0)
             .ToList();
         foreach (var window in windows)

@@ -28,6 +28,12 @@ public sealed class VitalsRecorder
     /// <summary>The latency SLO for goodput, in milliseconds.</summary>
     public double SloMs { get; set; }
 
+    /// <summary>The pathway (target) or endpoint name.</summary>
+    public string Name => _name;
+
+    /// <summary>Pathway or endpoint.</summary>
+    public VitalsKind Kind => _kind;
+
     /// <summary>Calls in flight now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 

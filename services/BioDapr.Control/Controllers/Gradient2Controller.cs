@@ -1,6 +1,6 @@
 using BioDapr.Pathways.Hormones;
 
-namespace BioDapr.Simulation.Controllers;
+namespace BioDapr.Control.Controllers;
 
 /// <summary>
 /// Netflix's Gradient2 concurrency limit: compares the short-term latency with a long-term

@@ -1,6 +1,6 @@
 using BioDapr.Pathways.Hormones;
 
-namespace BioDapr.Simulation.Controllers;
+namespace BioDapr.Control.Controllers;
 
 /// <summary>
 /// Additive-increase, multiplicative-decrease of the concurrency limit, as Netflix's

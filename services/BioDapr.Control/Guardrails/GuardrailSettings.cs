@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BioDapr.Control.Guardrails;
+
+/// <summary>The limits the cortex never crosses, whatever its agent decides (configuration section <c>Cortex:Guardrails</c>).</summary>
+public sealed record GuardrailSettings
+{
+    /// <summary>Smallest concurrency limit the cortex may set.</summary>
+    [Range(1, 100_000)]
+    public int MinConcurrencyLimit { get; init; } = 2;
+
+    /// <summary>Largest concurrency limit the cortex may set.</summary>
+    [Range(1, 100_000)]
+    public int MaxConcurrencyLimit { get; init; } = 1_000;
+
+    /// <summary>Shortest attempt timeout the cortex may set, ms.</summary>
+    [Range(1, 60_000)]
+    public int MinTimeoutMs { get; init; } = 5;
+
+    /// <summary>Longest attempt timeout the cortex may set, ms.</summary>
+    [Range(1, 60_000)]
+    public int MaxTimeoutMs { get; init; } = 10_000;
+
+    /// <summary>The most a value may grow (or shrink, as its inverse) in one decision.</summary>
+    [Range(1.0, 100.0)]
+    public double MaxStepFactor { get; init; } = 1.5;
+
+    /// <summary>Reward (share of calls that succeeded) the safe controller is assumed to reach before it has run.</summary>
+    [Range(0.0, 1.0)]
+    public double InitialSafeReward { get; init; } = 0.5;
+
+    /// <summary>How far the agent's smoothed reward may fall below the safe controller's before it is replaced.</summary>
+    [Range(0.0, 1.0)]
+    public double FallbackMargin { get; init; } = 0.1;
+
+    /// <summary>Consecutive decisions behind before falling back.</summary>
+    [Range(1, 10_000)]
+    public int FallbackPatience { get; init; } = 5;
+
+    /// <summary>Decisions the safe controller keeps control after a fallback.</summary>
+    [Range(1, 100_000)]
+    public int FallbackCooldown { get; init; } = 30;
+
+    /// <summary>Weight of the newest window in the smoothed rewards.</summary>
+    [Range(0.01, 1.0)]
+    public double RewardSmoothing { get; init; } = 0.2;
+
+    /// <summary>Checks the settings; returns the violations (empty when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        var errors = results.Select(r => r.ErrorMessage ?? "invalid value").ToList();
+        if (MinConcurrencyLimit > MaxConcurrencyLimit)
+        {
+            errors.Add($"MinConcurrencyLimit ({MinConcurrencyLimit}) must not exceed MaxConcurrencyLimit ({MaxConcurrencyLimit})");
+        }
+
+        if (MinTimeoutMs > MaxTimeoutMs)
+        {
+            errors.Add($"MinTimeoutMs ({MinTimeoutMs}) must not exceed MaxTimeoutMs ({MaxTimeoutMs})");
+        }
+
+        return errors;
+    }
+}

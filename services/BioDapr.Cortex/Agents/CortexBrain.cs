@@ -1,0 +1,96 @@
+using BioDapr.Control.Controllers;
+using BioDapr.Control.Guardrails;
+using BioDapr.Control.Learning;
+using BioDapr.Cortex.Hormones;
+using BioDapr.Cell.Hormones;
+using BioDapr.Pathways.Hormones;
+using Microsoft.Extensions.Options;
+
+namespace BioDapr.Cortex.Agents;
+
+/// <summary>Options of the cortex (configuration section <c>Cortex</c>).</summary>
+public sealed class CortexOptions
+{
+    /// <summary>The trained weights (a <c>biodapr-policy/1</c> file), relative to the content root.</summary>
+    public string PolicyPath { get; set; } = "policy/cortex-policy.json";
+
+    /// <summary>The floor of the safe controller (Gradient2) the guardrails fall back to.</summary>
+    public int SafeFloor { get; set; } = 20;
+
+    /// <summary>Audit records kept per pathway (oldest dropped first).</summary>
+    public int AuditCapacity { get; set; } = 1_000;
+
+    /// <summary>The guardrails.</summary>
+    public GuardrailSettings Guardrails { get; set; } = new();
+}
+
+/// <summary>
+/// The cortex's decision maker, shared by every pathway actor: the trained agent behind the guardrails
+/// (bounds, maximum step, the <c>cortex.freeze</c> hormone, fallback to Gradient2). Decisions are
+/// serialized (they take microseconds); each pathway's memory and guard state are restored from its
+/// actor before a decision and handed back after it, so they survive deactivation and restarts.
+/// </summary>
+public sealed class CortexBrain
+{
+    private readonly Lock _gate = new();
+    private readonly LearningController _agent;
+    private readonly GuardedController _guarded;
+    private readonly List<HormoneChange> _changes = [];
+
+    /// <summary>Loads the policy and builds the guarded controller.</summary>
+    public CortexBrain(IOptions<CortexOptions> options, IHostEnvironment environment, IHormones<CortexHormones> hormones, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(environment);
+        var settings = options.Value;
+        var errors = settings.Guardrails.Validate();
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException("Cortex:Guardrails", typeof(GuardrailSettings), errors);
+        }
+
+        // Relative paths: the content root (dotnet run in the project), else next to the binaries (the file ships in the output).
+        PolicyPath = Path.IsPathRooted(settings.PolicyPath) ? settings.PolicyPath
+            : File.Exists(Path.Combine(environment.ContentRootPath, settings.PolicyPath)) ? Path.Combine(environment.ContentRootPath, settings.PolicyPath)
+            : Path.Combine(AppContext.BaseDirectory, settings.PolicyPath);
+        var (model, provenance) = PolicyFile.Load(PolicyPath);
+        Provenance = provenance;
+        _agent = new LearningController(model, "cortex");
+        Safe = new Gradient2Controller("gradient2-safe") { MinLimit = settings.SafeFloor };
+        _guarded = new GuardedController(_agent, Safe, settings.Guardrails, () => hormones.Current.Freeze, _changes.Add, time);
+        Frozen = () => hormones.Current.Freeze;
+    }
+
+    /// <summary>Where the weights came from.</summary>
+    public string PolicyPath { get; }
+
+    /// <summary>How the weights were trained.</summary>
+    public PolicyProvenance Provenance { get; }
+
+    /// <summary>The controller the guardrails fall back to.</summary>
+    public IPathwayController Safe { get; }
+
+    /// <summary>Whether <c>cortex.freeze</c> is on.</summary>
+    public Func<bool> Frozen { get; }
+
+    /// <summary>One decision for <paramref name="pathway"/>: the next hormones, the audit records, and the state to keep.</summary>
+    public (PathwayHormones Next, IReadOnlyList<HormoneChange> Changes, AgentMemory? Memory, GuardState Guard) Decide(string pathway, PathwayWindow window, PathwayHormones current, AgentMemory? memory, GuardState? guard)
+    {
+        lock (_gate)
+        {
+            _changes.Clear();
+            if (memory is not null)
+            {
+                _agent.Restore(pathway, memory);
+            }
+
+            if (guard is not null)
+            {
+                _guarded.Restore(pathway, guard);
+            }
+
+            var next = _guarded.Decide(pathway, window, current);
+            return (next, [.. _changes], _agent.MemoryOf(pathway), _guarded.StateOf(pathway));
+        }
+    }
+}

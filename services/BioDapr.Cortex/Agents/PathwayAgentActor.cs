@@ -1,0 +1,86 @@
+using BioDapr.Cell.Actors;
+using BioDapr.Control.Controllers;
+using BioDapr.Control.Guardrails;
+using BioDapr.Control.Learning;
+using BioDapr.Cortex.Hormones;
+using BioDapr.Pathways.Hormones;
+using BioDapr.Pathways.Vitals;
+using Microsoft.Extensions.Options;
+
+namespace BioDapr.Cortex.Agents;
+
+/// <summary>The pathway actor (see <see cref="IPathwayAgentActor"/>). Turns are serialized by the sidecar, so one pathway never decides twice at once.</summary>
+public sealed partial class PathwayAgentActor(CortexBrain brain, IHormoneStore store, IOptions<CortexOptions> options, ILogger<PathwayAgentActor> logger) : Actor, IPathwayAgentActor
+{
+    /// <summary>The actor type.</summary>
+    public const string TypeName = "PathwayAgent";
+
+    private const string HormonesKey = "hormones";
+    private const string MemoryKey = "memory";
+    private const string GuardKey = "guard";
+    private const string AuditKey = "audit";
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<HormoneChange>> DecideAsync(VitalsWindow window)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        var (cell, target) = Split(Id);
+        var current = await StateManager.GetStateOrDefaultAsync<PathwayHormones?>(HormonesKey, null)
+            ?? await store.ReadAsync(cell, target, CancellationToken.None);
+        var memory = await StateManager.GetStateOrDefaultAsync<AgentMemory?>(MemoryKey, null);
+        var guard = await StateManager.GetStateOrDefaultAsync<GuardState?>(GuardKey, null);
+        var pathway = cell + "→" + target;
+        var (next, changes, remembered, guarded) = brain.Decide(pathway, PathwayWindow.FromVitals(window), current, memory, guard);
+        if (changes.Count > 0)
+        {
+            // Write first: if the store is down the turn fails, nothing is recorded and the next window retries.
+            await store.WriteAsync(cell, target, [.. changes.Select(c => (c.Hormone, c.NewValue))], CancellationToken.None);
+            var audit = await StateManager.GetStateOrDefaultAsync<List<HormoneChange>>(AuditKey, []);
+            audit.AddRange(changes);
+            var capacity = Math.Max(1, options.Value.AuditCapacity);
+            if (audit.Count > capacity)
+            {
+                audit.RemoveRange(0, audit.Count - capacity);
+            }
+
+            await StateManager.SetStateAsync(AuditKey, audit);
+            foreach (var change in changes)
+            {
+                Log.Changed(logger, change.Pathway, change.Hormone, change.OldValue, change.NewValue, change.Reason);
+            }
+        }
+
+        await StateManager.SetStateAsync(HormonesKey, next);
+        if (remembered is not null)
+        {
+            await StateManager.SetStateAsync(MemoryKey, remembered);
+        }
+
+        await StateManager.SetStateAsync(GuardKey, guarded);
+        return changes;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<HormoneChange>> AuditAsync(int limit)
+    {
+        var audit = await StateManager.GetStateOrDefaultAsync<List<HormoneChange>>(AuditKey, []);
+        return [.. audit.AsEnumerable().Reverse().Take(Math.Clamp(limit, 1, 10_000))];
+    }
+
+    /// <summary>The actor id of a pathway.</summary>
+    public static string IdOf(string cell, string target) => $"{cell}.{target}";
+
+    private static (string Cell, string Target) Split(string id)
+    {
+        var dot = id.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && dot < id.Length - 1
+            ? (id[..dot], id[(dot + 1)..])
+            : throw new ArgumentException($"pathway actor id '{id}' must be '<cell>.<target>'", nameof(id));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "{Pathway}: {Hormone} {Old} -> {New} ({Reason})")]
+        public static partial void Changed(ILogger logger, string pathway, string hormone, string old, string @new, string reason);
+    }
+}

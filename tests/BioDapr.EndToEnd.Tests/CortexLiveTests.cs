@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Text.Json;
+using BioDapr.Redis;
+using BioDapr.Testing;
+
+namespace BioDapr.EndToEnd.Tests;
+
+/// <summary>The cortex in the running organism (same organism as the other tests): it receives the cells' vitals, retunes a pathway during a live fault, and the cell applies what it wrote.</summary>
+public sealed partial class OrganismTests
+{
+    [Fact]
+    public async Task DuringAnInventoryFault_TheCortexRetunesOrdersToInventory_AuditsIt_AndOrdersAppliesIt()
+    {
+        // A small live incident: steady load, then inventory answers 503 to 40 % of calls, then recovery.
+        var scenario = Path.Combine(Path.GetTempPath(), $"cortex-live-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(scenario, """
+            name: cortex-live
+            seed: 5
+            slo: { latencyMs: 250, clientDeadlineMs: 1000 }
+            capacityRps: 400
+            topology:
+              entry: gateway
+              cells:
+                gateway: { slots: 256, serviceTime: { constant: 0.2 }, calls: [ { target: orders, count: 1 } ] }
+                orders: { slots: 8, serviceTime: { constant: 15 }, calls: [ { target: inventory, count: 2 } ] }
+                inventory: { slots: 16, serviceTime: { lognormal: 2.5, cv: 0.5 } }
+            phases:
+              - { name: steady, duration: 4s, rate: 10 }
+              - { name: errors, duration: 8s, rate: 10, faults: [ { cell: inventory, errors: { fraction: 0.4 } } ] }
+              - { name: recovery, duration: 4s, rate: 10 }
+            """, Ct);
+        var options = new BioDapr.Load.LoadOptions
+        {
+            ScenarioPath = scenario,
+            Target = new Uri($"http://127.0.0.1:{organism.GatewayPort}/api/orders"),
+            ApiKey = "e2e-shop-key",
+            HormoneRedis = $"127.0.0.1:{organism.Redis}",
+        };
+        using var log = new StringWriter();
+        using var http = new HttpClient();
+
+        await new BioDapr.Load.LoadGenerator(options, log, TimeProvider.System).RunAsync(Ct);
+
+        // The cortex keeps deciding while we look, so read the store and the cell first, then the audit.
+        async Task<List<JsonElement>> AuditAsync() =>
+            [.. JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{organism.CortexPort}/pathways/orders/inventory/audit?limit=1000", Ct)).RootElement.EnumerateArray()];
+        static HashSet<string> Limits(List<JsonElement> audit) =>
+            [.. audit.Where(c => c.GetProperty("hormone").GetString() == "concurrencyLimit").Select(c => c.GetProperty("newValue").GetString()!)];
+        await Eventually.ReturnsAsync(async () => Limits(await AuditAsync()).Count, count => count > 0, because: "the cortex decided on orders→inventory's vitals and moved its concurrency limit");
+
+        // The limit in the configuration store, in Dapr's format, is one the cortex wrote ...
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        var stored = (await redis.ExecuteAsync("GET", ["orders.pathways.inventory.concurrencyLimit"], Ct)).AsString()!;
+        var changes = await AuditAsync();
+        changes.ShouldAllBe(c => c.GetProperty("pathway").GetString() == "orders→inventory" && c.GetProperty("reason").GetString()!.Length > 0);
+        stored.ShouldContain("||");
+        Limits(changes).ShouldContain(stored[..stored.IndexOf("||", StringComparison.Ordinal)]);
+
+        // ... and the orders cell applied a value the cortex wrote: its own vitals report it in force.
+        var reported = await Eventually.ReturnsAsync(
+            async () =>
+            {
+                var limit = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{organism.CortexPort}/pathways", Ct)).RootElement
+                    .EnumerateArray().Where(p => p.GetProperty("pathway").GetString() == "orders→inventory").Select(p => p.GetProperty("reportedLimit").GetInt32()).FirstOrDefault();
+                return (Limit: limit, Written: Limits(await AuditAsync()));
+            },
+            r => r.Written.Contains(r.Limit.ToString(CultureInfo.InvariantCulture)),
+            because: "orders reads the hormone live and reports the limit in force in its vitals");
+        reported.Limit.ShouldNotBe(256);
+    }
+
+    [Fact]
+    public async Task TheCortexReportsItsPolicy_AndRefusesABadAuditLimit()
+    {
+        using var http = new HttpClient();
+
+        var status = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{organism.CortexPort}/status", Ct)).RootElement;
+        using var bad = await http.GetAsync($"http://127.0.0.1:{organism.CortexPort}/pathways/orders/inventory/audit?limit=0", Ct);
+
+        status.GetProperty("mode").GetString().ShouldBe("learning");
+        status.GetProperty("policy").GetString()!.ShouldEndWith("cortex-policy.json");
+        status.GetProperty("trainingIterations").GetInt32().ShouldBeGreaterThan(0);
+        bad.StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest);
+        (await bad.Content.ReadAsStringAsync(Ct)).ShouldContain("limit");
+    }
+}

@@ -1,0 +1,147 @@
+using BioDapr.Control.Controllers;
+using BioDapr.Control.Learning;
+using BioDapr.Pathways.Hormones;
+using BioDapr.Scenarios;
+using BioDapr.Simulation.Evaluation;
+using BioDapr.Simulation.Training;
+
+namespace BioDapr.Simulation.Tests;
+
+public sealed class EvaluationTests : IDisposable
+{
+    private static readonly Scenario Reference = ScenarioParser.Load(Path.Combine(AppContext.BaseDirectory, "scenarios", "reference.yaml"));
+    private readonly string _directory = Directory.CreateTempSubdirectory("biodapr-eval-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void TheOracleBound_IsTheBottleneckCapacityUnderEachPhasesFaults()
+    {
+        double Bound(string phase) => OracleBound.CapacityRps(Reference, Reference.Phases.Single(p => p.Name == phase));
+
+        Bound("steady").ShouldBe(8 / 0.020, 1e-6);
+        Bound("latency-spike").ShouldBe(8 / (0.015 + (2 * 0.0025 * (0.7 + (0.3 * 10)))), 1e-6);
+        Bound("error-burst").ShouldBe(400, 1e-6);
+        Bound("inventory-outage").ShouldBe(0);
+        Bound("capacity-loss").ShouldBe(200, 1e-6);
+        OracleBound.ForSecond(Reference, new SimulatedSecond { Second = 0, Arrivals = 150 }).ShouldBe(150);
+        OracleBound.ForSecond(Reference, new SimulatedSecond { Second = 0, Arrivals = 450 }).ShouldBe(400, 1e-6);
+    }
+
+    [Fact]
+    public void TheReport_SeparatesAnAdaptiveLimitFromNoLimit_OnTheShortenedReference()
+    {
+        var scenario = Reference.Shortened(0.3);
+
+        var none = ScenarioRun.Evaluate(scenario, StaticController.None, 3);
+        var aimd = ScenarioRun.Evaluate(scenario, new AimdController(), 3);
+
+        aimd.Efficiency.ShouldBeGreaterThan(none.Efficiency + 0.2);
+        none.Unrecovered.ShouldBeGreaterThan(0, "without a limit the overload queue outlives the next phase");
+        aimd.Phases.Single(p => p.Phase == "inventory-outage").Efficiency.ShouldBeNull("the bound is 0 during a full outage");
+        aimd.Phases.Single(p => p.Phase == "overload-spike").Disturbance.ShouldBeTrue();
+        aimd.Phases.Single(p => p.Phase == "steady").RecoverySeconds.ShouldBeNull();
+        aimd.Timeline.Count.ShouldBe((int)scenario.Duration.TotalSeconds);
+        aimd.Timeline.Select(t => t.Limits["gateway→orders"]).Distinct().Count().ShouldBeGreaterThan(1, "AIMD moved the limit");
+        aimd.AmplificationP95.ShouldBeGreaterThanOrEqualTo(1);
+        (aimd.Goodput / aimd.Oracle).ShouldBe(aimd.Efficiency, 1e-9);
+    }
+
+    [Fact]
+    public void TheStaticSearch_IsDeterministic_AndNeverWorseThanTheDefaultsItStartsFrom()
+    {
+        var scenario = Reference.Shortened(0.1);
+        var settings = new SearchSettings { Population = 6, Generations = 2, FitnessSeeds = [5] };
+
+        var first = new StaticPolicySearch(settings).Search(scenario, cancellationToken: TestContext.Current.CancellationToken);
+        var second = new StaticPolicySearch(settings).Search(scenario, cancellationToken: TestContext.Current.CancellationToken);
+        var defaults = ScenarioRun.Evaluate(scenario, StaticController.Defaults, 5);
+
+        first.Fitness.ShouldBe(second.Fitness);
+        first.Hormones.Keys.ShouldBe(["gateway→orders", "orders→inventory"], ignoreOrder: true);
+        first.Fitness.ShouldBeGreaterThanOrEqualTo(defaults.Efficiency - Math.Max(0, defaults.AmplificationP95 - 1.2) - 1e-9);
+        first.Evaluations.ShouldBe(12);
+        first.Hormones.Values.ShouldAllBe(h => h.Validate().Count == 0);
+    }
+
+    [Fact]
+    public void GenesDecodeWithinTheHormoneBounds_AndEncodeBack()
+    {
+        var encoded = StaticPolicySearch.Encode(PathwayHormones.Default);
+        var decoded = StaticPolicySearch.Decode(encoded);
+
+        decoded.ConcurrencyLimit.ShouldBe(PathwayHormones.DefaultConcurrencyLimit);
+        Math.Abs(decoded.TimeoutMs - PathwayHormones.DefaultTimeoutMs).ShouldBeLessThanOrEqualTo(1);
+        decoded.MaxRetries.ShouldBe(PathwayHormones.DefaultMaxRetries);
+        StaticPolicySearch.Decode([0, 0, 0, 0, 0, 0, 0]).Validate().ShouldBeEmpty();
+        StaticPolicySearch.Decode([1, 1, 1, 1, 1, 1, 1]).Validate().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void GeneratedScenarios_AreValid_AndReplayFromTheirSeed()
+    {
+        var a = ScenarioGenerator.Generate(42);
+        var b = ScenarioGenerator.Generate(42);
+
+        a.Phases.Select(p => (p.Name, p.Duration, p.Rate, p.Faults.Count)).ShouldBe(b.Phases.Select(p => (p.Name, p.Duration, p.Rate, p.Faults.Count)));
+        a.Phases.Count.ShouldBe(11);
+        a.CapacityRps.ShouldBe(CapacityEstimate.EntryRps(a.Topology));
+        ScenarioRun.Evaluate(a, new AimdController(), 1).Efficiency.ShouldBeInRange(0.1, 1.5);
+    }
+
+    [Fact]
+    public void Training_WritesWeightsAndACheckpoint_ResumesFromIt_AndReplaysFromTheSeed()
+    {
+        var settings = new PpoTrainingSettings { Iterations = 2, EpisodesPerIteration = 2, Hidden = 8, Seed = 3 };
+        var output = Path.Combine(_directory, "policy.json");
+        var checkpoint = output + ".checkpoint";
+        var progress = new List<TrainingProgress>();
+
+        var once = new PpoTrainer(settings with { Iterations = 1 }).Train(output, checkpoint, progress.Add, TestContext.Current.CancellationToken);
+        var resumed = new PpoTrainer(settings).Train(output, checkpoint, progress.Add, TestContext.Current.CancellationToken);
+        var replay = new PpoTrainer(settings).Train(Path.Combine(_directory, "replay.json"), Path.Combine(_directory, "replay.checkpoint"), cancellationToken: TestContext.Current.CancellationToken);
+
+        progress.Select(p => p.Iteration).ShouldBe([1, 2], "the second run resumed at iteration 2");
+        progress.ShouldAllBe(p => p.MeanEfficiency > 0 && double.IsFinite(p.Losses.Total));
+        PolicyFile.Load(output).Provenance.Iterations.ShouldBe(2);
+        once.Actor.Parameters.ShouldNotBe(new ActorCritic(PathwayAgent.FeatureNames.Count, 2, 8).Actor.Parameters);
+        // Resuming restarts Adam's moments, so only the fresh replay is compared with itself.
+        var again = new PpoTrainer(settings).Train(Path.Combine(_directory, "again.json"), Path.Combine(_directory, "again.checkpoint"), cancellationToken: TestContext.Current.CancellationToken);
+        again.Actor.Parameters.ShouldBe(replay.Actor.Parameters);
+        resumed.Actor.Parameters.Length.ShouldBe(replay.Actor.Parameters.Length);
+    }
+
+    [Fact]
+    public void TheBenchmark_WritesItsFiles_AndResumesFromCachedRuns()
+    {
+        var scenarioPath = Path.Combine(AppContext.BaseDirectory, "scenarios", "reference.yaml");
+        var scenario = Reference.Shortened(0.1);
+        var model = new ActorCritic(PathwayAgent.FeatureNames.Count, PathwayAgent.ActionNames.Count, 8);
+        model.Initialize(new Random(1));
+        var settings = new BenchmarkSettings
+        {
+            OutputDirectory = _directory,
+            Seeds = [1, 2],
+            Controllers = ["none", "aimd-tuned", "cortex"],
+            Search = new SearchSettings { Population = 4, Generations = 1 },
+            FloorGrid = [4, 20],
+        };
+        var log = new List<string>();
+
+        var summaries = new ControllerBenchmark(settings, model).Run(scenario, File.ReadAllText(scenarioPath) + "#short", log.Add, TestContext.Current.CancellationToken);
+        var again = new ControllerBenchmark(settings, model).Run(scenario, File.ReadAllText(scenarioPath) + "#short", log.Add, TestContext.Current.CancellationToken);
+
+        summaries.Select(s => s.Controller).ShouldBe(["none", "aimd-tuned", "cortex"]);
+        again.Select(s => s.Efficiency).ShouldBe(summaries.Select(s => s.Efficiency));
+        log.Count(l => l.Contains("(cached)", StringComparison.Ordinal)).ShouldBe(6);
+        log.ShouldContain(l => l.Contains("ETA", StringComparison.Ordinal));
+        foreach (var file in new[] { "summary.json", "summary.csv", "phases.csv", "timeline.csv", "plots.gp", "tuning.json" })
+        {
+            File.Exists(Path.Combine(_directory, file)).ShouldBeTrue(file);
+        }
+
+        File.ReadAllLines(Path.Combine(_directory, "summary.csv")).Length.ShouldBe(4);
+        BenchmarkFiles.Table(summaries).ShouldContain("| aimd-tuned |");
+        BenchmarkFiles.PhaseTable(summaries, scenario).ShouldContain("n/a");
+    }
+}

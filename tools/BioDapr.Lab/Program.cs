@@ -1,0 +1,22 @@
+using BioDapr.Lab;
+
+// The cortex's lab: training, the static-policy search and the controller benchmark (docs/cortex.md).
+return args.FirstOrDefault() switch
+{
+    "train" => TrainCommand.Run(args[1..]),
+    "bench" => BenchCommand.Run(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.WriteLine("""
+        Usage: ./biodapr cortex <command> [options]
+
+          train   train the learning agent with PPO on generated scenarios (resumable from its checkpoint)
+                  --iterations 60 --episodes 8 --seed 7 --out services/BioDapr.Cortex/policy/cortex-policy.json
+          bench   every controller x seeds on a scenario in the simulator: table, JSON, CSV and plots (resumable)
+                  --scenario scenarios/reference.yaml --seeds 5 --out docs/benchmarks/cortex [--fresh] [--policy file]
+        """);
+    return 2;
+}

@@ -1,0 +1,60 @@
+using System.Globalization;
+using BioDapr.Simulation.Training;
+
+namespace BioDapr.Lab;
+
+/// <summary><c>train</c>: PPO on generated scenarios; prints progress with the time left; resumes from the checkpoint.</summary>
+internal static class TrainCommand
+{
+    public const string DefaultPolicy = "services/BioDapr.Cortex/policy/cortex-policy.json";
+
+    public static int Run(string[] args)
+    {
+        Options options;
+        try
+        {
+            options = new Options(args, "iterations", "episodes", "seed", "out", "fresh");
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine($"train: {ex.Message}");
+            return 2;
+        }
+
+        var settings = new PpoTrainingSettings
+        {
+            Iterations = options.Integer("iterations", 60, 1, 100_000),
+            EpisodesPerIteration = options.Integer("episodes", 8, 1, 1_000),
+            Seed = options.Integer("seed", 7),
+        };
+        var output = options.Text("out", DefaultPolicy);
+        var checkpoint = output + ".checkpoint";
+        if (options.Flag("fresh") && File.Exists(checkpoint))
+        {
+            File.Delete(checkpoint);
+        }
+
+        Console.WriteLine($"training: seed {settings.Seed}, {settings.Iterations} iterations x {settings.EpisodesPerIteration} generated scenarios; checkpoint {checkpoint}");
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+            Console.WriteLine("stopping after this iteration; run the same command again to resume from the checkpoint");
+        };
+        try
+        {
+            new PpoTrainer(settings).Train(output, checkpoint, p => Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"[{p.Iteration,4}/{p.Of}] efficiency {p.MeanEfficiency:F3}  reward {p.MeanReward:F3}  policy {p.Losses.Policy:F4}  value {p.Losses.Value:F4}  entropy {p.Losses.Entropy:F2}  elapsed {Options.Duration(p.Elapsed)}  ETA {Options.Duration(p.Remaining)}")), stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
+
+        File.Delete(checkpoint);
+        Console.WriteLine($"wrote {output}");
+        return 0;
+    }
+}
