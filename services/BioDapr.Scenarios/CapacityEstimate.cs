@@ -14,8 +14,7 @@ public static class CapacityEstimate
         slots ??= name => topology[name].Slots;
         serviceMeanMs ??= name => topology[name].ServiceTime.MeanMs;
         var holding = new Dictionary<string, double>();
-        var visits = new Dictionary<string, double>();
-        Visit(topology, topology.Entry, 1, visits, []);
+        var visits = VisitsPerRequest(topology);
         var capacity = double.PositiveInfinity;
         foreach (var (name, count) in visits)
         {
@@ -26,7 +25,23 @@ public static class CapacityEstimate
         return capacity;
     }
 
-    // How long a request holds a slot of this cell: its own work plus its downstream calls' response times.
+    /// <summary>How many times one entry request visits each cell it reaches (cells reached only by zero-count calls get 0).</summary>
+    public static IReadOnlyDictionary<string, double> VisitsPerRequest(Topology topology)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        var visits = new Dictionary<string, double>();
+        Visit(topology, topology.Entry, 1, visits, []);
+        return visits;
+    }
+
+    /// <summary>How long a request holds a slot of <paramref name="cell"/>: its own work plus its downstream calls' response times, at the given means.</summary>
+    public static double HoldingMs(Topology topology, string cell, Func<string, double> serviceMeanMs)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        ArgumentNullException.ThrowIfNull(serviceMeanMs);
+        return HoldingMs(topology, cell, serviceMeanMs, [], depth: 0);
+    }
+
     private static double HoldingMs(Topology topology, string name, Func<string, double> serviceMeanMs, Dictionary<string, double> memo, int depth)
     {
         if (depth > 32)

@@ -16,7 +16,6 @@ public sealed class Simulator
     private readonly IPathwayController? _controller;
     private readonly double _decisionMs;
     private readonly Dictionary<string, PathwayHormones> _controlled = new(StringComparer.Ordinal);
-    private readonly List<(double AtMs, string Pathway, int Limit)> _limits = [];
     private readonly List<DecisionRecord> _decisions = [];
     private readonly Random _random;
     private readonly PriorityQueue<Action, (double Time, long Sequence)> _events = new();
@@ -54,7 +53,27 @@ public sealed class Simulator
     }
 
     /// <summary>Every concurrency-limit change a controller made: when, on which pathway, the new limit.</summary>
-    public IReadOnlyList<(double AtMs, string Pathway, int Limit)> LimitChanges => _limits;
+    public IReadOnlyList<(double AtMs, string Pathway, int Limit)> LimitChanges
+    {
+        get
+        {
+            // Derived from the decisions: each pathway starts at the controller's initial limit.
+            var last = new Dictionary<string, int>(StringComparer.Ordinal);
+            var changes = new List<(double AtMs, string Pathway, int Limit)>();
+            foreach (var decision in _decisions)
+            {
+                var before = last.TryGetValue(decision.Pathway, out var known) ? known : _controller!.Initial(decision.Pathway).ConcurrencyLimit;
+                if (decision.Chosen.ConcurrencyLimit != before)
+                {
+                    changes.Add((decision.AtMs, decision.Pathway, decision.Chosen.ConcurrencyLimit));
+                }
+
+                last[decision.Pathway] = decision.Chosen.ConcurrencyLimit;
+            }
+
+            return changes;
+        }
+    }
 
     /// <summary>Every decision: when, the pathway's window and the hormones chosen for the next interval.</summary>
     public IReadOnlyList<DecisionRecord> Decisions => _decisions;
@@ -118,11 +137,6 @@ public sealed class Simulator
             var window = pathway.CloseWindow(_decisionMs / 1000);
             var next = _controller!.Decide(name, window, current);
             _decisions.Add(new DecisionRecord(NowMs, name, window, next));
-            if (next.ConcurrencyLimit != current.ConcurrencyLimit)
-            {
-                _limits.Add((NowMs, name, next.ConcurrencyLimit));
-            }
-
             _controlled[name] = next;
         }
 

@@ -85,19 +85,35 @@ public sealed partial class OrganismTests(Organism organism) : IClassFixture<Org
         await redis.ExecuteAsync("SET", ["payments.declineAbove", "5||e2e"], Ct);
         try
         {
-            await Eventually.ReturnsAsync(
-                async () => (await ThroughGatewayAsync(http, "e2e-shop-key", quantity: 3, sku: "fig")).StatusCode,
-                status => status == HttpStatusCode.Created,
-                TimeSpan.FromSeconds(10));
+            // The hormone reaches payments asynchronously, racing the first order: place orders (each
+            // with its own sku) until payments decides one under the new limit.
+            var sku = string.Empty;
             var orderId = await Eventually.ReturnsAsync(
-                () => LastCancelledAsync(http),
+                async () =>
+                {
+                    sku = "fig-" + Guid.NewGuid().ToString("N")[..8];
+                    using var placed = await ThroughGatewayAsync(http, "e2e-shop-key", quantity: 3, sku: sku);
+                    if (placed.StatusCode != HttpStatusCode.Created)
+                    {
+                        return null;
+                    }
+
+                    var id = JsonDocument.Parse(await placed.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("orderId").GetString()!;
+                    // Payments may still be working through the OrderPlaced backlog of the load tests (the stream is FIFO).
+                    var decision = await Eventually.ReturnsAsync(() => PaymentAsync(http, id), d => d is not null, TimeSpan.FromSeconds(60), "payments decides on the order");
+                    return decision!.Value.GetProperty("reason").ValueKind == JsonValueKind.String ? id : null;
+                },
                 id => id is not null,
-                // Payments may still be working through the OrderPlaced backlog of the load tests (the stream is FIFO).
-                TimeSpan.FromSeconds(90),
-                "the payment over the limit is refused and the order cancelled");
-            (await StatusAsync(http, orderId!)).ShouldBe("cancelled");
+                TimeSpan.FromSeconds(120),
+                "an order over the limit is refused once payments has the hormone");
+            await Eventually.ReturnsAsync(() => StatusAsync(http, orderId!), status => status == "cancelled", TimeSpan.FromSeconds(20), "orders cancels the refused order");
             await Eventually.ReturnsAsync(
-                async () => JsonDocument.Parse((await redis.ExecuteAsync("HGET", ["inventory||stock-fig", "data"], Ct)).AsString()!).RootElement.GetProperty("reserved").GetInt32(),
+                () => http.GetStringAsync($"http://127.0.0.1:{organism.NotificationsPort}/notifications", Ct),
+                body => body.Contains($"Order {orderId} was cancelled", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(20),
+                "notifications tells the customer");
+            await Eventually.ReturnsAsync(
+                async () => JsonDocument.Parse((await redis.ExecuteAsync("HGET", ["inventory||stock-" + sku, "data"], Ct)).AsString()!).RootElement.GetProperty("reserved").GetInt32(),
                 reserved => reserved == 0,
                 TimeSpan.FromSeconds(20),
                 "inventory releases the stock of the cancelled order");
@@ -201,13 +217,10 @@ public sealed partial class OrganismTests(Organism organism) : IClassFixture<Org
         return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("status").GetString() : null;
     }
 
-    private async Task<string?> LastCancelledAsync(HttpClient http)
+    private async Task<JsonElement?> PaymentAsync(HttpClient http, string orderId)
     {
-        var notifications = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{organism.NotificationsPort}/notifications", Ct)).RootElement;
-        return notifications.EnumerateArray()
-            .Where(n => n.GetProperty("message").GetString()!.Contains("was cancelled", StringComparison.Ordinal))
-            .Select(n => n.GetProperty("orderId").GetString())
-            .LastOrDefault();
+        using var response = await http.GetAsync($"http://127.0.0.1:{organism.PaymentsPort}/payments/{orderId}", Ct);
+        return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone() : null;
     }
 
     private Task<HttpResponseMessage> PlaceAsync(HttpClient http, string apiKey, int quantity, string sku)

@@ -59,13 +59,7 @@ internal static class BenchCommand
             Search = new SearchSettings { Population = population, Generations = generations },
         };
         Console.WriteLine($"cortex benchmark: scenario '{scenario.Name}' ({scenarioPath}), {seeds} seeds, policy {policyPath}, results in {output}");
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-            Console.WriteLine("stopping; finished runs are kept, run the same command again to resume");
-        };
+        using var stop = Options.StopOnCtrlC("stopping; finished runs are kept, run the same command again to resume");
         IReadOnlyList<ControllerSummary> summaries;
         try
         {

@@ -37,5 +37,18 @@ internal sealed class Options
             : throw new ArgumentException($"--{name} must be an integer from {min} to {max}, got '{value}'");
     }
 
+    /// <summary>A token cancelled by Ctrl-C (which then does not kill the process), printing <paramref name="message"/>.</summary>
+    public static CancellationTokenSource StopOnCtrlC(string message)
+    {
+        var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+            Console.WriteLine(message);
+        };
+        return stop;
+    }
+
     public static string Duration(TimeSpan span) => span.TotalHours >= 1 ? span.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : span.ToString(@"m\:ss", CultureInfo.InvariantCulture);
 }

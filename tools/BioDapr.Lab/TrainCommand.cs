@@ -35,13 +35,7 @@ internal static class TrainCommand
         }
 
         Console.WriteLine($"training: seed {settings.Seed}, {settings.Iterations} iterations x {settings.EpisodesPerIteration} generated scenarios; checkpoint {checkpoint}");
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-            Console.WriteLine("stopping after this iteration; run the same command again to resume from the checkpoint");
-        };
+        using var stop = Options.StopOnCtrlC("stopping after this iteration; run the same command again to resume from the checkpoint");
         try
         {
             new PpoTrainer(settings).Train(output, checkpoint, p => Console.WriteLine(string.Create(

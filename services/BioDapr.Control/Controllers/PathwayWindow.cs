@@ -37,7 +37,7 @@ public sealed record PathwayWindow(double Seconds, long Calls, long Successes, l
             vitals.Seconds,
             vitals.Calls,
             vitals.Successes,
-            vitals.ServerErrors + vitals.Timeouts + vitals.TransportErrors + vitals.BreakerOpen + vitals.Canceled,
+            vitals.Failures - vitals.Shed,
             vitals.Shed,
             vitals.LatencyP50Ms,
             // Live windows carry no minimum; the p50 of a calm window is the closest honest estimate.

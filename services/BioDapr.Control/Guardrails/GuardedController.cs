@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using BioDapr.Control.Controllers;
 using BioDapr.Pathways.Hormones;
 
@@ -83,7 +84,7 @@ public sealed class GuardedController(
         return bounded;
     }
 
-    /// <summary>The hormones that differ between two snapshots, as (camelCase name, old, new) strings.</summary>
+    /// <summary>The hormones that differ between two snapshots, as (key suffix, old, new) strings; the suffix is the camelCase property name, as the cells bind it.</summary>
     public static IEnumerable<(string Hormone, string Old, string New)> Differences(PathwayHormones before, PathwayHormones after)
     {
         ArgumentNullException.ThrowIfNull(before);
@@ -93,7 +94,7 @@ public sealed class GuardedController(
             var (a, b) = (property.GetValue(before), property.GetValue(after));
             if (!Equals(a, b))
             {
-                yield return (char.ToLowerInvariant(property.Name[0]) + property.Name[1..], Format(a), Format(b));
+                yield return (JsonNamingPolicy.CamelCase.ConvertName(property.Name), Format(a), Format(b));
             }
         }
     }

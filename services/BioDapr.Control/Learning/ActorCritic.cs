@@ -50,21 +50,6 @@ public sealed class ActorCritic : IPolicyModel
     /// <inheritdoc />
     public float Value(ReadOnlySpan<float> observation) => Critic.Forward(observation, Critic.NewActivations())[0];
 
-    /// <summary>Draws an action for <paramref name="observation"/>; returns its log-probability.</summary>
-    public float Sample(ReadOnlySpan<float> observation, Random random, Span<float> action)
-    {
-        ArgumentNullException.ThrowIfNull(random);
-        Mean(observation, action);
-        Span<float> mean = stackalloc float[action.Length];
-        action.CopyTo(mean);
-        for (var i = 0; i < action.Length; i++)
-        {
-            action[i] = mean[i] + (MathF.Exp(LogStdValues[i]) * (float)StandardNormal(random));
-        }
-
-        return LogProbability(action, mean, LogStdValues);
-    }
-
     /// <summary>log N(action; mean, exp(logStd)²), summed over dimensions.</summary>
     public static float LogProbability(ReadOnlySpan<float> action, ReadOnlySpan<float> mean, ReadOnlySpan<float> logStd)
     {

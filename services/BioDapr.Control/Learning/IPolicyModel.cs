@@ -22,3 +22,23 @@ public interface IPolicyModel
     /// <summary>The critic's estimate of the return from <paramref name="observation"/>.</summary>
     float Value(ReadOnlySpan<float> observation);
 }
+
+/// <summary>Drawing from the Gaussian policy of any <see cref="IPolicyModel"/> (exploration while training).</summary>
+public static class PolicyModelExtensions
+{
+    /// <summary>Draws an action for <paramref name="observation"/> (mean + e^logStd · N(0, 1) per dimension); returns its log-probability.</summary>
+    public static float Sample(this IPolicyModel model, ReadOnlySpan<float> observation, Random random, Span<float> action)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(random);
+        model.Mean(observation, action);
+        Span<float> mean = stackalloc float[action.Length];
+        action.CopyTo(mean);
+        for (var i = 0; i < action.Length; i++)
+        {
+            action[i] = mean[i] + (MathF.Exp(model.LogStd[i]) * (float)ActorCritic.StandardNormal(random));
+        }
+
+        return ActorCritic.LogProbability(action, mean, model.LogStd);
+    }
+}

@@ -38,17 +38,14 @@ public sealed class LearningController(IPolicyModel model, string name = "cortex
         var memory = _memory.TryGetValue(pathway, out var known) ? known : AgentMemory.For(current);
         var (observation, baseline) = PathwayAgent.Observe(window, current, memory);
         var action = new float[model.ActionSize];
-        model.Mean(observation, action);
         var logProbability = 0f;
         if (Exploration is { } random)
         {
-            var mean = action.ToArray();
-            for (var i = 0; i < action.Length; i++)
-            {
-                action[i] = mean[i] + (MathF.Exp(model.LogStd[i]) * (float)ActorCritic.StandardNormal(random));
-            }
-
-            logProbability = ActorCritic.LogProbability(action, mean, model.LogStd);
+            logProbability = model.Sample(observation, random, action);
+        }
+        else
+        {
+            model.Mean(observation, action);
         }
 
         Recorder?.Invoke(pathway, observation, action, logProbability);

@@ -17,13 +17,6 @@ public sealed record AgentMemory(double BaselineRttMs, double Limit, double Time
     }
 }
 
-/// <summary>One decision of the agent: the observation it built, the action it took and the result.</summary>
-/// <param name="Observation">The features (see <see cref="PathwayAgent.FeatureNames"/>).</param>
-/// <param name="Action">The raw action (before clipping).</param>
-/// <param name="Next">The hormones chosen.</param>
-/// <param name="Memory">The memory to keep for the next decision.</param>
-public sealed record AgentDecision(float[] Observation, float[] Action, PathwayHormones Next, AgentMemory Memory);
-
 /// <summary>
 /// The learning agent of one pathway: turns a window of vital signs into features, asks the model for
 /// an action, and maps the action to hormones. Actions are relative steps, clipped to ±1:
@@ -98,16 +91,5 @@ public static class PathwayAgent
             TimeoutMs = Math.Max(1, (int)Math.Round(timeout)),
         };
         return (next, new AgentMemory(baseline, limit, timeout));
-    }
-
-    /// <summary>A deterministic decision: the model's mean action.</summary>
-    public static AgentDecision Decide(IPolicyModel model, PathwayWindow window, PathwayHormones current, AgentMemory memory)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        var (observation, baseline) = Observe(window, current, memory);
-        var action = new float[model.ActionSize];
-        model.Mean(observation, action);
-        var (next, remembered) = Act(action, current, memory, baseline);
-        return new AgentDecision(observation, action, next, remembered);
     }
 }

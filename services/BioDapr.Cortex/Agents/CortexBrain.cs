@@ -57,8 +57,8 @@ public sealed class CortexBrain
         Provenance = provenance;
         _agent = new LearningController(model, "cortex");
         Safe = new Gradient2Controller("gradient2-safe") { MinLimit = settings.SafeFloor };
-        _guarded = new GuardedController(_agent, Safe, settings.Guardrails, () => hormones.Current.Freeze, _changes.Add, time);
         Frozen = () => hormones.Current.Freeze;
+        _guarded = new GuardedController(_agent, Safe, settings.Guardrails, Frozen, _changes.Add, time);
     }
 
     /// <summary>Where the weights came from.</summary>

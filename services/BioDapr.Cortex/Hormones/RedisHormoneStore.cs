@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using System.Text.Json;
 using BioDapr.Pathways.Hormones;
 using BioDapr.Redis;
 
@@ -27,7 +28,7 @@ public sealed class RedisHormoneStore(HormoneStoreOptions options, TimeProvider 
     public async Task<PathwayHormones> ReadAsync(string cell, string target, CancellationToken cancellationToken)
     {
         var connection = await ConnectAsync(cancellationToken);
-        var keys = Properties.Select(p => Key(cell, target, Camel(p.Name))).ToArray();
+        var keys = Properties.Select(p => Key(cell, target, JsonNamingPolicy.CamelCase.ConvertName(p.Name))).ToArray();
         var reply = await connection.ExecuteAsync("MGET", [.. keys.Select(k => (RedisArg)k)], cancellationToken);
         var hormones = PathwayHormones.Default;
         var items = reply.Items;
@@ -90,8 +91,6 @@ public sealed class RedisHormoneStore(HormoneStoreOptions options, TimeProvider 
 
         _connecting.Dispose();
     }
-
-    private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name[1..];
 
     private async Task<RedisConnection> ConnectAsync(CancellationToken cancellationToken)
     {

@@ -19,7 +19,8 @@ public static class OracleBound
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(phase);
         var topology = scenario.Topology;
-        if (phase.Faults.Any(f => f.Kind == FaultKind.Outage && Reachable(topology, f.Cell)))
+        var visits = CapacityEstimate.VisitsPerRequest(topology);
+        if (phase.Faults.Any(f => f.Kind == FaultKind.Outage && visits.GetValueOrDefault(f.Cell) > 0))
         {
             return 0;
         }
@@ -38,7 +39,7 @@ public static class OracleBound
             return mean;
         }
 
-        if (PathMs(topology, topology.Entry, MeanMs) > scenario.Slo.LatencyMs)
+        if (CapacityEstimate.HoldingMs(topology, topology.Entry, MeanMs) > scenario.Slo.LatencyMs)
         {
             return 0;
         }
@@ -54,31 +55,5 @@ public static class OracleBound
         return scenario.PhaseAt(TimeSpan.FromSeconds(second.Second)) is { } current
             ? Math.Min(second.Arrivals, CapacityRps(scenario, current.Phase))
             : 0;
-    }
-
-    private static double PathMs(Topology topology, string cell, Func<string, double> meanMs) =>
-        meanMs(cell) + topology[cell].Calls.Sum(c => c.Count * PathMs(topology, c.Target, meanMs));
-
-    private static bool Reachable(Topology topology, string cell)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var stack = new Stack<string>([topology.Entry]);
-        while (stack.TryPop(out var name))
-        {
-            if (name == cell)
-            {
-                return true;
-            }
-
-            if (seen.Add(name))
-            {
-                foreach (var call in topology[name].Calls.Where(c => c.Count > 0))
-                {
-                    stack.Push(call.Target);
-                }
-            }
-        }
-
-        return false;
     }
 }

@@ -22,7 +22,7 @@ public static class RunEvaluator
         var seconds = result.Seconds;
         var oracle = seconds.Select(s => OracleBound.ForSecond(scenario, s)).ToArray();
         var good = seconds.Select(s => (double)s.Goodput).ToArray();
-        var violating = seconds.Select(s => Violates(scenario, s)).ToArray();
+        var violating = seconds.Select(Violates).ToArray();
         var phases = new List<PhaseReport>();
         var start = 0;
         for (var i = 0; i < scenario.Phases.Count; i++)
@@ -120,7 +120,7 @@ public static class RunEvaluator
     }
 
     // A window breaks "p99 within the SLO" when more than 1 % of its requests were not goodput.
-    private static bool Violates(Scenario scenario, SimulatedSecond second) =>
+    private static bool Violates(SimulatedSecond second) =>
         second.Arrivals > 0 && second.Goodput < 0.99 * second.Arrivals;
 
     private static IEnumerable<double> LatenciesOf(Scenario scenario, SimulatedSecond second) =>

@@ -25,7 +25,7 @@ public static class ScenarioRun
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(controller);
-        var initial = PathwaysOf(scenario.Topology).ToDictionary(p => p, controller.Initial, StringComparer.Ordinal);
+        var initial = InitialHormones(scenario, controller);
         var simulator = new Simulator(scenario, controller, DecisionInterval, seed);
         var result = simulator.Run();
         return RunEvaluator.Evaluate(scenario, result, simulator.Decisions, initial, controller.Name, seed);
