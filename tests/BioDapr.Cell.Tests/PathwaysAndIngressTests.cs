@@ -3,6 +3,7 @@ using System.Text;
 using BioDapr.Cell.Ingress;
 using BioDapr.Cell.Pathways;
 using BioDapr.Pathways.Policies;
+using BioDapr.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -73,6 +74,63 @@ public sealed class PathwaysAndIngressTests
     }
 
     [Fact]
+    public async Task WithAQueueLimit_RequestsWaitForASlotInOrder_AndOnlyAFullQueueSheds()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var served = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddCellVitals(),
+            map: app => app.MapGet("/work/{id}", async (string id) =>
+            {
+                served.Enqueue(id);
+                await release.Task;
+                return Results.Ok();
+            }),
+            configuration: new() { ["test-cell.admission.maxConcurrency"] = "1", ["test-cell.admission.queueLimit"] = "2" });
+        var gate = cell.App.Services.GetRequiredService<AdmissionGate>();
+
+        var first = cell.Client.GetAsync("/work/1", Ct);
+        await Eventually.TrueAsync(() => served.Count == 1, TimeSpan.FromSeconds(10), "the first request holds the slot");
+        var second = cell.Client.GetAsync("/work/2", Ct);
+        await Eventually.TrueAsync(() => gate.Queued == 1, TimeSpan.FromSeconds(10), "the second waits");
+        var third = cell.Client.GetAsync("/work/3", Ct);
+        await Eventually.TrueAsync(() => gate.Queued == 2, TimeSpan.FromSeconds(10), "the third waits behind it");
+        using var shed = await cell.Client.GetAsync("/work/4", Ct);
+        release.SetResult();
+        using var firstServed = await first;
+        using var secondServed = await second;
+        using var thirdServed = await third;
+
+        shed.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "the queue was full");
+        new[] { firstServed, secondServed, thirdServed }.ShouldAllBe(r => r.StatusCode == HttpStatusCode.OK);
+        served.ShouldBe(["1", "2", "3"]);
+        gate.InFlight.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task TheAdmissionGate_HandsSlotsToTheOldestWaiter_AdmitsOnARaisedLimit_AndForgetsACancelledWaiter()
+    {
+        var gate = new AdmissionGate();
+        (await gate.EnterAsync(1, 10, Ct)).ShouldBeTrue();
+        using var leaving = new CancellationTokenSource();
+        var cancelled = gate.EnterAsync(1, 10, leaving.Token).AsTask();
+        var older = gate.EnterAsync(1, 10, Ct).AsTask();
+        var younger = gate.EnterAsync(1, 10, Ct).AsTask();
+        gate.Queued.ShouldBe(3);
+
+        await leaving.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(cancelled);
+        gate.Queued.ShouldBe(2);
+        gate.Exit();
+        (await older.WaitAsync(TimeSpan.FromSeconds(5), Ct)).ShouldBeTrue();
+        younger.IsCompleted.ShouldBeFalse("one slot, and the older waiter took it");
+        gate.TryEnter(2).ShouldBeFalse("a newcomer does not overtake a waiter");
+        (await younger.WaitAsync(TimeSpan.FromSeconds(5), Ct)).ShouldBeTrue("raising the limit to 2 admitted the waiter");
+        gate.InFlight.ShouldBe(2);
+        (await gate.EnterAsync(2, 0, Ct)).ShouldBeFalse("no queue: shed");
+    }
+
+    [Fact]
     public async Task Pathogens_OutageAndErrorRate_FailRequests_ButNotTheSidecarsCalls()
     {
         await using var cell = await TestCell.StartAsync(
@@ -119,6 +177,20 @@ public sealed class PathwaysAndIngressTests
         mean.ShouldBe(40, 0.8);
         cv.ShouldBe(0.5, 0.02);
         new PathogenHormones { LatencyMs = 25 }.SampleLatency(random).ShouldBe(TimeSpan.FromMilliseconds(25));
+    }
+
+    [Fact]
+    public void PathogenWork_DelaysEveryRequest_WithTheConfiguredMean()
+    {
+        var random = new Random(12);
+        var work = new PathogenHormones { WorkMs = 15, WorkCv = 0.5, LatencyMs = 90, LatencyFraction = 0 };
+        var samples = Enumerable.Range(0, 100_000).Select(_ => work.SampleWork(random).TotalMilliseconds).ToArray();
+
+        samples.ShouldAllBe(s => s > 0);
+        samples.Average().ShouldBe(15, 0.3);
+        new PathogenHormones { WorkMs = 10 }.SampleWork(random).ShouldBe(TimeSpan.FromMilliseconds(10));
+        new PathogenHormones().SampleWork(random).ShouldBe(TimeSpan.Zero);
+        work.SampleLatency(random).ShouldBe(TimeSpan.Zero, "the latency pathogen is separate from the work");
     }
 
     [Fact]

@@ -29,6 +29,12 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
         Transport,
     }
 
+    /// <summary>Called after the warm-up, before the measured replay (e.g. to reset what the warm-up changed).</summary>
+    public Func<CancellationToken, Task>? AfterWarmup { get; init; }
+
+    /// <summary>When second 0 of the measured replay began (wall clock).</summary>
+    public DateTimeOffset StartedAt { get; private set; }
+
     /// <summary>Runs the scenario; returns one report per second.</summary>
     public async Task<IReadOnlyList<SecondReport>> RunAsync(CancellationToken cancellationToken)
     {
@@ -37,13 +43,44 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
         var endPoint = RedisOptions.Parse(options.HormoneRedis);
         await using var hormones = await RedisConnection.ConnectAsync(endPoint, cancellationToken);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
-        var deadline = TimeSpan.FromMilliseconds(scenario.Slo.ClientDeadlineMs);
         var total = scenario.Duration;
         log.WriteLine($"replaying {scenario.Name}: {total.TotalSeconds:F0} s, capacity {scenario.CapacityRps:F0} rps × {options.RateScale}, SLO {scenario.Slo.LatencyMs} ms, target {options.Target}");
 
+        var emulated = options.Emulate ? await EmulateAsync(hormones, scenario, cancellationToken) : [];
+        var phaseNames = new Dictionary<int, (string Phase, double Rate)>();
+        try
+        {
+            if (options.Warmup > TimeSpan.Zero)
+            {
+                // Unmeasured: the first phase's load without faults, so JIT, pools and caches are warm; then let queues drain.
+                log.WriteLine($"warming up for {options.Warmup.TotalSeconds:F0} s");
+                var warmup = scenario with { Phases = [scenario.Phases[0] with { Duration = options.Warmup, Faults = [] }] };
+                await ReplayAsync(http, hormones, warmup, random, [], [], cancellationToken);
+                await Task.Delay(TimeSpan.FromSeconds(2), time, cancellationToken);
+                if (AfterWarmup is { } reset)
+                {
+                    await reset(cancellationToken);
+                }
+            }
+
+            await ReplayAsync(http, hormones, scenario, random, _results, phaseNames, cancellationToken);
+        }
+        finally
+        {
+            await SetAsync(hormones, emulated, CancellationToken.None);
+        }
+
+        return Report(phaseNames);
+    }
+
+    // Open-loop replay of a scenario's phases; results go to results (by scheduled second), phase names to phaseNames.
+    private async Task ReplayAsync(HttpClient http, RedisConnection hormones, Scenario scenario, Random random, ConcurrentBag<(int Second, Kind Kind, double LatencyMs)> results, Dictionary<int, (string Phase, double Rate)> phaseNames, CancellationToken cancellationToken)
+    {
+        var deadline = TimeSpan.FromMilliseconds(scenario.Slo.ClientDeadlineMs);
+        var total = scenario.Duration;
+        StartedAt = time.GetUtcNow();
         var start = time.GetTimestamp();
         var inFlight = new List<Task>();
-        var phaseNames = new Dictionary<int, (string Phase, double Rate)>();
         ScenarioPhase? applied = null;
         var offset = TimeSpan.Zero;
         try
@@ -76,7 +113,7 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
 
                 var second = (int)offset.TotalSeconds;
                 var scheduled = start + (long)(offset.TotalSeconds * Stopwatch.Frequency);
-                inFlight.Add(SendAsync(http, second, scheduled, scenario.Slo.LatencyMs, deadline, random.Next(), cancellationToken));
+                inFlight.Add(SendAsync(http, results, second, scheduled, scenario.Slo.LatencyMs, deadline, random.Next(), cancellationToken));
                 inFlight.RemoveAll(t => t.IsCompleted);
             }
 
@@ -87,11 +124,9 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
             // Never leave the organism sick.
             await ApplyFaultsAsync(hormones, scenario, applied, null, CancellationToken.None);
         }
-
-        return Report(phaseNames);
     }
 
-    private async Task SendAsync(HttpClient http, int second, long scheduled, double sloMs, TimeSpan deadline, int customer, CancellationToken cancellationToken)
+    private async Task SendAsync(HttpClient http, ConcurrentBag<(int Second, Kind Kind, double LatencyMs)> results, int second, long scheduled, double sloMs, TimeSpan deadline, int customer, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(deadline);
@@ -113,7 +148,7 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
                 >= 500 => Kind.ServerError,
                 _ => Kind.ClientError,
             };
-            _results.Add((second, kind, latency));
+            results.Add((second, kind, latency));
             return;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -125,7 +160,7 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
             kind = Kind.Transport;
         }
 
-        _results.Add((second, kind, ElapsedMs(scheduled)));
+        results.Add((second, kind, ElapsedMs(scheduled)));
     }
 
     private static double ElapsedMs(long scheduled) => (Stopwatch.GetTimestamp() - scheduled) * 1000.0 / Stopwatch.Frequency;
@@ -133,8 +168,7 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
     // Pathogen hormones of the cells a phase infects; leaving a phase resets what it set.
     private async Task ApplyFaultsAsync(RedisConnection hormones, Scenario scenario, ScenarioPhase? previous, ScenarioPhase? next, CancellationToken cancellationToken)
     {
-        var version = time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var fault in previous?.Faults ?? [])
         {
             foreach (var key in new[] { "outage", "errorRate", "latencyMs", "latencyCv", "latencyFraction", "slotReduction" })
@@ -155,7 +189,7 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
                     values[prefix + "errorRate"] = Format(fault.Fraction);
                     break;
                 case FaultKind.Latency:
-                    var meanMs = scenario.Topology.Cells.TryGetValue(fault.Cell, out var cell) ? cell.ServiceTime.MeanMs : 0;
+                    var meanMs = (scenario.Topology.Cells.TryGetValue(fault.Cell, out var cell) ? cell.ServiceTime.MeanMs : 0) * Stretch;
                     values[prefix + "latencyMs"] = Format(fault.AddedLatencyMs > 0 ? fault.AddedLatencyMs : Math.Max(0, (fault.LatencyMultiplier - 1) * meanMs));
                     values[prefix + "latencyFraction"] = Format(fault.Fraction);
                     break;
@@ -166,9 +200,54 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
             }
         }
 
+        await SetAsync(hormones, values, cancellationToken);
+    }
+
+    // Service times are stretched when emulating a scaled-down load, so the bottleneck scales with it.
+    private double Stretch => options.Emulate ? 1 / options.RateScale : 1;
+
+    // Sets every topology cell's slots and service time; returns the values to put back afterwards.
+    private async Task<Dictionary<string, string?>> EmulateAsync(RedisConnection hormones, Scenario scenario, CancellationToken cancellationToken)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (name, cell) in scenario.Topology.Cells)
+        {
+            values[name + ".admission.maxConcurrency"] = Format(cell.Slots);
+            // The topology's cells queue for a slot without bound, as the simulator's do.
+            values[name + ".admission.queueLimit"] = Format(1_000_000);
+            values[name + ".pathogens.workMs"] = Format(cell.ServiceTime.MeanMs * Stretch);
+            values[name + ".pathogens.workCv"] = Format(cell.ServiceTime.Kind switch
+            {
+                DistributionKind.Constant => 0,
+                DistributionKind.Exponential => 1,
+                _ => cell.ServiceTime.Cv,
+            });
+        }
+
+        var keys = values.Keys.ToList();
+        var reply = await hormones.ExecuteAsync("MGET", [.. keys.Select(k => (RedisArg)k)], cancellationToken);
+        var previous = new Dictionary<string, string?>(StringComparer.Ordinal);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            // null: the key was not set, and is deleted again afterwards (the cells go back to their default).
+            var stored = reply.Items[i].IsNull ? null : reply.Items[i].AsString();
+            previous[keys[i]] = stored is not null && stored.LastIndexOf("||", StringComparison.Ordinal) is var bar and >= 0 ? stored[..bar] : stored;
+        }
+
+        await SetAsync(hormones, values, cancellationToken);
+        log.WriteLine($"emulating the topology: {string.Join(", ", scenario.Topology.Cells.Select(c => $"{c.Key} {c.Value.Slots} slots, {c.Value.ServiceTime.MeanMs * Stretch:0.##} ms"))}");
+        return previous;
+    }
+
+    // Writes hormones in Dapr's configuration format; a null value deletes the key.
+    private async Task SetAsync(RedisConnection hormones, IReadOnlyDictionary<string, string?> values, CancellationToken cancellationToken)
+    {
+        var version = time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in values)
         {
-            await hormones.ExecuteAsync("SET", [key, $"{value}||{version}"], cancellationToken);
+            await (value is null
+                ? hormones.ExecuteAsync("DEL", [key], cancellationToken)
+                : hormones.ExecuteAsync("SET", [key, $"{value}||{version}"], cancellationToken));
         }
     }
 
@@ -197,6 +276,7 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
                 Transport = results.Count(r => r.Kind == Kind.Transport),
                 P50Ms = Percentile(answered, 0.50),
                 P99Ms = Percentile(answered, 0.99),
+                LatenciesMs = answered,
             });
         }
 

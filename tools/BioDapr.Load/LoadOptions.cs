@@ -27,17 +27,34 @@ public sealed record LoadOptions
     /// <summary>Where the per-second report goes (JSON); null: none.</summary>
     public string? Output { get; init; }
 
-    /// <summary>Parses <c>--scenario f --target url --api-key k --redis h:p --shorten x --rate-scale x --seed n --out f</c>.</summary>
+    /// <summary>Unmeasured load (the first phase's rate, no faults) before the replay, to warm the organism up.</summary>
+    public TimeSpan Warmup { get; init; }
+
+    /// <summary>
+    /// Gives the cells the scenario topology's worker slots (with an unbounded queue) and service times for the run (admission and
+    /// <c>pathogens.work*</c> hormones; service times stretched by 1 ÷ <see cref="RateScale"/> so the
+    /// bottleneck scales with the load), and puts the previous values back afterwards.
+    /// </summary>
+    public bool Emulate { get; init; }
+
+    /// <summary>Parses <c>--scenario f --target url --api-key k --redis h:p --shorten x --rate-scale x --seed n --out f --warmup seconds --emulate</c>.</summary>
     /// <exception cref="ArgumentException">A flag is unknown, lacks a value, or has an invalid value; the message names it.</exception>
     public static LoadOptions Parse(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var emulate = false;
         for (var i = 0; i < args.Length; i++)
         {
-            if (args[i] is not ("--scenario" or "--target" or "--api-key" or "--redis" or "--shorten" or "--rate-scale" or "--seed" or "--out"))
+            if (args[i] == "--emulate")
             {
-                throw new ArgumentException($"unknown flag '{args[i]}'; flags: --scenario --target --api-key --redis --shorten --rate-scale --seed --out");
+                emulate = true;
+                continue;
+            }
+
+            if (args[i] is not ("--scenario" or "--target" or "--api-key" or "--redis" or "--shorten" or "--rate-scale" or "--seed" or "--out" or "--warmup"))
+            {
+                throw new ArgumentException($"unknown flag '{args[i]}'; flags: --scenario --target --api-key --redis --shorten --rate-scale --seed --out --warmup --emulate");
             }
 
             values[args[i]] = i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -66,6 +83,8 @@ public sealed record LoadOptions
             Shorten = values.TryGetValue("--shorten", out var shorten) ? Positive("--shorten", shorten) : 1,
             RateScale = values.TryGetValue("--rate-scale", out var scale) ? Positive("--rate-scale", scale) : 1,
             Output = values.GetValueOrDefault("--out"),
+            Emulate = emulate,
+            Warmup = values.TryGetValue("--warmup", out var warmup) ? TimeSpan.FromSeconds(Positive("--warmup", warmup)) : TimeSpan.Zero,
         };
     }
 }

@@ -2,7 +2,7 @@ using System.Text.Json;
 using BioDapr.Load;
 using BioDapr.Scenarios;
 
-// ./biodapr load --scenario scenarios/reference.yaml [--shorten 0.1] [--rate-scale 0.25] [--out load.json]
+// ./biodapr load --scenario scenarios/reference.yaml [--shorten 0.1] [--rate-scale 0.25] [--warmup 20] [--emulate] [--out load.json]
 LoadOptions options;
 try
 {

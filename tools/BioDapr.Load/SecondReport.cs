@@ -41,4 +41,8 @@ public sealed record SecondReport
 
     /// <summary>p99.</summary>
     public double P99Ms { get; init; }
+
+    /// <summary>Latencies of the answered requests (not in the JSON report).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<double> LatenciesMs { get; init; } = [];
 }

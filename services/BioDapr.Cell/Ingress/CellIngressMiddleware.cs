@@ -12,7 +12,7 @@ namespace BioDapr.Cell.Ingress;
 
 /// <summary>
 /// The cell's ingress: vital signs per endpoint (route pattern), admission against the worker slots
-/// (shed fast with 503/429 and <c>Retry-After</c>), and pathogens (outage, error rate, added latency,
+/// (an optional FIFO queue, then shed fast with 503/429 and <c>Retry-After</c>), and pathogens (outage, error rate, added latency,
 /// slot reduction). The sidecar's own calls (<c>/dapr/*</c>, hormone updates, actor callbacks, health)
 /// are never shed or infected, so the cell stays manageable during an injected incident.
 /// </summary>
@@ -46,7 +46,7 @@ internal sealed class CellIngressMiddleware(
         {
             var limits = admission.Current;
             var infection = pathogens.Current;
-            if (!gate.TryEnter(Math.Max(1, limits.MaxConcurrency - infection.SlotReduction)))
+            if (!await gate.EnterAsync(Math.Max(1, limits.MaxConcurrency - infection.SlotReduction), limits.QueueLimit, context.RequestAborted))
             {
                 outcome = PathwayOutcome.Shed;
                 context.Response.StatusCode = limits.ShedStatusCode;
@@ -63,7 +63,9 @@ internal sealed class CellIngressMiddleware(
                     return;
                 }
 
-                var delay = infection.SampleLatency(random.Instance);
+                // Simulated work is a request's service time; event deliveries are not the requests a scenario models.
+                var isEvent = context.GetEndpoint()?.Metadata.GetMetadata<Events.TopicSubscriptionMetadata>() is not null;
+                var delay = infection.SampleLatency(random.Instance) + (isEvent ? TimeSpan.Zero : infection.SampleWork(random.Instance));
                 if (delay > TimeSpan.Zero)
                 {
                     await Task.Delay(delay, time, context.RequestAborted);
