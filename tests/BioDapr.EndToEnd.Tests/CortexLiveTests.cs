@@ -83,4 +83,32 @@ public sealed partial class OrganismTests
         bad.StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest);
         (await bad.Content.ReadAsStringAsync(Ct)).ShouldContain("limit");
     }
+
+    [Fact]
+    public async Task TheCortexControllerHormone_SwitchesWhoDecides_AndABadValueIsRefused()
+    {
+        using var http = new HttpClient();
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        async Task<string?> ControllerAsync() =>
+            JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{organism.CortexPort}/status", Ct)).RootElement.GetProperty("controller").GetString();
+        try
+        {
+            (await ControllerAsync()).ShouldBe("agent");
+
+            await redis.ExecuteAsync("SET", ["cortex.controller", "gradient2||1"], Ct);
+            await Eventually.ReturnsAsync(ControllerAsync, c => c == "gradient2", because: "the cortex applies cortex.controller live");
+
+            // A value that names no controller is refused (and logged); gradient2 stays in charge. A valid value
+            // written after it is applied, so once that one is in force the bad one was seen and refused.
+            await redis.ExecuteAsync("SET", ["cortex.controller", "magic||2"], Ct);
+            await redis.ExecuteAsync("SET", ["cortex.freeze", "false||2"], Ct);
+            await Eventually.TrueAsync(() => organism.Output.Contains("cortex.controller", StringComparison.Ordinal) && organism.Output.Contains("magic", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the refusal is logged");
+            (await ControllerAsync()).ShouldBe("gradient2");
+        }
+        finally
+        {
+            await redis.ExecuteAsync("SET", ["cortex.controller", "agent||3"], Ct);
+            await Eventually.ReturnsAsync(ControllerAsync, c => c == "agent", because: "the other tests expect the agent");
+        }
+    }
 }

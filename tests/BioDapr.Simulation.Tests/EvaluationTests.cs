@@ -48,6 +48,57 @@ public sealed class EvaluationTests : IDisposable
     }
 
     [Fact]
+    public void ALiveRun_IsEvaluatedLikeASimulatedOne_WithLimitsFromTheAuditAndAmplificationFromTheVitals()
+    {
+        var scenario = Reference.Shortened(0.1);
+        var start = new DateTimeOffset(2026, 12, 5, 3, 0, 0, TimeSpan.Zero);
+        var length = (int)scenario.Duration.TotalSeconds;
+        // Every request good within 20 ms, except second 35 (in the error burst), where half failed.
+        var seconds = Enumerable.Range(0, length)
+            .Select(t => t == 35 ? new LiveSecond(t, 40, 20, 0, 20, 0, [.. Enumerable.Repeat(20.0, 40)]) : new LiveSecond(t, 40, 40, 0, 0, 0, [.. Enumerable.Repeat(20.0, 40)]))
+            .Append(new LiveSecond(length + 3, 40, 40, 0, 0, 0, [])) // after the end: ignored
+            .ToList();
+        BioDapr.Pathways.Vitals.VitalsWindow Window(int second, long calls, long attempts) => new()
+        {
+            Cell = "orders",
+            Name = "inventory",
+            Kind = BioDapr.Pathways.Vitals.VitalsKind.Pathway,
+            Start = start.AddSeconds(second - 1),
+            End = start.AddSeconds(second),
+            Calls = calls,
+            Successes = calls,
+            Attempts = attempts,
+        };
+        var windows = Enumerable.Range(1, length).Select(t => Window(t, 80, t == 21 ? 160 : 80)).ToList();
+        windows.Add(Window(5, 80, 80) with { Kind = BioDapr.Pathways.Vitals.VitalsKind.Endpoint, Attempts = 800 });
+        var initial = new Dictionary<string, PathwayHormones>(StringComparer.Ordinal)
+        {
+            ["gateway→orders"] = PathwayHormones.Default,
+            ["orders→inventory"] = PathwayHormones.Default with { ConcurrencyLimit = 32 },
+        };
+        var changes = new List<BioDapr.Control.Guardrails.HormoneChange>
+        {
+            new("orders→inventory", "concurrencyLimit", "32", "48", "agent", start.AddSeconds(10.5)),
+            new("orders→inventory", "timeoutMs", "1000", "600", "agent", start.AddSeconds(10.5)),
+            new("orders→elsewhere", "concurrencyLimit", "1", "2", "agent", start.AddSeconds(3)),
+        };
+
+        var report = LiveRunEvaluator.Evaluate(scenario, seconds, start, windows, changes, initial, "cortex", 1);
+
+        report.Timeline.Count.ShouldBe(length);
+        report.Goodput.ShouldBe((40L * length) - 20);
+        report.Timeline[5].Limits["orders→inventory"].ShouldBe(32);
+        report.Timeline[12].Limits["orders→inventory"].ShouldBe(48);
+        report.Timeline[12].TimeoutsMs["orders→inventory"].ShouldBe(600);
+        report.Timeline[12].Limits["gateway→orders"].ShouldBe(PathwayHormones.Default.ConcurrencyLimit);
+        report.AmplificationP95.ShouldBe(1, "one window in " + length + " had 2x attempts: above the 95th percentile");
+        report.P99Ms.ShouldBe(20);
+        var burst = report.Phases.Single(p => p.Phase == "error-burst");
+        burst.Goodput.ShouldBe((40L * 6) - 20);
+        report.ViolatingShare.ShouldBe(1.0 / length, 1e-9);
+    }
+
+    [Fact]
     public void TheStaticSearch_IsDeterministic_AndNeverWorseThanTheDefaultsItStartsFrom()
     {
         var scenario = Reference.Shortened(0.1);

@@ -1,13 +1,16 @@
 using System.Diagnostics;
 using System.Text;
-using BioDapr.Testing;
+using Xunit;
 
-namespace BioDapr.EndToEnd.Tests;
+namespace BioDapr.Testing;
 
 /// <summary>
 /// The organism started the way users start it: the multi-app runner (<c>run -f</c>) as a real process,
 /// each cell a real process with its own development sidecar, against a real redis-server. The run file
-/// and component files are generated from the repository's, pointed at this test's Redis and ports.
+/// and component files are generated from the repository's, pointed at this organism's Redis and ports.
+/// The cells are the build output of the caller's configuration (reference them with
+/// <c>ReferenceOutputAssembly="false"</c> so they are built first). Used by the end-to-end tests and by the
+/// cortex's live benchmark.
 /// </summary>
 public sealed class Organism : IAsyncLifetime
 {
@@ -42,7 +45,17 @@ public sealed class Organism : IAsyncLifetime
         }
     }
 
+    /// <summary>The runner process.</summary>
     public Process Runner => _runner!;
+
+    /// <summary>The client API keys the gateway accepts (<c>gateway-api-keys</c> secret).</summary>
+    public static string ShopApiKey => "e2e-shop-key";
+
+    /// <summary>Extra environment variables of a cell (by app id), e.g. configuration overrides.</summary>
+    public Dictionary<string, Dictionary<string, string>> AppEnvironment { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Where the runner's output is kept on dispose (default: next to the binaries).</summary>
+    public string LogDirectory { get; set; } = AppContext.BaseDirectory;
 
     public async ValueTask InitializeAsync()
     {
@@ -97,10 +110,20 @@ public sealed class Organism : IAsyncLifetime
         {
             Directory.CreateDirectory(Path.Combine(_root, id));
             runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {port}\n    command: [ \"dotnet\", \"{Built(project)}\" ]\n");
+            var env = new Dictionary<string, string>(AppEnvironment.GetValueOrDefault(id) ?? [], StringComparer.Ordinal);
             if (id == "cortex")
             {
                 // The cortex writes hormones straight to the configuration store's Redis.
-                runFile.Append($"    env:\n      Cortex__HormoneStore__Redis: \"{_redis.Host}\"\n");
+                env["Cortex__HormoneStore__Redis"] = _redis.Host;
+            }
+
+            if (env.Count > 0)
+            {
+                runFile.Append("    env:\n");
+                foreach (var (name, value) in env)
+                {
+                    runFile.Append($"      {name}: \"{value}\"\n");
+                }
             }
         }
 
@@ -136,7 +159,7 @@ public sealed class Organism : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         // Keep what the organism printed next to the test results, for diagnosing a failed run.
-        var log = Path.Combine(AppContext.BaseDirectory, "organism-" + DateTime.UtcNow.ToString("HHmmss", System.Globalization.CultureInfo.InvariantCulture) + ".log");
+        var log = Path.Combine(LogDirectory, "organism-" + DateTime.UtcNow.ToString("HHmmss", System.Globalization.CultureInfo.InvariantCulture) + ".log");
         await File.WriteAllTextAsync(log, Output);
         if (Output.Contains(" exited", StringComparison.Ordinal))
         {

@@ -56,6 +56,7 @@ internal static class BenchCommand
             Seeds = Enumerable.Range(1, seeds).ToList(),
             Fresh = options.Flag("fresh"),
             Controllers = controllers.Length == 0 ? null : controllers,
+            PolicyFingerprint = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(policyPath))),
             Search = new SearchSettings { Population = population, Generations = generations },
         };
         Console.WriteLine($"cortex benchmark: scenario '{scenario.Name}' ({scenarioPath}), {seeds} seeds, policy {policyPath}, results in {output}");
@@ -77,7 +78,7 @@ internal static class BenchCommand
         return 0;
     }
 
-    private static void Plot(string directory)
+    internal static void Plot(string directory)
     {
         try
         {

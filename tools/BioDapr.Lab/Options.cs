@@ -37,6 +37,18 @@ internal sealed class Options
             : throw new ArgumentException($"--{name} must be an integer from {min} to {max}, got '{value}'");
     }
 
+    public double Number(string name, double fallback, double min, double max)
+    {
+        if (!_values.TryGetValue(name, out var value))
+        {
+            return fallback;
+        }
+
+        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max
+            ? parsed
+            : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--{name} must be a number from {min} to {max}, got '{value}'"));
+    }
+
     /// <summary>A token cancelled by Ctrl-C (which then does not kill the process), printing <paramref name="message"/>.</summary>
     public static CancellationTokenSource StopOnCtrlC(string message)
     {

@@ -1,10 +1,11 @@
 using BioDapr.Lab;
 
-// The cortex's lab: training, the static-policy search and the controller benchmark (docs/cortex.md).
+// The cortex's lab: training, the static-policy search, and the controller benchmark in the simulator and live (docs/cortex.md).
 return args.FirstOrDefault() switch
 {
     "train" => TrainCommand.Run(args[1..]),
     "bench" => BenchCommand.Run(args[1..]),
+    "live" => await LiveCommand.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -17,6 +18,9 @@ static int Usage()
                   --iterations 60 --episodes 8 --seed 7 --out services/BioDapr.Cortex/policy/cortex-policy.json
           bench   every controller x seeds on a scenario in the simulator: table, JSON, CSV and plots (resumable)
                   --scenario scenarios/reference.yaml --seeds 5 --out docs/benchmarks/cortex [--fresh] [--policy file]
+          live    every controller on the real cells: a fresh organism per run, the scenario replayed shortened
+                  --scenario scenarios/reference.yaml --shorten 0.1 --rate-scale 0.25 --seeds 1 --warmup 20 --out docs/benchmarks/cortex-live
+                  [--controllers a,b] [--tuning docs/benchmarks/cortex/tuning.json] [--hormones components/local/hormones.json] [--fresh]
         """);
     return 2;
 }

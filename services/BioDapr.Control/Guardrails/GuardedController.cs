@@ -89,14 +89,17 @@ public sealed class GuardedController(
     {
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(after);
-        foreach (var property in typeof(PathwayHormones).GetProperties().Where(p => p.CanWrite))
-        {
-            var (a, b) = (property.GetValue(before), property.GetValue(after));
-            if (!Equals(a, b))
-            {
-                yield return (JsonNamingPolicy.CamelCase.ConvertName(property.Name), Format(a), Format(b));
-            }
-        }
+        return Values(before).Zip(Values(after))
+            .Where(pair => pair.First.Value != pair.Second.Value)
+            .Select(pair => (pair.First.Hormone, pair.First.Value, pair.Second.Value));
+    }
+
+    /// <summary>Every hormone of a snapshot as (key suffix, value) strings, in the form the cells parse (camelCase names, invariant culture).</summary>
+    public static IEnumerable<(string Hormone, string Value)> Values(PathwayHormones hormones)
+    {
+        ArgumentNullException.ThrowIfNull(hormones);
+        return typeof(PathwayHormones).GetProperties().Where(p => p.CanWrite)
+            .Select(p => (JsonNamingPolicy.CamelCase.ConvertName(p.Name), Format(p.GetValue(hormones))));
     }
 
     private static string Format(object? value) => value switch

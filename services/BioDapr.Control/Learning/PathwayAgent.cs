@@ -63,7 +63,7 @@ public static class PathwayAgent
         {
             window.Calls == 0 ? 1f : (float)Share(window.Successes, window.Calls),
             (float)Share(window.Rejected, window.Calls),
-            (float)Share(window.Failures - Math.Min(window.Failures, window.Rejected), window.Calls),
+            (float)Share(window.Failures, window.Calls),
             (float)Share(window.Timeouts, window.Attempts),
             (float)inflation,
             (float)(Math.Clamp((double)Math.Max(window.MaxInFlight, window.InFlight) / current.ConcurrencyLimit, 0, 2) / 2),

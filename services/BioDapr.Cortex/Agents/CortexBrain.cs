@@ -14,7 +14,7 @@ public sealed class CortexOptions
     /// <summary>The trained weights (a <c>biodapr-policy/1</c> file), relative to the content root.</summary>
     public string PolicyPath { get; set; } = "policy/cortex-policy.json";
 
-    /// <summary>The floor of the safe controller (Gradient2) the guardrails fall back to.</summary>
+    /// <summary>The floor of the safe controller (Gradient2) the guardrails fall back to, and of the tuned classic controllers.</summary>
     public int SafeFloor { get; set; } = 20;
 
     /// <summary>Audit records kept per pathway (oldest dropped first).</summary>
@@ -25,23 +25,26 @@ public sealed class CortexOptions
 }
 
 /// <summary>
-/// The cortex's decision maker, shared by every pathway actor: the trained agent behind the guardrails
-/// (bounds, maximum step, the <c>cortex.freeze</c> hormone, fallback to Gradient2). Decisions are
-/// serialized (they take microseconds); each pathway's memory and guard state are restored from its
-/// actor before a decision and handed back after it, so they survive deactivation and restarts.
+/// The cortex's decision maker, shared by every pathway actor: the controller named by the
+/// <c>cortex.controller</c> hormone (the trained agent by default) behind the guardrails (bounds, maximum
+/// step, the <c>cortex.freeze</c> hormone, fallback to Gradient2). Decisions are serialized (they take
+/// microseconds); each pathway's memory and guard state are restored from its actor before a decision
+/// and handed back after it, so they survive deactivation and restarts.
 /// </summary>
 public sealed class CortexBrain
 {
     private readonly Lock _gate = new();
     private readonly LearningController _agent;
-    private readonly GuardedController _guarded;
+    private readonly Dictionary<string, GuardedController> _controllers = new(StringComparer.Ordinal);
     private readonly List<HormoneChange> _changes = [];
+    private readonly IHormones<CortexHormones> _hormones;
 
-    /// <summary>Loads the policy and builds the guarded controller.</summary>
+    /// <summary>Loads the policy and builds the guarded controllers.</summary>
     public CortexBrain(IOptions<CortexOptions> options, IHostEnvironment environment, IHormones<CortexHormones> hormones, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(hormones);
         var settings = options.Value;
         var errors = settings.Guardrails.Validate();
         if (errors.Count > 0)
@@ -55,10 +58,22 @@ public sealed class CortexBrain
             : Path.Combine(AppContext.BaseDirectory, settings.PolicyPath);
         var (model, provenance) = PolicyFile.Load(PolicyPath);
         Provenance = provenance;
+        _hormones = hormones;
         _agent = new LearningController(model, "cortex");
         Safe = new Gradient2Controller("gradient2-safe") { MinLimit = settings.SafeFloor };
         Frozen = () => hormones.Current.Freeze;
-        _guarded = new GuardedController(_agent, Safe, settings.Guardrails, Frozen, _changes.Add, time);
+        IPathwayController[] primaries =
+        [
+            _agent,
+            new Gradient2Controller("gradient2"),
+            new Gradient2Controller("gradient2-tuned") { MinLimit = settings.SafeFloor },
+            new AimdController("aimd"),
+            new AimdController("aimd-tuned") { MinLimit = settings.SafeFloor },
+        ];
+        foreach (var (name, primary) in CortexHormones.Controllers.Zip(primaries))
+        {
+            _controllers[name] = new GuardedController(primary, Safe, settings.Guardrails, Frozen, _changes.Add, time);
+        }
     }
 
     /// <summary>Where the weights came from.</summary>
@@ -73,24 +88,34 @@ public sealed class CortexBrain
     /// <summary>Whether <c>cortex.freeze</c> is on.</summary>
     public Func<bool> Frozen { get; }
 
-    /// <summary>One decision for <paramref name="pathway"/>: the next hormones, the audit records, and the state to keep.</summary>
-    public (PathwayHormones Next, IReadOnlyList<HormoneChange> Changes, AgentMemory? Memory, GuardState Guard) Decide(string pathway, PathwayWindow window, PathwayHormones current, AgentMemory? memory, GuardState? guard)
+    /// <summary>The controller deciding now (<c>cortex.controller</c>).</summary>
+    public string Controller => _controllers.ContainsKey(_hormones.Current.Controller) ? _hormones.Current.Controller : CortexHormones.Controllers[0];
+
+    /// <summary>
+    /// One decision for <paramref name="pathway"/> by <paramref name="controller"/>: the next hormones, the
+    /// audit records, and the state to keep (the agent's memory is null for the classic controllers).
+    /// </summary>
+    public (PathwayHormones Next, IReadOnlyList<HormoneChange> Changes, AgentMemory? Memory, GuardState Guard) Decide(string controller, string pathway, PathwayWindow window, PathwayHormones current, AgentMemory? memory, GuardState? guard)
     {
+        var guarded = _controllers.TryGetValue(controller, out var found)
+            ? found
+            : throw new ArgumentException($"unknown controller '{controller}' (known: {string.Join(", ", CortexHormones.Controllers)})", nameof(controller));
         lock (_gate)
         {
             _changes.Clear();
-            if (memory is not null)
+            var isAgent = controller == CortexHormones.Controllers[0];
+            if (isAgent && memory is not null)
             {
                 _agent.Restore(pathway, memory);
             }
 
             if (guard is not null)
             {
-                _guarded.Restore(pathway, guard);
+                guarded.Restore(pathway, guard);
             }
 
-            var next = _guarded.Decide(pathway, window, current);
-            return (next, [.. _changes], _agent.MemoryOf(pathway), _guarded.StateOf(pathway));
+            var next = guarded.Decide(pathway, window, current);
+            return (next, [.. _changes], isAgent ? _agent.MemoryOf(pathway) : null, guarded.StateOf(pathway));
         }
     }
 }

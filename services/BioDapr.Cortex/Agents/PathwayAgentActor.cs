@@ -3,7 +3,6 @@ using BioDapr.Control.Controllers;
 using BioDapr.Control.Guardrails;
 using BioDapr.Control.Learning;
 using BioDapr.Cortex.Hormones;
-using BioDapr.Pathways.Hormones;
 using BioDapr.Pathways.Vitals;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +14,6 @@ public sealed partial class PathwayAgentActor(CortexBrain brain, IHormoneStore s
     /// <summary>The actor type.</summary>
     public const string TypeName = "PathwayAgent";
 
-    private const string HormonesKey = "hormones";
     private const string MemoryKey = "memory";
     private const string GuardKey = "guard";
     private const string AuditKey = "audit";
@@ -25,12 +23,15 @@ public sealed partial class PathwayAgentActor(CortexBrain brain, IHormoneStore s
     {
         ArgumentNullException.ThrowIfNull(window);
         var (cell, target) = Split(Id);
-        var current = await StateManager.GetStateOrDefaultAsync<PathwayHormones?>(HormonesKey, null)
-            ?? await store.ReadAsync(cell, target, CancellationToken.None);
+        // The store is the source of truth: an operator's change, or another controller's, is seen at once.
+        var current = await store.ReadAsync(cell, target, CancellationToken.None);
+        var controller = brain.Controller;
         var memory = await StateManager.GetStateOrDefaultAsync<AgentMemory?>(MemoryKey, null);
-        var guard = await StateManager.GetStateOrDefaultAsync<GuardState?>(GuardKey, null);
+        // Each controller keeps its own guard state, so switching does not inherit another's fallback.
+        var guardKey = GuardKey + "." + controller;
+        var guard = await StateManager.GetStateOrDefaultAsync<GuardState?>(guardKey, null);
         var pathway = cell + "→" + target;
-        var (next, changes, remembered, guarded) = brain.Decide(pathway, PathwayWindow.FromVitals(window), current, memory, guard);
+        var (_, changes, remembered, guarded) = brain.Decide(controller, pathway, PathwayWindow.FromVitals(window), current, memory, guard);
         if (changes.Count > 0)
         {
             // Write first: if the store is down the turn fails, nothing is recorded and the next window retries.
@@ -50,13 +51,12 @@ public sealed partial class PathwayAgentActor(CortexBrain brain, IHormoneStore s
             }
         }
 
-        await StateManager.SetStateAsync(HormonesKey, next);
         if (remembered is not null)
         {
             await StateManager.SetStateAsync(MemoryKey, remembered);
         }
 
-        await StateManager.SetStateAsync(GuardKey, guarded);
+        await StateManager.SetStateAsync(guardKey, guarded);
         return changes;
     }
 

@@ -73,6 +73,7 @@ public static partial class CortexApi
     internal static Ok<CortexStatus> Status(CortexBrain brain, PathwayDirectory pathways, TimeProvider time) =>
         TypedResults.Ok(new CortexStatus(
             brain.Frozen() ? "frozen" : "learning",
+            brain.Controller,
             brain.PolicyPath,
             brain.Provenance.Seed,
             brain.Provenance.Iterations,
@@ -114,10 +115,11 @@ public sealed class PathwayDirectory
 
 /// <summary>What the cortex reports about itself.</summary>
 /// <param name="Mode"><c>learning</c>, or <c>frozen</c> while <c>cortex.freeze</c> is on.</param>
+/// <param name="Controller">Who decides (<c>cortex.controller</c>): <c>agent</c> or a classic adaptive limiter.</param>
 /// <param name="Policy">The weights file in use.</param>
 /// <param name="TrainingSeed">The seed it was trained with.</param>
 /// <param name="TrainingIterations">PPO iterations it was trained for.</param>
 /// <param name="Fallback">The safe controller the guardrails fall back to.</param>
 /// <param name="Pathways">Pathways seen.</param>
 /// <param name="At">Now.</param>
-public sealed record CortexStatus(string Mode, string Policy, int TrainingSeed, int TrainingIterations, string Fallback, IReadOnlyList<string> Pathways, DateTimeOffset At);
+public sealed record CortexStatus(string Mode, string Controller, string Policy, int TrainingSeed, int TrainingIterations, string Fallback, IReadOnlyList<string> Pathways, DateTimeOffset At);

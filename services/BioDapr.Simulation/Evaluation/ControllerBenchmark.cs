@@ -38,6 +38,9 @@ public sealed record BenchmarkSettings
 
     /// <summary>Only these controllers (null: all).</summary>
     public IReadOnlyList<string>? Controllers { get; init; }
+
+    /// <summary>Identifies the learning agent's weights (e.g. a hash of the policy file); part of the cache key of its runs.</summary>
+    public string PolicyFingerprint { get; init; } = string.Empty;
 }
 
 /// <summary>The tuned baselines, cached per scenario.</summary>
@@ -92,8 +95,11 @@ public sealed record ControllerSummary(
 /// Runs every controller × seed on a scenario in the simulator, tunes the baselines that need tuning
 /// (the GA's best static policy, AIMD's and Gradient2's floors) on separate seeds, and writes the
 /// results: a table (returned), <c>summary.json</c>, <c>summary.csv</c>, <c>phases.csv</c>,
-/// <c>timeline.csv</c> and a gnuplot script. Each run's report is cached under <c>runs/</c> with the
-/// scenario's hash, so a stopped benchmark resumes where it was and a re-run is instant.
+/// <c>timeline.csv</c> and a gnuplot script. Each run's report is cached under <c>runs/</c> with a key of
+/// the scenario, the simulator and controller code (their assemblies' build ids) and, for the learning
+/// controllers, the policy's fingerprint, so a stopped benchmark resumes where it was, a re-run is instant,
+/// and a retrained policy or a code change is simulated again. The tuned baselines are cached per scenario
+/// (<c>--fresh</c> searches again).
 /// </summary>
 public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel policy)
 {
@@ -116,6 +122,9 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
         var tuned = Tune(scenario, hash, log, cancellationToken);
         var names = ControllerNames.Where(n => settings.Controllers is null || settings.Controllers.Contains(n)).ToList();
         var jobs = names.SelectMany(n => settings.Seeds.Select(s => (Name: n, Seed: s))).ToList();
+        var code = string.Join('/', new[] { typeof(Simulator), typeof(PathwayHormones), typeof(Scenario), typeof(IPathwayController) }.Select(t => t.Assembly.ManifestModule.ModuleVersionId));
+        string RunKey(string name) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"{hash}|{code}|{(name.StartsWith("cortex", StringComparison.Ordinal) ? settings.PolicyFingerprint : string.Empty)}")))[..16];
         var reports = new RunReport[jobs.Count];
         var clock = Stopwatch.StartNew();
         var simulated = 0;
@@ -126,11 +135,12 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
             var (name, seed) = jobs[i];
             var path = Path.Combine(settings.OutputDirectory, "runs", $"{name}-seed{seed}.json");
             RunReport? report = null;
-            var cached = !settings.Fresh && TryLoad(path, hash, out report);
+            var key = RunKey(name);
+            var cached = !settings.Fresh && TryLoad(path, key, out report);
             if (!cached)
             {
                 report = ScenarioRun.Evaluate(scenario, Create(name, tuned), seed);
-                Save(path, hash, report!);
+                Save(path, key, report!);
             }
 
             reports[i] = report!;
@@ -203,8 +213,11 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
         return tuned;
     }
 
-    private static ControllerSummary Summarize(string name, List<RunReport> runs, Scenario scenario)
+    /// <summary>One controller's figures over its runs (means and deviations over seeds, per phase).</summary>
+    public static ControllerSummary Summarize(string name, IReadOnlyList<RunReport> runs, Scenario scenario)
     {
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentNullException.ThrowIfNull(scenario);
         var phaseEfficiency = new Dictionary<string, double?>(StringComparer.Ordinal);
         var phaseRecovery = new Dictionary<string, double?>(StringComparer.Ordinal);
         for (var p = 0; p < scenario.Phases.Count; p++)
@@ -228,9 +241,9 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
             phaseRecovery);
     }
 
-    private sealed record CachedRun(string ScenarioHash, RunReport Report);
+    private sealed record CachedRun(string Key, RunReport Report);
 
-    private static bool TryLoad(string path, string hash, out RunReport? report)
+    private static bool TryLoad(string path, string key, out RunReport? report)
     {
         report = null;
         if (!File.Exists(path))
@@ -241,7 +254,7 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
         try
         {
             var cached = JsonSerializer.Deserialize<CachedRun>(File.ReadAllText(path), Json);
-            report = cached?.ScenarioHash == hash ? cached.Report : null;
+            report = cached?.Key == key ? cached.Report : null;
         }
         catch (JsonException)
         {
@@ -251,10 +264,10 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
         return report is not null;
     }
 
-    private static void Save(string path, string hash, RunReport report)
+    private static void Save(string path, string key, RunReport report)
     {
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(new CachedRun(hash, report), Json));
+        File.WriteAllText(temporary, JsonSerializer.Serialize(new CachedRun(key, report), Json));
         File.Move(temporary, path, overwrite: true);
     }
 }
