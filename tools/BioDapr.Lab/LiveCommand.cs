@@ -48,7 +48,9 @@ internal static class LiveCommand
         TunedBaselines tuned;
         IPolicyModel policy;
         double shorten, rateScale;
-        int seeds;
+        int seeds, warmup;
+        string hormonesPath, hormonesText;
+        Dictionary<string, string> hormones;
         string[] controllers;
         try
         {
@@ -58,6 +60,17 @@ internal static class LiveCommand
             shorten = options.Number("shorten", 0.1, 0.001, 1);
             rateScale = options.Number("rate-scale", 0.25, 0.01, 10);
             seeds = options.Integer("seeds", 1, 1, 100);
+            warmup = options.Integer("warmup", 20, 0, 3_600);
+            hormonesPath = options.Text("hormones", "components/local/hormones.json");
+            hormonesText = File.ReadAllText(hormonesPath);
+            try
+            {
+                hormones = JsonSerializer.Deserialize<Dictionary<string, string>>(hormonesText) ?? throw new InvalidDataException($"{hormonesPath} holds no hormones");
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidDataException($"{hormonesPath} is not a JSON object of hormone name to string value: {ex.Message}", ex);
+            }
             scenario = ScenarioParser.Load(scenarioPath);
             var tuningPath = options.Text("tuning", "docs/benchmarks/cortex/tuning.json");
             tuned = File.Exists(tuningPath)
@@ -78,12 +91,11 @@ internal static class LiveCommand
         }
 
         var output = Path.GetFullPath(options.Text("out", "docs/benchmarks/cortex-live"));
-        var hormonesPath = options.Text("hormones", "components/local/hormones.json");
         Directory.CreateDirectory(Path.Combine(output, "runs"));
         var shortened = scenario.Shortened(shorten);
-        var settings = new LiveSettings(options.Text("scenario", "scenarios/reference.yaml"), hormonesPath, shorten, rateScale, TimeSpan.FromSeconds(options.Integer("warmup", 20, 0, 3_600)), output);
+        var settings = new LiveSettings(options.Text("scenario", "scenarios/reference.yaml"), hormones, shorten, rateScale, TimeSpan.FromSeconds(warmup), output);
         var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
-            string.Create(CultureInfo.InvariantCulture, $"{scenarioText}|{shorten}|{rateScale}|{File.ReadAllText(options.Text("policy", TrainCommand.DefaultPolicy))}|{JsonSerializer.Serialize(tuned, Json)}"))))[..16];
+            string.Create(CultureInfo.InvariantCulture, $"{scenarioText}|{shorten}|{rateScale}|{settings.Warmup}|{hormonesText}|{File.ReadAllText(options.Text("policy", TrainCommand.DefaultPolicy))}|{JsonSerializer.Serialize(tuned, Json)}"))))[..16];
         var benchmark = new ControllerBenchmark(new BenchmarkSettings { OutputDirectory = output }, policy);
         var jobs = controllers.SelectMany(c => Enumerable.Range(1, seeds).Select(s => (Controller: c, Seed: s))).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cortex live benchmark: scenario '{scenario.Name}' shortened ×{shorten} ({shortened.Duration.TotalSeconds:F0} s), rate ×{rateScale}, {jobs.Count} runs, results in {output}"));
@@ -162,7 +174,7 @@ internal static class LiveCommand
                 return GuardedController.Values(p.Value).Select(v => ($"{cell}.pathways.{target}.{v.Hormone}", v.Value));
             }).ToList();
             await using var redis = await RedisConnection.ConnectAsync(RedisOptions.Parse($"127.0.0.1:{organism.Redis}"), cancellationToken);
-            var values = ReadHormoneFile(settings.Hormones);
+            var values = new Dictionary<string, string>(settings.Hormones, StringComparer.Ordinal);
             // The replay is about the pathways: the gateway's per-client rate limit must not cap the load.
             values["gateway.ratePerSecond"] = "100000";
             values["gateway.burst"] = "100000";
@@ -264,10 +276,6 @@ internal static class LiveCommand
         await redis.ExecuteAsync("MSET", [.. values.SelectMany(v => new RedisArg[] { v.Key, $"{v.Value}||{version}" })], cancellationToken);
     }
 
-    private static Dictionary<string, string> ReadHormoneFile(string path) =>
-        JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(path))
-        ?? throw new InvalidDataException($"{path} holds no hormones");
-
     private static (string Cell, string Target) Split(string pathway)
     {
         var arrow = pathway.IndexOf('→', StringComparison.Ordinal);
@@ -286,7 +294,7 @@ internal static class LiveCommand
         }
     }
 
-    private sealed record LiveSettings(string ScenarioPath, string Hormones, double Shorten, double RateScale, TimeSpan Warmup, string Output);
+    private sealed record LiveSettings(string ScenarioPath, IReadOnlyDictionary<string, string> Hormones, double Shorten, double RateScale, TimeSpan Warmup, string Output);
 
     private sealed record CachedLiveRun(string Key, RunReport Report);
 }
