@@ -124,7 +124,7 @@ public sealed class PathwaysAndIngressTests
         gate.Exit();
         (await older.WaitAsync(TimeSpan.FromSeconds(5), Ct)).ShouldBeTrue();
         younger.IsCompleted.ShouldBeFalse("one slot, and the older waiter took it");
-        gate.TryEnter(2).ShouldBeFalse("a newcomer does not overtake a waiter");
+        (await gate.EnterAsync(2, 0, Ct)).ShouldBeFalse("a newcomer does not overtake a waiter (and may not queue)");
         (await younger.WaitAsync(TimeSpan.FromSeconds(5), Ct)).ShouldBeTrue("raising the limit to 2 admitted the waiter");
         gate.InFlight.ShouldBe(2);
         (await gate.EnterAsync(2, 0, Ct)).ShouldBeFalse("no queue: shed");

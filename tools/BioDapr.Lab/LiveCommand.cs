@@ -172,7 +172,7 @@ internal static class LiveCommand
             {
                 var (cell, target) = Split(p.Key);
                 return GuardedController.Values(p.Value).Select(v => ($"{cell}.pathways.{target}.{v.Hormone}", v.Value));
-            }).ToList();
+            }).ToDictionary();
             await using var redis = await RedisConnection.ConnectAsync(RedisOptions.Parse($"127.0.0.1:{organism.Redis}"), cancellationToken);
             var values = new Dictionary<string, string>(settings.Hormones, StringComparer.Ordinal);
             // The replay is about the pathways: the gateway's per-client rate limit must not cap the load.
@@ -206,12 +206,12 @@ internal static class LiveCommand
                 TimeProvider.System)
             {
                 // Every controller starts the measured replay from its own starting hormones.
-                AfterWarmup = ct => SetAsync(redis, pathwayHormones.ToDictionary(), ct),
+                AfterWarmup = ct => SetAsync(redis, pathwayHormones, ct),
             };
             var seconds = await generator.RunAsync(cancellationToken);
             // The windows of the last second are published at the next tick.
             await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-            var windows = await ReadVitalsAsync(organism.Redis, cancellationToken);
+            var windows = await ReadVitalsAsync(redis, cancellationToken);
             var changes = (await ReadAuditAsync(organism.CortexPort, initial.Keys, cancellationToken)).Where(c => c.At >= generator.StartedAt).ToList();
             Console.WriteLine($"{name} seed {seed}: sent {seconds.Sum(s => s.Sent)}, good {seconds.Sum(s => s.Goodput)}, slow {seconds.Sum(s => s.Slow)}, shed {seconds.Sum(s => s.Shed)}, "
                 + $"4xx {seconds.Sum(s => s.ClientErrors)}, 5xx {seconds.Sum(s => s.ServerErrors)}, past the deadline {seconds.Sum(s => s.Deadline)}, connection failures {seconds.Sum(s => s.Transport)}; {windows.Count} vitals windows, {changes.Count} hormone changes");
@@ -231,9 +231,8 @@ internal static class LiveCommand
     }
 
     // Every vitals event the cells published (the pubsub.redis stream of topic "vitals").
-    private static async Task<List<VitalsWindow>> ReadVitalsAsync(int redisPort, CancellationToken cancellationToken)
+    private static async Task<List<VitalsWindow>> ReadVitalsAsync(RedisConnection redis, CancellationToken cancellationToken)
     {
-        await using var redis = await RedisConnection.ConnectAsync(RedisOptions.Parse($"127.0.0.1:{redisPort}"), cancellationToken);
         var reply = await redis.ExecuteAsync("XRANGE", ["vitals", "-", "+"], cancellationToken);
         var windows = new List<VitalsWindow>();
         foreach (var entry in reply.Items)
@@ -270,11 +269,8 @@ internal static class LiveCommand
         return changes;
     }
 
-    private static async Task SetAsync(RedisConnection redis, Dictionary<string, string> values, CancellationToken cancellationToken)
-    {
-        var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        await redis.ExecuteAsync("MSET", [.. values.SelectMany(v => new RedisArg[] { v.Key, $"{v.Value}||{version}" })], cancellationToken);
-    }
+    private static Task SetAsync(RedisConnection redis, IEnumerable<KeyValuePair<string, string>> values, CancellationToken cancellationToken) =>
+        HormoneWriter.SetAsync(redis, values.Select(v => (v.Key, (string?)v.Value)), DateTimeOffset.UtcNow, cancellationToken);
 
     private static (string Cell, string Target) Split(string pathway)
     {

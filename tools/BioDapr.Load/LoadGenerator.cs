@@ -239,17 +239,8 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
         return previous;
     }
 
-    // Writes hormones in Dapr's configuration format; a null value deletes the key.
-    private async Task SetAsync(RedisConnection hormones, IReadOnlyDictionary<string, string?> values, CancellationToken cancellationToken)
-    {
-        var version = time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        foreach (var (key, value) in values)
-        {
-            await (value is null
-                ? hormones.ExecuteAsync("DEL", [key], cancellationToken)
-                : hormones.ExecuteAsync("SET", [key, $"{value}||{version}"], cancellationToken));
-        }
-    }
+    private Task SetAsync(RedisConnection hormones, IReadOnlyDictionary<string, string?> values, CancellationToken cancellationToken) =>
+        HormoneWriter.SetAsync(hormones, values.Select(v => (v.Key, v.Value)), time.GetUtcNow(), cancellationToken);
 
     private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
 

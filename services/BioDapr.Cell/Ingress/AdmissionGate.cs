@@ -36,23 +36,6 @@ public sealed class AdmissionGate
         }
     }
 
-    /// <summary>Takes a slot if one is free under <paramref name="limit"/> and nobody is waiting; false means shed.</summary>
-    public bool TryEnter(int limit)
-    {
-        lock (_lock)
-        {
-            _limit = limit;
-            Drain();
-            if (_inFlight < limit && _waiting.Count == 0)
-            {
-                _inFlight++;
-                return true;
-            }
-
-            return false;
-        }
-    }
-
     /// <summary>
     /// Takes a slot under <paramref name="limit"/>, waiting behind at most <paramref name="queueLimit"/> others;
     /// false means shed (the queue is full).
