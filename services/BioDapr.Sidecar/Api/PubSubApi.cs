@@ -158,36 +158,25 @@ internal sealed class PubSubApi(SidecarRuntime runtime)
         }
 
         var pubsub = runtime.Components.PubSubs[pubsubName];
-        if (!pubsub.IsPublishAllowed(topic))
+        IReadOnlyList<(string EntryId, string Error)> failed;
+        try
+        {
+            // Redis has no native bulk publish: daprd publishes the entries one by one, up to 100 at once.
+            failed = await runtime.Publisher.BulkPublishAsync(pubsub, topic, messages, BulkParallelism, context.RequestAborted);
+        }
+        catch (PublishNotAllowedException)
         {
             await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.PubSubForbidden(pubsubName, topic, appId));
             return;
         }
 
-        // Redis has no native bulk publish: daprd publishes the entries one by one, up to 100 at once.
-        var failed = new System.Collections.Concurrent.ConcurrentBag<(string EntryId, string Error)>();
-        await Parallel.ForEachAsync(
-            messages,
-            new ParallelOptions { MaxDegreeOfParallelism = BulkParallelism, CancellationToken = context.RequestAborted },
-            async (message, ct) =>
-            {
-                try
-                {
-                    await runtime.Publisher.PublishAsync(pubsub, topic, message.Data, message.Metadata, ct);
-                }
-                catch (PubSubPublishException ex)
-                {
-                    failed.Add((message.EntryId, ex.Message));
-                }
-            });
-
-        if (failed.IsEmpty)
+        if (failed.Count == 0)
         {
             ApiHttp.WriteEmpty(context.Response);
             return;
         }
 
-        var error = DaprErrors.PubSubPublishMessage(pubsubName, topic, failed.First().Error);
+        var error = DaprErrors.PubSubPublishMessage(pubsubName, topic, failed[0].Error);
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = GoJson.Encoder }))
         {
