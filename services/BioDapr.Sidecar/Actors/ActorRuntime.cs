@@ -100,8 +100,15 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
             template.Headers.TryAddWithoutValidation(ReentrancyHeader, reentrancyId);
         }
 
+        _sidecar.Peers.Sign(template, host.AppId);
         using var response = await _peers.SendAsync(template, cancellationToken);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (response.Headers.TryGetValues(Invocation.InternalChannel.ErrorHeader, out var refusal))
+        {
+            // The other sidecar refused this one (not a sidecar of its run): daprd would fail the mTLS handshake.
+            throw new ActorException(DaprErrors.ActorInvoke($"the sidecar of {host.AppId} refused the call ({refusal.First()}): {Encoding.UTF8.GetString(body)}"));
+        }
+
         if (response.Headers.TryGetValues("X-BioDapr-Actor-Error", out _))
         {
             var payload = JsonSerializer.Deserialize<DaprErrorPayload>(body, PeerJson)
@@ -126,11 +133,20 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
             return;
         }
 
-        var body = await ApiHttp.ReadBodyAsync(context.Request, long.MaxValue, context.RequestAborted);
-        using var request = ActorCallHttp.RequestFrom(context.Request, body);
         var method = string.Join('/', segments[4..].Select(Uri.EscapeDataString));
         try
         {
+            byte[] body;
+            try
+            {
+                body = await ApiHttp.ReadBodyAsync(context.Request, _sidecar.Settings.MaxBodySize, context.RequestAborted);
+            }
+            catch (RequestBodyTooLargeException)
+            {
+                throw new ActorException(DaprErrors.ActorInvoke($"the request body is larger than the {_sidecar.Settings.MaxBodySize} bytes the sidecar of {_sidecar.Settings.AppId} accepts (--max-body-size)"));
+            }
+
+            using var request = ActorCallHttp.RequestFrom(context.Request, body);
             var result = await InvokeLocalAsync(segments[1], segments[2], "method/" + method + context.Request.QueryString.Value, request, context.Request.Headers[ReentrancyHeader].FirstOrDefault(), context.RequestAborted);
             await ActorCallHttp.WriteAsync(context.Response, result, context.RequestAborted);
         }
