@@ -80,6 +80,9 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
                 start.Environment[key] = value;
             }
 
+            // The sidecars' secret is for sidecars only, even when the runner itself was given one.
+            start.Environment.Remove(Security.PeerAuthenticator.SecretVariable);
+
             await output.WriteLineAsync($"ℹ️  Starting app {app.AppId}: {string.Join(' ', app.Command)}");
             try
             {
