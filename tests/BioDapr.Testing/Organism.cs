@@ -6,8 +6,9 @@ namespace BioDapr.Testing;
 
 /// <summary>
 /// The organism started the way users start it: the multi-app runner (<c>run -f</c>) as a real process,
-/// each cell a real process with its own development sidecar, against a real redis-server. The run file
-/// and component files are generated from the repository's, pointed at this organism's Redis and ports.
+/// each cell a real process with its own development sidecar, against a real redis-server. The component
+/// files and the cells' Configurations are the repository's (components/local, dapr/config), pointed at
+/// this organism's Redis and secrets; the run file gives each cell its ports.
 /// The cells are the build output of the caller's configuration (reference them with
 /// <c>ReferenceOutputAssembly="false"</c> so they are built first). Used by the end-to-end tests and by the
 /// cortex's live benchmark.
@@ -63,39 +64,16 @@ public sealed class Organism : IAsyncLifetime
         var components = Path.Combine(_root, "components");
         Directory.CreateDirectory(components);
         await File.WriteAllTextAsync(Path.Combine(_root, "secrets.json"), """{"orders-api-key":"e2e-key","gateway-api-keys":"shop=e2e-shop-key;bulk=e2e-bulk-key"}""");
-        await File.WriteAllTextAsync(Path.Combine(components, "components.yaml"), $"""
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: pubsub{"}"}
-            spec:
-              type: pubsub.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{_redis.Host}"{"}"} ]
-            ---
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: statestore{"}"}
-            spec:
-              type: state.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{_redis.Host}"{"}"}, {"{"}name: actorStateStore, value: "true"{"}"} ]
-            ---
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: hormones{"}"}
-            spec:
-              type: configuration.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{_redis.Host}"{"}"} ]
-            ---
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: secretstore{"}"}
-            spec:
-              type: secretstores.local.file
-              version: v1
-              metadata: [ {"{"}name: secretsFile, value: "{Path.Combine(_root, "secrets.json")}"{"}"} ]
-            """);
+        // The repository's own components (with their scopes, topic scoping included) and per-app
+        // Configurations (secret scopes, access control), pointed at this organism's Redis and secrets file.
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot, "components", "local"), "*.yaml"))
+        {
+            var text = (await File.ReadAllTextAsync(file))
+                .Replace("localhost:6379", _redis.Host, StringComparison.Ordinal)
+                .Replace("../../components/local/secrets.json", Path.Combine(_root, "secrets.json"), StringComparison.Ordinal);
+            await File.WriteAllTextAsync(Path.Combine(components, Path.GetFileName(file)), text);
+        }
+
         var apps = new (string Id, string Project, int Port)[]
         {
             ("gateway", "BioDapr.Gateway", GatewayPort),
@@ -110,6 +88,7 @@ public sealed class Organism : IAsyncLifetime
         {
             Directory.CreateDirectory(Path.Combine(_root, id));
             runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {port}\n    command: [ \"dotnet\", \"{Built(project)}\" ]\n");
+            runFile.Append($"    configFilePath: {Path.Combine(RepositoryRoot, "dapr", "config", id + ".yaml")}\n");
             var env = new Dictionary<string, string>(AppEnvironment.GetValueOrDefault(id) ?? [], StringComparer.Ordinal);
             if (id == "cortex")
             {
@@ -197,6 +176,34 @@ public sealed class Organism : IAsyncLifetime
     }
 
     // The build output of a sibling project (artifacts/bin/<Project>/<configuration>/<Project>.dll).
+    /// <summary>The Dapr HTTP port of an app's sidecar (what the cell itself talks to), from the run's name resolution.</summary>
+    public int SidecarHttpPort(string appId) => NameResolution(appId).GetProperty("httpPort").GetInt32();
+
+    /// <summary>The internal (sidecar-to-sidecar) port of an app's sidecar.</summary>
+    public int SidecarInternalPort(string appId) => NameResolution(appId).GetProperty("internalPort").GetInt32();
+
+    private System.Text.Json.JsonElement NameResolution(string appId)
+    {
+        using var entry = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_root, "nameresolution", appId + ".json")));
+        return entry.RootElement.Clone();
+    }
+
+    /// <summary>The repository (the directory holding BioDapr.sln above the test binaries).</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "BioDapr.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("BioDapr.sln not found above " + AppContext.BaseDirectory);
+    }
+
     private static string Built(string project)
     {
         var configurationDirectory = new DirectoryInfo(AppContext.BaseDirectory);
