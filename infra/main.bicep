@@ -1,5 +1,5 @@
 // BioDapr on Azure Container Apps: one environment with Log Analytics, a user-assigned identity that
-// every cell runs as, Key Vault (secrets), App Configuration (hormones), Service Bus (neurotransmitters),
+// every cell runs as (plus each cell's system identity for its own secrets), Key Vault (secrets), App Configuration (hormones), Service Bus (neurotransmitters),
 // Cosmos DB (state and actors), the Dapr components translated from components/azure, and one
 // container app per cell. Deploy: see infra/README.md.
 targetScope = 'resourceGroup'
@@ -29,6 +29,8 @@ param secrets object = {}
 
 var suffix = uniqueString(resourceGroup().id, name)
 var components = loadJsonContent('components.json')
+// Which secrets each app may read (the allowedSecrets of dapr/config/<app>.yaml; a test keeps them equal).
+var secretAccess = loadJsonContent('secret-access.json')
 var hormones = loadJsonContent('../components/azure/hormones.json')
 var sentinelKey = 'hormones.sentinel'
 
@@ -118,7 +120,6 @@ module access 'modules/access.bicep' = {
   name: 'access'
   params: {
     principalId: identity.properties.principalId
-    vaultName: vault.name
     appConfigName: appConfig.name
     serviceBusName: serviceBus.name
     cosmosName: cosmos.name
@@ -172,6 +173,18 @@ module apps 'modules/containerApp.bicep' = [for cell in cells: {
     ]
   }
   dependsOn: [ daprComponents, access ]
+}]
+
+// Each app reads exactly its own secrets, with its own identity (the Key Vault secret store has no
+// azureClientId, so the app's sidecar uses the app's system identity).
+module appSecretAccess 'modules/secretAccess.bicep' = [for (cell, i) in cells: {
+  name: 'secrets-${cell.appId}'
+  params: {
+    vaultName: vault.name
+    principalId: apps[i].outputs.principalId
+    secretNames: contains(secretAccess, cell.appId) ? secretAccess[cell.appId] : []
+  }
+  dependsOn: [ vaultSecrets ]
 }]
 
 output environmentName string = environment.name

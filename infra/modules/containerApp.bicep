@@ -1,5 +1,5 @@
 // One cell: a container app with Dapr enabled (app id, HTTP app protocol, app port 8080), health
-// probes on /healthz, the cells' identity, and KEDA scale rules (HTTP concurrency; Service Bus backlog
+// probes on /healthz, the cells' shared identity and its own system identity, and KEDA scale rules (HTTP concurrency; Service Bus backlog
 // for subscribers). Actor hosts keep minReplicas >= 1 so reminders fire.
 param location string
 param environmentId string
@@ -31,7 +31,9 @@ var busRules = [for topic in topics: {
 resource app 'Microsoft.App/containerApps@2026-01-01' = {
   name: appId
   location: location
-  identity: { type: 'UserAssigned', userAssignedIdentities: { '${identityId}': {} } }
+  // The shared identity pulls images and reads App Configuration and Service Bus; the app's own system
+  // identity is what its sidecar reads Key Vault with (per-secret roles: modules/secretAccess.bicep).
+  identity: { type: 'SystemAssigned,UserAssigned', userAssignedIdentities: { '${identityId}': {} } }
   properties: {
     managedEnvironmentId: environmentId
     configuration: {
@@ -64,3 +66,4 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
 
 output fqdn string = app.properties.configuration.ingress.fqdn
 output clientId string = identityClientId
+output principalId string = app.identity.principalId

@@ -76,6 +76,30 @@ public sealed partial class AppConfigurationTests
     }
 
     [Fact]
+    public void OnAzure_EachAppsIdentity_MayReadTheSecretsItsConfigurationAllows()
+    {
+        using var access = JsonDocument.Parse(Repo.Read("infra", "secret-access.json"));
+        var granted = access.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(v => v.GetString()!).Order().ToList());
+        var expected = Apps
+            .Select(a => (a.AppId, Scope: Configuration(a.AppId).SecretScopes.Single(s => s.StoreName == "secretstore")))
+            .Where(a => a.Scope.AllowedSecrets.Count > 0)
+            .ToDictionary(a => a.AppId, a => a.Scope.AllowedSecrets.Order().ToList());
+
+        granted.Keys.Order().ShouldBe(expected.Keys.Order(), "infra/secret-access.json lists the apps whose dapr/config allows secrets");
+        foreach (var (appId, secrets) in expected)
+        {
+            granted[appId].ShouldBe(secrets, $"infra/secret-access.json: {appId}");
+        }
+
+        var bicep = Repo.Read("infra", "main.bicep");
+        bicep.ShouldContain("loadJsonContent('secret-access.json')");
+        bicep.ShouldContain("modules/secretAccess.bicep");
+        Repo.Read("infra", "modules", "access.bicep").ShouldNotContain("Microsoft.KeyVault", customMessage: "the shared identity must not read the whole vault");
+        ResourceLoader.Load([Repo.PathOf("components", "azure")], appId: null).Components.Single(c => c.Name == "secretstore").Metadata
+            .ShouldNotContain(m => m.Name == "azureClientId", "the secret store must use each app's own identity");
+    }
+
+    [Fact]
     public void AccessControl_AllowsTheOrganismsCalls_AndNothingElseBetweenItsApps()
     {
         var appIds = Apps.Select(a => a.AppId).ToList();
