@@ -1,5 +1,6 @@
 using BioDapr.Benchmarks.Actors;
 using BioDapr.Benchmarks.Foundation;
+using BioDapr.Benchmarks.Invocation;
 using BioDapr.Benchmarks.Sdk;
 
 // Benchmark commands. Each prints its numbers and writes a JSON results file (see docs/benchmarks.md).
@@ -8,6 +9,7 @@ return args.FirstOrDefault() switch
     "foundation" => await FoundationBenchmark.RunAsync(args[1..]),
     "actors" => await ActorBenchmark.RunAsync(args[1..]),
     "sdk-overhead" => await SdkOverheadBenchmark.RunAsync(args[1..]),
+    "invocation" => await InvocationBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -22,6 +24,8 @@ static int Usage()
                        --seconds 10 --concurrency 32 --ids 1000 --reminders 500 --out docs/benchmarks/actors.json
           sdk-overhead the cell SDK's cost: a trivial endpoint, bare minimal API vs. immune + ingress + vitals + pathway (wrk)
                        --seconds 15 --connections 32 --runs 3 --out docs/benchmarks/sdk-overhead.json
+          invocation   service invocation through two sidecars, internal channel open vs. secured (run secret + access control)
+                       --seconds 10 --concurrency 32 --rounds 3 --out docs/benchmarks/invocation.json
         """);
     return 2;
 }
