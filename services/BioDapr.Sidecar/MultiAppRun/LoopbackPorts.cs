@@ -34,6 +34,8 @@ public static class LoopbackPorts
     private static readonly (int Low, int High) Range = ComputeRange(ReadEphemeralRange());
 
     // A random start per process: not part of any replayed computation, so it needs no seed.
+    private static bool _swept;
+
     private static int _cursor = Range.Low + Random.Shared.Next(Range.High - Range.Low + 1);
 
     /// <summary>A port below the ephemeral range that nothing listens on and this process has not handed out before.</summary>
@@ -42,6 +44,12 @@ public static class LoopbackPorts
     {
         lock (Gate)
         {
+            if (!_swept)
+            {
+                _swept = true;
+                SweepStaleReservations(ReservationDirectory);
+            }
+
             var size = Range.High - Range.Low + 1;
             for (var tried = 0; tried < size; tried++)
             {
@@ -99,6 +107,29 @@ public static class LoopbackPorts
         {
             // No shared directory to write to: the bind probe alone decides.
             return true;
+        }
+    }
+
+    /// <summary>Deletes the reservations of processes that have ended (once per process, so the directory stays small).</summary>
+    internal static void SweepStaleReservations(string directory)
+    {
+        try
+        {
+            foreach (var path in Directory.EnumerateFiles(directory))
+            {
+                var owner = File.ReadAllText(path).Trim();
+                var stale = int.TryParse(owner, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                    ? !IsAlive(pid)
+                    : DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > TimeSpan.FromMinutes(1);
+                if (stale)
+                {
+                    File.Delete(path);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Nothing to sweep, or another process is sweeping: harmless.
         }
     }
 

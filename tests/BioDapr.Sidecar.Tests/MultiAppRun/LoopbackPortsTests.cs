@@ -71,6 +71,11 @@ public sealed class LoopbackPortsTests
             File.ReadAllText(Path.Combine(directory, "20002")).ShouldBe(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             LoopbackPorts.TryReserve(20003, directory).ShouldBeTrue();
             LoopbackPorts.TryReserve(20003, directory).ShouldBeFalse("a port is reserved once");
+            File.WriteAllText(Path.Combine(directory, "20004"), "2147483646");
+
+            LoopbackPorts.SweepStaleReservations(directory);
+
+            Directory.GetFiles(directory).Select(Path.GetFileName).Order().ShouldBe(["20001", "20002", "20003"]);
         }
         finally
         {
