@@ -16,7 +16,7 @@ public sealed partial class OrganismTests
     public async Task AForgedPaymentFailed_FromAnotherCellsSidecar_IsRefused_AndTheConfirmedOrderStaysConfirmed()
     {
         using var http = new HttpClient();
-        using var placed = await ThroughGatewayAsync(http, "e2e-shop-key", quantity: 1, sku: "quince");
+        using var placed = await ThroughGatewayAsync(http, "e2e-shop-key", quantity: 1, sku: "pear");
         placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
         var orderId = JsonDocument.Parse(await placed.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("orderId").GetString()!;
         await Eventually.ReturnsAsync(() => StatusAsync(http, orderId), status => status == "confirmed", TimeSpan.FromSeconds(30), "the order is paid and confirmed");
