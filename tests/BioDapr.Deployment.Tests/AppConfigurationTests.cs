@@ -24,6 +24,8 @@ public sealed partial class AppConfigurationTests
         ("orders", "inventory", "GET", "stock/apple"),
         ("orders", "inventory", "GET", "stock/caf%C3%A9"),
         ("orders", "inventory", "POST", "reservations"),
+        // The compensation of issue 11's exactly-once placement (orders releases a reservation it could not use).
+        ("orders", "inventory", "DELETE", "reservations/3f2a"),
     ];
 
     /// <summary>Calls nobody makes, some of them tempting to an attacker (forging hormones, events, actor calls).</summary>
@@ -31,7 +33,7 @@ public sealed partial class AppConfigurationTests
     [
         ("POST", "configuration/hormones/orders.maxQuantity"), ("POST", "events/payment-failed"), ("GET", "dapr/subscribe"),
         ("PUT", "actors/PathwayAgent/x/method/decide"), ("DELETE", "orders/1"), ("PUT", "orders"), ("GET", "notifications"),
-        ("POST", "stock/apple"), ("GET", "reservations"), ("DELETE", "reservations/1"), ("GET", "payments/1"), ("POST", "api/orders"),
+        ("POST", "stock/apple"), ("GET", "reservations"), ("PUT", "reservations/1"), ("GET", "payments/1"), ("POST", "api/orders"),
         ("GET", "status"), ("GET", "healthz"), ("POST", "anything/else"),
     ];
 
