@@ -33,11 +33,17 @@ internal sealed class PeerAuthenticator
     private readonly byte[]? _key;
     private readonly TimeProvider _time;
 
+    // This sidecar's identity as it appears in its credentials, built once (every call carries it).
+    private readonly string _selfPrefix;
+    private readonly string _selfAudience;
+
     public PeerAuthenticator(string? secret, SidecarIdentity self, TimeProvider time)
     {
         _key = string.IsNullOrEmpty(secret) ? null : SHA256.HashData(Encoding.UTF8.GetBytes("biodapr internal channel\n" + secret));
         Self = self;
         _time = time;
+        _selfPrefix = string.Join(' ', Version, Escape(self.TrustDomain), Escape(self.Namespace), Escape(self.AppId));
+        _selfAudience = Escape(self.AppId);
     }
 
     /// <summary>True when the run has a secret: calls must then carry a valid credential.</summary>
@@ -56,10 +62,8 @@ internal sealed class PeerAuthenticator
             return;
         }
 
-        var timestamp = _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        var parts = new[] { Version, Escape(Self.TrustDomain), Escape(Self.Namespace), Escape(Self.AppId), timestamp };
-        var mac = Mac(parts, Escape(calleeAppId));
-        request.Headers.TryAddWithoutValidation(CredentialHeader, string.Join(' ', parts) + " " + mac);
+        var signed = _selfPrefix + " " + _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        request.Headers.TryAddWithoutValidation(CredentialHeader, signed + " " + Mac(signed, Escape(calleeAppId)));
     }
 
     /// <summary>
@@ -87,7 +91,7 @@ internal sealed class PeerAuthenticator
             return PeerAuthentication.Refuse("the sidecar credential is malformed");
         }
 
-        var expected = Mac(parts[..5], Escape(Self.AppId));
+        var expected = Mac(credential[..credential.LastIndexOf(' ')], _selfAudience);
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(parts[5])))
         {
             return PeerAuthentication.Refuse($"the sidecar credential is not valid for app {Self.AppId} (not signed with this run's secret, or addressed to another app)");
@@ -110,23 +114,28 @@ internal sealed class PeerAuthenticator
     }
 
     /// <summary>The signature of a name-resolution entry (null without a secret).</summary>
-    public string? SignEntry(NameResolutionEntry entry) => _key is null ? null : Mac(EntryParts(entry), "entry");
+    public string? SignEntry(NameResolutionEntry entry) => _key is null ? null : Mac(EntryText(entry), "entry");
 
     /// <summary>Whether a name-resolution entry was written by a sidecar of this run (always true without a secret).</summary>
     public bool IsGenuine(NameResolutionEntry entry) =>
         _key is null || (entry.Signature is { } signature
-            && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Mac(EntryParts(entry), "entry")), Encoding.ASCII.GetBytes(signature)));
+            && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Mac(EntryText(entry), "entry")), Encoding.ASCII.GetBytes(signature)));
 
-    private static string[] EntryParts(NameResolutionEntry entry) =>
-    [
-        Version, Escape(entry.AppId), entry.InternalPort.ToString(CultureInfo.InvariantCulture), entry.HttpPort.ToString(CultureInfo.InvariantCulture),
-        entry.ProcessId.ToString(CultureInfo.InvariantCulture), string.Join(',', entry.ActorTypes.Select(Escape)),
-    ];
+    private static string EntryText(NameResolutionEntry entry) => string.Join(
+        ' ',
+        Version,
+        Escape(entry.AppId),
+        entry.InternalPort.ToString(CultureInfo.InvariantCulture),
+        entry.HttpPort.ToString(CultureInfo.InvariantCulture),
+        entry.ProcessId.ToString(CultureInfo.InvariantCulture),
+        string.Join(',', entry.ActorTypes.Select(Escape)));
 
-    private string Mac(IEnumerable<string> parts, string audience)
+    // HMAC-SHA256 over the signed text and who it is for (fields never contain a space or a newline: they are escaped).
+    private string Mac(string signed, string audience)
     {
-        var data = Encoding.UTF8.GetBytes(string.Join('\n', parts.Append(audience)));
-        return Convert.ToBase64String(HMACSHA256.HashData(_key!, data)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(_key!, Encoding.UTF8.GetBytes(signed + "\n" + audience), mac);
+        return Convert.ToBase64String(mac).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 
     private static string Escape(string value) => Uri.EscapeDataString(value);
