@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using BioDapr.Sidecar.AppChannel;
 using BioDapr.Sidecar.Components.PubSub;
 using BioDapr.Sidecar.Expressions;
 using BioDapr.Sidecar.Resiliency;
@@ -20,16 +19,16 @@ internal sealed partial class TopicSubscription
     private static readonly TimeSpan DeadLetterPublishTimeout = TimeSpan.FromSeconds(30);
 
     private readonly SidecarRuntime _runtime;
-    private readonly AppChannelClient _channel;
+    private readonly IEventSink _sink;
     private readonly PubSubEntry _pubsub;
     private readonly ILogger _logger;
     private readonly bool _rawPayload;
     private readonly string? _rawPayloadError;
 
-    public TopicSubscription(SidecarRuntime runtime, AppChannelClient channel, PubSubEntry pubsub, SubscriptionDefinition definition, ILogger logger)
+    public TopicSubscription(SidecarRuntime runtime, IEventSink sink, PubSubEntry pubsub, SubscriptionDefinition definition, ILogger logger)
     {
         _runtime = runtime;
-        _channel = channel;
+        _sink = sink;
         _pubsub = pubsub;
         _logger = logger;
         Definition = definition;
@@ -41,6 +40,13 @@ internal sealed partial class TopicSubscription
     }
 
     public SubscriptionDefinition Definition { get; }
+
+    /// <summary>Subscribes to the component: one handler call per message, or batches when <c>bulkSubscribe</c> is enabled.</summary>
+    public Task<IAsyncDisposable> SubscribeAsync(CancellationToken cancellationToken)
+    {
+        var request = new PubSubSubscribeRequest(_pubsub.TopicPrefix + Definition.Topic, Definition.Metadata);
+        return _pubsub.Component.SubscribeAsync(request, HandleAsync, cancellationToken);
+    }
 
     /// <summary>The component handler. Throws when the message was not handled (the component then ACKs or not per its rules).</summary>
     public async Task HandleAsync(PubSubMessage message, CancellationToken componentToken)
@@ -107,7 +113,16 @@ internal sealed partial class TopicSubscription
             await policy.ExecuteAsync(
                 async ct =>
                 {
-                    var outcome = await DeliverOnceAsync(path, data, metadata, span, ct);
+                    SinkReply outcome;
+                    try
+                    {
+                        outcome = await _sink.DeliverAsync(new EventDelivery(path, data, cloudEvent, metadata, span, topic, _pubsub.Name), ct);
+                    }
+                    catch (EventSinkClosedException ex)
+                    {
+                        throw new PermanentFailureException(ex.Message, ex);
+                    }
+
                     switch (outcome.Outcome)
                     {
                         case DeliveryOutcome.Success:
@@ -128,10 +143,11 @@ internal sealed partial class TopicSubscription
                 },
                 _runtime.Stopping);
         }
-        catch (Exception) when (_runtime.Stopping.IsCancellationRequested)
+        catch (Exception ex) when (_runtime.Stopping.IsCancellationRequested || ex is PermanentFailureException { InnerException: EventSinkClosedException })
         {
-            // As daprd: a closing subscription leaves the message unacknowledged. Wait until the component
-            // cancels this handler (it does so when the subscription is disposed), so it does not ACK.
+            // As daprd: a closing subscription (or a streaming subscriber that went away) leaves the message
+            // unacknowledged. Wait until the component cancels this handler (it does so when the subscription
+            // is disposed), so it does not ACK; another subscriber or a restart gets it again.
             await Task.Delay(Timeout.Infinite, componentToken);
             throw;
         }
@@ -145,51 +161,6 @@ internal sealed partial class TopicSubscription
 
             throw;
         }
-    }
-
-    private async Task<(DeliveryOutcome Outcome, int? StatusCode, string Detail)> DeliverOnceAsync(
-        string path, ReadOnlyMemory<byte> data, Dictionary<string, string> metadata, TraceContext? span, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path.StartsWith('/') ? path : "/" + path)
-        {
-            Content = new ReadOnlyMemoryContent(data),
-        };
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", CloudEventEnvelope.CloudEventContentType);
-        foreach (var (key, value) in metadata)
-        {
-            if (!string.Equals(key, "content-type", StringComparison.OrdinalIgnoreCase) && IsHeaderName(key))
-            {
-                request.Headers.TryAddWithoutValidation(key, value);
-            }
-        }
-
-        if (span is { } trace)
-        {
-            request.Headers.Remove("traceparent");
-            request.Headers.Remove("tracestate");
-            request.Headers.TryAddWithoutValidation("traceparent", trace.TraceParent);
-            if (trace.TraceState.Length > 0)
-            {
-                request.Headers.TryAddWithoutValidation("tracestate", trace.TraceState);
-            }
-        }
-
-        AppResponse response;
-        try
-        {
-            response = await _channel.SendAsync(request, keepHeaders: false, cancellationToken);
-        }
-        catch (HttpRequestException ex)
-        {
-            return (DeliveryOutcome.Retry, null, "error returned from app channel while sending pub/sub event to app: " + ex.Message);
-        }
-
-        var outcome = AppReply.Interpret(response.StatusCode, response.Body);
-        var detail = outcome == DeliveryOutcome.Retry
-            ? string.Create(CultureInfo.InvariantCulture, $"retriable error returned from app while processing pub/sub event, status code returned: {response.StatusCode}")
-            : string.Empty;
-        var statusCode = response.StatusCode is >= 200 and <= 299 ? (int?)null : response.StatusCode;
-        return (outcome, statusCode, detail);
     }
 
     private string? FindRoute(JsonElement cloudEvent)
@@ -260,8 +231,6 @@ internal sealed partial class TopicSubscription
             return null;
         }
     }
-
-    private static bool IsHeaderName(string name) => name.Length > 0 && name.All(c => c > 32 && c < 127 && c != ':');
 
     private static partial class Log
     {
