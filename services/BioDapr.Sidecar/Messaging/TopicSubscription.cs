@@ -41,12 +41,30 @@ internal sealed partial class TopicSubscription
 
     public SubscriptionDefinition Definition { get; }
 
-    /// <summary>Subscribes to the component: one handler call per message, or batches when <c>bulkSubscribe</c> is enabled.</summary>
+    /// <summary>Subscribes to the component: one delivery per message, or batches when <c>bulkSubscribe</c> is enabled.</summary>
     public Task<IAsyncDisposable> SubscribeAsync(CancellationToken cancellationToken)
     {
         var request = new PubSubSubscribeRequest(_pubsub.TopicPrefix + Definition.Topic, Definition.Metadata);
-        return _pubsub.Component.SubscribeAsync(request, HandleAsync, cancellationToken);
+        PubSubHandler handler = Definition.BulkSubscribe is { Enabled: true } bulk
+            ? new BulkBatcher(this, _runtime, _sink, _pubsub, bulk, _logger).HandleAsync
+            : HandleAsync;
+        return _pubsub.Component.SubscribeAsync(request, handler, cancellationToken);
     }
+
+    /// <summary>The topic as the subscription knows it (the component's prefix removed).</summary>
+    internal string TopicOf(PubSubMessage message) =>
+        _pubsub.TopicPrefix.Length > 0 && message.Topic.StartsWith(_pubsub.TopicPrefix, StringComparison.Ordinal)
+            ? message.Topic[_pubsub.TopicPrefix.Length..]
+            : message.Topic;
+
+    /// <summary>The envelope bytes of a message (built around a raw payload when <c>rawPayload</c> is set); null with an invalid <c>rawPayload</c> value.</summary>
+    internal ReadOnlyMemory<byte>? EnvelopeOf(PubSubMessage message, IReadOnlyDictionary<string, string> metadata) =>
+        _rawPayloadError is not null ? null
+        : _rawPayload ? CloudEventEnvelope.FromRawPayload(message.Data.Span, TopicOf(message), _pubsub.Name, metadata)
+        : message.Data;
+
+    /// <summary>True when the subscription receives raw payloads.</summary>
+    internal bool IsRawPayload => _rawPayload;
 
     /// <summary>The component handler. Throws when the message was not handled (the component then ACKs or not per its rules).</summary>
     public async Task HandleAsync(PubSubMessage message, CancellationToken componentToken)
@@ -163,7 +181,7 @@ internal sealed partial class TopicSubscription
         }
     }
 
-    private string? FindRoute(JsonElement cloudEvent)
+    internal string? FindRoute(JsonElement cloudEvent)
     {
         var routes = Definition.Routes;
         if (routes.Rules.Count > 0)
@@ -181,7 +199,7 @@ internal sealed partial class TopicSubscription
         return string.IsNullOrEmpty(routes.Default) ? null : routes.Default;
     }
 
-    private bool HasExpired(JsonElement cloudEvent) =>
+    internal bool HasExpired(JsonElement cloudEvent) =>
         cloudEvent.TryGetProperty("expiration", out var expiration)
         && expiration.ValueKind == JsonValueKind.String
         && DateTimeOffset.TryParse(expiration.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
@@ -199,7 +217,7 @@ internal sealed partial class TopicSubscription
     }
 
     // The original bytes and metadata go to the dead-letter topic on the same pub/sub.
-    private async Task<bool> TryDeadLetterAsync(PubSubMessage message, CancellationToken cancellationToken)
+    internal async Task<bool> TryDeadLetterAsync(PubSubMessage message, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(Definition.DeadLetterTopic))
         {
@@ -220,7 +238,7 @@ internal sealed partial class TopicSubscription
         }
     }
 
-    private static JsonDocument? Parse(ReadOnlyMemory<byte> data)
+    internal static JsonDocument? Parse(ReadOnlyMemory<byte> data)
     {
         try
         {
