@@ -22,6 +22,12 @@ namespace BioDapr.Sidecar.AppChannel;
 /// </summary>
 internal sealed class GrpcAppChannel : IEventSink, IDisposable
 {
+    /// <summary>
+    /// Carries the <c>type_url</c> of an <c>InvokeRequest</c>/<c>InvokeResponse</c> <c>Any</c> across the HTTP hops
+    /// between sidecars, so a gRPC caller and a gRPC app see the same <c>Any</c> (daprd forwards the proto).
+    /// </summary>
+    public const string AnyTypeUrlHeader = "x-biodapr-any-type-url";
+
     private const string AppCallbackService = "dapr.proto.runtime.v1.AppCallback";
 
     private static readonly HashSet<string> StandardCloudEventFields = new(StringComparer.Ordinal)
@@ -140,7 +146,11 @@ internal sealed class GrpcAppChannel : IEventSink, IDisposable
         var invoke = new InvokeRequest
         {
             Method = Uri.UnescapeDataString(path),
-            Data = new Any { Value = ByteString.CopyFrom(body) },
+            Data = new Any
+            {
+                Value = ByteString.CopyFrom(body),
+                TypeUrl = request.Headers.TryGetValues(AnyTypeUrlHeader, out var typeUrl) ? typeUrl.First() : string.Empty,
+            },
             ContentType = request.Content?.Headers.ContentType?.ToString() ?? string.Empty,
             HttpExtension = new HTTPExtension
             {
@@ -155,7 +165,8 @@ internal sealed class GrpcAppChannel : IEventSink, IDisposable
                 {
                     foreach (var header in request.Headers)
                     {
-                        if (!AppChannelClient.HopByHopHeaders.Contains(header.Key) && !string.Equals(header.Key, "dapr-api-token", StringComparison.OrdinalIgnoreCase))
+                        if (!AppChannelClient.HopByHopHeaders.Contains(header.Key) && !string.Equals(header.Key, "dapr-api-token", StringComparison.OrdinalIgnoreCase)
+                            && !string.Equals(header.Key, AnyTypeUrlHeader, StringComparison.OrdinalIgnoreCase))
                         {
                             headers.Add(header.Key.ToLowerInvariant(), string.Join(", ", header.Value));
                         }
@@ -168,6 +179,11 @@ internal sealed class GrpcAppChannel : IEventSink, IDisposable
             if (response.ContentType.Length > 0)
             {
                 headersOut.Add(new("Content-Type", [response.ContentType]));
+            }
+
+            if (response.Data is { TypeUrl.Length: > 0 } data)
+            {
+                headersOut.Add(new(AnyTypeUrlHeader, [data.TypeUrl]));
             }
 
             return new AppResponse(200, headersOut, response.Data?.Value.ToByteArray() ?? []);

@@ -29,6 +29,11 @@ internal sealed class InvocationGrpc(ServiceInvoker invoker, long maxBodySize)
             }
         }
 
+        if (message.Data is { TypeUrl.Length: > 0 } any)
+        {
+            headers[AppChannel.GrpcAppChannel.AnyTypeUrlHeader] = any.TypeUrl;
+        }
+
         if (!string.IsNullOrEmpty(message.ContentType))
         {
             headers["Content-Type"] = message.ContentType;
@@ -47,9 +52,10 @@ internal sealed class InvocationGrpc(ServiceInvoker invoker, long maxBodySize)
             throw new RpcException(new global::Grpc.Core.Status(DaprError.FromHttpStatus(answer.StatusCode), System.Text.Encoding.UTF8.GetString(answer.Body)));
         }
 
+        var typeUrl = answer.Headers.FirstOrDefault(h => string.Equals(h.Key, AppChannel.GrpcAppChannel.AnyTypeUrlHeader, StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault();
         return new InvokeResponse
         {
-            Data = new Google.Protobuf.WellKnownTypes.Any { Value = ByteString.CopyFrom(answer.Body) },
+            Data = new Google.Protobuf.WellKnownTypes.Any { Value = ByteString.CopyFrom(answer.Body), TypeUrl = typeUrl ?? string.Empty },
             ContentType = answer.ContentType ?? string.Empty,
         };
     }
