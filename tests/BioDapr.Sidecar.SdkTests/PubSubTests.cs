@@ -119,7 +119,7 @@ public sealed class PubSubTests(SdkFixture fixture) : IClassFixture<SdkFixture>
     [Fact]
     public async Task StreamingSubscription_WithoutATopic_IsRefused()
     {
-        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(fixture.Sidecar.GrpcEndpoint);
+        using var channel = global::Grpc.Net.Client.GrpcChannel.ForAddress(fixture.Sidecar.GrpcEndpoint);
         var client = new global::Dapr.Client.Autogen.Grpc.v1.Dapr.DaprClient(channel);
         using var call = client.SubscribeTopicEventsAlpha1(cancellationToken: Ct);
         await call.RequestStream.WriteAsync(new() { InitialRequest = new() { PubsubName = "pubsub" } }, Ct);
