@@ -84,12 +84,16 @@ internal static class GrpcBenchmark
         {
             foreach (var (name, httpCall, grpcCall) in calls)
             {
-                var httpRate = await SaturateAsync(httpCall, concurrency, TimeSpan.FromSeconds(seconds));
-                var grpcRate = await SaturateAsync(grpcCall, concurrency, TimeSpan.FromSeconds(seconds));
+                var cpu = sidecar.CpuTime;
+                var (httpRate, httpCalls) = await SaturateAsync(httpCall, concurrency, TimeSpan.FromSeconds(seconds));
+                var httpCpuUs = (sidecar.CpuTime - cpu).TotalMicroseconds / httpCalls;
+                cpu = sidecar.CpuTime;
+                var (grpcRate, grpcCalls) = await SaturateAsync(grpcCall, concurrency, TimeSpan.FromSeconds(seconds));
+                var grpcCpuUs = (sidecar.CpuTime - cpu).TotalMicroseconds / grpcCalls;
                 var httpLatency = await OpenLoopAsync(httpCall, rate, TimeSpan.FromSeconds(seconds));
                 var grpcLatency = await OpenLoopAsync(grpcCall, rate, TimeSpan.FromSeconds(seconds));
                 Console.WriteLine(
-                    $"run {run} {name,-10}  saturation: HTTP {httpRate,7:F0}/s  gRPC {grpcRate,7:F0}/s  ({grpcRate / httpRate:F2}x)   at {rate}/s: HTTP p50 {httpLatency.P50:F2} ms p99 {httpLatency.P99:F2} ms | gRPC p50 {grpcLatency.P50:F2} ms p99 {grpcLatency.P99:F2} ms  (errors {httpLatency.Errors + grpcLatency.Errors})");
+                    $"run {run} {name,-10}  saturation: HTTP {httpRate,7:F0}/s  gRPC {grpcRate,7:F0}/s  ({grpcRate / httpRate:F2}x), sidecar CPU/call HTTP {httpCpuUs:F0} µs gRPC {grpcCpuUs:F0} µs   at {rate}/s: HTTP p50 {httpLatency.P50:F2} ms p99 {httpLatency.P99:F2} ms | gRPC p50 {grpcLatency.P50:F2} ms p99 {grpcLatency.P99:F2} ms  (errors {httpLatency.Errors + grpcLatency.Errors})");
                 results.Add(new
                 {
                     run,
@@ -97,6 +101,8 @@ internal static class GrpcBenchmark
                     httpPerSecond = httpRate,
                     grpcPerSecond = grpcRate,
                     ratio = grpcRate / httpRate,
+                    httpSidecarCpuMicrosPerCall = httpCpuUs,
+                    grpcSidecarCpuMicrosPerCall = grpcCpuUs,
                     httpP50Ms = httpLatency.P50,
                     httpP99Ms = httpLatency.P99,
                     grpcP50Ms = grpcLatency.P50,
@@ -167,7 +173,7 @@ internal static class GrpcBenchmark
         }
     }
 
-    private static async Task<double> SaturateAsync(Func<int, Task> call, int concurrency, TimeSpan duration)
+    private static async Task<(double Rate, long Calls)> SaturateAsync(Func<int, Task> call, int concurrency, TimeSpan duration)
     {
         var count = 0L;
         var start = Stopwatch.GetTimestamp();
@@ -179,7 +185,7 @@ internal static class GrpcBenchmark
                 await call((int)Interlocked.Increment(ref count));
             }
         }));
-        return count / Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return (count / Stopwatch.GetElapsedTime(start).TotalSeconds, count);
     }
 
     private static async Task<(double P50, double P99, int Errors)> OpenLoopAsync(Func<int, Task> call, int rate, TimeSpan duration)

@@ -18,6 +18,16 @@ internal sealed class BenchSidecar : IDisposable
 
     public int GrpcPort { get; }
 
+    /// <summary>CPU time the sidecar process used so far (user + system).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public static async Task<BenchSidecar> StartAsync(string appId, int? appPort, string resourcesDirectory)
     {
         var httpPort = BenchRedis.FreePort();

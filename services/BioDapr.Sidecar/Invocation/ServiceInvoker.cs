@@ -55,7 +55,7 @@ internal sealed partial class ServiceInvoker : IDisposable
         {
             var body = await ApiHttp.ReadBodyAsync(context.Request, _runtime.Settings.MaxBodySize, context.RequestAborted);
             var answer = await InvokeAsync(targetAppId, method, context.Request.Method, context.Request.QueryString.Value ?? string.Empty, context.Request.Headers, body, span, context.RequestAborted);
-            await WriteAnswerAsync(context.Response, answer);
+            await WriteAnswerAsync(context.Response, answer, toCaller: true);
         }
         catch (DaprApiException ex)
         {
@@ -132,7 +132,7 @@ internal sealed partial class ServiceInvoker : IDisposable
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), "/" + method + context.Request.QueryString.Value);
         CopyHeaders(context.Request.Headers, request, body, keepIdentity: true);
         var answer = await SendToAppAsync(request, context.RequestAborted);
-        await WriteAnswerAsync(context.Response, answer);
+        await WriteAnswerAsync(context.Response, answer, toCaller: false);
     }
 
     // The app over its protocol: HTTP as is, or gRPC AppCallback.OnInvoke.
@@ -237,12 +237,16 @@ internal sealed partial class ServiceInvoker : IDisposable
         }
     }
 
-    private static async Task WriteAnswerAsync(HttpResponse response, AppResponse answer)
+    // toCaller: the answer leaves the sidecars (the Any type URL header only travels between them).
+    private static async Task WriteAnswerAsync(HttpResponse response, AppResponse answer, bool toCaller)
     {
         response.StatusCode = answer.StatusCode;
         foreach (var (name, values) in answer.Headers)
         {
-            response.Headers.Append(name, values);
+            if (!toCaller || !string.Equals(name, AppChannel.GrpcAppChannel.AnyTypeUrlHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                response.Headers.Append(name, values);
+            }
         }
 
         await response.Body.WriteAsync(answer.Body);
