@@ -35,6 +35,29 @@ public sealed class PubSubTests(SdkFixture fixture) : IClassFixture<SdkFixture>
     }
 
     [Fact]
+    public async Task PublishEvent_WithTraceContextMetadata_PutsTheCallersTraceIntoTheEnvelope()
+    {
+        var topic = Topic();
+        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        using var channel = global::Grpc.Net.Client.GrpcChannel.ForAddress(fixture.Sidecar.GrpcEndpoint);
+        var client = new global::Dapr.Client.Autogen.Grpc.v1.Dapr.DaprClient(channel);
+        var headers = new Metadata { { "traceparent", $"00-{traceId}-00f067aa0ba902b7-01" }, { "tracestate", "biodapr=1" } };
+
+        using var call = client.PublishEventAsync(
+            new global::Dapr.Client.Autogen.Grpc.v1.PublishEventRequest { PubsubName = "pubsub", Topic = topic, Data = Google.Protobuf.ByteString.CopyFromUtf8("{}"), DataContentType = "application/json" },
+            headers,
+            cancellationToken: Ct);
+        await call.ResponseAsync;
+
+        using var envelope = await EnvelopeAsync(topic);
+        var traceparent = envelope.RootElement.GetProperty("traceparent").GetString()!;
+        traceparent.ShouldStartWith($"00-{traceId}-");
+        traceparent.ShouldNotContain("00f067aa0ba902b7");
+        envelope.RootElement.GetProperty("tracestate").GetString().ShouldBe("biodapr=1");
+        call.GetTrailers().GetValue("traceparent").ShouldBe(traceparent);
+    }
+
+    [Fact]
     public async Task PublishEvent_WithRawPayload_StoresTheBytesAsTheyAre()
     {
         var topic = Topic();
