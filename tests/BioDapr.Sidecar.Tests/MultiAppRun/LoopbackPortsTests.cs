@@ -57,6 +57,32 @@ public sealed class LoopbackPortsTests
         LoopbackPorts.CanBind(((IPEndPoint)listener.LocalEndpoint).Port).ShouldBeFalse();
     }
 
+    [Fact]
+    public void TryReserve_RefusesAPortALivingProcessReserved_AndTakesOverAStaleOne()
+    {
+        var directory = Directory.CreateTempSubdirectory("biodapr-ports-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "20001"), "1");            // init: alive
+            File.WriteAllText(Path.Combine(directory, "20002"), "2147483646");   // no such process
+
+            LoopbackPorts.TryReserve(20001, directory).ShouldBeFalse();
+            LoopbackPorts.TryReserve(20002, directory).ShouldBeTrue();
+            File.ReadAllText(Path.Combine(directory, "20002")).ShouldBe(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            LoopbackPorts.TryReserve(20003, directory).ShouldBeTrue();
+            LoopbackPorts.TryReserve(20003, directory).ShouldBeFalse("a port is reserved once");
+            File.WriteAllText(Path.Combine(directory, "20004"), "2147483646");
+
+            LoopbackPorts.SweepStaleReservations(directory);
+
+            Directory.GetFiles(directory).Select(Path.GetFileName).Order().ShouldBe(["20001", "20002", "20003"]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData(32768, 60999, 10000, 32767)]
     [InlineData(49152, 65535, 10000, 49151)]

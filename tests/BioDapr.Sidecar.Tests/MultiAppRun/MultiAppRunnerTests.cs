@@ -133,6 +133,8 @@ public sealed class MultiAppRunnerTests : IDisposable
         using var stop = new CancellationTokenSource();
         var run = Runner(apps).RunAsync(stop.Token);
         await UpAsync(run);
+        // Up means the sidecar answers; the app (no app port) may not have run its first line yet.
+        await Testing.Eventually.TrueAsync(() => Pids(pids).Count == 1, TimeSpan.FromSeconds(10));
         var firstPid = Pids(pids).Single();
 
         ProcessTree.Kill(firstPid);
@@ -183,10 +185,11 @@ public sealed class MultiAppRunnerTests : IDisposable
             apps:
               - appID: doomed
                 appDirPath: ./a
-                command: ["/bin/sh", "-c", "if [ -f {{marker}} ]; then echo dying-again; exit 3; fi; touch {{marker}}; echo $$ > {{marker}}; exec sleep 300"]
+                command: ["/bin/sh", "-c", "if [ -f {{marker}} ]; then echo dying-again; exit 3; fi; echo $$ > {{marker}}.tmp; mv {{marker}}.tmp {{marker}}; exec sleep 300"]
             """);
         var run = Runner(apps).RunAsync(TestContext.Current.CancellationToken);
         await UpAsync(run);
+        await Testing.Eventually.TrueAsync(() => File.Exists(marker) && File.ReadAllText(marker).Trim().Length > 0, TimeSpan.FromSeconds(10));
 
         ProcessTree.Kill(int.Parse(File.ReadAllText(marker).Trim(), System.Globalization.CultureInfo.InvariantCulture));
 
