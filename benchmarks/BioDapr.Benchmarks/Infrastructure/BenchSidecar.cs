@@ -7,15 +7,28 @@ internal sealed class BenchSidecar : IDisposable
 {
     private readonly Process _process;
 
-    private BenchSidecar(Process process, int httpPort)
+    private BenchSidecar(Process process, int httpPort, int grpcPort)
     {
         _process = process;
         HttpPort = httpPort;
+        GrpcPort = grpcPort;
     }
 
     public int HttpPort { get; }
 
-    public static Task<BenchSidecar> StartAsync(string appId, int appPort, string resourcesDirectory) =>
+    public int GrpcPort { get; }
+
+    /// <summary>CPU time the sidecar process used so far (user + system).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    public static Task<BenchSidecar> StartAsync(string appId, int? appPort, string resourcesDirectory) =>
         StartAsync(appId, appPort, resourcesDirectory, configFile: null, environment: null, nameResolutionDirectory: null);
 
     /// <summary>A sidecar with a --config file, extra environment variables and a given name-resolution directory.</summary>
@@ -23,19 +36,16 @@ internal sealed class BenchSidecar : IDisposable
         string appId, int? appPort, string resourcesDirectory, string? configFile, IReadOnlyDictionary<string, string>? environment, string? nameResolutionDirectory)
     {
         var httpPort = BenchRedis.FreePort();
+        var grpcPort = BenchRedis.FreePort();
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         var arguments = new List<string>
         {
-            SidecarDll(), "--app-id", appId,
+            SidecarDll(), "--app-id", appId, "--app-port", (appPort ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--dapr-http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--dapr-grpc-port", grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--dapr-internal-grpc-port", BenchRedis.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--resources-path", resourcesDirectory, "--log-level", "warn",
         };
-        if (appPort is { } port)
-        {
-            arguments.AddRange(["--app-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        }
-
         if (configFile is not null)
         {
             arguments.AddRange(["--config", configFile]);
@@ -64,7 +74,7 @@ internal sealed class BenchSidecar : IDisposable
             {
                 if ((await http.GetAsync($"http://127.0.0.1:{httpPort}/v1.0/healthz")).StatusCode == System.Net.HttpStatusCode.NoContent)
                 {
-                    return new BenchSidecar(process, httpPort);
+                    return new BenchSidecar(process, httpPort, grpcPort);
                 }
             }
             catch (HttpRequestException)

@@ -29,7 +29,7 @@ internal sealed partial class ServiceInvoker : IDisposable
         InvocationHeaders.TraceParent, InvocationHeaders.TraceState,
     };
 
-    // Never passed on in either direction: the run's credential, and the channel's own refusal marker.
+    // Never passed on in either direction: the run's credential, the channel's own refusal marker, the API token.
     private static readonly HashSet<string> Internal = new(StringComparer.OrdinalIgnoreCase)
     {
         PeerAuthenticator.CredentialHeader, InternalChannel.ErrorHeader, InvocationHeaders.ApiToken,
@@ -60,36 +60,44 @@ internal sealed partial class ServiceInvoker : IDisposable
     /// <summary>Caller side: invoke <paramref name="method"/> on <paramref name="targetAppId"/> and write its answer.</summary>
     public async Task InvokeAsync(HttpContext context, string targetAppId, string method, TraceContext? span)
     {
+        try
+        {
+            var body = await ApiHttp.ReadBodyAsync(context.Request, _runtime.Settings.MaxBodySize, context.RequestAborted);
+            var answer = await InvokeAsync(targetAppId, method, context.Request.Method, context.Request.QueryString.Value ?? string.Empty, context.Request.Headers, body, span, context.RequestAborted);
+            await WriteAnswerAsync(context.Response, answer, toCaller: true);
+        }
+        catch (DaprApiException ex)
+        {
+            await ApiHttp.WriteErrorAsync(context.Response, ex.Error);
+        }
+    }
+
+    /// <summary>
+    /// Caller side, for either front end: resolves the target, applies the caller's resiliency policy and
+    /// returns the target app's answer (any status). Throws <see cref="DaprApiException"/> (ERR_DIRECT_INVOKE).
+    /// </summary>
+    public async Task<AppResponse> InvokeAsync(
+        string targetAppId, string method, string httpMethod, string query, IHeaderDictionary headers, byte[] body, TraceContext? span, CancellationToken cancellationToken)
+    {
         if (!MethodName.TryNormalize(method, out var normalized, out var methodError))
         {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.DirectInvoke(targetAppId, "invalid method: " + methodError));
-            return;
+            throw new DaprApiException(DaprErrors.DirectInvoke(targetAppId, "invalid method: " + methodError));
         }
 
         // "app.namespace" addresses an app in a namespace; standalone sidecars have no namespaces.
         var appId = targetAppId.Split('.')[0];
-        byte[] body;
-        try
-        {
-            body = await ApiHttp.ReadBodyAsync(context.Request, _runtime.Settings.MaxBodySize, context.RequestAborted);
-        }
-        catch (RequestBodyTooLargeException ex)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.DirectInvoke(targetAppId, ex.Message));
-            return;
-        }
-
+        var call = new OutgoingCall(httpMethod, query, headers);
         var hasExplicitPolicy = _runtime.Resiliency.HasAppTarget(appId);
         var policy = hasExplicitPolicy ? _runtime.Resiliency.ForApp(appId) : _runtime.Resiliency.BuiltIn("DaprBuiltInServiceRetries");
         try
         {
-            var response = await policy.ExecuteAsync(
+            return await policy.ExecuteAsync(
                 async ct =>
                 {
                     AppResponse answer;
                     try
                     {
-                        answer = await SendOnceAsync(context.Request, appId, normalized, body, span, ct);
+                        answer = await SendOnceAsync(call, appId, normalized, body, span, ct);
                     }
                     catch (HttpRequestException ex) when (!hasExplicitPolicy && !IsUnavailable(ex))
                     {
@@ -108,25 +116,23 @@ internal sealed partial class ServiceInvoker : IDisposable
 
                     return answer;
                 },
-                context.RequestAborted);
-            await WriteAnswerAsync(context.Response, response);
+                cancellationToken);
         }
         catch (StatusCodeFailureException ex) when (ex.Payload is AppResponse answer)
         {
-            await WriteAnswerAsync(context.Response, answer);
+            return answer;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || ex is ResiliencyTimeoutException || !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException || ex is ResiliencyTimeoutException || !cancellationToken.IsCancellationRequested)
         {
             var cause = ex is PermanentFailureException { InnerException: { } inner } ? inner : ex;
             Log.InvocationFailed(_logger, appId, normalized, cause.Message);
-            var error = cause is InternalChannelException refusal
+            throw new DaprApiException(cause is InternalChannelException refusal
                 ? DaprErrors.DirectInvoke(targetAppId, refusal.GrpcText) with
                 {
                     // daprd: a PermissionDenied from the callee keeps its status (403), everything else is a 500.
                     StatusCode = refusal.Kind == InternalChannel.PermissionDenied ? StatusCodes.Status403Forbidden : StatusCodes.Status500InternalServerError,
                 }
-                : DaprErrors.DirectInvoke(targetAppId, cause.Message);
-            await ApiHttp.WriteErrorAsync(context.Response, error);
+                : DaprErrors.DirectInvoke(targetAppId, cause.Message));
         }
     }
 
@@ -158,7 +164,7 @@ internal sealed partial class ServiceInvoker : IDisposable
             }
         }
 
-        if (_runtime.AppChannel is not { } channel)
+        if (!_runtime.HasApp)
         {
             await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.DirectInvoke(_runtime.Settings.AppId, "cannot invoke local endpoint: app channel not initialized"));
             return;
@@ -188,9 +194,13 @@ internal sealed partial class ServiceInvoker : IDisposable
             request.Headers.TryAddWithoutValidation(InvocationHeaders.CallerAppId, caller.AppId);
         }
 
-        var answer = await channel.SendAsync(request, context.RequestAborted);
-        await WriteAnswerAsync(context.Response, answer);
+        var answer = await SendToAppAsync(request, context.RequestAborted);
+        await WriteAnswerAsync(context.Response, answer, toCaller: false);
     }
+
+    // The app over its protocol: HTTP as is, or gRPC AppCallback.OnInvoke.
+    private Task<AppResponse> SendToAppAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        _runtime.GrpcAppChannel is { } grpc ? grpc.InvokeAsync(request, cancellationToken) : _runtime.AppChannel!.SendAsync(request, cancellationToken);
 
     /// <summary>Finds the app id and method of a call that did not use <c>/v1.0/invoke/…</c> (header or basic auth).</summary>
     public static string? AppIdFromHeaders(HttpRequest request)
@@ -223,7 +233,7 @@ internal sealed partial class ServiceInvoker : IDisposable
 
     public void Dispose() => _sidecars.Dispose();
 
-    private async Task<AppResponse> SendOnceAsync(HttpRequest incoming, string appId, string method, byte[] body, TraceContext? span, CancellationToken cancellationToken)
+    private async Task<AppResponse> SendOnceAsync(OutgoingCall incoming, string appId, string method, byte[] body, TraceContext? span, CancellationToken cancellationToken)
     {
         var settings = _runtime.Settings;
         var self = string.Equals(appId, settings.AppId, StringComparison.Ordinal);
@@ -241,16 +251,16 @@ internal sealed partial class ServiceInvoker : IDisposable
             }
         }
 
-        var query = incoming.QueryString.Value ?? string.Empty;
+        var query = incoming.Query;
         if (self)
         {
-            if (_runtime.AppChannel is not { } channel)
+            if (!_runtime.HasApp)
             {
                 throw new PermanentFailureException("cannot invoke local endpoint: app channel not initialized");
             }
 
             request.RequestUri = new Uri("/" + method + query, UriKind.Relative);
-            return await channel.SendAsync(request, cancellationToken);
+            return await SendToAppAsync(request, cancellationToken);
         }
 
         if (!_runtime.NameResolver.TryResolve(appId, out var target))
@@ -296,12 +306,19 @@ internal sealed partial class ServiceInvoker : IDisposable
         }
     }
 
-    private static async Task WriteAnswerAsync(HttpResponse response, AppResponse answer)
+    // toCaller: the answer leaves the sidecars (the Any type URL header only travels between them).
+    private static async Task WriteAnswerAsync(HttpResponse response, AppResponse answer, bool toCaller)
     {
         response.StatusCode = answer.StatusCode;
         foreach (var (name, values) in answer.Headers)
         {
-            if (!string.Equals(name, InternalChannel.ErrorHeader, StringComparison.OrdinalIgnoreCase))
+            // An app cannot pass its answer off as a refusal of the internal channel.
+            if (string.Equals(name, InternalChannel.ErrorHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (!toCaller || !string.Equals(name, AppChannel.GrpcAppChannel.AnyTypeUrlHeader, StringComparison.OrdinalIgnoreCase))
             {
                 response.Headers.Append(name, values);
             }
@@ -321,6 +338,9 @@ internal sealed partial class ServiceInvoker : IDisposable
         InternalChannel.PermissionDenied => hasExplicitPolicy,
         _ => false,
     };
+
+    /// <summary>What the caller's request contributes to the call: verb, query string (with '?') and headers.</summary>
+    private sealed record OutgoingCall(string Method, string Query, IHeaderDictionary Headers);
 
     private static partial class Log
     {
