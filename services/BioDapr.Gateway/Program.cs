@@ -9,6 +9,6 @@ builder.AddGatewayCell();
 
 var app = builder.Build();
 app.MapCellDefaultEndpoints();
-app.MapOpenApi().AllowWithoutSidecarToken();
+app.MapOpenApi().PublicApi();
 app.MapGatewayApi();
 app.Run();

@@ -5,6 +5,9 @@ using BioDapr.Client;
 using BioDapr.Testing.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
 namespace BioDapr.Cell.Tests;
@@ -28,6 +31,23 @@ public sealed class HostingAndSecretsTests
         var error = await Should.ThrowAsync<OptionsValidationException>(() => TestCell.StartAsync(settings: new() { ["Cell:HealthPath"] = "" }));
 
         error.Message.ShouldContain("HealthPath");
+    }
+
+    [Fact]
+    public async Task ConsoleLogs_ControlCharactersInAValue_CannotForgeALine()
+    {
+        await using var cell = await TestCell.StartAsync();
+        var formatter = cell.App.Services.GetServices<ConsoleFormatter>().Single(f => f.Name == "cell");
+        using var writer = new StringWriter();
+
+        formatter.Write(
+            new LogEntry<string>(LogLevel.Information, "Orders", new EventId(1), "Order placed for c1\r\ninfo: Payments[1] refund of 1000 sent\u001b[2K", null, (state, _) => state),
+            null,
+            writer);
+
+        cell.App.Services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue.FormatterName.ShouldBe("cell");
+        var lines = writer.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        lines.ShouldHaveSingleItem().ShouldBe("info: Orders[1] Order placed for c1\\r\\ninfo: Payments[1] refund of 1000 sent\\u001b[2K");
     }
 
     [Fact]

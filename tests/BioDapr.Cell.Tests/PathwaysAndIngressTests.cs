@@ -46,6 +46,38 @@ public sealed class PathwaysAndIngressTests
     }
 
     [Fact]
+    public async Task APostWithoutAnIdempotencyKey_IsSentOnce_WithAKeyItIsRetried_AndAGetIsRetried()
+    {
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddPathway("inventory"),
+            configuration: new()
+            {
+                ["test-cell.pathways.inventory.maxRetries"] = "2",
+                ["test-cell.pathways.inventory.retryBaseDelayMs"] = "0",
+                ["test-cell.pathways.inventory.retryBudgetMinPerSecond"] = "100",
+                ["test-cell.pathways.inventory.breakerEnabled"] = "false",
+            });
+        cell.Sidecar.RespondWith(request => request.Path.StartsWith("/v1.0/invoke/", StringComparison.Ordinal)
+            ? new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)
+            : new HttpResponseMessage(HttpStatusCode.NoContent));
+        var pathway = cell.App.Services.GetRequiredService<CellPathways>()["inventory"];
+
+        var unkeyed = await pathway.InvokeAsync(HttpMethod.Post, "reservations", new { sku = "a" }, Ct);
+        var afterUnkeyed = InvocationCount(cell);
+        var keyed = await pathway.InvokeAsync(HttpMethod.Post, "reservations", new { sku = "a" }, new Dictionary<string, string> { ["Idempotency-Key"] = "k1" }, Ct);
+        var afterKeyed = InvocationCount(cell);
+        var read = await pathway.InvokeAsync(HttpMethod.Get, "stock/a", null, Ct);
+
+        unkeyed.Outcome.ShouldBe(PathwayOutcome.ServerError);
+        afterUnkeyed.ShouldBe(1);
+        keyed.Attempts.ShouldBe(3);
+        (afterKeyed - afterUnkeyed).ShouldBe(3);
+        cell.Sidecar.Requests.Where(r => r.Path.EndsWith("/reservations", StringComparison.Ordinal)).Skip(1).ShouldAllBe(r => r.Header("Idempotency-Key") == "k1");
+        (InvocationCount(cell) - afterKeyed).ShouldBe(3);
+        read.Outcome.ShouldBe(PathwayOutcome.ServerError);
+    }
+
+    [Fact]
     public async Task BeyondTheWorkerSlots_RequestsAreShedAtOnce_WithRetryAfter()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -199,13 +199,18 @@ public sealed partial class OrganismTests(Organism organism) : IClassFixture<Org
         organism.Output.ShouldContain("== APP - notifications ==");
     }
 
-    private Task<HttpResponseMessage> ThroughGatewayAsync(HttpClient http, string apiKey, int quantity, string sku)
+    private Task<HttpResponseMessage> ThroughGatewayAsync(HttpClient http, string apiKey, int quantity, string sku, string? idempotencyKey = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{organism.GatewayPort}/api/orders")
         {
             Content = JsonContent.Create(new { customerId = "e2e", sku, quantity }),
         };
         request.Headers.Add("X-Api-Key", apiKey);
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
         return http.SendAsync(request, Ct);
     }
 

@@ -33,6 +33,10 @@ public sealed class Organism : IAsyncLifetime
 
     public int CortexPort { get; } = FreePort.Next();
 
+    /// <summary>The Dapr HTTP port of each app's sidecar (by app id), e.g. to publish as that app.</summary>
+    public IReadOnlyDictionary<string, int> SidecarPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "cortex" }
+        .ToDictionary(id => id, _ => FreePort.Next(), StringComparer.Ordinal);
+
     /// <summary>Everything the runner printed so far.</summary>
     public string Output
     {
@@ -109,7 +113,7 @@ public sealed class Organism : IAsyncLifetime
         foreach (var (id, project, port) in apps)
         {
             Directory.CreateDirectory(Path.Combine(_root, id));
-            runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {port}\n    command: [ \"dotnet\", \"{Built(project)}\" ]\n");
+            runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {port}\n    daprHTTPPort: {SidecarPorts[id]}\n    command: [ \"dotnet\", \"{Built(project)}\" ]\n");
             var env = new Dictionary<string, string>(AppEnvironment.GetValueOrDefault(id) ?? [], StringComparer.Ordinal);
             if (id == "cortex")
             {

@@ -14,6 +14,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace BioDapr.Cell.Hosting;
 
@@ -53,6 +55,8 @@ public static class CellHostingExtensions
                 {
                     options.AppApiToken = configuration["APP_API_TOKEN"];
                 }
+
+                options.PublicPort ??= PublicPort(configuration);
             })
             .ValidateDataAnnotations()
             .ValidateOnStart();
@@ -62,12 +66,19 @@ public static class CellHostingExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        builder.Logging.AddConsoleFormatter<CellConsoleFormatter, ConsoleFormatterOptions>();
+        if (configuration["Logging:Console:FormatterName"] is not { Length: > 0 })
+        {
+            services.Configure<ConsoleLoggerOptions>(console => console.FormatterName = CellConsoleFormatter.FormatterName);
+        }
+
         services.AddDaprSidecarClient();
         services.AddProblemDetails();
+        services.AddExceptionHandler<CellExceptionHandler>();
         services.TryAddSingleton<SubscriptionCatalog>();
         services.AddHormoneInfrastructure();
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SidecarReadiness>());
-        ListenOnAppPort(builder);
+        ListenOnCellPorts(builder);
         return builder;
     }
 
@@ -78,6 +89,8 @@ public static class CellHostingExtensions
     public static WebApplication MapCellDefaultEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // Failures become ProblemDetails (503 when the sidecar failed); the exception stays in the log.
+        app.UseExceptionHandler();
         app.UseMiddleware<SidecarTokenMiddleware>();
         if (app.Services.GetService<Vitals.CellVitals>() is not null)
         {
@@ -105,24 +118,50 @@ public static class CellHostingExtensions
         return app;
     }
 
-    // The Dapr CLI and the BioDapr runner tell the app its port in APP_PORT.
-    private static void ListenOnAppPort(IHostApplicationBuilder builder)
+    // The Dapr CLI and the BioDapr runner tell the app its port in APP_PORT (the sidecar's callbacks);
+    // PUBLIC_PORT (or Cell:PublicPort) is where clients reach the cell's public API.
+    private static void ListenOnCellPorts(IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        if (configuration["APP_PORT"] is not { Length: > 0 } text
+        var appPort = Port(configuration, "APP_PORT");
+        var publicPort = PublicPort(configuration);
+        if (appPort is not null && appPort == publicPort)
+        {
+            throw new InvalidOperationException($"PUBLIC_PORT and APP_PORT are both {appPort}: the public API and the sidecar's callbacks need two different ports");
+        }
+
+        if ((appPort is null && publicPort is null)
             || configuration["ASPNETCORE_URLS"] is { Length: > 0 } || configuration["urls"] is { Length: > 0 } || configuration["ASPNETCORE_HTTP_PORTS"] is { Length: > 0 })
         {
             return;
         }
 
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
-        {
-            throw new InvalidOperationException($"APP_PORT has the invalid value '{text}': expected a port number");
-        }
-
         var anyAddress = string.Equals(configuration["DOTNET_RUNNING_IN_CONTAINER"], "true", StringComparison.OrdinalIgnoreCase);
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
-            kestrel.Listen(anyAddress ? IPAddress.Any : IPAddress.Loopback, port));
+        {
+            foreach (var port in new[] { appPort, publicPort })
+            {
+                if (port is { } value)
+                {
+                    kestrel.Listen(anyAddress ? IPAddress.Any : IPAddress.Loopback, value);
+                }
+            }
+        });
+    }
+
+    private static int? PublicPort(IConfiguration configuration) =>
+        Port(configuration, CellOptions.SectionName + ":" + nameof(CellOptions.PublicPort)) ?? Port(configuration, "PUBLIC_PORT");
+
+    private static int? Port(IConfiguration configuration, string key)
+    {
+        if (configuration[key] is not { Length: > 0 } text)
+        {
+            return null;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535
+            ? port
+            : throw new InvalidOperationException($"{key} has the invalid value '{text}': expected a port number");
     }
 
     private sealed class CellDefaultsMarker;

@@ -16,7 +16,7 @@ public static class GatewayApi
     /// <summary>Maps <c>/api/orders</c>.</summary>
     public static IEndpointRouteBuilder MapGatewayApi(this IEndpointRouteBuilder routes)
     {
-        var api = routes.MapGroup("/api").WithTags("Orders").AllowWithoutSidecarToken();
+        var api = routes.MapGroup("/api").WithTags("Orders").PublicApi();
         api.MapPost("/orders", (HttpContext context, PlaceOrderRequest order, CancellationToken ct) => ForwardAsync(context, HttpMethod.Post, "orders", order, ct))
             .WithName("PlaceOrder").WithSummary("Places an order: reserves stock, then payment confirms or cancels it.")
             .Produces(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
