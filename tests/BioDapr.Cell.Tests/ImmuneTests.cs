@@ -91,6 +91,7 @@ public sealed class ImmuneTests
         settings: new()
         {
             ["Cell:AppApiToken"] = "s3cret",
+            ["Cell:Warmup:Enabled"] = "false",
             ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["PUBLIC_PORT"] = publicPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         },

@@ -53,6 +53,8 @@ internal sealed class TestCell : IAsyncDisposable
             ["Dapr:HttpEndpoint"] = "http://sidecar.test:3500",
             ["Cell:Name"] = "test-cell",
             ["Cell:SidecarWatchInterval"] = "00:00:00.050",
+            // Pathways as the hormones say (tests of the cold start set their own window).
+            ["Cell:Warmup:ColdStart"] = "00:00:00",
         });
         if (settings is not null)
         {

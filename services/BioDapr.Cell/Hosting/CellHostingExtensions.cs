@@ -42,6 +42,17 @@ public static class CellHostingExtensions
 
         services.AddSingleton<CellDefaultsMarker>();
         var configuration = builder.Configuration;
+
+        // Quiet defaults below every other source (appsettings, environment): a request log line per call costs a
+        // busy cell more than the call itself.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+                ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+            },
+        });
         services.AddOptions<CellOptions>()
             .Bind(configuration.GetSection(CellOptions.SectionName))
             .PostConfigure(options =>
@@ -78,13 +89,17 @@ public static class CellHostingExtensions
         services.TryAddSingleton<SubscriptionCatalog>();
         services.AddHormoneInfrastructure();
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SidecarReadiness>());
+        services.AddOptions<WarmupOptions>().Bind(configuration.GetSection(WarmupOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<CellReadiness>();
+        services.AddHostedService<CellWarmup>();
         ListenOnCellPorts(builder);
         return builder;
     }
 
     /// <summary>
     /// Maps what the sidecar calls (<c>GET /dapr/subscribe</c>, <c>POST /configuration/{store}/{key}</c>,
-    /// the health endpoint) and turns on the sidecar-token check for every endpoint.
+    /// the health endpoint: 503 until the cell is warmed up) and turns on ProblemDetails for failures, the
+    /// separation of the public and app ports, and the sidecar-token check for callbacks.
     /// </summary>
     public static WebApplication MapCellDefaultEndpoints(this WebApplication app)
     {
@@ -109,7 +124,11 @@ public static class CellHostingExtensions
             })
             .ExcludeFromDescription();
         app.MapPost("/configuration/{store}/{key}", HormoneUpdateEndpoint.HandleAsync).ExcludeFromDescription();
-        app.MapGet(options.HealthPath, () => TypedResults.Ok()).ExcludeFromDescription();
+        // Ready only once warmed up: the sidecar (app health checks), the runner and readiness probes wait for it.
+        app.MapGet(options.HealthPath, (CellReadiness readiness) => readiness.IsReady
+                ? Results.Ok()
+                : Results.Problem("The cell is warming up.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Warming up"))
+            .ExcludeFromDescription();
         if (app.Services.GetService<Actors.ActorActivations>() is not null)
         {
             app.MapActorEndpoints();

@@ -20,13 +20,13 @@ public sealed class CellPathway
     private readonly IDaprSidecarClient _sidecar;
     private readonly Pathway<HttpResponseMessage> _pathway;
 
-    internal CellPathway(string target, IHormones<PathwayHormones> hormones, IDaprSidecarClient sidecar, VitalsRecorder vitals, TimeProvider time, Random random)
+    internal CellPathway(string target, IHormones<PathwayHormones> hormones, Func<PathwayHormones> inForce, IDaprSidecarClient sidecar, VitalsRecorder vitals, TimeProvider time, Random random)
     {
         Target = target;
         _sidecar = sidecar;
         Hormones = hormones;
         _pathway = new Pathway<HttpResponseMessage>(
-            new PathwayState(target, () => hormones.Current, time, random, vitals),
+            new PathwayState(target, inForce, time, random, vitals),
             response => PathwayOutcomes.FromStatusCode((int)response.StatusCode));
     }
 

@@ -1,3 +1,4 @@
+using BioDapr.Cell.Hosting;
 using BioDapr.Cell.Pathways;
 using BioDapr.Inventory.Catalogue;
 using BioDapr.Inventory.Stock;
@@ -17,6 +18,12 @@ public static class InventoryCellExtensions
         builder.Services.AddHostedService<CatalogueSeeder>();
         builder.AddCellVitals();
         builder.Services.AddValidation();
+
+        // Warm-up: a stock read, a reservation inventory refuses (validation), a reservation read, an event it drops.
+        builder.AddWarmupProbe(sp => new WarmupProbe(HttpMethod.Get, "/stock/" + Uri.EscapeDataString(sp.GetRequiredService<ProductCatalogue>().Products.Keys.First())));
+        builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Post, "/reservations", """{"orderId":"","sku":"","quantity":0}"""));
+        builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Get, "/reservations/" + new string('0', 32)));
+        builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Post, "/events/order-cancelled", "{}"));
         return builder;
     }
 }

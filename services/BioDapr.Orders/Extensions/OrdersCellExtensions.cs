@@ -1,4 +1,5 @@
 using BioDapr.Cell.Hormones;
+using BioDapr.Cell.Hosting;
 using BioDapr.Cell.Pathways;
 using BioDapr.Cell.Secrets;
 using BioDapr.Orders.Hormones;
@@ -19,6 +20,11 @@ public static class OrdersCellExtensions
         builder.Services.AddSingleton<OrderPlacement>();
         builder.Services.AddHostedService<JournalSweeper>();
         builder.Services.AddValidation();
+
+        // Warm-up: an order orders refuses (validation), a read of an order, a payment event it drops.
+        builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Post, "/orders", """{"customerId":"","sku":"","quantity":0}"""));
+        builder.AddWarmupProbe(sp => new WarmupProbe(HttpMethod.Get, $"/orders/{new string('0', 32)}/status", Headers: [new("X-Api-Key", sp.GetRequiredService<IConfiguration>()["orders-api-key"] ?? string.Empty)]));
+        builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Post, "/events/payment-captured", "{}"));
         return builder;
     }
 }

@@ -10,7 +10,7 @@ public sealed class OrdersOptions
 
     /// <summary>Journal slots: attempts that may be unsettled at once (beyond that, new orders get 503).</summary>
     [Range(8, 65_536)]
-    public int JournalSlots { get; set; } = 512;
+    public int JournalSlots { get; set; } = 128;
 
     /// <summary>How often the sweeper settles what a crash left in the journal.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
