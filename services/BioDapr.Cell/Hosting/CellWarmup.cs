@@ -10,8 +10,8 @@ namespace BioDapr.Cell.Hosting;
 
 /// <summary>
 /// Warms the cell up once it listens, before it says it is ready: opens the connections to its sidecar (and warms the
-/// sidecar's paths the cell uses: metadata, state reads, service invocation of the cell itself), then sends itself its
-/// <see cref="WarmupProbe"/>s a few rounds over loopback, through the whole pipeline. Hormones are already loaded (before the cell listens). A probe that fails is logged, not fatal:
+/// sidecar's paths the cell uses: metadata, state reads), then sends itself its <see cref="WarmupProbe"/>s a few rounds
+/// over loopback, through the whole pipeline (each send bounded by <see cref="WarmupOptions.ProbeTimeout"/>). Hormones are already loaded (before the cell listens). A probe that fails is logged, not fatal:
 /// after <see cref="WarmupOptions.Timeout"/> the cell is ready anyway.
 /// </summary>
 internal sealed partial class CellWarmup(
@@ -92,17 +92,17 @@ internal sealed partial class CellWarmup(
     {
         for (var round = 0; round < options.Value.Rounds; round++)
         {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.Value.ProbeTimeout);
             try
             {
-                var metadata = await sidecar.GetMetadataAsync(cancellationToken);
+                var metadata = await sidecar.GetMetadataAsync(timeout.Token);
                 var stores = metadata.Components.Where(c => c.Type.StartsWith("state.", StringComparison.Ordinal)).Select(c => c.Name).ToList();
-                await Task.WhenAll(stores.Select(store => sidecar.GetStateAsync<string>(store, "biodapr-warmup", cancellationToken: cancellationToken)));
+                await Task.WhenAll(stores.Select(store => sidecar.GetStateAsync<string>(store, "biodapr-warmup", cancellationToken: timeout.Token)));
 
-                // Service invocation of itself: the sidecar's outbound and inbound invocation paths.
-                using var invoke = sidecar.CreateInvokeMethodRequest(HttpMethod.Get, cell.Value.Name, cell.Value.HealthPath);
-                using var answer = await sidecar.InvokeMethodWithResponseAsync(invoke, cancellationToken);
             }
-            catch (Exception ex) when (ex is DaprApiException or HttpRequestException or DaprSidecarUnavailableException)
+            catch (Exception ex) when (ex is DaprApiException or HttpRequestException or DaprSidecarUnavailableException
+                || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 Log.ProbeFailed(logger, "the sidecar", ex.Message);
                 return;
@@ -133,13 +133,20 @@ internal sealed partial class CellWarmup(
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
+        if (probe.ContentType is { } contentType && request.Content is not null)
+        {
+            request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.ProbeTimeout);
         try
         {
-            using var response = await http.SendAsync(request, cancellationToken);
-            await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            using var response = await http.SendAsync(request, timeout.Token);
+            await response.Content.ReadAsByteArrayAsync(timeout.Token);
             return true;
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             Log.ProbeFailed(logger, probe.Method + " " + probe.Path, ex.Message);
             return false;

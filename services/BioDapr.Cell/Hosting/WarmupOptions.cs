@@ -17,7 +17,11 @@ public sealed class WarmupOptions
 
     /// <summary>The longest warm-up: after it the cell says it is ready anyway (and logs what did not finish).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest one warm-up request may take (a request that needs another cell that is not up yet gives up).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// How long after the warm-up the cell's pathways still treat latency as cold-start latency: attempt timeouts

@@ -2,9 +2,11 @@ namespace BioDapr.Gateway.Immune;
 
 /// <summary>
 /// Per-client shares of a shared capacity (the requests the gateway may have in flight to orders). With n active
-/// clients each is guaranteed capacity / n; a client may borrow beyond its share only while that leaves the unused
-/// shares of the other active clients, and one slot for a newcomer, free. So a client within its own share is
-/// always admitted whatever another client does, and a lone client still uses (almost) all of the capacity.
+/// clients, capacity / (n + 1) is each one's guaranteed share (one share is kept for a client that is not active yet):
+/// a client below its share is admitted as long as that leaves the other active clients' unused shares free. Beyond
+/// its share a client may borrow what is idle, but only while the others' unused shares and one more slot stay free.
+/// So a client within its share is admitted whatever another client sends (once the other's excess requests end:
+/// nothing is pre-empted), and a lone client still uses all but one slot.
 /// </summary>
 public sealed class FairShareGate
 {
@@ -37,22 +39,20 @@ public sealed class FairShareGate
 
             var mine = _inFlight.GetValueOrDefault(client);
             var active = _inFlight.Count + (mine == 0 ? 1 : 0);
-            var share = Math.Max(1, capacity / active);
-            var admit = mine < share;
-            if (!admit)
+            var share = Math.Max(1, capacity / (active + 1));
+            var unusedShares = 0;
+            foreach (var (other, inFlight) in _inFlight)
             {
-                var unusedShares = 0;
-                foreach (var (other, inFlight) in _inFlight)
+                if (other != client)
                 {
-                    if (other != client)
-                    {
-                        unusedShares += Math.Max(0, share - inFlight);
-                    }
+                    unusedShares += Math.Max(0, share - inFlight);
                 }
-
-                admit = _total + unusedShares + 1 < capacity;
             }
 
+            // Within its share: keep room for the others' shares. Borrowing: keep one more slot for a newcomer.
+            var admit = mine < share
+                ? _total + unusedShares < capacity
+                : _total + unusedShares + 1 < capacity;
             if (admit)
             {
                 _inFlight[client] = mine + 1;

@@ -23,7 +23,7 @@ public static class InventoryCellExtensions
         builder.AddWarmupProbe(sp => new WarmupProbe(HttpMethod.Get, "/stock/" + Uri.EscapeDataString(sp.GetRequiredService<ProductCatalogue>().Products.Keys.First())));
         builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Post, "/reservations", """{"orderId":"","sku":"","quantity":0}"""));
         builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Get, "/reservations/" + new string('0', 32)));
-        builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Post, "/events/order-cancelled", "{}"));
+        builder.AddWarmupProbe(WarmupProbe.EmptyEvent("/events/order-cancelled", BioDapr.Contracts.TopicPublishers.Orders));
         return builder;
     }
 }

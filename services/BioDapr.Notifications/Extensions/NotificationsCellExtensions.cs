@@ -13,7 +13,7 @@ public static class NotificationsCellExtensions
 
         // Warm-up: the public list, an event it drops.
         builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Get, "/notifications", Public: true));
-        builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Post, "/events/order-placed", "{}"));
+        builder.AddWarmupProbe(WarmupProbe.EmptyEvent("/events/order-placed", BioDapr.Contracts.TopicPublishers.Orders));
         return builder;
     }
 }

@@ -24,7 +24,7 @@ public static class OrdersCellExtensions
         // Warm-up: an order orders refuses (validation), a read of an order, a payment event it drops.
         builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Post, "/orders", """{"customerId":"","sku":"","quantity":0}"""));
         builder.AddWarmupProbe(sp => new WarmupProbe(HttpMethod.Get, $"/orders/{new string('0', 32)}/status", Headers: [new("X-Api-Key", sp.GetRequiredService<IConfiguration>()["orders-api-key"] ?? string.Empty)]));
-        builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Post, "/events/payment-captured", "{}"));
+        builder.AddWarmupProbe(WarmupProbe.EmptyEvent("/events/payment-captured", BioDapr.Contracts.TopicPublishers.Payments));
         return builder;
     }
 }

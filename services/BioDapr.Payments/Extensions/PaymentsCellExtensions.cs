@@ -16,7 +16,7 @@ public static class PaymentsCellExtensions
 
         // Warm-up: a payment read, an event it drops.
         builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Get, "/payments/" + new string('0', 32)));
-        builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Post, "/events/order-placed", "{}"));
+        builder.AddWarmupProbe(WarmupProbe.EmptyEvent("/events/order-placed", BioDapr.Contracts.TopicPublishers.Orders));
         return builder;
     }
 }
