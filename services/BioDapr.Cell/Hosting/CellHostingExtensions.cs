@@ -149,8 +149,8 @@ public static class CellHostingExtensions
             throw new InvalidOperationException($"PUBLIC_PORT and APP_PORT are both {appPort}: the public API and the sidecar's callbacks need two different ports");
         }
 
-        if ((appPort is null && publicPort is null)
-            || configuration["ASPNETCORE_URLS"] is { Length: > 0 } || configuration["urls"] is { Length: > 0 } || configuration["ASPNETCORE_HTTP_PORTS"] is { Length: > 0 })
+        // Explicit URLs (ASPNETCORE_URLS, as Tye sets them) win; the container images' default ASPNETCORE_HTTP_PORTS does not.
+        if ((appPort is null && publicPort is null) || configuration["ASPNETCORE_URLS"] is { Length: > 0 } || configuration["urls"] is { Length: > 0 })
         {
             return;
         }
