@@ -246,6 +246,106 @@ public sealed partial class OrganismTests
         organism.Output.Split('\n').ShouldNotContain(line => line.Contains($"== info: {marker}", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task WhatACrashLeftHalfDone_IsSettledByTheJournal_StockBackOrOrderAnnounced()
+    {
+        // As a killed orders process leaves them: an attempt that reserved stock but never placed its order, and an
+        // order placed but never announced; both past their deadline, still in the journal.
+        using var http = new HttpClient();
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        var before = await ReservedAsync(redis, "e2e-crash");
+        var (halfDone, placed) = (Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"));
+        var past = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await SaveOrdersStateAsync(http,
+        [
+            new { key = "order-" + halfDone, value = CrashedRecord(halfDone, "pending", slot: 101, past) },
+            new { key = "journal-101", value = new { orderId = halfDone, attempt = 1, deadlineUnixMs = past.ToUnixTimeMilliseconds() } },
+            new { key = "order-" + placed, value = CrashedRecord(placed, "placed", slot: 102, past) },
+            new { key = "journal-102", value = new { orderId = placed, attempt = 1, deadlineUnixMs = past.ToUnixTimeMilliseconds() } },
+        ]);
+        using var reserved = await http.PostAsJsonAsync(
+            $"http://127.0.0.1:{organism.SidecarPorts["orders"]}/v1.0/invoke/inventory/method/reservations",
+            new { orderId = halfDone, sku = "e2e-crash", quantity = 2, attempt = 1 },
+            Ct);
+        reserved.StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await ReservedAsync(redis, "e2e-crash")).ShouldBe(before + 2);
+
+        var settled = await Eventually.ReturnsAsync(
+            async () => (HalfDone: await OrderStatusInStoreAsync(redis, halfDone), Placed: await OrderStatusInStoreAsync(redis, placed), Reserved: await ReservedAsync(redis, "e2e-crash")),
+            now => now.HalfDone == "aborted" && now.Reserved == before && now.Placed == "confirmed",
+            TimeSpan.FromSeconds(60),
+            "the sweeper rolls the half-done attempt back (its stock goes back) and announces the placed order (payments charges it)");
+
+        settled.Reserved.ShouldBe(before);
+        (await redis.ExecuteAsync("EXISTS", ["orders||journal-101", "orders||journal-102"], Ct)).AsInt64().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task AGiveUpThatArrivesBeforeItsRequest_FencesThatRequest_ButNotALaterOne()
+    {
+        using var http = new HttpClient();
+        var key = "fence-" + Guid.NewGuid().ToString("N");
+
+        using var abort = await ToOrdersAsync(http, "orders/abort", key, requestId: "r1", body: null);
+        using var late = await ToOrdersAsync(http, "orders", key, requestId: "r1", body: new { customerId = "e2e", sku = "apple", quantity = 1 });
+        using var retry = await ToOrdersAsync(http, "orders", key, requestId: "r2", body: new { customerId = "e2e", sku = "apple", quantity = 1 });
+        using var repeat = await ToOrdersAsync(http, "orders", key, requestId: "r3", body: new { customerId = "e2e", sku = "apple", quantity = 1 });
+        using var abortAfter = await ToOrdersAsync(http, "orders/abort", key, requestId: "r3", body: null);
+
+        abort.StatusCode.ShouldBe(HttpStatusCode.OK, await abort.Content.ReadAsStringAsync(Ct));
+        late.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "the request the caller gave up on may not order anything");
+        retry.StatusCode.ShouldBe(HttpStatusCode.Created, await retry.Content.ReadAsStringAsync(Ct));
+        repeat.StatusCode.ShouldBe(HttpStatusCode.Created);
+        repeat.Headers.GetValues("Idempotency-Replayed").ShouldHaveSingleItem().ShouldBe("true");
+        OrderId(await repeat.Content.ReadAsStringAsync(Ct)).ShouldBe(OrderId(await retry.Content.ReadAsStringAsync(Ct)));
+        abortAfter.StatusCode.ShouldBe(HttpStatusCode.Created, "giving up a settled order returns its first outcome");
+    }
+
+    // Orders' endpoints through the gateway's sidecar, as the gateway calls them.
+    private async Task<HttpResponseMessage> ToOrdersAsync(HttpClient http, string method, string key, string requestId, object? body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{organism.SidecarPorts["gateway"]}/v1.0/invoke/orders/method/{method}")
+        {
+            Content = body is null ? null : JsonContent.Create(body),
+        };
+        request.Headers.Add("X-Api-Key", "e2e-key");
+        request.Headers.Add("Idempotency-Key", key);
+        request.Headers.Add("X-Client-Id", "shop");
+        request.Headers.Add("X-Request-Id", requestId);
+        return await http.SendAsync(request, Ct);
+    }
+
+    private static object CrashedRecord(string orderId, string status, int slot, DateTimeOffset past) => new
+    {
+        orderId,
+        client = "shop",
+        idempotencyKey = "crash-" + orderId,
+        fingerprint = "crash",
+        customerId = "e2e",
+        sku = "e2e-crash",
+        quantity = 2,
+        total = 19.98m,
+        status,
+        attempt = 1,
+        deadlineUnixMs = past.ToUnixTimeMilliseconds(),
+        slot,
+        fenced = Array.Empty<string>(),
+        createdAt = past,
+        changedAt = past,
+    };
+
+    // Writes keys of orders' state through orders' own sidecar (so they are stored exactly as orders stores them).
+    private async Task SaveOrdersStateAsync(HttpClient http, object[] items)
+    {
+        using var saved = await http.PostAsJsonAsync($"http://127.0.0.1:{organism.SidecarPorts["orders"]}/v1.0/state/statestore", items, Ct);
+        saved.StatusCode.ShouldBe(HttpStatusCode.NoContent, await saved.Content.ReadAsStringAsync(Ct));
+    }
+
+    private static async Task<string?> OrderStatusInStoreAsync(RedisConnection redis, string orderId) =>
+        (await redis.ExecuteAsync("HGET", ["orders||order-" + orderId, "data"], Ct)).AsString() is { } data
+            ? JsonDocument.Parse(data).RootElement.GetProperty("status").GetString()
+            : null;
+
     // Every answer was 201 (an accepted order) or an error that left nothing behind: the stored orders of the
     // sku are exactly the accepted ones, each reserved its units once and was charged at most once.
     private static async Task AuditAsync(RedisConnection redis, string sku, List<(HttpStatusCode Status, string Body)> answers)
