@@ -98,6 +98,7 @@ internal static class ColdStartCommand
     private static async Task<RunResult> RunOnceAsync(
         int run, string scenarioPath, Dictionary<string, string> hormones, double shorten, double rateScale, int seed, HashSet<string> calm, string output, CancellationToken cancellationToken)
     {
+        Directory.CreateDirectory(Path.Combine(output, "runs"));
         var organism = new Organism { LogDirectory = Path.Combine(output, "runs") };
         foreach (var app in new[] { "gateway", "orders", "inventory", "payments", "notifications", "cortex" })
         {
@@ -165,7 +166,14 @@ internal static class ColdStartCommand
     private static string Summary(IReadOnlyList<SecondReport> seconds, HashSet<string> calm)
     {
         var result = Measure(seconds, calm);
-        return $"sent {result.Sent}, goodput {result.Goodput:F1} %, calm goodput {result.CalmGoodput:F1} %, calm seconds with errors {result.CalmErrorSeconds} of {result.CalmSeconds}";
+        return $"sent {result.Sent}, goodput {result.Goodput:F1} %, calm goodput {result.CalmGoodput:F1} %, calm seconds with errors {result.CalmErrorSeconds} of {result.CalmSeconds}; "
+            + $"slow {seconds.Sum(s => s.Slow)}, shed {seconds.Sum(s => s.Shed)}, 4xx {seconds.Sum(s => s.ClientErrors)}, 5xx {seconds.Sum(s => s.ServerErrors)}, late {seconds.Sum(s => s.Deadline)}, connection {seconds.Sum(s => s.Transport)}, median p50 {Median(seconds.Select(s => s.P50Ms)):F0} ms";
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? 0 : sorted[sorted.Count / 2];
     }
 
     private static string Table(List<RunResult> results, HashSet<string> calm, string command)
