@@ -1,5 +1,6 @@
 using BioDapr.Benchmarks.Actors;
 using BioDapr.Benchmarks.Foundation;
+using BioDapr.Benchmarks.Grpc;
 using BioDapr.Benchmarks.Sdk;
 
 // Benchmark commands. Each prints its numbers and writes a JSON results file (see docs/benchmarks.md).
@@ -8,6 +9,7 @@ return args.FirstOrDefault() switch
     "foundation" => await FoundationBenchmark.RunAsync(args[1..]),
     "actors" => await ActorBenchmark.RunAsync(args[1..]),
     "sdk-overhead" => await SdkOverheadBenchmark.RunAsync(args[1..]),
+    "grpc" => await GrpcBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -22,6 +24,9 @@ static int Usage()
                        --seconds 10 --concurrency 32 --ids 1000 --reminders 500 --out docs/benchmarks/actors.json
           sdk-overhead the cell SDK's cost: a trivial endpoint, bare minimal API vs. immune + ingress + vitals + pathway (wrk)
                        --seconds 15 --connections 32 --runs 3 --out docs/benchmarks/sdk-overhead.json
+          grpc         publish, state save and state get through the gRPC API and the HTTP API of one sidecar (same payloads, same Redis):
+                       calls/s at saturation and p50/p99 at a fixed open-loop rate
+                       --seconds 10 --concurrency 64 --rate 1000 --runs 3 --out docs/benchmarks/grpc.json
         """);
     return 2;
 }

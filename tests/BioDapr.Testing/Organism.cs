@@ -86,7 +86,7 @@ public sealed class Organism : IAsyncLifetime
             spec:
               type: pubsub.redis
               version: v1
-              metadata: [ {"{"}name: redisHost, value: "{_redis.Host}"{"}"} ]
+              metadata: [ {"{"}name: redisHost, value: "{_redis.Host}"{"}"}, {"{"}name: processingTimeout, value: 30s{"}"}, {"{"}name: redeliverInterval, value: 5s{"}"} ]
             ---
             apiVersion: dapr.io/v1alpha1
             kind: Component
@@ -129,8 +129,13 @@ public sealed class Organism : IAsyncLifetime
 
         await File.WriteAllTextAsync(Path.Combine(_root, "catalogue.json"), JsonSerializer.Serialize(catalogue));
 
-        // As in dapr/dapr.yaml: the sidecars connect once a cell's health says it is warmed up.
-        var runFile = new StringBuilder($"version: 1\ncommon:\n  resourcesPaths: [ ./components ]\n  enableAppHealthCheck: true\n  appHealthProbeInterval: 1\napps:\n");
+        // The repository's sidecar Resiliency baseline applies here as under ./biodapr up; as in dapr/dapr.yaml, the
+        // sidecars connect once a cell's health says it is warmed up.
+        File.Copy(Path.Combine(RepositoryRoot, "dapr", "resiliency.yaml"), Path.Combine(components, "resiliency.yaml"));
+        var runFile = new StringBuilder(
+            "version: 1\ncommon:\n  resourcesPaths: [ ./components ]\n"
+            + "  enableAppHealthCheck: true\n  appHealthCheckPath: /healthz\n  appHealthProbeInterval: 1\n  appHealthProbeTimeout: 500\n  appHealthThreshold: 2\n"
+            + "apps:\n");
         foreach (var (id, project, publicPort) in apps)
         {
             Directory.CreateDirectory(Path.Combine(_root, id));
@@ -223,13 +228,60 @@ public sealed class Organism : IAsyncLifetime
         }
     }
 
-    /// <summary>Sends SIGTERM, as a service manager or Ctrl-C would; true when kill(1) succeeded.</summary>
-    public static bool Terminate(int pid)
+    /// <summary>
+    /// The process id of an app of this organism (<paramref name="sidecar"/>: of its sidecar), found by
+    /// its working directory (the app's directory of this run) and, for a sidecar, its <c>--app-id</c>.
+    /// </summary>
+    public int ProcessOf(string appId, bool sidecar = false)
     {
-        using var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var directory = Path.Combine(_root, appId);
+        foreach (var entry in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (new DirectoryInfo(Path.Combine(entry, "cwd")).ResolveLinkTarget(returnFinalTarget: false)?.FullName != directory)
+                {
+                    continue;
+                }
+
+                // The app and its sidecar share the directory; only the sidecar has daprd's --app-id.
+                if (File.ReadAllText(Path.Combine(entry, "cmdline")).Split('\0').Contains("--app-id") == sidecar)
+                {
+                    return pid;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked, or is not ours to read.
+            }
+        }
+
+        throw new InvalidOperationException($"no running {(sidecar ? "sidecar" : "app")} process for {appId} in {directory}");
+    }
+
+    /// <summary>Sends SIGTERM, as a service manager or Ctrl-C would; true when kill(1) succeeded.</summary>
+    public static bool Terminate(int pid) => Signal("-TERM", pid);
+
+    /// <summary>Sends SIGKILL (kill -9): the process dies at once, as in a crash.</summary>
+    public static bool Kill(int pid) => Signal("-KILL", pid);
+
+    private static bool Signal(string signal, int pid)
+    {
+        using var kill = Process.Start("kill", [signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
         return kill.ExitCode == 0;
     }
+
+    /// <summary>The repository this library was built from (its dapr/ and components/ files).</summary>
+    public static string RepositoryRoot { get; } = typeof(Organism).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), inherit: false)
+        .Cast<System.Reflection.AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "RepositoryRoot").Value!;
 
     // The build output of a sibling project (artifacts/bin/<Project>/<configuration>/<Project>.dll).
     private static string Built(string project)

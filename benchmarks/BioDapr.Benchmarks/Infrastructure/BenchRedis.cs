@@ -51,12 +51,8 @@ internal sealed class BenchRedis : IDisposable
         throw new InvalidOperationException($"redis-server did not listen on {port}");
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A free port below the ephemeral range, picked as the multi-app runner picks them.</summary>
+    public static int FreePort() => BioDapr.Sidecar.MultiAppRun.LoopbackPorts.Next();
 
     public void Dispose()
     {

@@ -7,22 +7,37 @@ internal sealed class BenchSidecar : IDisposable
 {
     private readonly Process _process;
 
-    private BenchSidecar(Process process, int httpPort)
+    private BenchSidecar(Process process, int httpPort, int grpcPort)
     {
         _process = process;
         HttpPort = httpPort;
+        GrpcPort = grpcPort;
     }
 
     public int HttpPort { get; }
 
-    public static async Task<BenchSidecar> StartAsync(string appId, int appPort, string resourcesDirectory)
+    public int GrpcPort { get; }
+
+    /// <summary>CPU time the sidecar process used so far (user + system).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    public static async Task<BenchSidecar> StartAsync(string appId, int? appPort, string resourcesDirectory)
     {
         var httpPort = BenchRedis.FreePort();
+        var grpcPort = BenchRedis.FreePort();
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]
         {
-            SidecarDll(), "--app-id", appId, "--app-port", appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            SidecarDll(), "--app-id", appId, "--app-port", (appPort ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--dapr-http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--dapr-grpc-port", grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--dapr-internal-grpc-port", BenchRedis.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--resources-path", resourcesDirectory, "--log-level", "warn",
         })
@@ -43,7 +58,7 @@ internal sealed class BenchSidecar : IDisposable
             {
                 if ((await http.GetAsync($"http://127.0.0.1:{httpPort}/v1.0/healthz")).StatusCode == System.Net.HttpStatusCode.NoContent)
                 {
-                    return new BenchSidecar(process, httpPort);
+                    return new BenchSidecar(process, httpPort, grpcPort);
                 }
             }
             catch (HttpRequestException)

@@ -81,16 +81,7 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
             return;
         }
 
-        byte[] body;
-        try
-        {
-            body = await ApiHttp.ReadBodyAsync(context.Request, runtime.Settings.MaxBodySize, context.RequestAborted);
-        }
-        catch (RequestBodyTooLargeException ex)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.BadRequest("failed to read body: " + ex.Message));
-            return;
-        }
+        var body = await ApiHttp.ReadBodyAsync(context.Request, runtime.Settings.MaxBodySize, context.RequestAborted);
 
         using var request = ActorCallHttp.RequestFrom(context.Request, body);
         request.RequestUri = new Uri("http://actor/" + context.Request.QueryString.Value, UriKind.Absolute);
@@ -189,7 +180,7 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
                 });
             }
         }
-        catch (Exception ex) when (ex is JsonException or RequestBodyTooLargeException or ArgumentException)
+        catch (Exception ex) when (ex is JsonException or ArgumentException)
         {
             await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.MalformedRequest(ex.Message));
             return;
@@ -308,7 +299,7 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
 
             return document.RootElement.Clone();
         }
-        catch (Exception ex) when (ex is JsonException or RequestBodyTooLargeException)
+        catch (Exception ex) when (ex is JsonException)
         {
             await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.MalformedRequest(ex.Message));
             return null;

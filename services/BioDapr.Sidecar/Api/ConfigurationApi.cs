@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BioDapr.Sidecar.BuildingBlocks;
 using BioDapr.Sidecar.Components.Configuration;
 using BioDapr.Sidecar.Runtime;
 
@@ -8,113 +9,77 @@ namespace BioDapr.Sidecar.Api;
 /// The configuration API (<c>/v1.0/configuration/…</c> and <c>/v1.0-alpha1/…</c>): get, subscribe,
 /// unsubscribe. Updates go to the app as one <c>POST /configuration/{store}/{key}</c> per changed key.
 /// </summary>
-internal sealed class ConfigurationApi(SidecarRuntime runtime)
+internal sealed class ConfigurationApi(SidecarRuntime runtime, ConfigurationService configuration)
 {
     public async Task GetAsync(HttpContext context, string storeName)
     {
-        if (Validate(storeName, out var store) is { } error)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, error);
-            return;
-        }
-
-        var keys = Keys(context.Request);
-        IReadOnlyDictionary<string, ConfigurationItem> items;
         try
         {
-            var metadata = ApiHttp.Metadata(context.Request);
-            items = await runtime.Resiliency.ForComponentOutbound(storeName, store.Type)
-                .ExecuteAsync(ct => store.GetAsync(keys, metadata, ct), context.RequestAborted);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || ex is Resiliency.ResiliencyTimeoutException)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.ConfigurationGet(keys, storeName, ex.Message));
-            return;
-        }
+            var items = await configuration.GetAsync(storeName, Keys(context.Request), ApiHttp.Metadata(context.Request), context.RequestAborted);
+            if (items.Count == 0)
+            {
+                ApiHttp.WriteEmpty(context.Response);
+                return;
+            }
 
-        if (items.Count == 0)
-        {
-            ApiHttp.WriteEmpty(context.Response);
-            return;
+            await ApiHttp.WriteEncodedJsonAsync(context.Response, StatusCodes.Status200OK, writer => WriteItems(writer, items.Select(p => new KeyValuePair<string, ConfigurationItem?>(p.Key, p.Value))));
         }
-
-        await ApiHttp.WriteEncodedJsonAsync(context.Response, StatusCodes.Status200OK, writer => WriteItems(writer, items.Select(p => new KeyValuePair<string, ConfigurationItem?>(p.Key, p.Value))));
+        catch (DaprApiException ex)
+        {
+            await ApiHttp.WriteErrorAsync(context.Response, ex.Error);
+        }
     }
 
     public async Task SubscribeAsync(HttpContext context, string storeName)
     {
-        if (Validate(storeName, out var store) is { } error)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, error);
-            return;
-        }
-
-        if (runtime.AppChannel is null)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.AppChannelNil());
-            return;
-        }
-
-        var keys = Keys(context.Request);
-        string id;
         try
         {
-            var metadata = ApiHttp.Metadata(context.Request);
-            id = await runtime.Resiliency.ForComponentOutbound(storeName, store.Type).ExecuteAsync(
-                ct => store.SubscribeAsync(keys, metadata, (update, token) => runtime.ConfigurationUpdates.DeliverAsync(storeName, store.Type, update, token), ct),
-                runtime.Stopping);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || ex is Resiliency.ResiliencyTimeoutException)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.ConfigurationSubscribe(keys, storeName, ex.Message));
-            return;
-        }
+            var store = configuration.Store(storeName);
+            if (runtime.AppChannel is null)
+            {
+                await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.AppChannelNil());
+                return;
+            }
 
-        runtime.ConfigurationUpdates.Track(storeName, id);
-        await ApiHttp.WriteEncodedJsonAsync(context.Response, StatusCodes.Status200OK, writer =>
+            // Over HTTP, updates go to the app: one POST /configuration/{store}/{key} per changed key.
+            var id = await configuration.SubscribeAsync(
+                storeName,
+                Keys(context.Request),
+                ApiHttp.Metadata(context.Request),
+                (update, token) => runtime.ConfigurationUpdates.DeliverAsync(storeName, store.Type, update, token));
+            await ApiHttp.WriteEncodedJsonAsync(context.Response, StatusCodes.Status200OK, writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id", id);
+                writer.WriteEndObject();
+            });
+        }
+        catch (DaprApiException ex)
         {
-            writer.WriteStartObject();
-            writer.WriteString("id", id);
-            writer.WriteEndObject();
-        });
+            await ApiHttp.WriteErrorAsync(context.Response, ex.Error);
+        }
     }
 
     public async Task UnsubscribeAsync(HttpContext context, string storeName, string subscriptionId)
     {
-        if (Validate(storeName, out var store) is { } error)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, error);
-            return;
-        }
-
         try
         {
-            await runtime.Resiliency.ForComponentOutbound(storeName, store.Type).ExecuteAsync(
-                async ct =>
-                {
-                    try
-                    {
-                        await store.UnsubscribeAsync(subscriptionId, ct);
-                    }
-                    catch (KeyNotFoundException ex)
-                    {
-                        throw new Resiliency.PermanentFailureException(ex.Message, ex);
-                    }
-
-                    return true;
-                },
-                context.RequestAborted);
-            runtime.ConfigurationUpdates.Forget(storeName, subscriptionId);
+            await configuration.UnsubscribeAsync(storeName, subscriptionId, context.RequestAborted);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || ex is Resiliency.ResiliencyTimeoutException)
+        catch (DaprApiException ex) when (ex.Error.ErrorCode == "ERR_CONFIGURATION_UNSUBSCRIBE")
         {
-            var detail = ex is Resiliency.PermanentFailureException { InnerException: { } inner } ? inner.Message : ex.Message;
+            // daprd writes only the message here, without an error code.
             await ApiHttp.WriteEncodedJsonAsync(context.Response, StatusCodes.Status500InternalServerError, writer =>
             {
                 writer.WriteStartObject();
-                writer.WriteString("message", $"failed to unsubscribe to configuration request {subscriptionId}: {detail}");
+                writer.WriteString("message", ex.Error.Message);
                 writer.WriteEndObject();
             });
+            return;
+        }
+        catch (DaprApiException ex)
+        {
+            await ApiHttp.WriteErrorAsync(context.Response, ex.Error);
             return;
         }
 
@@ -160,15 +125,4 @@ internal sealed class ConfigurationApi(SidecarRuntime runtime)
 
     private static List<string> Keys(HttpRequest request) =>
         request.Query["key"].Where(k => k is not null).Select(k => k!).ToList();
-
-    private DaprError? Validate(string storeName, out IConfigurationStore store)
-    {
-        store = null!;
-        if (runtime.Components.ConfigurationStores.Count == 0)
-        {
-            return DaprErrors.ConfigurationStoresNotConfigured();
-        }
-
-        return runtime.Components.ConfigurationStores.TryGetValue(storeName, out store!) ? null : DaprErrors.ConfigurationStoreNotFound(storeName);
-    }
 }

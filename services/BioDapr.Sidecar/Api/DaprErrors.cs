@@ -1,9 +1,12 @@
+using GrpcStatusCode = Grpc.Core.StatusCode;
+
 namespace BioDapr.Sidecar.Api;
 
 /// <summary>
 /// The daprd errors this sidecar returns, with daprd's status codes, error codes, messages and
 /// (for errors daprd builds with dapr/kit) ErrorInfo reasons. One factory per error so every
-/// handler answers exactly as daprd does.
+/// handler answers exactly as daprd does. gRPC codes come from daprd's <c>pkg/messages/predefined.go</c>
+/// (APIError) and <c>pkg/api/errors</c> (kit errors); where a factory sets none, the HTTP status maps.
 /// </summary>
 internal static class DaprErrors
 {
@@ -29,16 +32,16 @@ internal static class DaprErrors
 
     // Pub/sub (dapr/kit errors with ErrorInfo + ResourceInfo)
     public static DaprError PubSubNotConfigured(string name, IReadOnlyDictionary<string, string> metadata) =>
-        PubSub(400, "ERR_PUBSUB_NOT_CONFIGURED", "DAPR_PUBSUB_NOT_CONFIGURED", name, $"pubsub {name} is not configured", metadata);
+        PubSub(400, "ERR_PUBSUB_NOT_CONFIGURED", "DAPR_PUBSUB_NOT_CONFIGURED", name, $"pubsub {name} is not configured", metadata) with { GrpcCode = GrpcStatusCode.FailedPrecondition };
 
     public static DaprError PubSubNameEmpty(IReadOnlyDictionary<string, string> metadata) =>
-        PubSub(404, "ERR_PUBSUB_EMPTY", "DAPR_PUBSUB_NAME_EMPTY", string.Empty, "pubsub name is empty", metadata);
+        PubSub(404, "ERR_PUBSUB_EMPTY", "DAPR_PUBSUB_NAME_EMPTY", string.Empty, "pubsub name is empty", metadata) with { GrpcCode = GrpcStatusCode.InvalidArgument };
 
     public static DaprError PubSubNotFound(string name, IReadOnlyDictionary<string, string> metadata) =>
-        PubSub(404, "ERR_PUBSUB_NOT_FOUND", "DAPR_PUBSUB_NOT_FOUND", name, $"pubsub {name} is not found", metadata);
+        PubSub(404, "ERR_PUBSUB_NOT_FOUND", "DAPR_PUBSUB_NOT_FOUND", name, $"pubsub {name} is not found", metadata) with { GrpcCode = GrpcStatusCode.InvalidArgument };
 
     public static DaprError PubSubTopicEmpty(string name, IReadOnlyDictionary<string, string> metadata) =>
-        PubSub(404, "ERR_TOPIC_NAME_EMPTY", "DAPR_PUBSUB_TOPIC_NAME_EMPTY", name, "topic is empty in pubsub " + name, metadata);
+        PubSub(404, "ERR_TOPIC_NAME_EMPTY", "DAPR_PUBSUB_TOPIC_NAME_EMPTY", name, "topic is empty in pubsub " + name, metadata) with { GrpcCode = GrpcStatusCode.InvalidArgument };
 
     public static DaprError PubSubMetadataDeserialize(string name, string detail, IReadOnlyDictionary<string, string> metadata) =>
         PubSub(400, "ERR_PUBSUB_REQUEST_METADATA", "DAPR_PUBSUB_METADATA_DESERIALIZATION", name, $"failed deserializing metadata. Error: {detail}", metadata);
@@ -54,7 +57,7 @@ internal static class DaprErrors
 
     public static DaprError PubSubCloudEventCreation(string name, string appId, string detail) =>
         PubSub(500, "ERR_PUBSUB_CLOUD_EVENTS_SER", "DAPR_PUBSUB_CLOUD_EVENT_CREATION", name,
-            "cannot create cloudevent", new Dictionary<string, string> { ["appID"] = appId, ["error"] = detail });
+            "cannot create cloudevent", new Dictionary<string, string> { ["appID"] = appId, ["error"] = detail }) with { GrpcCode = GrpcStatusCode.InvalidArgument };
 
     public static DaprError PubSubMarshalEvents(string name, string topic, string appId, string detail) =>
         PubSub(400, "ERR_PUBSUB_EVENTS_SER", "DAPR_PUBSUB_MARSHAL_EVENTS", name,
@@ -75,6 +78,7 @@ internal static class DaprErrors
     public static DaprError StateStoreNotConfigured(string name, string appId) =>
         new(500, "ERR_STATE_STORE_NOT_CONFIGURED", $"state store {name} is not configured")
         {
+            GrpcCode = GrpcStatusCode.FailedPrecondition,
             Reason = "DAPR_STATE_NOT_CONFIGURED",
             ReasonMetadata = AppIdMetadata(appId),
         };
@@ -94,50 +98,70 @@ internal static class DaprErrors
         };
 
     public static DaprError StateGet(string key, string store, string detail) =>
-        new(500, "ERR_STATE_GET", $"fail to get {key} from state store {store}: {detail}");
+        new(500, "ERR_STATE_GET", $"fail to get {key} from state store {store}: {detail}") { GrpcReason = "ERR_STATE_GET" };
 
+    /// <summary>409 / Aborted for ETag mismatches, 400 / InvalidArgument for invalid ETags, 500 / Internal otherwise.</summary>
     public static DaprError StateSave(int status, string store, string detail) =>
-        new(status, "ERR_STATE_SAVE", $"failed saving state in state store {store}: {detail}");
+        new(status, "ERR_STATE_SAVE", $"failed saving state in state store {store}: {detail}") { GrpcCode = StateGrpcCode(status), GrpcReason = "ERR_STATE_SAVE" };
+
+    /// <summary>gRPC only (SaveState with an empty key).</summary>
+    public static DaprError StateKeyEmpty() =>
+        new(400, "ERR_STATE_SAVE", "state key cannot be empty") { GrpcReason = "ERR_STATE_SAVE" };
 
     public static DaprError StateDelete(int status, string key, string detail) =>
-        new(status, "ERR_STATE_DELETE", $"failed deleting state with key {key}: {detail}");
+        new(status, "ERR_STATE_DELETE", $"failed deleting state with key {key}: {detail}") { GrpcCode = StateGrpcCode(status), GrpcReason = "ERR_STATE_DELETE" };
+
+    /// <summary>gRPC only (DeleteBulkState).</summary>
+    public static DaprError StateBulkDelete(int status, string store, string detail) =>
+        new(status, "ERR_STATE_BULK_DELETE", $"failed deleting state in state store {store}: {detail}") { GrpcCode = StateGrpcCode(status), GrpcReason = "ERR_STATE_BULK_DELETE" };
 
     public static DaprError StateBulkGet(string detail) => new(500, "ERR_STATE_BULK_GET", detail);
 
     public static DaprError StateTransaction(string detail) =>
-        new(500, "ERR_STATE_TRANSACTION", $"error while executing state transaction: {detail}");
+        new(500, "ERR_STATE_TRANSACTION", $"error while executing state transaction: {detail}") { GrpcReason = "ERR_STATE_TRANSACTION" };
 
     public static DaprError StateTransactionsNotSupported(string store) =>
         new(500, "ERR_STATE_STORE_NOT_SUPPORTED", $"state store {store} doesn't support transactions")
         {
+            GrpcCode = GrpcStatusCode.Unimplemented,
             Reason = "DAPR_STATE_TRANSACTIONS_NOT_SUPPORTED",
             Resource = ("state", store, string.Empty),
         };
 
     public static DaprError StateNotSupportedOperation(string operation) =>
-        new(400, "ERR_NOT_SUPPORTED_STATE_OPERATION", $"operation type {operation} not supported");
+        new(400, "ERR_NOT_SUPPORTED_STATE_OPERATION", $"operation type {operation} not supported") { GrpcCode = GrpcStatusCode.Unimplemented, GrpcReason = "ERR_NOT_SUPPORTED_STATE_OPERATION" };
+
+    public static DaprError StateQueryNotSupported(string store) =>
+        new(500, "ERR_STATE_STORE_NOT_SUPPORTED", "state store does not support querying")
+        {
+            Reason = "DAPR_STATE_QUERYING_NOT_SUPPORTED",
+            Resource = ("state", store, string.Empty),
+        };
 
     // Configuration
     public static DaprError ConfigurationStoresNotConfigured() =>
-        new(500, "ERR_CONFIGURATION_STORE_NOT_CONFIGURED", "configuration stores not configured");
+        new(500, "ERR_CONFIGURATION_STORE_NOT_CONFIGURED", "configuration stores not configured") { GrpcCode = GrpcStatusCode.FailedPrecondition };
 
     public static DaprError ConfigurationStoreNotFound(string name) =>
-        new(400, "ERR_CONFIGURATION_STORE_NOT_FOUND", $"configuration store {name} not found");
+        new(400, "ERR_CONFIGURATION_STORE_NOT_FOUND", $"configuration store {name} not found") { GrpcCode = GrpcStatusCode.InvalidArgument };
+
+    public static DaprError ConfigurationUnsubscribe(string id, string detail) =>
+        new(500, "ERR_CONFIGURATION_UNSUBSCRIBE", $"failed to unsubscribe to configuration request {id}: {detail}");
 
     public static DaprError ConfigurationGet(IReadOnlyList<string> keys, string store, string detail) =>
-        new(500, "ERR_CONFIGURATION_GET", $"failed to get [{string.Join(' ', keys)}] from Configuration store {store}: {detail}");
+        new(500, "ERR_CONFIGURATION_GET", $"failed to get [{string.Join(' ', keys)}] from Configuration store {store}: {detail}") { GrpcReason = "ERR_CONFIGURATION_GET" };
 
     public static DaprError ConfigurationSubscribe(IReadOnlyList<string> keys, string store, string detail) =>
-        new(500, "ERR_CONFIGURATION_SUBSCRIBE", $"failed to subscribe [{string.Join(' ', keys)}] from Configuration store {store}: {detail}");
+        new(500, "ERR_CONFIGURATION_SUBSCRIBE", $"failed to subscribe [{string.Join(' ', keys)}] from Configuration store {store}: {detail}") { GrpcCode = GrpcStatusCode.InvalidArgument, GrpcReason = "ERR_CONFIGURATION_SUBSCRIBE" };
 
     public static DaprError AppChannelNil() =>
         new(500, "ERR_APP_CHANNEL_NIL", "app channel is not initialized. cannot subscribe to configuration updates");
 
     // Secrets
-    public static DaprError SecretStoresNotConfigured() => new(500, "ERR_SECRET_STORES_NOT_CONFIGURED", "secret store is not configured");
+    public static DaprError SecretStoresNotConfigured() => new(500, "ERR_SECRET_STORES_NOT_CONFIGURED", "secret store is not configured") { GrpcCode = GrpcStatusCode.FailedPrecondition };
 
     public static DaprError SecretStoreNotFound(string name) =>
-        new(401, "ERR_SECRET_STORE_NOT_FOUND", $"failed finding secret store with key {name}");
+        new(401, "ERR_SECRET_STORE_NOT_FOUND", $"failed finding secret store with key {name}") { GrpcCode = GrpcStatusCode.InvalidArgument };
 
     public static DaprError SecretPermissionDenied(string secret, string store) =>
         new(403, "ERR_PERMISSION_DENIED", $"access denied by policy to get \"{secret}\" from \"{store}\"");
@@ -161,7 +185,7 @@ internal static class DaprErrors
     public static DaprError ActorRuntimeNotFound() =>
         new(500, "ERR_ACTOR_RUNTIME_NOT_FOUND", "the state store is not configured to use the actor runtime. Have you set the - name: actorStateStore value: \"true\" in your state store component file?");
 
-    public static DaprError ActorInstanceMissing() => new(400, "ERR_ACTOR_INSTANCE_MISSING", "actor instance is missing");
+    public static DaprError ActorInstanceMissing() => new(400, "ERR_ACTOR_INSTANCE_MISSING", "actor instance is missing") { GrpcCode = GrpcStatusCode.Internal };
 
     public static DaprError ActorInvoke(string detail) => new(500, "ERR_ACTOR_INVOKE_METHOD", $"error invoke actor method: {detail}");
 
@@ -180,13 +204,38 @@ internal static class DaprErrors
 
     public static DaprError ActorReminderNotFound(string name) => new(404, "ERR_ACTOR_REMINDER_NOT_FOUND", $"actor reminder not found: {name}");
 
-    public static DaprError ActorReminderExists(string name) => new(409, "ERR_ACTOR_REMINDER_ALREADY_EXISTS", $"actor reminder already exists: {name}");
+    public static DaprError ActorReminderExists(string name) => new(409, "ERR_ACTOR_REMINDER_ALREADY_EXISTS", $"actor reminder already exists: {name}") { GrpcCode = GrpcStatusCode.AlreadyExists };
 
     public static DaprError ActorTimerCreate(string detail) => new(500, "ERR_ACTOR_TIMER_CREATE", $"error creating actor timer: {detail}");
 
-    public static DaprError ActorNoAddress(string actorKey) => new(404, "ERR_ACTOR_NO_ADDRESS", $"did not find address for actor '{actorKey}'");
+    public static DaprError ActorNoAddress(string actorKey) => new(404, "ERR_ACTOR_NO_ADDRESS", $"did not find address for actor '{actorKey}'") { GrpcCode = GrpcStatusCode.FailedPrecondition };
 
-    public static DaprError ActorStackDepth() => new(500, "ERR_ACTOR_STACK_DEPTH", "maximum stack depth exceeded");
+    public static DaprError ActorStackDepth() => new(500, "ERR_ACTOR_STACK_DEPTH", "maximum stack depth exceeded") { GrpcCode = GrpcStatusCode.ResourceExhausted };
+
+    // Building blocks the development sidecar has no components for (daprd's answers with none configured).
+    public static DaprError OutputBindingNotFound(string name) =>
+        new(500, "ERR_INVOKE_OUTPUT_BINDING", $"error invoking output binding {name}: couldn't find output binding {name}");
+
+    public static DaprError LockStoresNotConfigured() =>
+        new(500, "ERR_LOCK_STORE_NOT_CONFIGURED", "lock store is not configured") { GrpcCode = GrpcStatusCode.FailedPrecondition };
+
+    public static DaprError CryptoProvidersNotConfigured() =>
+        new(500, "ERR_CRYPTO_PROVIDERS_NOT_CONFIGURED", "crypto providers not configured");
+
+    public static DaprError ConversationNotFound(string name) =>
+        new(400, "ERR_CONVERSATION_NOT_FOUND", $"failed finding conversation component {name}");
+
+    /// <summary>Jobs need daprd's Scheduler service, which the development sidecar does not have.</summary>
+    public static DaprError SchedulerUnavailable(string operation, string appId) =>
+        new(500, "DAPR_SCHEDULER_" + operation.ToUpperInvariant() + "_JOB", $"failed to {operation} job due to: scheduler client not initialized: the development sidecar has no Scheduler service")
+        {
+            Reason = "DAPR_SCHEDULER_" + operation.ToUpperInvariant() + "_JOB",
+            ReasonMetadata = new Dictionary<string, string> { ["appID"] = appId, ["namespace"] = string.Empty },
+        };
+
+    /// <summary>The request body is over <c>--max-body-size</c>.</summary>
+    public static DaprError BodyTooLarge(long limit) =>
+        new(413, "ERR_BODY_READ", $"failed to read request body: stream too large (the limit is {limit} bytes, --max-body-size)");
 
     private static DaprError PubSub(int status, string code, string reason, string name, string message, IReadOnlyDictionary<string, string> metadata) =>
         new(status, code, message)
@@ -195,6 +244,13 @@ internal static class DaprErrors
             ReasonMetadata = metadata,
             Resource = ("pubsub", name, message),
         };
+
+    private static GrpcStatusCode StateGrpcCode(int status) => status switch
+    {
+        409 => GrpcStatusCode.Aborted,
+        400 => GrpcStatusCode.InvalidArgument,
+        _ => GrpcStatusCode.Internal,
+    };
 
     private static Dictionary<string, string>? AppIdMetadata(string appId) =>
         appId.Length > 0 ? new Dictionary<string, string> { ["appID"] = appId } : null;

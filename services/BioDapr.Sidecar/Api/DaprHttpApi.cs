@@ -1,4 +1,5 @@
 using BioDapr.Sidecar.Actors;
+using BioDapr.Sidecar.BuildingBlocks;
 using BioDapr.Sidecar.Invocation;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Tracing;
@@ -16,6 +17,7 @@ internal sealed class DaprHttpApi
 {
     private const string V1 = "v1.0";
     private const string V1Alpha1 = "v1.0-alpha1";
+    private const string V1Alpha2 = "v1.0-alpha2";
 
     private readonly SidecarRuntime _runtime;
     private readonly PubSubApi _pubsub;
@@ -26,13 +28,13 @@ internal sealed class DaprHttpApi
     private readonly MetadataApi _metadata;
     private readonly ActorsApi _actors;
 
-    public DaprHttpApi(SidecarRuntime runtime)
+    public DaprHttpApi(SidecarRuntime runtime, BuildingBlockServices services)
     {
         _runtime = runtime;
-        _pubsub = new PubSubApi(runtime);
-        _state = new StateApi(runtime);
-        _configuration = new ConfigurationApi(runtime);
-        _secrets = new SecretsApi(runtime);
+        _pubsub = new PubSubApi(runtime, services.PubSub);
+        _state = new StateApi(runtime, services.State);
+        _configuration = new ConfigurationApi(runtime, services.Configuration);
+        _secrets = new SecretsApi(services.Secrets);
         _health = new HealthApi(runtime);
         _metadata = new MetadataApi(runtime);
         _actors = new ActorsApi(runtime);
@@ -58,7 +60,26 @@ internal sealed class DaprHttpApi
             context.Response.Headers[InvocationHeaders.TraceParent] = trace.TraceParent;
         }
 
-        if (!await RouteAsync(context, segments, method, span))
+        if (request.ContentLength is { } declared && declared > _runtime.Settings.MaxBodySize)
+        {
+            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.BodyTooLarge(_runtime.Settings.MaxBodySize));
+            return;
+        }
+
+        bool routed;
+        try
+        {
+            routed = await RouteAsync(context, segments, method, span);
+        }
+        catch (RequestBodyTooLargeException) when (!context.Response.HasStarted)
+        {
+            // A body without Content-Length that grew past the limit while being read.
+            context.Response.Clear();
+            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.BodyTooLarge(_runtime.Settings.MaxBodySize));
+            return;
+        }
+
+        if (!routed)
         {
             // daprd's fallback: service invocation addressed by header (or basic auth).
             var appId = ServiceInvoker.AppIdFromHeaders(request);
@@ -74,13 +95,18 @@ internal sealed class DaprHttpApi
 
     private async Task<bool> RouteAsync(HttpContext context, string[] segments, string method, TraceContext? span)
     {
-        if (segments.Length < 2 || segments[0] is not (V1 or V1Alpha1))
+        if (segments.Length < 2 || segments[0] is not (V1 or V1Alpha1 or V1Alpha2))
         {
             return false;
         }
 
         var version = segments[0];
         var area = segments[1];
+        if (version == V1Alpha2 && area != "conversation")
+        {
+            return false;
+        }
+
         var rest = segments.AsSpan(2);
         var isGet = method == HttpMethods.Get;
         var isPostOrPut = method == HttpMethods.Post || method == HttpMethods.Put;
@@ -131,6 +157,22 @@ internal sealed class DaprHttpApi
                 return true;
             case "configuration" when isGet && rest.Length == 3 && rest[2] == "unsubscribe":
                 await _configuration.UnsubscribeAsync(context, rest[0], rest[1]);
+                return true;
+            case "bindings" when version == V1 && isPostOrPut && rest.Length == 1:
+                await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.OutputBindingNotFound(rest[0]));
+                return true;
+            case "lock" or "unlock" when version == V1Alpha1 && method == HttpMethods.Post && rest.Length == 1:
+                await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.LockStoresNotConfigured());
+                return true;
+            case "crypto" when version == V1Alpha1 && method == HttpMethods.Put && rest.Length == 2 && rest[1] is "encrypt" or "decrypt":
+                await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.CryptoProvidersNotConfigured());
+                return true;
+            case "conversation" when version is V1Alpha1 or V1Alpha2 && method == HttpMethods.Post && rest.Length == 2 && rest[1] == "converse":
+                await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.ConversationNotFound(rest[0]));
+                return true;
+            case "jobs" when version is V1Alpha1 or V1 && rest.Length == 1 && (method == HttpMethods.Post || method == HttpMethods.Get || method == HttpMethods.Delete):
+                var operation = method == HttpMethods.Post ? "schedule" : method == HttpMethods.Get ? "get" : "delete";
+                await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.SchedulerUnavailable(operation, _runtime.Settings.AppId));
                 return true;
             case "invoke" when version == V1:
                 var methodIndex = rest.IndexOf("method");

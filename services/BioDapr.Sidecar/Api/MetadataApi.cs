@@ -97,7 +97,7 @@ internal sealed class MetadataApi(SidecarRuntime runtime)
             {
                 writer.WriteStartObject("appConnectionProperties");
                 writer.WriteNumber("port", channel.Port);
-                writer.WriteString("protocol", "http");
+                writer.WriteString("protocol", settings.AppProtocol);
                 writer.WriteString("channelAddress", channel.ChannelAddress);
                 writer.WriteNumber("maxConcurrency", settings.AppMaxConcurrency);
                 if (settings.EnableAppHealthCheck)
@@ -131,7 +131,7 @@ internal sealed class MetadataApi(SidecarRuntime runtime)
     }
 
     // daprd adds ACTOR to every state store that supports ETags and transactions.
-    private static List<string> Capabilities(IComponent component)
+    public static List<string> Capabilities(IComponent component)
     {
         var capabilities = component.Capabilities.ToList();
         if (component is IStateStore store
@@ -146,16 +146,7 @@ internal sealed class MetadataApi(SidecarRuntime runtime)
 
     public async Task SetAsync(HttpContext context, string key)
     {
-        byte[] body;
-        try
-        {
-            body = await ApiHttp.ReadBodyAsync(context.Request, runtime.Settings.MaxBodySize, context.RequestAborted);
-        }
-        catch (RequestBodyTooLargeException ex)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.BodyRead(ex.Message));
-            return;
-        }
+        var body = await ApiHttp.ReadBodyAsync(context.Request, runtime.Settings.MaxBodySize, context.RequestAborted);
 
         runtime.ExtendedMetadata[key] = Encoding.UTF8.GetString(body);
         ApiHttp.WriteEmpty(context.Response);

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using BioDapr.Sidecar.Components.PubSub;
+using BioDapr.Sidecar.BuildingBlocks;
 using BioDapr.Sidecar.Messaging;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Tracing;
@@ -11,183 +11,72 @@ namespace BioDapr.Sidecar.Api;
 /// <c>POST|PUT /v1.0/publish/{pubsub}/{topic…}</c> and the bulk variant, with daprd's validation order,
 /// envelope rules and error codes.
 /// </summary>
-internal sealed class PubSubApi(SidecarRuntime runtime)
+internal sealed class PubSubApi(SidecarRuntime runtime, PubSubService pubsub)
 {
-    private const int BulkParallelism = 100;
-
     public async Task PublishAsync(HttpContext context, string pubsubName, string topic, TraceContext? span)
     {
         var metadata = ApiHttp.Metadata(context.Request);
-        if (Validate(pubsubName, topic, metadata) is { } validationError)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, validationError);
-            return;
-        }
-
-        var pubsub = runtime.Components.PubSubs[pubsubName];
-        byte[] body;
         try
         {
-            body = await ApiHttp.ReadBodyAsync(context.Request, runtime.Settings.MaxBodySize, context.RequestAborted);
-        }
-        catch (RequestBodyTooLargeException ex)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.PubSubPublishMessage(pubsubName, topic, ex.Message));
-            return;
-        }
-
-        if (!TryIsRawPayload(metadata, out var rawPayload, out var rawError))
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.PubSubMetadataDeserialize(pubsubName, rawError, metadata));
-            return;
-        }
-
-        ReadOnlyMemory<byte> data = body;
-        if (!rawPayload)
-        {
-            try
-            {
-                data = CloudEventEnvelope.Create(
-                    new EnvelopeRequest(
-                        runtime.Settings.AppId,
-                        topic,
-                        pubsubName,
-                        context.Request.ContentType,
-                        body,
-                        span?.TraceParent ?? string.Empty,
-                        span?.TraceState ?? string.Empty),
-                    metadata,
-                    runtime.Time.GetLocalNow());
-            }
-            catch (CloudEventCreationException ex)
-            {
-                await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.PubSubCloudEventCreation(pubsubName, runtime.Settings.AppId, ex.Message));
-                return;
-            }
-        }
-
-        try
-        {
-            await runtime.Publisher.PublishAsync(pubsub, topic, data, metadata, context.RequestAborted);
+            pubsub.Validate(pubsubName, topic, metadata);
+            var body = await ApiHttp.ReadBodyAsync(context.Request, runtime.Settings.MaxBodySize, context.RequestAborted);
+            await pubsub.PublishAsync(pubsubName, topic, body, context.Request.ContentType, metadata, span, traceInRawMetadata: false, context.RequestAborted);
             ApiHttp.WriteEmpty(context.Response);
         }
-        catch (PublishNotAllowedException)
+        catch (DaprApiException ex)
         {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.PubSubForbidden(pubsubName, topic, runtime.Settings.AppId));
-        }
-        catch (PubSubPublishException ex)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.PubSubPublishMessage(pubsubName, topic, ex.Message));
+            await ApiHttp.WriteErrorAsync(context.Response, ex.Error);
         }
     }
 
     public async Task BulkPublishAsync(HttpContext context, string pubsubName, string topic, TraceContext? span)
     {
         var metadata = ApiHttp.Metadata(context.Request);
-        if (Validate(pubsubName, topic, metadata) is { } validationError)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, validationError);
-            return;
-        }
-
         var appId = runtime.Settings.AppId;
-        if (!TryIsRawPayload(metadata, out var rawPayload, out var rawError))
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.PubSubMetadataDeserialize(pubsubName, rawError, metadata));
-            return;
-        }
-
-        List<BulkEntry> entries;
         try
         {
-            var body = await ApiHttp.ReadBodyAsync(context.Request, runtime.Settings.MaxBodySize, context.RequestAborted);
-            entries = ParseBulkEntries(body);
-        }
-        catch (Exception ex) when (ex is JsonException or RequestBodyTooLargeException or InvalidOperationException)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.PubSubUnmarshalEvents(pubsubName, topic, appId, ex.Message));
-            return;
-        }
-
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var messages = new List<(string EntryId, ReadOnlyMemory<byte> Data, IReadOnlyDictionary<string, string>? Metadata)>(entries.Count);
-        foreach (var entry in entries)
-        {
-            if (!TryConvertEvent(entry.Event, entry.ContentType, out var bytes, out var conversionError))
+            pubsub.Validate(pubsubName, topic, metadata);
+            List<BulkEntry> entries;
+            try
             {
-                await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.PubSubMarshalEnvelope(pubsubName, topic, appId, conversionError));
+                var body = await ApiHttp.ReadBodyAsync(context.Request, runtime.Settings.MaxBodySize, context.RequestAborted);
+                entries = ParseBulkEntries(body);
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+            {
+                await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.PubSubUnmarshalEvents(pubsubName, topic, appId, ex.Message));
                 return;
             }
 
-            // Request-level metadata reaches an entry only when the entry has its own metadata object.
-            Dictionary<string, string>? entryMetadata = null;
-            if (entry.Metadata is not null)
+            var converted = new List<PublishEntry>(entries.Count);
+            foreach (var entry in entries)
             {
-                entryMetadata = new Dictionary<string, string>(metadata, StringComparer.Ordinal);
-                foreach (var (key, value) in entry.Metadata)
+                if (!TryConvertEvent(entry.Event, entry.ContentType, out var bytes, out var conversionError))
                 {
-                    entryMetadata[key] = value;
-                }
-            }
-
-            if (string.IsNullOrEmpty(entry.EntryId) || !seen.Add(entry.EntryId))
-            {
-                await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.PubSubMarshalEvents(pubsubName, topic, appId, "entryId is duplicated or not present for entry"));
-                return;
-            }
-
-            ReadOnlyMemory<byte> data = bytes;
-            if (!rawPayload)
-            {
-                var childSpan = span?.NewChild();
-                try
-                {
-                    data = CloudEventEnvelope.Create(
-                        new EnvelopeRequest(appId, topic, pubsubName, entry.ContentType, bytes, childSpan?.TraceParent ?? string.Empty, childSpan?.TraceState ?? string.Empty),
-                        entryMetadata ?? new Dictionary<string, string>(),
-                        runtime.Time.GetLocalNow());
-                }
-                catch (CloudEventCreationException ex)
-                {
-                    await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.PubSubCloudEventCreation(pubsubName, appId, ex.Message));
+                    await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.PubSubMarshalEnvelope(pubsubName, topic, appId, conversionError));
                     return;
                 }
+
+                converted.Add(new PublishEntry(entry.EntryId, bytes, entry.ContentType, entry.Metadata));
             }
 
-            messages.Add((entry.EntryId, data, entryMetadata));
-        }
-
-        var pubsub = runtime.Components.PubSubs[pubsubName];
-        if (!pubsub.IsPublishAllowed(topic))
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.PubSubForbidden(pubsubName, topic, appId));
-            return;
-        }
-
-        // Redis has no native bulk publish: daprd publishes the entries one by one, up to 100 at once.
-        var failed = new System.Collections.Concurrent.ConcurrentBag<(string EntryId, string Error)>();
-        await Parallel.ForEachAsync(
-            messages,
-            new ParallelOptions { MaxDegreeOfParallelism = BulkParallelism, CancellationToken = context.RequestAborted },
-            async (message, ct) =>
+            var failed = await pubsub.BulkPublishAsync(pubsubName, topic, converted, metadata, span, context.RequestAborted);
+            if (failed.Count == 0)
             {
-                try
-                {
-                    await runtime.Publisher.PublishAsync(pubsub, topic, message.Data, message.Metadata, ct);
-                }
-                catch (PubSubPublishException ex)
-                {
-                    failed.Add((message.EntryId, ex.Message));
-                }
-            });
+                ApiHttp.WriteEmpty(context.Response);
+                return;
+            }
 
-        if (failed.IsEmpty)
-        {
-            ApiHttp.WriteEmpty(context.Response);
-            return;
+            await WriteFailedEntriesAsync(context, DaprErrors.PubSubPublishMessage(pubsubName, topic, failed[0].Error), failed);
         }
+        catch (DaprApiException ex)
+        {
+            await ApiHttp.WriteErrorAsync(context.Response, ex.Error);
+        }
+    }
 
-        var error = DaprErrors.PubSubPublishMessage(pubsubName, topic, failed.First().Error);
+    private static async Task WriteFailedEntriesAsync(HttpContext context, DaprError error, IReadOnlyList<FailedPublishEntry> failed)
+    {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = GoJson.Encoder }))
         {
@@ -210,45 +99,6 @@ internal sealed class PubSubApi(SidecarRuntime runtime)
         context.Response.Headers["metadata.responseData"] = Encoding.UTF8.GetString(responseData.Span);
         context.Response.Headers["metadata.error"] = "api error: code = Internal desc = " + error.Message;
         await ApiHttp.WriteDataAsync(context.Response, error.StatusCode, responseData);
-    }
-
-    private DaprError? Validate(string pubsubName, string topic, IReadOnlyDictionary<string, string> metadata)
-    {
-        if (runtime.Components.PubSubs.Count == 0)
-        {
-            return DaprErrors.PubSubNotConfigured(pubsubName, metadata);
-        }
-
-        if (pubsubName.Length == 0)
-        {
-            return DaprErrors.PubSubNameEmpty(metadata);
-        }
-
-        if (!runtime.Components.PubSubs.ContainsKey(pubsubName))
-        {
-            return DaprErrors.PubSubNotFound(pubsubName, metadata);
-        }
-
-        return topic.Length == 0 ? DaprErrors.PubSubTopicEmpty(pubsubName, metadata) : null;
-    }
-
-    // Go's strconv.ParseBool on metadata "rawPayload" (exact key).
-    private static bool TryIsRawPayload(Dictionary<string, string> metadata, out bool rawPayload, out string error)
-    {
-        rawPayload = false;
-        error = string.Empty;
-        if (!metadata.TryGetValue("rawPayload", out var value) || value.Length == 0)
-        {
-            return true;
-        }
-
-        if (GoStrconv.TryParseBool(value, out rawPayload))
-        {
-            return true;
-        }
-
-        error = $"rawPayload value must be a valid boolean: actual is '{value}'";
-        return false;
     }
 
     private static List<BulkEntry> ParseBulkEntries(byte[] body)

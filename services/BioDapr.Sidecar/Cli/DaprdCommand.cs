@@ -98,6 +98,8 @@ internal static partial class DaprdCommand
         AppChannelAddress = options.AppChannelAddress,
         ListenAddress = ListenAddress(options.DaprListenAddresses),
         HttpPort = options.DaprHttpPort,
+        GrpcPort = options.DaprGrpcPort,
+        AppProtocol = options.AppProtocol,
         InternalPort = options.DaprInternalGrpcPort ?? 0,
         ResourcesPaths = options.ResourcesPaths,
         ConfigFiles = options.ConfigFiles,

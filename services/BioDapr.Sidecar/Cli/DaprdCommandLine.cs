@@ -20,7 +20,7 @@ internal static class DaprdCommandLine
     private const string MtlsUnsupported = "the development sidecar does not secure sidecar-to-sidecar traffic with mTLS";
 
     private static readonly string[] LogLevels = ["debug", "info", "warn", "error", "fatal"];
-    private static readonly string[] UnsupportedProtocols = ["https", "grpc", "grpcs", "h2c"];
+    private static readonly string[] UnsupportedProtocols = ["https", "grpcs", "h2c"];
 
     /// <summary>Every flag daprd defines (v1.18), in alphabetical order as in daprd's help.</summary>
     public static IReadOnlyList<DaprdFlag> Flags { get; } =
@@ -37,7 +37,7 @@ internal static class DaprdCommandLine
         new("app-id", DaprdFlagKind.String, "", "The app id: names the app for invocation, state keys and pub/sub consumer groups"),
         new("app-max-concurrency", DaprdFlagKind.Int, "-1", "Maximum concurrent calls into the app; -1 for no limit"),
         new("app-port", DaprdFlagKind.String, "", "The port the app listens on; without it the sidecar has no app channel"),
-        new("app-protocol", DaprdFlagKind.String, "http", "Protocol of the app channel (the development sidecar supports http)"),
+        new("app-protocol", DaprdFlagKind.String, "http", "Protocol of the app channel (the development sidecar supports http and grpc)"),
         new("app-ssl", DaprdFlagKind.Bool, "false", "Use TLS to reach the app", Deprecation: "use '--app-protocol https|grpcs'"),
         new("build-info", DaprdFlagKind.Bool, "false", "Print build information and exit"),
         new("components-path", DaprdFlagKind.String, "", "Alias for --resources-path", Deprecation: "use --resources-path"),
@@ -47,7 +47,7 @@ internal static class DaprdCommandLine
         new("control-plane-trust-domain", DaprdFlagKind.String, "localhost", "Trust domain of the Dapr control plane"),
         new("dapr-block-shutdown-duration", DaprdFlagKind.Duration, "", "After a stop signal, wait up to this long (or until the app is unhealthy) before shutting down"),
         new("dapr-graceful-shutdown-seconds", DaprdFlagKind.Int, "5", "Seconds allowed for a graceful shutdown"),
-        new("dapr-grpc-port", DaprdFlagKind.String, "50001", "Port of the gRPC API (reported only; the development sidecar serves HTTP)"),
+        new("dapr-grpc-port", DaprdFlagKind.String, "50001", "Port of the gRPC API (HTTP/2 without TLS)"),
         new("dapr-http-max-request-size", DaprdFlagKind.Int, "4", "Maximum request body in MiB", Deprecation: "use '--max-body-size 4Mi'"),
         new("dapr-http-port", DaprdFlagKind.String, "3500", "Port of the HTTP API"),
         new("dapr-http-read-buffer-size", DaprdFlagKind.Int, "4", "Read buffer size in KiB", Deprecation: "use '--read-buffer-size 4Ki'"),
@@ -237,10 +237,10 @@ internal static class DaprdCommandLine
 
         if (UnsupportedProtocols.Contains(protocol))
         {
-            throw Invalid("app-protocol", protocol, "the development sidecar talks to its app over plain HTTP only (use http)");
+            throw Invalid("app-protocol", protocol, "the development sidecar talks to its app over plain HTTP or gRPC only (use http or grpc)");
         }
 
-        if (protocol != "http")
+        if (protocol is not ("http" or "grpc"))
         {
             throw Invalid("app-protocol", protocol, "must be one of http, https, grpc, grpcs, h2c");
         }

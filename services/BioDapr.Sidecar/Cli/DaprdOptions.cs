@@ -67,7 +67,7 @@ internal sealed record DaprdOptions
     /// <summary><c>--app-port</c>; null (flag absent, empty or 0) means no app channel.</summary>
     public int? AppPort { get; init; }
 
-    /// <summary><c>--app-protocol</c>, lower-cased. Only <c>http</c> is accepted by the development sidecar.</summary>
+    /// <summary><c>--app-protocol</c>, lower-cased. The development sidecar accepts <c>http</c> and <c>grpc</c>.</summary>
     public string AppProtocol { get; init; } = "http";
 
     /// <summary><c>--app-channel-address</c>.</summary>
@@ -76,7 +76,7 @@ internal sealed record DaprdOptions
     /// <summary><c>--dapr-http-port</c>.</summary>
     public int DaprHttpPort { get; init; } = DefaultDaprHttpPort;
 
-    /// <summary><c>--dapr-grpc-port</c>. The development sidecar does not serve gRPC; the port is reported only.</summary>
+    /// <summary><c>--dapr-grpc-port</c>. The Dapr gRPC API listens there (HTTP/2 without TLS).</summary>
     public int DaprGrpcPort { get; init; } = DefaultDaprGrpcPort;
 
     /// <summary>

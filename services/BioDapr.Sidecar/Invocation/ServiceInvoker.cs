@@ -51,36 +51,44 @@ internal sealed partial class ServiceInvoker : IDisposable
     /// <summary>Caller side: invoke <paramref name="method"/> on <paramref name="targetAppId"/> and write its answer.</summary>
     public async Task InvokeAsync(HttpContext context, string targetAppId, string method, TraceContext? span)
     {
+        try
+        {
+            var body = await ApiHttp.ReadBodyAsync(context.Request, _runtime.Settings.MaxBodySize, context.RequestAborted);
+            var answer = await InvokeAsync(targetAppId, method, context.Request.Method, context.Request.QueryString.Value ?? string.Empty, context.Request.Headers, body, span, context.RequestAborted);
+            await WriteAnswerAsync(context.Response, answer, toCaller: true);
+        }
+        catch (DaprApiException ex)
+        {
+            await ApiHttp.WriteErrorAsync(context.Response, ex.Error);
+        }
+    }
+
+    /// <summary>
+    /// Caller side, for either front end: resolves the target, applies the caller's resiliency policy and
+    /// returns the target app's answer (any status). Throws <see cref="DaprApiException"/> (ERR_DIRECT_INVOKE).
+    /// </summary>
+    public async Task<AppResponse> InvokeAsync(
+        string targetAppId, string method, string httpMethod, string query, IHeaderDictionary headers, byte[] body, TraceContext? span, CancellationToken cancellationToken)
+    {
         if (!MethodName.TryNormalize(method, out var normalized, out var methodError))
         {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.DirectInvoke(targetAppId, "invalid method: " + methodError));
-            return;
+            throw new DaprApiException(DaprErrors.DirectInvoke(targetAppId, "invalid method: " + methodError));
         }
 
         // "app.namespace" addresses an app in a namespace; standalone sidecars have no namespaces.
         var appId = targetAppId.Split('.')[0];
-        byte[] body;
-        try
-        {
-            body = await ApiHttp.ReadBodyAsync(context.Request, _runtime.Settings.MaxBodySize, context.RequestAborted);
-        }
-        catch (RequestBodyTooLargeException ex)
-        {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.DirectInvoke(targetAppId, ex.Message));
-            return;
-        }
-
+        var call = new OutgoingCall(httpMethod, query, headers);
         var hasExplicitPolicy = _runtime.Resiliency.HasAppTarget(appId);
         var policy = hasExplicitPolicy ? _runtime.Resiliency.ForApp(appId) : _runtime.Resiliency.BuiltIn("DaprBuiltInServiceRetries");
         try
         {
-            var response = await policy.ExecuteAsync(
+            return await policy.ExecuteAsync(
                 async ct =>
                 {
                     AppResponse answer;
                     try
                     {
-                        answer = await SendOnceAsync(context.Request, appId, normalized, body, span, ct);
+                        answer = await SendOnceAsync(call, appId, normalized, body, span, ct);
                     }
                     catch (HttpRequestException ex) when (!hasExplicitPolicy && !IsUnavailable(ex))
                     {
@@ -95,25 +103,24 @@ internal sealed partial class ServiceInvoker : IDisposable
 
                     return answer;
                 },
-                context.RequestAborted);
-            await WriteAnswerAsync(context.Response, response);
+                cancellationToken);
         }
         catch (StatusCodeFailureException ex) when (ex.Payload is AppResponse answer)
         {
-            await WriteAnswerAsync(context.Response, answer);
+            return answer;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || ex is ResiliencyTimeoutException || !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException || ex is ResiliencyTimeoutException || !cancellationToken.IsCancellationRequested)
         {
             var cause = ex is PermanentFailureException { InnerException: { } inner } ? inner : ex;
             Log.InvocationFailed(_logger, appId, normalized, cause.Message);
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.DirectInvoke(targetAppId, cause.Message));
+            throw new DaprApiException(DaprErrors.DirectInvoke(targetAppId, cause.Message));
         }
     }
 
     /// <summary>Callee side: a call from another sidecar, handed to this sidecar's app.</summary>
     public async Task HandleInternalAsync(HttpContext context)
     {
-        if (_runtime.AppChannel is not { } channel)
+        if (!_runtime.HasApp)
         {
             await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.DirectInvoke(_runtime.Settings.AppId, "cannot invoke local endpoint: app channel not initialized"));
             return;
@@ -124,9 +131,13 @@ internal sealed partial class ServiceInvoker : IDisposable
         var body = await ApiHttp.ReadBodyAsync(context.Request, long.MaxValue, context.RequestAborted);
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), "/" + method + context.Request.QueryString.Value);
         CopyHeaders(context.Request.Headers, request, body, keepIdentity: true);
-        var answer = await channel.SendAsync(request, context.RequestAborted);
-        await WriteAnswerAsync(context.Response, answer);
+        var answer = await SendToAppAsync(request, context.RequestAborted);
+        await WriteAnswerAsync(context.Response, answer, toCaller: false);
     }
+
+    // The app over its protocol: HTTP as is, or gRPC AppCallback.OnInvoke.
+    private Task<AppResponse> SendToAppAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        _runtime.GrpcAppChannel is { } grpc ? grpc.InvokeAsync(request, cancellationToken) : _runtime.AppChannel!.SendAsync(request, cancellationToken);
 
     /// <summary>Finds the app id and method of a call that did not use <c>/v1.0/invoke/…</c> (header or basic auth).</summary>
     public static string? AppIdFromHeaders(HttpRequest request)
@@ -159,7 +170,7 @@ internal sealed partial class ServiceInvoker : IDisposable
 
     public void Dispose() => _sidecars.Dispose();
 
-    private async Task<AppResponse> SendOnceAsync(HttpRequest incoming, string appId, string method, byte[] body, TraceContext? span, CancellationToken cancellationToken)
+    private async Task<AppResponse> SendOnceAsync(OutgoingCall incoming, string appId, string method, byte[] body, TraceContext? span, CancellationToken cancellationToken)
     {
         var settings = _runtime.Settings;
         var self = string.Equals(appId, settings.AppId, StringComparison.Ordinal);
@@ -177,16 +188,16 @@ internal sealed partial class ServiceInvoker : IDisposable
             }
         }
 
-        var query = incoming.QueryString.Value ?? string.Empty;
+        var query = incoming.Query;
         if (self)
         {
-            if (_runtime.AppChannel is not { } channel)
+            if (!_runtime.HasApp)
             {
                 throw new PermanentFailureException("cannot invoke local endpoint: app channel not initialized");
             }
 
             request.RequestUri = new Uri("/" + method + query, UriKind.Relative);
-            return await channel.SendAsync(request, cancellationToken);
+            return await SendToAppAsync(request, cancellationToken);
         }
 
         if (!_runtime.NameResolver.TryResolve(appId, out var target))
@@ -226,18 +237,25 @@ internal sealed partial class ServiceInvoker : IDisposable
         }
     }
 
-    private static async Task WriteAnswerAsync(HttpResponse response, AppResponse answer)
+    // toCaller: the answer leaves the sidecars (the Any type URL header only travels between them).
+    private static async Task WriteAnswerAsync(HttpResponse response, AppResponse answer, bool toCaller)
     {
         response.StatusCode = answer.StatusCode;
         foreach (var (name, values) in answer.Headers)
         {
-            response.Headers.Append(name, values);
+            if (!toCaller || !string.Equals(name, AppChannel.GrpcAppChannel.AnyTypeUrlHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                response.Headers.Append(name, values);
+            }
         }
 
         await response.Body.WriteAsync(answer.Body);
     }
 
     private static bool IsUnavailable(HttpRequestException ex) => ex.InnerException is SocketException;
+
+    /// <summary>What the caller's request contributes to the call: verb, query string (with '?') and headers.</summary>
+    private sealed record OutgoingCall(string Method, string Query, IHeaderDictionary Headers);
 
     private static partial class Log
     {

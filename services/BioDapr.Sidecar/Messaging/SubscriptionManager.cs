@@ -1,5 +1,4 @@
 using BioDapr.Sidecar.AppChannel;
-using BioDapr.Sidecar.Components.PubSub;
 using BioDapr.Sidecar.Resources;
 using BioDapr.Sidecar.Runtime;
 
@@ -14,6 +13,7 @@ internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogge
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<(TopicSubscription Subscription, IAsyncDisposable Handle)> _active = [];
+    private readonly List<(TopicSubscription Subscription, IAsyncDisposable Handle)> _streaming = [];
     private IReadOnlyList<SubscriptionDefinition> _definitions = [];
 
     /// <summary>The subscriptions currently delivering (for <c>/v1.0/metadata</c>).</summary>
@@ -23,17 +23,21 @@ internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogge
         {
             lock (_active)
             {
-                return _active.Select(a => a.Subscription.Definition).ToList();
+                return _active.Concat(_streaming).Select(a => a.Subscription.Definition).ToList();
             }
         }
     }
 
-    /// <summary>Asks the app for its subscriptions and merges them with the declarative ones.</summary>
-    public async Task LoadAsync(AppChannelClient channel, CancellationToken cancellationToken)
+    /// <summary>Asks the app for its subscriptions (over HTTP) and merges them with the declarative ones.</summary>
+    public Task LoadAsync(AppChannelClient channel, CancellationToken cancellationToken) =>
+        LoadAsync(ct => FetchProgrammaticAsync(channel, ct), cancellationToken);
+
+    /// <summary>Asks the app for its subscriptions (any protocol) and merges them with the declarative ones.</summary>
+    public async Task LoadAsync(Func<CancellationToken, Task<IReadOnlyList<SubscriptionDefinition>>> fetchProgrammatic, CancellationToken cancellationToken)
     {
         var programmatic = runtime.Settings.DisabledInitEndpoints.Contains("subscribe")
             ? []
-            : await FetchProgrammaticAsync(channel, cancellationToken);
+            : await fetchProgrammatic(cancellationToken);
 
         var merged = new List<SubscriptionDefinition>();
         foreach (var declarative in runtime.Resources.Subscriptions)
@@ -48,8 +52,8 @@ internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogge
         _definitions = merged;
     }
 
-    /// <summary>Subscribes to every loaded entry (idempotent).</summary>
-    public async Task StartAsync(AppChannelClient channel, CancellationToken cancellationToken)
+    /// <summary>Subscribes to every loaded entry (idempotent); events go to <paramref name="sink"/> (the app).</summary>
+    public async Task StartAsync(IEventSink sink, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -73,11 +77,8 @@ internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogge
                     continue;
                 }
 
-                var subscription = new TopicSubscription(runtime, channel, pubsub, definition, logger);
-                var handle = await pubsub.Component.SubscribeAsync(
-                    new PubSubSubscribeRequest(pubsub.TopicPrefix + definition.Topic, definition.Metadata),
-                    subscription.HandleAsync,
-                    cancellationToken);
+                var subscription = new TopicSubscription(runtime, sink, pubsub, definition, logger);
+                var handle = await subscription.SubscribeAsync(cancellationToken);
                 lock (_active)
                 {
                     _active.Add((subscription, handle));
@@ -116,10 +117,68 @@ internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogge
         }
     }
 
+    /// <summary>
+    /// Starts a streaming subscription (<c>SubscribeTopicEventsAlpha1</c>); it is not tied to the app's
+    /// health and ends when the returned handle is disposed (the stream closed). Throws
+    /// <see cref="InvalidOperationException"/> when the pub/sub does not exist or the topic is not allowed.
+    /// </summary>
+    public async Task<IAsyncDisposable> AddStreamingAsync(SubscriptionDefinition definition, IEventSink sink, CancellationToken cancellationToken)
+    {
+        if (!runtime.Components.PubSubs.TryGetValue(definition.PubsubName, out var pubsub))
+        {
+            throw new InvalidOperationException($"pubsub '{definition.PubsubName}' not found");
+        }
+
+        if (!pubsub.IsSubscribeAllowed(definition.Topic))
+        {
+            throw new InvalidOperationException($"subscription to topic '{definition.Topic}' on pubsub '{definition.PubsubName}' is not allowed");
+        }
+
+        var subscription = new TopicSubscription(runtime, sink, pubsub, definition, logger);
+        var handle = await subscription.SubscribeAsync(cancellationToken);
+        var entry = (subscription, handle);
+        lock (_active)
+        {
+            _streaming.Add(entry);
+        }
+
+        Log.Subscribed(logger, definition.Topic, definition.PubsubName, definition.Kind);
+        return new StreamingHandle(this, entry);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        List<(TopicSubscription Subscription, IAsyncDisposable Handle)> streaming;
+        lock (_active)
+        {
+            streaming = [.. _streaming];
+            _streaming.Clear();
+        }
+
+        foreach (var (_, handle) in streaming)
+        {
+            await handle.DisposeAsync();
+        }
+
         _gate.Dispose();
+    }
+
+    private sealed class StreamingHandle(SubscriptionManager owner, (TopicSubscription Subscription, IAsyncDisposable Handle) entry) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            bool removed;
+            lock (owner._active)
+            {
+                removed = owner._streaming.Remove(entry);
+            }
+
+            if (removed)
+            {
+                await entry.Handle.DisposeAsync();
+            }
+        }
     }
 
     private async Task<IReadOnlyList<SubscriptionDefinition>> FetchProgrammaticAsync(AppChannelClient channel, CancellationToken cancellationToken)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using BioDapr.Sidecar.AppChannel;
 using BioDapr.Sidecar.Components.PubSub;
 using BioDapr.Sidecar.Expressions;
 using BioDapr.Sidecar.Resiliency;
@@ -20,16 +19,16 @@ internal sealed partial class TopicSubscription
     private static readonly TimeSpan DeadLetterPublishTimeout = TimeSpan.FromSeconds(30);
 
     private readonly SidecarRuntime _runtime;
-    private readonly AppChannelClient _channel;
+    private readonly IEventSink _sink;
     private readonly PubSubEntry _pubsub;
     private readonly ILogger _logger;
     private readonly bool _rawPayload;
     private readonly string? _rawPayloadError;
 
-    public TopicSubscription(SidecarRuntime runtime, AppChannelClient channel, PubSubEntry pubsub, SubscriptionDefinition definition, ILogger logger)
+    public TopicSubscription(SidecarRuntime runtime, IEventSink sink, PubSubEntry pubsub, SubscriptionDefinition definition, ILogger logger)
     {
         _runtime = runtime;
-        _channel = channel;
+        _sink = sink;
         _pubsub = pubsub;
         _logger = logger;
         Definition = definition;
@@ -41,6 +40,31 @@ internal sealed partial class TopicSubscription
     }
 
     public SubscriptionDefinition Definition { get; }
+
+    /// <summary>Subscribes to the component: one delivery per message, or batches when <c>bulkSubscribe</c> is enabled.</summary>
+    public Task<IAsyncDisposable> SubscribeAsync(CancellationToken cancellationToken)
+    {
+        var request = new PubSubSubscribeRequest(_pubsub.TopicPrefix + Definition.Topic, Definition.Metadata);
+        PubSubHandler handler = Definition.BulkSubscribe is { Enabled: true } bulk
+            ? new BulkBatcher(this, _runtime, _sink, _pubsub, bulk, _logger).HandleAsync
+            : HandleAsync;
+        return _pubsub.Component.SubscribeAsync(request, handler, cancellationToken);
+    }
+
+    /// <summary>The topic as the subscription knows it (the component's prefix removed).</summary>
+    internal string TopicOf(PubSubMessage message) =>
+        _pubsub.TopicPrefix.Length > 0 && message.Topic.StartsWith(_pubsub.TopicPrefix, StringComparison.Ordinal)
+            ? message.Topic[_pubsub.TopicPrefix.Length..]
+            : message.Topic;
+
+    /// <summary>The envelope bytes of a message (built around a raw payload when <c>rawPayload</c> is set); null with an invalid <c>rawPayload</c> value.</summary>
+    internal ReadOnlyMemory<byte>? EnvelopeOf(PubSubMessage message, IReadOnlyDictionary<string, string> metadata) =>
+        _rawPayloadError is not null ? null
+        : _rawPayload ? CloudEventEnvelope.FromRawPayload(message.Data.Span, TopicOf(message), _pubsub.Name, metadata)
+        : message.Data;
+
+    /// <summary>True when the subscription receives raw payloads.</summary>
+    internal bool IsRawPayload => _rawPayload;
 
     /// <summary>The component handler. Throws when the message was not handled (the component then ACKs or not per its rules).</summary>
     public async Task HandleAsync(PubSubMessage message, CancellationToken componentToken)
@@ -107,7 +131,16 @@ internal sealed partial class TopicSubscription
             await policy.ExecuteAsync(
                 async ct =>
                 {
-                    var outcome = await DeliverOnceAsync(path, data, metadata, span, ct);
+                    SinkReply outcome;
+                    try
+                    {
+                        outcome = await _sink.DeliverAsync(new EventDelivery(path, data, cloudEvent, metadata, span, topic, _pubsub.Name), ct);
+                    }
+                    catch (EventSinkClosedException ex)
+                    {
+                        throw new PermanentFailureException(ex.Message, ex);
+                    }
+
                     switch (outcome.Outcome)
                     {
                         case DeliveryOutcome.Success:
@@ -128,10 +161,11 @@ internal sealed partial class TopicSubscription
                 },
                 _runtime.Stopping);
         }
-        catch (Exception) when (_runtime.Stopping.IsCancellationRequested)
+        catch (Exception ex) when (_runtime.Stopping.IsCancellationRequested || ex is PermanentFailureException { InnerException: EventSinkClosedException })
         {
-            // As daprd: a closing subscription leaves the message unacknowledged. Wait until the component
-            // cancels this handler (it does so when the subscription is disposed), so it does not ACK.
+            // As daprd: a closing subscription (or a streaming subscriber that went away) leaves the message
+            // unacknowledged. Wait until the component cancels this handler (it does so when the subscription
+            // is disposed), so it does not ACK; another subscriber or a restart gets it again.
             await Task.Delay(Timeout.Infinite, componentToken);
             throw;
         }
@@ -147,52 +181,7 @@ internal sealed partial class TopicSubscription
         }
     }
 
-    private async Task<(DeliveryOutcome Outcome, int? StatusCode, string Detail)> DeliverOnceAsync(
-        string path, ReadOnlyMemory<byte> data, Dictionary<string, string> metadata, TraceContext? span, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path.StartsWith('/') ? path : "/" + path)
-        {
-            Content = new ReadOnlyMemoryContent(data),
-        };
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", CloudEventEnvelope.CloudEventContentType);
-        foreach (var (key, value) in metadata)
-        {
-            if (!string.Equals(key, "content-type", StringComparison.OrdinalIgnoreCase) && IsHeaderName(key))
-            {
-                request.Headers.TryAddWithoutValidation(key, value);
-            }
-        }
-
-        if (span is { } trace)
-        {
-            request.Headers.Remove("traceparent");
-            request.Headers.Remove("tracestate");
-            request.Headers.TryAddWithoutValidation("traceparent", trace.TraceParent);
-            if (trace.TraceState.Length > 0)
-            {
-                request.Headers.TryAddWithoutValidation("tracestate", trace.TraceState);
-            }
-        }
-
-        AppResponse response;
-        try
-        {
-            response = await _channel.SendAsync(request, keepHeaders: false, cancellationToken);
-        }
-        catch (HttpRequestException ex)
-        {
-            return (DeliveryOutcome.Retry, null, "error returned from app channel while sending pub/sub event to app: " + ex.Message);
-        }
-
-        var outcome = AppReply.Interpret(response.StatusCode, response.Body);
-        var detail = outcome == DeliveryOutcome.Retry
-            ? string.Create(CultureInfo.InvariantCulture, $"retriable error returned from app while processing pub/sub event, status code returned: {response.StatusCode}")
-            : string.Empty;
-        var statusCode = response.StatusCode is >= 200 and <= 299 ? (int?)null : response.StatusCode;
-        return (outcome, statusCode, detail);
-    }
-
-    private string? FindRoute(JsonElement cloudEvent)
+    internal string? FindRoute(JsonElement cloudEvent)
     {
         var routes = Definition.Routes;
         if (routes.Rules.Count > 0)
@@ -210,7 +199,7 @@ internal sealed partial class TopicSubscription
         return string.IsNullOrEmpty(routes.Default) ? null : routes.Default;
     }
 
-    private bool HasExpired(JsonElement cloudEvent) =>
+    internal bool HasExpired(JsonElement cloudEvent) =>
         cloudEvent.TryGetProperty("expiration", out var expiration)
         && expiration.ValueKind == JsonValueKind.String
         && DateTimeOffset.TryParse(expiration.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
@@ -228,7 +217,7 @@ internal sealed partial class TopicSubscription
     }
 
     // The original bytes and metadata go to the dead-letter topic on the same pub/sub.
-    private async Task<bool> TryDeadLetterAsync(PubSubMessage message, CancellationToken cancellationToken)
+    internal async Task<bool> TryDeadLetterAsync(PubSubMessage message, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(Definition.DeadLetterTopic))
         {
@@ -249,7 +238,7 @@ internal sealed partial class TopicSubscription
         }
     }
 
-    private static JsonDocument? Parse(ReadOnlyMemory<byte> data)
+    internal static JsonDocument? Parse(ReadOnlyMemory<byte> data)
     {
         try
         {
@@ -260,8 +249,6 @@ internal sealed partial class TopicSubscription
             return null;
         }
     }
-
-    private static bool IsHeaderName(string name) => name.Length > 0 && name.All(c => c > 32 && c < 127 && c != ':');
 
     private static partial class Log
     {

@@ -8,12 +8,21 @@ namespace BioDapr.Sidecar.MultiAppRun;
 /// its app once the sidecar's API listens, both in the app's directory; output lines prefixed
 /// <c>== APP - id ==</c> (and <c>== DAPR - id ==</c> when the sidecar logs to the console) and written to
 /// <c>&lt;appDir&gt;/.dapr/logs</c>. If anything fails to start, everything is stopped and the run fails
-/// with the app, the process, its exit code and its last lines. Stopping (Ctrl-C / SIGTERM) terminates
-/// apps first, then sidecars, and kills what does not exit within the grace period.
+/// with the app, the process, its exit code and its last lines; a sidecar that cannot bind a port the
+/// runner picked is started again on fresh ports. Once running, an app or sidecar that dies is
+/// restarted as a container platform would (exponential backoff, a line saying so, a limit of
+/// consecutive restarts); an app that exits with code 0 ends with its sidecar, as with the CLI.
+/// Stopping (Ctrl-C / SIGTERM) terminates apps first, then sidecars, and kills what does not exit
+/// within the grace period.
 /// </summary>
-internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLauncher launcher, TextWriter output, TextWriter error)
+internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLauncher launcher, TextWriter output, TextWriter error, Func<int>? freePort = null)
 {
-    private readonly List<(AppRunPlan Plan, ChildProcess Sidecar, ChildProcess? App)> _running = [];
+    // How often a sidecar that lost a race for a picked port is started again on fresh ports.
+    private const int PortAttempts = 3;
+
+    private readonly List<Supervised> _running = [];
+    private readonly List<Task> _readyReports = [];
+    private readonly Func<int> _freePort = freePort ?? LoopbackPorts.Next;
 
     /// <summary>How long each app may take to become ready (sidecar healthy, app connected).</summary>
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(120);
@@ -21,10 +30,23 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
     /// <summary>How long processes get to exit after SIGTERM.</summary>
     public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The wait before the first restart of a process; it doubles with each consecutive restart.</summary>
+    public TimeSpan RestartBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between restarts.</summary>
+    public TimeSpan MaxRestartBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Consecutive restarts of one process before the runner gives up on its app.</summary>
+    public int MaxRestarts { get; init; } = 5;
+
+    /// <summary>A process that ran this long before dying counts as healthy: its restart count starts over.</summary>
+    public TimeSpan HealthyUptime { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Runs until stopped or until every app has exited; returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken stop)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var stopReports = new CancellationTokenSource();
         try
         {
             await Task.WhenAll(apps.Select(app => StartAsync(app, http, stop)));
@@ -32,101 +54,135 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
         catch (StartupFailedException ex)
         {
             await error.WriteLineAsync("❌  " + ex.Message);
-            await StopAllAsync();
+            await StopAllAsync(stopReports);
             return 1;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            await StopAllAsync();
+            await StopAllAsync(stopReports);
             return 0;
         }
 
         await output.WriteLineAsync("✅  You're up and running! Both Dapr and your app logs will appear here.");
-        var exitCode = await WatchAsync(stop);
-        await StopAllAsync();
-        return exitCode;
-    }
-
-    private async Task StartAsync(AppRunPlan app, HttpClient http, CancellationToken stop)
-    {
-        var stamp = DateTime.Now.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-        var logs = Path.Combine(app.AppDirPath, ".dapr", "logs");
-        await output.WriteLineAsync($"ℹ️  Starting Dapr sidecar for app {app.AppId} (HTTP port {app.DaprHttpPort})");
-        var sidecar = ChildProcess.Start(
-            launcher.CreateStartInfo(app),
-            $"== DAPR - {app.AppId} == ",
-            app.DaprdLogDestination is "console" or "fileAndConsole" ? output : null,
-            app.DaprdLogDestination is "file" or "fileAndConsole" ? Path.Combine(logs, $"{app.AppId}_daprd_{stamp}.log") : null);
+        List<Supervised> running;
         lock (_running)
         {
-            _running.Add((app, sidecar, null));
+            running = [.. _running];
+        }
+
+        var exitCodes = await Task.WhenAll(running.Select(s => SuperviseAsync(s, http, stop, stopReports.Token)));
+        if (stop.IsCancellationRequested)
+        {
+            await output.WriteLineAsync("ℹ️  Stopping the apps and their sidecars...");
+        }
+
+        await StopAllAsync(stopReports);
+        return exitCodes.Max();
+    }
+
+    private async Task StartAsync(AppRunPlan plan, HttpClient http, CancellationToken stop)
+    {
+        var app = new Supervised(plan);
+        lock (_running)
+        {
+            _running.Add(app);
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
         deadline.CancelAfter(StartupTimeout);
-        await WaitForAsync(http, app, sidecar, "sidecar", $"http://127.0.0.1:{app.DaprHttpPort}/v1.0/healthz/outbound", deadline.Token, stop);
-
-        ChildProcess? process = null;
-        if (app.Command.Count > 0)
+        for (var attempt = 1; ; attempt++)
         {
-            var start = new ProcessStartInfo(app.Command[0]) { WorkingDirectory = app.AppDirPath };
-            foreach (var argument in app.Command.Skip(1))
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            foreach (var (key, value) in app.AppEnvironment)
-            {
-                start.Environment[key] = value;
-            }
-
-            await output.WriteLineAsync($"ℹ️  Starting app {app.AppId}: {string.Join(' ', app.Command)}");
+            await output.WriteLineAsync($"ℹ️  Starting Dapr sidecar for app {app.Plan.AppId} (HTTP port {app.Plan.DaprHttpPort})");
+            app.Sidecar = StartSidecar(app);
             try
             {
-                process = ChildProcess.Start(
-                    start,
-                    $"== APP - {app.AppId} == ",
-                    app.AppLogDestination is "console" or "fileAndConsole" ? output : null,
-                    app.AppLogDestination is "file" or "fileAndConsole" ? Path.Combine(logs, $"{app.AppId}_app_{stamp}.log") : null);
+                await WaitForAsync(http, app, $"http://127.0.0.1:{app.Plan.DaprHttpPort}/v1.0/healthz/outbound", withApp: false, deadline.Token, stop);
+                break;
+            }
+            catch (StartupFailedException) when (attempt < PortAttempts && app.Plan.PickedPorts.Count > 0 && LostPortRace(app.Sidecar))
+            {
+                await error.WriteLineAsync($"⚠️  The sidecar of app {app.Plan.AppId} could not bind a port the runner picked (address already in use); starting it again on fresh ports");
+                await app.Sidecar.DisposeAsync();
+                app.Plan = app.Plan.WithFreshPorts(_freePort);
+            }
+        }
+
+        if (app.Plan.Command.Count > 0)
+        {
+            await output.WriteLineAsync($"ℹ️  Starting app {app.Plan.AppId}: {string.Join(' ', app.Plan.Command)}");
+            try
+            {
+                app.App = StartApp(app);
             }
             catch (InvalidOperationException ex)
             {
-                throw new StartupFailedException($"app {app.AppId} could not be started: {ex.Message}");
-            }
-
-            lock (_running)
-            {
-                var index = _running.FindIndex(r => r.Plan == app);
-                _running[index] = (app, sidecar, process);
+                throw new StartupFailedException($"app {app.Plan.AppId} could not be started: {ex.Message}");
             }
         }
 
         // Ready: the sidecar reached its app (app port open, subscriptions started).
-        await WaitForAsync(http, app, sidecar, "sidecar", $"http://127.0.0.1:{app.DaprHttpPort}/v1.0/healthz", deadline.Token, stop, process);
-        await output.WriteLineAsync($"✅  App {app.AppId} and its sidecar are ready");
+        await WaitForAsync(http, app, $"http://127.0.0.1:{app.Plan.DaprHttpPort}/v1.0/healthz", withApp: true, deadline.Token, stop);
+        await output.WriteLineAsync($"✅  App {app.Plan.AppId} and its sidecar are ready");
     }
 
-    private async Task WaitForAsync(
-        HttpClient http, AppRunPlan app, ChildProcess sidecar, string what, string url, CancellationToken deadline, CancellationToken stop, ChildProcess? process = null)
+    private ChildProcess StartSidecar(Supervised app) =>
+        ChildProcess.Start(
+            launcher.CreateStartInfo(app.Plan),
+            $"== DAPR - {app.Plan.AppId} == ",
+            app.Plan.DaprdLogDestination is "console" or "fileAndConsole" ? output : null,
+            app.Plan.DaprdLogDestination is "file" or "fileAndConsole" ? LogPath(app.Plan, "daprd", ++app.SidecarStarts) : null);
+
+    private ChildProcess StartApp(Supervised app)
+    {
+        var start = new ProcessStartInfo(app.Plan.Command[0]) { WorkingDirectory = app.Plan.AppDirPath };
+        foreach (var argument in app.Plan.Command.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in app.Plan.AppEnvironment)
+        {
+            start.Environment[key] = value;
+        }
+
+        return ChildProcess.Start(
+            start,
+            $"== APP - {app.Plan.AppId} == ",
+            app.Plan.AppLogDestination is "console" or "fileAndConsole" ? output : null,
+            app.Plan.AppLogDestination is "file" or "fileAndConsole" ? LogPath(app.Plan, "app", ++app.AppStarts) : null);
+    }
+
+    // One log file per process start (a restart keeps the previous one), named as the CLI names them.
+    private static string LogPath(AppRunPlan plan, string kind, int starts)
+    {
+        var stamp = DateTime.Now.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        var suffix = starts == 1 ? string.Empty : "_" + starts.ToString(CultureInfo.InvariantCulture);
+        return Path.Combine(plan.AppDirPath, ".dapr", "logs", $"{plan.AppId}_{kind}_{stamp}{suffix}.log");
+    }
+
+    private static bool LostPortRace(ChildProcess sidecar) =>
+        sidecar.HasExited && sidecar.Tail.Any(line => line.Contains("address already in use", StringComparison.OrdinalIgnoreCase));
+
+    private async Task WaitForAsync(HttpClient http, Supervised app, string url, bool withApp, CancellationToken deadline, CancellationToken stop)
     {
         while (true)
         {
             stop.ThrowIfCancellationRequested();
-            if (sidecar.HasExited)
+            if (app.Sidecar!.HasExited)
             {
-                throw new StartupFailedException(Describe(app, "sidecar", sidecar));
+                throw new StartupFailedException(Describe(app.Plan, "sidecar", app.Sidecar));
             }
 
-            if (process is { HasExited: true })
+            if (withApp && app.App is { HasExited: true })
             {
-                throw new StartupFailedException(Describe(app, "app", process));
+                throw new StartupFailedException(Describe(app.Plan, "app", app.App));
             }
 
             if (deadline.IsCancellationRequested)
             {
-                var stuck = process ?? sidecar;
+                var stuck = (withApp ? app.App : null) ?? app.Sidecar;
                 throw new StartupFailedException(
-                    $"app {app.AppId} was not ready within {StartupTimeout.TotalSeconds:0} s ({url} did not answer 204). Last lines of the {(process is null ? what : "app")}:\n  "
+                    $"app {app.Plan.AppId} was not ready within {StartupTimeout.TotalSeconds:0} s ({url} did not answer 204). Last lines of the {(stuck == app.Sidecar ? "sidecar" : "app")}:\n  "
                     + string.Join("\n  ", stuck.Tail));
             }
 
@@ -154,50 +210,131 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
         }
     }
 
-    // After startup: an app that exits takes its sidecar down (as the CLI does); the run ends when no app is left.
-    private async Task<int> WatchAsync(CancellationToken stop)
+    // After startup: restarts what dies; returns the app's exit code (0, or 1 when it was given up).
+    private async Task<int> SuperviseAsync(Supervised app, HttpClient http, CancellationToken stop, CancellationToken stopReports)
     {
-        var exitCode = 0;
-        List<(AppRunPlan Plan, ChildProcess Sidecar, ChildProcess? App)> running;
-        lock (_running)
-        {
-            running = [.. _running];
-        }
-
-        var watched = running.Select(r => (r.Plan, r.Sidecar, r.App, Task: (r.App ?? r.Sidecar).Exited)).ToList();
         var stopped = Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default);
-        while (watched.Count > 0)
+        var sidecarRestarts = new RestartCount();
+        var appRestarts = new RestartCount();
+        var sidecarStarted = Stopwatch.StartNew();
+        var appStarted = Stopwatch.StartNew();
+        while (true)
         {
-            var finished = await Task.WhenAny(watched.Select(w => w.Task).Append(stopped));
+            var sidecar = app.Sidecar!;
+            var process = app.App;
+            Task[] watched = process is null ? [sidecar.Exited, stopped] : [sidecar.Exited, process.Exited, stopped];
+            var finished = await Task.WhenAny(watched);
             if (finished == stopped)
             {
-                await output.WriteLineAsync("ℹ️  Stopping the apps and their sidecars...");
-                return exitCode;
+                return 0;
             }
 
-            var done = watched.Single(w => w.Task == finished);
-            watched.Remove(done);
-            var process = done.App ?? done.Sidecar;
-            var name = done.App is null ? "sidecar" : "app";
-            if (process.ExitCode == 0)
+            if (process is not null && finished == process.Exited && process.ExitCode == 0)
             {
-                await output.WriteLineAsync($"ℹ️  The {name} of {done.Plan.AppId} exited");
-            }
-            else
-            {
-                exitCode = 1;
-                await error.WriteLineAsync("❌  " + Describe(done.Plan, name, process));
+                await output.WriteLineAsync($"ℹ️  The app of {app.Plan.AppId} exited");
+                await sidecar.StopAsync(GracePeriod);
+                return 0;
             }
 
-            await done.Sidecar.StopAsync(GracePeriod);
+            var sidecarDied = finished == sidecar.Exited;
+            var (dead, which, restarts, uptime) = sidecarDied
+                ? (sidecar, "sidecar", sidecarRestarts, sidecarStarted)
+                : (process!, "app", appRestarts, appStarted);
+            var attempt = restarts.Next(uptime.Elapsed >= HealthyUptime);
+            if (attempt > MaxRestarts)
+            {
+                await error.WriteLineAsync($"❌  {Describe(app.Plan, which, dead)}\n   It died {MaxRestarts + 1} times in a row: not restarted again; stopping app {app.Plan.AppId}.");
+                if (process is not null)
+                {
+                    await process.StopAsync(GracePeriod);
+                }
+
+                await sidecar.StopAsync(GracePeriod);
+                return 1;
+            }
+
+            var wait = Backoff(attempt);
+            await error.WriteLineAsync(
+                $"⚠️  {Describe(app.Plan, which, dead)}\n   Restarting the {which} of {app.Plan.AppId} in {wait.TotalSeconds:0.#} s (restart {attempt} of at most {MaxRestarts} in a row).");
+            try
+            {
+                await Task.Delay(wait, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return 0;
+            }
+
+            await dead.DisposeAsync();
+            try
+            {
+                if (sidecarDied)
+                {
+                    app.Sidecar = StartSidecar(app);
+                    sidecarStarted.Restart();
+                }
+                else
+                {
+                    app.App = StartApp(app);
+                    appStarted.Restart();
+                }
+            }
+            catch (InvalidOperationException ex)
+            {
+                await error.WriteLineAsync($"❌  the {which} of app {app.Plan.AppId} could not be restarted: {ex.Message}");
+                return 1;
+            }
+
+            lock (_readyReports)
+            {
+                _readyReports.Add(ReportReadyAgainAsync(app, http, stopReports));
+            }
         }
-
-        return exitCode;
     }
 
-    private async Task StopAllAsync()
+    // Says when a restarted app answers again; never fails the run (the supervisor watches the processes).
+    private async Task ReportReadyAgainAsync(Supervised app, HttpClient http, CancellationToken stopping)
     {
-        List<(AppRunPlan Plan, ChildProcess Sidecar, ChildProcess? App)> running;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        deadline.CancelAfter(StartupTimeout);
+        var sidecar = app.Sidecar;
+        while (!deadline.IsCancellationRequested && sidecar is { HasExited: false } && app.App is not { HasExited: true })
+        {
+            try
+            {
+                using var response = await http.GetAsync($"http://127.0.0.1:{app.Plan.DaprHttpPort}/v1.0/healthz", deadline.Token);
+                if ((int)response.StatusCode == 204)
+                {
+                    await output.WriteLineAsync($"✅  App {app.Plan.AppId} and its sidecar are ready again");
+                    return;
+                }
+
+                await Task.Delay(100, deadline.Token);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+            {
+                // Not ready yet, or the run is stopping.
+            }
+        }
+    }
+
+    private TimeSpan Backoff(int attempt)
+    {
+        var ticks = RestartBackoff.Ticks * Math.Pow(2, attempt - 1);
+        return ticks >= MaxRestartBackoff.Ticks ? MaxRestartBackoff : TimeSpan.FromTicks((long)ticks);
+    }
+
+    private async Task StopAllAsync(CancellationTokenSource stopReports)
+    {
+        await stopReports.CancelAsync();
+        Task[] reports;
+        lock (_readyReports)
+        {
+            reports = [.. _readyReports];
+        }
+
+        await Task.WhenAll(reports);
+        List<Supervised> running;
         lock (_running)
         {
             running = [.. _running];
@@ -205,12 +342,38 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
         }
 
         await Task.WhenAll(running.Where(r => r.App is not null).Select(r => r.App!.DisposeAsync().AsTask()));
-        await Task.WhenAll(running.Select(r => r.Sidecar.DisposeAsync().AsTask()));
+        await Task.WhenAll(running.Where(r => r.Sidecar is not null).Select(r => r.Sidecar!.DisposeAsync().AsTask()));
         await output.WriteLineAsync("✅  Exited Dapr and the apps successfully");
     }
 
     private static string Describe(AppRunPlan app, string which, ChildProcess process) =>
         $"the {which} of app {app.AppId} exited with code {process.ExitCode}. Last lines:\n  " + string.Join("\n  ", process.Tail);
+
+    /// <summary>One app of the run: its plan (ports may be re-picked at startup) and its current processes.</summary>
+    private sealed class Supervised(AppRunPlan plan)
+    {
+        public int SidecarStarts;
+
+        public int AppStarts;
+
+        public AppRunPlan Plan { get; set; } = plan;
+
+        public ChildProcess? Sidecar { get; set; }
+
+        public ChildProcess? App { get; set; }
+    }
+
+    /// <summary>Consecutive restarts of one process; a long enough life starts the count over.</summary>
+    private sealed class RestartCount
+    {
+        private int _count;
+
+        public int Next(bool wasHealthy)
+        {
+            _count = wasHealthy ? 1 : _count + 1;
+            return _count;
+        }
+    }
 
     private sealed class StartupFailedException(string message) : Exception(message);
 }

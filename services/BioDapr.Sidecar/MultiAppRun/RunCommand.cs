@@ -48,7 +48,7 @@ internal static class RunCommand
         IReadOnlyList<AppRunPlan> apps;
         try
         {
-            (apps, var warnings) = RunFileParser.Parse(file, Environment.GetEnvironmentVariable, RunFileParser.FreePort);
+            (apps, var warnings) = RunFileParser.Parse(file, Environment.GetEnvironmentVariable, LoopbackPorts.Next);
             foreach (var warning in warnings)
             {
                 await stderr.WriteLineAsync("⚠️  " + warning);

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -118,11 +116,13 @@ internal static class RunFileParser
         int? SharedInt(string key) => reader.Int(app, key, field) is { } value and not 0 ? value : reader.Int(common, key, "common");
         bool SharedBool(string key) => reader.Bool(app, key, field) ?? reader.Bool(common, key, "common") ?? false;
 
-        int Port(string key)
+        var picked = new HashSet<SidecarPort>();
+        int Port(string key, SidecarPort which)
         {
             var port = reader.Int(app, key, field);
             if (port is null or <= 0)
             {
+                picked.Add(which);
                 return freePort();
             }
 
@@ -162,10 +162,10 @@ internal static class RunFileParser
             throw reader.Error(app, field + ".command", "is empty");
         }
 
-        var httpPort = Port("daprHTTPPort");
-        var grpcPort = Port("daprGRPCPort");
-        var internalPort = Port("daprInternalGRPCPort");
-        var metricsPort = Port("metricsPort");
+        var httpPort = Port("daprHTTPPort", SidecarPort.Http);
+        var grpcPort = Port("daprGRPCPort", SidecarPort.Grpc);
+        var internalPort = Port("daprInternalGRPCPort", SidecarPort.Internal);
+        var metricsPort = Port("metricsPort", SidecarPort.Metrics);
 
         // Resources and config: the app's own, then <appDir>/.dapr, then common, then ~/.dapr.
         var resources = reader.StringList(app, "resourcesPaths", field) ?? (reader.String(app, "resourcesPath", field) is { } one ? [one] : null);
@@ -307,6 +307,7 @@ internal static class RunFileParser
             SidecarArguments = arguments,
             DaprdLogDestination = LogDestination(reader, Shared("daprdLogDestination") ?? "file", app, field + ".daprdLogDestination"),
             AppLogDestination = LogDestination(reader, Shared("appLogDestination") ?? "fileAndConsole", app, field + ".appLogDestination"),
+            PickedPorts = picked,
         };
     }
 
@@ -317,14 +318,6 @@ internal static class RunFileParser
         value is "file" or "console" or "fileAndConsole"
             ? value
             : throw reader.Error(node, field, $"'{value}' is not one of file, console, fileAndConsole");
-
-    /// <summary>Asks the OS for a free loopback port.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private sealed class Reader(string source)
     {

@@ -1,14 +1,18 @@
 using System.Net;
 using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.BuildingBlocks;
+using BioDapr.Sidecar.Grpc;
 using BioDapr.Sidecar.Invocation;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace BioDapr.Sidecar.Runtime;
 
 /// <summary>
-/// Hosts one sidecar: the Dapr HTTP API on <see cref="HttpPort"/> and the sidecar-to-sidecar endpoint on
-/// <see cref="InternalPort"/>. Used by the daprd command line and, in process, by tests.
+/// Hosts one sidecar: the Dapr HTTP API on <see cref="HttpPort"/>, the Dapr gRPC API on <see cref="GrpcPort"/>
+/// (HTTP/2 without TLS) and the sidecar-to-sidecar endpoint on <see cref="InternalPort"/>. Both front ends
+/// run on the same <see cref="BuildingBlockServices"/>. Used by the daprd command line and, in process, by tests.
 /// </summary>
 internal sealed partial class SidecarHost : IAsyncDisposable
 {
@@ -19,12 +23,13 @@ internal sealed partial class SidecarHost : IAsyncDisposable
     private Task _healthMonitor = Task.CompletedTask;
     private int _stopped;
 
-    private SidecarHost(SidecarRuntime runtime, WebApplication web, int httpPort, int internalPort, ILogger logger)
+    private SidecarHost(SidecarRuntime runtime, WebApplication web, int httpPort, int internalPort, int grpcPort, ILogger logger)
     {
         Runtime = runtime;
         _web = web;
         HttpPort = httpPort;
         InternalPort = internalPort;
+        GrpcPort = grpcPort;
         _logger = logger;
     }
 
@@ -33,6 +38,8 @@ internal sealed partial class SidecarHost : IAsyncDisposable
     public int HttpPort { get; }
 
     public int InternalPort { get; }
+
+    public int GrpcPort { get; }
 
     /// <summary>Completes when the app is connected and subscriptions run (or faults when that failed).</summary>
     public Task AppConnected => _connect;
@@ -52,7 +59,7 @@ internal sealed partial class SidecarHost : IAsyncDisposable
         catch (IOException ex)
         {
             await runtime.DisposeAsync();
-            throw new SidecarStartupException($"cannot listen on the Dapr HTTP port {settings.HttpPort} or internal port {settings.InternalPort}: {ex.Message}", ex);
+            throw new SidecarStartupException($"cannot listen on the Dapr HTTP port {settings.HttpPort}, gRPC port {settings.GrpcPort} or internal port {settings.InternalPort}: {ex.Message}", ex);
         }
 
         var ports = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
@@ -60,14 +67,17 @@ internal sealed partial class SidecarHost : IAsyncDisposable
             .ToList();
         var httpPort = settings.HttpPort != 0 ? settings.HttpPort : ports[0];
         var internalPort = settings.InternalPort != 0 ? settings.InternalPort : ports[1];
-        web.Services.GetRequiredService<PortMap>().InternalPort = internalPort;
+        var grpcPort = settings.GrpcPort != 0 ? settings.GrpcPort : ports[2];
+        var portMap = web.Services.GetRequiredService<PortMap>();
+        portMap.InternalPort = internalPort;
+        portMap.GrpcPort = grpcPort;
 
-        var host = new SidecarHost(runtime, web, httpPort, internalPort, logger);
+        var host = new SidecarHost(runtime, web, httpPort, internalPort, grpcPort, logger);
         runtime.Health.SetOutboundReady();
         await runtime.NameResolver.RegisterAsync(
             new NameResolutionEntry(settings.AppId, internalPort, httpPort, Environment.ProcessId, []),
             cancellationToken);
-        Log.Listening(logger, settings.AppId, httpPort, internalPort);
+        Log.Listening(logger, settings.AppId, httpPort, grpcPort, internalPort);
         host._connect = host.ConnectAsync(host._background.Token);
         return host;
     }
@@ -101,18 +111,38 @@ internal sealed partial class SidecarHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Services.AddSingleton(loggerFactory);
-        builder.Services.AddSingleton(new PortMap { InternalPort = settings.InternalPort });
+        builder.Services.AddSingleton(new PortMap { InternalPort = settings.InternalPort, GrpcPort = settings.GrpcPort });
+        var services = new BuildingBlockServices(runtime);
+        builder.Services.AddSingleton(runtime);
+        builder.Services.AddSingleton(services);
+        builder.Services.AddSingleton<StreamingSubscriptions>();
+        builder.Services.AddSingleton<IServiceMethodProvider<DaprGrpcService>, DaprGrpcMethods>();
+        builder.Services.AddGrpc(grpc =>
+        {
+            // --max-body-size applies to gRPC messages too: larger ones fail with ResourceExhausted, as in daprd.
+            grpc.MaxReceiveMessageSize = (int)Math.Min(int.MaxValue, settings.MaxBodySize);
+            grpc.MaxSendMessageSize = (int)Math.Min(int.MaxValue, settings.MaxBodySize);
+            grpc.EnableDetailedErrors = false;
+        });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            // daprd enforces its own body limit (4 MiB) inside each handler, with handler-specific errors.
+            // The HTTP API applies --max-body-size itself (413 with daprd's error body).
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.AddServerHeader = false;
             kestrel.Listen(IPAddress.Parse(settings.ListenAddress), settings.HttpPort);
             kestrel.Listen(IPAddress.Loopback, settings.InternalPort);
+            kestrel.Listen(IPAddress.Parse(settings.ListenAddress), settings.GrpcPort, listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
         });
         var web = builder.Build();
-        var api = new DaprHttpApi(runtime);
+        var api = new DaprHttpApi(runtime, services);
         var ports = web.Services.GetRequiredService<PortMap>();
+        web.MapWhen(
+            context => context.Connection.LocalPort == ports.GrpcPort,
+            grpc =>
+            {
+                grpc.UseRouting();
+                grpc.UseEndpoints(endpoints => endpoints.MapGrpcService<DaprGrpcService>());
+            });
         web.Run(context =>
         {
             if (context.Connection.LocalPort == ports.InternalPort)
@@ -145,7 +175,7 @@ internal sealed partial class SidecarHost : IAsyncDisposable
         try
         {
             await Runtime.ConnectAppAsync(cancellationToken);
-            if (Runtime.Settings.EnableAppHealthCheck && Runtime.AppChannel is not null)
+            if (Runtime.Settings.EnableAppHealthCheck && Runtime.HasApp)
             {
                 _healthMonitor = MonitorAppHealthAsync(cancellationToken);
             }
@@ -165,7 +195,7 @@ internal sealed partial class SidecarHost : IAsyncDisposable
     // While the app is unhealthy (threshold consecutive failed probes) daprd stops its subscriptions.
     private async Task MonitorAppHealthAsync(CancellationToken cancellationToken)
     {
-        var channel = Runtime.AppChannel!;
+        var sink = Runtime.EventSink!;
         var failures = 0;
         var healthy = true;
         try
@@ -173,7 +203,7 @@ internal sealed partial class SidecarHost : IAsyncDisposable
             while (!cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(Runtime.Settings.AppHealthProbeInterval, Runtime.Time, cancellationToken);
-                var ok = await channel.ProbeHealthAsync(Runtime.Settings.AppHealthProbeTimeout, cancellationToken);
+                var ok = await Runtime.ProbeAppHealthAsync(cancellationToken);
                 failures = ok ? 0 : failures + 1;
                 if (healthy && failures >= Runtime.Settings.AppHealthThreshold)
                 {
@@ -185,7 +215,7 @@ internal sealed partial class SidecarHost : IAsyncDisposable
                 {
                     healthy = true;
                     Log.AppHealthy(_logger, Runtime.Settings.AppId);
-                    await Runtime.Subscriptions.StartAsync(channel, cancellationToken);
+                    await Runtime.Subscriptions.StartAsync(sink, cancellationToken);
                 }
             }
         }
@@ -199,6 +229,8 @@ internal sealed partial class SidecarHost : IAsyncDisposable
     private sealed class PortMap
     {
         public int InternalPort { get; set; }
+
+        public int GrpcPort { get; set; }
     }
 
     private static partial class Log
@@ -206,8 +238,8 @@ internal sealed partial class SidecarHost : IAsyncDisposable
         [LoggerMessage(EventId = 64, Level = LogLevel.Error, Message = "Sidecar {AppId} could not connect to its app: {Reason}")]
         public static partial void ConnectFailed(ILogger logger, string appId, string reason);
 
-        [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Sidecar {AppId}: Dapr HTTP API on port {HttpPort}, internal port {InternalPort}")]
-        public static partial void Listening(ILogger logger, string appId, int httpPort, int internalPort);
+        [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Sidecar {AppId}: Dapr HTTP API on port {HttpPort}, gRPC API on port {GrpcPort}, internal port {InternalPort}")]
+        public static partial void Listening(ILogger logger, string appId, int httpPort, int grpcPort, int internalPort);
 
         [LoggerMessage(EventId = 61, Level = LogLevel.Information, Message = "Sidecar {AppId} stopped")]
         public static partial void Stopped(ILogger logger, string appId);

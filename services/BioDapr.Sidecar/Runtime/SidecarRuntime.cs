@@ -49,9 +49,15 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         Subscriptions = new SubscriptionManager(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Messaging"));
         ConfigurationUpdates = new ConfigurationUpdateDispatcher(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Configuration"));
         Invoker = new ServiceInvoker(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Invocation"));
-        if (settings.AppPort is { } port and > 0)
+        if (settings.AppPort is { } port and > 0 && settings.AppUsesGrpc)
         {
-            AppChannel = new AppChannelClient(settings.AppChannelAddress, port, settings.AppApiToken, settings.AppMaxConcurrency, settings.AppHealthCheckPath);
+            GrpcAppChannel = new GrpcAppChannel(settings.AppChannelAddress, port, settings.AppApiToken, settings.AppMaxConcurrency, settings.MaxBodySize);
+            EventSink = GrpcAppChannel;
+        }
+        else if (settings.AppPort is { } httpPort and > 0)
+        {
+            AppChannel = new AppChannelClient(settings.AppChannelAddress, httpPort, settings.AppApiToken, settings.AppMaxConcurrency, settings.AppHealthCheckPath);
+            EventSink = new HttpEventSink(AppChannel);
         }
 
         ExtendedMetadata["daprRuntimeVersion"] = RuntimeVersion;
@@ -89,7 +95,23 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
     /// <summary>The actor runtime, once the app's <c>/dapr/config</c> was read; null without an actor state store or app.</summary>
     public ActorRuntime? Actors { get; private set; }
 
+    /// <summary>The HTTP app channel (<c>--app-protocol http</c>); null without an app or with a gRPC app.</summary>
     public AppChannelClient? AppChannel { get; }
+
+    /// <summary>The gRPC app channel (<c>--app-protocol grpc</c>); null otherwise.</summary>
+    public GrpcAppChannel? GrpcAppChannel { get; }
+
+    /// <summary>Where the app's subscriptions deliver (the app channel of either protocol); null without an app.</summary>
+    public IEventSink? EventSink { get; }
+
+    /// <summary>True when there is an app to talk to (either protocol).</summary>
+    public bool HasApp => EventSink is not null;
+
+    /// <summary>Probes the app's health over its protocol.</summary>
+    public Task<bool> ProbeAppHealthAsync(CancellationToken cancellationToken) =>
+        GrpcAppChannel is { } grpc
+            ? grpc.ProbeHealthAsync(Settings.AppHealthProbeTimeout, cancellationToken)
+            : AppChannel!.ProbeHealthAsync(Settings.AppHealthProbeTimeout, cancellationToken);
 
     public SidecarHealth Health { get; } = new();
 
@@ -139,6 +161,12 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
     /// </summary>
     public async Task ConnectAppAsync(CancellationToken cancellationToken)
     {
+        if (GrpcAppChannel is { } grpc)
+        {
+            await ConnectGrpcAppAsync(grpc, cancellationToken);
+            return;
+        }
+
         if (AppChannel is not { } channel)
         {
             Health.SetReady();
@@ -158,6 +186,26 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         Log.AppConnected(_logger, channel.BaseAddress);
         await StartActorsAsync(channel, cancellationToken);
         await Subscriptions.LoadAsync(channel, cancellationToken);
+        await Subscriptions.StartAsync(EventSink!, cancellationToken);
+        Health.SetReady();
+        Log.Ready(_logger, Settings.AppId);
+    }
+
+    // The same steps for an app that serves AppCallback: no actors (daprd reads the actor configuration over
+    // HTTP only), subscriptions from ListTopicSubscriptions.
+    private async Task ConnectGrpcAppAsync(GrpcAppChannel channel, CancellationToken cancellationToken)
+    {
+        Log.WaitingForGrpcApp(_logger, channel.ChannelAddress, channel.Port);
+        await channel.WaitForPortAsync(Time, cancellationToken);
+        if (Settings.EnableAppHealthCheck)
+        {
+            while (!await channel.ProbeHealthAsync(Settings.AppHealthProbeTimeout, cancellationToken))
+            {
+                await Task.Delay(Settings.AppHealthProbeInterval, Time, cancellationToken);
+            }
+        }
+
+        await Subscriptions.LoadAsync(channel.ListTopicSubscriptionsAsync, cancellationToken);
         await Subscriptions.StartAsync(channel, cancellationToken);
         Health.SetReady();
         Log.Ready(_logger, Settings.AppId);
@@ -227,6 +275,7 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         await Components.DisposeAsync();
         Invoker.Dispose();
         AppChannel?.Dispose();
+        GrpcAppChannel?.Dispose();
         _stopping.Dispose();
     }
 
@@ -237,6 +286,9 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
 
         [LoggerMessage(EventId = 51, Level = LogLevel.Information, Message = "Waiting for the app on {Address}")]
         public static partial void WaitingForApp(ILogger logger, Uri address);
+
+        [LoggerMessage(EventId = 54, Level = LogLevel.Information, Message = "Waiting for the gRPC app on {Address}:{Port}")]
+        public static partial void WaitingForGrpcApp(ILogger logger, string address, int port);
 
         [LoggerMessage(EventId = 52, Level = LogLevel.Information, Message = "App connected on {Address}")]
         public static partial void AppConnected(ILogger logger, Uri address);

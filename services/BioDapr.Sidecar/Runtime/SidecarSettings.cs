@@ -21,6 +21,15 @@ internal sealed record SidecarSettings
     /// <summary>The Dapr HTTP API port; 0 picks a free port (tests).</summary>
     public int HttpPort { get; init; } = 3500;
 
+    /// <summary>The Dapr gRPC API port (HTTP/2 cleartext); 0 picks a free port (tests).</summary>
+    public int GrpcPort { get; init; }
+
+    /// <summary><c>--app-protocol</c>: <c>http</c> or <c>grpc</c> (the app serves daprd's AppCallback services).</summary>
+    public string AppProtocol { get; init; } = "http";
+
+    /// <summary>True when the app is reached over gRPC (<c>--app-protocol grpc</c>).</summary>
+    public bool AppUsesGrpc => AppProtocol == "grpc";
+
     /// <summary>The sidecar-to-sidecar port; 0 picks a free port.</summary>
     public int InternalPort { get; init; }
 

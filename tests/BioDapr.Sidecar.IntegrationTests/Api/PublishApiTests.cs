@@ -143,15 +143,27 @@ public sealed class PublishApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Publish_BodyOverFourMiB_Returns500StreamTooLargeAndKeepsServing()
+    public async Task Publish_BodyOverFourMiB_Returns413AndKeepsServing()
     {
         using var big = new ByteArrayContent(new byte[(4 << 20) + 1]);
         using var response = await _sidecar.Client.PostAsync("/v1.0/publish/pubsub/orders", big, TestContext.Current.CancellationToken);
 
-        var body = await ShouldBeDaprErrorAsync(response, HttpStatusCode.InternalServerError, "ERR_PUBSUB_PUBLISH_MESSAGE");
+        var body = await ShouldBeDaprErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "ERR_BODY_READ");
         body.ShouldContain("stream too large");
         using var next = await _sidecar.Client.PostAsync("/v1.0/publish/pubsub/orders", new StringContent("still alive"), TestContext.Current.CancellationToken);
         next.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+    }
+
+    [Fact]
+    public async Task Publish_ChunkedBodyOverFourMiB_Returns413WithoutPublishing()
+    {
+        // No Content-Length: the limit is found while reading.
+        using var chunked = new StreamContent(new MemoryStream(new byte[(4 << 20) + 10]));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1.0/publish/pubsub/chunked") { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+        using var response = await _sidecar.Client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        await ShouldBeDaprErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "ERR_BODY_READ");
     }
 
     [Fact]

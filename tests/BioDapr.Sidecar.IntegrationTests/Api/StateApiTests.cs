@@ -146,11 +146,11 @@ public sealed class StateApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Save_BodyOverFourMiB_Returns400()
+    public async Task Save_BodyOverFourMiB_Returns413()
     {
         using var response = await SaveAsync("[" + new string(' ', 4 << 20) + "]");
 
-        await PublishApiTests.ShouldBeDaprErrorAsync(response, HttpStatusCode.BadRequest, "ERR_MALFORMED_REQUEST");
+        await PublishApiTests.ShouldBeDaprErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "ERR_BODY_READ");
     }
 
     private Task<HttpResponseMessage> SaveAsync(string body) =>

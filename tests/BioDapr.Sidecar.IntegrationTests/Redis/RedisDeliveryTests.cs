@@ -95,6 +95,31 @@ public sealed class RedisDeliveryTests(RedisServer redis) : IClassFixture<RedisS
     }
 
     [Fact]
+    public async Task AppDown_WithAppHealthChecks_StopsSubscriptions_SoMessagesWaitForTheAppInsteadOfBeingLost()
+    {
+        // Without a retry policy a failed delivery is acknowledged: only pausing the subscription while
+        // the app is down (daprd's app health checks) keeps the messages published meanwhile.
+        var topic = Topic();
+        var app = await TestApp.StartAsync();
+        var port = app.Port;
+        await using var sidecar = await StartAsync("patient", port, topic, healthChecks: true);
+        await PublishAsync(sidecar, topic);
+        await Eventually.TrueAsync(() => app.RequestsTo("/in").Count == 1);
+
+        await app.DisposeAsync();
+        await Eventually.TrueAsync(() => sidecar.Host.Runtime.Subscriptions.Active.Count == 0, TimeSpan.FromSeconds(10), "the probes mark the app unhealthy and stop the subscription");
+        for (var i = 0; i < 3; i++)
+        {
+            await PublishAsync(sidecar, topic);
+        }
+
+        await using var revived = await TestApp.StartAsync(port);
+
+        await Eventually.TrueAsync(() => revived.RequestsTo("/in").Count == 3, TimeSpan.FromSeconds(15), "every message published while the app was down reaches it");
+        sidecar.Host.Runtime.Subscriptions.Active.Count.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task HandlerSlowerThanProcessingTimeout_IsRedelivered()
     {
         var topic = Topic();
@@ -132,7 +157,8 @@ public sealed class RedisDeliveryTests(RedisServer redis) : IClassFixture<RedisS
         app.RequestsTo("/in").Count.ShouldBe(1);
     }
 
-    private async Task<TestSidecar> StartAsync(string appId, int appPort, string topic, string? resiliency = null, string? deadLetter = null, (string Processing, string Redeliver)? processing = null)
+    private async Task<TestSidecar> StartAsync(
+        string appId, int appPort, string topic, string? resiliency = null, string? deadLetter = null, (string Processing, string Redeliver)? processing = null, bool healthChecks = false)
     {
         var (processingTimeout, redeliver) = processing ?? ("60s", "15s");
         var resources = new Dictionary<string, string>
@@ -150,7 +176,13 @@ public sealed class RedisDeliveryTests(RedisServer redis) : IClassFixture<RedisS
             resources["resiliency.yaml"] = resiliency;
         }
 
-        var sidecar = await TestSidecar.StartAsync(appId, resources, appPort);
+        var sidecar = await TestSidecar.StartAsync(
+            appId,
+            resources,
+            appPort,
+            configure: healthChecks
+                ? s => s with { EnableAppHealthCheck = true, AppHealthCheckPath = "/healthz", AppHealthProbeInterval = TimeSpan.FromMilliseconds(100), AppHealthThreshold = 2 }
+                : null);
         await sidecar.WaitUntilReadyAsync();
         return sidecar;
     }

@@ -451,12 +451,19 @@ public sealed class DaprdCommandLineTests
 
     [Theory]
     [InlineData("https")]
-    [InlineData("grpc")]
     [InlineData("grpcs")]
     [InlineData("h2c")]
-    public void Parse_NonHttpAppProtocol_IsUnsupported(string protocol)
+    public void Parse_TlsOrH2cAppProtocol_IsUnsupported(string protocol)
     {
-        Fails("--app-id", "a", "--app-protocol", protocol).Message.ShouldContain("plain HTTP only");
+        Fails("--app-id", "a", "--app-protocol", protocol).Message.ShouldContain("plain HTTP or gRPC only");
+    }
+
+    [Theory]
+    [InlineData("grpc")]
+    [InlineData("GRPC")]
+    public void Parse_GrpcAppProtocol_IsAccepted(string protocol)
+    {
+        DaprdCommandLine.Parse(["--app-id", "a", "--app-protocol", protocol], NoEnvironment).AppProtocol.ShouldBe("grpc");
     }
 
     [Fact]

@@ -95,6 +95,36 @@ public sealed class RunFileParserTests : IDisposable
         error.Message.ShouldContain(expected);
     }
 
+    [Fact]
+    public void WithFreshPorts_ChangesOnlyThePortsTheRunnerPicked_InFlagsAndEnvironment()
+    {
+        var (apps, _) = Parse("""
+            version: 1
+            apps:
+              - appID: orders
+                appDirPath: ./orders
+                appPort: 5001
+                daprHTTPPort: 3600
+                command: ["dotnet", "run"]
+            """);
+        var before = apps[0];
+        before.PickedPorts.ShouldBe([SidecarPort.Grpc, SidecarPort.Internal, SidecarPort.Metrics], ignoreOrder: true);
+
+        var after = before.WithFreshPorts(() => _nextPort++);
+
+        after.DaprHttpPort.ShouldBe(3600);
+        Flag(after, "--dapr-http-port").ShouldBe("3600");
+        after.AppEnvironment["DAPR_HTTP_PORT"].ShouldBe("3600");
+        after.DaprGrpcPort.ShouldNotBe(before.DaprGrpcPort);
+        Flag(after, "--dapr-grpc-port").ShouldBe(after.DaprGrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        after.AppEnvironment["DAPR_GRPC_PORT"].ShouldBe(after.DaprGrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Flag(after, "--dapr-internal-grpc-port").ShouldBe(after.DaprInternalPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        after.DaprInternalPort.ShouldNotBe(before.DaprInternalPort);
+        Flag(after, "--metrics-port").ShouldBe(after.MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        after.AppEnvironment["DAPR_METRICS_PORT"].ShouldBe(after.MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Flag(after, "--app-port").ShouldBe("5001");
+    }
+
     private (IReadOnlyList<AppRunPlan> Apps, IReadOnlyList<string> Warnings) Parse(string yaml)
     {
         var path = Path.Combine(_root, "dapr.yaml");

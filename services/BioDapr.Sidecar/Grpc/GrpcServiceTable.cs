@@ -1,0 +1,146 @@
+using System.Reflection;
+using BioDapr.Sidecar.Api;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
+using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
+
+namespace BioDapr.Sidecar.Grpc;
+
+/// <summary>
+/// Binds the methods of one protobuf service descriptor to handlers by name, with marshallers built from
+/// the message types' own parsers (no hand-written encoding). Methods without a handler answer with
+/// <see cref="Fallbacks"/>. Every handler runs behind <see cref="GrpcCallGuard"/> (API token, trace
+/// context) and has <see cref="DaprApiException"/> translated by <see cref="GrpcErrors"/>.
+/// </summary>
+/// <typeparam name="TService">The marker type Grpc.AspNetCore maps (<c>MapGrpcService&lt;TService&gt;</c>).</typeparam>
+internal sealed class GrpcServiceTable<TService>(ServiceDescriptor descriptor, GrpcCallGuard guard)
+    where TService : class
+{
+    private static readonly MethodInfo BindFallbackMethod = typeof(GrpcServiceTable<TService>).GetMethod(nameof(BindFallback), BindingFlags.NonPublic | BindingFlags.Instance)!;
+
+    private readonly Dictionary<string, Action<ServiceMethodProviderContext<TService>>> _bindings = new(StringComparer.Ordinal);
+
+    /// <summary>The error of a method without a handler, by method name; the rest answer daprd's <c>ERR_API_UNIMPLEMENTED</c>.</summary>
+    public Dictionary<string, DaprError> Fallbacks { get; } = new(StringComparer.Ordinal);
+
+    public void Unary<TRequest, TResponse>(string name, Func<TRequest, ServerCallContext, Task<TResponse>> handler)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        var method = Method<TRequest, TResponse>(MethodType.Unary, name);
+        _bindings.Add(name, context => context.AddUnaryMethod(method, [], async (_, request, call) =>
+        {
+            guard.Enter(call);
+            try
+            {
+                return await handler(request, call);
+            }
+            catch (DaprApiException ex)
+            {
+                throw GrpcErrors.ToRpcException(ex.Error);
+            }
+        }));
+    }
+
+    public void ServerStreaming<TRequest, TResponse>(string name, Func<TRequest, IServerStreamWriter<TResponse>, ServerCallContext, Task> handler)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        var method = Method<TRequest, TResponse>(MethodType.ServerStreaming, name);
+        _bindings.Add(name, context => context.AddServerStreamingMethod(method, [], async (_, request, writer, call) =>
+        {
+            guard.Enter(call);
+            try
+            {
+                await handler(request, writer, call);
+            }
+            catch (DaprApiException ex)
+            {
+                throw GrpcErrors.ToRpcException(ex.Error);
+            }
+        }));
+    }
+
+    public void Duplex<TRequest, TResponse>(string name, Func<IAsyncStreamReader<TRequest>, IServerStreamWriter<TResponse>, ServerCallContext, Task> handler)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        var method = Method<TRequest, TResponse>(MethodType.DuplexStreaming, name);
+        _bindings.Add(name, context => context.AddDuplexStreamingMethod(method, [], async (_, reader, writer, call) =>
+        {
+            guard.Enter(call);
+            try
+            {
+                await handler(reader, writer, call);
+            }
+            catch (DaprApiException ex)
+            {
+                throw GrpcErrors.ToRpcException(ex.Error);
+            }
+        }));
+    }
+
+    /// <summary>Adds every method of the descriptor: the handlers given, the fallback for the rest.</summary>
+    public void BindAll(ServiceMethodProviderContext<TService> context)
+    {
+        foreach (var method in descriptor.Methods)
+        {
+            if (_bindings.TryGetValue(method.Name, out var bind))
+            {
+                bind(context);
+            }
+            else
+            {
+                BindFallbackMethod.MakeGenericMethod(method.InputType.ClrType, method.OutputType.ClrType).Invoke(this, [context, method]);
+            }
+        }
+
+        var unknown = _bindings.Keys.Except(descriptor.Methods.Select(m => m.Name), StringComparer.Ordinal).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new InvalidOperationException($"handlers for methods that {descriptor.FullName} does not have: {string.Join(", ", unknown)}");
+        }
+    }
+
+    private void BindFallback<TRequest, TResponse>(ServiceMethodProviderContext<TService> context, MethodDescriptor descriptorMethod)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        var type = (descriptorMethod.IsClientStreaming, descriptorMethod.IsServerStreaming) switch
+        {
+            (false, false) => MethodType.Unary,
+            (false, true) => MethodType.ServerStreaming,
+            (true, false) => MethodType.ClientStreaming,
+            _ => MethodType.DuplexStreaming,
+        };
+        var method = Method<TRequest, TResponse>(type, descriptorMethod.Name);
+        RpcException Refuse(ServerCallContext call)
+        {
+            guard.Enter(call);
+            return GrpcErrors.ToRpcException(Fallbacks.GetValueOrDefault(descriptorMethod.Name) ?? DaprErrors.NotImplemented());
+        }
+
+        switch (type)
+        {
+            case MethodType.Unary:
+                context.AddUnaryMethod(method, [], (_, _, call) => Task.FromException<TResponse>(Refuse(call)));
+                break;
+            case MethodType.ServerStreaming:
+                context.AddServerStreamingMethod(method, [], (_, _, _, call) => Task.FromException(Refuse(call)));
+                break;
+            case MethodType.ClientStreaming:
+                context.AddClientStreamingMethod(method, [], (_, _, call) => Task.FromException<TResponse>(Refuse(call)));
+                break;
+            default:
+                context.AddDuplexStreamingMethod(method, [], (_, _, _, call) => Task.FromException(Refuse(call)));
+                break;
+        }
+    }
+
+    private Method<TRequest, TResponse> Method<TRequest, TResponse>(MethodType type, string name)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TResponse : class, IMessage<TResponse>, new() =>
+        new(type, descriptor.FullName, name, ProtobufMarshaller<TRequest>.Instance, ProtobufMarshaller<TResponse>.Instance);
+}

@@ -1,0 +1,53 @@
+using System.Net;
+using System.Text.Json;
+using BioDapr.Testing;
+
+namespace BioDapr.EndToEnd.Tests;
+
+/// <summary>A cell or a sidecar killed mid-traffic is restarted by the runner, and no order is left behind.</summary>
+public sealed partial class OrganismTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PaymentsKilledDuringOrders_IsRestarted_AndEveryOrderIsDecided(bool sidecar)
+    {
+        using var http = new HttpClient();
+        var orders = new List<string>();
+        var sku = "restart-" + (sidecar ? "sidecar" : "app");
+        // The organism may be fresh (cold start is not what this test is about): one order through first.
+        await Eventually.ReturnsAsync(
+            async () => (await ThroughGatewayAsync(http, "e2e-shop-key", quantity: 1, sku: sku)).StatusCode,
+            status => status == HttpStatusCode.Created,
+            TimeSpan.FromSeconds(60),
+            "the organism takes orders");
+        var victim = organism.ProcessOf("payments", sidecar);
+
+        for (var i = 0; i < 30; i++)
+        {
+            if (i == 10)
+            {
+                Organism.Kill(victim).ShouldBeTrue();
+            }
+
+            using var placed = await ThroughGatewayAsync(http, "e2e-shop-key", quantity: 1, sku: sku);
+            placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+            orders.Add(JsonDocument.Parse(await placed.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("orderId").GetString()!);
+        }
+
+        await Eventually.TrueAsync(
+            () => organism.Output.Contains($"Restarting the {(sidecar ? "sidecar" : "app")} of payments", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20),
+            "the runner says it restarts payments");
+        await Eventually.TrueAsync(
+            () => organism.Output.Contains("App payments and its sidecar are ready again", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60),
+            "payments comes back");
+        foreach (var orderId in orders)
+        {
+            await Eventually.ReturnsAsync(() => StatusAsync(http, orderId), status => status is "confirmed" or "cancelled", TimeSpan.FromSeconds(90), $"order {orderId} is decided after the restart");
+        }
+
+        organism.ProcessOf("payments", sidecar).ShouldNotBe(victim);
+    }
+}

@@ -1,0 +1,50 @@
+using BioDapr.Redis;
+using BioDapr.Testing;
+using Dapr.Client;
+
+namespace BioDapr.Sidecar.SdkTests.Infrastructure;
+
+/// <summary>
+/// One redis-server and one development sidecar process (app id <c>sdk</c>, no app) with state.redis,
+/// pubsub.redis, configuration.redis and a local-file secret store, shared by a test class.
+/// </summary>
+public sealed class SdkFixture : IAsyncLifetime
+{
+    private readonly RedisServer _redis = new();
+    private string? _directory;
+
+    internal SidecarProcess Sidecar { get; private set; } = null!;
+
+    public DaprClient Client { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public RedisConnection Redis { get; private set; } = null!;
+
+    public string RedisHost => _redis.Host;
+
+    public async ValueTask InitializeAsync()
+    {
+        await _redis.InitializeAsync();
+        _directory = Directory.CreateTempSubdirectory("biodapr-sdk-secrets-").FullName;
+        var secrets = Path.Combine(_directory, "secrets.json");
+        await File.WriteAllTextAsync(secrets, """{"db-password":"s3cret","api":{"key":"k1"}}""");
+        Sidecar = await SidecarProcess.StartAsync("sdk", Yaml.RedisComponents(_redis.Host, secrets));
+        Client = Sidecar.Client();
+        Http = new HttpClient { BaseAddress = new Uri(Sidecar.HttpEndpoint) };
+        Redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = _redis.Port }, CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        Http.Dispose();
+        await Redis.DisposeAsync();
+        await Sidecar.DisposeAsync();
+        await _redis.DisposeAsync();
+        if (_directory is not null)
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+}
