@@ -66,9 +66,10 @@ public sealed partial class OrganismTests
             response => response.StatusCode != HttpStatusCode.ServiceUnavailable,
             TimeSpan.FromSeconds(90),
             "the first order is answered");
-        using var again = await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: sku, idempotencyKey: key);
-        using var otherBody = await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 3, sku: sku, idempotencyKey: key);
-        using var otherClient = await ThroughGatewayAsync(http, "e2e-bulk-key", quantity: 2, sku: sku, idempotencyKey: key);
+        // (A 503 means the gateway could not reach orders: the documented answer is to send the same request again.)
+        using var again = await UntilAnsweredAsync(() => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: sku, idempotencyKey: key));
+        using var otherBody = await UntilAnsweredAsync(() => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 3, sku: sku, idempotencyKey: key));
+        using var otherClient = await UntilAnsweredAsync(() => ThroughGatewayAsync(http, "e2e-bulk-key", quantity: 2, sku: sku, idempotencyKey: key));
 
         first.StatusCode.ShouldBe(HttpStatusCode.Created, await first.Content.ReadAsStringAsync(Ct));
         again.StatusCode.ShouldBe(HttpStatusCode.Created);
@@ -281,6 +282,42 @@ public sealed partial class OrganismTests
     }
 
     [Fact]
+    public async Task OrdersKilledMidStream_ClientsRetryingWithTheirKeys_GetOneOrderEach_AndStockIsConserved()
+    {
+        const string sku = "e2e-killed";
+        using var http = new HttpClient();
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        var before = await ReservedAsync(redis, sku);
+        var keys = Enumerable.Range(0, 24).Select(i => $"killed-{i}-{Guid.NewGuid():N}").ToList();
+        var answers = new List<(HttpStatusCode Status, string Body)>();
+        var killed = false;
+        foreach (var key in keys)
+        {
+            if (!killed && answers.Count == 6)
+            {
+                // kill -9, as a crash: the runner restarts it; the clients keep retrying with their keys.
+                Organism.Kill(organism.ProcessOf("orders")).ShouldBeTrue();
+                killed = true;
+            }
+
+            using var response = await Eventually.ReturnsAsync(
+                () => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 1, sku: sku, idempotencyKey: key),
+                r => r.StatusCode != HttpStatusCode.ServiceUnavailable,
+                TimeSpan.FromSeconds(180),
+                $"the order with key {key} is answered once orders is back");
+            answers.Add((response.StatusCode, await response.Content.ReadAsStringAsync(Ct)));
+        }
+
+        answers.ShouldAllBe(a => a.Status == HttpStatusCode.Created);
+        await AuditAsync(redis, sku, answers, before);
+        await Eventually.ReturnsAsync(
+            async () => (await redis.ExecuteAsync("KEYS", ["orders||journal-*"], Ct)).Items.Count,
+            count => count == 0,
+            TimeSpan.FromSeconds(60),
+            "the journal is empty once every attempt is settled");
+    }
+
+    [Fact]
     public async Task AGiveUpThatArrivesBeforeItsRequest_FencesThatRequest_ButNotALaterOne()
     {
         using var http = new HttpClient();
@@ -300,6 +337,9 @@ public sealed partial class OrganismTests
         OrderId(await repeat.Content.ReadAsStringAsync(Ct)).ShouldBe(OrderId(await retry.Content.ReadAsStringAsync(Ct)));
         abortAfter.StatusCode.ShouldBe(HttpStatusCode.Created, "giving up a settled order returns its first outcome");
     }
+
+    private static Task<HttpResponseMessage> UntilAnsweredAsync(Func<Task<HttpResponseMessage>> send) =>
+        Eventually.ReturnsAsync(send, response => response.StatusCode != HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(90), "the request is answered");
 
     // Orders' endpoints through the gateway's sidecar, as the gateway calls them.
     private async Task<HttpResponseMessage> ToOrdersAsync(HttpClient http, string method, string key, string requestId, object? body)
@@ -348,7 +388,7 @@ public sealed partial class OrganismTests
 
     // Every answer was 201 (an accepted order) or an error that left nothing behind: the stored orders of the
     // sku are exactly the accepted ones, each reserved its units once and was charged at most once.
-    private static async Task AuditAsync(RedisConnection redis, string sku, List<(HttpStatusCode Status, string Body)> answers)
+    private static async Task AuditAsync(RedisConnection redis, string sku, List<(HttpStatusCode Status, string Body)> answers, int reservedBefore = 0)
     {
         var accepted = answers.Where(a => a.Status == HttpStatusCode.Created).Select(a => OrderId(a.Body)).ToList();
         accepted.Count.ShouldBeGreaterThan(0, string.Join("\n", answers.Select(a => $"{(int)a.Status} {a.Body}").Distinct()));
@@ -361,7 +401,7 @@ public sealed partial class OrganismTests
         // Give attempts that were still running when their client got an error the time to finish or roll back.
         var settled = await Eventually.ReturnsAsync(
             async () => (Orders: await StoredOrdersAsync(redis, sku), Reserved: await ReservedAsync(redis, sku)),
-            now => now.Orders.Count == accepted.Count && now.Reserved == accepted.Count,
+            now => now.Orders.Count == accepted.Count && now.Reserved == reservedBefore + accepted.Count,
             TimeSpan.FromSeconds(30),
             $"exactly the {accepted.Count} accepted orders stay, each with one reserved unit (answers: {string.Join(", ", answers.Select(a => (int)a.Status))}; stored {stored.Count})");
         settled.Orders.Order().ShouldBe(accepted.Order());

@@ -42,7 +42,7 @@ public sealed class Organism : IAsyncLifetime
     public Dictionary<string, int> ExtraCatalogue { get; } = new(StringComparer.Ordinal)
     {
         ["e2e-slow"] = 1_000, ["e2e-flaky"] = 1_000, ["e2e-keyed"] = 1_000, ["e2e-forged"] = 1_000, ["e2e-visible"] = 1_000,
-        ["e2e-big"] = 1_000, ["e2e-refused"] = 1_000, ["e2e-crash"] = 1_000, ["e2e-fair"] = 100_000, ["e2e-scarce"] = 3,
+        ["e2e-big"] = 1_000, ["e2e-refused"] = 1_000, ["e2e-crash"] = 1_000, ["e2e-killed"] = 1_000, ["restart-app"] = 1_000, ["restart-sidecar"] = 1_000, ["e2e-fair"] = 100_000, ["e2e-scarce"] = 3,
     };
 
     /// <summary>The Dapr HTTP port of each app's sidecar (by app id), e.g. to publish as that app.</summary>
