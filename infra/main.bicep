@@ -17,7 +17,7 @@ param registry string
 @description('Image tag to deploy for every cell.')
 param imageTag string
 
-@description('The cells: one container app each. appId must match dapr/dapr.yaml and the component scopes.')
+@description('The cells: one container app each. appId must match dapr/dapr.yaml and the component scopes; publicApi: whether it has an ingress (its public port).')
 param cells array
 
 @description('Service Bus topics (the Dapr topics) and the app ids subscribed to each.')
@@ -167,6 +167,7 @@ module apps 'modules/containerApp.bicep' = [for cell in cells: {
     maxReplicas: cell.maxReplicas
     serviceBusNamespace: '${serviceBus.name}.servicebus.windows.net'
     subscriptions: [for topic in topics: contains(topic.subscribers, cell.appId) ? topic.name : '']
+    publicApi: cell.publicApi
     env: [
       { name: 'Hormones__hormones__Metadata__sentinelKey', value: sentinelKey }
       { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }

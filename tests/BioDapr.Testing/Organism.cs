@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using Xunit;
 
 namespace BioDapr.Testing;
@@ -22,17 +23,32 @@ public sealed class Organism : IAsyncLifetime
 
     public int Redis => _redis.Port;
 
-    public int OrdersPort { get; } = FreePort.Next();
-
-    public int NotificationsPort { get; } = FreePort.Next();
-
-    public int InventoryPort { get; } = FreePort.Next();
-
+    /// <summary>The gateway's public port (the clients' API and its OpenAPI document).</summary>
     public int GatewayPort { get; } = FreePort.Next();
 
-    public int PaymentsPort { get; } = FreePort.Next();
+    /// <summary>The notifications cell's public port (<c>GET /notifications</c>).</summary>
+    public int NotificationsPort { get; } = FreePort.Next();
 
+    /// <summary>The cortex's public port (status, pathways, audit).</summary>
     public int CortexPort { get; } = FreePort.Next();
+
+    /// <summary>Each app's app port (by app id): only its sidecar's callbacks are served there.</summary>
+    public IReadOnlyDictionary<string, int> AppPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "cortex" }
+        .ToDictionary(id => id, _ => FreePort.Next(), StringComparer.Ordinal);
+
+    /// <summary>
+    /// SKUs added to inventory's catalogue (SKU → initial stock) for this organism, on top of the catalogue the cell ships
+    /// with; set before start. By default a few SKUs each test may use on its own.
+    /// </summary>
+    public Dictionary<string, int> ExtraCatalogue { get; } = new(StringComparer.Ordinal)
+    {
+        ["e2e-slow"] = 1_000, ["e2e-flaky"] = 1_000, ["e2e-keyed"] = 1_000, ["e2e-forged"] = 1_000, ["e2e-visible"] = 1_000,
+        ["e2e-big"] = 1_000, ["e2e-refused"] = 1_000, ["e2e-crash"] = 1_000, ["e2e-killed"] = 1_000, ["restart-app"] = 1_000, ["restart-sidecar"] = 1_000, ["e2e-fair"] = 100_000, ["e2e-scarce"] = 3,
+    };
+
+    /// <summary>The Dapr HTTP port of each app's sidecar (by app id), e.g. to publish as that app.</summary>
+    public IReadOnlyDictionary<string, int> SidecarPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "cortex" }
+        .ToDictionary(id => id, _ => FreePort.Next(), StringComparer.Ordinal);
 
     /// <summary>Everything the runner printed so far.</summary>
     public string Output
@@ -74,31 +90,50 @@ public sealed class Organism : IAsyncLifetime
             await File.WriteAllTextAsync(Path.Combine(components, Path.GetFileName(file)), text);
         }
 
-        var apps = new (string Id, string Project, int Port)[]
+        var apps = new (string Id, string Project, int? PublicPort)[]
         {
             ("gateway", "BioDapr.Gateway", GatewayPort),
-            ("orders", "BioDapr.Orders", OrdersPort),
-            ("payments", "BioDapr.Payments", PaymentsPort),
-            ("inventory", "BioDapr.Inventory", InventoryPort),
+            ("orders", "BioDapr.Orders", null),
+            ("payments", "BioDapr.Payments", null),
+            ("inventory", "BioDapr.Inventory", null),
             ("notifications", "BioDapr.Notifications", NotificationsPort),
             ("cortex", "BioDapr.Cortex", CortexPort),
         };
-        // The repository's sidecar Resiliency baseline applies here as under ./biodapr up.
+        var catalogue = JsonSerializer.Deserialize<Dictionary<string, int>>(await File.ReadAllBytesAsync(Path.Combine(Path.GetDirectoryName(Built("BioDapr.Inventory"))!, "catalogue.json")))!;
+        foreach (var (sku, stock) in ExtraCatalogue)
+        {
+            catalogue[sku] = stock;
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(_root, "catalogue.json"), JsonSerializer.Serialize(catalogue));
+
+        // The repository's sidecar Resiliency baseline applies here as under ./biodapr up; as in dapr/dapr.yaml, the
+        // sidecars connect once a cell's health says it is warmed up.
         File.Copy(Path.Combine(RepositoryRoot, "dapr", "resiliency.yaml"), Path.Combine(components, "resiliency.yaml"));
         var runFile = new StringBuilder(
             "version: 1\ncommon:\n  resourcesPaths: [ ./components ]\n"
             + "  enableAppHealthCheck: true\n  appHealthCheckPath: /healthz\n  appHealthProbeInterval: 1\n  appHealthProbeTimeout: 500\n  appHealthThreshold: 2\n"
             + "apps:\n");
-        foreach (var (id, project, port) in apps)
+        foreach (var (id, project, publicPort) in apps)
         {
             Directory.CreateDirectory(Path.Combine(_root, id));
-            runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {port}\n    command: [ \"dotnet\", \"{Built(project)}\" ]\n");
+            runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {AppPorts[id]}\n    daprHTTPPort: {SidecarPorts[id]}\n    command: [ \"dotnet\", \"{Built(project)}\" ]\n");
             runFile.Append($"    configFilePath: {Path.Combine(RepositoryRoot, "dapr", "config", id + ".yaml")}\n");
             var env = new Dictionary<string, string>(AppEnvironment.GetValueOrDefault(id) ?? [], StringComparer.Ordinal);
+            if (publicPort is { } port)
+            {
+                env["PUBLIC_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             if (id == "cortex")
             {
                 // The cortex writes hormones straight to the configuration store's Redis.
                 env["Cortex__HormoneStore__Redis"] = _redis.Host;
+            }
+
+            if (id == "inventory")
+            {
+                env["Inventory__CatalogueFile"] = Path.Combine(_root, "catalogue.json");
             }
 
             if (env.Count > 0)
