@@ -1,4 +1,3 @@
-using BioDapr.Cell.Actors;
 using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Hosting;
 using BioDapr.Cortex.Agents;
@@ -13,7 +12,11 @@ builder.Services.AddSingleton(builder.Configuration.GetSection("Cortex:HormoneSt
 builder.Services.AddSingleton<IHormoneStore, RedisHormoneStore>();
 builder.Services.AddSingleton<CortexBrain>();
 builder.Services.AddSingleton<PathwayDirectory>();
-builder.Services.AddActors(options => options.RegisterActor<IPathwayAgentActor, PathwayAgentActor>(PathwayAgentActor.TypeName));
+builder.Services.AddActors(options =>
+{
+    options.Actors.RegisterActor<PathwayAgentActor>(PathwayAgentActor.TypeName);
+    options.UseJsonSerialization = true;
+});
 
 var app = builder.Build();
 // Load the policy now, so a missing or corrupt weights file stops the cell at start with the reason.

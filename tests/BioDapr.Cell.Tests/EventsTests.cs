@@ -2,11 +2,12 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using BioDapr.Cell.Events;
+using Dapr;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Routing;
 
 namespace BioDapr.Cell.Tests;
 
+/// <summary>Subscriptions through Dapr.AspNetCore (WithTopic, MapSubscribeHandler, UseCloudEvents) and what the cell adds.</summary>
 public sealed class EventsTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -18,67 +19,55 @@ public sealed class EventsTests
     {
         await using var cell = await TestCell.StartAsync(map: app =>
         {
-            app.MapPost("/orders/small", () => TopicResults.Success()).WithTopic("pubsub", "orders", t => t.DeadLetterTopic = "orders-dead");
-            app.MapPost("/orders/big", () => TopicResults.Success()).WithTopic("pubsub", "orders", t => { t.Match = "event.data.total > 100"; t.Priority = 2; });
-            app.MapPost("/orders/vip", () => TopicResults.Success()).WithTopic("pubsub", "orders", t => { t.Match = "event.data.vip"; t.Priority = 1; });
-            app.MapPost("/raw", () => TopicResults.Success()).WithTopic("pubsub", "raw", t => t.Metadata["rawPayload"] = "true");
+            app.MapPost("/orders/small", () => TopicResults.Success()).WithTopic(new TopicOptions { PubsubName = "pubsub", Name = "orders", DeadLetterTopic = "orders-dead" });
+            app.MapPost("/orders/big", () => TopicResults.Success()).WithTopic(new TopicOptions { PubsubName = "pubsub", Name = "orders", Match = "event.data.total > 100", Priority = 2, DeadLetterTopic = "orders-dead" });
+            app.MapPost("/orders/vip", () => TopicResults.Success()).WithTopic(new TopicOptions { PubsubName = "pubsub", Name = "orders", Match = "event.data.vip", Priority = 1, DeadLetterTopic = "orders-dead" });
+            app.MapPost("/raw", () => TopicResults.Success()).WithTopic("pubsub", "raw", enableRawPayload: true);
         });
 
         var json = JsonDocument.Parse(await cell.Client.GetStringAsync("/dapr/subscribe", Ct)).RootElement;
 
         var orders = json.EnumerateArray().Single(s => s.GetProperty("topic").GetString() == "orders");
-        orders.GetProperty("pubsubname").GetString().ShouldBe("pubsub");
-        orders.GetProperty("routes").GetProperty("default").GetString().ShouldBe("/orders/small");
-        orders.GetProperty("routes").GetProperty("rules").EnumerateArray().Select(r => r.GetProperty("path").GetString()).ShouldBe(["/orders/vip", "/orders/big"]);
+        orders.GetProperty("pubsubName").GetString().ShouldBe("pubsub");
+        orders.GetProperty("routes").GetProperty("default").GetString().ShouldBe("orders/small");
+        orders.GetProperty("routes").GetProperty("rules").EnumerateArray().Select(r => r.GetProperty("path").GetString()).ShouldBe(["orders/vip", "orders/big"]);
         orders.GetProperty("deadLetterTopic").GetString().ShouldBe("orders-dead");
         var raw = json.EnumerateArray().Single(s => s.GetProperty("topic").GetString() == "raw");
         raw.GetProperty("metadata").GetProperty("rawPayload").GetString().ShouldBe("true");
     }
 
     [Fact]
-    public void Catalog_TwoDefaultsForOneTopic_IsAnErrorNamingThem()
-    {
-        var builder = WebApplication.CreateBuilder();
-        var app = builder.Build();
-        app.MapPost("/a", () => "a").WithTopic("pubsub", "t");
-        app.MapPost("/b", () => "b").WithTopic("pubsub", "t");
-        var catalog = new SubscriptionCatalog(((IEndpointRouteBuilder)app).DataSources.First());
-
-        var error = Should.Throw<InvalidOperationException>(() => catalog.Build());
-
-        error.Message.ShouldContain("pubsub/t has several default routes (/a, /b)");
-    }
-
-    [Fact]
-    public async Task CloudEvent_JsonData_BindsToTheRecord()
+    public async Task CloudEvent_JsonData_BindsToTheRecord_AndTheAttributesComeWithIt()
     {
         Order? received = null;
-        await using var cell = await TestCell.StartAsync(map: app => app.MapPost("/orders", (CloudEvent<Order> e) =>
+        CloudEventAttributes? attributes = null;
+        await using var cell = await TestCell.StartAsync(map: app => app.MapPost("/orders", (Order order, CloudEventAttributes cloudEvent) =>
         {
-            received = e.Data;
+            received = order;
+            attributes = cloudEvent;
             return TopicResults.Success();
         }).WithTopic("pubsub", "orders"));
 
-        var response = await Deliver(cell, """{"id":"1","source":"shop","type":"t","specversion":"1.0","datacontenttype":"application/json","data":{"id":7,"total":12.5}}""");
+        var response = await Deliver(cell, """{"id":"e-1","source":"shop","type":"t.v1","specversion":"1.0","datacontenttype":"application/json","data":{"id":7,"total":12.5}}""");
 
         (await response.Content.ReadAsStringAsync(Ct)).ShouldBe("""{"status":"SUCCESS"}""");
         received.ShouldBe(new Order(7, 12.5m));
+        attributes.ShouldBe(new CloudEventAttributes("e-1", "shop", "t.v1", null));
     }
 
     [Fact]
-    public async Task CloudEvent_DataBase64_And_TextData_AreUnderstood()
+    public async Task CloudEvent_DataBase64_IsTheBody()
     {
-        var seen = new List<string?>();
-        await using var cell = await TestCell.StartAsync(map: app => app.MapPost("/in", (CloudEvent<string> e) =>
+        Order? received = null;
+        await using var cell = await TestCell.StartAsync(map: app => app.MapPost("/orders", (Order order) =>
         {
-            seen.Add(e.Data);
+            received = order;
             return TopicResults.Success();
-        }).WithTopic("pubsub", "in"));
+        }).WithTopic("pubsub", "orders"));
 
-        await Deliver(cell, "/in", $$"""{"id":"1","datacontenttype":"application/octet-stream","data_base64":"{{Convert.ToBase64String("binary"u8.ToArray())}}"}""");
-        await Deliver(cell, "/in", """{"id":"2","datacontenttype":"text/plain","data":"plain text"}""");
+        await Deliver(cell, $$"""{"id":"1","source":"shop","datacontenttype":"application/json","data_base64":"{{Convert.ToBase64String("""{"id":3,"total":4}"""u8.ToArray())}}"}""");
 
-        seen.ShouldBe(["binary", "plain text"]);
+        received.ShouldBe(new Order(3, 4));
     }
 
     [Theory]
@@ -86,10 +75,13 @@ public sealed class EventsTests
     [InlineData("[1,2]")]
     [InlineData("""{"id":"x","data":{"id":"not a number"}}""")]
     [InlineData("""{"id":"x","data_base64":"***"}""")]
-    public async Task CloudEvent_Malformed_IsAnsweredDropWithoutCallingTheHandler(string body)
+    [InlineData("""{"id":"x","data":{"id":1},"data_base64":"e30="}""")]
+    [InlineData("""{"id":"x"}""")]
+    [InlineData("""{"id":"x","datacontenttype":"text/plain","data":"hello"}""")]
+    public async Task CloudEvent_Unreadable_IsAnsweredDropWithoutCallingTheHandler(string body)
     {
         var called = false;
-        await using var cell = await TestCell.StartAsync(map: app => app.MapPost("/orders", (CloudEvent<Order> e) =>
+        await using var cell = await TestCell.StartAsync(map: app => app.MapPost("/orders", (Order order) =>
         {
             called = true;
             return TopicResults.Success();
@@ -100,6 +92,17 @@ public sealed class EventsTests
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await response.Content.ReadAsStringAsync(Ct)).ShouldBe("""{"status":"DROP"}""");
         called.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task UnreadableBody_OnAnEndpointThatIsNotASubscriber_Is400ProblemDetails()
+    {
+        await using var cell = await TestCell.StartAsync(map: app => app.MapPost("/orders", (Order order) => TypedResultsOk(order)));
+
+        var response = await Deliver(cell, "[1,2]");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
     }
 
     [Fact]
@@ -119,14 +122,14 @@ public sealed class EventsTests
     [InlineData("payments", "SUCCESS", true)]
     [InlineData("inventory", "DROP", false)]
     [InlineData("", "DROP", false)]
-    public async Task AllowedSources_AnEventFromAnyoneElse_IsDroppedWithoutCallingTheHandler(string source, string status, bool handled)
+    public async Task AcceptFrom_AnEventFromAnyoneElse_IsDroppedWithoutCallingTheHandler(string source, string status, bool handled)
     {
         var called = false;
-        await using var cell = await TestCell.StartAsync(map: app => app.MapPost("/orders", (CloudEvent<Order> e) =>
+        await using var cell = await TestCell.StartAsync(map: app => app.MapPost("/orders", (Order order) =>
         {
             called = true;
             return TopicResults.Success();
-        }).WithTopic("pubsub", "payments", t => t.AllowedSources.Add("payments")));
+        }).WithTopic("pubsub", "payments").AcceptFrom("payments"));
 
         var response = await Deliver(cell, $$$"""{"id":"e1","source":"{{{source}}}","type":"t","specversion":"1.0","data":{"id":1,"total":2}}""");
 
@@ -135,20 +138,42 @@ public sealed class EventsTests
     }
 
     [Fact]
+    public async Task AcceptFrom_ASourceHeaderSentWithTheRequest_CannotOverrideTheEnvelope()
+    {
+        var called = false;
+        await using var cell = await TestCell.StartAsync(map: app => app.MapPost("/orders", (Order order) =>
+        {
+            called = true;
+            return TopicResults.Success();
+        }).WithTopic("pubsub", "payments").AcceptFrom("payments"));
+
+        using var content = new StringContent("""{"id":"e1","source":"intruder","type":"t","specversion":"1.0","data":{"id":1,"total":2}}""", Encoding.UTF8);
+        content.Headers.ContentType = new("application/cloudevents+json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = content };
+        request.Headers.TryAddWithoutValidation("Cloudevent.source", "payments");
+        var response = await cell.Client.SendAsync(request, Ct);
+
+        (await response.Content.ReadAsStringAsync(Ct)).ShouldBe("""{"status":"DROP"}""");
+        called.ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task RawPayload_BodyIsTheData()
     {
         Order? received = null;
-        await using var cell = await TestCell.StartAsync(map: app => app.MapPost("/raw", (CloudEvent<Order> e) =>
+        await using var cell = await TestCell.StartAsync(map: app => app.MapPost("/raw", (Order order) =>
         {
-            received = e.Data;
+            received = order;
             return TopicResults.Success();
-        }).WithTopic("pubsub", "raw", t => t.Metadata["rawPayload"] = "true"));
+        }).WithTopic("pubsub", "raw", enableRawPayload: true));
 
         using var content = new StringContent("""{"id":3,"total":1}""", Encoding.UTF8, "application/json");
         await cell.Client.PostAsync("/raw", content, Ct);
 
         received.ShouldBe(new Order(3, 1));
     }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.Ok<Order> TypedResultsOk(Order order) => Microsoft.AspNetCore.Http.TypedResults.Ok(order);
 
     private static Task<HttpResponseMessage> Deliver(TestCell cell, string body) => Deliver(cell, "/orders", body);
 

@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
-using System.Text;
 using BioDapr.Cell.Hormones;
 using BioDapr.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,8 +41,10 @@ public sealed class HormonesTests
         limits.MaxQuantity.ShouldBe(25);
         limits.Timeout.ShouldBe(TimeSpan.FromMilliseconds(250));
         limits.AcceptingOrders.ShouldBeFalse();
-        var subscribe = cell.Sidecar.Requests.Single(r => r.Path == "/v1.0/configuration/hormones/subscribe");
-        subscribe.QueryValues("key").ShouldBe(["orders.maxQuantity", "orders.minQuantity", "orders.timeout", "orders.open"], ignoreOrder: true);
+        await Eventually.TrueAsync(() => cell.Dapr.Subscribes.Count == 1);
+        var subscribe = cell.Dapr.Subscribes.Single();
+        subscribe.Store.ShouldBe("hormones");
+        subscribe.Keys.ShouldBe(["orders.maxQuantity", "orders.minQuantity", "orders.timeout", "orders.open"], ignoreOrder: true);
     }
 
     [Fact]
@@ -54,23 +55,21 @@ public sealed class HormonesTests
             configuration: new() { ["orders.maxQuantity"] = "25" },
             settings: new() { ["Hormones:hormones:Metadata:sentinelKey"] = "hormones.sentinel" });
 
-        var get = cell.Sidecar.Requests.First(r => r.Path == "/v1.0/configuration/hormones");
-        var subscribe = cell.Sidecar.Requests.Single(r => r.Path == "/v1.0/configuration/hormones/subscribe");
+        await Eventually.TrueAsync(() => cell.Dapr.Subscribes.Count == 1);
 
-        get.Query("metadata.sentinelKey").ShouldBe("hormones.sentinel");
-        subscribe.Query("metadata.sentinelKey").ShouldBe("hormones.sentinel");
+        cell.Dapr.Gets[0].Metadata!["sentinelKey"].ShouldBe("hormones.sentinel");
+        cell.Dapr.Subscribes[0].Metadata!["sentinelKey"].ShouldBe("hormones.sentinel");
         Hormones(cell).Current.MaxQuantity.ShouldBe(25);
     }
 
     [Fact]
-    public async Task Update_IsAppliedAndAnsweredWithExactly200()
+    public async Task StreamedChange_IsApplied()
     {
         await using var cell = await StartAsync(new());
 
-        var response = await Update(cell, "orders.maxQuantity", "42");
+        await Update(cell, "orders.maxQuantity", "42");
 
-        response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        Hormones(cell).Current.MaxQuantity.ShouldBe(42);
+        await Eventually.TrueAsync(() => Hormones(cell).Current.MaxQuantity == 42);
         Hormones(cell).Version.ShouldBeGreaterThan(0);
     }
 
@@ -79,17 +78,16 @@ public sealed class HormonesTests
     [InlineData("orders.maxQuantity", "5000", "between 1 and 1000")]
     [InlineData("orders.minQuantity", "50", "MinQuantity must not exceed MaxQuantity")]
     [InlineData("orders.timeout", "soon", "is not a valid duration")]
-    public async Task InvalidUpdate_IsRejected_TheLastGoodValueStays(string key, string value, string reason)
+    public async Task InvalidChange_IsRejected_TheLastGoodValueStays(string key, string value, string reason)
     {
         await using var cell = await StartAsync(new() { ["orders.maxQuantity"] = "20" });
 
-        var response = await Update(cell, key, value);
+        await Update(cell, key, value);
 
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, "the notification was delivered; the value was refused");
         var hormones = Hormones(cell);
+        await Eventually.TrueAsync(() => hormones.Rejections == 1);
         hormones.Current.MaxQuantity.ShouldBe(20);
         hormones.Current.MinQuantity.ShouldBe(1);
-        hormones.Rejections.ShouldBe(1);
         hormones.LastRejection!.Key.ShouldBe(key);
         hormones.LastRejection.Reason.ShouldContain(reason);
     }
@@ -99,10 +97,9 @@ public sealed class HormonesTests
     {
         await using var cell = await StartAsync(new() { ["orders.maxQuantity"] = "20" });
 
-        using var content = new StringContent("""{"id":"sub-1","items":{"orders.maxQuantity":{}}}""", Encoding.UTF8, "application/json");
-        await cell.Client.PostAsync("/configuration/hormones/orders.maxQuantity", content, Ct);
+        await Update(cell, "orders.maxQuantity", null);
 
-        Hormones(cell).Current.MaxQuantity.ShouldBe(10);
+        await Eventually.TrueAsync(() => Hormones(cell).Current.MaxQuantity == 10);
     }
 
     [Fact]
@@ -130,34 +127,59 @@ public sealed class HormonesTests
             await Update(cell, "orders.minQuantity", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
+        await Eventually.TrueAsync(() => hormones.Current.MaxQuantity == 398 && hormones.Current.MinQuantity == 199);
         await stop.CancelAsync();
         await reader;
         torn.ShouldBe(0);
-        hormones.Current.MaxQuantity.ShouldBe(398);
     }
 
-    [Fact]
-    public async Task SidecarRestart_SignalledByDaprSubscribe_ReReadsAndResubscribes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task StreamEnds_TheCellSubscribesAgain_AndReReadsWhatChangedMeanwhile(bool withError)
     {
         var store = new Dictionary<string, string> { ["orders.maxQuantity"] = "20" };
         await using var cell = await StartAsync(store);
+        await Eventually.TrueAsync(() => cell.Dapr.Subscribes.Count == 1);
+
+        // The sidecar goes away; a change lands in the store while no stream is open.
+        cell.Dapr.EndStream(withError ? new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable, "sidecar gone")) : null);
         lock (store)
         {
             store["orders.maxQuantity"] = "30";
         }
 
-        await cell.Client.GetAsync("/dapr/subscribe", Ct);
-
         await Eventually.TrueAsync(() => Hormones(cell).Current.MaxQuantity == 30);
-        cell.Sidecar.Requests.Count(r => r.Path == "/v1.0/configuration/hormones/subscribe").ShouldBe(2);
+        cell.Dapr.Subscribes.Count.ShouldBe(2);
+        await Update(cell, "orders.maxQuantity", "31");
+        await Eventually.TrueAsync(() => Hormones(cell).Current.MaxQuantity == 31);
     }
 
     [Fact]
-    public async Task OptionsMonitor_SeesTheSameSnapshot()
+    public async Task OptionsMonitor_SeesTheSameSnapshot_AndIsToldOfChanges()
     {
         await using var cell = await StartAsync(new() { ["orders.maxQuantity"] = "77" });
+        var monitor = cell.App.Services.GetRequiredService<IOptionsMonitor<Limits>>();
+        var told = new List<int>();
+        using var listener = monitor.OnChange(limits => { lock (told) { told.Add(limits.MaxQuantity); } });
 
-        cell.App.Services.GetRequiredService<IOptionsMonitor<Limits>>().CurrentValue.MaxQuantity.ShouldBe(77);
+        monitor.CurrentValue.MaxQuantity.ShouldBe(77);
+        await Update(cell, "orders.maxQuantity", "78");
+
+        await Eventually.TrueAsync(() => { lock (told) { return told.Contains(78); } });
+        monitor.CurrentValue.MaxQuantity.ShouldBe(78);
+    }
+
+    [Fact]
+    public async Task ValidateOnStart_InvalidDefaults_StopTheCellWithTheReason()
+    {
+        var error = await Should.ThrowAsync<OptionsValidationException>(() => TestCell.StartAsync(configure: builder =>
+        {
+            builder.AddHormones<Limits>("hormones", "orders.");
+            builder.Services.AddOptions<Limits>().Validate(l => l.MaxQuantity > 100, "MaxQuantity must be over 100").ValidateOnStart();
+        }));
+
+        error.Message.ShouldContain("MaxQuantity must be over 100");
     }
 
     [Fact]
@@ -177,14 +199,14 @@ public sealed class HormonesTests
     }
 
     [Fact]
-    public async Task MalformedUpdateBody_Is400()
+    public async Task TheConfigurationCallbackRoute_IsGone()
     {
         await using var cell = await StartAsync(new());
 
-        using var content = new StringContent("{oops", Encoding.UTF8, "application/json");
+        using var content = new StringContent("""{"items":{}}""", System.Text.Encoding.UTF8, "application/json");
         var response = await cell.Client.PostAsync("/configuration/hormones/orders.maxQuantity", content, Ct);
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
     private static Task<TestCell> StartAsync(Dictionary<string, string> store) => TestCell.StartAsync(
@@ -197,9 +219,9 @@ public sealed class HormonesTests
 
     private static IHormones<Limits> Hormones(TestCell cell) => cell.App.Services.GetRequiredService<IHormones<Limits>>();
 
-    private static async Task<HttpResponseMessage> Update(TestCell cell, string key, string value)
+    private static async Task Update(TestCell cell, string key, string? value)
     {
-        using var content = new StringContent("{\"id\":\"sub-1\",\"items\":{\"" + key + "\":{\"value\":\"" + value + "\",\"version\":\"2\"}}}", Encoding.UTF8, "application/json");
-        return await cell.Client.PostAsync($"/configuration/hormones/{key}", content, Ct);
+        await Eventually.TrueAsync(() => cell.Dapr.Subscribes.Count > 0);
+        await cell.Dapr.PushAsync(key, value);
     }
 }

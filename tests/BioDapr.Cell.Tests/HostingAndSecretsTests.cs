@@ -1,11 +1,13 @@
 using System.Net;
 using BioDapr.Cell.Hosting;
 using BioDapr.Cell.Secrets;
-using BioDapr.Client;
+using Dapr;
+using Dapr.Client;
+using NSubstitute;
+using NSubstitute.ExceptionExtensions;
 using BioDapr.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using BioDapr.Testing.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -95,22 +97,31 @@ public sealed class HostingAndSecretsTests
     {
         await using var cell = await TestCell.StartAsync();
 
-        cell.Sidecar.Requests.ShouldContain(r => r.Path == "/v1.0/healthz/outbound");
+        await cell.Dapr.Client.Received(1).WaitForSidecarAsync(Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task Startup_SidecarNeverComes_FailsNamingThePorts()
+    {
+        var error = await Should.ThrowAsync<InvalidOperationException>(() => TestCell.StartAsync(
+            configure: builder => builder.Services.AddSingleton(NeverHealthy()),
+            settings: new() { ["Cell:SidecarTimeout"] = "00:00:00.200", ["DAPR_GRPC_PORT"] = "50999" }));
+
+        error.Message.ShouldContain("did not become healthy within 0.2 s");
+        error.Message.ShouldContain("50999");
     }
 
     [Fact]
     public void Secrets_AreMappedIntoConfiguration()
     {
-        var sidecar = new CapturingHttpMessageHandler(request => request.Path switch
-        {
-            "/v1.0/healthz/outbound" => new HttpResponseMessage(HttpStatusCode.NoContent),
-            "/v1.0/secrets/vault/orders-api-key" => CapturingHttpMessageHandler.Response(HttpStatusCode.OK, """{"orders-api-key":"k-123"}"""),
-            "/v1.0/secrets/vault/Gateway__Db" => CapturingHttpMessageHandler.Response(HttpStatusCode.OK, """{"user":"u","password":"p"}"""),
-            _ => new HttpResponseMessage(HttpStatusCode.NotFound),
-        });
+        var dapr = Sidecar();
+        dapr.GetSecretAsync("vault", "orders-api-key", Arg.Any<IReadOnlyDictionary<string, string>>(), Arg.Any<CancellationToken>())
+            .Returns(new Dictionary<string, string> { ["orders-api-key"] = "k-123" });
+        dapr.GetSecretAsync("vault", "Gateway__Db", Arg.Any<IReadOnlyDictionary<string, string>>(), Arg.Any<CancellationToken>())
+            .Returns(new Dictionary<string, string> { ["user"] = "u", ["password"] = "p" });
 
         var configuration = new ConfigurationBuilder()
-            .AddDaprSecretStore(new DaprSecretStoreOptions { StoreName = "vault", SecretNames = ["orders-api-key", "Gateway__Db"] }, () => Client(sidecar))
+            .AddDaprSecretStore(new DaprSecretStoreOptions { StoreName = "vault", SecretNames = ["orders-api-key", "Gateway__Db"] }, () => dapr)
             .Build();
 
         configuration["orders-api-key"].ShouldBe("k-123");
@@ -119,31 +130,64 @@ public sealed class HostingAndSecretsTests
     }
 
     [Fact]
+    public void Secrets_AllOfAStore_ComeFromTheBulkCall()
+    {
+        var dapr = Sidecar();
+        dapr.GetBulkSecretAsync("vault", Arg.Any<IReadOnlyDictionary<string, string>>(), Arg.Any<CancellationToken>())
+            .Returns(new Dictionary<string, Dictionary<string, string>> { ["Db__Password"] = new() { ["Db__Password"] = "p" }, ["api"] = new() { ["api"] = "k" } });
+
+        var configuration = new ConfigurationBuilder().AddDaprSecretStore(new DaprSecretStoreOptions { StoreName = "vault" }, () => dapr).Build();
+
+        configuration["Db:Password"].ShouldBe("p");
+        configuration["api"].ShouldBe("k");
+    }
+
+    [Fact]
     public void Secrets_SidecarAnswersAnError_FailsNamingTheSecretNotTheValue()
     {
-        var sidecar = new CapturingHttpMessageHandler(request => request.Path == "/v1.0/healthz/outbound"
-            ? new HttpResponseMessage(HttpStatusCode.NoContent)
-            : CapturingHttpMessageHandler.Response(HttpStatusCode.Forbidden, """{"errorCode":"ERR_PERMISSION_DENIED","message":"access denied"}"""));
+        var dapr = Sidecar();
+        dapr.GetSecretAsync("vault", "db", Arg.Any<IReadOnlyDictionary<string, string>>(), Arg.Any<CancellationToken>())
+            .ThrowsAsync(new DaprException("Secret operation failed", new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.PermissionDenied, "access denied to db"))));
 
         var error = Should.Throw<InvalidOperationException>(() => new ConfigurationBuilder()
-            .AddDaprSecretStore(new DaprSecretStoreOptions { StoreName = "vault", SecretNames = ["db"] }, () => Client(sidecar))
+            .AddDaprSecretStore(new DaprSecretStoreOptions { StoreName = "vault", SecretNames = ["db"] }, () => dapr)
             .Build());
 
-        error.Message.ShouldContain("cannot read secret 'db' from secret store 'vault'");
+        error.Message.ShouldContain("cannot read secret 'db' from secret store 'vault': access denied to db");
     }
 
     [Fact]
     public void Secrets_OptionalAndSidecarAbsent_LeavesThemOut()
     {
-        var sidecar = new CapturingHttpMessageHandler(_ => new HttpResponseMessage(HttpStatusCode.InternalServerError));
-
         var configuration = new ConfigurationBuilder()
-            .AddDaprSecretStore(new DaprSecretStoreOptions { StoreName = "vault", Optional = true, Timeout = TimeSpan.FromMilliseconds(300) }, () => Client(sidecar))
+            .AddDaprSecretStore(new DaprSecretStoreOptions { StoreName = "vault", Optional = true, Timeout = TimeSpan.FromMilliseconds(300) }, NeverHealthy)
             .Build();
 
         configuration.AsEnumerable().ShouldBeEmpty();
     }
 
-    private static DaprSidecarClient Client(CapturingHttpMessageHandler sidecar) =>
-        new(new HttpClient(sidecar), new DaprSidecarConnection(new Uri("http://sidecar.test:3500"), null, "test"));
+    [Fact]
+    public void Secrets_RequiredAndSidecarAbsent_FailsNamingTheStore()
+    {
+        var error = Should.Throw<InvalidOperationException>(() => new ConfigurationBuilder()
+            .AddDaprSecretStore(new DaprSecretStoreOptions { StoreName = "vault", Timeout = TimeSpan.FromMilliseconds(300) }, NeverHealthy)
+            .Build());
+
+        error.Message.ShouldContain("cannot read secret store 'vault': the Dapr sidecar did not answer within 0.3 s");
+    }
+
+    private static DaprClient Sidecar()
+    {
+        var dapr = Substitute.For<DaprClient>();
+        dapr.WaitForSidecarAsync(Arg.Any<CancellationToken>()).Returns(Task.CompletedTask);
+        return dapr;
+    }
+
+    // WaitForSidecarAsync polls until its token ends, like the real client when nothing answers.
+    private static DaprClient NeverHealthy()
+    {
+        var dapr = Substitute.For<DaprClient>();
+        dapr.WaitForSidecarAsync(Arg.Any<CancellationToken>()).Returns(call => Task.Delay(Timeout.Infinite, call.Arg<CancellationToken>()));
+        return dapr;
+    }
 }

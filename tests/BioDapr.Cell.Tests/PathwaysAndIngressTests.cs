@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using BioDapr.Cell.Ingress;
 using BioDapr.Cell.Pathways;
 using BioDapr.Pathways.Policies;
@@ -13,6 +12,8 @@ namespace BioDapr.Cell.Tests;
 /// <summary>Pathways, admission, pathogens and vital signs of a cell, driven by hormones.</summary>
 public sealed class PathwaysAndIngressTests
 {
+    private static readonly System.Text.Json.JsonSerializerOptions Web = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -34,7 +35,7 @@ public sealed class PathwaysAndIngressTests
         var first = await pathway.InvokeAsync(HttpMethod.Get, "stock/a", null, Ct);
         var second = await pathway.InvokeAsync(HttpMethod.Get, "stock/a", null, Ct);
         var callsBeforeChange = InvocationCount(cell);
-        (await Update(cell, "test-cell.pathways.inventory.timeoutMs", "750")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await Update(cell, "test-cell.pathways.inventory.timeoutMs", "750", () => pathway.Hormones.Current.TimeoutMs == 750);
         var third = await pathway.InvokeAsync(HttpMethod.Get, "stock/a", null, Ct);
 
         first.Outcome.ShouldBe(PathwayOutcome.ServerError);
@@ -205,9 +206,10 @@ public sealed class PathwaysAndIngressTests
             configuration: new() { ["test-cell.pathogens.errorRate"] = "1" });
 
         using var failing = await cell.Client.GetAsync("/work", Ct);
-        (await Update(cell, "test-cell.pathogens.errorRate", "0")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var pathogens = cell.App.Services.GetRequiredService<BioDapr.Cell.Hormones.IHormones<PathogenHormones>>();
+        await Update(cell, "test-cell.pathogens.errorRate", "0", () => pathogens.Current.ErrorRate == 0);
         using var healed = await cell.Client.GetAsync("/work", Ct);
-        (await Update(cell, "test-cell.pathogens.outage", "true")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await Update(cell, "test-cell.pathogens.outage", "true", () => pathogens.Current.Outage);
         using var outage = await cell.Client.GetAsync("/work", Ct);
         using var subscribe = await cell.Client.GetAsync("/dapr/subscribe", Ct);
 
@@ -222,10 +224,12 @@ public sealed class PathwaysAndIngressTests
     {
         await using var cell = await TestCell.StartAsync(configure: builder => builder.AddCellVitals());
 
-        using var rejected = await Update(cell, "test-cell.pathogens.errorRate", "1.5");
+        var pathogens = cell.App.Services.GetRequiredService<BioDapr.Cell.Hormones.IHormones<PathogenHormones>>();
 
-        rejected.StatusCode.ShouldBe(HttpStatusCode.OK);
-        cell.App.Services.GetRequiredService<BioDapr.Cell.Hormones.IHormones<PathogenHormones>>().Current.ErrorRate.ShouldBe(0);
+        await Update(cell, "test-cell.pathogens.errorRate", "1.5", () => pathogens.Rejections == 1);
+
+        pathogens.Current.ErrorRate.ShouldBe(0);
+        pathogens.LastRejection!.Key.ShouldBe("test-cell.pathogens.errorRate");
     }
 
     [Fact]
@@ -280,8 +284,9 @@ public sealed class PathwaysAndIngressTests
         (await cell.Client.GetAsync("/missing", Ct)).Dispose();
         (await cell.Client.GetAsync("/broken", Ct)).Dispose();
 
-        await BioDapr.Testing.Eventually.TrueAsync(() => cell.Sidecar.Requests.Any(r => r.Path == "/v1.0/publish/pubsub/vitals"));
-        var published = cell.Sidecar.Requests.Where(r => r.Path == "/v1.0/publish/pubsub/vitals").Select(r => r.BodyJson()).ToList();
+        await BioDapr.Testing.Eventually.TrueAsync(() => cell.Dapr.Published.Any(p => p is { PubSub: "pubsub", Topic: "vitals" }));
+        var vitals = cell.Dapr.Published.Where(p => p is { PubSub: "pubsub", Topic: "vitals" }).ToList();
+        var published = vitals.Select(p => System.Text.Json.JsonSerializer.SerializeToElement(p.Data, p.Data!.GetType(), Web)).ToList();
         var windows = published.SelectMany(p => p.GetProperty("windows").EnumerateArray()).ToList();
         long Sum(string endpoint, string field) => windows.Where(w => w.GetProperty("name").GetString() == endpoint).Sum(w => w.GetProperty(field).GetInt64());
 
@@ -290,14 +295,15 @@ public sealed class PathwaysAndIngressTests
         Sum("GET /ok", "successes").ShouldBe(3);
         Sum("GET /missing", "clientErrors").ShouldBe(1);
         Sum("GET /broken", "serverErrors").ShouldBe(1);
-        cell.Sidecar.Requests.First(r => r.Path == "/v1.0/publish/pubsub/vitals").Query("metadata.cloudevent.type").ShouldBe("biodapr.vitals.v1");
+        vitals[0].Metadata["cloudevent.type"].ShouldBe("biodapr.vitals.v1");
     }
 
     private static int InvocationCount(TestCell cell) => cell.Sidecar.Requests.Count(r => r.Path.StartsWith("/v1.0/invoke/", StringComparison.Ordinal));
 
-    private static async Task<HttpResponseMessage> Update(TestCell cell, string key, string value)
+    private static async Task Update(TestCell cell, string key, string value, Func<bool> applied)
     {
-        using var content = new StringContent("{\"id\":\"sub-1\",\"items\":{\"" + key + "\":{\"value\":\"" + value + "\",\"version\":\"2\"}}}", Encoding.UTF8, "application/json");
-        return await cell.Client.PostAsync("/configuration/hormones/" + key, content, Ct);
+        await Eventually.TrueAsync(() => cell.Dapr.Subscribes.Count > 0);
+        await cell.Dapr.PushAsync(key, value);
+        await Eventually.TrueAsync(applied);
     }
 }

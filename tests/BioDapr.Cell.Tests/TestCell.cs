@@ -1,8 +1,8 @@
 using System.Net;
-using System.Text.Json;
 using BioDapr.Cell.Hosting;
-using BioDapr.Client;
+using BioDapr.Cell.Pathways;
 using BioDapr.Testing.Http;
+using Dapr.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
@@ -12,21 +12,27 @@ using Microsoft.Extensions.Logging;
 namespace BioDapr.Cell.Tests;
 
 /// <summary>
-/// A cell on an in-memory TestServer whose sidecar is a <see cref="CapturingHttpMessageHandler"/> that
-/// answers like daprd: outbound health, and configuration get/subscribe/unsubscribe from a dictionary.
+/// A cell on an in-memory TestServer. Its sidecar is faked at the edge: <see cref="Dapr"/> (a substitute
+/// <see cref="DaprClient"/>: health, configuration, publishing) and, for service invocation (plain HTTP through the
+/// SDK's <c>InvocationHandler</c>), the <see cref="Sidecar"/> handler, which answers 404 unless a test says otherwise.
 /// </summary>
 internal sealed class TestCell : IAsyncDisposable
 {
-    private TestCell(WebApplication app, CapturingHttpMessageHandler sidecar)
+    private TestCell(WebApplication app, CapturingHttpMessageHandler sidecar, FakeDapr dapr)
     {
         App = app;
         Sidecar = sidecar;
+        Dapr = dapr;
         Client = app.Services.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>() is TestServer ? app.GetTestClient() : new HttpClient();
     }
 
     public WebApplication App { get; }
 
+    /// <summary>The sidecar's HTTP side: service invocation requests land here.</summary>
     public CapturingHttpMessageHandler Sidecar { get; }
+
+    /// <summary>The sidecar's client side: configuration and publishing.</summary>
+    public FakeDapr Dapr { get; }
 
     public HttpClient Client { get; }
 
@@ -37,9 +43,8 @@ internal sealed class TestCell : IAsyncDisposable
         Dictionary<string, string?>? settings = null,
         bool onLoopback = false)
     {
-        var store = configuration ?? new Dictionary<string, string>(StringComparer.Ordinal);
-        var actorState = new Dictionary<string, string>(StringComparer.Ordinal);
-        var sidecar = new CapturingHttpMessageHandler(request => Answer(request, store, actorState));
+        var dapr = new FakeDapr(configuration ?? new Dictionary<string, string>(StringComparer.Ordinal));
+        var sidecar = new CapturingHttpMessageHandler(_ => new HttpResponseMessage(HttpStatusCode.NotFound));
         var builder = WebApplication.CreateBuilder();
         if (!onLoopback)
         {
@@ -50,7 +55,7 @@ internal sealed class TestCell : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Dapr:HttpEndpoint"] = "http://sidecar.test:3500",
+            ["DAPR_HTTP_ENDPOINT"] = "http://sidecar.test:3500",
             ["Cell:Name"] = "test-cell",
             ["Cell:SidecarWatchInterval"] = "00:00:00.050",
             // Pathways as the hormones say (tests of the cold start set their own window).
@@ -61,97 +66,21 @@ internal sealed class TestCell : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(settings);
         }
 
+        builder.Services.AddSingleton(dapr.Client);
         builder.AddCellDefaults();
-        builder.Services.AddHttpClient(DaprSidecarClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => sidecar);
+        builder.Services.AddHttpClient(SidecarInvocation.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => sidecar);
         configure?.Invoke(builder);
         var app = builder.Build();
         app.MapCellDefaultEndpoints();
         map?.Invoke(app);
         await app.StartAsync();
-        return new TestCell(app, sidecar) { ActorState = actorState };
+        return new TestCell(app, sidecar, dapr);
     }
-
-    /// <summary>The actor state the fake sidecar holds (<c>type||id||key</c> → JSON); lock it to read.</summary>
-    public Dictionary<string, string> ActorState { get; private init; } = [];
 
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
-    }
-
-    private static HttpResponseMessage Answer(CapturedHttpRequest request, Dictionary<string, string> store, Dictionary<string, string> actorState)
-    {
-        var path = request.Path;
-        if (path.StartsWith("/v1.0/actors/", StringComparison.Ordinal))
-        {
-            return AnswerActor(request, actorState);
-        }
-
-        if (path == "/v1.0/healthz/outbound" || path == "/v1.0/healthz")
-        {
-            return new HttpResponseMessage(HttpStatusCode.NoContent);
-        }
-
-        if (path.EndsWith("/subscribe", StringComparison.Ordinal))
-        {
-            return CapturingHttpMessageHandler.Response(HttpStatusCode.OK, """{"id":"sub-1"}""", "application/json");
-        }
-
-        if (path.EndsWith("/unsubscribe", StringComparison.Ordinal))
-        {
-            return CapturingHttpMessageHandler.Response(HttpStatusCode.OK, """{"ok":true}""", "application/json");
-        }
-
-        if (path.StartsWith("/v1.0/configuration/", StringComparison.Ordinal))
-        {
-            Dictionary<string, object> items;
-            lock (store)
-            {
-                items = request.QueryValues("key").Where(store.ContainsKey).ToDictionary(k => k, k => (object)new { value = store[k], version = "1" });
-            }
-
-            return items.Count == 0
-                ? new HttpResponseMessage(HttpStatusCode.NoContent)
-                : CapturingHttpMessageHandler.Response(HttpStatusCode.OK, JsonSerializer.Serialize(items), "application/json");
-        }
-
-        return new HttpResponseMessage(HttpStatusCode.NotFound);
-    }
-
-    // daprd's actor state API: GET state/{key} (200 raw JSON or 204), POST state (transaction, 204); reminders and timers 204.
-    private static HttpResponseMessage AnswerActor(CapturedHttpRequest request, Dictionary<string, string> actorState)
-    {
-        var segments = request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
-        var prefix = $"{segments[2]}||{segments[3]}||";
-        lock (actorState)
-        {
-            if (segments.Length == 6 && segments[4] == "state" && request.Method == HttpMethod.Get)
-            {
-                return actorState.TryGetValue(prefix + segments[5], out var value)
-                    ? CapturingHttpMessageHandler.Response(HttpStatusCode.OK, value, "application/json")
-                    : new HttpResponseMessage(HttpStatusCode.NoContent);
-            }
-
-            if (segments.Length == 5 && segments[4] == "state")
-            {
-                foreach (var operation in request.BodyJson().EnumerateArray())
-                {
-                    var item = operation.GetProperty("request");
-                    var key = prefix + item.GetProperty("key").GetString();
-                    if (operation.GetProperty("operation").GetString() == "upsert")
-                    {
-                        actorState[key] = item.GetProperty("value").GetRawText();
-                    }
-                    else
-                    {
-                        actorState.Remove(key);
-                    }
-                }
-            }
-        }
-
-        return new HttpResponseMessage(HttpStatusCode.NoContent);
     }
 }

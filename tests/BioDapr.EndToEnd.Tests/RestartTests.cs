@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using BioDapr.Redis;
 using BioDapr.Testing;
 
 namespace BioDapr.EndToEnd.Tests;
@@ -49,5 +50,47 @@ public sealed partial class OrganismTests
         }
 
         organism.ProcessOf("payments", sidecar).ShouldNotBe(victim);
+    }
+
+    [Fact]
+    public async Task OrdersSidecarKilled_IsRestarted_AndAHormoneChangedAfterwards_ReachesOrders()
+    {
+        using var http = new HttpClient();
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        await Eventually.ReturnsAsync(
+            async () => (await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: "fig")).StatusCode,
+            status => status == HttpStatusCode.Created,
+            TimeSpan.FromSeconds(60),
+            "the organism takes orders");
+        var victim = organism.ProcessOf("orders", sidecar: true);
+
+        // kill -9 the sidecar that carries orders' configuration stream: the stream breaks, and orders must
+        // subscribe again to the restarted sidecar by itself.
+        Organism.Kill(victim).ShouldBeTrue();
+        await Eventually.TrueAsync(
+            () => organism.Output.Contains("App orders and its sidecar are ready again", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60),
+            "the runner restarts orders' sidecar");
+        await redis.ExecuteAsync("SET", ["orders.maxQuantity", "1||after-restart"], Ct);
+
+        try
+        {
+            await Eventually.ReturnsAsync(
+                async () => (await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: "fig")).StatusCode,
+                status => status == HttpStatusCode.BadRequest,
+                TimeSpan.FromSeconds(30),
+                "orders refuses 2 items once orders.maxQuantity is 1, written after its sidecar came back");
+        }
+        finally
+        {
+            await redis.ExecuteAsync("DEL", ["orders.maxQuantity"], Ct);
+        }
+
+        await Eventually.ReturnsAsync(
+            async () => (await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: "fig")).StatusCode,
+            status => status == HttpStatusCode.Created,
+            TimeSpan.FromSeconds(30),
+            "the default comes back when the key is deleted");
+        organism.ProcessOf("orders", sidecar: true).ShouldNotBe(victim);
     }
 }

@@ -1,26 +1,32 @@
-using BioDapr.Client;
+using Dapr.Client;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace BioDapr.Cell.Hormones;
 
 /// <summary>
-/// Keeps the hormones in step with the configuration store: at start it reads every key and subscribes;
-/// whenever the sidecar may have restarted (it calls <c>GET /dapr/subscribe</c> again, or the watchdog
-/// sees it come back after being unreachable) it reads every key again and subscribes again; at stop it
-/// unsubscribes.
+/// Keeps the hormone sets in step with their configuration stores through the SDK's configuration API: the first
+/// values come from <see cref="DaprClient.GetConfiguration"/> before the cell serves (so handlers see the store from
+/// the first request), then one <see cref="DaprClient.SubscribeConfiguration"/> stream per store carries every
+/// change. When a stream ends or fails (the sidecar restarted, say) it subscribes again after
+/// <see cref="Hosting.CellOptions.SidecarWatchInterval"/> and re-reads the keys once the new stream is open, so a
+/// change made while no stream was open is not missed. Whatever fails, the cell keeps its last good hormones.
 /// </summary>
 internal sealed partial class HormoneCoordinator(
     HormoneRegistry registry,
     IEnumerable<HormoneActivation> activations,
-    IDaprSidecarClient sidecar,
+    DaprClient dapr,
     TimeProvider time,
     ILogger<HormoneCoordinator> logger,
-    Microsoft.Extensions.Options.IOptions<Hosting.CellOptions> options,
-    Microsoft.Extensions.Configuration.IConfiguration configuration) : BackgroundService
+    IOptions<Hosting.CellOptions> options,
+    IConfiguration configuration) : BackgroundService
 {
-    private readonly SemaphoreSlim _resync = new(0, 1);
-    private readonly Dictionary<string, string> _subscriptions = new(StringComparer.Ordinal);
+    private long _subscriptions;
+
+    /// <summary>How many configuration streams were opened so far (a re-subscription counts again).</summary>
+    public long Subscriptions => Interlocked.Read(ref _subscriptions);
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -29,132 +35,81 @@ internal sealed partial class HormoneCoordinator(
             activation.Activate();
         }
 
-        if (registry.Bindings.Count > 0)
+        foreach (var (store, keys) in Stores())
         {
-            // Load before the app serves traffic, so handlers see the store's values from the first request.
-            await SyncAsync(cancellationToken);
+            await ReadAsync(store, keys, cancellationToken);
         }
 
-        registry.ResyncRequested += OnResyncRequested;
         await base.StartAsync(cancellationToken);
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        registry.ResyncRequested -= OnResyncRequested;
-        await base.StopAsync(cancellationToken);
-        foreach (var (store, id) in _subscriptions)
-        {
-            try
-            {
-                await sidecar.UnsubscribeConfigurationAsync(store, id, cancellationToken);
-            }
-            catch (Exception ex) when (ex is DaprApiException or HttpRequestException or TaskCanceledException)
-            {
-                Log.UnsubscribeFailed(logger, store, ex.Message);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Stores().Select(s => FollowAsync(s.Store, s.Keys, stoppingToken)));
 
-    public override void Dispose()
-    {
-        _resync.Dispose();
-        base.Dispose();
-    }
+    private List<(string Store, List<string> Keys)> Stores() =>
+        [.. registry.Bindings.GroupBy(b => b.StoreName, StringComparer.Ordinal)
+            .Select(g => (g.Key, g.SelectMany(b => b.ConfigurationKeys).Distinct(StringComparer.Ordinal).ToList()))];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private async Task FollowAsync(string store, List<string> keys, CancellationToken stoppingToken)
     {
-        if (registry.Bindings.Count == 0)
-        {
-            return;
-        }
-
-        var wasHealthy = true;
+        var metadata = StoreMetadata(store);
         while (!stoppingToken.IsCancellationRequested)
         {
-            bool requested;
-            using (var timeout = new CancellationTokenSource(options.Value.SidecarWatchInterval, time))
-            using (var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token))
-            {
-                try
-                {
-                    await _resync.WaitAsync(wait.Token);
-                    requested = true;
-                }
-                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-                {
-                    requested = false;
-                }
-            }
-
-            bool healthy;
             try
             {
-                healthy = await sidecar.CheckOutboundHealthAsync(stoppingToken);
+                var subscription = await dapr.SubscribeConfiguration(store, keys, metadata, stoppingToken);
+                var opened = false;
+                await foreach (var items in subscription.Source.WithCancellation(stoppingToken))
+                {
+                    if (!opened)
+                    {
+                        // The sidecar answers first when the subscription stands; from here on no change is lost,
+                        // so read what may have changed while no stream was open.
+                        opened = true;
+                        Interlocked.Increment(ref _subscriptions);
+                        Log.Subscribed(logger, store, keys.Count, subscription.Id);
+                        await ReadAsync(store, keys, stoppingToken);
+                    }
+
+                    foreach (var (key, item) in items)
+                    {
+                        registry.Apply(store, key, ValueOf(item));
+                    }
+                }
+
+                Log.StreamEnded(logger, store);
             }
-            catch (Exception) when (!stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                healthy = false;
+                Log.StreamFailed(logger, store, Reason(ex));
             }
 
-            if (healthy && (requested || !wasHealthy))
+            try
             {
-                try
-                {
-                    await SyncAsync(stoppingToken);
-                }
-                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                {
-                    // Whatever went wrong, the cell keeps running on its last good hormones and tries again.
-                    Log.SyncFailed(logger, ex.Message);
-                    healthy = false;
-                }
+                await Task.Delay(options.Value.SidecarWatchInterval, time, stoppingToken);
             }
-
-            wasHealthy = healthy;
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
-    private void OnResyncRequested()
+    private async Task ReadAsync(string store, List<string> keys, CancellationToken cancellationToken)
     {
-        try
+        var response = await dapr.GetConfiguration(store, keys, StoreMetadata(store), cancellationToken);
+        foreach (var key in keys)
         {
-            _resync.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // A resync is already pending.
+            registry.Apply(store, key, response.Items.TryGetValue(key, out var item) ? ValueOf(item) : null);
         }
     }
 
-    private async Task SyncAsync(CancellationToken cancellationToken)
-    {
-        foreach (var group in registry.Bindings.GroupBy(b => b.StoreName))
-        {
-            var keys = group.SelectMany(b => b.ConfigurationKeys).Distinct(StringComparer.Ordinal).ToList();
-            var metadata = StoreMetadata(group.Key);
-            var items = await sidecar.GetConfigurationAsync(group.Key, keys, metadata, cancellationToken);
-            foreach (var key in keys)
-            {
-                registry.Apply(group.Key, key, items.TryGetValue(key, out var item) ? item.Value : null);
-            }
+    // A deleted key arrives as an item without a value: the property returns to its default.
+    private static string? ValueOf(ConfigurationItem? item) => item is null || string.IsNullOrEmpty(item.Value) ? null : item.Value;
 
-            if (_subscriptions.Remove(group.Key, out var old))
-            {
-                try
-                {
-                    await sidecar.UnsubscribeConfigurationAsync(group.Key, old, cancellationToken);
-                }
-                catch (DaprApiException)
-                {
-                    // The old subscription died with the old sidecar.
-                }
-            }
-
-            _subscriptions[group.Key] = await sidecar.SubscribeConfigurationAsync(group.Key, keys, metadata, cancellationToken);
-            Log.Subscribed(logger, group.Key, keys.Count);
-        }
-    }
+    private static string Reason(Exception ex) => ex is Dapr.DaprException { InnerException: Grpc.Core.RpcException rpc }
+        ? $"{rpc.StatusCode}: {rpc.Status.Detail}"
+        : ex is Grpc.Core.RpcException direct ? $"{direct.StatusCode}: {direct.Status.Detail}" : ex.Message;
 
     // Store-specific request metadata from configuration (Hormones:<store>:Metadata:<name>), such as the
     // sentinelKey and label that configuration.azure.appconfig needs; Redis needs none.
@@ -167,13 +122,13 @@ internal sealed partial class HormoneCoordinator(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Hormones of store {Store} loaded and subscribed ({Count} keys)")]
-        public static partial void Subscribed(ILogger logger, string store, int count);
+        [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Hormones of store {Store}: subscribed to {Count} keys (subscription {Id})")]
+        public static partial void Subscribed(ILogger logger, string store, int count, string id);
 
-        [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "Could not re-read hormones: {Reason}; will retry")]
-        public static partial void SyncFailed(ILogger logger, string reason);
+        [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "Hormones of store {Store}: the configuration subscription failed ({Reason}); subscribing again")]
+        public static partial void StreamFailed(ILogger logger, string store, string reason);
 
-        [LoggerMessage(EventId = 122, Level = LogLevel.Debug, Message = "Could not unsubscribe from configuration store {Store}: {Reason}")]
-        public static partial void UnsubscribeFailed(ILogger logger, string store, string reason);
+        [LoggerMessage(EventId = 122, Level = LogLevel.Warning, Message = "Hormones of store {Store}: the sidecar ended the configuration subscription; subscribing again")]
+        public static partial void StreamEnded(ILogger logger, string store);
     }
 }

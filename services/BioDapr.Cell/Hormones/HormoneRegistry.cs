@@ -16,9 +16,6 @@ internal sealed class HormoneRegistry
         }
     }
 
-    /// <summary>Set when the sidecar may have restarted: the coordinator re-reads and re-subscribes.</summary>
-    public event Action? ResyncRequested;
-
     public void Add(IHormoneBinding binding)
     {
         lock (_bindings)
@@ -40,6 +37,4 @@ internal sealed class HormoneRegistry
 
         return !known || accepted;
     }
-
-    public void RequestResync() => ResyncRequested?.Invoke();
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using BioDapr.Client.Protocol;
+using BioDapr.Contracts.Hormones;
 
 namespace BioDapr.Cell.Hormones;
 

@@ -1,4 +1,6 @@
-using BioDapr.Client;
+using System.Text.Json;
+using Dapr;
+using Grpc.Core;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -9,8 +11,8 @@ namespace BioDapr.Cell.Hosting;
 /// Answers failed requests with ProblemDetails that name the kind of failure and never carry a stack trace:
 /// a request that could not be read (malformed JSON, a body over the limit) keeps its 4xx; a request that
 /// failed because the sidecar could not be used (unreachable, or a building block that failed) becomes 503
-/// with <c>Retry-After</c>, so callers and pathways see "unavailable, try again". Other exceptions fall
-/// through to the default handler (500 ProblemDetails). The exception itself goes to the log only.
+/// with <c>Retry-After</c>, so callers and pathways see "unavailable, try again" (a subscriber's unreadable message
+/// never gets here: <see cref="Events.CloudEventsPipeline"/> answers it DROP). Other exceptions fall through to the default handler (500 ProblemDetails). The exception itself goes to the log only.
 /// </summary>
 internal sealed partial class CellExceptionHandler(IProblemDetailsService problems, ILogger<CellExceptionHandler> logger) : IExceptionHandler
 {
@@ -19,8 +21,9 @@ internal sealed partial class CellExceptionHandler(IProblemDetailsService proble
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", "The request could not be read: check its body, content type and size."),
-            DaprSidecarUnavailableException or HttpRequestException => (StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable", "The cell's sidecar could not be reached; try again."),
-            DaprApiException => (StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable", "A building block of this cell is unavailable; try again."),
+            JsonException => (StatusCodes.Status400BadRequest, "Bad request", "The request could not be read: check its body, content type and size."),
+            HttpRequestException or RpcException { StatusCode: StatusCode.Unavailable } => (StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable", "The cell's sidecar could not be reached; try again."),
+            DaprException => (StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable", "A building block of this cell is unavailable; try again."),
             _ => (0, string.Empty, string.Empty),
         };
         if (status == 0)

@@ -1,11 +1,11 @@
 using BioDapr.Cell.Ingress;
-using BioDapr.Cell.Actors;
 using System.Globalization;
 using System.Net;
 using BioDapr.Cell.Events;
 using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Immune;
-using BioDapr.Client;
+using BioDapr.Cell.Pathways;
+using Dapr.Actors.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -83,10 +83,18 @@ public static class CellHostingExtensions
             services.Configure<ConsoleLoggerOptions>(console => console.FormatterName = CellConsoleFormatter.FormatterName);
         }
 
-        services.AddDaprSidecarClient();
+        // The official client: it reads DAPR_HTTP_ENDPOINT/DAPR_GRPC_ENDPOINT, the ports and DAPR_API_TOKEN itself.
+        if (!services.Any(d => d.ServiceType == typeof(Dapr.Client.DaprClient)))
+        {
+            services.AddDaprClient();
+        }
+
+        services.AddSidecarInvocation();
         services.AddProblemDetails();
         services.AddExceptionHandler<CellExceptionHandler>();
-        services.TryAddSingleton<SubscriptionCatalog>();
+        // A body that does not bind throws, so the exception handler can answer a subscriber's unreadable message
+        // with DROP (and a public request with a 400 ProblemDetails) instead of a bare 400.
+        services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddHormoneInfrastructure();
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SidecarReadiness>());
         services.AddOptions<WarmupOptions>().Bind(configuration.GetSection(WarmupOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
@@ -97,9 +105,10 @@ public static class CellHostingExtensions
     }
 
     /// <summary>
-    /// Maps what the sidecar calls (<c>GET /dapr/subscribe</c>, <c>POST /configuration/{store}/{key}</c>,
-    /// the health endpoint: 503 until the cell is warmed up) and turns on ProblemDetails for failures, the
-    /// separation of the public and app ports, and the sidecar-token check for callbacks.
+    /// Maps what the sidecar calls (<c>GET /dapr/subscribe</c> through the SDK's <c>MapSubscribeHandler</c>, the
+    /// actor callbacks through <c>MapActorsHandlers</c> when actors are registered, the health endpoint: 503 until
+    /// the cell is warmed up) and turns on ProblemDetails for failures, the separation of the public and app ports,
+    /// the sidecar-token check for callbacks and the SDK's CloudEvents middleware.
     /// </summary>
     public static WebApplication MapCellDefaultEndpoints(this WebApplication app)
     {
@@ -111,27 +120,18 @@ public static class CellHostingExtensions
         {
             app.UseCellIngress();
         }
+        app.UseCellCloudEvents();
         var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CellOptions>>().Value;
 
-        // Fail at startup, not at the sidecar's first GET /dapr/subscribe, when declarations conflict.
-        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<SubscriptionCatalog>().ToJson());
-
-        app.MapGet("/dapr/subscribe", (SubscriptionCatalog catalog, HormoneRegistry hormones) =>
-            {
-                // daprd calls this whenever it (re)starts: the moment to re-read and re-subscribe hormones.
-                hormones.RequestResync();
-                return Results.Bytes(catalog.ToJson(), "application/json");
-            })
-            .ExcludeFromDescription();
-        app.MapPost("/configuration/{store}/{key}", HormoneUpdateEndpoint.HandleAsync).ExcludeFromDescription();
+        app.MapSubscribeHandler().ExcludeFromDescription();
         // Ready only once warmed up: the sidecar (app health checks), the runner and readiness probes wait for it.
         app.MapGet(options.HealthPath, (CellReadiness readiness) => readiness.IsReady
                 ? Results.Ok()
                 : Results.Problem("The cell is warming up.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Warming up"))
             .ExcludeFromDescription();
-        if (app.Services.GetService<Actors.ActorActivations>() is not null)
+        if (app.Services.GetService<ActorRuntime>() is not null)
         {
-            app.MapActorEndpoints();
+            app.MapActorsHandlers();
         }
 
         return app;

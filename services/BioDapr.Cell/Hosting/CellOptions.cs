@@ -8,8 +8,11 @@ public sealed class CellOptions
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Cell";
 
-    /// <summary>Default interval of the sidecar watchdog: 5 s.</summary>
+    /// <summary>Default of <see cref="SidecarWatchInterval"/>: 5 s.</summary>
     public const int DefaultSidecarWatchIntervalSeconds = 5;
+
+    /// <summary>Default of <see cref="SidecarTimeout"/>.</summary>
+    public const int DefaultSidecarTimeoutSeconds = 60;
 
     /// <summary>The cell's name (its Dapr app id): <c>Cell:Name</c>, else <c>APP_ID</c>, else the application name.</summary>
     [Required]
@@ -29,7 +32,11 @@ public sealed class CellOptions
     /// <summary>Whether startup waits for the sidecar's outbound health (and fails after the client's startup timeout).</summary>
     public bool WaitForSidecar { get; set; } = true;
 
-    /// <summary>How often the hormone watchdog checks that the sidecar is there.</summary>
+    /// <summary>How long startup waits for the sidecar before it fails (default <see cref="DefaultSidecarTimeoutSeconds"/> s).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan SidecarTimeout { get; set; } = TimeSpan.FromSeconds(DefaultSidecarTimeoutSeconds);
+
+    /// <summary>How long the hormone subscriber waits before it subscribes again after its stream to the sidecar ended or failed (a restarted sidecar).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan SidecarWatchInterval { get; set; } = TimeSpan.FromSeconds(DefaultSidecarWatchIntervalSeconds);
 

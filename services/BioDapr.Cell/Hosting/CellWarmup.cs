@@ -1,5 +1,6 @@
 using System.Text;
-using BioDapr.Client;
+using Dapr;
+using Dapr.Client;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
@@ -18,7 +19,7 @@ internal sealed partial class CellWarmup(
     IHostApplicationLifetime lifetime,
     IServer server,
     IEnumerable<WarmupProbe> probes,
-    IDaprSidecarClient sidecar,
+    DaprClient sidecar,
     CellReadiness readiness,
     IOptions<WarmupOptions> options,
     IOptions<CellOptions> cell,
@@ -101,7 +102,7 @@ internal sealed partial class CellWarmup(
                 await Task.WhenAll(stores.Select(store => sidecar.GetStateAsync<string>(store, "biodapr-warmup", cancellationToken: timeout.Token)));
 
             }
-            catch (Exception ex) when (ex is DaprApiException or HttpRequestException or DaprSidecarUnavailableException
+            catch (Exception ex) when (ex is DaprException or HttpRequestException or Grpc.Core.RpcException
                 || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 Log.ProbeFailed(logger, "the sidecar", ex.Message);

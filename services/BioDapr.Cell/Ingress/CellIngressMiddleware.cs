@@ -64,7 +64,7 @@ internal sealed class CellIngressMiddleware(
                 }
 
                 // Simulated work is a request's service time; event deliveries are not the requests a scenario models.
-                var isEvent = context.GetEndpoint()?.Metadata.GetMetadata<Events.TopicSubscriptionMetadata>() is not null;
+                var isEvent = context.GetEndpoint()?.Metadata.GetMetadata<Dapr.ITopicMetadata>() is not null;
                 var delay = infection.SampleLatency(random.Instance) + (isEvent ? TimeSpan.Zero : infection.SampleWork(random.Instance));
                 if (delay > TimeSpan.Zero)
                 {

@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using BioDapr.Cell.Hormones;
-using BioDapr.Client;
 using BioDapr.Pathways.Hormones;
 using BioDapr.Pathways.Pipeline;
 using BioDapr.Pathways.Policies;
@@ -17,13 +16,13 @@ namespace BioDapr.Cell.Pathways;
 public sealed class CellPathway
 {
     private static readonly Dictionary<string, string> EmptyHeaders = [];
-    private readonly IDaprSidecarClient _sidecar;
+    private readonly IHttpClientFactory _http;
     private readonly Pathway<HttpResponseMessage> _pathway;
 
-    internal CellPathway(string target, IHormones<PathwayHormones> hormones, Func<PathwayHormones> inForce, IDaprSidecarClient sidecar, VitalsRecorder vitals, TimeProvider time, Random random)
+    internal CellPathway(string target, IHormones<PathwayHormones> hormones, Func<PathwayHormones> inForce, IHttpClientFactory http, VitalsRecorder vitals, TimeProvider time, Random random)
     {
         Target = target;
-        _sidecar = sidecar;
+        _http = http;
         Hormones = hormones;
         _pathway = new Pathway<HttpResponseMessage>(
             new PathwayState(target, inForce, time, random, vitals),
@@ -57,7 +56,7 @@ public sealed class CellPathway
         _pathway.ExecuteAsync(
             async attemptToken =>
             {
-                using var request = _sidecar.CreateInvokeMethodRequest(httpMethod, Target, method);
+                using var request = new HttpRequestMessage(httpMethod, SidecarInvocation.MethodUri(Target, method));
                 if (body is not null)
                 {
                     request.Content = JsonContent.Create(body, body.GetType());
@@ -68,7 +67,14 @@ public sealed class CellPathway
                     request.Headers.TryAddWithoutValidation(name, value);
                 }
 
-                return await _sidecar.InvokeMethodWithResponseAsync(request, attemptToken).ConfigureAwait(false);
+                try
+                {
+                    return await _http.CreateClient(SidecarInvocation.HttpClientName).SendAsync(request, attemptToken).ConfigureAwait(false);
+                }
+                catch (HttpRequestException ex)
+                {
+                    throw new HttpRequestException($"the sidecar could not be reached to invoke {Target}/{method}: {ex.Message}", ex, ex.StatusCode);
+                }
             },
             MayRepeat(httpMethod, headers),
             cancellationToken);

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Vitals;
-using BioDapr.Client;
 using BioDapr.Pathways.Hormones;
 using BioDapr.Pathways.Vitals;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +10,7 @@ namespace BioDapr.Cell.Pathways;
 /// <summary>The cell's pathways by target app id (registered with <see cref="PathwayServiceCollectionExtensions.AddPathway"/>).</summary>
 public sealed class CellPathways(
     IServiceProvider services,
-    IDaprSidecarClient sidecar,
+    IHttpClientFactory http,
     CellVitals vitals,
     TimeProvider time,
     CellRandom random,
@@ -29,7 +28,7 @@ public sealed class CellPathways(
         // Vitals report the limit in force, so the cortex sees whether its hormone was applied.
         vitals.ReportLimit(VitalsKind.Pathway, name, () => hormones.Current.ConcurrencyLimit);
         var coldStart = new PathwayColdStart(readiness, warmup.Value);
-        return new CellPathway(name, hormones, () => coldStart.Adjust(hormones.Current), sidecar, vitals.For(VitalsKind.Pathway, name), time, random.Instance);
+        return new CellPathway(name, hormones, () => coldStart.Adjust(hormones.Current), http, vitals.For(VitalsKind.Pathway, name), time, random.Instance);
     });
 }
 

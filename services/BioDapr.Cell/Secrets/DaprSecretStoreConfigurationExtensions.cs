@@ -1,15 +1,19 @@
-using BioDapr.Client;
+using Dapr.Client;
 using Microsoft.Extensions.Configuration;
 
 namespace BioDapr.Cell.Secrets;
 
-/// <summary>Reads a Dapr secret store into the app's configuration at startup.</summary>
+/// <summary>
+/// Puts a Dapr secret store's secrets into <see cref="IConfiguration"/> (read once, at startup, through
+/// <see cref="DaprClient"/>): the part of Dapr.Extensions.Configuration a cell needs, written here because that
+/// package is not available.
+/// </summary>
 public static class DaprSecretStoreConfigurationExtensions
 {
     /// <summary>
-    /// Adds the secrets <paramref name="secretNames"/> (all of the store when empty) of
-    /// <paramref name="storeName"/>, read through the sidecar at startup. The sidecar address and token
-    /// come from <c>DAPR_HTTP_ENDPOINT</c>/<c>DAPR_HTTP_PORT</c> and <c>DAPR_API_TOKEN</c>.
+    /// Adds the secrets of <paramref name="storeName"/> (all of them, or only <paramref name="secretNames"/>). A secret
+    /// named <c>Db__Password</c> becomes the key <c>Db:Password</c>; a secret with several values becomes a section.
+    /// The sidecar address and token come from the environment, as <see cref="DaprClientBuilder"/> reads them.
     /// </summary>
     public static IConfigurationBuilder AddDaprSecretStore(this IConfigurationBuilder builder, string storeName, IReadOnlyList<string>? secretNames = null, bool optional = false)
     {
@@ -17,23 +21,18 @@ public static class DaprSecretStoreConfigurationExtensions
         return builder.Add(new Source(new DaprSecretStoreOptions { StoreName = storeName, SecretNames = secretNames ?? [], Optional = optional }, null));
     }
 
-    /// <summary>The same, with full options and a client factory (tests substitute the sidecar).</summary>
-    public static IConfigurationBuilder AddDaprSecretStore(this IConfigurationBuilder builder, DaprSecretStoreOptions options, Func<IDaprSidecarClient>? createClient)
+    /// <summary>Like the other overload, with every option and the client to use (<paramref name="createClient"/>: the provider disposes it).</summary>
+    public static IConfigurationBuilder AddDaprSecretStore(this IConfigurationBuilder builder, DaprSecretStoreOptions options, Func<DaprClient>? createClient)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.StoreName);
         return builder.Add(new Source(options, createClient));
     }
 
-    private static DaprSidecarClient DefaultClient()
-    {
-        var connection = DaprSidecarConnectionResolver.Resolve(new DaprSidecarOptions());
-#pragma warning disable CA2000 // The client owns the handler chain and lives as long as the startup load.
-        var http = new HttpClient(new DaprApiTokenHandler(connection) { InnerHandler = new SocketsHttpHandler() });
-#pragma warning restore CA2000
-        return new DaprSidecarClient(http, connection);
-    }
+    private static DaprClient DefaultClient() => new DaprClientBuilder().Build();
 
-    private sealed class Source(DaprSecretStoreOptions options, Func<IDaprSidecarClient>? createClient) : IConfigurationSource
+    private sealed class Source(DaprSecretStoreOptions options, Func<DaprClient>? createClient) : IConfigurationSource
     {
         public IConfigurationProvider Build(IConfigurationBuilder builder) => new DaprSecretStoreConfigurationProvider(options, createClient ?? DefaultClient);
     }

@@ -1,10 +1,11 @@
-using BioDapr.Client;
+using Dapr;
+using Dapr.Client;
 using Microsoft.Extensions.Configuration;
 
 namespace BioDapr.Cell.Secrets;
 
-/// <summary>Loads secrets from a Dapr secret store into configuration, once, at startup.</summary>
-internal sealed class DaprSecretStoreConfigurationProvider(DaprSecretStoreOptions options, Func<IDaprSidecarClient> createClient) : ConfigurationProvider
+/// <summary>Loads a secret store's secrets through <see cref="DaprClient"/> into configuration keys.</summary>
+internal sealed class DaprSecretStoreConfigurationProvider(DaprSecretStoreOptions options, Func<DaprClient> createClient) : ConfigurationProvider
 {
     public override void Load()
     {
@@ -18,21 +19,36 @@ internal sealed class DaprSecretStoreConfigurationProvider(DaprSecretStoreOption
     private async Task<Dictionary<string, string?>> LoadAsync()
     {
         var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        var client = createClient();
-        try
+        using var client = createClient();
+        using (var timeout = new CancellationTokenSource(options.Timeout))
         {
-            await client.WaitForSidecarAsync(options.Timeout);
-        }
-        catch (DaprSidecarUnavailableException) when (options.Optional)
-        {
-            return data;
+            try
+            {
+                await client.WaitForSidecarAsync(timeout.Token);
+            }
+            catch (Exception ex) when (ex is DaprException or OperationCanceledException)
+            {
+                if (options.Optional)
+                {
+                    return data;
+                }
+
+                throw new InvalidOperationException($"cannot read secret store '{options.StoreName}': the Dapr sidecar did not answer within {options.Timeout.TotalSeconds:0.#} s", ex);
+            }
         }
 
         if (options.SecretNames.Count == 0)
         {
-            foreach (var (name, values) in await client.GetBulkSecretsAsync(options.StoreName))
+            try
             {
-                Add(data, name, values);
+                foreach (var (name, values) in await client.GetBulkSecretAsync(options.StoreName))
+                {
+                    Add(data, name, values);
+                }
+            }
+            catch (DaprException ex)
+            {
+                throw new InvalidOperationException($"cannot read the secrets of secret store '{options.StoreName}': {Reason(ex)}", ex);
             }
         }
         else
@@ -43,10 +59,10 @@ internal sealed class DaprSecretStoreConfigurationProvider(DaprSecretStoreOption
                 {
                     Add(data, name, await client.GetSecretAsync(options.StoreName, name));
                 }
-                catch (DaprApiException ex)
+                catch (DaprException ex)
                 {
                     // The message names the store and the secret, never a value.
-                    throw new InvalidOperationException($"cannot read secret '{name}' from secret store '{options.StoreName}': {ex.Message}", ex);
+                    throw new InvalidOperationException($"cannot read secret '{name}' from secret store '{options.StoreName}': {Reason(ex)}", ex);
                 }
             }
         }
@@ -54,7 +70,9 @@ internal sealed class DaprSecretStoreConfigurationProvider(DaprSecretStoreOption
         return data;
     }
 
-    private static void Add(Dictionary<string, string?> data, string name, IReadOnlyDictionary<string, string> values)
+    private static string Reason(DaprException ex) => ex.InnerException is Grpc.Core.RpcException rpc ? rpc.Status.Detail : ex.Message;
+
+    private static void Add(Dictionary<string, string?> data, string name, Dictionary<string, string> values)
     {
         foreach (var (key, value) in values)
         {

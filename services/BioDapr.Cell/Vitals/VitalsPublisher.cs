@@ -2,7 +2,8 @@ using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using BioDapr.Cell.Ingress;
-using BioDapr.Client;
+using Dapr;
+using Dapr.Client;
 using BioDapr.Pathways.Vitals;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -33,7 +34,7 @@ public sealed class VitalsOptions
 internal sealed partial class VitalsPublisher(
     CellVitals vitals,
     AdmissionGate gate,
-    IDaprSidecarClient sidecar,
+    DaprClient sidecar,
     IOptions<VitalsOptions> options,
     TimeProvider time,
     ILogger<VitalsPublisher> logger) : BackgroundService
@@ -41,6 +42,7 @@ internal sealed partial class VitalsPublisher(
     public const string EventType = "biodapr.vitals.v1";
     public const string MeterName = "BioDapr.Vitals";
     private static readonly Meter Meter = new(MeterName);
+    private static readonly Dictionary<string, string> CloudEventMetadata = new(StringComparer.Ordinal) { ["cloudevent.type"] = EventType };
     private static readonly Counter<long> Calls = Meter.CreateCounter<long>("biodapr.calls", description: "Calls by cell, pathway or endpoint, and outcome");
     private static readonly Histogram<double> LatencyP99 = Meter.CreateHistogram<double>("biodapr.latency.p99", "ms", "p99 latency of each window");
     private static readonly Counter<long> Retries = Meter.CreateCounter<long>("biodapr.retries", description: "Retries and hedges");
@@ -120,9 +122,9 @@ internal sealed partial class VitalsPublisher(
     {
         try
         {
-            await sidecar.PublishEventAsync(settings.PubSub, settings.Topic, new { cell = vitals.Cell, inFlight = gate.InFlight, windows }, new PublishEventOptions { CloudEventType = EventType }, cancellationToken);
+            await sidecar.PublishEventAsync(settings.PubSub, settings.Topic, new { cell = vitals.Cell, inFlight = gate.InFlight, windows }, CloudEventMetadata, cancellationToken);
         }
-        catch (Exception ex) when (ex is DaprApiException or HttpRequestException or DaprSidecarUnavailableException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is DaprException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             Log.PublishFailed(logger, settings.Topic, ex.Message);
         }

@@ -1,4 +1,4 @@
-using BioDapr.Cell.Actors;
+using Dapr.Actors;
 using BioDapr.Control.Guardrails;
 using BioDapr.Pathways.Vitals;
 

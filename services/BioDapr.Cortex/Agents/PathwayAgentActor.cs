@@ -1,15 +1,15 @@
-using BioDapr.Cell.Actors;
 using BioDapr.Control.Controllers;
 using BioDapr.Control.Guardrails;
 using BioDapr.Control.Learning;
 using BioDapr.Cortex.Hormones;
 using BioDapr.Pathways.Vitals;
+using Dapr.Actors.Runtime;
 using Microsoft.Extensions.Options;
 
 namespace BioDapr.Cortex.Agents;
 
 /// <summary>The pathway actor (see <see cref="IPathwayAgentActor"/>). Turns are serialized by the sidecar, so one pathway never decides twice at once.</summary>
-public sealed partial class PathwayAgentActor(CortexBrain brain, IHormoneStore store, IOptions<CortexOptions> options, ILogger<PathwayAgentActor> logger) : Actor, IPathwayAgentActor
+public sealed partial class PathwayAgentActor(ActorHost host, CortexBrain brain, IHormoneStore store, IOptions<CortexOptions> options, ILogger<PathwayAgentActor> logger) : Actor(host), IPathwayAgentActor
 {
     /// <summary>The actor type.</summary>
     public const string TypeName = "PathwayAgent";
@@ -22,21 +22,21 @@ public sealed partial class PathwayAgentActor(CortexBrain brain, IHormoneStore s
     public async Task<IReadOnlyList<HormoneChange>> DecideAsync(VitalsWindow window)
     {
         ArgumentNullException.ThrowIfNull(window);
-        var (cell, target) = Split(Id);
+        var (cell, target) = Split(Id.GetId());
         // The store is the source of truth: an operator's change, or another controller's, is seen at once.
         var current = await store.ReadAsync(cell, target, CancellationToken.None);
         var controller = brain.Controller;
-        var memory = await StateManager.GetStateOrDefaultAsync<AgentMemory?>(MemoryKey, null);
+        var memory = await GetOrDefaultAsync<AgentMemory?>(MemoryKey, null);
         // Each controller keeps its own guard state, so switching does not inherit another's fallback.
         var guardKey = GuardKey + "." + controller;
-        var guard = await StateManager.GetStateOrDefaultAsync<GuardState?>(guardKey, null);
+        var guard = await GetOrDefaultAsync<GuardState?>(guardKey, null);
         var pathway = cell + "→" + target;
         var (_, changes, remembered, guarded) = brain.Decide(controller, pathway, PathwayWindow.FromVitals(window), current, memory, guard);
         if (changes.Count > 0)
         {
             // Write first: if the store is down the turn fails, nothing is recorded and the next window retries.
             await store.WriteAsync(cell, target, [.. changes.Select(c => (c.Hormone, c.NewValue))], CancellationToken.None);
-            var audit = await StateManager.GetStateOrDefaultAsync<List<HormoneChange>>(AuditKey, []);
+            var audit = await GetOrDefaultAsync<List<HormoneChange>>(AuditKey, []);
             audit.AddRange(changes);
             var capacity = Math.Max(1, options.Value.AuditCapacity);
             if (audit.Count > capacity)
@@ -63,12 +63,18 @@ public sealed partial class PathwayAgentActor(CortexBrain brain, IHormoneStore s
     /// <inheritdoc />
     public async Task<IReadOnlyList<HormoneChange>> AuditAsync(int limit)
     {
-        var audit = await StateManager.GetStateOrDefaultAsync<List<HormoneChange>>(AuditKey, []);
+        var audit = await GetOrDefaultAsync<List<HormoneChange>>(AuditKey, []);
         return [.. audit.AsEnumerable().Reverse().Take(Math.Clamp(limit, 1, 10_000))];
     }
 
     /// <summary>The actor id of a pathway.</summary>
     public static string IdOf(string cell, string target) => $"{cell}.{target}";
+
+    private async Task<T> GetOrDefaultAsync<T>(string key, T fallback)
+    {
+        var stored = await StateManager.TryGetStateAsync<T>(key);
+        return stored.HasValue ? stored.Value : fallback;
+    }
 
     private static (string Cell, string Target) Split(string id)
     {

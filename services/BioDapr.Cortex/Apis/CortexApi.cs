@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
-using BioDapr.Cell.Actors;
 using BioDapr.Cell.Events;
 using BioDapr.Cell.Immune;
 using BioDapr.Contracts;
 using BioDapr.Control.Guardrails;
 using BioDapr.Cortex.Agents;
 using BioDapr.Pathways.Vitals;
+using Dapr;
+using Dapr.Actors;
+using Dapr.Actors.Client;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BioDapr.Cortex.Apis;
@@ -35,11 +37,11 @@ public static partial class CortexApi
     /// vitals are perishable, the next window (one second later) supersedes it, and a redelivered stale
     /// window would make the agent act on the past.
     /// </summary>
-    internal static async Task<Ok<TopicResponse>> OnVitalsAsync(CloudEvent<VitalsEvent> vitals, IActorProxyFactory proxies, PathwayDirectory pathways, ILogger<PathwayDirectory> logger)
+    internal static async Task<Ok<TopicResponse>> OnVitalsAsync(VitalsEvent vitals, CloudEventAttributes cloudEvent, IActorProxyFactory proxies, PathwayDirectory pathways, ILogger<PathwayDirectory> logger)
     {
-        if (vitals.Data is not { Cell: { Length: > 0 } cell, Windows: { } windows })
+        if (vitals is not { Cell: { Length: > 0 } cell, Windows: { } windows })
         {
-            Log.Malformed(logger, vitals.Id ?? "?");
+            Log.Malformed(logger, cloudEvent.Id);
             return TopicResults.Drop();
         }
 
@@ -50,9 +52,9 @@ public static partial class CortexApi
             pathways.Seen(cell, window.Name, window.Limit, window.End);
             try
             {
-                await proxies.Create<IPathwayAgentActor>(PathwayAgentActor.TypeName, id).DecideAsync(window);
+                await proxies.CreateActorProxy<IPathwayAgentActor>(new ActorId(id), PathwayAgentActor.TypeName).DecideAsync(window);
             }
-            catch (Exception ex) when (ex is ActorMethodException or HttpRequestException or BioDapr.Client.DaprApiException or BioDapr.Client.DaprSidecarUnavailableException or TaskCanceledException)
+            catch (Exception ex) when (ex is DaprException or ActorMethodInvocationException or HttpRequestException or TaskCanceledException)
             {
                 failed++;
                 Log.DecisionFailed(logger, id, ex.Message);
@@ -69,7 +71,7 @@ public static partial class CortexApi
             return TypedResults.BadRequest("limit must be from 1 to 10000");
         }
 
-        return TypedResults.Ok(await proxies.Create<IPathwayAgentActor>(PathwayAgentActor.TypeName, PathwayAgentActor.IdOf(cell, target)).AuditAsync(limit ?? 100));
+        return TypedResults.Ok(await proxies.CreateActorProxy<IPathwayAgentActor>(new ActorId(PathwayAgentActor.IdOf(cell, target)), PathwayAgentActor.TypeName).AuditAsync(limit ?? 100));
     }
 
     internal static Ok<CortexStatus> Status(CortexBrain brain, PathwayDirectory pathways, TimeProvider time) =>

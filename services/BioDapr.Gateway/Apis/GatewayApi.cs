@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Immune;
 using BioDapr.Cell.Pathways;
-using BioDapr.Client;
 using BioDapr.Gateway.Hormones;
 using BioDapr.Gateway.Immune;
 using BioDapr.Pathways.Policies;
@@ -57,7 +56,7 @@ public static partial class GatewayApi
         IHormones<ClientLimits> limits,
         IConfiguration configuration,
         CellPathways pathways,
-        IDaprSidecarClient sidecar,
+        IHttpClientFactory http,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -98,7 +97,7 @@ public static partial class GatewayApi
             return Unavailable(context, $"The orders cell is not taking orders now ({result.Outcome}); nothing was ordered.");
         }
 
-        using var abort = await AbortAsync(sidecar, headers, cancellationToken);
+        using var abort = await AbortAsync(http, headers, cancellationToken);
         if (abort?.StatusCode == HttpStatusCode.OK)
         {
             return Unavailable(context, $"The order could not be placed ({result.Outcome}) and was rolled back: nothing was ordered. Retry with the same Idempotency-Key.");
@@ -135,13 +134,13 @@ public static partial class GatewayApi
     }
 
     // Gives the request up at orders, past the pathway's breaker (it is about an order that may exist): two tries.
-    private static async Task<HttpResponseMessage?> AbortAsync(IDaprSidecarClient sidecar, Dictionary<string, string> headers, CancellationToken cancellationToken)
+    private static async Task<HttpResponseMessage?> AbortAsync(IHttpClientFactory http, Dictionary<string, string> headers, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 2; attempt++)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            using var request = sidecar.CreateInvokeMethodRequest(HttpMethod.Post, "orders", "orders/abort");
+            using var request = new HttpRequestMessage(HttpMethod.Post, SidecarInvocation.MethodUri("orders", "orders/abort"));
             foreach (var (name, value) in headers)
             {
                 request.Headers.TryAddWithoutValidation(name, value);
@@ -149,7 +148,7 @@ public static partial class GatewayApi
 
             try
             {
-                var response = await sidecar.InvokeMethodWithResponseAsync(request, timeout.Token);
+                var response = await http.CreateClient(SidecarInvocation.HttpClientName).SendAsync(request, timeout.Token);
                 if ((int)response.StatusCode < 500)
                 {
                     return response;

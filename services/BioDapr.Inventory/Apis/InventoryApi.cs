@@ -3,6 +3,7 @@ using BioDapr.Cell.Events;
 using BioDapr.Contracts;
 using BioDapr.Contracts.Events;
 using BioDapr.Inventory.Stock;
+using Dapr;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BioDapr.Inventory.Apis;
@@ -23,11 +24,8 @@ public static partial class InventoryApi
         inventory.MapGet("/reservations/{orderId}", GetReservationAsync).WithName("GetReservation");
         inventory.MapDelete("/reservations/{orderId}", ReleaseAsync).WithName("Release");
         routes.MapPost("/events/order-cancelled", OnOrderCancelledAsync)
-            .WithTopic(Topics.PubSub, Topics.Orders, topic =>
-            {
-                topic.Match = $"event.type == \"{OrderCancelled.Type}\"";
-                topic.AllowedSources.Add(TopicPublishers.Orders);
-            })
+            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{OrderCancelled.Type}\"" })
+            .AcceptFrom(TopicPublishers.Orders)
             .ExcludeFromDescription();
         return routes;
     }
@@ -67,9 +65,9 @@ public static partial class InventoryApi
     }
 
     // A cancelled order's stock goes back, once (the reservation record says whether it already went back).
-    internal static async Task<Ok<TopicResponse>> OnOrderCancelledAsync(CloudEvent<OrderCancelled> cancelled, StockLedger ledger, CancellationToken cancellationToken)
+    internal static async Task<Ok<TopicResponse>> OnOrderCancelledAsync(OrderCancelled order, StockLedger ledger, CancellationToken cancellationToken)
     {
-        if (cancelled.Data is not { OrderId.Length: > 0 } order)
+        if (string.IsNullOrEmpty(order.OrderId))
         {
             return TopicResults.Drop();
         }

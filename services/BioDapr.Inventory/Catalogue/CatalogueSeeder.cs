@@ -1,4 +1,3 @@
-using BioDapr.Client;
 using BioDapr.Inventory.Stock;
 
 namespace BioDapr.Inventory.Catalogue;
@@ -17,7 +16,7 @@ internal sealed partial class CatalogueSeeder(ProductCatalogue catalogue, StockL
             var seeded = await ledger.SeedAsync(cancellationToken);
             Log.Seeded(logger, catalogue.Products.Count, seeded);
         }
-        catch (Exception ex) when (ex is DaprApiException or HttpRequestException or DaprSidecarUnavailableException)
+        catch (Exception ex) when (ex is Dapr.DaprException or HttpRequestException)
         {
             Log.SeedFailed(logger, ex.Message);
         }

@@ -1,5 +1,5 @@
-using System.Net;
-using BioDapr.Client;
+using BioDapr.Cell.State;
+using Dapr.Client;
 using BioDapr.Inventory.Catalogue;
 
 namespace BioDapr.Inventory.Stock;
@@ -10,7 +10,7 @@ namespace BioDapr.Inventory.Stock;
 /// or redelivered call finds the record and returns the first outcome, two concurrent calls cannot both win,
 /// and stock is conserved (available + reserved = the catalogue's initial stock).
 /// </summary>
-public sealed partial class StockLedger(IDaprSidecarClient sidecar, ProductCatalogue catalogue, TimeProvider time, ILogger<StockLedger> logger)
+public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue catalogue, TimeProvider time, ILogger<StockLedger> logger)
 {
     /// <summary>The state store.</summary>
     public const string StateStore = "statestore";
@@ -27,25 +27,21 @@ public sealed partial class StockLedger(IDaprSidecarClient sidecar, ProductCatal
 
     /// <summary>The reservation record of <paramref name="orderId"/>, or null.</summary>
     public Task<ReservationRecord?> GetReservationAsync(string orderId, CancellationToken cancellationToken) =>
-        sidecar.GetStateAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: cancellationToken);
+        sidecar.GetStateAsync<ReservationRecord?>(StateStore, ReservationKey(orderId), cancellationToken: cancellationToken);
 
     /// <summary>Writes the catalogue's stock for every SKU not stored yet (first-write: stored stock is never overwritten).</summary>
     public async Task<int> SeedAsync(CancellationToken cancellationToken)
     {
         var keys = catalogue.Products.Keys.Select(StockKey).ToList();
-        var stored = await sidecar.GetBulkStateAsync(StateStore, keys, cancellationToken: cancellationToken);
-        var missing = stored.Where(item => item.Data is null).Select(item => item.Key[StockKeyPrefix.Length..]).ToList();
+        var stored = await sidecar.GetBulkStateAsync(StateStore, keys, parallelism: null, cancellationToken: cancellationToken);
+        var missing = stored.Where(item => string.IsNullOrEmpty(item.Value)).Select(item => item.Key[StockKeyPrefix.Length..]).ToList();
         var seeded = 0;
         foreach (var sku in missing)
         {
-            try
+            // Another replica (or a reservation) may have written it first.
+            if (await sidecar.TrySaveFirstAsync(StateStore, StockKey(sku), new StockLevel(sku, catalogue.Products[sku], 0), cancellationToken))
             {
-                await sidecar.SaveStateAsync(StateStore, StockKey(sku), new StockLevel(sku, catalogue.Products[sku], 0), options: StateWriteOptions.FirstWrite, cancellationToken: cancellationToken);
                 seeded++;
-            }
-            catch (DaprApiException ex) when (IsConflict(ex))
-            {
-                // Another replica (or a reservation) wrote it first.
             }
         }
 
@@ -89,7 +85,7 @@ public sealed partial class StockLedger(IDaprSidecarClient sidecar, ProductCatal
 
                     // An earlier attempt's units are still held for this order: this attempt takes them over.
                     var adopted = record with { Attempt = attempt, ChangedAt = time.GetUtcNow() };
-                    if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), adopted, existing.ETag!, cancellationToken: cancellationToken))
+                    if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), adopted, existing.ETag, cancellationToken: cancellationToken))
                     {
                         return (ReservationOutcome.Done, adopted, null);
                     }
@@ -108,7 +104,7 @@ public sealed partial class StockLedger(IDaprSidecarClient sidecar, ProductCatal
 
             var updated = stock with { Available = stock.Available - quantity, Reserved = stock.Reserved + quantity };
             var reservation = new ReservationRecord(orderId, sku, quantity, attempt, ReservationRecord.Held, time.GetUtcNow());
-            if (await TryWriteAsync(StockKey(sku), updated, stockEntry?.ETag, ReservationKey(orderId), reservation, existing?.ETag, cancellationToken))
+            if (await TryWriteAsync(StockKey(sku), updated, stockEntry.ETagOrNull(), ReservationKey(orderId), reservation, existing.ETagOrNull(), cancellationToken))
             {
                 return (ReservationOutcome.Done, reservation, updated);
             }
@@ -149,7 +145,7 @@ public sealed partial class StockLedger(IDaprSidecarClient sidecar, ProductCatal
             if (record.State == ReservationRecord.Released)
             {
                 var raised = record with { Attempt = attempt, ChangedAt = now };
-                if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), raised, existing.ETag!, cancellationToken: cancellationToken))
+                if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), raised, existing.ETag, cancellationToken: cancellationToken))
                 {
                     return (ReservationOutcome.Replayed, raised);
                 }
@@ -162,7 +158,7 @@ public sealed partial class StockLedger(IDaprSidecarClient sidecar, ProductCatal
             var stock = stockEntry?.Value ?? new StockLevel(sku, catalogue.TryGet(sku, out var initial) ? initial : 0, record.Quantity);
             var updated = stock with { Available = stock.Available + record.Quantity, Reserved = Math.Max(0, stock.Reserved - record.Quantity) };
             var released = record with { Attempt = attempt, State = ReservationRecord.Released, ChangedAt = now };
-            if (await TryWriteAsync(StockKey(sku), updated, stockEntry?.ETag, ReservationKey(orderId), released, existing.ETag, cancellationToken))
+            if (await TryWriteAsync(StockKey(sku), updated, stockEntry.ETagOrNull(), ReservationKey(orderId), released, existing.ETagOrNull(), cancellationToken))
             {
                 Log.Released(logger, orderId, record.Quantity, sku);
                 return (ReservationOutcome.Done, released);
@@ -181,40 +177,15 @@ public sealed partial class StockLedger(IDaprSidecarClient sidecar, ProductCatal
     private static string ReservationKey(string orderId) => "reservation-" + orderId;
 
     // One transaction: the stock and the reservation record, each guarded by its ETag (first-write when new).
-    private async Task<bool> TryWriteAsync(string stockKey, StockLevel stock, string? stockETag, string reservationKey, ReservationRecord reservation, string? reservationETag, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await sidecar.ExecuteStateTransactionAsync(StateStore,
-            [
-                StateTransactionOperation.Upsert(stockKey, stock, stockETag, stockETag is null ? StateWriteOptions.FirstWrite : null),
-                StateTransactionOperation.Upsert(reservationKey, reservation, reservationETag, reservationETag is null ? StateWriteOptions.FirstWrite : null),
-            ], cancellationToken: cancellationToken);
-            return true;
-        }
-        catch (DaprApiException ex) when (IsConflict(ex))
-        {
-            return false;
-        }
-    }
+    private Task<bool> TryWriteAsync(string stockKey, StockLevel stock, string? stockETag, string reservationKey, ReservationRecord reservation, string? reservationETag, CancellationToken cancellationToken) =>
+        sidecar.TryExecuteStateTransactionAsync(StateStore,
+        [
+            sidecar.Upsert(stockKey, stock, stockETag),
+            sidecar.Upsert(reservationKey, reservation, reservationETag),
+        ], cancellationToken);
 
-    private async Task<bool> TrySaveFirstAsync<T>(string key, T value, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await sidecar.SaveStateAsync(StateStore, key, value, options: StateWriteOptions.FirstWrite, cancellationToken: cancellationToken);
-            return true;
-        }
-        catch (DaprApiException ex) when (IsConflict(ex))
-        {
-            return false;
-        }
-    }
-
-    // daprd reports an ETag or first-write mismatch as 409 on a single write and as 500 ERR_STATE_TRANSACTION on
-    // a transaction; the caller reads again, so a real store failure surfaces there (or after the last try).
-    private static bool IsConflict(DaprApiException ex) =>
-        ex.StatusCode is HttpStatusCode.Conflict || ex.ErrorCode is "ERR_STATE_TRANSACTION" or "ERR_STATE_SAVE";
+    private Task<bool> TrySaveFirstAsync<T>(string key, T value, CancellationToken cancellationToken) =>
+        sidecar.TrySaveFirstAsync(StateStore, key, value, cancellationToken);
 
     private static partial class Log
     {

@@ -2,6 +2,7 @@ using BioDapr.Cell.Events;
 using BioDapr.Cell.Immune;
 using BioDapr.Contracts;
 using BioDapr.Contracts.Events;
+using Dapr;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BioDapr.Notifications.Apis;
@@ -12,39 +13,37 @@ public static partial class NotificationsApi
     /// <summary>Maps the subscriber endpoints (sidecar callbacks) and the list of notifications (public).</summary>
     public static IEndpointRouteBuilder MapNotificationsApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/events/order-placed", OnOrderPlaced).WithTopic(Topics.PubSub, Topics.Orders, From(OrderPlaced.Type)).ExcludeFromDescription();
-        routes.MapPost("/events/order-confirmed", (CloudEvent<OrderConfirmed> e, NotificationLog log, TimeProvider time) =>
-                Notify(log, time, e.Id, e.Data?.OrderId, e.Data?.CustomerId, $"Order {e.Data?.OrderId} is paid and on its way."))
-            .WithTopic(Topics.PubSub, Topics.Orders, From(OrderConfirmed.Type))
-            .ExcludeFromDescription();
-        routes.MapPost("/events/order-cancelled", (CloudEvent<OrderCancelled> e, NotificationLog log, TimeProvider time) =>
-                Notify(log, time, e.Id, e.Data?.OrderId, e.Data?.CustomerId, $"Order {e.Data?.OrderId} was cancelled: {e.Data?.Reason}"))
-            .WithTopic(Topics.PubSub, Topics.Orders, From(OrderCancelled.Type))
-            .ExcludeFromDescription();
+        routes.MapPost("/events/order-placed", OnOrderPlaced).WithTopic(From(OrderPlaced.Type)).AcceptFrom(TopicPublishers.Orders).ExcludeFromDescription();
+        routes.MapPost("/events/order-confirmed", OnOrderConfirmed).WithTopic(From(OrderConfirmed.Type)).AcceptFrom(TopicPublishers.Orders).ExcludeFromDescription();
+        routes.MapPost("/events/order-cancelled", OnOrderCancelled).WithTopic(From(OrderCancelled.Type)).AcceptFrom(TopicPublishers.Orders).ExcludeFromDescription();
         routes.MapGet("/notifications", (NotificationLog log) => TypedResults.Ok(log.Recent)).WithName("ListNotifications").PublicApi();
         return routes;
     }
 
-    internal static Ok<TopicResponse> OnOrderPlaced(CloudEvent<OrderPlaced> placed, NotificationLog log, TimeProvider time, ILogger<NotificationLog> logger)
+    internal static Ok<TopicResponse> OnOrderPlaced(OrderPlaced order, CloudEventAttributes cloudEvent, HttpRequest request, NotificationLog log, TimeProvider time, ILogger<NotificationLog> logger)
     {
-        if (placed.Data is not { } order)
+        if (string.IsNullOrEmpty(order.OrderId) || string.IsNullOrEmpty(order.CustomerId))
         {
             return TopicResults.Drop();
         }
 
-        if (log.Add(placed.Id, new Notification(order.OrderId, order.CustomerId, $"Thank you! Order {order.OrderId}: {order.Quantity} x {order.Sku}.", time.GetUtcNow())))
+        if (log.Add(cloudEvent.Id, new Notification(order.OrderId, order.CustomerId, $"Thank you! Order {order.OrderId}: {order.Quantity} x {order.Sku}.", time.GetUtcNow())))
         {
-            Log.Notified(logger, order.OrderId, order.CustomerId, placed.TraceParent ?? string.Empty);
+            var traceParent = request.Headers.TraceParent;
+            Log.Notified(logger, order.OrderId, order.CustomerId, traceParent.Count > 0 ? traceParent[0]! : string.Empty);
         }
 
         return TopicResults.Success();
     }
 
-    private static Action<TopicOptions> From(string type) => topic =>
-    {
-        topic.Match = $"event.type == \"{type}\"";
-        topic.AllowedSources.Add(TopicPublishers.Orders);
-    };
+    internal static Ok<TopicResponse> OnOrderConfirmed(OrderConfirmed order, CloudEventAttributes cloudEvent, NotificationLog log, TimeProvider time) =>
+        Notify(log, time, cloudEvent.Id, order.OrderId, order.CustomerId, $"Order {order.OrderId} is paid and on its way.");
+
+    internal static Ok<TopicResponse> OnOrderCancelled(OrderCancelled order, CloudEventAttributes cloudEvent, NotificationLog log, TimeProvider time) =>
+        Notify(log, time, cloudEvent.Id, order.OrderId, order.CustomerId, $"Order {order.OrderId} was cancelled: {order.Reason}");
+
+    // Every order event arrives on the orders topic; the CloudEvent type routes it to its handler.
+    private static TopicOptions From(string type) => new() { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{type}\"" };
 
     private static Ok<TopicResponse> Notify(NotificationLog log, TimeProvider time, string eventId, string? orderId, string? customerId, string text)
     {

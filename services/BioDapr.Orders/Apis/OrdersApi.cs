@@ -6,6 +6,7 @@ using BioDapr.Cell.Events;
 using BioDapr.Contracts;
 using BioDapr.Contracts.Events;
 using BioDapr.Orders.Placing;
+using Dapr;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -41,18 +42,12 @@ public static partial class OrdersApi
         group.MapGet("/{orderId}", GetAsync).WithName("GetOrder");
         group.MapGet("/{orderId}/status", GetStatusAsync).WithName("GetOrderStatus");
         routes.MapPost("/events/payment-captured", OnPaymentCapturedAsync)
-            .WithTopic(Topics.PubSub, Topics.Payments, topic =>
-            {
-                topic.Match = $"event.type == \"{PaymentCaptured.Type}\"";
-                topic.AllowedSources.Add(TopicPublishers.Payments);
-            })
+            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Payments, Match = $"event.type == \"{PaymentCaptured.Type}\"" })
+            .AcceptFrom(TopicPublishers.Payments)
             .ExcludeFromDescription();
         routes.MapPost("/events/payment-failed", OnPaymentFailedAsync)
-            .WithTopic(Topics.PubSub, Topics.Payments, topic =>
-            {
-                topic.Match = $"event.type == \"{PaymentFailed.Type}\"";
-                topic.AllowedSources.Add(TopicPublishers.Payments);
-            })
+            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Payments, Match = $"event.type == \"{PaymentFailed.Type}\"" })
+            .AcceptFrom(TopicPublishers.Payments)
             .ExcludeFromDescription();
         return routes;
     }
@@ -139,13 +134,13 @@ public static partial class OrdersApi
     }
 
     // Payment results (from payments only): a placed order becomes confirmed or cancelled, once; final states never change.
-    internal static async Task<Ok<TopicResponse>> OnPaymentCapturedAsync(CloudEvent<PaymentCaptured> captured, OrderPlacement placement, CancellationToken cancellationToken) =>
-        captured.Data is { OrderId.Length: > 0 } payment && await placement.ApplyPaymentAsync(payment.OrderId, captured: true, payment.PaymentId, captured.Id, cancellationToken)
+    internal static async Task<Ok<TopicResponse>> OnPaymentCapturedAsync(PaymentCaptured payment, CloudEventAttributes cloudEvent, OrderPlacement placement, CancellationToken cancellationToken) =>
+        payment.OrderId is { Length: > 0 } && await placement.ApplyPaymentAsync(payment.OrderId, captured: true, payment.PaymentId, cloudEvent.Id, cancellationToken)
             ? TopicResults.Success()
             : TopicResults.Drop();
 
-    internal static async Task<Ok<TopicResponse>> OnPaymentFailedAsync(CloudEvent<PaymentFailed> failed, OrderPlacement placement, CancellationToken cancellationToken) =>
-        failed.Data is { OrderId.Length: > 0 } payment && await placement.ApplyPaymentAsync(payment.OrderId, captured: false, payment.Reason, failed.Id, cancellationToken)
+    internal static async Task<Ok<TopicResponse>> OnPaymentFailedAsync(PaymentFailed payment, CloudEventAttributes cloudEvent, OrderPlacement placement, CancellationToken cancellationToken) =>
+        payment.OrderId is { Length: > 0 } && await placement.ApplyPaymentAsync(payment.OrderId, captured: false, payment.Reason, cloudEvent.Id, cancellationToken)
             ? TopicResults.Success()
             : TopicResults.Drop();
 

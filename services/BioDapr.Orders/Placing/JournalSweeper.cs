@@ -1,4 +1,5 @@
-using BioDapr.Client;
+using Dapr;
+using Dapr.Client;
 using Microsoft.Extensions.Options;
 
 namespace BioDapr.Orders.Placing;
@@ -9,7 +10,7 @@ namespace BioDapr.Orders.Placing;
 /// announced. Every step is idempotent and guarded by ETags, so several replicas may sweep at once.
 /// </summary>
 internal sealed partial class JournalSweeper(
-    IDaprSidecarClient sidecar, OrderPlacement placement, TimeProvider time, IOptions<OrdersOptions> options, ILogger<JournalSweeper> logger) : BackgroundService
+    DaprClient sidecar, OrderPlacement placement, TimeProvider time, IOptions<OrdersOptions> options, ILogger<JournalSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,7 +26,7 @@ internal sealed partial class JournalSweeper(
             {
                 return;
             }
-            catch (Exception ex) when (ex is DaprApiException or HttpRequestException or DaprSidecarUnavailableException or OperationCanceledException)
+            catch (Exception ex) when (ex is DaprException or HttpRequestException or OperationCanceledException)
             {
                 Log.SweepFailed(logger, ex.Message);
             }
@@ -35,7 +36,7 @@ internal sealed partial class JournalSweeper(
     private async Task SweepAsync(List<string> slots, CancellationToken cancellationToken)
     {
         var due = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)options.Value.SettleGrace.TotalMilliseconds;
-        var items = await sidecar.GetBulkStateAsync<JournalEntry>(OrderPlacement.StateStore, slots, cancellationToken: cancellationToken);
+        var items = await sidecar.GetBulkStateAsync<JournalEntry>(OrderPlacement.StateStore, slots, parallelism: null, cancellationToken: cancellationToken);
         foreach (var item in items)
         {
             if (item.Value is { } entry && entry.DeadlineUnixMs < due)

@@ -1,7 +1,10 @@
 using System.Net;
 using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Pathways;
-using BioDapr.Client;
+using BioDapr.Cell.Events;
+using BioDapr.Cell.State;
+using Dapr;
+using Dapr.Client;
 using BioDapr.Contracts;
 using BioDapr.Contracts.Events;
 using BioDapr.Orders.Apis;
@@ -20,7 +23,7 @@ namespace BioDapr.Orders.Placing;
 /// never hides an order. The journal lets the sweeper settle what a crash left behind.
 /// </summary>
 public sealed partial class OrderPlacement(
-    IDaprSidecarClient sidecar,
+    DaprClient sidecar,
     CellPathways pathways,
     IHormones<OrderLimits> limits,
     CellRandom random,
@@ -67,7 +70,7 @@ public sealed partial class OrderPlacement(
                         return PlacementOutcome.Aborted("The request's deadline passed before it could be placed: nothing was ordered.");
                     }
 
-                    var (claim, claimed) = await ClaimAsync(NewAttempt(request, record), entry?.ETag, cancellationToken);
+                    var (claim, claimed) = await ClaimAsync(NewAttempt(request, record), entry.ETagOrNull(), cancellationToken);
                     switch (claim)
                     {
                         case true:
@@ -133,7 +136,7 @@ public sealed partial class OrderPlacement(
 
                 case { Status: OrderStatuses.Aborted } record:
                     if (record.Fenced.Contains(requestId)
-                        || await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), record with { Fenced = Fence(record.Fenced, requestId) }, entry.ETag!, cancellationToken: cancellationToken))
+                        || await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), record with { Fenced = Fence(record.Fenced, requestId) }, entry.ETag, cancellationToken: cancellationToken))
                     {
                         return PlacementOutcome.Aborted("Nothing was ordered.");
                     }
@@ -204,7 +207,7 @@ public sealed partial class OrderPlacement(
             if (record.Status == OrderStatuses.Placed)
             {
                 var settled = record with { Status = target, Detail = detail, ChangedAt = time.GetUtcNow() };
-                if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), settled, entry.ETag!, cancellationToken: cancellationToken))
+                if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), settled, entry.ETag, cancellationToken: cancellationToken))
                 {
                     continue;
                 }
@@ -271,23 +274,20 @@ public sealed partial class OrderPlacement(
         {
             var slot = random.Instance.Next(slots);
             var claimed = record with { Slot = slot };
-            try
-            {
-                await sidecar.ExecuteStateTransactionAsync(StateStore,
+            if (await sidecar.TryExecuteStateTransactionAsync(StateStore,
                 [
-                    StateTransactionOperation.Upsert(OrderKey(record.OrderId), claimed, etag, etag is null ? StateWriteOptions.FirstWrite : null),
-                    StateTransactionOperation.Upsert(SlotKey(slot), new JournalEntry(record.OrderId, record.Attempt, record.DeadlineUnixMs), options: StateWriteOptions.FirstWrite),
-                ], cancellationToken: cancellationToken);
+                    sidecar.Upsert(OrderKey(record.OrderId), claimed, etag),
+                    sidecar.Upsert(SlotKey(slot), new JournalEntry(record.OrderId, record.Attempt, record.DeadlineUnixMs), etag: null),
+                ], cancellationToken))
+            {
                 return (true, claimed);
             }
-            catch (DaprApiException ex) when (IsConflict(ex))
+
+            // Either the order changed (someone else claimed it) or the slot was taken: tell which.
+            var now = await ReadAsync(record.OrderId, cancellationToken);
+            if (now.ETagOrNull() != etag)
             {
-                // Either the order changed (someone else claimed it) or the slot was taken: tell which.
-                var now = await ReadAsync(record.OrderId, cancellationToken);
-                if (now?.ETag != etag)
-                {
-                    return (false, null);
-                }
+                return (false, null);
             }
         }
 
@@ -304,14 +304,14 @@ public sealed partial class OrderPlacement(
         {
             return await ProcessAsync(record, deadline.Token);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or DaprApiException or HttpRequestException or DaprSidecarUnavailableException)
+        catch (Exception ex) when (ex is OperationCanceledException or DaprException or HttpRequestException)
         {
             Log.AttemptFailed(logger, record.OrderId, record.Attempt, ex.GetType().Name, ex.Message);
             try
             {
                 await RollBackAsync(record.OrderId, record.Attempt, fence: null, CancellationToken.None);
             }
-            catch (Exception rollback) when (rollback is DaprApiException or HttpRequestException or DaprSidecarUnavailableException)
+            catch (Exception rollback) when (rollback is DaprException or HttpRequestException)
             {
                 // The journal keeps the attempt; the sweeper rolls it back.
                 Log.AttemptFailed(logger, record.OrderId, record.Attempt, rollback.GetType().Name, rollback.Message);
@@ -383,7 +383,7 @@ public sealed partial class OrderPlacement(
             }
 
             var placed = now with { Status = OrderStatuses.Placed, ChangedAt = time.GetUtcNow() };
-            if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(record.OrderId), placed, entry.ETag!, cancellationToken: cancellationToken))
+            if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(record.OrderId), placed, entry.ETag, cancellationToken: cancellationToken))
             {
                 continue;
             }
@@ -394,7 +394,7 @@ public sealed partial class OrderPlacement(
                 await AnnounceAsync(placed, cancellationToken);
                 await FreeSlotAsync(record.Slot!.Value, record.OrderId, record.Attempt, cancellationToken);
             }
-            catch (Exception ex) when (ex is DaprApiException or HttpRequestException or DaprSidecarUnavailableException)
+            catch (Exception ex) when (ex is DaprException or HttpRequestException)
             {
                 // The order stands; the journal keeps it until the sweeper announces it.
                 Log.AnnounceDeferred(logger, record.OrderId, ex.Message);
@@ -418,7 +418,7 @@ public sealed partial class OrderPlacement(
             }
 
             var refused = now with { Status = OrderStatuses.Refused, ReplyStatus = status, ReplyTitle = title, Detail = detail, ChangedAt = time.GetUtcNow() };
-            if (await sidecar.TrySaveStateAsync(StateStore, OrderKey(record.OrderId), refused, entry.ETag!, cancellationToken: cancellationToken))
+            if (await sidecar.TrySaveStateAsync(StateStore, OrderKey(record.OrderId), refused, entry.ETag, cancellationToken: cancellationToken))
             {
                 await FreeSlotAsync(record.Slot!.Value, record.OrderId, record.Attempt, cancellationToken);
                 return PlacementOutcome.Problem(status, title, detail);
@@ -449,7 +449,7 @@ public sealed partial class OrderPlacement(
             }
 
             var aborted = record with { Status = OrderStatuses.Aborted, Fenced = Fence(record.Fenced, fence), ChangedAt = time.GetUtcNow() };
-            if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), aborted, entry.ETag!, cancellationToken: cancellationToken))
+            if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), aborted, entry.ETag, cancellationToken: cancellationToken))
             {
                 continue;
             }
@@ -484,7 +484,7 @@ public sealed partial class OrderPlacement(
             Topics.PubSub,
             Topics.Orders,
             new OrderPlaced(record.OrderId, record.CustomerId, record.Sku, record.Quantity, record.Total, record.ChangedAt),
-            new PublishEventOptions { CloudEventType = OrderPlaced.Type, CloudEventId = record.OrderId + "/placed" },
+            CloudEventMetadata.For(OrderPlaced.Type, record.OrderId + "/placed"),
             cancellationToken);
 
     private Task PublishOutcomeAsync(OrderRecord record, CancellationToken cancellationToken) => record.Status == OrderStatuses.Confirmed
@@ -492,13 +492,13 @@ public sealed partial class OrderPlacement(
             Topics.PubSub,
             Topics.Orders,
             new OrderConfirmed(record.OrderId, record.CustomerId, record.Detail ?? string.Empty, record.ChangedAt),
-            new PublishEventOptions { CloudEventType = OrderConfirmed.Type, CloudEventId = record.OrderId + "/confirmed" },
+            CloudEventMetadata.For(OrderConfirmed.Type, record.OrderId + "/confirmed"),
             cancellationToken)
         : sidecar.PublishEventAsync(
             Topics.PubSub,
             Topics.Orders,
             new OrderCancelled(record.OrderId, record.CustomerId, record.Sku, record.Quantity, record.Detail ?? string.Empty, record.ChangedAt),
-            new PublishEventOptions { CloudEventType = OrderCancelled.Type, CloudEventId = record.OrderId + "/cancelled" },
+            CloudEventMetadata.For(OrderCancelled.Type, record.OrderId + "/cancelled"),
             cancellationToken);
 
     // Frees a journal slot if it still holds this attempt (guarded by its ETag: a slot is never freed for someone else).
@@ -507,7 +507,7 @@ public sealed partial class OrderPlacement(
         var entry = await sidecar.GetStateEntryAsync<JournalEntry>(StateStore, SlotKey(slot), cancellationToken: cancellationToken);
         if (entry?.Value is { } journal && journal.OrderId == orderId && journal.Attempt == attempt)
         {
-            await sidecar.TryDeleteStateAsync(StateStore, SlotKey(slot), entry.ETag!, cancellationToken: cancellationToken);
+            await sidecar.TryDeleteStateAsync(StateStore, SlotKey(slot), entry.ETag, cancellationToken: cancellationToken);
         }
     }
 
@@ -539,26 +539,11 @@ public sealed partial class OrderPlacement(
         return true;
     }
 
-    private Task<StateEntry<OrderRecord?>?> ReadAsync(string orderId, CancellationToken cancellationToken) =>
+    private Task<StateEntry<OrderRecord>> ReadAsync(string orderId, CancellationToken cancellationToken) =>
         sidecar.GetStateEntryAsync<OrderRecord>(StateStore, OrderKey(orderId), cancellationToken: cancellationToken);
 
-    private async Task<bool> TryFirstWriteAsync<T>(string key, T value, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await sidecar.SaveStateAsync(StateStore, key, value, options: StateWriteOptions.FirstWrite, cancellationToken: cancellationToken);
-            return true;
-        }
-        catch (DaprApiException ex) when (IsConflict(ex))
-        {
-            return false;
-        }
-    }
-
-    // daprd reports an ETag or first-write mismatch as 409 on a single write and as 500 ERR_STATE_TRANSACTION on a
-    // transaction; the caller reads again, so a real store failure surfaces there.
-    private static bool IsConflict(DaprApiException ex) =>
-        ex.StatusCode is HttpStatusCode.Conflict || ex.ErrorCode is "ERR_STATE_TRANSACTION" or "ERR_STATE_SAVE";
+    private Task<bool> TryFirstWriteAsync<T>(string key, T value, CancellationToken cancellationToken) =>
+        sidecar.TrySaveFirstAsync(StateStore, key, value, cancellationToken);
 
     private static partial class Log
     {

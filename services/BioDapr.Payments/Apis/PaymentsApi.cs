@@ -1,10 +1,12 @@
 using BioDapr.Cell.Events;
 using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Pathways;
-using BioDapr.Client;
+using BioDapr.Cell.State;
 using BioDapr.Contracts;
 using BioDapr.Contracts.Events;
 using BioDapr.Payments.Hormones;
+using Dapr;
+using Dapr.Client;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BioDapr.Payments.Apis;
@@ -24,26 +26,23 @@ public static partial class PaymentsApi
     public static IEndpointRouteBuilder MapPaymentsApi(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/events/order-placed", OnOrderPlacedAsync)
-            .WithTopic(Topics.PubSub, Topics.Orders, topic =>
-            {
-                topic.Match = $"event.type == \"{OrderPlaced.Type}\"";
-                topic.AllowedSources.Add(TopicPublishers.Orders);
-            })
+            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{OrderPlaced.Type}\"" })
+            .AcceptFrom(TopicPublishers.Orders)
             .ExcludeFromDescription();
         routes.MapGet("/payments/{orderId}", GetAsync).WithName("GetPayment");
         return routes;
     }
 
     internal static async Task<Ok<TopicResponse>> OnOrderPlacedAsync(
-        CloudEvent<OrderPlaced> placed,
-        IDaprSidecarClient sidecar,
+        OrderPlaced order,
+        DaprClient sidecar,
         IHormones<PaymentRules> rules,
         CellRandom random,
         TimeProvider time,
         ILogger<PaymentDecision> logger,
         CancellationToken cancellationToken)
     {
-        if (placed.Data is not { } order || string.IsNullOrEmpty(order.OrderId))
+        if (string.IsNullOrEmpty(order.OrderId))
         {
             return TopicResults.Drop();
         }
@@ -61,9 +60,9 @@ public static partial class PaymentsApi
                     : new PaymentDecision(order.OrderId, Guid.NewGuid().ToString("N"), order.Total, null, now);
             try
             {
-                await sidecar.SaveStateAsync(StateStore, key, decision, options: StateWriteOptions.FirstWrite, cancellationToken: cancellationToken);
+                await sidecar.SaveStateAsync(StateStore, key, decision, new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, cancellationToken: cancellationToken);
             }
-            catch (DaprApiException)
+            catch (DaprException ex) when (StateConflict.Is(ex))
             {
                 // A concurrent delivery decided first: publish its decision.
                 decision = await sidecar.GetStateAsync<PaymentDecision>(StateStore, key, cancellationToken: cancellationToken) ?? decision;
@@ -72,19 +71,19 @@ public static partial class PaymentsApi
 
         if (decision.PaymentId is { } paymentId)
         {
-            await sidecar.PublishEventAsync(Topics.PubSub, Topics.Payments, new PaymentCaptured(order.OrderId, paymentId, decision.Amount, decision.DecidedAt), new PublishEventOptions { CloudEventType = PaymentCaptured.Type, CloudEventId = order.OrderId + "/payment" }, cancellationToken);
+            await sidecar.PublishEventAsync(Topics.PubSub, Topics.Payments, new PaymentCaptured(order.OrderId, paymentId, decision.Amount, decision.DecidedAt), CloudEventMetadata.For(PaymentCaptured.Type, order.OrderId + "/payment"), cancellationToken);
             Log.Captured(logger, order.OrderId, decision.Amount);
         }
         else
         {
-            await sidecar.PublishEventAsync(Topics.PubSub, Topics.Payments, new PaymentFailed(order.OrderId, decision.Reason!, decision.DecidedAt), new PublishEventOptions { CloudEventType = PaymentFailed.Type, CloudEventId = order.OrderId + "/payment" }, cancellationToken);
+            await sidecar.PublishEventAsync(Topics.PubSub, Topics.Payments, new PaymentFailed(order.OrderId, decision.Reason!, decision.DecidedAt), CloudEventMetadata.For(PaymentFailed.Type, order.OrderId + "/payment"), cancellationToken);
             Log.Refused(logger, order.OrderId, decision.Reason!);
         }
 
         return TopicResults.Success();
     }
 
-    internal static async Task<Results<Ok<PaymentDecision>, NotFound>> GetAsync(string orderId, IDaprSidecarClient sidecar, CancellationToken cancellationToken) =>
+    internal static async Task<Results<Ok<PaymentDecision>, NotFound>> GetAsync(string orderId, DaprClient sidecar, CancellationToken cancellationToken) =>
         await sidecar.GetStateAsync<PaymentDecision>(StateStore, "payment-" + orderId, cancellationToken: cancellationToken) is { } decision
             ? TypedResults.Ok(decision)
             : TypedResults.NotFound();

@@ -1,7 +1,7 @@
-using System.Text.Json;
-using BioDapr.Cell.Actors;
 using BioDapr.Cell.Hosting;
-using BioDapr.Client;
+using Dapr.Actors;
+using Dapr.Actors.Client;
+using Dapr.Actors.Runtime;
 using BioDapr.Sidecar.IntegrationTests.Infrastructure;
 using BioDapr.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 
 namespace BioDapr.Sidecar.IntegrationTests.Actors;
 
-/// <summary>A cell written with the SDK, hosting and calling actors through the development sidecar over a real Redis.</summary>
+/// <summary>A cell hosting and calling actors with the official Dapr.Actors SDK through the development sidecar over a real Redis.</summary>
 public sealed class SdkActorTests(RedisServer redis) : IClassFixture<RedisServer>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -28,27 +28,32 @@ public sealed class SdkActorTests(RedisServer redis) : IClassFixture<RedisServer
         Task StartRemindingAsync();
     }
 
-    public sealed class Counter : Actor, ICounter, IRemindable
+    public sealed class Counter(ActorHost host) : Actor(host), ICounter, IRemindable
     {
         public async Task<int> IncrementAsync(int by)
         {
-            var value = await StateManager.GetStateOrDefaultAsync("value", 0) + by;
+            var stored = await StateManager.TryGetStateAsync<int>("value");
+            var value = (stored.HasValue ? stored.Value : 0) + by;
             await StateManager.SetStateAsync("value", value);
             return value;
         }
 
-        public Task<int> ValueAsync() => StateManager.GetStateOrDefaultAsync("value", 0);
-
-        public Task<int> BumpThroughPeerAsync(string peerId) => Proxies.Create<ICounter>(ActorType, peerId).IncrementAsync(100);
-
-        public Task StartRemindingAsync() => RegisterReminderAsync("tick", ActorReminder.Every(TimeSpan.FromMilliseconds(300), TimeSpan.Zero, JsonSerializer.SerializeToElement(5)));
-
-        public async Task ReceiveReminderAsync(string reminderName, JsonElement? data, CancellationToken cancellationToken)
+        public async Task<int> ValueAsync()
         {
-            var value = await IncrementAsync(data?.GetInt32() ?? 1);
+            var stored = await StateManager.TryGetStateAsync<int>("value");
+            return stored.HasValue ? stored.Value : 0;
+        }
+
+        public Task<int> BumpThroughPeerAsync(string peerId) => ProxyFactory.CreateActorProxy<ICounter>(new ActorId(peerId), "Counter").IncrementAsync(100);
+
+        public Task StartRemindingAsync() => RegisterReminderAsync("tick", [5], TimeSpan.Zero, TimeSpan.FromMilliseconds(300));
+
+        public async Task ReceiveReminderAsync(string reminderName, byte[] state, TimeSpan dueTime, TimeSpan period)
+        {
+            var value = await IncrementAsync(state is [var by] ? by : 1);
             if (value >= 15)
             {
-                await UnregisterReminderAsync(reminderName, cancellationToken);
+                await UnregisterReminderAsync(reminderName);
             }
         }
     }
@@ -57,7 +62,7 @@ public sealed class SdkActorTests(RedisServer redis) : IClassFixture<RedisServer
     public async Task ConcurrentIncrements_OnOneActor_AreSerialized_AndTheStateIsInRedis()
     {
         await using var organism = await StartAsync("counters");
-        var proxy = organism.Proxies.Create<ICounter>("Counter", "c-" + Guid.NewGuid().ToString("N")[..6]);
+        var proxy = organism.Proxies.CreateActorProxy<ICounter>(new ActorId("c-" + Guid.NewGuid().ToString("N")[..6]), "Counter");
 
         var results = await Task.WhenAll(Enumerable.Range(0, 25).Select(_ => proxy.IncrementAsync(1)));
 
@@ -70,8 +75,8 @@ public sealed class SdkActorTests(RedisServer redis) : IClassFixture<RedisServer
     {
         await using var organism = await StartAsync("reminding");
         var suffix = Guid.NewGuid().ToString("N")[..6];
-        var caller = organism.Proxies.Create<ICounter>("Counter", "caller-" + suffix);
-        var peer = organism.Proxies.Create<ICounter>("Counter", "peer-" + suffix);
+        var caller = organism.Proxies.CreateActorProxy<ICounter>(new ActorId("caller-" + suffix), "Counter");
+        var peer = organism.Proxies.CreateActorProxy<ICounter>(new ActorId("peer-" + suffix), "Counter");
 
         (await caller.BumpThroughPeerAsync("peer-" + suffix)).ShouldBe(100);
         await caller.StartRemindingAsync();
@@ -92,11 +97,11 @@ public sealed class SdkActorTests(RedisServer redis) : IClassFixture<RedisServer
         builder.WebHost.UseUrls($"http://127.0.0.1:{appPort}");
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Dapr:HttpEndpoint"] = sidecar.Client.BaseAddress!.ToString(),
+            ["DAPR_HTTP_ENDPOINT"] = sidecar.Client.BaseAddress!.ToString().TrimEnd('/'),
             ["Cell:Name"] = appId,
         });
         builder.AddCellDefaults();
-        builder.Services.AddActors(options => options.RegisterActor<ICounter, Counter>());
+        builder.Services.AddActors(options => options.Actors.RegisterActor<Counter>());
         var app = builder.Build();
         app.MapCellDefaultEndpoints();
         await app.StartAsync(Ct);

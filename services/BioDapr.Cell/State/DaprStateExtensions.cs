@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Dapr;
+using Dapr.Client;
+
+namespace BioDapr.Cell.State;
+
+/// <summary>
+/// The few state patterns the cells repeat, on <see cref="DaprClient"/>: a first write that tells "someone else
+/// wrote it first" from a failure, and transaction operations guarded by an ETag (first-write for a key not stored yet).
+/// </summary>
+public static class DaprStateExtensions
+{
+    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite };
+
+    /// <summary>Writes <paramref name="value"/> only if <paramref name="key"/> is not stored yet; false when it already was.</summary>
+    public static async Task<bool> TrySaveFirstAsync<T>(this DaprClient dapr, string storeName, string key, T value, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dapr);
+        try
+        {
+            await dapr.SaveStateAsync(storeName, key, value, FirstWrite, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (DaprException ex) when (StateConflict.Is(ex))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// An upsert for <c>ExecuteStateTransactionAsync</c>, guarded by <paramref name="etag"/>; without one (the key
+    /// was not stored when read) it is a first write, so the transaction fails if someone stored it meanwhile.
+    /// </summary>
+    public static StateTransactionRequest Upsert<T>(this DaprClient dapr, string key, T value, string? etag)
+    {
+        ArgumentNullException.ThrowIfNull(dapr);
+        var guarded = string.IsNullOrEmpty(etag) ? null : etag;
+        return new StateTransactionRequest(key, JsonSerializer.SerializeToUtf8Bytes(value, dapr.JsonSerializerOptions), StateOperationType.Upsert, guarded, options: guarded is null ? FirstWrite : null);
+    }
+
+    /// <summary>Runs the transaction; false when an ETag or first-write guard failed (nothing was written).</summary>
+    public static async Task<bool> TryExecuteStateTransactionAsync(this DaprClient dapr, string storeName, IReadOnlyList<StateTransactionRequest> operations, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dapr);
+        try
+        {
+            await dapr.ExecuteStateTransactionAsync(storeName, operations, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (DaprException ex) when (StateConflict.Is(ex))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The entry's ETag, or null when the key was not stored.</summary>
+    public static string? ETagOrNull<T>(this StateEntry<T>? entry) => entry is null || string.IsNullOrEmpty(entry.ETag) ? null : entry.ETag;
+}
