@@ -45,8 +45,8 @@ public sealed class ContractSchemaTests
         ContractCatalog.All.Select(c => c.Type).ShouldBeUnique();
         foreach (var contract in ContractCatalog.All)
         {
-            contract.Type.ShouldMatch(@"^biodapr\.[a-z]+\.[a-z]+\.v\d+$");
-            contract.Topic.ShouldBeOneOf(Topics.Orders, Topics.Payments);
+            contract.Type.ShouldMatch(@"^biodapr(\.[a-z]+){1,2}\.v\d+$");
+            contract.Topic.ShouldBeOneOf(Topics.Orders, Topics.Payments, Topics.Vitals);
         }
     }
 

@@ -107,6 +107,7 @@ public sealed partial class PubSubScopeTests
     [GeneratedRegex("""PublishEventAsync\(\s*Topics\.PubSub,\s*Topics\.(?<topic>\w+)""")]
     private static partial Regex Publish();
 
-    [GeneratedRegex("""WithTopic\(\s*Topics\.PubSub,\s*Topics\.(?<topic>\w+)""")]
+    // Dapr.AspNetCore's WithTopic(pubsub, topic) or WithTopic(new TopicOptions { PubsubName = …, Name = … }).
+    [GeneratedRegex("""(?:WithTopic\(\s*Topics\.PubSub,\s*|PubsubName\s*=\s*Topics\.PubSub,\s*Name\s*=\s*)Topics\.(?<topic>\w+)""")]
     private static partial Regex Subscribe();
 }

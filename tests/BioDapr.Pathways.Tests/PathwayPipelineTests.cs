@@ -2,6 +2,7 @@ using BioDapr.Pathways.Hormones;
 using BioDapr.Pathways.Pipeline;
 using BioDapr.Pathways.Policies;
 using BioDapr.Pathways.Vitals;
+using BioDapr.Contracts.Vitals;
 
 namespace BioDapr.Pathways.Tests;
 

@@ -1,5 +1,6 @@
 using BioDapr.Pathways.Policies;
 using BioDapr.Pathways.Vitals;
+using BioDapr.Contracts.Vitals;
 
 namespace BioDapr.Pathways.Tests;
 

@@ -4,6 +4,7 @@ using BioDapr.Pathways.Hormones;
 using BioDapr.Scenarios;
 using BioDapr.Simulation.Evaluation;
 using BioDapr.Simulation.Training;
+using BioDapr.Contracts.Vitals;
 
 namespace BioDapr.Simulation.Tests;
 
@@ -58,11 +59,11 @@ public sealed class EvaluationTests : IDisposable
             .Select(t => t == 35 ? new LiveSecond(t, 40, 20, 0, 20, 0, [.. Enumerable.Repeat(20.0, 40)]) : new LiveSecond(t, 40, 40, 0, 0, 0, [.. Enumerable.Repeat(20.0, 40)]))
             .Append(new LiveSecond(length + 3, 40, 40, 0, 0, 0, [])) // after the end: ignored
             .ToList();
-        BioDapr.Pathways.Vitals.VitalsWindow Window(int second, long calls, long attempts) => new()
+        VitalsWindow Window(int second, long calls, long attempts) => new()
         {
             Cell = "orders",
             Name = "inventory",
-            Kind = BioDapr.Pathways.Vitals.VitalsKind.Pathway,
+            Kind = VitalsKind.Pathway,
             Start = start.AddSeconds(second - 1),
             End = start.AddSeconds(second),
             Calls = calls,
@@ -70,7 +71,7 @@ public sealed class EvaluationTests : IDisposable
             Attempts = attempts,
         };
         var windows = Enumerable.Range(1, length).Select(t => Window(t, 80, t == 21 ? 160 : 80)).ToList();
-        windows.Add(Window(5, 80, 80) with { Kind = BioDapr.Pathways.Vitals.VitalsKind.Endpoint, Attempts = 800 });
+        windows.Add(Window(5, 80, 80) with { Kind = VitalsKind.Endpoint, Attempts = 800 });
         var initial = new Dictionary<string, PathwayHormones>(StringComparer.Ordinal)
         {
             ["gateway→orders"] = PathwayHormones.Default,

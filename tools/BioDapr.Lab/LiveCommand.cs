@@ -9,11 +9,12 @@ using BioDapr.Control.Controllers;
 using BioDapr.Control.Guardrails;
 using BioDapr.Control.Learning;
 using BioDapr.Load;
-using BioDapr.Pathways.Vitals;
 using BioDapr.Redis;
 using BioDapr.Scenarios;
 using BioDapr.Simulation.Evaluation;
 using BioDapr.Testing;
+using BioDapr.Contracts.Vitals;
+using BioDapr.Contracts.Hormones;
 
 namespace BioDapr.Lab;
 
@@ -171,7 +172,7 @@ internal static class LiveCommand
             var pathwayHormones = initial.SelectMany(p =>
             {
                 var (cell, target) = Split(p.Key);
-                return GuardedController.Values(p.Value).Select(v => ($"{cell}.pathways.{target}.{v.Hormone}", v.Value));
+                return GuardedController.Values(p.Value).Select(v => (HormoneKeys.Pathway(cell, target, v.Hormone), v.Value));
             }).ToDictionary();
             await using var redis = await RedisConnection.ConnectAsync(RedisOptions.Parse($"127.0.0.1:{organism.Redis}"), cancellationToken);
             var values = new Dictionary<string, string>(settings.Hormones, StringComparer.Ordinal);

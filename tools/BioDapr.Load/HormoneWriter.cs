@@ -1,5 +1,6 @@
 using System.Globalization;
 using BioDapr.Redis;
+using BioDapr.Contracts.Hormones;
 
 namespace BioDapr.Load;
 
@@ -13,7 +14,7 @@ public static class HormoneWriter
         ArgumentNullException.ThrowIfNull(hormones);
         var version = at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         var all = hormones.ToList();
-        var sets = all.Where(h => h.Value is not null).SelectMany(h => new RedisArg[] { h.Key, $"{h.Value}||{version}" }).ToArray();
+        var sets = all.Where(h => h.Value is not null).SelectMany(h => new RedisArg[] { h.Key, HormoneValue.Format(h.Value!, version) }).ToArray();
         var deletes = all.Where(h => h.Value is null).Select(h => (RedisArg)h.Key).ToArray();
         if (sets.Length > 0)
         {

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using BioDapr.Redis;
 using BioDapr.Scenarios;
+using BioDapr.Contracts.Hormones;
 
 namespace BioDapr.Load;
 
@@ -173,13 +174,13 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
         {
             foreach (var key in new[] { "outage", "errorRate", "latencyMs", "latencyCv", "latencyFraction", "slotReduction" })
             {
-                values[$"{fault.Cell}.pathogens.{key}"] = key switch { "outage" => "false", "latencyFraction" => "1", _ => "0" };
+                values[HormoneKeys.PathogensPrefix(fault.Cell) + key] = key switch { "outage" => "false", "latencyFraction" => "1", _ => "0" };
             }
         }
 
         foreach (var fault in next?.Faults ?? [])
         {
-            var prefix = fault.Cell + ".pathogens.";
+            var prefix = HormoneKeys.PathogensPrefix(fault.Cell);
             switch (fault.Kind)
             {
                 case FaultKind.Outage:
@@ -212,11 +213,11 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var (name, cell) in scenario.Topology.Cells)
         {
-            values[name + ".admission.maxConcurrency"] = Format(cell.Slots);
+            values[HormoneKeys.AdmissionPrefix(name) + "maxConcurrency"] = Format(cell.Slots);
             // The topology's cells queue for a slot without bound, as the simulator's do.
-            values[name + ".admission.queueLimit"] = Format(1_000_000);
-            values[name + ".pathogens.workMs"] = Format(cell.ServiceTime.MeanMs * Stretch);
-            values[name + ".pathogens.workCv"] = Format(cell.ServiceTime.Kind switch
+            values[HormoneKeys.AdmissionPrefix(name) + "queueLimit"] = Format(1_000_000);
+            values[HormoneKeys.PathogensPrefix(name) + "workMs"] = Format(cell.ServiceTime.MeanMs * Stretch);
+            values[HormoneKeys.PathogensPrefix(name) + "workCv"] = Format(cell.ServiceTime.Kind switch
             {
                 DistributionKind.Constant => 0,
                 DistributionKind.Exponential => 1,
@@ -231,7 +232,7 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
         {
             // null: the key was not set, and is deleted again afterwards (the cells go back to their default).
             var stored = reply.Items[i].IsNull ? null : reply.Items[i].AsString();
-            previous[keys[i]] = stored is not null && stored.LastIndexOf("||", StringComparison.Ordinal) is var bar and >= 0 ? stored[..bar] : stored;
+            previous[keys[i]] = stored is null ? null : HormoneValue.Parse(stored).Value;
         }
 
         await SetAsync(hormones, values, cancellationToken);

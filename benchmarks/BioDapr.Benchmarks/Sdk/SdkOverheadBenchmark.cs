@@ -10,7 +10,7 @@ using BioDapr.Cell.Vitals;
 using BioDapr.Pathways.Hormones;
 using BioDapr.Pathways.Pipeline;
 using BioDapr.Pathways.Policies;
-using BioDapr.Pathways.Vitals;
+using BioDapr.Contracts.Vitals;
 
 namespace BioDapr.Benchmarks.Sdk;
 

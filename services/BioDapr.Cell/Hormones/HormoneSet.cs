@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
-using System.Text.Json;
+using BioDapr.Contracts.Hormones;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -42,7 +42,7 @@ internal sealed partial class HormoneSet<T> : IHormones<T>, IOptionsMonitor<T>, 
                 continue;
             }
 
-            var suffix = property.GetCustomAttribute<HormoneKeyAttribute>()?.Key ?? JsonNamingPolicy.CamelCase.ConvertName(property.Name);
+            var suffix = property.GetCustomAttribute<HormoneKeyAttribute>()?.Key ?? HormoneKeys.NameOf(property.Name);
             var key = keyPrefix + suffix;
             _byKey[key] = property;
             keys[property.Name] = key;

@@ -14,12 +14,12 @@ namespace BioDapr.Cell.Hosting;
 public sealed record WarmupProbe(HttpMethod Method, string Path, string? JsonBody = null, bool Public = false, IReadOnlyList<KeyValuePair<string, string>>? Headers = null, string? ContentType = null)
 {
     /// <summary>
-    /// A delivery of an event without data from <paramref name="source"/> to <paramref name="path"/>: the subscriber parses it
-    /// and answers DROP, without effects.
+    /// A delivery of an event with empty data from <paramref name="source"/> to <paramref name="path"/>: the subscriber binds
+    /// it, finds no order id and answers DROP, without effects.
     /// </summary>
     public static WarmupProbe EmptyEvent(string path, string source) => new(
         HttpMethod.Post,
         path,
-        $$"""{"id":"warmup","source":"{{source}}","type":"biodapr.warmup","specversion":"1.0","datacontenttype":"application/json","data":null}""",
+        $$"""{"id":"warmup","source":"{{source}}","type":"biodapr.warmup","specversion":"1.0","datacontenttype":"application/json","data":{ } }""",
         ContentType: "application/cloudevents+json");
 }

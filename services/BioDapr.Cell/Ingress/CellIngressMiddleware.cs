@@ -3,10 +3,10 @@ using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Pathways;
 using BioDapr.Cell.Vitals;
 using BioDapr.Pathways.Policies;
-using BioDapr.Pathways.Vitals;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using BioDapr.Contracts.Vitals;
 
 namespace BioDapr.Cell.Ingress;
 

@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Vitals;
 using BioDapr.Pathways.Hormones;
-using BioDapr.Pathways.Vitals;
 using Microsoft.Extensions.DependencyInjection;
+using BioDapr.Contracts.Vitals;
 
 namespace BioDapr.Cell.Pathways;
 

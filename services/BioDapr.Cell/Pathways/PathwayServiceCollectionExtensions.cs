@@ -1,6 +1,7 @@
 using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Ingress;
 using BioDapr.Cell.Vitals;
+using BioDapr.Contracts.Hormones;
 using BioDapr.Pathways.Hormones;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,7 +14,7 @@ namespace BioDapr.Cell.Pathways;
 public static class PathwayServiceCollectionExtensions
 {
     /// <summary>The hormone store the pathways, admission and pathogen hormones live in.</summary>
-    public const string DefaultHormoneStore = "hormones";
+    public const string DefaultHormoneStore = HormoneKeys.Store;
 
     /// <summary>
     /// Adds the pathway to <paramref name="target"/> (an app id) with its hormones at
@@ -24,7 +25,7 @@ public static class PathwayServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(target);
         builder.AddCellVitals(hormoneStore);
-        builder.AddHormones<PathwayHormones>(hormoneStore, $"{CellName(builder)}.pathways.{target}.", HormoneName(target));
+        builder.AddHormones<PathwayHormones>(hormoneStore, HormoneKeys.PathwayPrefix(CellName(builder), target), HormoneName(target));
         return builder;
     }
 
@@ -48,8 +49,8 @@ public static class PathwayServiceCollectionExtensions
         builder.Services.TryAddSingleton<CellPathways>();
         builder.Services.AddOptions<VitalsOptions>().Bind(builder.Configuration.GetSection("Cell:Vitals")).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<VitalsPublisher>();
-        builder.AddHormones<AdmissionHormones>(hormoneStore, $"{cell}.admission.");
-        builder.AddHormones<PathogenHormones>(hormoneStore, $"{cell}.pathogens.");
+        builder.AddHormones<AdmissionHormones>(hormoneStore, HormoneKeys.AdmissionPrefix(cell));
+        builder.AddHormones<PathogenHormones>(hormoneStore, HormoneKeys.PathogensPrefix(cell));
         builder.Services.TryAddSingleton<AdmissionGate>();
         if (builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 })
         {

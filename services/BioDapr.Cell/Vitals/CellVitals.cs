@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using BioDapr.Pathways.Vitals;
+using BioDapr.Contracts.Vitals;
 
 namespace BioDapr.Cell.Vitals;
 

@@ -2,12 +2,13 @@ using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using BioDapr.Cell.Ingress;
+using BioDapr.Contracts.Events;
 using Dapr;
 using Dapr.Client;
-using BioDapr.Pathways.Vitals;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using BioDapr.Contracts.Vitals;
 
 namespace BioDapr.Cell.Vitals;
 
@@ -39,7 +40,7 @@ internal sealed partial class VitalsPublisher(
     TimeProvider time,
     ILogger<VitalsPublisher> logger) : BackgroundService
 {
-    public const string EventType = "biodapr.vitals.v1";
+    public const string EventType = VitalsReported.Type;
     public const string MeterName = "BioDapr.Vitals";
     private static readonly Meter Meter = new(MeterName);
     private static readonly Dictionary<string, string> CloudEventMetadata = new(StringComparer.Ordinal) { ["cloudevent.type"] = EventType };
@@ -122,7 +123,7 @@ internal sealed partial class VitalsPublisher(
     {
         try
         {
-            await sidecar.PublishEventAsync(settings.PubSub, settings.Topic, new { cell = vitals.Cell, inFlight = gate.InFlight, windows }, CloudEventMetadata, cancellationToken);
+            await sidecar.PublishEventAsync(settings.PubSub, settings.Topic, new VitalsReported(vitals.Cell, gate.InFlight, windows), CloudEventMetadata, cancellationToken);
         }
         catch (Exception ex) when (ex is DaprException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {

@@ -1,8 +1,9 @@
+using BioDapr.Contracts.Vitals;
 namespace BioDapr.Control.Controllers;
 
 /// <summary>
 /// One decision interval of a pathway, as a controller sees it: the simulator closes one per interval,
-/// the live cortex builds one from a cell's <c>vitals</c> event (<see cref="BioDapr.Pathways.Vitals.VitalsWindow"/>).
+/// the live cortex builds one from a cell's <c>vitals</c> event (<see cref="VitalsWindow"/>).
 /// </summary>
 /// <param name="Seconds">The window length.</param>
 /// <param name="Calls">Calls started.</param>
@@ -30,7 +31,7 @@ public sealed record PathwayWindow(double Seconds, long Calls, long Successes, l
     public double Amplification => Calls == 0 ? 1 : (double)Attempts / Calls;
 
     /// <summary>Builds a window from a live vitals window.</summary>
-    public static PathwayWindow FromVitals(BioDapr.Pathways.Vitals.VitalsWindow vitals)
+    public static PathwayWindow FromVitals(VitalsWindow vitals)
     {
         ArgumentNullException.ThrowIfNull(vitals);
         return new PathwayWindow(

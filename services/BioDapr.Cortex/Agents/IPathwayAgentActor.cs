@@ -1,6 +1,6 @@
 using Dapr.Actors;
 using BioDapr.Control.Guardrails;
-using BioDapr.Pathways.Vitals;
+using BioDapr.Contracts.Vitals;
 
 namespace BioDapr.Cortex.Agents;
 

@@ -2,9 +2,9 @@ using BioDapr.Control.Controllers;
 using BioDapr.Control.Guardrails;
 using BioDapr.Control.Learning;
 using BioDapr.Cortex.Hormones;
-using BioDapr.Pathways.Vitals;
 using Dapr.Actors.Runtime;
 using Microsoft.Extensions.Options;
+using BioDapr.Contracts.Vitals;
 
 namespace BioDapr.Cortex.Agents;
 

@@ -2,21 +2,16 @@ using System.Collections.Concurrent;
 using BioDapr.Cell.Events;
 using BioDapr.Cell.Immune;
 using BioDapr.Contracts;
+using BioDapr.Contracts.Events;
 using BioDapr.Control.Guardrails;
 using BioDapr.Cortex.Agents;
-using BioDapr.Pathways.Vitals;
 using Dapr;
 using Dapr.Actors;
 using Dapr.Actors.Client;
 using Microsoft.AspNetCore.Http.HttpResults;
+using BioDapr.Contracts.Vitals;
 
 namespace BioDapr.Cortex.Apis;
-
-/// <summary>The data of a <c>vitals</c> event (<c>biodapr.vitals.v1</c>): one cell's windows of one interval.</summary>
-/// <param name="Cell">The cell that measured.</param>
-/// <param name="InFlight">Requests in the cell when the windows closed.</param>
-/// <param name="Windows">Its pathway and endpoint windows.</param>
-public sealed record VitalsEvent(string? Cell, int InFlight, IReadOnlyList<VitalsWindow>? Windows);
 
 /// <summary>The cortex's endpoints: the vitals subscription, status, and the audit trail.</summary>
 public static partial class CortexApi
@@ -37,7 +32,7 @@ public static partial class CortexApi
     /// vitals are perishable, the next window (one second later) supersedes it, and a redelivered stale
     /// window would make the agent act on the past.
     /// </summary>
-    internal static async Task<Ok<TopicResponse>> OnVitalsAsync(VitalsEvent vitals, CloudEventAttributes cloudEvent, IActorProxyFactory proxies, PathwayDirectory pathways, ILogger<PathwayDirectory> logger)
+    internal static async Task<Ok<TopicResponse>> OnVitalsAsync(VitalsReported vitals, CloudEventAttributes cloudEvent, IActorProxyFactory proxies, PathwayDirectory pathways, ILogger<PathwayDirectory> logger)
     {
         if (vitals is not { Cell: { Length: > 0 } cell, Windows: { } windows })
         {

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Reflection;
-using System.Text.Json;
+using BioDapr.Contracts.Hormones;
 using BioDapr.Pathways.Hormones;
 using BioDapr.Redis;
+using Dapr.Client;
 
 namespace BioDapr.Cortex.Hormones;
 
@@ -14,11 +15,12 @@ public sealed class HormoneStoreOptions
 }
 
 /// <summary>
-/// The hormone store on Redis, in Dapr's <c>configuration.redis</c> layout: one string key per hormone
-/// (<c>&lt;cell&gt;.pathways.&lt;target&gt;.&lt;hormone&gt;</c>) holding <c>value||version</c>; the version is the
-/// write time in Unix milliseconds. One pipelined connection, opened on first use.
+/// The hormone store: the cortex reads hormones through its sidecar like every cell (<see cref="DaprClient.GetConfiguration"/>
+/// on the <c>hormones</c> component), and writes them to the Redis behind that component, because Dapr's configuration
+/// API has no write: one string key per hormone (<see cref="HormoneKeys.Pathway"/>) holding <see cref="HormoneValue"/>'s
+/// <c>value||version</c>, the version being the write time in Unix milliseconds. One pipelined connection, opened on first use.
 /// </summary>
-public sealed class RedisHormoneStore(HormoneStoreOptions options, TimeProvider time) : IHormoneStore, IAsyncDisposable
+public sealed class RedisHormoneStore(DaprClient dapr, HormoneStoreOptions options, TimeProvider time) : IHormoneStore, IAsyncDisposable
 {
     private static readonly PropertyInfo[] Properties = [.. typeof(PathwayHormones).GetProperties().Where(p => p.CanWrite)];
     private readonly SemaphoreSlim _connecting = new(1, 1);
@@ -27,20 +29,17 @@ public sealed class RedisHormoneStore(HormoneStoreOptions options, TimeProvider 
     /// <inheritdoc />
     public async Task<PathwayHormones> ReadAsync(string cell, string target, CancellationToken cancellationToken)
     {
-        var connection = await ConnectAsync(cancellationToken);
-        var keys = Properties.Select(p => Key(cell, target, JsonNamingPolicy.CamelCase.ConvertName(p.Name))).ToArray();
-        var reply = await connection.ExecuteAsync("MGET", [.. keys.Select(k => (RedisArg)k)], cancellationToken);
+        var keys = Properties.Select(p => HormoneKeys.Pathway(cell, target, HormoneKeys.NameOf(p.Name))).ToArray();
+        var items = (await dapr.GetConfiguration(HormoneKeys.Store, keys, cancellationToken: cancellationToken)).Items;
         var hormones = PathwayHormones.Default;
-        var items = reply.Items;
-        for (var i = 0; i < Properties.Length && i < items.Count; i++)
+        for (var i = 0; i < Properties.Length; i++)
         {
-            if (items[i].IsNull || items[i].AsString() is not { } stored)
+            if (!items.TryGetValue(keys[i], out var item) || string.IsNullOrEmpty(item.Value))
             {
                 continue;
             }
 
-            var separator = stored.LastIndexOf("||", StringComparison.Ordinal);
-            var text = separator >= 0 ? stored[..separator] : stored;
+            var text = item.Value;
             var property = Properties[i];
             object? value = property.PropertyType == typeof(bool) ? bool.TryParse(text, out var b) ? b : null
                 : property.PropertyType == typeof(int) ? int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null
@@ -57,7 +56,6 @@ public sealed class RedisHormoneStore(HormoneStoreOptions options, TimeProvider 
         return hormones;
     }
 
-    /// <inheritdoc />
     public async Task WriteAsync(string cell, string target, IReadOnlyList<(string Hormone, string Value)> values, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -71,15 +69,12 @@ public sealed class RedisHormoneStore(HormoneStoreOptions options, TimeProvider 
         var arguments = new List<RedisArg>(values.Count * 2);
         foreach (var (hormone, value) in values)
         {
-            arguments.Add(Key(cell, target, hormone));
-            arguments.Add($"{value}||{version}");
+            arguments.Add(HormoneKeys.Pathway(cell, target, hormone));
+            arguments.Add(HormoneValue.Format(value, version));
         }
 
         await connection.ExecuteAsync("MSET", [.. arguments], cancellationToken);
     }
-
-    /// <summary>The configuration key of one pathway hormone.</summary>
-    public static string Key(string cell, string target, string hormone) => $"{cell}.pathways.{target}.{hormone}";
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -13,9 +13,9 @@ public static partial class NotificationsApi
     /// <summary>Maps the subscriber endpoints (sidecar callbacks) and the list of notifications (public).</summary>
     public static IEndpointRouteBuilder MapNotificationsApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/events/order-placed", OnOrderPlaced).WithTopic(From(OrderPlaced.Type)).AcceptFrom(TopicPublishers.Orders).ExcludeFromDescription();
-        routes.MapPost("/events/order-confirmed", OnOrderConfirmed).WithTopic(From(OrderConfirmed.Type)).AcceptFrom(TopicPublishers.Orders).ExcludeFromDescription();
-        routes.MapPost("/events/order-cancelled", OnOrderCancelled).WithTopic(From(OrderCancelled.Type)).AcceptFrom(TopicPublishers.Orders).ExcludeFromDescription();
+        routes.MapPost("/events/order-placed", OnOrderPlaced).WithTopic(From(OrderPlaced.Type, 1)).AcceptFrom(TopicPublishers.Orders).ExcludeFromDescription();
+        routes.MapPost("/events/order-confirmed", OnOrderConfirmed).WithTopic(From(OrderConfirmed.Type, 2)).AcceptFrom(TopicPublishers.Orders).ExcludeFromDescription();
+        routes.MapPost("/events/order-cancelled", OnOrderCancelled).WithTopic(From(OrderCancelled.Type, 3)).AcceptFrom(TopicPublishers.Orders).ExcludeFromDescription();
         routes.MapGet("/notifications", (NotificationLog log) => TypedResults.Ok(log.Recent)).WithName("ListNotifications").PublicApi();
         return routes;
     }
@@ -43,7 +43,7 @@ public static partial class NotificationsApi
         Notify(log, time, cloudEvent.Id, order.OrderId, order.CustomerId, $"Order {order.OrderId} was cancelled: {order.Reason}");
 
     // Every order event arrives on the orders topic; the CloudEvent type routes it to its handler.
-    private static TopicOptions From(string type) => new() { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{type}\"" };
+    private static TopicOptions From(string type, int priority) => new() { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{type}\"", Priority = priority };
 
     private static Ok<TopicResponse> Notify(NotificationLog log, TimeProvider time, string eventId, string? orderId, string? customerId, string text)
     {

@@ -42,11 +42,11 @@ public static partial class OrdersApi
         group.MapGet("/{orderId}", GetAsync).WithName("GetOrder");
         group.MapGet("/{orderId}/status", GetStatusAsync).WithName("GetOrderStatus");
         routes.MapPost("/events/payment-captured", OnPaymentCapturedAsync)
-            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Payments, Match = $"event.type == \"{PaymentCaptured.Type}\"" })
+            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Payments, Match = $"event.type == \"{PaymentCaptured.Type}\"", Priority = 1 })
             .AcceptFrom(TopicPublishers.Payments)
             .ExcludeFromDescription();
         routes.MapPost("/events/payment-failed", OnPaymentFailedAsync)
-            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Payments, Match = $"event.type == \"{PaymentFailed.Type}\"" })
+            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Payments, Match = $"event.type == \"{PaymentFailed.Type}\"", Priority = 2 })
             .AcceptFrom(TopicPublishers.Payments)
             .ExcludeFromDescription();
         return routes;

@@ -1,4 +1,5 @@
 using BioDapr.Pathways.Policies;
+using BioDapr.Contracts.Vitals;
 
 namespace BioDapr.Pathways.Vitals;
 

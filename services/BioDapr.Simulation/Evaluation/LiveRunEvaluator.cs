@@ -2,8 +2,8 @@ using System.Globalization;
 using BioDapr.Control.Controllers;
 using BioDapr.Control.Guardrails;
 using BioDapr.Pathways.Hormones;
-using BioDapr.Pathways.Vitals;
 using BioDapr.Scenarios;
+using BioDapr.Contracts.Vitals;
 
 namespace BioDapr.Simulation.Evaluation;
 

@@ -1,4 +1,4 @@
-namespace BioDapr.Pathways.Vitals;
+namespace BioDapr.Contracts.Vitals;
 
 /// <summary>What a vitals window describes.</summary>
 public enum VitalsKind

@@ -1,4 +1,6 @@
-namespace BioDapr.Pathways.Vitals;
+using System.Text.Json.Serialization;
+
+namespace BioDapr.Contracts.Vitals;
 
 /// <summary>
 /// One fixed window of vital signs for a pathway or an endpoint: what happened to the calls that
@@ -95,17 +97,22 @@ public sealed record VitalsWindow
     public double SloMs { get; init; }
 
     /// <summary>Calls that ended in the window.</summary>
+    [JsonIgnore]
     public long Completed => Successes + ServerErrors + Timeouts + TransportErrors + BreakerOpen + Shed + Canceled;
 
     /// <summary>Failed calls (everything that is not a usable answer, shed included).</summary>
+    [JsonIgnore]
     public long Failures => Completed - Successes;
 
     /// <summary>Attempts per call: retry amplification (1 = none).</summary>
+    [JsonIgnore]
     public double Amplification => Calls == 0 ? 1 : (double)Attempts / Calls;
 
     /// <summary>Window length in seconds.</summary>
+    [JsonIgnore]
     public double Seconds => Math.Max(1e-9, (End - Start).TotalSeconds);
 
     /// <summary>Goodput: good calls within the SLO per second.</summary>
+    [JsonIgnore]
     public double GoodputPerSecond => SuccessesWithinSlo / Seconds;
 }
