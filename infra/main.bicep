@@ -1,5 +1,5 @@
 // BioDapr on Azure Container Apps: one environment with Log Analytics, a user-assigned identity that
-// every cell runs as, Key Vault (secrets), App Configuration (hormones), Service Bus (neurotransmitters),
+// every cell runs as (plus each cell's system identity for its own secrets), Key Vault (secrets), App Configuration (hormones), Service Bus (neurotransmitters),
 // Cosmos DB (state and actors), the Dapr components translated from components/azure, and one
 // container app per cell. Deploy: see infra/README.md.
 targetScope = 'resourceGroup'
@@ -17,7 +17,7 @@ param registry string
 @description('Image tag to deploy for every cell.')
 param imageTag string
 
-@description('The cells: one container app each. appId must match dapr/dapr.yaml and the component scopes.')
+@description('The cells: one container app each. appId must match dapr/dapr.yaml and the component scopes; publicApi: whether it has an ingress (its public port).')
 param cells array
 
 @description('Service Bus topics (the Dapr topics) and the app ids subscribed to each.')
@@ -29,6 +29,8 @@ param secrets object = {}
 
 var suffix = uniqueString(resourceGroup().id, name)
 var components = loadJsonContent('components.json')
+// Which secrets each app may read (the allowedSecrets of dapr/config/<app>.yaml; a test keeps them equal).
+var secretAccess = loadJsonContent('secret-access.json')
 var hormones = loadJsonContent('../components/azure/hormones.json')
 var sentinelKey = 'hormones.sentinel'
 
@@ -118,7 +120,6 @@ module access 'modules/access.bicep' = {
   name: 'access'
   params: {
     principalId: identity.properties.principalId
-    vaultName: vault.name
     appConfigName: appConfig.name
     serviceBusName: serviceBus.name
     cosmosName: cosmos.name
@@ -166,12 +167,25 @@ module apps 'modules/containerApp.bicep' = [for cell in cells: {
     maxReplicas: cell.maxReplicas
     serviceBusNamespace: '${serviceBus.name}.servicebus.windows.net'
     subscriptions: [for topic in topics: contains(topic.subscribers, cell.appId) ? topic.name : '']
+    publicApi: cell.publicApi
     env: [
       { name: 'Hormones__hormones__Metadata__sentinelKey', value: sentinelKey }
       { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
     ]
   }
   dependsOn: [ daprComponents, access ]
+}]
+
+// Each app reads exactly its own secrets, with its own identity (the Key Vault secret store has no
+// azureClientId, so the app's sidecar uses the app's system identity).
+module appSecretAccess 'modules/secretAccess.bicep' = [for (cell, i) in cells: {
+  name: 'secrets-${cell.appId}'
+  params: {
+    vaultName: vault.name
+    principalId: apps[i].outputs.principalId
+    secretNames: contains(secretAccess, cell.appId) ? secretAccess[cell.appId] : []
+  }
+  dependsOn: [ vaultSecrets ]
 }]
 
 output environmentName string = environment.name

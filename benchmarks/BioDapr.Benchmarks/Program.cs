@@ -1,5 +1,6 @@
 using BioDapr.Benchmarks.Actors;
 using BioDapr.Benchmarks.Foundation;
+using BioDapr.Benchmarks.Invocation;
 using BioDapr.Benchmarks.Grpc;
 using BioDapr.Benchmarks.Sdk;
 using BioDapr.Benchmarks.Workflows;
@@ -10,6 +11,7 @@ return args.FirstOrDefault() switch
     "foundation" => await FoundationBenchmark.RunAsync(args[1..]),
     "actors" => await ActorBenchmark.RunAsync(args[1..]),
     "sdk-overhead" => await SdkOverheadBenchmark.RunAsync(args[1..]),
+    "invocation" => await InvocationBenchmark.RunAsync(args[1..]),
     "grpc" => await GrpcBenchmark.RunAsync(args[1..]),
     "workflow" => await WorkflowBenchmark.RunAsync(args[1..]),
     _ => Usage(),
@@ -26,6 +28,8 @@ static int Usage()
                        --seconds 10 --concurrency 32 --ids 1000 --reminders 500 --out docs/benchmarks/actors.json
           sdk-overhead the cell SDK's cost: a trivial endpoint, bare minimal API vs. immune + ingress + vitals + pathway (wrk)
                        --seconds 15 --connections 32 --runs 3 --out docs/benchmarks/sdk-overhead.json
+          invocation   service invocation through two sidecars, internal channel open vs. secured (run secret + access control)
+                       --seconds 10 --concurrency 32 --rounds 3 --out docs/benchmarks/invocation.json
           grpc         publish, state save and state get through the gRPC API and the HTTP API of one sidecar (same payloads, same Redis):
                        calls/s at saturation and p50/p99 at a fixed open-loop rate
                        --seconds 10 --concurrency 64 --rate 1000 --runs 3 --out docs/benchmarks/grpc.json

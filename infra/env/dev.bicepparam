@@ -7,12 +7,12 @@ param imageTag = 'latest'
 
 // Every cell of dapr/dapr.yaml. Actor hosts (state store with actorStateStore) keep minReplicas >= 1.
 param cells = [
-  { appId: 'gateway', minReplicas: 1, maxReplicas: 3 }
-  { appId: 'orders', minReplicas: 1, maxReplicas: 3 }
-  { appId: 'inventory', minReplicas: 1, maxReplicas: 3 }
-  { appId: 'payments', minReplicas: 1, maxReplicas: 3 }
-  { appId: 'notifications', minReplicas: 1, maxReplicas: 3 }
-  { appId: 'cortex', minReplicas: 1, maxReplicas: 1 }
+  { appId: 'gateway', minReplicas: 1, maxReplicas: 3, publicApi: true }
+  { appId: 'orders', minReplicas: 1, maxReplicas: 3, publicApi: false }
+  { appId: 'inventory', minReplicas: 1, maxReplicas: 3, publicApi: false }
+  { appId: 'payments', minReplicas: 1, maxReplicas: 3, publicApi: false }
+  { appId: 'notifications', minReplicas: 1, maxReplicas: 3, publicApi: true }
+  { appId: 'cortex', minReplicas: 1, maxReplicas: 1, publicApi: true }
 ]
 
 // The Dapr topics (BioDapr.Contracts.Topics) and their subscribing app ids.

@@ -1,14 +1,14 @@
 using BioDapr.Cell.Hosting;
-using BioDapr.Cell.Immune;
 using BioDapr.Gateway.Apis;
 using BioDapr.Gateway.Extensions;
+using BioDapr.Gateway.Immune;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCellDefaults();
 builder.AddGatewayCell();
 
 var app = builder.Build();
+app.UseClientAdmission();
 app.MapCellDefaultEndpoints();
-app.MapOpenApi().AllowWithoutSidecarToken();
 app.MapGatewayApi();
 app.Run();

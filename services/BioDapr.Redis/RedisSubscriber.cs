@@ -7,9 +7,10 @@ namespace BioDapr.Redis;
 /// <summary>
 /// A pub/sub connection (SUBSCRIBE / PSUBSCRIBE). Messages are handed to the handlers in the order
 /// Redis sent them, on a dispatch loop of their own, so a slow handler never stalls the socket.
-/// When the connection drops it reconnects with backoff, subscribes to everything again and then
-/// calls <see cref="Reconnected"/> (messages published while disconnected were missed: a consumer of
-/// keyspace notifications should read its keys again there).
+/// When the connection drops it reconnects with backoff, subscribes to everything again and, once Redis
+/// confirmed every subscription, calls <see cref="Reconnected"/> (messages published while disconnected
+/// were missed, and a restarted server forgot its run-time settings: a consumer of keyspace
+/// notifications should enable them and read its keys again there).
 /// </summary>
 public sealed class RedisSubscriber : IAsyncDisposable
 {
@@ -159,30 +160,52 @@ public sealed class RedisSubscriber : IAsyncDisposable
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 25 * Math.Pow(2, Math.Min(attempt++, 6)))), token).ConfigureAwait(false);
                 await OpenAsync(token).ConfigureAwait(false);
+
+                // Every subscription again, each confirmed by Redis before Reconnected runs, so a consumer
+                // that re-reads its keys there cannot miss a change made between the re-read and the subscribe.
+                var confirmations = new List<Task>();
                 foreach (var channel in _channels.Keys)
                 {
+                    confirmations.Add(Expect("subscribe:" + channel));
                     await _stream.WriteAsync(RedisSocket.Encode(["SUBSCRIBE", channel]), token).ConfigureAwait(false);
                 }
 
                 foreach (var pattern in _patterns.Keys)
                 {
+                    confirmations.Add(Expect("psubscribe:" + pattern));
                     await _stream.WriteAsync(RedisSocket.Encode(["PSUBSCRIBE", pattern]), token).ConfigureAwait(false);
                 }
 
                 if (Reconnected is { } reconnected)
                 {
-                    // Runs on the dispatch loop's side so it is ordered with the messages that follow.
-                    _ = Task.Run(async () =>
-                    {
-                        try
+                    // The read loop must go on to read the confirmations, so the callback waits on its own task.
+                    _ = Task.Run(
+                        async () =>
                         {
-                            await reconnected().ConfigureAwait(false);
-                        }
-                        catch (Exception ex) when (ex is not OutOfMemoryException)
-                        {
-                            HandlerFailed?.Invoke(ex);
-                        }
-                    }, token);
+                            try
+                            {
+                                await Task.WhenAll(confirmations).WaitAsync(_options.ConnectTimeout, token).ConfigureAwait(false);
+                            }
+                            catch (TimeoutException)
+                            {
+                                // The connection dropped again before Redis confirmed: the next reconnect calls back.
+                                return;
+                            }
+                            catch (OperationCanceledException)
+                            {
+                                return;
+                            }
+
+                            try
+                            {
+                                await reconnected().ConfigureAwait(false);
+                            }
+                            catch (Exception ex) when (ex is not OutOfMemoryException)
+                            {
+                                HandlerFailed?.Invoke(ex);
+                            }
+                        },
+                        CancellationToken.None);
                 }
 
                 return;
@@ -197,6 +220,9 @@ public sealed class RedisSubscriber : IAsyncDisposable
             }
         }
     }
+
+    private Task Expect(string confirmation) =>
+        _confirmations.GetOrAdd(confirmation, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     private void Handle(RedisReply reply)
     {

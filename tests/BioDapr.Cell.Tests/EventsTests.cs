@@ -115,6 +115,25 @@ public sealed class EventsTests
         (await (await Deliver(cell, "/drop", "{}")).Content.ReadAsStringAsync(Ct)).ShouldBe("""{"status":"DROP"}""");
     }
 
+    [Theory]
+    [InlineData("payments", "SUCCESS", true)]
+    [InlineData("inventory", "DROP", false)]
+    [InlineData("", "DROP", false)]
+    public async Task AllowedSources_AnEventFromAnyoneElse_IsDroppedWithoutCallingTheHandler(string source, string status, bool handled)
+    {
+        var called = false;
+        await using var cell = await TestCell.StartAsync(map: app => app.MapPost("/orders", (CloudEvent<Order> e) =>
+        {
+            called = true;
+            return TopicResults.Success();
+        }).WithTopic("pubsub", "payments", t => t.AllowedSources.Add("payments")));
+
+        var response = await Deliver(cell, $$$"""{"id":"e1","source":"{{{source}}}","type":"t","specversion":"1.0","data":{"id":1,"total":2}}""");
+
+        (await response.Content.ReadAsStringAsync(Ct)).ShouldBe($$"""{"status":"{{status}}"}""");
+        called.ShouldBe(handled);
+    }
+
     [Fact]
     public async Task RawPayload_BodyIsTheData()
     {

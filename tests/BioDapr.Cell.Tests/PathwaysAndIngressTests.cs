@@ -46,6 +46,72 @@ public sealed class PathwaysAndIngressTests
     }
 
     [Fact]
+    public async Task APostWithoutAnIdempotencyKey_IsSentOnce_WithAKeyItIsRetried_AndAGetIsRetried()
+    {
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddPathway("inventory"),
+            configuration: new()
+            {
+                ["test-cell.pathways.inventory.maxRetries"] = "2",
+                ["test-cell.pathways.inventory.retryBaseDelayMs"] = "0",
+                ["test-cell.pathways.inventory.retryBudgetMinPerSecond"] = "100",
+                ["test-cell.pathways.inventory.breakerEnabled"] = "false",
+            });
+        cell.Sidecar.RespondWith(request => request.Path.StartsWith("/v1.0/invoke/", StringComparison.Ordinal)
+            ? new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)
+            : new HttpResponseMessage(HttpStatusCode.NoContent));
+        var pathway = cell.App.Services.GetRequiredService<CellPathways>()["inventory"];
+
+        var unkeyed = await pathway.InvokeAsync(HttpMethod.Post, "reservations", new { sku = "a" }, Ct);
+        var afterUnkeyed = InvocationCount(cell);
+        var keyed = await pathway.InvokeAsync(HttpMethod.Post, "reservations", new { sku = "a" }, new Dictionary<string, string> { ["Idempotency-Key"] = "k1" }, Ct);
+        var afterKeyed = InvocationCount(cell);
+        var read = await pathway.InvokeAsync(HttpMethod.Get, "stock/a", null, Ct);
+
+        unkeyed.Outcome.ShouldBe(PathwayOutcome.ServerError);
+        afterUnkeyed.ShouldBe(1);
+        keyed.Attempts.ShouldBe(3);
+        (afterKeyed - afterUnkeyed).ShouldBe(3);
+        cell.Sidecar.Requests.Where(r => r.Path.EndsWith("/reservations", StringComparison.Ordinal)).Skip(1).ShouldAllBe(r => r.Header("Idempotency-Key") == "k1");
+        (InvocationCount(cell) - afterKeyed).ShouldBe(3);
+        read.Outcome.ShouldBe(PathwayOutcome.ServerError);
+    }
+
+    [Fact]
+    public async Task RightAfterTheWarmUp_SlowCallsDoNotOpenTheBreaker_TimeoutsAreLonger_AndTheLimitStartsLow()
+    {
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddPathway("inventory"),
+            configuration: new()
+            {
+                ["test-cell.pathways.inventory.maxRetries"] = "0",
+                ["test-cell.pathways.inventory.breakerMinThroughput"] = "2",
+                ["test-cell.pathways.inventory.breakerBreakMs"] = "60000",
+                ["test-cell.pathways.inventory.timeoutMs"] = "100",
+                ["test-cell.pathways.inventory.concurrencyLimit"] = "100",
+            },
+            settings: new() { ["Cell:Warmup:ColdStart"] = "00:10:00", ["Cell:Warmup:ColdTimeoutFactor"] = "3", ["Cell:Warmup:ColdLimitFraction"] = "0.1" });
+        cell.Sidecar.RespondWith(request => request.Path.StartsWith("/v1.0/invoke/", StringComparison.Ordinal)
+            ? new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)
+            : new HttpResponseMessage(HttpStatusCode.NoContent));
+        var pathway = cell.App.Services.GetRequiredService<CellPathways>()["inventory"];
+
+        var outcomes = new List<PathwayOutcome>();
+        for (var i = 0; i < 4; i++)
+        {
+            outcomes.Add((await pathway.InvokeAsync(HttpMethod.Get, "stock/a", null, Ct)).Outcome);
+        }
+
+        // Cold: the breaker needs 3 x 2 calls, attempts get 3 x 100 ms, and 10 % of the limit is allowed (at least 4).
+        outcomes.ShouldAllBe(o => o == PathwayOutcome.ServerError);
+        // (The window eases them back in real time: a few seconds out of ten minutes.)
+        pathway.State.Hormones().TimeoutMs.ShouldBeInRange(290, 300);
+        pathway.State.Hormones().BreakerMinThroughput.ShouldBeInRange(5, 6);
+        pathway.State.Hormones().ConcurrencyLimit.ShouldBeInRange(10, 11);
+        pathway.Hormones.Current.TimeoutMs.ShouldBe(100);
+    }
+
+    [Fact]
     public async Task BeyondTheWorkerSlots_RequestsAreShedAtOnce_WithRetryAfter()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

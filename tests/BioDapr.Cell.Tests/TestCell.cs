@@ -21,7 +21,7 @@ internal sealed class TestCell : IAsyncDisposable
     {
         App = app;
         Sidecar = sidecar;
-        Client = app.GetTestClient();
+        Client = app.Services.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>() is TestServer ? app.GetTestClient() : new HttpClient();
     }
 
     public WebApplication App { get; }
@@ -34,19 +34,27 @@ internal sealed class TestCell : IAsyncDisposable
         Action<WebApplicationBuilder>? configure = null,
         Action<WebApplication>? map = null,
         Dictionary<string, string>? configuration = null,
-        Dictionary<string, string?>? settings = null)
+        Dictionary<string, string?>? settings = null,
+        bool onLoopback = false)
     {
         var store = configuration ?? new Dictionary<string, string>(StringComparer.Ordinal);
         var actorState = new Dictionary<string, string>(StringComparer.Ordinal);
         var sidecar = new CapturingHttpMessageHandler(request => Answer(request, store, actorState));
         var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseTestServer();
+        if (!onLoopback)
+        {
+            // On loopback, the cell listens on the APP_PORT / PUBLIC_PORT the settings give it.
+            builder.WebHost.UseTestServer();
+        }
+
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Dapr:HttpEndpoint"] = "http://sidecar.test:3500",
             ["Cell:Name"] = "test-cell",
             ["Cell:SidecarWatchInterval"] = "00:00:00.050",
+            // Pathways as the hormones say (tests of the cold start set their own window).
+            ["Cell:Warmup:ColdStart"] = "00:00:00",
         });
         if (settings is not null)
         {

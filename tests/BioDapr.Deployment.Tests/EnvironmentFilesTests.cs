@@ -215,7 +215,7 @@ public sealed partial class EnvironmentFilesTests
         var keys = new Dictionary<string, PropertyInfo>(StringComparer.Ordinal);
         var types = new[]
             {
-                typeof(BioDapr.Orders.Hormones.OrderLimits).Assembly, typeof(BioDapr.Inventory.Hormones.StockSettings).Assembly,
+                typeof(BioDapr.Orders.Hormones.OrderLimits).Assembly, typeof(BioDapr.Inventory.Catalogue.ProductCatalogue).Assembly,
                 typeof(BioDapr.Payments.Hormones.PaymentRules).Assembly, typeof(BioDapr.Gateway.Hormones.ClientLimits).Assembly,
                 typeof(BioDapr.Cortex.Hormones.CortexHormones).Assembly,
             }

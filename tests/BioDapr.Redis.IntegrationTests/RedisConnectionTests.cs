@@ -222,6 +222,30 @@ public sealed class RedisSubscriberTests(RedisServer redis) : IClassFixture<Redi
         await Eventually.TrueAsync(() => received.Contains("alive:again"));
     }
 
+    [Fact]
+    public async Task Reconnected_RunsOnlyOnceRedisConfirmedEverySubscription()
+    {
+        await using var admin = await RedisConnection.ConnectAsync(new RedisOptions { Port = redis.Port }, Ct);
+        await using var subscriber = await RedisSubscriber.ConnectAsync(new RedisOptions { Port = redis.Port }, Ct);
+        var received = new ConcurrentQueue<string>();
+        var seenByCallback = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var channels = Enumerable.Range(0, 500).Select(i => $"confirmed-{i}").ToList();
+        foreach (var channel in channels)
+        {
+            await subscriber.SubscribeAsync(channel, m => Record(received, m), Ct);
+        }
+
+        // What a keyspace consumer does on reconnect: act at once, relying on the subscriptions being live.
+        await using var probe = await RedisConnection.ConnectAsync(new RedisOptions { Port = redis.Port }, Ct);
+        subscriber.Reconnected = async () =>
+            seenByCallback.TrySetResult((await probe.ExecuteAsync("PUBLISH", [channels[^1], "at-reconnect"], CancellationToken.None)).Number);
+
+        await admin.ExecuteAsync("CLIENT", ["KILL", "TYPE", "pubsub"], Ct);
+
+        (await seenByCallback.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct)).ShouldBe(1, "the last channel was subscribed again before Reconnected ran");
+        await Eventually.TrueAsync(() => received.Contains($"{channels[^1]}:at-reconnect"));
+    }
+
     private static Task Record(ConcurrentQueue<string> received, RedisPubSubMessage message)
     {
         received.Enqueue(message.Pattern is null

@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using Xunit;
 
 namespace BioDapr.Testing;
 
 /// <summary>
 /// The organism started the way users start it: the multi-app runner (<c>run -f</c>) as a real process,
-/// each cell a real process with its own development sidecar, against a real redis-server. The run file
-/// and component files are generated from the repository's, pointed at this organism's Redis and ports.
+/// each cell a real process with its own development sidecar, against a real redis-server. The component
+/// files and the cells' Configurations are the repository's (components/local, dapr/config), pointed at
+/// this organism's Redis and secrets; the run file gives each cell its ports.
 /// The cells are the build output of the caller's configuration (reference them with
 /// <c>ReferenceOutputAssembly="false"</c> so they are built first). Used by the end-to-end tests and by the
 /// cortex's live benchmark.
@@ -21,17 +23,32 @@ public sealed class Organism : IAsyncLifetime
 
     public int Redis => _redis.Port;
 
-    public int OrdersPort { get; } = FreePort.Next();
-
-    public int NotificationsPort { get; } = FreePort.Next();
-
-    public int InventoryPort { get; } = FreePort.Next();
-
+    /// <summary>The gateway's public port (the clients' API and its OpenAPI document).</summary>
     public int GatewayPort { get; } = FreePort.Next();
 
-    public int PaymentsPort { get; } = FreePort.Next();
+    /// <summary>The notifications cell's public port (<c>GET /notifications</c>).</summary>
+    public int NotificationsPort { get; } = FreePort.Next();
 
+    /// <summary>The cortex's public port (status, pathways, audit).</summary>
     public int CortexPort { get; } = FreePort.Next();
+
+    /// <summary>Each app's app port (by app id): only its sidecar's callbacks are served there.</summary>
+    public IReadOnlyDictionary<string, int> AppPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "cortex" }
+        .ToDictionary(id => id, _ => FreePort.Next(), StringComparer.Ordinal);
+
+    /// <summary>
+    /// SKUs added to inventory's catalogue (SKU → initial stock) for this organism, on top of the catalogue the cell ships
+    /// with; set before start. By default a few SKUs each test may use on its own.
+    /// </summary>
+    public Dictionary<string, int> ExtraCatalogue { get; } = new(StringComparer.Ordinal)
+    {
+        ["e2e-slow"] = 1_000, ["e2e-flaky"] = 1_000, ["e2e-keyed"] = 1_000, ["e2e-forged"] = 1_000, ["e2e-visible"] = 1_000,
+        ["e2e-big"] = 1_000, ["e2e-refused"] = 1_000, ["e2e-crash"] = 1_000, ["e2e-killed"] = 1_000, ["restart-app"] = 1_000, ["restart-sidecar"] = 1_000, ["e2e-fair"] = 100_000, ["e2e-scarce"] = 3,
+    };
+
+    /// <summary>The Dapr HTTP port of each app's sidecar (by app id), e.g. to publish as that app.</summary>
+    public IReadOnlyDictionary<string, int> SidecarPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "cortex" }
+        .ToDictionary(id => id, _ => FreePort.Next(), StringComparer.Ordinal);
 
     /// <summary>Everything the runner printed so far.</summary>
     public string Output
@@ -63,63 +80,60 @@ public sealed class Organism : IAsyncLifetime
         var components = Path.Combine(_root, "components");
         Directory.CreateDirectory(components);
         await File.WriteAllTextAsync(Path.Combine(_root, "secrets.json"), """{"orders-api-key":"e2e-key","gateway-api-keys":"shop=e2e-shop-key;bulk=e2e-bulk-key"}""");
-        await File.WriteAllTextAsync(Path.Combine(components, "components.yaml"), $"""
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: pubsub{"}"}
-            spec:
-              type: pubsub.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{_redis.Host}"{"}"}, {"{"}name: processingTimeout, value: 30s{"}"}, {"{"}name: redeliverInterval, value: 5s{"}"} ]
-            ---
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: statestore{"}"}
-            spec:
-              type: state.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{_redis.Host}"{"}"}, {"{"}name: actorStateStore, value: "true"{"}"} ]
-            ---
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: hormones{"}"}
-            spec:
-              type: configuration.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{_redis.Host}"{"}"} ]
-            ---
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: secretstore{"}"}
-            spec:
-              type: secretstores.local.file
-              version: v1
-              metadata: [ {"{"}name: secretsFile, value: "{Path.Combine(_root, "secrets.json")}"{"}"} ]
-            """);
-        var apps = new (string Id, string Project, int Port)[]
+        // The repository's own components (with their scopes, topic scoping included) and per-app
+        // Configurations (secret scopes, access control), pointed at this organism's Redis and secrets file.
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot, "components", "local"), "*.yaml"))
+        {
+            var text = (await File.ReadAllTextAsync(file))
+                .Replace("localhost:6379", _redis.Host, StringComparison.Ordinal)
+                .Replace("../../components/local/secrets.json", Path.Combine(_root, "secrets.json"), StringComparison.Ordinal);
+            await File.WriteAllTextAsync(Path.Combine(components, Path.GetFileName(file)), text);
+        }
+
+        var apps = new (string Id, string Project, int? PublicPort)[]
         {
             ("gateway", "BioDapr.Gateway", GatewayPort),
-            ("orders", "BioDapr.Orders", OrdersPort),
-            ("payments", "BioDapr.Payments", PaymentsPort),
-            ("inventory", "BioDapr.Inventory", InventoryPort),
+            ("orders", "BioDapr.Orders", null),
+            ("payments", "BioDapr.Payments", null),
+            ("inventory", "BioDapr.Inventory", null),
             ("notifications", "BioDapr.Notifications", NotificationsPort),
             ("cortex", "BioDapr.Cortex", CortexPort),
         };
-        // The repository's sidecar Resiliency baseline applies here as under ./biodapr up.
+        var catalogue = JsonSerializer.Deserialize<Dictionary<string, int>>(await File.ReadAllBytesAsync(Path.Combine(Path.GetDirectoryName(Built("BioDapr.Inventory"))!, "catalogue.json")))!;
+        foreach (var (sku, stock) in ExtraCatalogue)
+        {
+            catalogue[sku] = stock;
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(_root, "catalogue.json"), JsonSerializer.Serialize(catalogue));
+
+        // The repository's sidecar Resiliency baseline applies here as under ./biodapr up; as in dapr/dapr.yaml, the
+        // sidecars connect once a cell's health says it is warmed up.
         File.Copy(Path.Combine(RepositoryRoot, "dapr", "resiliency.yaml"), Path.Combine(components, "resiliency.yaml"));
         var runFile = new StringBuilder(
             "version: 1\ncommon:\n  resourcesPaths: [ ./components ]\n"
             + "  enableAppHealthCheck: true\n  appHealthCheckPath: /healthz\n  appHealthProbeInterval: 1\n  appHealthProbeTimeout: 500\n  appHealthThreshold: 2\n"
             + "apps:\n");
-        foreach (var (id, project, port) in apps)
+        foreach (var (id, project, publicPort) in apps)
         {
             Directory.CreateDirectory(Path.Combine(_root, id));
-            runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {port}\n    command: [ \"dotnet\", \"{Built(project)}\" ]\n");
+            runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {AppPorts[id]}\n    daprHTTPPort: {SidecarPorts[id]}\n    command: [ \"dotnet\", \"{Built(project)}\" ]\n");
+            runFile.Append($"    configFilePath: {Path.Combine(RepositoryRoot, "dapr", "config", id + ".yaml")}\n");
             var env = new Dictionary<string, string>(AppEnvironment.GetValueOrDefault(id) ?? [], StringComparer.Ordinal);
+            if (publicPort is { } port)
+            {
+                env["PUBLIC_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             if (id == "cortex")
             {
                 // The cortex writes hormones straight to the configuration store's Redis.
                 env["Cortex__HormoneStore__Redis"] = _redis.Host;
+            }
+
+            if (id == "inventory")
+            {
+                env["Inventory__CatalogueFile"] = Path.Combine(_root, "catalogue.json");
             }
 
             if (env.Count > 0)
@@ -247,6 +261,18 @@ public sealed class Organism : IAsyncLifetime
         .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), inherit: false)
         .Cast<System.Reflection.AssemblyMetadataAttribute>()
         .Single(a => a.Key == "RepositoryRoot").Value!;
+
+    /// <summary>The Dapr HTTP port of an app's sidecar (what the cell itself talks to), from the run's name resolution.</summary>
+    public int SidecarHttpPort(string appId) => NameResolution(appId).GetProperty("httpPort").GetInt32();
+
+    /// <summary>The internal (sidecar-to-sidecar) port of an app's sidecar.</summary>
+    public int SidecarInternalPort(string appId) => NameResolution(appId).GetProperty("internalPort").GetInt32();
+
+    private System.Text.Json.JsonElement NameResolution(string appId)
+    {
+        using var entry = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_root, "nameresolution", appId + ".json")));
+        return entry.RootElement.Clone();
+    }
 
     // The build output of a sibling project (artifacts/bin/<Project>/<configuration>/<Project>.dll).
     private static string Built(string project)

@@ -6,13 +6,22 @@ namespace BioDapr.Testing;
 
 /// <summary>
 /// A real <c>redis-server</c> started on a free loopback port in a temporary directory, with
-/// persistence off. Use it as an xunit class or assembly fixture; it is stopped and its
-/// directory deleted on dispose.
+/// persistence off (or, with <see cref="AppendOnly"/>, an append-only file fsynced on every write, so a
+/// restart keeps every acknowledged write). Use it as an xunit class or assembly fixture; it is
+/// stopped and its directory deleted on dispose. <see cref="RestartAsync"/> stops and starts it again on
+/// the same port, as an operator restarting the store would: settings made at run time with
+/// <c>CONFIG SET</c> (keyspace notifications, for one) are lost, data survives only with the AOF.
 /// </summary>
 public sealed class RedisServer : IAsyncLifetime
 {
     private Process? _process;
     private string? _directory;
+
+    /// <summary>
+    /// Keep an append-only file fsynced on every write (set before <see cref="InitializeAsync"/>); off by
+    /// default (no persistence at all).
+    /// </summary>
+    public bool AppendOnly { get; init; }
 
     /// <summary>The port the server listens on (valid after <see cref="InitializeAsync"/>).</summary>
     public int Port { get; private set; }
@@ -31,28 +40,7 @@ public sealed class RedisServer : IAsyncLifetime
         for (var attempt = 0; ; attempt++)
         {
             Port = FreePort.Next();
-            var start = new ProcessStartInfo(executable)
-            {
-                WorkingDirectory = _directory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var arg in new[]
-            {
-                "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", _directory, "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning",
-            })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-            _process.OutputDataReceived += (_, _) => { };
-            _process.ErrorDataReceived += (_, _) => { };
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-
+            Start(executable);
             if (await WaitForPortAsync(Port, TimeSpan.FromSeconds(10)))
             {
                 return;
@@ -66,7 +54,29 @@ public sealed class RedisServer : IAsyncLifetime
         }
     }
 
-    /// <summary>Runs <c>redis-cli</c>-free raw commands is out of scope; tests use BioDapr.Redis or a socket.</summary>
+    /// <summary>
+    /// Stops the server as <c>SIGTERM</c> does (the AOF is flushed, clients are disconnected) and starts it
+    /// again on the same port and directory; returns once it accepts connections.
+    /// </summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        var process = _process ?? throw new InvalidOperationException("the server is not running");
+        using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync(cancellationToken);
+        }
+
+        await process.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        process.Dispose();
+        _process = null;
+        Start(FindExecutable()!);
+        if (!await WaitForPortAsync(Port, TimeSpan.FromSeconds(30)))
+        {
+            throw new InvalidOperationException($"redis-server did not accept connections again on port {Port} within 30 s.");
+        }
+    }
+
+    /// <summary>Stops the server and deletes its directory.</summary>
     public async ValueTask DisposeAsync()
     {
         Kill();
@@ -83,6 +93,32 @@ public sealed class RedisServer : IAsyncLifetime
         }
 
         await Task.CompletedTask;
+    }
+
+    private void Start(string executable)
+    {
+        var start = new ProcessStartInfo(executable)
+        {
+            WorkingDirectory = _directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        string[] persistence = AppendOnly
+            ? ["--save", "", "--appendonly", "yes", "--appendfsync", "always"]
+            : ["--save", "", "--appendonly", "no"];
+        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1" }
+            .Concat(persistence)
+            .Concat(["--dir", _directory!, "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning"]))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
     }
 
     private void Kill()

@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
     "train" => TrainCommand.Run(args[1..]),
     "bench" => BenchCommand.Run(args[1..]),
     "live" => await LiveCommand.RunAsync(args[1..]),
+    "coldstart" => await ColdStartCommand.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -21,6 +22,9 @@ static int Usage()
           live    every controller on the real cells: a fresh organism per run, the scenario replayed shortened
                   --scenario scenarios/reference.yaml --shorten 0.1 --rate-scale 0.25 --seeds 1 --warmup 20 --out docs/benchmarks/cortex-live
                   [--controllers a,b] [--tuning docs/benchmarks/cortex/tuning.json] [--hormones components/local/hormones.json] [--fresh]
+          coldstart  a fresh organism replays the scenario the moment it is up, then again warm: goodput of both
+                  --scenario scenarios/reference.yaml --shorten 0.1 --rate-scale 0.25 --runs 1 --seed 1 --out docs/benchmarks/coldstart
+                  [--hormones components/local/hormones.json]
         """);
     return 2;
 }

@@ -28,24 +28,40 @@ internal sealed class BenchSidecar : IDisposable
         }
     }
 
-    public static async Task<BenchSidecar> StartAsync(string appId, int? appPort, string resourcesDirectory)
+    public static Task<BenchSidecar> StartAsync(string appId, int? appPort, string resourcesDirectory) =>
+        StartAsync(appId, appPort, resourcesDirectory, configFile: null, environment: null, nameResolutionDirectory: null);
+
+    /// <summary>A sidecar with a --config file, extra environment variables and a given name-resolution directory.</summary>
+    public static async Task<BenchSidecar> StartAsync(
+        string appId, int? appPort, string resourcesDirectory, string? configFile, IReadOnlyDictionary<string, string>? environment, string? nameResolutionDirectory)
     {
         var httpPort = BenchRedis.FreePort();
         var grpcPort = BenchRedis.FreePort();
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
+        var arguments = new List<string>
         {
             SidecarDll(), "--app-id", appId, "--app-port", (appPort ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--dapr-http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--dapr-grpc-port", grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--dapr-internal-grpc-port", BenchRedis.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--resources-path", resourcesDirectory, "--log-level", "warn",
-        })
+        };
+        if (configFile is not null)
+        {
+            arguments.AddRange(["--config", configFile]);
+        }
+
+        foreach (var arg in arguments)
         {
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["BIODAPR_NAME_RESOLUTION_DIR"] = Path.Combine(resourcesDirectory, "nr");
+        start.Environment["BIODAPR_NAME_RESOLUTION_DIR"] = nameResolutionDirectory ?? Path.Combine(resourcesDirectory, "nr");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("  [sidecar] " + e.Data); } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("  [sidecar] " + e.Data); } };

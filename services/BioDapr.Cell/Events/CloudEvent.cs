@@ -225,6 +225,9 @@ public interface ICloudEvent
     /// <summary>The event id.</summary>
     string Id { get; }
 
+    /// <summary>Who sent it (the publishing app id with Dapr).</summary>
+    string Source { get; }
+
     /// <summary>The topic.</summary>
     string? Topic { get; }
 

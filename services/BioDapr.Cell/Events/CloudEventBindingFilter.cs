@@ -5,21 +5,32 @@ using Microsoft.Extensions.Logging;
 namespace BioDapr.Cell.Events;
 
 /// <summary>
-/// Answers DROP for a CloudEvent that could not be read, and logs why: a poison message goes to the
-/// dead-letter topic (when configured) instead of being retried forever or crashing the handler.
+/// Answers DROP for a CloudEvent that could not be read, or that comes from a source the subscription does
+/// not accept (<see cref="TopicOptions.AllowedSources"/>), and logs why: a poison or forged message goes to
+/// the dead-letter topic (when configured) instead of being retried forever, crashing the handler or
+/// changing state.
 /// </summary>
-internal sealed partial class CloudEventBindingFilter : IEndpointFilter
+internal sealed partial class CloudEventBindingFilter(TopicOptions options) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         foreach (var argument in context.Arguments)
         {
-            if (argument is ICloudEvent { ReadError: { } error } cloudEvent)
+            if (argument is not ICloudEvent cloudEvent)
             {
-                var logger = context.HttpContext.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("BioDapr.Cell.Events") ;
+                continue;
+            }
+
+            var reason = cloudEvent.ReadError
+                ?? (options.AllowedSources.Count > 0 && !options.AllowedSources.Contains(cloudEvent.Source)
+                    ? $"its source '{cloudEvent.Source}' may not send it (allowed: {string.Join(", ", options.AllowedSources)})"
+                    : null);
+            if (reason is not null)
+            {
+                var logger = context.HttpContext.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("BioDapr.Cell.Events");
                 if (logger is not null)
                 {
-                    Log.Dropped(logger, context.HttpContext.Request.Path, cloudEvent.Id, error);
+                    Log.Dropped(logger, context.HttpContext.Request.Path, cloudEvent.Id, reason);
                 }
 
                 return TopicResults.Drop();

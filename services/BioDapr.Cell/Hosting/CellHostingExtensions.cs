@@ -14,6 +14,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace BioDapr.Cell.Hosting;
 
@@ -40,6 +42,17 @@ public static class CellHostingExtensions
 
         services.AddSingleton<CellDefaultsMarker>();
         var configuration = builder.Configuration;
+
+        // Quiet defaults below every other source (appsettings, environment): a request log line per call costs a
+        // busy cell more than the call itself.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+                ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+            },
+        });
         services.AddOptions<CellOptions>()
             .Bind(configuration.GetSection(CellOptions.SectionName))
             .PostConfigure(options =>
@@ -53,6 +66,8 @@ public static class CellHostingExtensions
                 {
                     options.AppApiToken = configuration["APP_API_TOKEN"];
                 }
+
+                options.PublicPort ??= PublicPort(configuration);
             })
             .ValidateDataAnnotations()
             .ValidateOnStart();
@@ -62,22 +77,35 @@ public static class CellHostingExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        builder.Logging.AddConsoleFormatter<CellConsoleFormatter, ConsoleFormatterOptions>();
+        if (configuration["Logging:Console:FormatterName"] is not { Length: > 0 })
+        {
+            services.Configure<ConsoleLoggerOptions>(console => console.FormatterName = CellConsoleFormatter.FormatterName);
+        }
+
         services.AddDaprSidecarClient();
         services.AddProblemDetails();
+        services.AddExceptionHandler<CellExceptionHandler>();
         services.TryAddSingleton<SubscriptionCatalog>();
         services.AddHormoneInfrastructure();
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SidecarReadiness>());
-        ListenOnAppPort(builder);
+        services.AddOptions<WarmupOptions>().Bind(configuration.GetSection(WarmupOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<CellReadiness>();
+        services.AddHostedService<CellWarmup>();
+        ListenOnCellPorts(builder);
         return builder;
     }
 
     /// <summary>
     /// Maps what the sidecar calls (<c>GET /dapr/subscribe</c>, <c>POST /configuration/{store}/{key}</c>,
-    /// the health endpoint) and turns on the sidecar-token check for every endpoint.
+    /// the health endpoint: 503 until the cell is warmed up) and turns on ProblemDetails for failures, the
+    /// separation of the public and app ports, and the sidecar-token check for callbacks.
     /// </summary>
     public static WebApplication MapCellDefaultEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // Failures become ProblemDetails (503 when the sidecar failed); the exception stays in the log.
+        app.UseExceptionHandler();
         app.UseMiddleware<SidecarTokenMiddleware>();
         if (app.Services.GetService<Vitals.CellVitals>() is not null)
         {
@@ -96,7 +124,11 @@ public static class CellHostingExtensions
             })
             .ExcludeFromDescription();
         app.MapPost("/configuration/{store}/{key}", HormoneUpdateEndpoint.HandleAsync).ExcludeFromDescription();
-        app.MapGet(options.HealthPath, () => TypedResults.Ok()).ExcludeFromDescription();
+        // Ready only once warmed up: the sidecar (app health checks), the runner and readiness probes wait for it.
+        app.MapGet(options.HealthPath, (CellReadiness readiness) => readiness.IsReady
+                ? Results.Ok()
+                : Results.Problem("The cell is warming up.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Warming up"))
+            .ExcludeFromDescription();
         if (app.Services.GetService<Actors.ActorActivations>() is not null)
         {
             app.MapActorEndpoints();
@@ -105,24 +137,50 @@ public static class CellHostingExtensions
         return app;
     }
 
-    // The Dapr CLI and the BioDapr runner tell the app its port in APP_PORT.
-    private static void ListenOnAppPort(IHostApplicationBuilder builder)
+    // The Dapr CLI and the BioDapr runner tell the app its port in APP_PORT (the sidecar's callbacks);
+    // PUBLIC_PORT (or Cell:PublicPort) is where clients reach the cell's public API.
+    private static void ListenOnCellPorts(IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        if (configuration["APP_PORT"] is not { Length: > 0 } text
-            || configuration["ASPNETCORE_URLS"] is { Length: > 0 } || configuration["urls"] is { Length: > 0 } || configuration["ASPNETCORE_HTTP_PORTS"] is { Length: > 0 })
+        var appPort = Port(configuration, "APP_PORT");
+        var publicPort = PublicPort(configuration);
+        if (appPort is not null && appPort == publicPort)
+        {
+            throw new InvalidOperationException($"PUBLIC_PORT and APP_PORT are both {appPort}: the public API and the sidecar's callbacks need two different ports");
+        }
+
+        // Explicit URLs (ASPNETCORE_URLS, as Tye sets them) win; the container images' default ASPNETCORE_HTTP_PORTS does not.
+        if ((appPort is null && publicPort is null) || configuration["ASPNETCORE_URLS"] is { Length: > 0 } || configuration["urls"] is { Length: > 0 })
         {
             return;
         }
 
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
-        {
-            throw new InvalidOperationException($"APP_PORT has the invalid value '{text}': expected a port number");
-        }
-
         var anyAddress = string.Equals(configuration["DOTNET_RUNNING_IN_CONTAINER"], "true", StringComparison.OrdinalIgnoreCase);
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
-            kestrel.Listen(anyAddress ? IPAddress.Any : IPAddress.Loopback, port));
+        {
+            foreach (var port in new[] { appPort, publicPort })
+            {
+                if (port is { } value)
+                {
+                    kestrel.Listen(anyAddress ? IPAddress.Any : IPAddress.Loopback, value);
+                }
+            }
+        });
+    }
+
+    private static int? PublicPort(IConfiguration configuration) =>
+        Port(configuration, CellOptions.SectionName + ":" + nameof(CellOptions.PublicPort)) ?? Port(configuration, "PUBLIC_PORT");
+
+    private static int? Port(IConfiguration configuration, string key)
+    {
+        if (configuration[key] is not { Length: > 0 } text)
+        {
+            return null;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535
+            ? port
+            : throw new InvalidOperationException($"{key} has the invalid value '{text}': expected a port number");
     }
 
     private sealed class CellDefaultsMarker;

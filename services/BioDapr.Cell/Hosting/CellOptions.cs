@@ -18,6 +18,14 @@ public sealed class CellOptions
     /// <summary>The token the sidecar sends (<c>APP_API_TOKEN</c>); empty means calls are not checked.</summary>
     public string? AppApiToken { get; set; }
 
+    /// <summary>
+    /// The port of the cell's public API (<c>Cell:PublicPort</c>, else <c>PUBLIC_PORT</c>): endpoints marked
+    /// <c>.PublicApi()</c> are served there and only there, while Dapr callbacks stay on the app port
+    /// (<c>APP_PORT</c>) that only the sidecar uses. Null: one port serves both (callbacks still need the token).
+    /// </summary>
+    [Range(1, 65535)]
+    public int? PublicPort { get; set; }
+
     /// <summary>Whether startup waits for the sidecar's outbound health (and fails after the client's startup timeout).</summary>
     public bool WaitForSidecar { get; set; } = true;
 

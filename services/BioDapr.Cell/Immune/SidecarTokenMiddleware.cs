@@ -8,18 +8,37 @@ using Microsoft.Extensions.Options;
 namespace BioDapr.Cell.Immune;
 
 /// <summary>
-/// Checks <c>dapr-api-token</c> against <c>APP_API_TOKEN</c> on every call that should come from the
-/// sidecar (all but health checks and endpoints marked <see cref="AllowWithoutSidecarTokenAttribute"/>).
-/// A missing or wrong token gets 401 ProblemDetails. No token configured: nothing is checked.
+/// The boundary between the cell's two callers. With a public port (<see cref="CellOptions.PublicPort"/>),
+/// a request on it reaches only endpoints marked <see cref="PublicApiAttribute"/>, and a request on any other
+/// port (the app port the sidecar uses) reaches only the Dapr callbacks; anything else is 404, so hormones,
+/// subscriptions and actor calls are never reachable from the public ingress. Callbacks need
+/// <c>dapr-api-token</c> equal to <c>APP_API_TOKEN</c> when one is set (401 ProblemDetails otherwise,
+/// compared in constant time). The health endpoint answers on both ports without a token.
 /// </summary>
 internal sealed partial class SidecarTokenMiddleware(RequestDelegate next, IOptions<CellOptions> options, ILogger<SidecarTokenMiddleware> logger)
 {
     private const string Header = "dapr-api-token";
     private readonly byte[]? _expected = string.IsNullOrEmpty(options.Value.AppApiToken) ? null : Encoding.UTF8.GetBytes(options.Value.AppApiToken);
+    private readonly int? _publicPort = options.Value.PublicPort;
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (_expected is null || IsExempt(context))
+        if (context.Request.Path.Equals(options.Value.HealthPath, StringComparison.OrdinalIgnoreCase))
+        {
+            await next(context);
+            return;
+        }
+
+        var isPublic = context.GetEndpoint()?.Metadata.GetMetadata<PublicApiAttribute>() is not null;
+        if (_publicPort is { } publicPort && (context.Connection.LocalPort == publicPort) != isPublic)
+        {
+            // Not served on this port: answer as if the route did not exist.
+            Log.WrongPort(logger, context.Connection.LocalPort, isPublic ? "a public endpoint" : "a sidecar callback");
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        if (isPublic || _expected is null)
         {
             await next(context);
             return;
@@ -32,23 +51,22 @@ internal sealed partial class SidecarTokenMiddleware(RequestDelegate next, IOpti
             return;
         }
 
-        Log.Rejected(logger, context.Request.Path, sent.Length > 0);
+        Log.Rejected(logger, sent.Length > 0);
         await Results.Problem(
             title: "Missing or invalid sidecar token",
             detail: "This endpoint is called by the Dapr sidecar and requires the dapr-api-token header (APP_API_TOKEN).",
             statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
     }
 
-    private bool IsExempt(HttpContext context) =>
-        context.GetEndpoint()?.Metadata.GetMetadata<AllowWithoutSidecarTokenAttribute>() is not null
-        || context.Request.Path.Equals(options.Value.HealthPath, StringComparison.OrdinalIgnoreCase);
-
     private static partial class Log
     {
-        [LoggerMessage(EventId = 140, Level = LogLevel.Warning, Message = "Rejected a call to {Path}: {Reason}")]
-        private static partial void RejectedCore(ILogger logger, PathString path, string reason);
+        [LoggerMessage(EventId = 140, Level = LogLevel.Warning, Message = "Rejected a sidecar callback: {Reason}")]
+        private static partial void RejectedCore(ILogger logger, string reason);
 
-        public static void Rejected(ILogger logger, PathString path, bool tokenSent) =>
-            RejectedCore(logger, path, tokenSent ? "wrong sidecar token" : "no sidecar token");
+        [LoggerMessage(EventId = 141, Level = LogLevel.Debug, Message = "Refused a request on port {Port}: it asked for {What}, which this port does not serve")]
+        public static partial void WrongPort(ILogger logger, int port, string what);
+
+        public static void Rejected(ILogger logger, bool tokenSent) =>
+            RejectedCore(logger, tokenSent ? "wrong sidecar token" : "no sidecar token");
     }
 }

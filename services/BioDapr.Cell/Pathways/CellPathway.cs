@@ -20,13 +20,13 @@ public sealed class CellPathway
     private readonly IDaprSidecarClient _sidecar;
     private readonly Pathway<HttpResponseMessage> _pathway;
 
-    internal CellPathway(string target, IHormones<PathwayHormones> hormones, IDaprSidecarClient sidecar, VitalsRecorder vitals, TimeProvider time, Random random)
+    internal CellPathway(string target, IHormones<PathwayHormones> hormones, Func<PathwayHormones> inForce, IDaprSidecarClient sidecar, VitalsRecorder vitals, TimeProvider time, Random random)
     {
         Target = target;
         _sidecar = sidecar;
         Hormones = hormones;
         _pathway = new Pathway<HttpResponseMessage>(
-            new PathwayState(target, () => hormones.Current, time, random, vitals),
+            new PathwayState(target, inForce, time, random, vitals),
             response => PathwayOutcomes.FromStatusCode((int)response.StatusCode));
     }
 
@@ -47,7 +47,12 @@ public sealed class CellPathway
     public ValueTask<PathwayResult<HttpResponseMessage>> InvokeAsync(HttpMethod httpMethod, string method, object? body, CancellationToken cancellationToken) =>
         InvokeAsync(httpMethod, method, body, headers: null, cancellationToken);
 
-    /// <summary>Like <see cref="InvokeAsync(HttpMethod, string, object?, CancellationToken)"/>, with request headers for the target app.</summary>
+    /// <summary>
+    /// Like <see cref="InvokeAsync(HttpMethod, string, object?, CancellationToken)"/>, with request headers for the
+    /// target app. An idempotent method (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) may be retried and hedged; a POST
+    /// or PATCH only when <paramref name="headers"/> carry an <c>Idempotency-Key</c> (the target then answers a
+    /// repeat with the first outcome); otherwise it is sent once.
+    /// </summary>
     public ValueTask<PathwayResult<HttpResponseMessage>> InvokeAsync(HttpMethod httpMethod, string method, object? body, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken) =>
         _pathway.ExecuteAsync(
             async attemptToken =>
@@ -65,5 +70,18 @@ public sealed class CellPathway
 
                 return await _sidecar.InvokeMethodWithResponseAsync(request, attemptToken).ConfigureAwait(false);
             },
+            MayRepeat(httpMethod, headers),
             cancellationToken);
+
+    /// <summary>The header that makes a non-idempotent call safe to repeat: the target deduplicates by it.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>Whether a call may be sent more than once: its method is idempotent, or it carries an <c>Idempotency-Key</c>.</summary>
+    public static bool MayRepeat(HttpMethod httpMethod, IReadOnlyDictionary<string, string>? headers)
+    {
+        ArgumentNullException.ThrowIfNull(httpMethod);
+        return httpMethod == HttpMethod.Get || httpMethod == HttpMethod.Head || httpMethod == HttpMethod.Put || httpMethod == HttpMethod.Delete
+            || httpMethod == HttpMethod.Options || httpMethod == HttpMethod.Trace
+            || (headers is not null && headers.Any(h => string.Equals(h.Key, IdempotencyKeyHeader, StringComparison.OrdinalIgnoreCase) && h.Value.Length > 0));
+    }
 }

@@ -9,7 +9,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace BioDapr.Cell.Pathways;
 
 /// <summary>The cell's pathways by target app id (registered with <see cref="PathwayServiceCollectionExtensions.AddPathway"/>).</summary>
-public sealed class CellPathways(IServiceProvider services, IDaprSidecarClient sidecar, CellVitals vitals, TimeProvider time, CellRandom random)
+public sealed class CellPathways(
+    IServiceProvider services,
+    IDaprSidecarClient sidecar,
+    CellVitals vitals,
+    TimeProvider time,
+    CellRandom random,
+    Hosting.CellReadiness readiness,
+    Microsoft.Extensions.Options.IOptions<Hosting.WarmupOptions> warmup)
 {
     private readonly ConcurrentDictionary<string, CellPathway> _pathways = new(StringComparer.Ordinal);
 
@@ -21,7 +28,8 @@ public sealed class CellPathways(IServiceProvider services, IDaprSidecarClient s
 
         // Vitals report the limit in force, so the cortex sees whether its hormone was applied.
         vitals.ReportLimit(VitalsKind.Pathway, name, () => hormones.Current.ConcurrencyLimit);
-        return new CellPathway(name, hormones, sidecar, vitals.For(VitalsKind.Pathway, name), time, random.Instance);
+        var coldStart = new PathwayColdStart(readiness, warmup.Value);
+        return new CellPathway(name, hormones, () => coldStart.Adjust(hormones.Current), sidecar, vitals.For(VitalsKind.Pathway, name), time, random.Instance);
     });
 }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using BioDapr.Cell.Actors;
 using BioDapr.Cell.Events;
+using BioDapr.Cell.Immune;
 using BioDapr.Contracts;
 using BioDapr.Control.Guardrails;
 using BioDapr.Cortex.Agents;
@@ -22,9 +23,10 @@ public static partial class CortexApi
     public static IEndpointRouteBuilder MapCortexApi(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/events/vitals", OnVitalsAsync).WithTopic(Topics.PubSub, Topics.Vitals).ExcludeFromDescription();
-        routes.MapGet("/status", Status).WithName("CortexStatus");
-        routes.MapGet("/pathways", (PathwayDirectory pathways) => TypedResults.Ok(pathways.Known)).WithName("CortexPathways");
-        routes.MapGet("/pathways/{cell}/{target}/audit", AuditAsync).WithName("CortexAudit");
+        // Read-only operator endpoints: served on the public port (PUBLIC_PORT), not on the sidecar's app port.
+        routes.MapGet("/status", Status).WithName("CortexStatus").PublicApi();
+        routes.MapGet("/pathways", (PathwayDirectory pathways) => TypedResults.Ok(pathways.Known)).WithName("CortexPathways").PublicApi();
+        routes.MapGet("/pathways/{cell}/{target}/audit", AuditAsync).WithName("CortexAudit").PublicApi();
         return routes;
     }
 

@@ -1,64 +1,218 @@
 using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
 using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Immune;
 using BioDapr.Cell.Pathways;
+using BioDapr.Client;
 using BioDapr.Gateway.Hormones;
+using BioDapr.Gateway.Immune;
+using BioDapr.Pathways.Policies;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace BioDapr.Gateway.Apis;
 
 /// <summary>
-/// The organism's public API. The immune layer's first line: every request needs an <c>X-Api-Key</c> of
-/// a known client (401) and stays within that client's rate (429 with <c>Retry-After</c>); then it goes
-/// to the orders cell over the gateway → orders pathway.
+/// The organism's public API. Admission (key, rates, body limit, fair shares) happens before the body is read
+/// (<see cref="ClientAdmissionMiddleware"/>); then an order goes to the orders cell over the gateway → orders
+/// pathway with its Idempotency-Key (the client's, or one derived per request), the client's name, a request id
+/// and a deadline. Repeats of a call carry the same key, so orders acts once. When the pathway ends in an error,
+/// the gateway gives the request up at orders before answering: either nothing was ordered (503), or the order's
+/// first outcome is returned; an error answer never hides an order.
 /// </summary>
-public static class GatewayApi
+public static partial class GatewayApi
 {
-    /// <summary>Maps <c>/api/orders</c>.</summary>
+    /// <summary>The header a client may send to make retries of an order safe (1 to 255 printable ASCII characters).</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>Maps <c>/api/orders</c> (public port) and the OpenAPI document.</summary>
     public static IEndpointRouteBuilder MapGatewayApi(this IEndpointRouteBuilder routes)
     {
-        var api = routes.MapGroup("/api").WithTags("Orders").AllowWithoutSidecarToken();
-        api.MapPost("/orders", (HttpContext context, PlaceOrderRequest order, CancellationToken ct) => ForwardAsync(context, HttpMethod.Post, "orders", order, ct))
-            .WithName("PlaceOrder").WithSummary("Places an order: reserves stock, then payment confirms or cancels it.")
-            .Produces(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
-        api.MapGet("/orders/{orderId}", (HttpContext context, string orderId, CancellationToken ct) => ForwardAsync(context, HttpMethod.Get, $"orders/{Uri.EscapeDataString(orderId)}/status", null, ct))
-            .WithName("GetOrderStatus").WithSummary("Where an order is: placed, confirmed or cancelled.");
+        routes.MapOpenApi().PublicApi();
+        var api = routes.MapGroup("/api").WithTags("Orders").PublicApi().ClientApi()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapPost("/orders", PlaceAsync)
+            .WithName("PlaceOrder")
+            .WithSummary("Places an order: reserves stock, then payment confirms or cancels it.")
+            .WithDescription("Send an Idempotency-Key to retry safely: a repeat with the same key and body returns the first outcome (Idempotency-Replayed: true); the same key with another body is 422. Without a key the gateway derives one per request and returns it in the Idempotency-Key header. Bodies are limited to 16 KiB (413).")
+            .Accepts<PlaceOrderRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        api.MapGet("/orders/{orderId}", GetAsync)
+            .WithName("GetOrderStatus")
+            .WithSummary("Where an order of this client is: placed, confirmed or cancelled (another client's order is 404).");
         return routes;
     }
 
-    private static async Task<IResult> ForwardAsync(HttpContext context, HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    internal static async Task<Results<Created<OrderAccepted>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
+        PlaceOrderRequest order,
+        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
+        HttpContext context,
+        IHormones<ClientLimits> limits,
+        IConfiguration configuration,
+        CellPathways pathways,
+        IDaprSidecarClient sidecar,
+        TimeProvider time,
+        CancellationToken cancellationToken)
     {
-        var services = context.RequestServices;
-        var client = services.GetRequiredService<ClientKeys>().Identify(context.Request.Headers["X-Api-Key"]);
-        if (client is null)
+        if (idempotencyKey is not null && !KeyFormat().IsMatch(idempotencyKey))
         {
-            return TypedResults.Problem("A valid X-Api-Key header is required.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [IdempotencyKeyHeader] = ["1 to 255 printable ASCII characters, no spaces."] });
         }
 
-        var limits = services.GetRequiredService<IHormones<ClientLimits>>().Current;
-        if (!services.GetRequiredService<ClientRateLimiter>().TryTake(client, limits.RatePerSecond, limits.Burst, out var retryAfter))
+        var key = idempotencyKey ?? Guid.NewGuid().ToString("N");
+        context.Response.Headers[IdempotencyKeyHeader] = key;
+        var client = context.Features.GetRequiredFeature<ClientIdentity>().Name;
+        var budget = TimeSpan.FromMilliseconds(limits.Current.OrderTimeoutMs);
+        var headers = new Dictionary<string, string>
         {
-            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return TypedResults.Problem($"Client {client} is over its rate of {limits.RatePerSecond}/s.", statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests");
+            ["X-Api-Key"] = configuration["orders-api-key"] ?? string.Empty,
+            [IdempotencyKeyHeader] = key,
+            ["X-Client-Id"] = client,
+            ["X-Request-Id"] = Guid.NewGuid().ToString("N"),
+            ["X-Request-Deadline"] = (time.GetUtcNow() + budget).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+        };
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(budget);
+        var result = await pathways["orders"].InvokeAsync(HttpMethod.Post, "orders", order, headers, deadline.Token);
+        using (var response = result.Value)
+        {
+            if (response is not null && (int)response.StatusCode < 500)
+            {
+                return await ForwardAsync(context, response, cancellationToken);
+            }
         }
 
-        var ordersKey = services.GetRequiredService<IConfiguration>()["orders-api-key"] ?? string.Empty;
-        var result = await services.GetRequiredService<CellPathways>()["orders"].InvokeAsync(method, path, body, new Dictionary<string, string> { ["X-Api-Key"] = ordersKey }, cancellationToken);
-        using var response = result.Value;
-        if (response is null)
+        // The pathway ended in an error. If the order may have reached orders, give it up there: that rolls it back,
+        // or returns its first outcome if it was settled meanwhile.
+        cancellationToken.ThrowIfCancellationRequested();
+        if (result.Outcome is PathwayOutcome.BreakerOpen or PathwayOutcome.Shed && result.Attempts <= 1)
         {
-            return TypedResults.Problem($"The orders cell did not answer ({result.Outcome}).", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Orders unavailable");
+            return Unavailable(context, $"The orders cell is not taking orders now ({result.Outcome}); nothing was ordered.");
         }
 
-        var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-        context.Response.StatusCode = (int)response.StatusCode;
-        context.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
-        await context.Response.Body.WriteAsync(content, cancellationToken);
-        return Results.Empty;
+        using var abort = await AbortAsync(sidecar, headers, cancellationToken);
+        if (abort?.StatusCode == HttpStatusCode.OK)
+        {
+            return Unavailable(context, $"The order could not be placed ({result.Outcome}) and was rolled back: nothing was ordered. Retry with the same Idempotency-Key.");
+        }
+
+        if (abort is not null && (int)abort.StatusCode < 500)
+        {
+            return await ForwardAsync(context, abort, cancellationToken);
+        }
+
+        return Unavailable(context, $"The orders cell did not answer ({result.Outcome}) and the outcome is not known yet: retry with the same Idempotency-Key to get it (no order is placed after {headers["X-Request-Deadline"]} ms Unix time).");
     }
-}
 
-/// <summary>An order as the public API takes it.</summary>
-/// <param name="CustomerId">Who orders.</param>
-/// <param name="Sku">What.</param>
-/// <param name="Quantity">How many.</param>
-public sealed record PlaceOrderRequest(string CustomerId, string Sku, int Quantity);
+    internal static async Task<Results<Ok<OrderStatusView>, NotFound, ProblemHttpResult>> GetAsync(string orderId, HttpContext context, IConfiguration configuration, CellPathways pathways, CancellationToken cancellationToken)
+    {
+        if (!OrderIdFormat().IsMatch(orderId))
+        {
+            return TypedResults.NotFound();
+        }
+
+        var headers = new Dictionary<string, string>
+        {
+            ["X-Api-Key"] = configuration["orders-api-key"] ?? string.Empty,
+            ["X-Client-Id"] = context.Features.GetRequiredFeature<ClientIdentity>().Name,
+        };
+        var result = await pathways["orders"].InvokeAsync(HttpMethod.Get, $"orders/{orderId}/status", null, headers, cancellationToken);
+        using var response = result.Value;
+        return response?.StatusCode switch
+        {
+            HttpStatusCode.OK => TypedResults.Ok((await response.Content.ReadFromJsonAsync<OrderStatusView>(cancellationToken))!),
+            HttpStatusCode.NotFound => TypedResults.NotFound(),
+            _ => Unavailable(context, $"The orders cell did not answer ({result.Outcome})."),
+        };
+    }
+
+    // Gives the request up at orders, past the pathway's breaker (it is about an order that may exist): two tries.
+    private static async Task<HttpResponseMessage?> AbortAsync(IDaprSidecarClient sidecar, Dictionary<string, string> headers, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            using var request = sidecar.CreateInvokeMethodRequest(HttpMethod.Post, "orders", "orders/abort");
+            foreach (var (name, value) in headers)
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+
+            try
+            {
+                var response = await sidecar.InvokeMethodWithResponseAsync(request, timeout.Token);
+                if ((int)response.StatusCode < 500)
+                {
+                    return response;
+                }
+
+                response.Dispose();
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // Try once more.
+            }
+        }
+
+        return null;
+    }
+
+    // Orders' answer as it is, with its Location under /api.
+    private static async Task<Results<Created<OrderAccepted>, ValidationProblem, ProblemHttpResult>> ForwardAsync(HttpContext context, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.Headers.TryGetValues("Idempotency-Replayed", out var replayed))
+        {
+            context.Response.Headers["Idempotency-Replayed"] = replayed.First();
+        }
+
+        if (response.StatusCode == HttpStatusCode.Created)
+        {
+            var accepted = (await response.Content.ReadFromJsonAsync<OrderAccepted>(cancellationToken))!;
+            return TypedResults.Created($"/api/orders/{accepted.OrderId}", accepted);
+        }
+
+        var problem = await ReadProblemAsync(response, cancellationToken);
+        if (problem.Extensions.TryGetValue("errors", out var errors) && errors is System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.Object } fields)
+        {
+            return TypedResults.ValidationProblem(
+                fields.EnumerateObject().ToDictionary(f => f.Name, f => f.Value.EnumerateArray().Select(e => e.GetString() ?? string.Empty).ToArray()),
+                problem.Detail,
+                title: problem.Title);
+        }
+
+        return TypedResults.Problem(problem.Detail, statusCode: (int)response.StatusCode, title: problem.Title);
+    }
+
+    private static async Task<ProblemDetails> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<ProblemDetails>(cancellationToken) ?? new ProblemDetails();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return new ProblemDetails { Title = response.ReasonPhrase };
+        }
+    }
+
+    private static ProblemHttpResult Unavailable(HttpContext context, string detail)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Orders unavailable");
+    }
+
+    [GeneratedRegex("^[\\x21-\\x7E]{1,255}$")]
+    private static partial Regex KeyFormat();
+
+    [GeneratedRegex("^[0-9a-f]{32}$")]
+    private static partial Regex OrderIdFormat();
+}

@@ -1,23 +1,34 @@
 using BioDapr.Cell.Hormones;
+using BioDapr.Cell.Hosting;
 using BioDapr.Cell.Pathways;
 using BioDapr.Cell.Secrets;
-using BioDapr.Gateway.Apis;
 using BioDapr.Gateway.Hormones;
+using BioDapr.Gateway.Immune;
+using BioDapr.Gateway.OpenApi;
 
 namespace BioDapr.Gateway.Extensions;
 
 /// <summary>The gateway cell's own services.</summary>
 public static class GatewayCellExtensions
 {
-    /// <summary>Client keys and the orders key from the secret store, rate limits (hormones), the pathway to orders, OpenAPI.</summary>
+    /// <summary>Client keys and the orders key from the secret store, the client admission (rates, body limit, fair shares), the pathway to orders, validation, OpenAPI.</summary>
     public static WebApplicationBuilder AddGatewayCell(this WebApplicationBuilder builder)
     {
         builder.Configuration.AddDaprSecretStore("secretstore", [ClientKeys.SecretName, "orders-api-key"]);
         builder.AddHormones<ClientLimits>("hormones", "gateway.");
         builder.AddPathway("orders");
+        builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ClientKeys>();
         builder.Services.AddSingleton<ClientRateLimiter>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddSingleton<FairShareGate>();
+        builder.Services.AddValidation();
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer<ApiKeyDocumentTransformer>());
+
+        // Warm-up (before the cell says it is ready): the whole gateway → orders chain with a read, an order the
+        // gateway refuses, and the OpenAPI document.
+        builder.AddWarmupProbe(sp => new WarmupProbe(HttpMethod.Get, "/api/orders/" + new string('0', 32), Public: true, Headers: [new("X-Api-Key", sp.GetRequiredService<ClientKeys>().AnyKey() ?? string.Empty)]));
+        builder.AddWarmupProbe(sp => new WarmupProbe(HttpMethod.Post, "/api/orders", """{"customerId":"","sku":"","quantity":0}""", Public: true, Headers: [new("X-Api-Key", sp.GetRequiredService<ClientKeys>().AnyKey() ?? string.Empty)]));
+        builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Get, "/openapi/v1.json", Public: true));
         return builder;
     }
 }

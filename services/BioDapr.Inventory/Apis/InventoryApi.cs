@@ -1,127 +1,92 @@
-using BioDapr.Contracts.Events;
-using BioDapr.Contracts;
+using System.Text.RegularExpressions;
 using BioDapr.Cell.Events;
-using BioDapr.Cell.Hormones;
-using BioDapr.Client;
-using BioDapr.Inventory.Hormones;
+using BioDapr.Contracts;
+using BioDapr.Contracts.Events;
+using BioDapr.Inventory.Stock;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BioDapr.Inventory.Apis;
 
 /// <summary>
-/// Stock reservations in the state store with optimistic concurrency: read the stock with its ETag,
-/// write it back only if nobody changed it meanwhile, retry on a conflict.
+/// Inventory's endpoints, called by other cells through their sidecars: stock of a catalogue SKU, reservations
+/// (idempotent per order and attempt) and their release; and the OrderCancelled subscriber that gives a
+/// cancelled order's stock back. Unknown SKUs are 404: stock is never invented.
 /// </summary>
 public static partial class InventoryApi
 {
-    /// <summary>The state store.</summary>
-    public const string StateStore = "statestore";
-
-    private const int MaxConflictRetries = 20;
-
-    /// <summary>Maps the inventory routes (called by other cells through their sidecars).</summary>
+    /// <summary>Maps the inventory routes.</summary>
     public static IEndpointRouteBuilder MapInventoryApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/reservations", ReserveAsync).WithName("Reserve").WithTags("Inventory");
-        routes.MapGet("/stock/{sku}", GetStockAsync).WithName("GetStock").WithTags("Inventory");
+        var inventory = routes.MapGroup("/").WithTags("Inventory");
+        inventory.MapGet("/stock/{sku}", GetStockAsync).WithName("GetStock");
+        inventory.MapPost("/reservations", ReserveAsync).WithName("Reserve");
+        inventory.MapGet("/reservations/{orderId}", GetReservationAsync).WithName("GetReservation");
+        inventory.MapDelete("/reservations/{orderId}", ReleaseAsync).WithName("Release");
         routes.MapPost("/events/order-cancelled", OnOrderCancelledAsync)
-            .WithTopic(Topics.PubSub, Topics.Orders, topic => topic.Match = $"event.type == \"{OrderCancelled.Type}\"")
+            .WithTopic(Topics.PubSub, Topics.Orders, topic =>
+            {
+                topic.Match = $"event.type == \"{OrderCancelled.Type}\"";
+                topic.AllowedSources.Add(TopicPublishers.Orders);
+            })
             .ExcludeFromDescription();
         return routes;
     }
 
-    // A cancelled order's stock goes back, once: the release and a per-order marker are written in one
-    // transaction guarded by the stock's ETag, and a redelivered event finds the marker.
-    internal static async Task<Ok<TopicResponse>> OnOrderCancelledAsync(
-        CloudEvent<OrderCancelled> cancelled, IDaprSidecarClient sidecar, IHormones<StockSettings> settings, ILogger<Reservation> logger, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<StockLevel>, ProblemHttpResult>> GetStockAsync(string sku, StockLedger ledger, CancellationToken cancellationToken) =>
+        await ledger.GetStockAsync(sku, cancellationToken) is { } stock
+            ? TypedResults.Ok(stock)
+            : UnknownSku(sku);
+
+    internal static async Task<Results<Created<ReservationRecord>, ProblemHttpResult>> ReserveAsync(Reservation reservation, StockLedger ledger, CancellationToken cancellationToken)
     {
-        if (cancelled.Data is not { } order || order.Quantity <= 0)
+        var (outcome, record, stock) = await ledger.ReserveAsync(reservation.OrderId, reservation.Attempt, reservation.Sku, reservation.Quantity, cancellationToken);
+        return outcome switch
+        {
+            ReservationOutcome.Done or ReservationOutcome.Replayed => TypedResults.Created(ReservationLocation(reservation.OrderId), record),
+            ReservationOutcome.UnknownSku => UnknownSku(reservation.Sku),
+            ReservationOutcome.OutOfStock => TypedResults.Problem($"Only {stock!.Available} of {reservation.Sku} available.", statusCode: StatusCodes.Status409Conflict, title: "Out of stock"),
+            ReservationOutcome.Released => TypedResults.Problem($"The reservation of order {reservation.OrderId} was released; attempt {reservation.Attempt} may not reserve.", statusCode: StatusCodes.Status410Gone, title: "Reservation released"),
+            ReservationOutcome.Mismatch => TypedResults.Problem($"Order {reservation.OrderId} already reserved {record!.Quantity} x {record.Sku}.", statusCode: StatusCodes.Status422UnprocessableEntity, title: "Order id reused"),
+            _ => Contended(reservation.Sku),
+        };
+    }
+
+    internal static async Task<Results<Ok<ReservationRecord>, NotFound>> GetReservationAsync(string orderId, StockLedger ledger, CancellationToken cancellationToken) =>
+        await ledger.GetReservationAsync(orderId, cancellationToken) is { } record ? TypedResults.Ok(record) : TypedResults.NotFound();
+
+    /// <summary><c>DELETE /reservations/{orderId}?attempt=n</c>: gives back what attempt n holds (no attempt: whatever the order holds).</summary>
+    internal static async Task<Results<Ok<ReservationRecord>, ProblemHttpResult>> ReleaseAsync(string orderId, int? attempt, StockLedger ledger, CancellationToken cancellationToken)
+    {
+        if (!IdFormat().IsMatch(orderId) || attempt is < 1)
+        {
+            return TypedResults.Problem("The order id must be printable ASCII without spaces and the attempt at least 1.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid release");
+        }
+
+        var (outcome, record) = await ledger.ReleaseAsync(orderId, attempt ?? StockLedger.EveryAttempt, cancellationToken);
+        return outcome == ReservationOutcome.Contended ? Contended("the order's product") : TypedResults.Ok(record!);
+    }
+
+    // A cancelled order's stock goes back, once (the reservation record says whether it already went back).
+    internal static async Task<Ok<TopicResponse>> OnOrderCancelledAsync(CloudEvent<OrderCancelled> cancelled, StockLedger ledger, CancellationToken cancellationToken)
+    {
+        if (cancelled.Data is not { OrderId.Length: > 0 } order)
         {
             return TopicResults.Drop();
         }
 
-        var marker = "released-" + order.OrderId;
-        if (await sidecar.GetStateAsync<string>(StateStore, marker, cancellationToken: cancellationToken) is not null)
-        {
-            return TopicResults.Success();
-        }
-
-        var key = "stock-" + order.Sku;
-        for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
-        {
-            var entry = await sidecar.GetStateEntryAsync<StockLevel>(StateStore, key, cancellationToken: cancellationToken);
-            var stock = entry?.Value ?? new StockLevel(order.Sku, settings.Current.InitialStock, order.Quantity);
-            var released = stock with { Available = stock.Available + order.Quantity, Reserved = Math.Max(0, stock.Reserved - order.Quantity) };
-            try
-            {
-                await sidecar.ExecuteStateTransactionAsync(StateStore,
-                [
-                    StateTransactionOperation.Upsert(key, released, entry?.ETag, entry?.ETag is null ? StateWriteOptions.FirstWrite : null),
-                    StateTransactionOperation.Upsert(marker, order.OrderId),
-                ], cancellationToken: cancellationToken);
-                return TopicResults.Success();
-            }
-            catch (DaprApiException)
-            {
-                Log.Conflict(logger, order.Sku, attempt + 1);
-            }
-        }
-
-        // Leave the event for redelivery (RETRY) rather than losing the release.
-        return TopicResults.Retry();
+        var (outcome, _) = await ledger.ReleaseAsync(order.OrderId, StockLedger.EveryAttempt, cancellationToken);
+        return outcome == ReservationOutcome.Contended ? TopicResults.Retry() : TopicResults.Success();
     }
 
-    internal static async Task<Results<Created<StockLevel>, Conflict<string>, ProblemHttpResult>> ReserveAsync(
-        Reservation reservation, IDaprSidecarClient sidecar, IHormones<StockSettings> settings, ILogger<Reservation> logger, CancellationToken cancellationToken)
-    {
-        var key = "stock-" + reservation.Sku;
-        for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
-        {
-            var entry = await sidecar.GetStateEntryAsync<StockLevel>(StateStore, key, cancellationToken: cancellationToken);
-            var stock = entry?.Value ?? new StockLevel(reservation.Sku, settings.Current.InitialStock, 0);
-            if (stock.Available < reservation.Quantity)
-            {
-                return TypedResults.Conflict($"only {stock.Available} of {reservation.Sku} available");
-            }
+    private static ProblemHttpResult UnknownSku(string sku) =>
+        TypedResults.Problem($"The SKU '{sku}' is not in the catalogue.", statusCode: StatusCodes.Status404NotFound, title: "Unknown SKU");
 
-            var updated = stock with { Available = stock.Available - reservation.Quantity, Reserved = stock.Reserved + reservation.Quantity };
-            var saved = entry?.ETag is { } etag
-                ? await sidecar.TrySaveStateAsync(StateStore, key, updated, etag, cancellationToken: cancellationToken)
-                : await TryFirstWriteAsync(sidecar, key, updated, cancellationToken);
-            if (saved)
-            {
-                return TypedResults.Created($"/stock/{reservation.Sku}", updated);
-            }
+    private static ProblemHttpResult Contended(string what) =>
+        TypedResults.Problem($"The stock of {what} is too contended; try again.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Contended");
 
-            Log.Conflict(logger, reservation.Sku, attempt + 1);
-        }
+    // Location headers are ASCII: the id is escaped like any path segment.
+    private static string ReservationLocation(string orderId) => "/reservations/" + Uri.EscapeDataString(orderId);
 
-        return TypedResults.Problem($"stock of {reservation.Sku} is too contended; try again", statusCode: StatusCodes.Status503ServiceUnavailable);
-    }
-
-    // A SKU nobody reserved yet has the initial stock (hormone inventory.initialStock), as reservations assume.
-    internal static async Task<Ok<StockLevel>> GetStockAsync(string sku, IDaprSidecarClient sidecar, IHormones<StockSettings> settings, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await sidecar.GetStateAsync<StockLevel>(StateStore, "stock-" + sku, cancellationToken: cancellationToken)
-            ?? new StockLevel(sku, settings.Current.InitialStock, 0));
-
-    // First reservation of a SKU: first-write concurrency so two first reservations cannot both win.
-    private static async Task<bool> TryFirstWriteAsync(IDaprSidecarClient sidecar, string key, StockLevel stock, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await sidecar.SaveStateAsync(
-                StateStore, key, stock, options: StateWriteOptions.FirstWrite, cancellationToken: cancellationToken);
-            return true;
-        }
-        catch (DaprApiException ex) when (ex.StatusCode is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.InternalServerError)
-        {
-            return false;
-        }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Stock of {Sku} changed meanwhile (attempt {Attempt}); retrying")]
-        public static partial void Conflict(ILogger logger, string sku, int attempt);
-    }
+    [GeneratedRegex(Reservation.IdPattern)]
+    private static partial Regex IdFormat();
 }

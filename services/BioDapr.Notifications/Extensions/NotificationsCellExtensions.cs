@@ -1,3 +1,4 @@
+using BioDapr.Cell.Hosting;
 using BioDapr.Notifications.Apis;
 
 namespace BioDapr.Notifications.Extensions;
@@ -9,6 +10,10 @@ public static class NotificationsCellExtensions
     public static WebApplicationBuilder AddNotificationsCell(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<NotificationLog>();
+
+        // Warm-up: the public list, an event it drops.
+        builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Get, "/notifications", Public: true));
+        builder.AddWarmupProbe(WarmupProbe.EmptyEvent("/events/order-placed", BioDapr.Contracts.TopicPublishers.Orders));
         return builder;
     }
 }

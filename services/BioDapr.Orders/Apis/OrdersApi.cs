@@ -1,170 +1,201 @@
-using BioDapr.Cell.Events;
-using System.Net;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using BioDapr.Cell.Hormones;
-using BioDapr.Cell.Immune;
-using BioDapr.Cell.Pathways;
-using BioDapr.Client;
+using System.Text.RegularExpressions;
+using BioDapr.Cell.Events;
 using BioDapr.Contracts;
 using BioDapr.Contracts.Events;
-using BioDapr.Orders.Hormones;
+using BioDapr.Orders.Placing;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace BioDapr.Orders.Apis;
 
 /// <summary>
-/// <c>POST /orders</c>: checks the caller's API key (from the secret store), the live order limits
-/// (hormones), reserves stock in inventory (a synaptic pathway: service invocation), stores the order
-/// and publishes <see cref="OrderPlaced"/>.
+/// Orders' endpoints, called by the gateway through its sidecar (they need the orders API key from the secret
+/// store): place an order exactly once per Idempotency-Key, give up a placement, read an order (only its client
+/// sees it); and the payment results that confirm or cancel placed orders.
 /// </summary>
 public static partial class OrdersApi
 {
-    /// <summary>The state store (memory) of the organism.</summary>
-    public const string StateStore = "statestore";
+    /// <summary>The client the gateway identified (orders trusts it: only the gateway holds the orders API key).</summary>
+    public const string ClientHeader = "X-Client-Id";
+
+    /// <summary>The gateway request an attempt belongs to (fenced once its caller gave up).</summary>
+    public const string RequestIdHeader = "X-Request-Id";
+
+    /// <summary>When the caller gives up, in Unix milliseconds: nothing is placed after it.</summary>
+    public const string DeadlineHeader = "X-Request-Deadline";
+
+    /// <summary>Set on an answer that repeats the first outcome of an earlier request with the same key.</summary>
+    public const string ReplayedHeader = "Idempotency-Replayed";
+
+    private const string KeyHeader = "Idempotency-Key";
 
     /// <summary>Maps the orders routes.</summary>
     public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/orders").WithTags("Orders");
-        group.MapPost("/", PlaceAsync).WithName("PlaceOrder").AllowWithoutSidecarToken();
-        group.MapGet("/{orderId}", GetAsync).WithName("GetOrder").AllowWithoutSidecarToken();
-        group.MapGet("/{orderId}/status", GetStatusAsync).WithName("GetOrderStatus").AllowWithoutSidecarToken();
+        group.MapPost("/", PlaceAsync).WithName("PlaceOrder");
+        group.MapPost("/abort", AbortAsync).WithName("AbortPlacement");
+        group.MapGet("/{orderId}", GetAsync).WithName("GetOrder");
+        group.MapGet("/{orderId}/status", GetStatusAsync).WithName("GetOrderStatus");
         routes.MapPost("/events/payment-captured", OnPaymentCapturedAsync)
-            .WithTopic(Topics.PubSub, Topics.Payments, topic => topic.Match = $"event.type == \"{PaymentCaptured.Type}\"")
+            .WithTopic(Topics.PubSub, Topics.Payments, topic =>
+            {
+                topic.Match = $"event.type == \"{PaymentCaptured.Type}\"";
+                topic.AllowedSources.Add(TopicPublishers.Payments);
+            })
             .ExcludeFromDescription();
         routes.MapPost("/events/payment-failed", OnPaymentFailedAsync)
-            .WithTopic(Topics.PubSub, Topics.Payments, topic => topic.Match = $"event.type == \"{PaymentFailed.Type}\"")
+            .WithTopic(Topics.PubSub, Topics.Payments, topic =>
+            {
+                topic.Match = $"event.type == \"{PaymentFailed.Type}\"";
+                topic.AllowedSources.Add(TopicPublishers.Payments);
+            })
             .ExcludeFromDescription();
         return routes;
     }
 
-    // Payment results: the order becomes confirmed or cancelled. Delivery is at least once, so the status
-    // is saved before the event goes out and a redelivery publishes the same outcome again.
-    internal static async Task<Ok<TopicResponse>> OnPaymentCapturedAsync(CloudEvent<PaymentCaptured> captured, IDaprSidecarClient sidecar, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (captured.Data is not { } payment || await sidecar.GetStateAsync<OrderPlaced>(StateStore, "order-" + payment.OrderId, cancellationToken: cancellationToken) is not { } order)
-        {
-            return TopicResults.Drop();
-        }
-
-        await sidecar.SaveStateAsync(StateStore, StatusKey(order.OrderId), new OrderStatus(order.OrderId, "confirmed", payment.PaymentId, time.GetUtcNow()), cancellationToken: cancellationToken);
-        await sidecar.PublishEventAsync(Topics.PubSub, Topics.Orders, new OrderConfirmed(order.OrderId, order.CustomerId, payment.PaymentId, time.GetUtcNow()), new PublishEventOptions { CloudEventType = OrderConfirmed.Type }, cancellationToken);
-        return TopicResults.Success();
-    }
-
-    internal static async Task<Ok<TopicResponse>> OnPaymentFailedAsync(CloudEvent<PaymentFailed> failed, IDaprSidecarClient sidecar, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (failed.Data is not { } payment || await sidecar.GetStateAsync<OrderPlaced>(StateStore, "order-" + payment.OrderId, cancellationToken: cancellationToken) is not { } order)
-        {
-            return TopicResults.Drop();
-        }
-
-        await sidecar.SaveStateAsync(StateStore, StatusKey(order.OrderId), new OrderStatus(order.OrderId, "cancelled", payment.Reason, time.GetUtcNow()), cancellationToken: cancellationToken);
-        await sidecar.PublishEventAsync(Topics.PubSub, Topics.Orders, new OrderCancelled(order.OrderId, order.CustomerId, order.Sku, order.Quantity, payment.Reason, time.GetUtcNow()), new PublishEventOptions { CloudEventType = OrderCancelled.Type }, cancellationToken);
-        return TopicResults.Success();
-    }
-
-    internal static async Task<Ok<OrderStatus>> GetStatusAsync(string orderId, IDaprSidecarClient sidecar, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await sidecar.GetStateAsync<OrderStatus>(StateStore, StatusKey(orderId), cancellationToken: cancellationToken)
-            ?? new OrderStatus(orderId, "placed", null, null));
-
-    private static string StatusKey(string orderId) => "order-" + orderId + "-status";
-
-    internal static async Task<Results<Created<OrderAccepted>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
+    internal static async Task<IResult> PlaceAsync(
         PlaceOrder order,
-        [FromHeader(Name = "X-Api-Key")] string? apiKey,
+        HttpRequest http,
         IConfiguration configuration,
-        IHormones<OrderLimits> limits,
-        IDaprSidecarClient sidecar,
-        CellPathways pathways,
+        OrderPlacement placement,
         TimeProvider time,
-        ILogger<PlaceOrder> logger,
+        IOptions<OrdersOptions> options,
         CancellationToken cancellationToken)
     {
-        if (!IsValidKey(apiKey, configuration["orders-api-key"]))
+        if (Caller(http, configuration) is { } refused)
         {
-            return TypedResults.Problem("A valid X-Api-Key header is required.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
+            return refused;
         }
 
-        var current = limits.Current;
-        if (!current.AcceptingOrders)
+        var key = http.Headers[KeyHeader].ToString();
+        if (key.Length == 0)
         {
-            return TypedResults.Problem("The shop is closed (hormone orders.acceptingOrders is false).", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Closed");
+            // Called without a key (not through the gateway): this request is its own, unrepeatable, key.
+            key = Guid.NewGuid().ToString("N");
+        }
+        else if (!KeyFormat().IsMatch(key))
+        {
+            return TypedResults.Problem("The Idempotency-Key must be 1 to 255 printable ASCII characters.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid Idempotency-Key");
         }
 
-        if (order.Quantity > current.MaxQuantity)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                [nameof(PlaceOrder.Quantity)] = [$"At most {current.MaxQuantity} items per order (hormone orders.maxQuantity)."],
-            });
-        }
-
-        var orderId = Guid.NewGuid().ToString("N");
-        // The synaptic pathway orders → inventory (two calls per order, both while this request holds one
-        // of the cell's worker slots): timeouts, retries, breaker and limits are live hormones.
-        var inventory = pathways["inventory"];
-        var check = await inventory.InvokeAsync(HttpMethod.Get, "stock/" + Uri.EscapeDataString(order.Sku), null, cancellationToken);
-        using (var stock = check.Value)
-        {
-            if (stock is null || !stock.IsSuccessStatusCode)
-            {
-                Log.ReservationFailed(logger, orderId, check.Outcome.ToString());
-                return TypedResults.Problem($"Inventory could not be asked for stock ({check.Outcome}).", statusCode: StatusCodes.Status502BadGateway, title: "Inventory unavailable");
-            }
-
-            var level = await stock.Content.ReadFromJsonAsync<StockLevelView>(cancellationToken);
-            if (level is not null && level.Available < order.Quantity)
-            {
-                return TypedResults.Problem($"Not enough stock of {order.Sku}.", statusCode: StatusCodes.Status409Conflict, title: "Out of stock");
-            }
-        }
-
-        var reservation = await inventory.InvokeAsync(HttpMethod.Post, "reservations", new ReserveStock(orderId, order.Sku, order.Quantity), cancellationToken);
-        using (var reserved = reservation.Value)
-        {
-            if (reserved?.StatusCode == HttpStatusCode.Conflict)
-            {
-                return TypedResults.Problem($"Not enough stock of {order.Sku}.", statusCode: StatusCodes.Status409Conflict, title: "Out of stock");
-            }
-
-            if (reserved is null || !reserved.IsSuccessStatusCode)
-            {
-                Log.ReservationFailed(logger, orderId, reservation.Outcome.ToString());
-                return TypedResults.Problem($"Inventory could not reserve the stock ({reservation.Outcome}).", statusCode: StatusCodes.Status502BadGateway, title: "Inventory unavailable");
-            }
-        }
-
-        var placed = new OrderPlaced(orderId, order.CustomerId, order.Sku, order.Quantity, order.Quantity * current.UnitPrice, time.GetUtcNow());
-        await sidecar.SaveStateAsync(StateStore, "order-" + orderId, placed, cancellationToken: cancellationToken);
-        await sidecar.PublishEventAsync(Topics.PubSub, Topics.Orders, placed, new PublishEventOptions { CloudEventType = OrderPlaced.Type }, cancellationToken);
-        Log.Placed(logger, orderId, order.Sku, order.Quantity);
-        return TypedResults.Created($"/orders/{orderId}", new OrderAccepted(orderId, order.Sku, order.Quantity, placed.Total, "placed"));
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var deadline = long.TryParse(http.Headers[DeadlineHeader], NumberStyles.None, CultureInfo.InvariantCulture, out var asked)
+            ? Math.Min(asked, now + (long)options.Value.MaxDeadline.TotalMilliseconds)
+            : now + (long)options.Value.DefaultDeadline.TotalMilliseconds;
+        var requestId = http.Headers[RequestIdHeader].ToString() is { Length: > 0 and <= 128 } id ? id : Guid.NewGuid().ToString("N");
+        var outcome = await placement.PlaceAsync(new PlacementRequest(order, Client(http), key, requestId, deadline), cancellationToken);
+        return Answer(http, outcome);
     }
 
-    internal static async Task<Results<Ok<OrderPlaced>, NotFound>> GetAsync(string orderId, IDaprSidecarClient sidecar, CancellationToken cancellationToken) =>
-        await sidecar.GetStateAsync<OrderPlaced>(StateStore, "order-" + orderId, cancellationToken: cancellationToken) is { } order
-            ? TypedResults.Ok(order)
+    /// <summary>
+    /// <c>POST /orders/abort</c> (with the Idempotency-Key and X-Request-Id of a placement whose caller gave up):
+    /// 200 <c>{"status":"aborted"}</c> when nothing was ordered (and that request can no longer order anything),
+    /// otherwise the order's first outcome (201 or its refusal).
+    /// </summary>
+    internal static async Task<IResult> AbortAsync(HttpRequest http, IConfiguration configuration, OrderPlacement placement, CancellationToken cancellationToken)
+    {
+        if (Caller(http, configuration) is { } refused)
+        {
+            return refused;
+        }
+
+        var key = http.Headers[KeyHeader].ToString();
+        var requestId = http.Headers[RequestIdHeader].ToString();
+        if (!KeyFormat().IsMatch(key) || requestId.Length is 0 or > 128)
+        {
+            return TypedResults.Problem("Giving up a placement needs its Idempotency-Key and X-Request-Id.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid abort");
+        }
+
+        var outcome = await placement.AbortAsync(Client(http), key, requestId, cancellationToken);
+        return outcome.RolledBack ? TypedResults.Ok(new AbortResult("aborted", outcome.Detail ?? string.Empty)) : Answer(http, outcome);
+    }
+
+    internal static async Task<Results<Ok<OrderView>, NotFound, ProblemHttpResult>> GetAsync(string orderId, HttpRequest http, IConfiguration configuration, OrderPlacement placement, CancellationToken cancellationToken)
+    {
+        if (Caller(http, configuration) is not null)
+        {
+            return Unauthorized();
+        }
+
+        return await placement.FindAsync(orderId, Client(http), cancellationToken) is { } record
+            ? TypedResults.Ok(new OrderView(record.OrderId, record.CustomerId, record.Sku, record.Quantity, record.Total, record.Status, record.CreatedAt))
             : TypedResults.NotFound();
+    }
+
+    internal static async Task<Results<Ok<OrderStatus>, NotFound, ProblemHttpResult>> GetStatusAsync(string orderId, HttpRequest http, IConfiguration configuration, OrderPlacement placement, CancellationToken cancellationToken)
+    {
+        if (Caller(http, configuration) is not null)
+        {
+            return Unauthorized();
+        }
+
+        return await placement.FindAsync(orderId, Client(http), cancellationToken) is { } record
+            ? TypedResults.Ok(new OrderStatus(record.OrderId, record.Status, record.Detail, record.ChangedAt))
+            : TypedResults.NotFound();
+    }
+
+    // Payment results (from payments only): a placed order becomes confirmed or cancelled, once; final states never change.
+    internal static async Task<Ok<TopicResponse>> OnPaymentCapturedAsync(CloudEvent<PaymentCaptured> captured, OrderPlacement placement, CancellationToken cancellationToken) =>
+        captured.Data is { OrderId.Length: > 0 } payment && await placement.ApplyPaymentAsync(payment.OrderId, captured: true, payment.PaymentId, captured.Id, cancellationToken)
+            ? TopicResults.Success()
+            : TopicResults.Drop();
+
+    internal static async Task<Ok<TopicResponse>> OnPaymentFailedAsync(CloudEvent<PaymentFailed> failed, OrderPlacement placement, CancellationToken cancellationToken) =>
+        failed.Data is { OrderId.Length: > 0 } payment && await placement.ApplyPaymentAsync(payment.OrderId, captured: false, payment.Reason, failed.Id, cancellationToken)
+            ? TopicResults.Success()
+            : TopicResults.Drop();
+
+    private static IResult Answer(HttpRequest http, PlacementOutcome outcome)
+    {
+        if (outcome.Replayed)
+        {
+            http.HttpContext.Response.Headers[ReplayedHeader] = "true";
+        }
+
+        if (outcome.Accepted is { } accepted)
+        {
+            return TypedResults.Created($"/orders/{accepted.OrderId}", accepted);
+        }
+
+        if (outcome.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            http.HttpContext.Response.Headers.RetryAfter = "1";
+        }
+
+        return TypedResults.Problem(outcome.Detail, statusCode: outcome.Status, title: outcome.Title);
+    }
+
+    // Only the gateway calls orders: it sends the orders API key from the secret store (compared in constant time).
+    private static ProblemHttpResult? Caller(HttpRequest http, IConfiguration configuration) =>
+        IsValidKey(http.Headers["X-Api-Key"], configuration["orders-api-key"]) ? null : Unauthorized();
+
+    private static ProblemHttpResult Unauthorized() =>
+        TypedResults.Problem("A valid X-Api-Key header is required.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
+
+    private static string Client(HttpRequest http) =>
+        http.Headers[ClientHeader].ToString() is { Length: > 0 and <= 64 } client ? client : "direct";
 
     private static bool IsValidKey(string? sent, string? expected) =>
         !string.IsNullOrEmpty(expected) && sent is not null
         && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(sent), Encoding.UTF8.GetBytes(expected));
 
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Order {OrderId} placed: {Quantity} x {Sku}")]
-        public static partial void Placed(ILogger logger, string orderId, string sku, int quantity);
-
-        [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Order {OrderId}: the inventory pathway ended with {Outcome}")]
-        public static partial void ReservationFailed(ILogger logger, string orderId, string outcome);
-    }
+    [GeneratedRegex("^[\\x21-\\x7E]{1,255}$")]
+    private static partial Regex KeyFormat();
 }
 
-/// <summary>What orders reads of inventory's <c>GET /stock/{sku}</c>.</summary>
-internal sealed record StockLevelView(string Sku, int Available, int Reserved);
+/// <summary>An order as its client sees it.</summary>
+/// <param name="OrderId">The order.</param>
+/// <param name="CustomerId">Who ordered.</param>
+/// <param name="Sku">What.</param>
+/// <param name="Quantity">How many.</param>
+/// <param name="Total">The amount.</param>
+/// <param name="Status">placed, confirmed or cancelled.</param>
+/// <param name="PlacedAt">When it was accepted.</param>
+public sealed record OrderView(string OrderId, string CustomerId, string Sku, int Quantity, decimal Total, string Status, DateTimeOffset PlacedAt);
 
 /// <summary>Where an order is: placed (awaiting payment), confirmed or cancelled.</summary>
 /// <param name="OrderId">The order.</param>
@@ -172,3 +203,8 @@ internal sealed record StockLevelView(string Sku, int Available, int Reserved);
 /// <param name="Detail">The payment id, or why it was cancelled.</param>
 /// <param name="ChangedAt">When the status last changed.</param>
 public sealed record OrderStatus(string OrderId, string Status, string? Detail, DateTimeOffset? ChangedAt);
+
+/// <summary>The answer to giving up a placement when nothing was ordered.</summary>
+/// <param name="Status">Always <c>aborted</c>.</param>
+/// <param name="Detail">For people.</param>
+public sealed record AbortResult(string Status, string Detail);

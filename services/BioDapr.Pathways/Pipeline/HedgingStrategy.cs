@@ -6,7 +6,7 @@ namespace BioDapr.Pathways.Pipeline;
 /// <summary>
 /// Hedging: when an attempt has not answered after <c>HedgeDelayMs</c>, start another (up to
 /// <c>MaxHedges</c>, each paid from the retry budget); the first usable answer wins and the others
-/// are cancelled. Off when the hormones say so.
+/// are cancelled. Off when the hormones say so, and for a call that may not be repeated.
 /// </summary>
 internal sealed class HedgingStrategy<T>(PathwayState state, OutcomeClassifier<T> classifier) : ResilienceStrategy<T>
 {
@@ -14,7 +14,7 @@ internal sealed class HedgingStrategy<T>(PathwayState state, OutcomeClassifier<T
         Func<ResilienceContext, TState, ValueTask<Outcome<T>>> callback, ResilienceContext context, TState state1)
     {
         var hormones = state.Hormones();
-        if (!hormones.HedgingEnabled)
+        if (!hormones.HedgingEnabled || !context.Properties.GetValue(PathwayProperties.MayRepeat, true))
         {
             return await callback(context, state1).ConfigureAwait(context.ContinueOnCapturedContext);
         }

@@ -41,9 +41,17 @@ public sealed class Pathway<T>
     /// new attempts) with a token that carries the attempt timeout. Never throws for pathway outcomes:
     /// the result says how the call ended.
     /// </summary>
-    public async ValueTask<PathwayResult<T>> ExecuteAsync(Func<CancellationToken, ValueTask<T>> attempt, CancellationToken cancellationToken)
+    public ValueTask<PathwayResult<T>> ExecuteAsync(Func<CancellationToken, ValueTask<T>> attempt, CancellationToken cancellationToken) =>
+        ExecuteAsync(attempt, mayRepeat: true, cancellationToken);
+
+    /// <summary>
+    /// Runs one call; with <paramref name="mayRepeat"/> false it is sent at most once (no retry, no hedge),
+    /// because sending it again could act twice. The limiter, breaker and timeout still apply.
+    /// </summary>
+    public async ValueTask<PathwayResult<T>> ExecuteAsync(Func<CancellationToken, ValueTask<T>> attempt, bool mayRepeat, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(State.Name, continueOnCapturedContext: false, cancellationToken);
+        context.Properties.Set(PathwayProperties.MayRepeat, mayRepeat);
         try
         {
             var outcome = await _pipeline.ExecuteOutcomeAsync(

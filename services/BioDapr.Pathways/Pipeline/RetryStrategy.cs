@@ -6,7 +6,7 @@ namespace BioDapr.Pathways.Pipeline;
 /// <summary>
 /// Retries retryable outcomes (5xx, timeout, transport) up to <c>MaxRetries</c> with jittered
 /// exponential backoff, each retry paid from the <see cref="RetryBudget"/>; every setting is read at
-/// the moment of the decision.
+/// the moment of the decision. A call that may not be repeated (<see cref="PathwayProperties.MayRepeat"/>) is never retried.
 /// </summary>
 internal sealed class RetryStrategy<T>(PathwayState state, OutcomeClassifier<T> classifier) : ResilienceStrategy<T>
 {
@@ -21,7 +21,7 @@ internal sealed class RetryStrategy<T>(PathwayState state, OutcomeClassifier<T> 
             var outcome = await callback(context, state1).ConfigureAwait(context.ContinueOnCapturedContext);
             var kind = classifier.Classify(outcome, context.CancellationToken);
             var hormones = state.Hormones();
-            if (!PathwayOutcomes.IsRetryable(kind) || attempt >= hormones.MaxRetries || context.CancellationToken.IsCancellationRequested
+            if (!PathwayOutcomes.IsRetryable(kind) || !context.Properties.GetValue(PathwayProperties.MayRepeat, true) || attempt >= hormones.MaxRetries || context.CancellationToken.IsCancellationRequested
                 || !state.Budget.TryWithdraw(state.Now, hormones))
             {
                 return outcome;

@@ -10,9 +10,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace BioDapr.Payments.Apis;
 
 /// <summary>
-/// Captures or refuses the payment of each placed order, exactly once per order: the decision is
-/// stored first (first-write, so a redelivered OrderPlaced finds it) and then published, so a crash
-/// between the two republishes the same decision on redelivery.
+/// Captures or refuses the payment of each placed order (OrderPlaced from orders only), exactly once per order:
+/// the decision is stored first (first-write, so a redelivered or republished OrderPlaced finds it) and then
+/// published with the order's event id, so a crash between the two republishes the same decision on redelivery.
+/// The payment lookup is a callback (reached through a sidecar), not a public endpoint.
 /// </summary>
 public static partial class PaymentsApi
 {
@@ -23,7 +24,11 @@ public static partial class PaymentsApi
     public static IEndpointRouteBuilder MapPaymentsApi(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/events/order-placed", OnOrderPlacedAsync)
-            .WithTopic(Topics.PubSub, Topics.Orders, topic => topic.Match = $"event.type == \"{OrderPlaced.Type}\"")
+            .WithTopic(Topics.PubSub, Topics.Orders, topic =>
+            {
+                topic.Match = $"event.type == \"{OrderPlaced.Type}\"";
+                topic.AllowedSources.Add(TopicPublishers.Orders);
+            })
             .ExcludeFromDescription();
         routes.MapGet("/payments/{orderId}", GetAsync).WithName("GetPayment");
         return routes;
@@ -67,12 +72,12 @@ public static partial class PaymentsApi
 
         if (decision.PaymentId is { } paymentId)
         {
-            await sidecar.PublishEventAsync(Topics.PubSub, Topics.Payments, new PaymentCaptured(order.OrderId, paymentId, decision.Amount, decision.DecidedAt), new PublishEventOptions { CloudEventType = PaymentCaptured.Type }, cancellationToken);
+            await sidecar.PublishEventAsync(Topics.PubSub, Topics.Payments, new PaymentCaptured(order.OrderId, paymentId, decision.Amount, decision.DecidedAt), new PublishEventOptions { CloudEventType = PaymentCaptured.Type, CloudEventId = order.OrderId + "/payment" }, cancellationToken);
             Log.Captured(logger, order.OrderId, decision.Amount);
         }
         else
         {
-            await sidecar.PublishEventAsync(Topics.PubSub, Topics.Payments, new PaymentFailed(order.OrderId, decision.Reason!, decision.DecidedAt), new PublishEventOptions { CloudEventType = PaymentFailed.Type }, cancellationToken);
+            await sidecar.PublishEventAsync(Topics.PubSub, Topics.Payments, new PaymentFailed(order.OrderId, decision.Reason!, decision.DecidedAt), new PublishEventOptions { CloudEventType = PaymentFailed.Type, CloudEventId = order.OrderId + "/payment" }, cancellationToken);
             Log.Refused(logger, order.OrderId, decision.Reason!);
         }
 

@@ -1,4 +1,5 @@
 using BioDapr.Cell.Hormones;
+using BioDapr.Cell.Hosting;
 using BioDapr.Cell.Pathways;
 using BioDapr.Payments.Hormones;
 
@@ -12,6 +13,10 @@ public static class PaymentsCellExtensions
     {
         builder.AddHormones<PaymentRules>("hormones", "payments.");
         builder.AddCellVitals();
+
+        // Warm-up: a payment read, an event it drops.
+        builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Get, "/payments/" + new string('0', 32)));
+        builder.AddWarmupProbe(WarmupProbe.EmptyEvent("/events/order-placed", BioDapr.Contracts.TopicPublishers.Orders));
         return builder;
     }
 }

@@ -12,7 +12,8 @@ internal static class ActorCallHttp
         foreach (var (name, values) in source.Headers)
         {
             if (AppChannelClient.HopByHopHeaders.Contains(name) || string.Equals(name, "Host", StringComparison.OrdinalIgnoreCase)
-                || string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase))
+                || string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase)
+                || string.Equals(name, Security.PeerAuthenticator.CredentialHeader, StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
@@ -32,7 +33,8 @@ internal static class ActorCallHttp
         response.StatusCode = result.StatusCode;
         foreach (var (name, values) in result.Headers)
         {
-            if (!string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase) && !string.Equals(name, "Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+            if (!string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase) && !string.Equals(name, "Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(name, Invocation.InternalChannel.ErrorHeader, StringComparison.OrdinalIgnoreCase))
             {
                 response.Headers.Append(name, values);
             }

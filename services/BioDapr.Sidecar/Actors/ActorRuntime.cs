@@ -31,6 +31,11 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Type, string Id), ActorInstance> _active = new();
     private readonly ConcurrentDictionary<string, ReminderRecord> _reminders = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _firing = new(StringComparer.Ordinal);
+
+    // When each reminder was last changed here (a sequence number): a reload that began before a
+    // local change read a copy that change made stale, and must not put it back.
+    private readonly ConcurrentDictionary<string, long> _changedAt = new(StringComparer.Ordinal);
+    private long _changes;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
     private readonly ReminderStore? _reminderStore;
@@ -100,8 +105,15 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
             template.Headers.TryAddWithoutValidation(ReentrancyHeader, reentrancyId);
         }
 
+        _sidecar.Peers.Sign(template, host.AppId);
         using var response = await _peers.SendAsync(template, cancellationToken);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (response.Headers.TryGetValues(Invocation.InternalChannel.ErrorHeader, out var refusal))
+        {
+            // The other sidecar refused this one (not a sidecar of its run): daprd would fail the mTLS handshake.
+            throw new ActorException(DaprErrors.ActorInvoke($"the sidecar of {host.AppId} refused the call ({refusal.First()}): {Encoding.UTF8.GetString(body)}"));
+        }
+
         if (response.Headers.TryGetValues("X-BioDapr-Actor-Error", out _))
         {
             var payload = JsonSerializer.Deserialize<DaprErrorPayload>(body, PeerJson)
@@ -126,11 +138,20 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
             return;
         }
 
-        var body = await ApiHttp.ReadBodyAsync(context.Request, long.MaxValue, context.RequestAborted);
-        using var request = ActorCallHttp.RequestFrom(context.Request, body);
         var method = string.Join('/', segments[4..].Select(Uri.EscapeDataString));
         try
         {
+            byte[] body;
+            try
+            {
+                body = await ApiHttp.ReadBodyAsync(context.Request, _sidecar.Settings.MaxBodySize, context.RequestAborted);
+            }
+            catch (RequestBodyTooLargeException)
+            {
+                throw new ActorException(DaprErrors.ActorInvoke($"the request body is larger than the {_sidecar.Settings.MaxBodySize} bytes the sidecar of {_sidecar.Settings.AppId} accepts (--max-body-size)"));
+            }
+
+            using var request = ActorCallHttp.RequestFrom(context.Request, body);
             var result = await InvokeLocalAsync(segments[1], segments[2], "method/" + method + context.Request.QueryString.Value, request, context.Request.Headers[ReentrancyHeader].FirstOrDefault(), context.RequestAborted);
             await ActorCallHttp.WriteAsync(context.Response, result, context.RequestAborted);
         }
@@ -301,6 +322,7 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
         }
 
         _reminders[record.Key] = record;
+        MarkChanged(record.Key);
     }
 
     /// <summary>Reads a reminder (daprd's shape: period as <c>@every</c>).</summary>
@@ -317,8 +339,15 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
         RequireHosted(type);
         var store = _reminderStore ?? throw new ActorException(DaprErrors.ActorRuntimeNotFound());
         await store.UpdateAsync(type, list => list.RemoveAll(r => r.ActorId == id && r.Name == name), cancellationToken);
-        _reminders.TryRemove($"{type}||{id}||{name}", out _);
+        var key = $"{type}||{id}||{name}";
+        _reminders.TryRemove(key, out _);
+        MarkChanged(key);
     }
+
+    private void MarkChanged(string key) => _changedAt[key] = Interlocked.Increment(ref _changes);
+
+    // Whether the reminder changed here after a reload that began at <paramref name="loadStarted"/>.
+    private bool ChangedSince(string key, long loadStarted) => _changedAt.TryGetValue(key, out var at) && at > loadStarted;
 
     private static (ReminderRecord Record, bool Overwrite) ParseReminder(string type, string id, string name, JsonElement body, DateTimeOffset now)
     {
@@ -387,6 +416,7 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
 
     private async Task ReloadRemindersAsync(CancellationToken cancellationToken)
     {
+        var loadStarted = Interlocked.Read(ref _changes);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var type in _config.Types.Keys)
         {
@@ -394,17 +424,27 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
             {
                 seen.Add(reminder.Key);
 
-                // A reminder being fired is saved by its firing; the stored copy may be older.
-                if (!_firing.ContainsKey(reminder.Key))
+                // A reminder being fired is saved by its firing, and one changed here while we read
+                // (fired and deleted, say) is newer here than the copy we read.
+                if (!_firing.ContainsKey(reminder.Key) && !ChangedSince(reminder.Key, loadStarted))
                 {
                     _reminders[reminder.Key] = reminder;
                 }
             }
         }
 
-        foreach (var key in _reminders.Keys.Where(k => !seen.Contains(k) && !_firing.ContainsKey(k)))
+        foreach (var key in _reminders.Keys.Where(k => !seen.Contains(k) && !_firing.ContainsKey(k) && !ChangedSince(k, loadStarted)))
         {
             _reminders.TryRemove(key, out _);
+        }
+
+        // Changes older than this load are in what it read: forget them.
+        foreach (var (key, at) in _changedAt)
+        {
+            if (at <= loadStarted)
+            {
+                _changedAt.TryRemove(new KeyValuePair<string, long>(key, at));
+            }
         }
     }
 
@@ -433,6 +473,14 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
                 {
                     if (_placement.Resolve(reminder.ActorType, reminder.ActorId)?.AppId != _sidecar.Settings.AppId || !_firing.TryAdd(reminder.Key, 0))
                     {
+                        continue;
+                    }
+
+                    // The values were read before the claim: a firing that ended meanwhile may have
+                    // deleted or rescheduled this reminder. Fire only what is still due as read.
+                    if (!_reminders.TryGetValue(reminder.Key, out var current) || current != reminder)
+                    {
+                        _firing.TryRemove(reminder.Key, out _);
                         continue;
                     }
 
@@ -506,6 +554,7 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
 
                 return true;
             }, cancellationToken);
+            MarkChanged(reminder.Key);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -70,6 +70,19 @@ internal sealed record DaprError(int StatusCode, string ErrorCode, string Messag
             if (Reason is not null || Resource is not null)
             {
                 writer.WriteStartArray("details");
+
+                // dapr/kit keeps details in the order they were added; daprd adds ResourceInfo first.
+                if (Resource is { } resource)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("@type", "type.googleapis.com/google.rpc.ResourceInfo");
+                    writer.WriteString("description", resource.Description);
+                    writer.WriteString("owner", string.Empty);
+                    writer.WriteString("resource_name", resource.Name);
+                    writer.WriteString("resource_type", resource.Type);
+                    writer.WriteEndObject();
+                }
+
                 if (Reason is not null)
                 {
                     writer.WriteStartObject();
@@ -83,17 +96,6 @@ internal sealed record DaprError(int StatusCode, string ErrorCode, string Messag
 
                     writer.WriteEndObject();
                     writer.WriteString("reason", Reason);
-                    writer.WriteEndObject();
-                }
-
-                if (Resource is { } resource)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("@type", "type.googleapis.com/google.rpc.ResourceInfo");
-                    writer.WriteString("description", resource.Description);
-                    writer.WriteString("owner", string.Empty);
-                    writer.WriteString("resource_name", resource.Name);
-                    writer.WriteString("resource_type", resource.Type);
                     writer.WriteEndObject();
                 }
 

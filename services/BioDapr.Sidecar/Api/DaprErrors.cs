@@ -46,9 +46,13 @@ internal static class DaprErrors
     public static DaprError PubSubMetadataDeserialize(string name, string detail, IReadOnlyDictionary<string, string> metadata) =>
         PubSub(400, "ERR_PUBSUB_REQUEST_METADATA", "DAPR_PUBSUB_METADATA_DESERIALIZATION", name, $"failed deserializing metadata. Error: {detail}", metadata);
 
-    public static DaprError PubSubForbidden(string name, string topic, string appId) =>
-        PubSub(403, "ERR_PUBSUB_FORBIDDEN", "DAPR_PUBSUB_FORBIDDEN", name, $"topic {topic} is not allowed for app id {appId}",
-            new Dictionary<string, string> { ["appID"] = appId });
+    // daprd: PubSub(name).PublishForbidden(topic, appID, NotAllowedError) — the ErrorInfo carries the topic and the error text.
+    public static DaprError PubSubForbidden(string name, string topic, string appId)
+    {
+        var message = $"topic {topic} is not allowed for app id {appId}";
+        return PubSub(403, "ERR_PUBSUB_FORBIDDEN", "DAPR_PUBSUB_FORBIDDEN", name, message,
+            new Dictionary<string, string> { ["topic"] = topic, ["error"] = message });
+    }
 
     public static DaprError PubSubPublishMessage(string name, string topic, string detail) =>
         PubSub(500, "ERR_PUBSUB_PUBLISH_MESSAGE", "DAPR_PUBSUB_PUBLISH_MESSAGE", name,

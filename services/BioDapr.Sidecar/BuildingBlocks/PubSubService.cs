@@ -125,27 +125,17 @@ internal sealed class PubSubService(SidecarRuntime runtime)
             messages.Add((entry.EntryId, data, entryMetadata));
         }
 
-        if (!pubsub.IsPublishAllowed(topic))
+        try
+        {
+            // Redis has no native bulk publish: daprd publishes the entries one by one, up to 100 at once,
+            // after checking the topic's scoping once for the whole request.
+            var failed = await runtime.Publisher.BulkPublishAsync(pubsub, topic, messages, BulkParallelism, cancellationToken);
+            return [.. failed.Select(f => new FailedPublishEntry(f.EntryId, f.Error))];
+        }
+        catch (PublishNotAllowedException)
         {
             throw new DaprApiException(DaprErrors.PubSubForbidden(pubsubName, topic, appId));
         }
-
-        var failed = new System.Collections.Concurrent.ConcurrentBag<FailedPublishEntry>();
-        await Parallel.ForEachAsync(
-            messages,
-            new ParallelOptions { MaxDegreeOfParallelism = BulkParallelism, CancellationToken = cancellationToken },
-            async (message, ct) =>
-            {
-                try
-                {
-                    await runtime.Publisher.PublishAsync(pubsub, topic, message.Data, message.Metadata, ct);
-                }
-                catch (PubSubPublishException ex)
-                {
-                    failed.Add(new FailedPublishEntry(message.EntryId, ex.Message));
-                }
-            });
-        return [.. failed];
     }
 
     private byte[] Envelope(string pubsubName, string topic, string? contentType, ReadOnlyMemory<byte> data, IReadOnlyDictionary<string, string> metadata, TraceContext? span)

@@ -38,6 +38,8 @@ internal static partial class DaprdCommand
             return ExitCodes.Success;
         }
 
+        // Read once; nothing later in this process (an env secret store, envRef, a --config expansion) can see it.
+        Environment.SetEnvironmentVariable(Security.PeerAuthenticator.SecretVariable, null);
         using var loggerFactory = CreateLoggerFactory(options);
         var logger = loggerFactory.CreateLogger("BioDapr.Sidecar");
         foreach (var warning in options.Warnings)
@@ -105,6 +107,7 @@ internal static partial class DaprdCommand
         ConfigFiles = options.ConfigFiles,
         ApiToken = options.ApiToken,
         AppApiToken = options.AppApiToken,
+        InternalSecret = options.InternalSecret,
         EnableAppHealthCheck = options.EnableAppHealthCheck,
         AppHealthCheckPath = options.AppHealthCheckPath,
         AppHealthProbeInterval = options.AppHealthProbeInterval,

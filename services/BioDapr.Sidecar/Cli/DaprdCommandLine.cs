@@ -392,6 +392,7 @@ internal static class DaprdCommandLine
             AppBindingOptionsTimeout = bindingTimeout <= TimeSpan.Zero ? DaprdOptions.DefaultAppBindingOptionsTimeout : bindingTimeout,
             ApiToken = NullIfEmpty(env("DAPR_API_TOKEN")),
             AppApiToken = NullIfEmpty(env("APP_API_TOKEN")),
+            InternalSecret = NullIfEmpty(env(Security.PeerAuthenticator.SecretVariable)),
             Warnings = warnings,
         };
     }
@@ -491,6 +492,8 @@ internal static class DaprdCommandLine
         builder.AppendLine("Environment:");
         builder.AppendLine("  DAPR_API_TOKEN   when set, every API call except the health endpoints must send it in the dapr-api-token header");
         builder.AppendLine("  APP_API_TOKEN    when set, sent to the app in the dapr-api-token header on every call except health probes");
+        builder.AppendLine("  BIODAPR_SIDECAR_SECRET  when set (run -f sets a fresh one per run), the sidecars of the run authenticate each other");
+        builder.AppendLine("                   with it on the internal channel; callers without it are refused");
         return builder.ToString();
     }
 

@@ -217,6 +217,9 @@ internal sealed record DaprdOptions
     /// <summary>The <c>DAPR_API_TOKEN</c> environment variable; null when unset or empty.</summary>
     public string? ApiToken { get; init; }
 
+    /// <summary>The run's internal-channel secret (<c>BIODAPR_SIDECAR_SECRET</c>); null when unset or empty.</summary>
+    public string? InternalSecret { get; init; }
+
     /// <summary>The <c>APP_API_TOKEN</c> environment variable; null when unset or empty.</summary>
     public string? AppApiToken { get; init; }
 

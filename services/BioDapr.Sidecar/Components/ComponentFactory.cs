@@ -33,7 +33,7 @@ internal sealed class ComponentFactory(ILoggerFactory loggerFactory, TimeProvide
             "pubsub.in-memory" => new InMemoryPubSub(metadata, loggerFactory.CreateLogger<InMemoryPubSub>()),
             "state.redis" => await RedisStateStore.CreateAsync(metadata, logger, time, cancellationToken),
             "state.in-memory" => new InMemoryStateStore(metadata, time),
-            "configuration.redis" => await RedisConfigurationStore.CreateAsync(metadata, logger, cancellationToken),
+            "configuration.redis" => await RedisConfigurationStore.CreateAsync(metadata, logger, time, cancellationToken),
             "secretstores.local.file" => new LocalFileSecretStore(metadata, workingDirectory),
             "secretstores.local.env" => new LocalEnvSecretStore(metadata, environment: null, loggerFactory.CreateLogger<LocalEnvSecretStore>()),
             _ => throw new ComponentConfigurationException(

@@ -7,16 +7,20 @@ namespace BioDapr.Sidecar.Invocation;
 /// development sidecar uses a directory with one small JSON file per running sidecar
 /// (<c>&lt;dir&gt;/&lt;app-id&gt;.json</c>). The directory is <c>BIODAPR_NAME_RESOLUTION_DIR</c>, else
 /// <c>$TMPDIR/biodapr/nameresolution</c>, so every sidecar started by one user finds the others.
+/// When the run has a secret, entries are signed with it and unsigned or foreign entries are ignored,
+/// so nothing but a sidecar of the run can pose as one of its apps.
 /// </summary>
 internal sealed class FileNameResolver
 {
     public const string DirectoryVariable = "BIODAPR_NAME_RESOLUTION_DIR";
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+    private readonly Security.PeerAuthenticator? _authenticator;
 
-    public FileNameResolver(string directory)
+    public FileNameResolver(string directory, Security.PeerAuthenticator? authenticator = null)
     {
         Directory = directory;
+        _authenticator = authenticator;
     }
 
     /// <summary>The registry directory.</summary>
@@ -34,6 +38,7 @@ internal sealed class FileNameResolver
         System.IO.Directory.CreateDirectory(Directory);
         var path = PathFor(entry.AppId);
         var temp = path + "." + Environment.ProcessId + ".tmp";
+        entry = entry with { Signature = _authenticator?.SignEntry(entry) };
         await File.WriteAllBytesAsync(temp, JsonSerializer.SerializeToUtf8Bytes(entry, JsonOptions), cancellationToken);
         File.Move(temp, path, overwrite: true);
     }
@@ -64,7 +69,7 @@ internal sealed class FileNameResolver
             return false;
         }
 
-        return TryRead(PathFor(appId), out entry) && IsAlive(entry.ProcessId);
+        return TryRead(PathFor(appId), out entry) && IsGenuine(entry) && IsAlive(entry.ProcessId);
     }
 
     /// <summary>Every live sidecar.</summary>
@@ -78,7 +83,7 @@ internal sealed class FileNameResolver
         var entries = new List<NameResolutionEntry>();
         foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*.json"))
         {
-            if (TryRead(file, out var entry) && IsAlive(entry.ProcessId))
+            if (TryRead(file, out var entry) && IsGenuine(entry) && IsAlive(entry.ProcessId))
             {
                 entries.Add(entry);
             }
@@ -88,6 +93,8 @@ internal sealed class FileNameResolver
     }
 
     private string PathFor(string appId) => Path.Combine(Directory, appId + ".json");
+
+    private bool IsGenuine(NameResolutionEntry entry) => _authenticator is null || _authenticator.IsGenuine(entry);
 
     private static bool TryRead(string path, out NameResolutionEntry entry)
     {

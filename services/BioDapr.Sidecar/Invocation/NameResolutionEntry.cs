@@ -6,4 +6,5 @@ namespace BioDapr.Sidecar.Invocation;
 /// <param name="HttpPort">The Dapr HTTP API port.</param>
 /// <param name="ProcessId">The sidecar's process id (stale entries of dead processes are ignored).</param>
 /// <param name="ActorTypes">Actor types the sidecar's app hosts (used by actor placement).</param>
-internal sealed record NameResolutionEntry(string AppId, int InternalPort, int HttpPort, int ProcessId, IReadOnlyList<string> ActorTypes);
+/// <param name="Signature">The run's signature over the entry (see <see cref="Security.PeerAuthenticator"/>); null when the run has no secret.</param>
+internal sealed record NameResolutionEntry(string AppId, int InternalPort, int HttpPort, int ProcessId, IReadOnlyList<string> ActorTypes, string? Signature = null);

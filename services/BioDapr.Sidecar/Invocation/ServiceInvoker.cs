@@ -4,6 +4,7 @@ using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.AppChannel;
 using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Security;
 using BioDapr.Sidecar.Tracing;
 
 namespace BioDapr.Sidecar.Invocation;
@@ -12,8 +13,10 @@ namespace BioDapr.Sidecar.Invocation;
 /// Service invocation (synaptic pathways): the caller side (<c>/v1.0/invoke/{app}/method/{method}</c>,
 /// the <c>dapr-app-id</c> header, basic auth) resolves the target sidecar, applies the caller's
 /// Resiliency policy for that app (timeout per attempt, retries, circuit breaker), and forwards the
-/// call to the target sidecar's internal port; the callee side hands it to its app with the
-/// caller/callee identity and forwarding headers, and passes the answer back unchanged.
+/// call to the target sidecar's internal port, signed with this sidecar's identity; the callee side
+/// checks the access control list against the authenticated caller, applies its body limit, hands the
+/// call to its app with the caller/callee identity and forwarding headers, and passes the answer back
+/// unchanged.
 /// </summary>
 internal sealed partial class ServiceInvoker : IDisposable
 {
@@ -24,6 +27,12 @@ internal sealed partial class ServiceInvoker : IDisposable
     {
         InvocationHeaders.AppId, InvocationHeaders.CallerAppId, InvocationHeaders.CalleeAppId, InvocationHeaders.CallerNamespace,
         InvocationHeaders.TraceParent, InvocationHeaders.TraceState,
+    };
+
+    // Never passed on in either direction: the run's credential, the channel's own refusal marker, the API token.
+    private static readonly HashSet<string> Internal = new(StringComparer.OrdinalIgnoreCase)
+    {
+        PeerAuthenticator.CredentialHeader, InternalChannel.ErrorHeader, InvocationHeaders.ApiToken,
     };
 
     private readonly SidecarRuntime _runtime;
@@ -95,6 +104,10 @@ internal sealed partial class ServiceInvoker : IDisposable
                         // Without an app policy, daprd only retries "unavailable" transport errors.
                         throw new PermanentFailureException(ex.Message, ex);
                     }
+                    catch (InternalChannelException ex) when (!IsRetriable(ex, hasExplicitPolicy))
+                    {
+                        throw new PermanentFailureException(ex.Message, ex);
+                    }
 
                     if (hasExplicitPolicy && (answer.StatusCode < 200 || answer.StatusCode > 399))
                     {
@@ -113,24 +126,74 @@ internal sealed partial class ServiceInvoker : IDisposable
         {
             var cause = ex is PermanentFailureException { InnerException: { } inner } ? inner : ex;
             Log.InvocationFailed(_logger, appId, normalized, cause.Message);
-            throw new DaprApiException(DaprErrors.DirectInvoke(targetAppId, cause.Message));
+            throw new DaprApiException(cause is InternalChannelException refusal
+                ? DaprErrors.DirectInvoke(targetAppId, refusal.GrpcText) with
+                {
+                    // daprd: a PermissionDenied from the callee keeps its status (403), everything else is a 500.
+                    StatusCode = refusal.Kind == InternalChannel.PermissionDenied ? StatusCodes.Status403Forbidden : StatusCodes.Status500InternalServerError,
+                }
+                : DaprErrors.DirectInvoke(targetAppId, cause.Message));
         }
     }
 
-    /// <summary>Callee side: a call from another sidecar, handed to this sidecar's app.</summary>
-    public async Task HandleInternalAsync(HttpContext context)
+    /// <summary>
+    /// Callee side: a call from another sidecar (already authenticated by <see cref="InternalChannel"/>;
+    /// <paramref name="caller"/> is null when the run has no secret), checked against the access control
+    /// list, limited to this sidecar's body size, and handed to this sidecar's app.
+    /// </summary>
+    public async Task HandleInternalAsync(HttpContext context, SidecarIdentity? caller)
     {
+        var rawPath = context.Request.Path.Value ?? string.Empty;
+        var method = rawPath.Length > InternalInvokePrefix.Length ? rawPath[InternalInvokePrefix.Length..] : string.Empty;
+
+        // As daprd: normalise again before the access check (defence in depth), and check before reading the body.
+        if (!MethodName.TryNormalize(method, out var normalized, out var methodError))
+        {
+            await InternalChannel.RefuseAsync(context.Response, StatusCodes.Status400BadRequest, InternalChannel.InvalidArgument, "invalid method: " + methodError);
+            return;
+        }
+
+        if (_runtime.AccessControl is { } acl)
+        {
+            var decision = acl.Evaluate(caller, normalized, AccessControlPolicy.VerbOf(context.Request.Method));
+            if (!decision.Allowed)
+            {
+                Log.AccessDenied(_logger, caller?.SpiffeId ?? "(no identity)", normalized, context.Request.Method);
+                await InternalChannel.RefuseAsync(context.Response, StatusCodes.Status403Forbidden, InternalChannel.PermissionDenied, decision.Denial!);
+                return;
+            }
+        }
+
         if (!_runtime.HasApp)
         {
             await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.DirectInvoke(_runtime.Settings.AppId, "cannot invoke local endpoint: app channel not initialized"));
             return;
         }
 
-        var rawPath = context.Request.Path.Value ?? string.Empty;
-        var method = rawPath.Length > InternalInvokePrefix.Length ? rawPath[InternalInvokePrefix.Length..] : string.Empty;
-        var body = await ApiHttp.ReadBodyAsync(context.Request, long.MaxValue, context.RequestAborted);
-        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), "/" + method + context.Request.QueryString.Value);
+        byte[] body;
+        try
+        {
+            body = await ApiHttp.ReadBodyAsync(context.Request, _runtime.Settings.MaxBodySize, context.RequestAborted);
+        }
+        catch (RequestBodyTooLargeException)
+        {
+            await InternalChannel.RefuseAsync(
+                context.Response,
+                StatusCodes.Status413PayloadTooLarge,
+                InternalChannel.ResourceExhausted,
+                $"the request body is larger than the {_runtime.Settings.MaxBodySize} bytes the sidecar of {_runtime.Settings.AppId} accepts (--max-body-size)");
+            return;
+        }
+
+        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), "/" + normalized + context.Request.QueryString.Value);
         CopyHeaders(context.Request.Headers, request, body, keepIdentity: true);
+        if (caller is not null)
+        {
+            // The authenticated identity, not whatever the caller wrote.
+            request.Headers.Remove(InvocationHeaders.CallerAppId);
+            request.Headers.TryAddWithoutValidation(InvocationHeaders.CallerAppId, caller.AppId);
+        }
+
         var answer = await SendToAppAsync(request, context.RequestAborted);
         await WriteAnswerAsync(context.Response, answer, toCaller: false);
     }
@@ -211,8 +274,14 @@ internal sealed partial class ServiceInvoker : IDisposable
         request.Headers.TryAddWithoutValidation("X-Forwarded-Host", _hostName);
         request.Headers.TryAddWithoutValidation("Forwarded", $"for=127.0.0.1;by=127.0.0.1;host={_hostName}");
         request.RequestUri = new Uri($"http://127.0.0.1:{target.InternalPort}{InternalInvokePrefix}{method}{query}");
+        _runtime.Peers.Sign(request, appId);
         using var response = await _sidecars.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         var responseBody = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (response.Headers.TryGetValues(InternalChannel.ErrorHeader, out var kind))
+        {
+            throw new InternalChannelException(kind.First(), System.Text.Encoding.UTF8.GetString(responseBody));
+        }
+
         var headers = response.Headers.Concat(response.Content.Headers)
             .Where(h => !AppChannelClient.HopByHopHeaders.Contains(h.Key))
             .Select(h => new KeyValuePair<string, string[]>(h.Key, h.Value.ToArray()))
@@ -225,7 +294,7 @@ internal sealed partial class ServiceInvoker : IDisposable
         request.Content = new ByteArrayContent(body);
         foreach (var (name, values) in source)
         {
-            if (AppChannelClient.HopByHopHeaders.Contains(name) || (!keepIdentity && NotForwarded.Contains(name)) || string.Equals(name, InvocationHeaders.ApiToken, StringComparison.OrdinalIgnoreCase))
+            if (AppChannelClient.HopByHopHeaders.Contains(name) || (!keepIdentity && NotForwarded.Contains(name)) || Internal.Contains(name))
             {
                 continue;
             }
@@ -243,6 +312,12 @@ internal sealed partial class ServiceInvoker : IDisposable
         response.StatusCode = answer.StatusCode;
         foreach (var (name, values) in answer.Headers)
         {
+            // An app cannot pass its answer off as a refusal of the internal channel.
+            if (string.Equals(name, InternalChannel.ErrorHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
             if (!toCaller || !string.Equals(name, AppChannel.GrpcAppChannel.AnyTypeUrlHeader, StringComparison.OrdinalIgnoreCase))
             {
                 response.Headers.Append(name, values);
@@ -254,6 +329,16 @@ internal sealed partial class ServiceInvoker : IDisposable
 
     private static bool IsUnavailable(HttpRequestException ex) => ex.InnerException is SocketException;
 
+    // As daprd's gRPC statuses: the built-in policy retries Unauthenticated (and Unavailable) only; an
+    // explicit app policy retries any error without a status code, a denial included; an oversized body
+    // or an invalid method never succeeds on a retry.
+    private static bool IsRetriable(InternalChannelException ex, bool hasExplicitPolicy) => ex.Kind switch
+    {
+        InternalChannel.Unauthenticated => true,
+        InternalChannel.PermissionDenied => hasExplicitPolicy,
+        _ => false,
+    };
+
     /// <summary>What the caller's request contributes to the call: verb, query string (with '?') and headers.</summary>
     private sealed record OutgoingCall(string Method, string Query, IHeaderDictionary Headers);
 
@@ -261,5 +346,8 @@ internal sealed partial class ServiceInvoker : IDisposable
     {
         [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Invocation of {AppId}/{Method} failed: {Reason}")]
         public static partial void InvocationFailed(ILogger logger, string appId, string method, string reason);
+
+        [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Access control denied {Caller} calling {Method} ({Verb})")]
+        public static partial void AccessDenied(ILogger logger, string caller, string method, string verb);
     }
 }

@@ -36,6 +36,41 @@ internal sealed class Publisher(ComponentStore components, ResiliencyProvider re
         }
     }
 
+    /// <summary>
+    /// Publishes many messages on one topic as daprd does for a component without native bulk publish:
+    /// topic scoping once for the whole request (nothing is published when it refuses), then the entries
+    /// one by one, up to <paramref name="parallelism"/> at once. Returns the entries that failed.
+    /// </summary>
+    public async Task<IReadOnlyList<(string EntryId, string Error)>> BulkPublishAsync(
+        PubSubEntry pubsub,
+        string topic,
+        IReadOnlyList<(string EntryId, ReadOnlyMemory<byte> Data, IReadOnlyDictionary<string, string>? Metadata)> messages,
+        int parallelism,
+        CancellationToken cancellationToken)
+    {
+        if (!pubsub.IsPublishAllowed(topic))
+        {
+            throw new PublishNotAllowedException(topic, appId);
+        }
+
+        var failed = new System.Collections.Concurrent.ConcurrentBag<(string EntryId, string Error)>();
+        await Parallel.ForEachAsync(
+            messages,
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+            async (message, ct) =>
+            {
+                try
+                {
+                    await PublishAsync(pubsub, topic, message.Data, message.Metadata, ct);
+                }
+                catch (PubSubPublishException ex)
+                {
+                    failed.Add((message.EntryId, ex.Message));
+                }
+            });
+        return [.. failed];
+    }
+
     /// <summary>Finds a pub/sub component by name.</summary>
     public bool TryGet(string name, out PubSubEntry entry) => components.PubSubs.TryGetValue(name, out entry!);
 }

@@ -24,6 +24,9 @@ internal sealed record AppRunPlan
     /// <summary>Variables added to the app's environment (on top of the runner's).</summary>
     public required IReadOnlyDictionary<string, string> AppEnvironment { get; init; }
 
+    /// <summary>Variables added to the sidecar's environment (the run's credentials; see <see cref="RunSecrets"/>).</summary>
+    public IReadOnlyDictionary<string, string> SidecarEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The daprd flags for the sidecar.</summary>
     public required IReadOnlyList<string> SidecarArguments { get; init; }
 

@@ -145,6 +145,8 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
             start.Environment[key] = value;
         }
 
+        // The sidecars' secret is for sidecars only, even when the runner or the run file was given one.
+        start.Environment.Remove(Security.PeerAuthenticator.SecretVariable);
         return ChildProcess.Start(
             start,
             $"== APP - {app.Plan.AppId} == ",

@@ -49,6 +49,7 @@ internal static class RunCommand
         try
         {
             (apps, var warnings) = RunFileParser.Parse(file, Environment.GetEnvironmentVariable, LoopbackPorts.Next);
+            apps = RunSecrets.Apply(apps, System.Security.Cryptography.RandomNumberGenerator.GetBytes);
             foreach (var warning in warnings)
             {
                 await stderr.WriteLineAsync("⚠️  " + warning);

@@ -26,8 +26,14 @@ internal sealed class SidecarLauncher(string executable, IReadOnlyList<string> p
             start.ArgumentList.Add(argument);
         }
 
-        // As the CLI: the sidecar gets the runner's environment plus DAPR_HOST_IP, not the app's env map.
+        // As the CLI: the sidecar gets the runner's environment plus DAPR_HOST_IP, not the app's env map;
+        // and the run's credentials for this sidecar.
         start.Environment["DAPR_HOST_IP"] = "127.0.0.1";
+        foreach (var (name, value) in app.SidecarEnvironment)
+        {
+            start.Environment[name] = value;
+        }
+
         return start;
     }
 }

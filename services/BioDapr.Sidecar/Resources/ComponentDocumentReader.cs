@@ -109,7 +109,7 @@ internal static class ComponentDocumentReader
         {
             if (!IsEnvironmentVariableAllowed(envRef!))
             {
-                warnings.Add(envElement.Locate($"envRef '{envRef}' is not allowed (APP_API_TOKEN, DAPR_* and names with spaces are refused); the value will be empty"));
+                warnings.Add(envElement.Locate($"envRef '{envRef}' is not allowed (APP_API_TOKEN, DAPR_*, BIODAPR_SIDECAR_SECRET and names with spaces are refused); the value will be empty"));
             }
 
             return new ComponentMetadataItem(name, null, null, envRef);
@@ -118,12 +118,16 @@ internal static class ComponentDocumentReader
         return new ComponentMetadataItem(name, valueElement.IsNull ? "" : valueElement.AsRawText(), null, null);
     }
 
-    /// <summary>daprd's deny list for <c>envRef</c>: APP_API_TOKEN, anything starting with DAPR_, names with spaces.</summary>
+    /// <summary>
+    /// daprd's deny list for <c>envRef</c> (case-insensitive): APP_API_TOKEN, anything starting with DAPR_,
+    /// names with spaces; and the run's internal-channel secret.
+    /// </summary>
     public static bool IsEnvironmentVariableAllowed(string name)
     {
         var upper = name.ToUpperInvariant();
         return upper.Length > 0
             && upper != "APP_API_TOKEN"
+            && upper != Security.PeerAuthenticator.SecretVariable
             && !upper.StartsWith("DAPR_", StringComparison.Ordinal)
             && !upper.Contains(' ', StringComparison.Ordinal);
     }

@@ -28,6 +28,9 @@ internal sealed record SidecarConfiguration
     /// <summary><c>spec.secrets.scopes</c>, one per store.</summary>
     public IReadOnlyList<SecretsScope> SecretScopes { get; init; } = [];
 
+    /// <summary><c>spec.accessControl</c> as written; null when absent (see <see cref="Security.AccessControlPolicy.Create"/>).</summary>
+    public AccessControlSpec? AccessControl { get; init; }
+
     /// <summary><c>spec.metric.enabled</c> (or <c>spec.metrics.enabled</c>); true by default.</summary>
     public bool MetricsEnabled { get; init; } = true;
 

@@ -161,12 +161,14 @@ internal static class SidecarConfigurationLoader
 
         var apiLogging = At(At(spec, "logging"), "apiLogging");
         CollectUnenforced(spec, At, warnings);
+        var accessControl = ReadAccessControl(At(spec, "accessControl"), At);
 
         return new SidecarConfiguration
         {
             Tracing = tracingSettings,
             Features = features,
             SecretScopes = scopes,
+            AccessControl = accessControl,
             MetricsEnabled = metricsEnabled,
             ApiLoggingEnabled = At(apiLogging, "enabled").AsBool() ?? false,
             ApiLoggingObfuscateUrls = At(apiLogging, "obfuscateURLs").AsBool() ?? false,
@@ -176,15 +178,49 @@ internal static class SidecarConfigurationLoader
         };
     }
 
-    private static void CollectUnenforced(YamlElement spec, Func<YamlElement, string, YamlElement> at, List<string> warnings)
+    // spec.accessControl, validated as daprd does at startup (an app policy without appId, trustDomain or namespace is fatal).
+    private static AccessControlSpec? ReadAccessControl(YamlElement accessControl, Func<YamlElement, string, YamlElement> at)
     {
-        var accessControl = at(spec, "accessControl");
-        if (!accessControl.IsNull && (at(accessControl, "policies").Items().Count > 0
-            || at(accessControl, "defaultAction").AsString() is { } action && !action.Equals("allow", StringComparison.OrdinalIgnoreCase)))
+        if (accessControl.IsNull)
         {
-            warnings.Add(accessControl.Locate("accessControl is not enforced by the development sidecar (it needs mTLS to identify callers); every app may call every app"));
+            return null;
         }
 
+        var policiesElement = at(accessControl, "policies");
+        List<AppPolicySpec>? policies = null;
+        if (!policiesElement.IsNull)
+        {
+            policies = [];
+            foreach (var policy in policiesElement.Items())
+            {
+                var operations = at(policy, "operations").Items()
+                    .Select(o => new AppOperationSpec(at(o, "name").AsStringOrEmpty(), at(o, "httpVerb").AsStringList(), at(o, "action").AsStringOrEmpty()))
+                    .ToList();
+                policies.Add(new AppPolicySpec(
+                    at(policy, "appId").AsStringOrEmpty(),
+                    at(policy, "defaultAction").AsStringOrEmpty(),
+                    at(policy, "trustDomain").AsStringOrEmpty(),
+                    at(policy, "namespace").AsStringOrEmpty(),
+                    operations));
+            }
+        }
+
+        var spec = new AccessControlSpec(at(accessControl, "defaultAction").AsStringOrEmpty(), at(accessControl, "trustDomain").AsStringOrEmpty(), policies);
+        try
+        {
+            // Validated here so a bad spec stops startup with the file named; the runtime builds its own (HTTP) policy.
+            _ = Security.AccessControlPolicy.Create(spec, isHttp: true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw accessControl.Fail(ex.Message);
+        }
+
+        return spec;
+    }
+
+    private static void CollectUnenforced(YamlElement spec, Func<YamlElement, string, YamlElement> at, List<string> warnings)
+    {
         var nameResolution = at(spec, "nameResolution");
         if (!nameResolution.IsNull && at(nameResolution, "component").AsString() is { Length: > 0 } resolver)
         {
@@ -209,7 +245,7 @@ internal static class SidecarConfigurationLoader
         var mtls = at(spec, "mtls");
         if (at(mtls, "enabled").AsBool() == true)
         {
-            warnings.Add(mtls.Locate("mtls.enabled is ignored: the development sidecar does not use mTLS"));
+            warnings.Add(mtls.Locate("mtls.enabled is ignored: the development sidecar does not use mTLS; under run -f its sidecars authenticate each other with the run's secret instead"));
         }
     }
 

@@ -166,7 +166,7 @@ internal sealed partial class ComponentLoader(SidecarSettings settings, Componen
             }
             else if (item.Value is null && item.EnvRef is { } envRef)
             {
-                if (envRef == "APP_API_TOKEN" || envRef.StartsWith("DAPR_", StringComparison.Ordinal) || envRef.Contains(' ', StringComparison.Ordinal))
+                if (!Resources.ComponentDocumentReader.IsEnvironmentVariableAllowed(envRef))
                 {
                     Log.EnvRefNotAllowed(logger, definition.Name, envRef);
                     value = string.Empty;

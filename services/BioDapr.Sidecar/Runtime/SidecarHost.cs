@@ -152,23 +152,10 @@ internal sealed partial class SidecarHost : IAsyncDisposable
                     endpoints.MapGrpcService<TaskHubGrpcService>();
                 });
             });
-        web.Run(context =>
-        {
-            if (context.Connection.LocalPort == ports.InternalPort)
-            {
-                if (context.Request.Path.StartsWithSegments("/invoke"))
-                {
-                    return runtime.Invoker.HandleInternalAsync(context);
-                }
-
-                if (context.Request.Path.StartsWithSegments("/actors"))
-                {
-                    return runtime.Actors is { } actors ? actors.HandleInternalAsync(context) : ActorsNotReadyAsync(context);
-                }
-            }
-
-            return api.HandleAsync(context);
-        });
+        var channelLogger = loggerFactory.CreateLogger("BioDapr.Sidecar.Invocation");
+        web.Run(context => context.Connection.LocalPort == ports.InternalPort
+            ? InternalChannel.HandleAsync(runtime, context, channelLogger)
+            : api.HandleAsync(context));
         return web;
     }
 
@@ -184,13 +171,6 @@ internal sealed partial class SidecarHost : IAsyncDisposable
         {
             Log.WorkflowRecoveryFailed(logger, ex.Message);
         }
-    }
-
-    private static Task ActorsNotReadyAsync(HttpContext context)
-    {
-        context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-        context.Response.Headers["X-BioDapr-Actor-Error"] = "true";
-        return context.Response.WriteAsJsonAsync(new { errorCode = "ERR_ACTOR_INVOKE_METHOD", message = "error invoke actor method: the actor runtime of the target sidecar is not ready" });
     }
 
     private async Task ConnectAsync(CancellationToken cancellationToken)

@@ -6,6 +6,7 @@ using BioDapr.Sidecar.Invocation;
 using BioDapr.Sidecar.Messaging;
 using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Resources;
+using BioDapr.Sidecar.Security;
 using BioDapr.Sidecar.Tracing;
 
 namespace BioDapr.Sidecar.Runtime;
@@ -45,7 +46,9 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         _logger = loggerFactory.CreateLogger("BioDapr.Sidecar.Runtime");
         Tracing = new TracingPolicy(configuration.Tracing, random);
         Publisher = new Publisher(components, resiliency, settings.AppId);
-        NameResolver = new FileNameResolver(settings.NameResolutionDirectory);
+        AccessControl = AccessControlPolicy.Create(configuration.AccessControl, isHttp: true);
+        Peers = new PeerAuthenticator(settings.InternalSecret, SidecarIdentity.Of(settings.AppId, settings.Namespace, AccessControl), time);
+        NameResolver = new FileNameResolver(settings.NameResolutionDirectory, Peers);
         Subscriptions = new SubscriptionManager(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Messaging"));
         ConfigurationUpdates = new ConfigurationUpdateDispatcher(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Configuration"));
         Invoker = new ServiceInvoker(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Invocation"));
@@ -85,6 +88,12 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
     public Publisher Publisher { get; }
 
     public FileNameResolver NameResolver { get; }
+
+    /// <summary>The access control list applied to calls from other sidecars; null when the Configuration has none.</summary>
+    public AccessControlPolicy? AccessControl { get; }
+
+    /// <summary>Authenticates this sidecar to its peers, and its peers to it, on the internal channel.</summary>
+    public PeerAuthenticator Peers { get; }
 
     public SubscriptionManager Subscriptions { get; }
 

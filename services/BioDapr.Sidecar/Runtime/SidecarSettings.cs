@@ -43,6 +43,12 @@ internal sealed record SidecarSettings
     /// <summary>APP_API_TOKEN: sent to the app when set.</summary>
     public string? AppApiToken { get; init; }
 
+    /// <summary>
+    /// The run's shared secret for the internal channel (<c>BIODAPR_SIDECAR_SECRET</c>; see
+    /// <see cref="Security.PeerAuthenticator"/>). Null: the channel is open and callers carry no identity.
+    /// </summary>
+    public string? InternalSecret { get; init; }
+
     public bool EnableAppHealthCheck { get; init; }
 
     public string AppHealthCheckPath { get; init; } = "/healthz";

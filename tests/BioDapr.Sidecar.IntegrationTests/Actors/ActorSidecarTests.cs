@@ -250,16 +250,18 @@ public sealed class ActorSidecarTests(RedisServer redis) : IClassFixture<RedisSe
         host.CallbacksTo("/actors/Blinker/slow/method/timer/").ShouldBeEmpty();
     }
 
-    [Fact]
-    public async Task TwoSidecars_PlaceEachIdOnOneHost_AndForwardCalls()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("run-secret")]
+    public async Task TwoSidecars_PlaceEachIdOnOneHost_AndForwardCalls(string? runSecret)
     {
         var registry = Directory.CreateTempSubdirectory("biodapr-placement-").FullName;
         await using var hostA = await ActorHostApp.StartAsync(ActorHostApp.ConfigFor("Shard"));
         await using var hostB = await ActorHostApp.StartAsync(ActorHostApp.ConfigFor("Shard"));
         hostA.OnMethod = (_, _, _, _, context) => context.Response.WriteAsync("\"a\"", context.RequestAborted);
         hostB.OnMethod = (_, _, _, _, context) => context.Response.WriteAsync("\"b\"", context.RequestAborted);
-        await using var sidecarA = await StartAsync("shard-a", hostA.Port, registry);
-        await using var sidecarB = await StartAsync("shard-b", hostB.Port, registry);
+        await using var sidecarA = await StartAsync("shard-a", hostA.Port, registry, runSecret);
+        await using var sidecarB = await StartAsync("shard-b", hostB.Port, registry, runSecret);
         await sidecarA.WaitUntilReadyAsync();
         await sidecarB.WaitUntilReadyAsync();
 
@@ -334,7 +336,7 @@ public sealed class ActorSidecarTests(RedisServer redis) : IClassFixture<RedisSe
         runtime.GetProperty("activeActors")[0].GetProperty("count").GetInt32().ShouldBe(2);
     }
 
-    private async Task<TestSidecar> StartAsync(string appId, int appPort, string? registry = null)
+    private async Task<TestSidecar> StartAsync(string appId, int appPort, string? registry = null, string? runSecret = null)
     {
         var sidecar = await TestSidecar.StartAsync(
             appId,
@@ -343,7 +345,8 @@ public sealed class ActorSidecarTests(RedisServer redis) : IClassFixture<RedisSe
                 ["state.yaml"] = Yaml.Component("statestore", "state.redis", ("redisHost", redis.Host), ("actorStateStore", "true")),
             },
             appPort,
-            nameResolutionDirectory: registry);
+            nameResolutionDirectory: registry,
+            configure: s => s with { InternalSecret = runSecret });
         await sidecar.WaitUntilReadyAsync();
         return sidecar;
     }

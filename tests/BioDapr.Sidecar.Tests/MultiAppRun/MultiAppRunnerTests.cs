@@ -1,4 +1,5 @@
 using BioDapr.Sidecar.MultiAppRun;
+using BioDapr.Sidecar.Security;
 
 namespace BioDapr.Sidecar.Tests.MultiAppRun;
 
@@ -82,6 +83,30 @@ public sealed class MultiAppRunnerTests : IDisposable
         exit.ShouldBe(0);
         ProcessTree.IsAlive(appPid).ShouldBeFalse();
         _output.ToString().ShouldContain("Exited Dapr and the apps successfully");
+    }
+
+    [Fact]
+    public async Task Apps_GetTheirTokenButNeverTheSidecarsSecret_EvenWhenTheRunFileTriesToPassIt()
+    {
+        var envFile = Path.Combine(_root, "env");
+        var apps = RunSecrets.Apply(
+            Plans($$"""
+                version: 1
+                apps:
+                  - appID: printer
+                    appDirPath: ./a
+                    env: { {{PeerAuthenticator.SecretVariable}}: "leaked-by-the-run-file" }
+                    command: ["/bin/sh", "-c", "echo token=$APP_API_TOKEN secret=${{{PeerAuthenticator.SecretVariable}}:-none} > {{envFile}}.tmp; mv {{envFile}}.tmp {{envFile}}; exec sleep 300"]
+                """),
+            System.Security.Cryptography.RandomNumberGenerator.GetBytes);
+        using var stop = new CancellationTokenSource();
+
+        var run = Runner(apps).RunAsync(stop.Token);
+        await Testing.Eventually.TrueAsync(() => run.IsCompleted || File.Exists(envFile), TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+        await run;
+
+        File.ReadAllText(envFile).Trim().ShouldBe($"token={apps[0].AppEnvironment[RunSecrets.AppApiToken]} secret=none");
     }
 
     [Fact]

@@ -223,8 +223,8 @@ public sealed class SidecarConfigurationLoaderTests : IDisposable
               mtls: { enabled: true }
             """);
 
-        configuration.Warnings.Count.ShouldBe(6);
-        configuration.Warnings.ShouldContain(w => w.Contains("accessControl is not enforced", StringComparison.Ordinal));
+        configuration.Warnings.Count.ShouldBe(5);
+        configuration.AccessControl.ShouldNotBeNull().DefaultAction.ShouldBe("deny");
         configuration.Warnings.ShouldContain(w => w.Contains("nameResolution component 'mdns'", StringComparison.Ordinal));
         configuration.Warnings.ShouldContain(w => w.Contains("httpPipeline middleware", StringComparison.Ordinal));
         configuration.Warnings.ShouldContain(w => w.Contains("appHttpPipeline middleware", StringComparison.Ordinal));
@@ -236,6 +236,53 @@ public sealed class SidecarConfigurationLoaderTests : IDisposable
     public void Load_DefaultAllowAccessControl_DoesNotWarn()
     {
         LoadOne("spec: { accessControl: { defaultAction: allow, trustDomain: public } }\n").Warnings.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Load_AccessControl_ReadsPoliciesAndOperations()
+    {
+        var spec = LoadOne("""
+            spec:
+              accessControl:
+                defaultAction: deny
+                trustDomain: public
+                policies:
+                  - appId: gateway
+                    defaultAction: deny
+                    trustDomain: public
+                    namespace: default
+                    operations:
+                      - name: /orders/**
+                        httpVerb: [POST, GET]
+                        action: allow
+            """).AccessControl.ShouldNotBeNull();
+
+        spec.DefaultAction.ShouldBe("deny");
+        var policy = spec.Policies.ShouldNotBeNull().ShouldHaveSingleItem();
+        policy.AppId.ShouldBe("gateway");
+        policy.Namespace.ShouldBe("default");
+        var operation = policy.Operations.ShouldHaveSingleItem();
+        operation.Name.ShouldBe("/orders/**");
+        operation.HttpVerbs.ShouldBe(["POST", "GET"]);
+        operation.Action.ShouldBe("allow");
+    }
+
+    [Fact]
+    public void Load_AccessControlPolicyWithoutNamespaceOrTrustDomain_FailsAsDaprdDoes()
+    {
+        var exception = Should.Throw<ResourceLoadException>(() => LoadOne("""
+            spec:
+              accessControl:
+                defaultAction: deny
+                policies:
+                  - appId: gateway
+                    trustDomain: public
+                  - appId: orders
+                    namespace: default
+            """));
+
+        exception.Message.ShouldContain("invalid access control spec. missing trustdomain for apps: [orders], missing namespace for apps: [gateway], missing app name on at least one of the app policies: false");
+        exception.Line.ShouldBe(3);
     }
 
     [Fact]

@@ -14,18 +14,23 @@ namespace BioDapr.Sidecar.Components.Configuration;
 /// </summary>
 internal sealed partial class RedisConfigurationStore : IConfigurationStore
 {
+    /// <summary>How long a resubscription keeps retrying while Redis comes back (connection refused, LOADING).</summary>
+    private static readonly TimeSpan RecoveryWindow = TimeSpan.FromMinutes(2);
+
     private readonly RedisConnection _redis;
     private readonly RedisOptions _options;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Watch> _watches = new(StringComparer.Ordinal);
 
-    private RedisConfigurationStore(ComponentMetadata metadata, RedisConnection redis, RedisOptions options, ILogger logger)
+    private RedisConfigurationStore(ComponentMetadata metadata, RedisConnection redis, RedisOptions options, ILogger logger, TimeProvider time)
     {
         Name = metadata.Name;
         Version = metadata.Version;
         _redis = redis;
         _options = options;
         _logger = logger;
+        _time = time;
     }
 
     public string Name { get; }
@@ -37,13 +42,13 @@ internal sealed partial class RedisConfigurationStore : IConfigurationStore
     public IReadOnlyList<string> Capabilities { get; } = [];
 
     /// <summary>Connects and checks the metadata.</summary>
-    public static async Task<RedisConfigurationStore> CreateAsync(ComponentMetadata metadata, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<RedisConfigurationStore> CreateAsync(ComponentMetadata metadata, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
     {
         var options = RedisComponentSettings.Connection(metadata);
         try
         {
             var redis = await RedisConnection.ConnectAsync(options, cancellationToken);
-            return new RedisConfigurationStore(metadata, redis, options, logger);
+            return new RedisConfigurationStore(metadata, redis, options, logger, time);
         }
         catch (RedisConnectionException ex)
         {
@@ -72,21 +77,12 @@ internal sealed partial class RedisConfigurationStore : IConfigurationStore
     public async Task<string> SubscribeAsync(
         IReadOnlyList<string> keys, IReadOnlyDictionary<string, string> metadata, ConfigurationUpdateHandler handler, CancellationToken cancellationToken)
     {
-        try
-        {
-            await _redis.ExecuteAsync("CONFIG", ["SET", "notify-keyspace-events", "Kg$xe"], cancellationToken);
-        }
-        catch (RedisServerException ex)
-        {
-            // Managed Redis may forbid CONFIG: then notifications must be enabled by hand (as with Dapr).
-            Log.KeyspaceConfigFailed(_logger, Name, ex.Message);
-        }
-
+        await EnableKeyspaceNotificationsAsync(cancellationToken);
         var id = Guid.NewGuid().ToString();
         var subscriber = await RedisSubscriber.ConnectAsync(_options with { ClientName = _options.ClientName + "-config" }, cancellationToken);
         var watch = new Watch(this, id, keys.ToList(), handler, subscriber);
         subscriber.HandlerFailed = ex => Log.UpdateFailed(_logger, Name, ex.Message);
-        subscriber.Reconnected = watch.CatchUpAsync;
+        subscriber.Reconnected = () => RecoverAsync(watch);
         var prefix = $"__keyspace@{_options.Database}__:";
         if (keys.Count == 0)
         {
@@ -126,6 +122,46 @@ internal sealed partial class RedisConfigurationStore : IConfigurationStore
 
         await _redis.DisposeAsync();
     }
+
+    // As Dapr: CONFIG SET before every subscription. A restarted server has forgotten it, so it is sent
+    // again after every reconnect too (Dapr itself does not, and goes deaf after a restart).
+    private async Task EnableKeyspaceNotificationsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _redis.ExecuteAsync("CONFIG", ["SET", "notify-keyspace-events", "Kg$xe"], cancellationToken);
+        }
+        catch (RedisServerException ex) when (ex.Prefix != "LOADING")
+        {
+            // Managed Redis may forbid CONFIG: then notifications must be enabled by hand (as with Dapr).
+            Log.KeyspaceConfigFailed(_logger, Name, ex.Message);
+        }
+    }
+
+    // After the subscriber reconnected (subscriptions confirmed): notifications on again, then the keys
+    // re-read. Redis may still be starting (refusing connections, or answering LOADING while it reads
+    // its AOF), so both are retried with backoff for a while rather than given up on the first error.
+    private async Task RecoverAsync(Watch watch)
+    {
+        Log.Resubscribed(_logger, Name);
+        var started = _time.GetTimestamp();
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await EnableKeyspaceNotificationsAsync(CancellationToken.None);
+                await watch.CatchUpAsync();
+                return;
+            }
+            catch (Exception ex) when (IsStarting(ex) && _time.GetElapsedTime(started) < RecoveryWindow)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 50 * (1 << Math.Min(attempt, 5)))), _time);
+            }
+        }
+    }
+
+    private static bool IsStarting(Exception ex) =>
+        ex is RedisConnectionException || ex is RedisServerException { Prefix: "LOADING" or "BUSY" or "MASTERDOWN" };
 
     // "value||version"; without "||" the version is empty; anything after a second "||" is lost.
     private async Task<ConfigurationItem?> ReadAsync(string key, CancellationToken cancellationToken)
@@ -195,5 +231,8 @@ internal sealed partial class RedisConfigurationStore : IConfigurationStore
 
         [LoggerMessage(EventId = 91, Level = LogLevel.Error, Message = "Configuration store {Store}: delivering an update failed: {Reason}")]
         public static partial void UpdateFailed(ILogger logger, string store, string reason);
+
+        [LoggerMessage(EventId = 92, Level = LogLevel.Information, Message = "Configuration store {Store}: reconnected to Redis; keyspace notifications enabled again and keys re-read")]
+        public static partial void Resubscribed(ILogger logger, string store);
     }
 }

@@ -15,6 +15,9 @@ namespace BioDapr.Sidecar.Components.PubSub;
 /// </summary>
 internal sealed partial class RedisPubSub : IPubSub
 {
+    /// <summary>How long an acknowledgement is retried while Redis is away.</summary>
+    private static readonly TimeSpan AckRetryWindow = TimeSpan.FromSeconds(30);
+
     private readonly RedisConnection _redis;
     private readonly RedisOptions _options;
     private readonly Settings _settings;
@@ -320,6 +323,32 @@ internal sealed partial class RedisPubSub : IPubSub
             return _queue.Writer.WriteAsync((id, new PubSubMessage(topic, data ?? [], ParseMetadata(metadata), id)), token);
         }
 
+        // The handler ran: acknowledge it, retrying while Redis is away (restarting, or loading its AOF).
+        // Given up after a while, the entry stays pending and is redelivered (at least once, never lost).
+        private async Task AcknowledgeAsync(string id)
+        {
+            var started = owner._time.GetTimestamp();
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    await owner._redis.ExecuteAsync("XACK", [topic, owner._settings.ConsumerId, id], CancellationToken.None);
+                    return;
+                }
+                catch (Exception ex) when (ex is RedisConnectionException or RedisServerException { Prefix: "LOADING" }
+                    && owner._time.GetElapsedTime(started) < AckRetryWindow && !_stop.IsCancellationRequested)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 50 * (1 << Math.Min(attempt, 5)))), owner._time, _stop.Token)
+                        .ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+                catch (Exception ex) when (ex is RedisConnectionException or RedisServerException)
+                {
+                    Log.AckFailed(owner._logger, id, topic, ex.Message);
+                    return;
+                }
+            }
+        }
+
         private async Task WorkAsync()
         {
             var settings = owner._settings;
@@ -349,14 +378,7 @@ internal sealed partial class RedisPubSub : IPubSub
                         Log.HandlerFailed(owner._logger, id, topic, ex.Message);
                     }
 
-                    try
-                    {
-                        await owner._redis.ExecuteAsync("XACK", [topic, settings.ConsumerId, id], CancellationToken.None);
-                    }
-                    catch (Exception ex) when (ex is RedisConnectionException or RedisServerException)
-                    {
-                        Log.AckFailed(owner._logger, id, topic, ex.Message);
-                    }
+                    await AcknowledgeAsync(id);
                 }
             }
             catch (OperationCanceledException)

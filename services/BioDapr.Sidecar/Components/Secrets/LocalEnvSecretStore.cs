@@ -103,6 +103,7 @@ internal sealed partial class LocalEnvSecretStore : ISecretStore
     /// <summary>The sidecar's own credentials must not leak through the secrets API.</summary>
     private static bool IsAllowed(string variable) =>
         !variable.Equals("APP_API_TOKEN", StringComparison.OrdinalIgnoreCase)
+        && !variable.Equals(Security.PeerAuthenticator.SecretVariable, StringComparison.OrdinalIgnoreCase)
         && !variable.StartsWith("DAPR_", StringComparison.OrdinalIgnoreCase);
 
     private static IEnumerable<KeyValuePair<string, string>> ProcessEnvironment()

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace BioDapr.Gateway.Apis;
+namespace BioDapr.Gateway.Immune;
 
 /// <summary>
 /// The clients allowed through the gateway: the secret <c>gateway-api-keys</c> holds
@@ -11,6 +11,12 @@ public sealed class ClientKeys(IConfiguration configuration)
 {
     /// <summary>The secret holding the client keys.</summary>
     public const string SecretName = "gateway-api-keys";
+
+    /// <summary>One client's key (the cell's own warm-up calls through its API with it), or null when there is none.</summary>
+    public string? AnyKey() =>
+        configuration[SecretName]?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(entry => entry.IndexOf('=', StringComparison.Ordinal) is > 0 and var equals ? entry[(equals + 1)..] : null)
+            .FirstOrDefault(key => key is { Length: > 0 });
 
     /// <summary>The client whose key is <paramref name="apiKey"/>, or null.</summary>
     public string? Identify(string? apiKey)

@@ -1,0 +1,202 @@
+using System.Text;
+using BioDapr.Client;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BioDapr.Cell.Hosting;
+
+/// <summary>
+/// Warms the cell up once it listens, before it says it is ready: opens the connections to its sidecar (and warms the
+/// sidecar's paths the cell uses: metadata, state reads), then sends itself its <see cref="WarmupProbe"/>s a few rounds
+/// over loopback, through the whole pipeline (each send bounded by <see cref="WarmupOptions.ProbeTimeout"/>). Hormones are already loaded (before the cell listens). A probe that fails is logged, not fatal:
+/// after <see cref="WarmupOptions.Timeout"/> the cell is ready anyway.
+/// </summary>
+internal sealed partial class CellWarmup(
+    IHostApplicationLifetime lifetime,
+    IServer server,
+    IEnumerable<WarmupProbe> probes,
+    IDaprSidecarClient sidecar,
+    CellReadiness readiness,
+    IOptions<WarmupOptions> options,
+    IOptions<CellOptions> cell,
+    TimeProvider time,
+    ILogger<CellWarmup> logger) : IHostedService, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _warming = Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+            if (!options.Value.Enabled || addresses.Count == 0)
+            {
+                // Nothing to warm over (an in-memory test server) or told not to.
+                readiness.SetReady();
+                return;
+            }
+
+            _warming = WarmAsync(addresses, _stopping.Token);
+        });
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _warming.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private async Task WarmAsync(List<string> addresses, CancellationToken stopping)
+    {
+        var started = time.GetTimestamp();
+        var warmups = probes.ToList();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        deadline.CancelAfter(options.Value.Timeout);
+        var failures = 0;
+        try
+        {
+            await WarmSidecarAsync(deadline.Token);
+            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            var publicPort = cell.Value.PublicPort;
+            var appBase = Base(addresses, port => port != publicPort);
+            var publicBase = publicPort is null ? appBase : Base(addresses, port => port == publicPort);
+            for (var round = 0; round < options.Value.Rounds; round++)
+            {
+                var results = await Task.WhenAll(warmups.Select(probe => SendAsync(http, probe.Public ? publicBase : appBase, probe, deadline.Token)));
+                failures += results.Count(ok => !ok);
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            Log.TimedOut(logger, options.Value.Timeout);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        readiness.SetReady();
+        var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
+        Log.Warm(logger, elapsed, warmups.Count, failures);
+    }
+
+    // Opens the sidecar connections and runs the sidecar's paths the cell uses (metadata; reads of a key that does not exist).
+    private async Task WarmSidecarAsync(CancellationToken cancellationToken)
+    {
+        for (var round = 0; round < options.Value.Rounds; round++)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.Value.ProbeTimeout);
+            try
+            {
+                var metadata = await sidecar.GetMetadataAsync(timeout.Token);
+                var stores = metadata.Components.Where(c => c.Type.StartsWith("state.", StringComparison.Ordinal)).Select(c => c.Name).ToList();
+                await Task.WhenAll(stores.Select(store => sidecar.GetStateAsync<string>(store, "biodapr-warmup", cancellationToken: timeout.Token)));
+
+            }
+            catch (Exception ex) when (ex is DaprApiException or HttpRequestException or DaprSidecarUnavailableException
+                || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                Log.ProbeFailed(logger, "the sidecar", ex.Message);
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> SendAsync(HttpClient http, Uri? baseAddress, WarmupProbe probe, CancellationToken cancellationToken)
+    {
+        if (baseAddress is null)
+        {
+            return false;
+        }
+
+        using var request = new HttpRequestMessage(probe.Method, new Uri(baseAddress, probe.Path));
+        if (probe.JsonBody is not null)
+        {
+            request.Content = new StringContent(probe.JsonBody, Encoding.UTF8, "application/json");
+        }
+
+        if (!probe.Public && cell.Value.AppApiToken is { Length: > 0 } token)
+        {
+            request.Headers.TryAddWithoutValidation("dapr-api-token", token);
+        }
+
+        foreach (var (name, value) in probe.Headers ?? [])
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        if (probe.ContentType is { } contentType && request.Content is not null)
+        {
+            request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.ProbeTimeout);
+        try
+        {
+            using var response = await http.SendAsync(request, timeout.Token);
+            await response.Content.ReadAsByteArrayAsync(timeout.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            Log.ProbeFailed(logger, probe.Method + " " + probe.Path, ex.Message);
+            return false;
+        }
+    }
+
+    // The loopback address of the listening port that matches (Kestrel lists what it bound, e.g. http://127.0.0.1:5200).
+    private static Uri? Base(List<string> addresses, Func<int, bool> matches)
+    {
+        foreach (var address in addresses)
+        {
+            var uri = new Uri(address.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal).Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal).Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal));
+            if (matches(uri.Port))
+            {
+                return new UriBuilder(uri.Scheme, uri.Host == "localhost" ? "127.0.0.1" : uri.Host, uri.Port).Uri;
+            }
+        }
+
+        return null;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 170, Level = LogLevel.Information, Message = "Warmed up in {Milliseconds:0} ms ({Probes} warm-up requests, {Failures} failed sends): ready")]
+        public static partial void Warm(ILogger logger, double milliseconds, int probes, int failures);
+
+        [LoggerMessage(EventId = 171, Level = LogLevel.Warning, Message = "The warm-up did not finish within {Timeout}: ready anyway")]
+        public static partial void TimedOut(ILogger logger, TimeSpan timeout);
+
+        [LoggerMessage(EventId = 172, Level = LogLevel.Debug, Message = "Warm-up of {What} failed: {Reason}")]
+        public static partial void ProbeFailed(ILogger logger, string what, string reason);
+    }
+}
+
+/// <summary>Declares a cell's warm-up requests.</summary>
+public static class WarmupExtensions
+{
+    /// <summary>Adds a request the cell sends itself while warming up (see <see cref="WarmupProbe"/>).</summary>
+    public static IHostApplicationBuilder AddWarmupProbe(this IHostApplicationBuilder builder, WarmupProbe probe)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton(builder.Services, probe);
+        return builder;
+    }
+
+    /// <summary>Adds a warm-up request built from the cell's services (for example with a key read from its secrets).</summary>
+    public static IHostApplicationBuilder AddWarmupProbe(this IHostApplicationBuilder builder, Func<IServiceProvider, WarmupProbe> probe)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton(builder.Services, probe);
+        return builder;
+    }
+}

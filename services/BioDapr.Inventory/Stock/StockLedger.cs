@@ -1,0 +1,227 @@
+using System.Net;
+using BioDapr.Client;
+using BioDapr.Inventory.Catalogue;
+
+namespace BioDapr.Inventory.Stock;
+
+/// <summary>
+/// Stock and reservations in the state store. Every change of a SKU's stock is written in one transaction with
+/// the reservation record of the order it is for, guarded by both ETags (first-write for new keys): a repeated
+/// or redelivered call finds the record and returns the first outcome, two concurrent calls cannot both win,
+/// and stock is conserved (available + reserved = the catalogue's initial stock).
+/// </summary>
+public sealed partial class StockLedger(IDaprSidecarClient sidecar, ProductCatalogue catalogue, TimeProvider time, ILogger<StockLedger> logger)
+{
+    /// <summary>The state store.</summary>
+    public const string StateStore = "statestore";
+
+    /// <summary>The attempt a release without an attempt fences: every attempt of the order (a cancelled order).</summary>
+    public const int EveryAttempt = int.MaxValue;
+
+    private const int MaxTries = 20;
+
+    /// <summary>The stock of <paramref name="sku"/>; null when it is not in the catalogue.</summary>
+    public async Task<StockLevel?> GetStockAsync(string sku, CancellationToken cancellationToken) =>
+        !catalogue.TryGet(sku, out var initial) ? null
+        : await sidecar.GetStateAsync<StockLevel>(StateStore, StockKey(sku), cancellationToken: cancellationToken) ?? new StockLevel(sku, initial, 0);
+
+    /// <summary>The reservation record of <paramref name="orderId"/>, or null.</summary>
+    public Task<ReservationRecord?> GetReservationAsync(string orderId, CancellationToken cancellationToken) =>
+        sidecar.GetStateAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: cancellationToken);
+
+    /// <summary>Writes the catalogue's stock for every SKU not stored yet (first-write: stored stock is never overwritten).</summary>
+    public async Task<int> SeedAsync(CancellationToken cancellationToken)
+    {
+        var keys = catalogue.Products.Keys.Select(StockKey).ToList();
+        var stored = await sidecar.GetBulkStateAsync(StateStore, keys, cancellationToken: cancellationToken);
+        var missing = stored.Where(item => item.Data is null).Select(item => item.Key[StockKeyPrefix.Length..]).ToList();
+        var seeded = 0;
+        foreach (var sku in missing)
+        {
+            try
+            {
+                await sidecar.SaveStateAsync(StateStore, StockKey(sku), new StockLevel(sku, catalogue.Products[sku], 0), options: StateWriteOptions.FirstWrite, cancellationToken: cancellationToken);
+                seeded++;
+            }
+            catch (DaprApiException ex) when (IsConflict(ex))
+            {
+                // Another replica (or a reservation) wrote it first.
+            }
+        }
+
+        return seeded;
+    }
+
+    /// <summary>
+    /// Reserves <paramref name="quantity"/> of <paramref name="sku"/> for attempt <paramref name="attempt"/> of
+    /// <paramref name="orderId"/>, once: a repeat returns the first reservation (<see cref="ReservationOutcome.Replayed"/>).
+    /// Units an earlier attempt of the same order still holds are taken over instead of reserved twice.
+    /// </summary>
+    public async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation, StockLevel? Stock)> ReserveAsync(
+        string orderId, int attempt, string sku, int quantity, CancellationToken cancellationToken)
+    {
+        if (!catalogue.TryGet(sku, out var initial))
+        {
+            return (ReservationOutcome.UnknownSku, null, null);
+        }
+
+        for (var tries = 1; tries <= MaxTries; tries++)
+        {
+            var existing = await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: cancellationToken);
+            if (existing?.Value is { } record)
+            {
+                if (record.Attempt > attempt || (record.Attempt == attempt && record.State == ReservationRecord.Released))
+                {
+                    return (ReservationOutcome.Released, record, null);
+                }
+
+                if (record.State == ReservationRecord.Held)
+                {
+                    if (record.Sku != sku || record.Quantity != quantity)
+                    {
+                        return (ReservationOutcome.Mismatch, record, null);
+                    }
+
+                    if (record.Attempt == attempt)
+                    {
+                        return (ReservationOutcome.Replayed, record, null);
+                    }
+
+                    // An earlier attempt's units are still held for this order: this attempt takes them over.
+                    var adopted = record with { Attempt = attempt, ChangedAt = time.GetUtcNow() };
+                    if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), adopted, existing.ETag!, cancellationToken: cancellationToken))
+                    {
+                        return (ReservationOutcome.Done, adopted, null);
+                    }
+
+                    Log.Conflict(logger, sku, tries);
+                    continue;
+                }
+            }
+
+            var stockEntry = await sidecar.GetStateEntryAsync<StockLevel>(StateStore, StockKey(sku), cancellationToken: cancellationToken);
+            var stock = stockEntry?.Value ?? new StockLevel(sku, initial, 0);
+            if (stock.Available < quantity)
+            {
+                return (ReservationOutcome.OutOfStock, null, stock);
+            }
+
+            var updated = stock with { Available = stock.Available - quantity, Reserved = stock.Reserved + quantity };
+            var reservation = new ReservationRecord(orderId, sku, quantity, attempt, ReservationRecord.Held, time.GetUtcNow());
+            if (await TryWriteAsync(StockKey(sku), updated, stockEntry?.ETag, ReservationKey(orderId), reservation, existing?.ETag, cancellationToken))
+            {
+                return (ReservationOutcome.Done, reservation, updated);
+            }
+
+            Log.Conflict(logger, sku, tries);
+        }
+
+        return (ReservationOutcome.Contended, null, null);
+    }
+
+    /// <summary>
+    /// Gives back what attempt <paramref name="attempt"/> (or, with <see cref="EveryAttempt"/>, any attempt) of
+    /// <paramref name="orderId"/> holds, once, and fences that attempt: its reservation, if still on its way,
+    /// is refused when it arrives. Units a later attempt took over stay held.
+    /// </summary>
+    public async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation)> ReleaseAsync(string orderId, int attempt, CancellationToken cancellationToken)
+    {
+        for (var tries = 1; tries <= MaxTries; tries++)
+        {
+            var existing = await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: cancellationToken);
+            var now = time.GetUtcNow();
+            if (existing?.Value is not { } record)
+            {
+                var fence = new ReservationRecord(orderId, null, 0, attempt, ReservationRecord.Released, now);
+                if (await TrySaveFirstAsync(ReservationKey(orderId), fence, cancellationToken))
+                {
+                    return (ReservationOutcome.Done, fence);
+                }
+
+                continue;
+            }
+
+            if (record.Attempt > attempt || (record.State == ReservationRecord.Released && record.Attempt == attempt))
+            {
+                return (ReservationOutcome.Replayed, record);
+            }
+
+            if (record.State == ReservationRecord.Released)
+            {
+                var raised = record with { Attempt = attempt, ChangedAt = now };
+                if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), raised, existing.ETag!, cancellationToken: cancellationToken))
+                {
+                    return (ReservationOutcome.Replayed, raised);
+                }
+
+                continue;
+            }
+
+            var sku = record.Sku!;
+            var stockEntry = await sidecar.GetStateEntryAsync<StockLevel>(StateStore, StockKey(sku), cancellationToken: cancellationToken);
+            var stock = stockEntry?.Value ?? new StockLevel(sku, catalogue.TryGet(sku, out var initial) ? initial : 0, record.Quantity);
+            var updated = stock with { Available = stock.Available + record.Quantity, Reserved = Math.Max(0, stock.Reserved - record.Quantity) };
+            var released = record with { Attempt = attempt, State = ReservationRecord.Released, ChangedAt = now };
+            if (await TryWriteAsync(StockKey(sku), updated, stockEntry?.ETag, ReservationKey(orderId), released, existing.ETag, cancellationToken))
+            {
+                Log.Released(logger, orderId, record.Quantity, sku);
+                return (ReservationOutcome.Done, released);
+            }
+
+            Log.Conflict(logger, sku, tries);
+        }
+
+        return (ReservationOutcome.Contended, null);
+    }
+
+    private const string StockKeyPrefix = "stock-";
+
+    private static string StockKey(string sku) => StockKeyPrefix + sku;
+
+    private static string ReservationKey(string orderId) => "reservation-" + orderId;
+
+    // One transaction: the stock and the reservation record, each guarded by its ETag (first-write when new).
+    private async Task<bool> TryWriteAsync(string stockKey, StockLevel stock, string? stockETag, string reservationKey, ReservationRecord reservation, string? reservationETag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await sidecar.ExecuteStateTransactionAsync(StateStore,
+            [
+                StateTransactionOperation.Upsert(stockKey, stock, stockETag, stockETag is null ? StateWriteOptions.FirstWrite : null),
+                StateTransactionOperation.Upsert(reservationKey, reservation, reservationETag, reservationETag is null ? StateWriteOptions.FirstWrite : null),
+            ], cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (DaprApiException ex) when (IsConflict(ex))
+        {
+            return false;
+        }
+    }
+
+    private async Task<bool> TrySaveFirstAsync<T>(string key, T value, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await sidecar.SaveStateAsync(StateStore, key, value, options: StateWriteOptions.FirstWrite, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (DaprApiException ex) when (IsConflict(ex))
+        {
+            return false;
+        }
+    }
+
+    // daprd reports an ETag or first-write mismatch as 409 on a single write and as 500 ERR_STATE_TRANSACTION on
+    // a transaction; the caller reads again, so a real store failure surfaces there (or after the last try).
+    private static bool IsConflict(DaprApiException ex) =>
+        ex.StatusCode is HttpStatusCode.Conflict || ex.ErrorCode is "ERR_STATE_TRANSACTION" or "ERR_STATE_SAVE";
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Stock of {Sku} changed meanwhile (try {Try}); trying again")]
+        public static partial void Conflict(ILogger logger, string sku, int @try);
+
+        [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Released {Quantity} x {Sku} of order {OrderId}")]
+        public static partial void Released(ILogger logger, string orderId, int quantity, string sku);
+    }
+}

@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BioDapr.Orders.Placing;
+
+/// <summary>How orders places orders exactly once (configuration section <c>Orders</c>).</summary>
+public sealed class OrdersOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Orders";
+
+    /// <summary>Journal slots: attempts that may be unsettled at once (beyond that, new orders get 503).</summary>
+    [Range(8, 65_536)]
+    public int JournalSlots { get; set; } = 128;
+
+    /// <summary>How often the sweeper settles what a crash left in the journal.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long after its deadline an unsettled attempt is left to its own request before the sweeper settles it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan SettleGrace { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The deadline of a request that did not say when its caller gives up.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan DefaultDeadline { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The latest deadline a caller may ask for.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan MaxDeadline { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// An attempt is placed only this long before its deadline at the latest, so that a caller that gave up at its
+    /// deadline is never charged (covers clock differences between the gateway and orders up to this much).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan PlacementMargin { get; set; } = TimeSpan.FromMilliseconds(500);
+}

@@ -1,0 +1,496 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using BioDapr.Redis;
+using BioDapr.Testing;
+
+namespace BioDapr.EndToEnd.Tests;
+
+/// <summary>
+/// The organism keeps its promises under retries, faults and hostile clients (issue 11): nothing doubled,
+/// nothing hidden behind an error, nobody reaches what is not meant for them, odd input gets a correct answer.
+/// Each test audits the stored data (Redis), not only the answers.
+/// </summary>
+public sealed partial class OrganismTests
+{
+    [Fact]
+    public async Task SlowInventory_GatewayRetries_NeitherDuplicateOrdersNorChargeAClientToldItFailed()
+    {
+        // The issue's reproduction: a 500 ms gateway → orders timeout while every inventory call takes 240 ms.
+        const string sku = "e2e-slow";
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        await WithHormonesAsync(redis, ["gateway.pathways.orders.timeoutMs", "500", "gateway.pathways.orders.breakerEnabled", "false", "inventory.pathogens.latencyMs", "240"], async () =>
+        {
+            using var http = new HttpClient();
+            var answers = new List<(HttpStatusCode Status, string Body)>();
+            for (var i = 0; i < 10; i++)
+            {
+                using var response = await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 1, sku: sku);
+                answers.Add((response.StatusCode, await response.Content.ReadAsStringAsync(Ct)));
+            }
+
+            await AuditAsync(redis, sku, answers);
+        });
+    }
+
+    [Fact]
+    public async Task FlakyInventory_RetriedReservations_ReserveOncePerAcceptedOrder()
+    {
+        // The README's own hormone: 30 % of inventory's calls fail (the sidecar and the pathway both retry them).
+        const string sku = "e2e-flaky";
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        await WithHormonesAsync(redis, ["inventory.pathogens.errorRate", "0.3"], async () =>
+        {
+            using var http = new HttpClient();
+            var answers = new List<(HttpStatusCode Status, string Body)>();
+            for (var i = 0; i < 30; i++)
+            {
+                using var response = await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 1, sku: sku);
+                answers.Add((response.StatusCode, await response.Content.ReadAsStringAsync(Ct)));
+            }
+
+            await AuditAsync(redis, sku, answers);
+        });
+    }
+
+    [Fact]
+    public async Task AClientRetryWithTheSameIdempotencyKey_GetsTheFirstOutcome_AndOneOrder()
+    {
+        const string sku = "e2e-keyed";
+        using var http = new HttpClient();
+        var key = "key-" + Guid.NewGuid().ToString("N");
+
+        using var first = await Eventually.ReturnsAsync(
+            () => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: sku, idempotencyKey: key),
+            response => response.StatusCode != HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(90),
+            "the first order is answered");
+        // (A 503 means the gateway could not reach orders: the documented answer is to send the same request again.)
+        using var again = await UntilAnsweredAsync(() => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: sku, idempotencyKey: key));
+        using var otherBody = await UntilAnsweredAsync(() => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 3, sku: sku, idempotencyKey: key));
+        using var otherClient = await UntilAnsweredAsync(() => ThroughGatewayAsync(http, "e2e-bulk-key", quantity: 2, sku: sku, idempotencyKey: key));
+
+        first.StatusCode.ShouldBe(HttpStatusCode.Created, await first.Content.ReadAsStringAsync(Ct));
+        again.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var firstId = OrderId(await first.Content.ReadAsStringAsync(Ct));
+        OrderId(await again.Content.ReadAsStringAsync(Ct)).ShouldBe(firstId);
+        first.Headers.GetValues("Idempotency-Key").ShouldHaveSingleItem().ShouldBe(key);
+        otherBody.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity, "a key reused with another body is refused");
+        otherClient.StatusCode.ShouldBe(HttpStatusCode.Created, "keys belong to one client");
+        OrderId(await otherClient.Content.ReadAsStringAsync(Ct)).ShouldNotBe(firstId);
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        (await ReservedAsync(redis, sku)).ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task TheDaprCallbacks_AreNotReachableOnAPublicPort_NotEvenTheHormones()
+    {
+        using var http = new HttpClient();
+        using var hormone = new StringContent("""{"id":"x","items":{"gateway.ratePerSecond":{"value":"100000","version":"9"}}}""", Encoding.UTF8, "application/json");
+
+        using var update = await http.PostAsync($"http://127.0.0.1:{organism.GatewayPort}/configuration/hormones/gateway.ratePerSecond", hormone, Ct);
+        using var subscribe = await http.GetAsync($"http://127.0.0.1:{organism.GatewayPort}/dapr/subscribe", Ct);
+        using var notificationsCallback = await http.GetAsync($"http://127.0.0.1:{organism.NotificationsPort}/dapr/subscribe", Ct);
+
+        update.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        subscribe.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        notificationsCallback.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task AForgedPaymentFailed_FromAnotherApp_OrALatePaymentFailed_NeverCancelsAConfirmedOrder()
+    {
+        using var http = new HttpClient();
+        using var placed = await AcceptedAsync(http, quantity: 1, sku: "e2e-forged");
+        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        var orderId = OrderId(await placed.Content.ReadAsStringAsync(Ct));
+        await Eventually.ReturnsAsync(() => StatusAsync(http, orderId), status => status == "confirmed", TimeSpan.FromSeconds(30), "the order is paid");
+
+        // Forged: inventory's sidecar publishes PaymentFailed (source = inventory) on the payments topic. Late:
+        // payments' own sidecar publishes a PaymentFailed for an order it already captured.
+        var forged = await PublishAsync(http, "inventory", "payments", "biodapr.payments.failed.v1", $"{orderId}/forged", new { orderId, reason = "forged", failedAt = DateTimeOffset.UtcNow });
+        var late = await PublishAsync(http, "payments", "payments", "biodapr.payments.failed.v1", $"{orderId}/late", new { orderId, reason = "late", failedAt = DateTimeOffset.UtcNow });
+
+        // Orders logs every event it refuses; wait for both (or for the order to change, which fails below).
+        await Eventually.ReturnsAsync(
+            async () => (Output: organism.Output, Status: await StatusAsync(http, orderId)),
+            seen => seen.Status != "confirmed" || (forged is not HttpStatusCode.NoContent || seen.Output.Contains($"{orderId}/forged", StringComparison.Ordinal)) && seen.Output.Contains($"{orderId}/late", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30),
+            "orders handles both events");
+        (await StatusAsync(http, orderId)).ShouldBe("confirmed");
+        organism.Output.ShouldNotContain($"Order {orderId} was cancelled");
+    }
+
+    [Fact]
+    public async Task ANonAsciiSku_IsOrderedEndToEnd_WithAnAsciiLocation_AndReservesExactlyOnce()
+    {
+        using var http = new HttpClient();
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        var before = await ReservedAsync(redis, "café");
+
+        using var placed = await AcceptedAsync(http, quantity: 2, sku: "café");
+
+        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        var orderId = OrderId(await placed.Content.ReadAsStringAsync(Ct));
+        placed.Headers.Location!.OriginalString.ShouldBe($"/api/orders/{orderId}");
+        await Eventually.ReturnsAsync(() => StatusAsync(http, orderId), status => status == "confirmed", TimeSpan.FromSeconds(30), "the order is paid");
+        (await ReservedAsync(redis, "café")).ShouldBe(before + 2);
+    }
+
+    [Fact]
+    public async Task AnUnknownOrderId_And_AnotherClientsOrder_Are404()
+    {
+        using var http = new HttpClient();
+        using var placed = await AcceptedAsync(http, quantity: 1, sku: "e2e-visible");
+        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        var orderId = OrderId(await placed.Content.ReadAsStringAsync(Ct));
+
+        using var unknown = await GetOrderAsync(http, Organism.ShopApiKey, "0123456789abcdef0123456789abcdef");
+        using var foreign = await GetOrderAsync(http, "e2e-bulk-key", orderId);
+        using var own = await GetOrderAsync(http, Organism.ShopApiKey, orderId);
+
+        unknown.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        foreign.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        own.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task AnUnknownSku_Is404_AndNoStockIsInvented()
+    {
+        using var http = new HttpClient();
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+
+        using var placed = await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 1, sku: "no-such-sku");
+
+        placed.StatusCode.ShouldBe(HttpStatusCode.NotFound, await placed.Content.ReadAsStringAsync(Ct));
+        (await redis.ExecuteAsync("EXISTS", ["inventory||stock-no-such-sku"], Ct)).AsInt64().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task OversizedBodies_AreRefusedWithout_OpeningTheBreakerForEveryone()
+    {
+        using var http = new HttpClient();
+        var huge = new string('x', 5 << 20);
+
+        using var anonymous = await PostRawAsync(http, null, $$"""{"customerId":"{{huge}}{{huge}}{{huge}}{{huge}}{{huge}}","sku":"e2e-big","quantity":1}""");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var big = await PostRawAsync(http, "e2e-bulk-key", $$"""{"customerId":"{{huge}}","sku":"e2e-big","quantity":1}""");
+            statuses.Add(big.StatusCode);
+        }
+
+        using var normal = await AcceptedAsync(http, quantity: 1, sku: "e2e-big");
+
+        anonymous.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        statuses.ShouldAllBe(s => s == HttpStatusCode.RequestEntityTooLarge);
+        normal.StatusCode.ShouldBe(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task Errors_CarryNoStackTrace_AndTheOrganismDoesNotRunAsDevelopment()
+    {
+        using var http = new HttpClient();
+
+        using var malformed = await PostRawAsync(http, Organism.ShopApiKey, """{"customerId": "c1", "sku": """);
+        using var wrongType = await PostRawAsync(http, Organism.ShopApiKey, """{"customerId": "c1", "sku": "apple", "quantity": "many"}""");
+
+        malformed.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        wrongType.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        foreach (var body in new[] { await malformed.Content.ReadAsStringAsync(Ct), await wrongType.Content.ReadAsStringAsync(Ct) })
+        {
+            body.ShouldNotContain(" at ");
+            body.ShouldNotContain("Exception");
+        }
+
+        organism.Output.ShouldNotContain("Hosting environment: Development");
+    }
+
+    [Fact]
+    public async Task UnauthenticatedRequests_AreRateLimitedPerSourceAddress()
+    {
+        using var http = new HttpClient();
+        var statuses = new List<HttpStatusCode>();
+
+        for (var i = 0; i < 60; i++)
+        {
+            using var response = await ThroughGatewayAsync(http, "not-a-key-" + i, quantity: 1, sku: "apple");
+            statuses.Add(response.StatusCode);
+        }
+
+        statuses.ShouldContain(HttpStatusCode.TooManyRequests);
+        statuses.ShouldAllBe(s => s == HttpStatusCode.Unauthorized || s == HttpStatusCode.TooManyRequests);
+        // Leave the address's allowance refilled for the other tests.
+        await Eventually.ReturnsAsync(
+            async () => (await ThroughGatewayAsync(http, "not-a-key", quantity: 1, sku: "apple")).StatusCode,
+            status => status == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(20),
+            "the allowance refills");
+    }
+
+    [Fact]
+    public async Task ACrLfInACustomerId_CannotForgeALogLine()
+    {
+        using var http = new HttpClient();
+        var marker = "Forged" + Guid.NewGuid().ToString("N")[..8];
+
+        using var response = await PostRawAsync(http, Organism.ShopApiKey, $$"""{"customerId":"c1\r\ninfo: {{marker}}[0] refund sent","sku":"apple","quantity":1}""");
+
+        ((int)response.StatusCode).ShouldBeOneOf(201, 400);
+        if (response.StatusCode == HttpStatusCode.Created)
+        {
+            var orderId = OrderId(await response.Content.ReadAsStringAsync(Ct));
+            await Eventually.TrueAsync(() => organism.Output.Contains(orderId, StringComparison.Ordinal), TimeSpan.FromSeconds(20), "the order is logged");
+        }
+
+        organism.Output.Split('\n').ShouldNotContain(line => line.Contains($"== info: {marker}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WhatACrashLeftHalfDone_IsSettledByTheJournal_StockBackOrOrderAnnounced()
+    {
+        // As a killed orders process leaves them: an attempt that reserved stock but never placed its order, and an
+        // order placed but never announced; both past their deadline, still in the journal.
+        using var http = new HttpClient();
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        var before = await ReservedAsync(redis, "e2e-crash");
+        var (halfDone, placed) = (Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"));
+        var past = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await SaveOrdersStateAsync(http,
+        [
+            new { key = "order-" + halfDone, value = CrashedRecord(halfDone, "pending", slot: 101, past) },
+            new { key = "journal-101", value = new { orderId = halfDone, attempt = 1, deadlineUnixMs = past.ToUnixTimeMilliseconds() } },
+            new { key = "order-" + placed, value = CrashedRecord(placed, "placed", slot: 102, past) },
+            new { key = "journal-102", value = new { orderId = placed, attempt = 1, deadlineUnixMs = past.ToUnixTimeMilliseconds() } },
+        ]);
+        using var reserved = await http.PostAsJsonAsync(
+            $"http://127.0.0.1:{organism.SidecarPorts["orders"]}/v1.0/invoke/inventory/method/reservations",
+            new { orderId = halfDone, sku = "e2e-crash", quantity = 2, attempt = 1 },
+            Ct);
+        reserved.StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await ReservedAsync(redis, "e2e-crash")).ShouldBe(before + 2);
+
+        var settled = await Eventually.ReturnsAsync(
+            async () => (HalfDone: await OrderStatusInStoreAsync(redis, halfDone), Placed: await OrderStatusInStoreAsync(redis, placed), Reserved: await ReservedAsync(redis, "e2e-crash")),
+            now => now.HalfDone == "aborted" && now.Reserved == before && now.Placed == "confirmed",
+            TimeSpan.FromSeconds(60),
+            "the sweeper rolls the half-done attempt back (its stock goes back) and announces the placed order (payments charges it)");
+
+        settled.Reserved.ShouldBe(before);
+        (await redis.ExecuteAsync("EXISTS", ["orders||journal-101", "orders||journal-102"], Ct)).AsInt64().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task OrdersKilledMidStream_ClientsRetryingWithTheirKeys_GetOneOrderEach_AndStockIsConserved()
+    {
+        const string sku = "e2e-killed";
+        using var http = new HttpClient();
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        var before = await ReservedAsync(redis, sku);
+        var keys = Enumerable.Range(0, 24).Select(i => $"killed-{i}-{Guid.NewGuid():N}").ToList();
+        var answers = new List<(HttpStatusCode Status, string Body)>();
+        var killed = false;
+        foreach (var key in keys)
+        {
+            if (!killed && answers.Count == 6)
+            {
+                // kill -9, as a crash: the runner restarts it; the clients keep retrying with their keys.
+                Organism.Kill(organism.ProcessOf("orders")).ShouldBeTrue();
+                killed = true;
+            }
+
+            using var response = await Eventually.ReturnsAsync(
+                () => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 1, sku: sku, idempotencyKey: key),
+                r => r.StatusCode != HttpStatusCode.ServiceUnavailable,
+                TimeSpan.FromSeconds(180),
+                $"the order with key {key} is answered once orders is back");
+            answers.Add((response.StatusCode, await response.Content.ReadAsStringAsync(Ct)));
+        }
+
+        answers.ShouldAllBe(a => a.Status == HttpStatusCode.Created);
+        await AuditAsync(redis, sku, answers, before);
+        await Eventually.ReturnsAsync(
+            async () => (await redis.ExecuteAsync("KEYS", ["orders||journal-*"], Ct)).Items.Count,
+            count => count == 0,
+            TimeSpan.FromSeconds(60),
+            "the journal is empty once every attempt is settled");
+    }
+
+    [Fact]
+    public async Task AGiveUpThatArrivesBeforeItsRequest_FencesThatRequest_ButNotALaterOne()
+    {
+        using var http = new HttpClient();
+        var key = "fence-" + Guid.NewGuid().ToString("N");
+
+        using var abort = await ToOrdersAsync(http, "orders/abort", key, requestId: "r1", body: null);
+        using var late = await ToOrdersAsync(http, "orders", key, requestId: "r1", body: new { customerId = "e2e", sku = "apple", quantity = 1 });
+        using var retry = await ToOrdersAsync(http, "orders", key, requestId: "r2", body: new { customerId = "e2e", sku = "apple", quantity = 1 });
+        using var repeat = await ToOrdersAsync(http, "orders", key, requestId: "r3", body: new { customerId = "e2e", sku = "apple", quantity = 1 });
+        using var abortAfter = await ToOrdersAsync(http, "orders/abort", key, requestId: "r3", body: null);
+
+        abort.StatusCode.ShouldBe(HttpStatusCode.OK, await abort.Content.ReadAsStringAsync(Ct));
+        late.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "the request the caller gave up on may not order anything");
+        retry.StatusCode.ShouldBe(HttpStatusCode.Created, await retry.Content.ReadAsStringAsync(Ct));
+        repeat.StatusCode.ShouldBe(HttpStatusCode.Created);
+        repeat.Headers.GetValues("Idempotency-Replayed").ShouldHaveSingleItem().ShouldBe("true");
+        OrderId(await repeat.Content.ReadAsStringAsync(Ct)).ShouldBe(OrderId(await retry.Content.ReadAsStringAsync(Ct)));
+        abortAfter.StatusCode.ShouldBe(HttpStatusCode.Created, "giving up a settled order returns its first outcome");
+    }
+
+    private static Task<HttpResponseMessage> UntilAnsweredAsync(Func<Task<HttpResponseMessage>> send) =>
+        Eventually.ReturnsAsync(send, response => response.StatusCode != HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(90), "the request is answered");
+
+    // Orders' endpoints through the gateway's sidecar, as the gateway calls them.
+    private async Task<HttpResponseMessage> ToOrdersAsync(HttpClient http, string method, string key, string requestId, object? body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{organism.SidecarPorts["gateway"]}/v1.0/invoke/orders/method/{method}")
+        {
+            Content = body is null ? null : JsonContent.Create(body),
+        };
+        request.Headers.Add("X-Api-Key", "e2e-key");
+        request.Headers.Add("Idempotency-Key", key);
+        request.Headers.Add("X-Client-Id", "shop");
+        request.Headers.Add("X-Request-Id", requestId);
+        return await http.SendAsync(request, Ct);
+    }
+
+    private static object CrashedRecord(string orderId, string status, int slot, DateTimeOffset past) => new
+    {
+        orderId,
+        client = "shop",
+        idempotencyKey = "crash-" + orderId,
+        fingerprint = "crash",
+        customerId = "e2e",
+        sku = "e2e-crash",
+        quantity = 2,
+        total = 19.98m,
+        status,
+        attempt = 1,
+        deadlineUnixMs = past.ToUnixTimeMilliseconds(),
+        slot,
+        fenced = Array.Empty<string>(),
+        createdAt = past,
+        changedAt = past,
+    };
+
+    // Writes keys of orders' state through orders' own sidecar (so they are stored exactly as orders stores them).
+    private async Task SaveOrdersStateAsync(HttpClient http, object[] items)
+    {
+        using var saved = await http.PostAsJsonAsync($"http://127.0.0.1:{organism.SidecarPorts["orders"]}/v1.0/state/statestore", items, Ct);
+        saved.StatusCode.ShouldBe(HttpStatusCode.NoContent, await saved.Content.ReadAsStringAsync(Ct));
+    }
+
+    private static async Task<string?> OrderStatusInStoreAsync(RedisConnection redis, string orderId) =>
+        (await redis.ExecuteAsync("HGET", ["orders||order-" + orderId, "data"], Ct)).AsString() is { } data
+            ? JsonDocument.Parse(data).RootElement.GetProperty("status").GetString()
+            : null;
+
+    // Every answer was 201 (an accepted order) or an error that left nothing behind: the stored orders of the
+    // sku are exactly the accepted ones, each reserved its units once and was charged at most once.
+    private static async Task AuditAsync(RedisConnection redis, string sku, List<(HttpStatusCode Status, string Body)> answers, int reservedBefore = 0)
+    {
+        var accepted = answers.Where(a => a.Status == HttpStatusCode.Created).Select(a => OrderId(a.Body)).ToList();
+        accepted.Count.ShouldBeGreaterThan(0, string.Join("\n", answers.Select(a => $"{(int)a.Status} {a.Body}").Distinct()));
+        accepted.Distinct().Count().ShouldBe(accepted.Count);
+        var stored = await Eventually.ReturnsAsync(
+            () => StoredOrdersAsync(redis, sku),
+            orders => orders.Count >= accepted.Count,
+            TimeSpan.FromSeconds(30),
+            "the accepted orders are stored");
+        // Give attempts that were still running when their client got an error the time to finish or roll back.
+        var settled = await Eventually.ReturnsAsync(
+            async () => (Orders: await StoredOrdersAsync(redis, sku), Reserved: await ReservedAsync(redis, sku)),
+            now => now.Orders.Count == accepted.Count && now.Reserved == reservedBefore + accepted.Count,
+            TimeSpan.FromSeconds(30),
+            $"exactly the {accepted.Count} accepted orders stay, each with one reserved unit (answers: {string.Join(", ", answers.Select(a => (int)a.Status))}; stored {stored.Count})");
+        settled.Orders.Order().ShouldBe(accepted.Order());
+        foreach (var orderId in accepted)
+        {
+            await Eventually.ReturnsAsync(
+                async () => (await redis.ExecuteAsync("HGET", ["payments||payment-" + orderId, "data"], Ct)).AsString(),
+                decision => decision is not null,
+                TimeSpan.FromSeconds(30),
+                $"order {orderId} is charged");
+        }
+    }
+
+    private static async Task<List<string>> StoredOrdersAsync(RedisConnection redis, string sku)
+    {
+        var keys = (await redis.ExecuteAsync("KEYS", ["orders||order-*"], Ct)).Items.Select(k => k.AsString()!).ToList();
+        var orders = new List<string>();
+        foreach (var key in keys)
+        {
+            if ((await redis.ExecuteAsync("HGET", [key, "data"], Ct)).AsString() is not { } data)
+            {
+                continue;
+            }
+
+            var order = JsonDocument.Parse(data).RootElement;
+            if (order.ValueKind == JsonValueKind.Object && order.TryGetProperty("sku", out var orderSku) && orderSku.GetString() == sku
+                && (!order.TryGetProperty("status", out var status) || status.GetString() is "placed" or "confirmed" or "cancelled"))
+            {
+                orders.Add(order.GetProperty("orderId").GetString()!);
+            }
+        }
+
+        return orders;
+    }
+
+    private static async Task<int> ReservedAsync(RedisConnection redis, string sku) =>
+        (await redis.ExecuteAsync("HGET", ["inventory||stock-" + sku, "data"], Ct)).AsString() is { } data
+            ? JsonDocument.Parse(data).RootElement.GetProperty("reserved").GetInt32()
+            : 0;
+
+    // Sets hormones (freezing the cortex so it does not retune them), runs the body, puts the defaults back, and waits
+    // until orders go through again (an open breaker closes), so the next test starts on a healthy organism.
+    private async Task WithHormonesAsync(RedisConnection redis, string[] keysAndValues, Func<Task> body)
+    {
+        var keys = keysAndValues.Where((_, i) => i % 2 == 0).Append("cortex.freeze").ToArray();
+        var set = keysAndValues.Select((v, i) => i % 2 == 0 ? v : v + "||e2e").Concat(["cortex.freeze", "true||e2e"]).Select(v => (RedisArg)v).ToList();
+        await redis.ExecuteAsync("MSET", set, Ct);
+        try
+        {
+            await body();
+        }
+        finally
+        {
+            await redis.ExecuteAsync("DEL", [.. keys.Select(k => (RedisArg)k)], Ct);
+        }
+
+        using var http = new HttpClient();
+        using var healthy = await AcceptedAsync(http, quantity: 1, sku: "apple");
+        healthy.StatusCode.ShouldBe(HttpStatusCode.Created);
+    }
+
+    // Publishes through the sidecar of asApp (so the CloudEvent source is asApp), with its own event id.
+    private async Task<HttpStatusCode> PublishAsync(HttpClient http, string asApp, string topic, string type, string eventId, object data)
+    {
+        using var response = await http.PostAsJsonAsync(
+            $"http://127.0.0.1:{organism.SidecarPorts[asApp]}/v1.0/publish/pubsub/{topic}?metadata.cloudevent.type={type}&metadata.cloudevent.id={Uri.EscapeDataString(eventId)}", data, Ct);
+        return response.StatusCode;
+    }
+
+    private Task<HttpResponseMessage> GetOrderAsync(HttpClient http, string apiKey, string orderId)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{organism.GatewayPort}/api/orders/{orderId}");
+        request.Headers.Add("X-Api-Key", apiKey);
+        return http.SendAsync(request, Ct);
+    }
+
+    private Task<HttpResponseMessage> PostRawAsync(HttpClient http, string? apiKey, string json)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{organism.GatewayPort}/api/orders")
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        if (apiKey is not null)
+        {
+            request.Headers.Add("X-Api-Key", apiKey);
+        }
+
+        return http.SendAsync(request, Ct);
+    }
+
+    private static string OrderId(string body) => JsonDocument.Parse(body).RootElement.GetProperty("orderId").GetString()!;
+}

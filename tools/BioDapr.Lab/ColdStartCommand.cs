@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using BioDapr.Load;
+using BioDapr.Redis;
+using BioDapr.Scenarios;
+using BioDapr.Testing;
+
+namespace BioDapr.Lab;
+
+/// <summary>
+/// <c>./biodapr cortex coldstart</c>: the cold-start benchmark of issue 11. A fresh organism (as <c>./biodapr up</c>
+/// starts it: the hormone file's values, every cell warmed up before it is ready) replays the scenario the moment
+/// the runner says it is up, then replays it again on the now warm organism; prints and writes both replays'
+/// goodput, overall and per phase, and the seconds with errors in the calm phases (no fault, at most 70 % of
+/// capacity). The promise: the cold replay within 2 points of goodput of the warm one.
+/// </summary>
+internal static class ColdStartCommand
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        Options options;
+        try
+        {
+            options = new Options(args, "scenario", "shorten", "rate-scale", "runs", "hormones", "seed", "out");
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine($"coldstart: {ex.Message}");
+            return 2;
+        }
+
+        var scenarioPath = options.Text("scenario", Path.Combine("scenarios", "reference.yaml"));
+        var hormonesPath = options.Text("hormones", Path.Combine("components", "local", "hormones.json"));
+        var output = options.Text("out", Path.Combine("docs", "benchmarks", "coldstart"));
+        Scenario scenario;
+        Dictionary<string, string> hormones;
+        double shorten, rateScale;
+        int runs, seed;
+        try
+        {
+            shorten = options.Number("shorten", 0.1, 0.001, 1);
+            rateScale = options.Number("rate-scale", 0.25, 0.001, 10);
+            runs = options.Integer("runs", 1, 1, 20);
+            seed = options.Integer("seed", 1, 0);
+            scenario = ScenarioParser.Load(scenarioPath);
+            hormones = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(hormonesPath))
+                ?? throw new ArgumentException($"--hormones: {hormonesPath} is empty");
+        }
+        catch (Exception ex) when (ex is ArgumentException or IOException or JsonException or ScenarioFormatException)
+        {
+            Console.Error.WriteLine($"coldstart: {ex.Message}");
+            return 2;
+        }
+
+        var calm = scenario.Phases
+            .Where(p => p.Faults.Count == 0 && (p.Rate.Percent ? Math.Max(p.Rate.From, p.Rate.To) <= 70 : Math.Max(p.Rate.From, p.Rate.To) <= 0.7 * scenario.CapacityRps))
+            .Select(p => p.Name)
+            .ToHashSet(StringComparer.Ordinal);
+        Directory.CreateDirectory(output);
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+
+        var results = new List<RunResult>();
+        try
+        {
+            for (var run = 1; run <= runs; run++)
+            {
+                results.Add(await RunOnceAsync(run, scenarioPath, hormones, shorten, rateScale, seed + run - 1, calm, output, stop.Token));
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return 130;
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisServerException or HttpRequestException or InvalidOperationException or IOException)
+        {
+            Console.Error.WriteLine($"coldstart: {ex.Message}");
+            return 1;
+        }
+
+        var command = $"./biodapr cortex coldstart --scenario {scenarioPath} --shorten {shorten.ToString(CultureInfo.InvariantCulture)} --rate-scale {rateScale.ToString(CultureInfo.InvariantCulture)} --runs {runs} --seed {seed}";
+        var table = Table(results, calm, command);
+        await File.WriteAllTextAsync(Path.Combine(output, "results.json"), JsonSerializer.Serialize(new { command, calmPhases = calm, runs = results }, Json));
+        await File.WriteAllTextAsync(Path.Combine(output, "results.md"), table);
+        Console.WriteLine();
+        Console.WriteLine(table);
+        Console.WriteLine($"written to {output}");
+        return 0;
+    }
+
+    private static async Task<RunResult> RunOnceAsync(
+        int run, string scenarioPath, Dictionary<string, string> hormones, double shorten, double rateScale, int seed, HashSet<string> calm, string output, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.Combine(output, "runs"));
+        var organism = new Organism { LogDirectory = Path.Combine(output, "runs") };
+        foreach (var app in new[] { "gateway", "orders", "inventory", "payments", "notifications", "cortex" })
+        {
+            // Warnings and errors only: logging every request would cost more CPU than serving it.
+            organism.AppEnvironment[app] = new Dictionary<string, string>(StringComparer.Ordinal) { ["Logging__LogLevel__Default"] = "Warning" };
+        }
+
+        var started = TimeProvider.System.GetTimestamp();
+        Console.WriteLine($"run {run}: starting the organism");
+        try
+        {
+            await organism.InitializeAsync();
+            var startup = TimeProvider.System.GetElapsedTime(started);
+            Console.WriteLine($"run {run}: up after {startup.TotalSeconds:F1} s; replaying at once (cold)");
+            await using (var redis = await RedisConnection.ConnectAsync(RedisOptions.Parse($"127.0.0.1:{organism.Redis}"), cancellationToken))
+            {
+                // The values ./biodapr up seeds, and no per-client cap on the replay's single client.
+                var values = new Dictionary<string, string>(hormones, StringComparer.Ordinal) { ["gateway.ratePerSecond"] = "100000", ["gateway.burst"] = "100000" };
+                await HormoneWriter.SetAsync(redis, values.Select(v => (v.Key, (string?)v.Value)), TimeProvider.System.GetUtcNow(), cancellationToken);
+            }
+
+            var cold = await ReplayAsync(organism, scenarioPath, shorten, rateScale, seed, cancellationToken);
+            Console.WriteLine($"run {run}: cold {Summary(cold, calm)}; replaying again (warm)");
+            var warm = await ReplayAsync(organism, scenarioPath, shorten, rateScale, seed, cancellationToken);
+            Console.WriteLine($"run {run}: warm {Summary(warm, calm)}");
+            return new RunResult(run, startup.TotalSeconds, Measure(cold, calm), Measure(warm, calm));
+        }
+        finally
+        {
+            await organism.DisposeAsync();
+        }
+    }
+
+    private static Task<IReadOnlyList<SecondReport>> ReplayAsync(Organism organism, string scenarioPath, double shorten, double rateScale, int seed, CancellationToken cancellationToken) =>
+        new LoadGenerator(
+            new LoadOptions
+            {
+                ScenarioPath = scenarioPath,
+                Target = new Uri($"http://127.0.0.1:{organism.GatewayPort}/api/orders"),
+                ApiKey = Organism.ShopApiKey,
+                HormoneRedis = $"127.0.0.1:{organism.Redis}",
+                Shorten = shorten,
+                RateScale = rateScale,
+                Seed = seed,
+            },
+            TextWriter.Null,
+            TimeProvider.System).RunAsync(cancellationToken);
+
+    private static ReplayResult Measure(IReadOnlyList<SecondReport> seconds, HashSet<string> calm)
+    {
+        static double Goodput(IEnumerable<SecondReport> s) => s.Sum(r => r.Sent) is var sent and > 0 ? 100.0 * s.Sum(r => r.Goodput) / sent : 0;
+        var phases = seconds.GroupBy(s => s.Phase).Select(g => new PhaseResult(g.Key, g.Sum(s => s.Sent), Math.Round(Goodput(g), 1), g.Count(IsErrorSecond))).ToList();
+        return new ReplayResult(
+            seconds.Sum(s => s.Sent),
+            Math.Round(Goodput(seconds), 1),
+            Math.Round(Goodput(seconds.Where(s => calm.Contains(s.Phase))), 1),
+            seconds.Count(s => calm.Contains(s.Phase) && IsErrorSecond(s)),
+            seconds.Where(s => calm.Contains(s.Phase)).Count(),
+            phases);
+    }
+
+    // A second with any answer that is an error the organism caused (5xx, shed, connection failure).
+    private static bool IsErrorSecond(SecondReport second) => second.ServerErrors + second.Shed + second.Transport > 0;
+
+    private static string Summary(IReadOnlyList<SecondReport> seconds, HashSet<string> calm)
+    {
+        var result = Measure(seconds, calm);
+        return $"sent {result.Sent}, goodput {result.Goodput:F1} %, calm goodput {result.CalmGoodput:F1} %, calm seconds with errors {result.CalmErrorSeconds} of {result.CalmSeconds}; "
+            + $"slow {seconds.Sum(s => s.Slow)}, shed {seconds.Sum(s => s.Shed)}, 4xx {seconds.Sum(s => s.ClientErrors)}, 5xx {seconds.Sum(s => s.ServerErrors)}, late {seconds.Sum(s => s.Deadline)}, connection {seconds.Sum(s => s.Transport)}, median p50 {Median(seconds.Select(s => s.P50Ms)):F0} ms";
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? 0 : sorted[sorted.Count / 2];
+    }
+
+    private static string Table(List<RunResult> results, HashSet<string> calm, string command)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Command: `{command}`; calm phases (no fault, at most 70 % of capacity): {string.Join(", ", calm)}.");
+        text.AppendLine();
+        text.AppendLine("| run | up after (s) | cold goodput | warm goodput | difference (points) | cold calm goodput | warm calm goodput | calm seconds with errors, cold / warm |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var r in results)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Run} | {r.StartupSeconds:F1} | {r.Cold.Goodput:F1} % | {r.Warm.Goodput:F1} % | {r.Cold.Goodput - r.Warm.Goodput:+0.0;-0.0;0.0} | {r.Cold.CalmGoodput:F1} % | {r.Warm.CalmGoodput:F1} % | {r.Cold.CalmErrorSeconds} / {r.Warm.CalmErrorSeconds} of {r.Cold.CalmSeconds} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("| phase | " + string.Join(" | ", results.SelectMany(r => new[] { $"run {r.Run} cold", $"run {r.Run} warm" })) + " |");
+        text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", results.Count * 2)));
+        foreach (var phase in results[0].Cold.Phases.Select(p => p.Name))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"| {phase} |");
+            foreach (var r in results)
+            {
+                foreach (var replay in new[] { r.Cold, r.Warm })
+                {
+                    var p = replay.Phases.FirstOrDefault(x => x.Name == phase);
+                    text.Append(CultureInfo.InvariantCulture, $" {p?.Goodput:F1} % ({p?.ErrorSeconds} error s) |");
+                }
+            }
+
+            text.AppendLine();
+        }
+
+        return text.ToString();
+    }
+
+    private sealed record RunResult(int Run, double StartupSeconds, ReplayResult Cold, ReplayResult Warm);
+
+    private sealed record ReplayResult(int Sent, double Goodput, double CalmGoodput, int CalmErrorSeconds, int CalmSeconds, IReadOnlyList<PhaseResult> Phases);
+
+    private sealed record PhaseResult(string Name, int Sent, double Goodput, int ErrorSeconds);
+}
