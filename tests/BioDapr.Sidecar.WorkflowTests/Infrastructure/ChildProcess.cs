@@ -26,8 +26,10 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public static ChildProcess Start(string project, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Built(project));
+        var built = Built(project);
+        // In the build output, as `dotnet run` would: the app finds its appsettings.json and content files there.
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(built)! };
+        start.ArgumentList.Add(built);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -41,6 +41,17 @@ internal sealed class WorkflowSidecar : IAsyncDisposable
 
     public static async Task<WorkflowSidecar> StartAsync(string appId, string redisHost, bool actorStateStore = true)
     {
+        var sidecar = await CreateAsync(appId, redisHost, actorStateStore);
+        await sidecar.RestartAsync();
+        return sidecar;
+    }
+
+    /// <summary>
+    /// A sidecar not started yet (its ports are known: start the app first when it waits for the sidecar, then
+    /// <see cref="RestartAsync"/>); with <paramref name="appPort"/>, the app's callbacks are on that port.
+    /// </summary>
+    public static async Task<WorkflowSidecar> CreateAsync(string appId, string redisHost, bool actorStateStore = true, int? appPort = null)
+    {
         var directory = Directory.CreateTempSubdirectory("biodapr-wf-").FullName;
         var resources = Path.Combine(directory, "resources");
         Directory.CreateDirectory(resources);
@@ -58,6 +69,19 @@ internal sealed class WorkflowSidecar : IAsyncDisposable
                 - name: actorStateStore
                   value: "{(actorStateStore ? "true" : "false")}"
             """);
+        // The configuration store a cell reads its hormones from (the cortex runs against this sidecar in the evolution tests).
+        await File.WriteAllTextAsync(Path.Combine(resources, "hormones.yaml"), $"""
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata:
+              name: hormones
+            spec:
+              type: configuration.redis
+              version: v1
+              metadata:
+                - name: redisHost
+                  value: "{redisHost}"
+            """);
         var httpPort = FreePort.Next();
         var grpcPort = FreePort.Next();
         var arguments = new List<string>
@@ -65,9 +89,12 @@ internal sealed class WorkflowSidecar : IAsyncDisposable
             "--app-id", appId, "--dapr-http-port", Text(httpPort), "--dapr-grpc-port", Text(grpcPort),
             "--dapr-internal-grpc-port", Text(FreePort.Next()), "--resources-path", resources, "--log-level", "warn",
         };
-        var sidecar = new WorkflowSidecar(appId, directory, arguments, httpPort, grpcPort);
-        await sidecar.RestartAsync();
-        return sidecar;
+        if (appPort is { } port)
+        {
+            arguments.AddRange(["--app-port", Text(port)]);
+        }
+
+        return new WorkflowSidecar(appId, directory, arguments, httpPort, grpcPort);
     }
 
     /// <summary>Starts the process (again) on the same ports and waits until it is ready.</summary>
