@@ -48,10 +48,12 @@ public sealed class EvolutionWorkflowTests(RedisServer redis) : IClassFixture<Re
         new StaticPolicySearch(request.ToSettings() with { Parallelism = 1 })
             .Search(ScenarioParser.Load(request.ScenarioPath).Shortened(request.Shorten), cancellationToken: TestContext.Current.CancellationToken);
 
-    private static IHost Replica(WorkflowSidecar sidecar)
+    private static IHost Replica(WorkflowSidecar sidecar) => Replica(sidecar.GrpcEndpoint);
+
+    private static IHost Replica(string grpcEndpoint)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration["DAPR_GRPC_ENDPOINT"] = sidecar.GrpcEndpoint;
+        builder.Configuration["DAPR_GRPC_ENDPOINT"] = grpcEndpoint;
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddCortexEvolution();
         return builder.Build();
@@ -102,6 +104,11 @@ public sealed class EvolutionWorkflowTests(RedisServer redis) : IClassFixture<Re
         var history = await HistoryAsync(sidecar, id);
         history.Count(e => e.TaskScheduled is not null).ShouldBe(request.Population);
         history.Where(e => e.TaskCompleted is not null).Select(e => e.TaskCompleted.TaskScheduledId).ShouldBeUnique();
+
+        // Replay determinism: the finished execution's history, replayed by a fresh replica, completes with the same proposal.
+        var answer = await ReplayDeterminismTests.ReplayAsync(id, history, endpoint => Replica(endpoint));
+        answer.Actions.Count.ShouldBe(1);
+        answer.Actions[0].CompleteWorkflow.Result.ShouldBe(history.Single(e => e.ExecutionCompleted is not null).ExecutionCompleted.Result);
         await first.StopAsync(TestContext.Current.CancellationToken);
         await second.StopAsync(TestContext.Current.CancellationToken);
     }
