@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using BioDapr.Benchmarks.Infrastructure;
+using BioDapr.Redis;
 using Dapr.DurableTask.Protobuf;
 using Dapr.Workflow;
 using Dapr.Workflow.Registration;
@@ -41,6 +42,7 @@ internal static class WorkflowBenchmark
               metadata: [ {"{"}name: redisHost, value: "{redis.Host}"{"}"}, {"{"}name: actorStateStore, value: "true"{"}"} ]
             """);
         using var sidecar = await BenchSidecar.StartAsync("benchwf", null, resources);
+        await using var redisConnection = await RedisConnection.ConnectAsync(new RedisOptions { Port = redis.Port }, CancellationToken.None);
         var endpoint = $"http://127.0.0.1:{sidecar.GrpcPort}";
         using var app = StartApp(endpoint);
         await using var client = new DaprWorkflowClientBuilder().UseGrpcEndpoint(endpoint).Build();
@@ -56,11 +58,18 @@ internal static class WorkflowBenchmark
         {
             var loadBefore = LoadAverage();
             var cpu = sidecar.CpuTime;
+            var redisBefore = await RedisStatsAsync(redisConnection);
             var (perSecond, completed, failed) = await SaturateAsync(client, concurrency, TimeSpan.FromSeconds(seconds));
             var cpuPerWorkflowMs = (sidecar.CpuTime - cpu).TotalMilliseconds / Math.Max(1, completed);
+            var redisAfter = await RedisStatsAsync(redisConnection);
+            var redisCallsPerWorkflow = (redisAfter.Calls - redisBefore.Calls) / (double)Math.Max(1, completed);
+            var redisUsecPerWorkflow = (redisAfter.Usec - redisBefore.Usec) / (double)Math.Max(1, completed);
             var open = await OpenLoopAsync(client, rate, TimeSpan.FromSeconds(seconds));
             var dispatch = await DispatchLatencyAsync(hub, open.Ids.Take(200).ToList());
+            var replay = await ReplayProfileAsync(hub, open.Ids.Take(200).ToList());
             var loadAfter = LoadAverage();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  where the time goes (per workflow): sidecar CPU {cpuPerWorkflowMs:F2} ms; Redis {redisCallsPerWorkflow:F1} commands, {redisUsecPerWorkflow / 1000:F2} ms server time; {replay.Turns:F1} turns; history {replay.Events:F1} events ({replay.Bytes:F0} B) written; {replay.ReplayedEvents:F1} past events ({replay.ReplayedBytes:F0} B) sent to the worker over the turns"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"run {run}: saturation {perSecond,6:F1} workflows/s ({completed} completed, {failed} failed, sidecar CPU {cpuPerWorkflowMs:F2} ms/workflow)   at {rate}/s: p50 {open.P50:F1} ms p99 {open.P99:F1} ms (errors {open.Errors})   activity dispatch p50 {dispatch.P50:F1} ms p99 {dispatch.P99:F1} ms   load {loadBefore} → {loadAfter}"));
             results.Add(new
@@ -76,6 +85,13 @@ internal static class WorkflowBenchmark
                 openLoopErrors = open.Errors,
                 activityDispatchP50Ms = dispatch.P50,
                 activityDispatchP99Ms = dispatch.P99,
+                redisCommandsPerWorkflow = redisCallsPerWorkflow,
+                redisServerMsPerWorkflow = redisUsecPerWorkflow / 1000,
+                turnsPerWorkflow = replay.Turns,
+                historyEventsPerWorkflow = replay.Events,
+                historyBytesPerWorkflow = replay.Bytes,
+                replayedEventsPerWorkflow = replay.ReplayedEvents,
+                replayedBytesPerWorkflow = replay.ReplayedBytes,
                 loadAverageBefore = loadBefore,
                 loadAverageAfter = loadAfter,
             });
@@ -189,6 +205,59 @@ internal static class WorkflowBenchmark
 
         samples.Sort();
         return (Percentiles.Of(samples, 0.50), Percentiles.Of(samples, 0.99));
+    }
+
+    // INFO commandstats: every command's calls and server-side microseconds, summed.
+    private static async Task<(long Calls, long Usec)> RedisStatsAsync(RedisConnection redis)
+    {
+        var text = (await redis.ExecuteAsync("INFO", ["commandstats"], CancellationToken.None)).AsString() ?? string.Empty;
+        long calls = 0, usec = 0;
+        foreach (var line in text.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.StartsWith("cmdstat_", StringComparison.Ordinal)))
+        {
+            foreach (var field in line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Split(','))
+            {
+                var pair = field.Split('=');
+                if (pair is ["calls", var c])
+                {
+                    calls += long.Parse(c, CultureInfo.InvariantCulture);
+                }
+                else if (pair is ["usec", var u])
+                {
+                    usec += long.Parse(u, CultureInfo.InvariantCulture);
+                }
+            }
+        }
+
+        return (calls, usec);
+    }
+
+    // Per workflow, from its stored history: turns (WorkflowStarted events), events and bytes written, and the past
+    // events (and bytes) the sidecar sent the worker summed over the turns (each turn carries the whole history so far).
+    private static async Task<(double Turns, double Events, double Bytes, double ReplayedEvents, double ReplayedBytes)> ReplayProfileAsync(TaskHubSidecarService.TaskHubSidecarServiceClient hub, List<string> ids)
+    {
+        double turns = 0, events = 0, bytes = 0, replayed = 0, replayedBytes = 0;
+        foreach (var id in ids)
+        {
+            var history = (await hub.GetInstanceHistoryAsync(new GetInstanceHistoryRequest { InstanceId = id })).Events;
+            long before = 0;
+            for (var i = 0; i < history.Count; i++)
+            {
+                if (history[i].WorkflowStarted is not null)
+                {
+                    turns++;
+                    replayed += i;
+                    replayedBytes += before;
+                }
+
+                before += history[i].CalculateSize();
+            }
+
+            events += history.Count;
+            bytes += before;
+        }
+
+        var n = Math.Max(1, ids.Count);
+        return (turns / n, events / n, bytes / n, replayed / n, replayedBytes / n);
     }
 
     private static Process StartApp(string grpcEndpoint)
