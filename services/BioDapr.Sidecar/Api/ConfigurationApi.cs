@@ -2,6 +2,7 @@ using System.Text.Json;
 using BioDapr.Sidecar.BuildingBlocks;
 using BioDapr.Sidecar.Components.Configuration;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Api;
 

@@ -1,8 +1,8 @@
 using System.Text;
-using BioDapr.Client.Protocol;
 using BioDapr.Sidecar.Components;
 using BioDapr.Sidecar.Components.State;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Api;
 

@@ -1,7 +1,7 @@
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.Components.Configuration;
 using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.BuildingBlocks;
 

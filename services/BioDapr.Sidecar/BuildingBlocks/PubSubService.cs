@@ -1,8 +1,8 @@
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.Components.PubSub;
 using BioDapr.Sidecar.Messaging;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Tracing;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.BuildingBlocks;
 

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using BioDapr.Sidecar.Actors;
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.Components.State;
 using BioDapr.Sidecar.Invocation;
 using BioDapr.Sidecar.Runtime;
 using Dapr.Client.Autogen.Grpc.v1;
 using ActorRuntime = BioDapr.Sidecar.Actors.ActorRuntime;
+using BioDapr.Sidecar.Wire;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -46,8 +46,8 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
             message.Headers.TryAddWithoutValidation(key, value);
         }
 
-        var reentrancyId = call.RequestHeaders.GetValue(ActorRuntime.ReentrancyHeader.ToLowerInvariant());
-        var result = await Run(() => actors.InvokeAsync(request.ActorType, request.ActorId, method, message, reentrancyId, call.CancellationToken));
+        var reentrancyId = call.RequestHeaders.GetValue(ActorInvoker.ReentrancyHeader.ToLowerInvariant());
+        var result = await Run(() => actors.Invoker.InvokeAsync(request.ActorType, request.ActorId, method, message, reentrancyId, call.CancellationToken));
         if (result.StatusCode is < 200 or > 299)
         {
             throw new DaprApiException(DaprErrors.ActorInvoke(System.Text.Encoding.UTF8.GetString(result.Body)));
@@ -59,7 +59,7 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
     public async Task<GetActorStateResponse> GetActorStateAsync(GetActorStateRequest request, ServerCallContext call)
     {
         var actors = Actors();
-        var item = await Run(() => actors.GetStateAsync(request.ActorType, request.ActorId, request.Key, call.CancellationToken));
+        var item = await Run(() => actors.State.GetAsync(request.ActorType, request.ActorId, request.Key, call.CancellationToken));
         var response = new GetActorStateResponse();
         if (item is not null)
         {
@@ -82,7 +82,7 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
                 throw new DaprApiException(DaprErrors.ActorStateTransaction("ttlInSeconds is not supported without the \"ActorStateTTL\" feature enabled"));
             }
 
-            var key = actors.StateKey(request.ActorType, request.ActorId, operation.Key);
+            var key = actors.State.StateKey(request.ActorType, request.ActorId, operation.Key);
             var metadata = new Dictionary<string, string>(operation.Metadata, StringComparer.Ordinal);
             operations.Add(operation.OperationType switch
             {
@@ -95,7 +95,7 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
 
         await Run(async () =>
         {
-            await actors.TransactionAsync(request.ActorType, request.ActorId, operations, call.CancellationToken);
+            await actors.State.TransactionAsync(request.ActorType, request.ActorId, operations, call.CancellationToken);
             return true;
         });
         return Empty;
@@ -107,7 +107,7 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
         var body = Body(request.DueTime, request.Period, request.Ttl, request.Data, callback: null, request.HasOverwrite ? request.Overwrite : null);
         await Run(async () =>
         {
-            await actors.CreateReminderAsync(request.ActorType, request.ActorId, request.Name, body, call.CancellationToken);
+            await actors.Reminders.CreateAsync(request.ActorType, request.ActorId, request.Name, body, call.CancellationToken);
             return true;
         });
         return Empty;
@@ -118,7 +118,7 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
         var actors = Actors();
         await Run(async () =>
         {
-            await actors.DeleteReminderAsync(request.ActorType, request.ActorId, request.Name, call.CancellationToken);
+            await actors.Reminders.DeleteAsync(request.ActorType, request.ActorId, request.Name, call.CancellationToken);
             return true;
         });
         return Empty;
@@ -131,7 +131,7 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
         var body = Body(request.DueTime, request.Period, request.Ttl, request.Data, request.Callback, overwrite: null);
         await Run(() =>
         {
-            actors.CreateTimer(request.ActorType, request.ActorId, request.Name, body);
+            actors.Timers.Create(request.ActorType, request.ActorId, request.Name, body);
             return Task.FromResult(true);
         });
         return Empty;
@@ -143,7 +143,7 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
         var actors = Actors();
         await Run(() =>
         {
-            actors.DeleteTimer(request.ActorType, request.ActorId, request.Name);
+            actors.Timers.Delete(request.ActorType, request.ActorId, request.Name);
             return Task.FromResult(true);
         });
         return Empty;
@@ -203,7 +203,7 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
         {
             return await action();
         }
-        catch (ActorException ex)
+        catch (DaprApiException ex)
         {
             throw new DaprApiException(ex.Error);
         }

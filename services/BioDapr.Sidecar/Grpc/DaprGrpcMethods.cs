@@ -1,6 +1,6 @@
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.BuildingBlocks;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 using Dapr.Client.Autogen.Grpc.v1;
 using Grpc.AspNetCore.Server.Model;
 using DaprService = Dapr.Client.Autogen.Grpc.v1.Dapr;

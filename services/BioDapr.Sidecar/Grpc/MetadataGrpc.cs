@@ -1,7 +1,7 @@
-using BioDapr.Client.Protocol;
 using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.Resources;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 using Dapr.Client.Autogen.Grpc.v1;
 using Grpc.Core;
 using ProtoActorRuntime = Dapr.Client.Autogen.Grpc.v1.ActorRuntime;

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.AppChannel;
 using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Security;
 using BioDapr.Sidecar.Tracing;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Invocation;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.Components.Configuration;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Messaging;
 

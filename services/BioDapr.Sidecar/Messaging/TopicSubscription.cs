@@ -6,6 +6,7 @@ using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Resources;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Tracing;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Messaging;
 
@@ -33,7 +34,7 @@ internal sealed partial class TopicSubscription
         _logger = logger;
         Definition = definition;
         var raw = definition.Metadata.GetValueOrDefault("rawPayload");
-        if (!string.IsNullOrEmpty(raw) && !Api.GoStrconv.TryParseBool(raw, out _rawPayload))
+        if (!string.IsNullOrEmpty(raw) && !GoStrconv.TryParseBool(raw, out _rawPayload))
         {
             _rawPayloadError = $"rawPayload value must be a valid boolean: actual is '{raw}'";
         }

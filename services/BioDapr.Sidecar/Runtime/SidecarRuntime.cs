@@ -246,7 +246,17 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
             }
         }
 
-        var actors = new ActorRuntime(this, channel, config, LoggerFactory.CreateLogger("BioDapr.Sidecar.Actors"));
+        var actors = new ActorRuntime(
+            config,
+            channel,
+            Components.ActorStateStore,
+            NameResolver,
+            Peers,
+            Settings.AppId,
+            Settings.MaxBodySize,
+            Time,
+            Random,
+            LoggerFactory.CreateLogger("BioDapr.Sidecar.Actors"));
         if (config.Types.Count > 0 && NameResolver.TryResolve(Settings.AppId, out var entry))
         {
             await NameResolver.RegisterAsync(entry with { ActorTypes = [.. config.Types.Keys] }, cancellationToken);
