@@ -251,15 +251,15 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
                 writer.WriteString("dueTime", reminder.DueTime);
             }
 
-            if (reminder.Interval is { } interval)
+            if (reminder.SchedulePeriod is { } period)
             {
                 // The Scheduler reports the job schedule.
-                writer.WriteString("period", "@every " + GoDuration.Format(interval));
+                writer.WriteString("period", period);
             }
 
-            if (reminder.ExpiresAt is { } expires)
+            if (reminder.Expiration is { } ttl)
             {
-                writer.WriteString("ttl", expires.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture));
+                writer.WriteString("ttl", ttl);
             }
 
             writer.WriteEndObject();

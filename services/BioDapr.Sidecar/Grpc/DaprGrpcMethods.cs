@@ -67,6 +67,9 @@ internal sealed class DaprGrpcMethods : IServiceMethodProvider<DaprGrpcService>
         table.Unary<ExecuteActorStateTransactionRequest, Google.Protobuf.WellKnownTypes.Empty>("ExecuteActorStateTransaction", actors.ExecuteActorStateTransactionAsync);
         table.Unary<RegisterActorReminderRequest, Google.Protobuf.WellKnownTypes.Empty>("RegisterActorReminder", actors.RegisterActorReminderAsync);
         table.Unary<UnregisterActorReminderRequest, Google.Protobuf.WellKnownTypes.Empty>("UnregisterActorReminder", actors.UnregisterActorReminderAsync);
+        table.Unary<GetActorReminderRequest, GetActorReminderResponse>("GetActorReminder", actors.GetActorReminderAsync);
+        table.Unary<ListActorRemindersRequest, ListActorRemindersResponse>("ListActorReminders", actors.ListActorRemindersAsync);
+        table.Unary<UnregisterActorRemindersByTypeRequest, UnregisterActorRemindersByTypeResponse>("UnregisterActorRemindersByType", actors.UnregisterActorRemindersByTypeAsync);
         table.Unary<RegisterActorTimerRequest, Google.Protobuf.WellKnownTypes.Empty>("RegisterActorTimer", actors.RegisterActorTimerAsync);
         table.Unary<UnregisterActorTimerRequest, Google.Protobuf.WellKnownTypes.Empty>("UnregisterActorTimer", actors.UnregisterActorTimerAsync);
 
