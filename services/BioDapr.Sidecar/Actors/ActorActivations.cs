@@ -9,7 +9,7 @@ namespace BioDapr.Sidecar.Actors;
 /// </summary>
 internal sealed partial class ActorActivations(
     ActorAppConfig config,
-    AppChannelClient channel,
+    IActorCallbackChannel channel,
     ActorPlacement placement,
     string appId,
     TimeProvider time,
@@ -77,16 +77,19 @@ internal sealed partial class ActorActivations(
         _active.TryRemove(new KeyValuePair<(string, string), ActorInstance>((instance.Type, instance.Id), instance));
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Delete, $"/actors/{Uri.EscapeDataString(instance.Type)}/{Uri.EscapeDataString(instance.Id)}");
-            var answer = await channel.SendAsync(request, cancellationToken);
-            if (answer.StatusCode != 200)
+            var status = await channel.DeactivateAsync(instance.Type, instance.Id, cancellationToken);
+            if (status != 200)
             {
-                Log.DeactivationFailed(logger, instance.Type, instance.Id, answer.StatusCode);
+                Log.DeactivationFailed(logger, instance.Type, instance.Id, status);
             }
         }
         catch (HttpRequestException ex)
         {
             Log.DeactivationFailed(logger, instance.Type, instance.Id, (int)(ex.StatusCode ?? 0));
+        }
+        catch (Wire.DaprApiException ex)
+        {
+            Log.DeactivationRefused(logger, instance.Type, instance.Id, ex.Message);
         }
     }
 
@@ -94,6 +97,9 @@ internal sealed partial class ActorActivations(
     {
         [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Deactivating actor {Type}/{Id}: the app answered {Status}")]
         public static partial void DeactivationFailed(ILogger logger, string type, string id, int status);
+
+        [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "Deactivating actor {Type}/{Id} failed: {Reason}")]
+        public static partial void DeactivationRefused(ILogger logger, string type, string id, string reason);
 
         [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "Actor scheduler error: {Reason}")]
         public static partial void ScanFailed(ILogger logger, string reason);

@@ -22,7 +22,7 @@ internal sealed class ActorInvoker : IDisposable
     private readonly ActorAppConfig _config;
     private readonly ActorActivations _activations;
     private readonly ActorPlacement _placement;
-    private readonly AppChannelClient _channel;
+    private readonly IActorCallbackChannel _channel;
     private readonly PeerAuthenticator _peerAuthenticator;
     private readonly string _appId;
     private readonly long _maxBodySize;
@@ -33,7 +33,7 @@ internal sealed class ActorInvoker : IDisposable
         ActorAppConfig config,
         ActorActivations activations,
         ActorPlacement placement,
-        AppChannelClient channel,
+        IActorCallbackChannel channel,
         PeerAuthenticator peerAuthenticator,
         string appId,
         long maxBodySize,
@@ -164,8 +164,6 @@ internal sealed class ActorInvoker : IDisposable
                 }
 
                 instance.LastUsed = _time.GetTimestamp();
-                request.Method = HttpMethod.Put;
-                request.RequestUri = new Uri($"/actors/{Uri.EscapeDataString(type)}/{Uri.EscapeDataString(id)}/{path}", UriKind.Relative);
                 request.Headers.Remove(ReentrancyHeader);
                 if (reentrancyId is not null)
                 {
@@ -175,7 +173,7 @@ internal sealed class ActorInvoker : IDisposable
                 AppResponse answer;
                 try
                 {
-                    answer = await _channel.SendAsync(request, cancellationToken);
+                    answer = await _channel.CallAsync(type, id, path, request, cancellationToken);
                 }
                 catch (HttpRequestException ex)
                 {

@@ -22,7 +22,7 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
 
     public ActorRuntime(
         ActorAppConfig config,
-        AppChannelClient channel,
+        IActorCallbackChannel channel,
         StateStoreEntry? actorStateStore,
         FileNameResolver nameResolver,
         PeerAuthenticator peers,

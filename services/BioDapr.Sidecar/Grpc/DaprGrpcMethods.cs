@@ -26,6 +26,7 @@ internal sealed class DaprGrpcMethods : IServiceMethodProvider<DaprGrpcService>
         var metadata = new MetadataGrpc(runtime);
         var invocation = new InvocationGrpc(runtime.Invoker, runtime.Settings.MaxBodySize);
         var actors = new ActorsGrpc(runtime);
+        var actorEvents = new ActorEventsGrpc(runtime);
         var appId = runtime.Settings.AppId;
 
         // State
@@ -70,6 +71,7 @@ internal sealed class DaprGrpcMethods : IServiceMethodProvider<DaprGrpcService>
         table.Unary<GetActorReminderRequest, GetActorReminderResponse>("GetActorReminder", actors.GetActorReminderAsync);
         table.Unary<ListActorRemindersRequest, ListActorRemindersResponse>("ListActorReminders", actors.ListActorRemindersAsync);
         table.Unary<UnregisterActorRemindersByTypeRequest, UnregisterActorRemindersByTypeResponse>("UnregisterActorRemindersByType", actors.UnregisterActorRemindersByTypeAsync);
+        table.Duplex<SubscribeActorEventsRequestAlpha1, SubscribeActorEventsResponseAlpha1>("SubscribeActorEventsAlpha1", actorEvents.SubscribeAsync);
         table.Unary<RegisterActorTimerRequest, Google.Protobuf.WellKnownTypes.Empty>("RegisterActorTimer", actors.RegisterActorTimerAsync);
         table.Unary<UnregisterActorTimerRequest, Google.Protobuf.WellKnownTypes.Empty>("UnregisterActorTimer", actors.UnregisterActorTimerAsync);
 
