@@ -1,4 +1,4 @@
-using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.Components;
 using BioDapr.Sidecar.Resources;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Wire;
@@ -20,7 +20,7 @@ internal sealed class MetadataGrpc(SidecarRuntime runtime)
         foreach (var component in runtime.Components.All)
         {
             var registered = new RegisteredComponents { Name = component.Name, Type = component.Type, Version = component.Version };
-            registered.Capabilities.Add(MetadataApi.Capabilities(component));
+            registered.Capabilities.Add(ComponentCapabilities.Reported(component));
             response.RegisteredComponents.Add(registered);
         }
 

@@ -50,9 +50,6 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         AccessControl = AccessControlPolicy.Create(configuration.AccessControl, isHttp: true);
         Peers = new PeerAuthenticator(settings.InternalSecret, SidecarIdentity.Of(settings.AppId, settings.Namespace, AccessControl), time);
         NameResolver = new FileNameResolver(settings.NameResolutionDirectory, Peers);
-        Subscriptions = new SubscriptionManager(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Messaging"));
-        ConfigurationUpdates = new ConfigurationUpdateDispatcher(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Configuration"));
-        Invoker = new ServiceInvoker(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Invocation"));
         if (settings.AppPort is { } port and > 0 && settings.AppUsesGrpc)
         {
             GrpcAppChannel = new GrpcAppChannel(settings.AppChannelAddress, port, settings.AppApiToken, settings.AppMaxConcurrency, settings.MaxBodySize);
@@ -63,6 +60,11 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
             AppChannel = new AppChannelClient(settings.AppChannelAddress, httpPort, settings.AppApiToken, settings.AppMaxConcurrency, settings.AppHealthCheckPath);
             EventSink = new HttpEventSink(AppChannel);
         }
+
+        var delivery = new DeliveryServices(Publisher, resiliency, Tracing, time, _stopping.Token);
+        Subscriptions = new SubscriptionManager(delivery, settings, resources, components, loggerFactory.CreateLogger("BioDapr.Sidecar.Messaging"));
+        ConfigurationUpdates = new ConfigurationUpdateDispatcher(components, AppChannel, resiliency, loggerFactory.CreateLogger("BioDapr.Sidecar.Configuration"), _stopping.Token);
+        Invoker = new ServiceInvoker(settings, NameResolver, Peers, AccessControl, resiliency, AppChannel, GrpcAppChannel, loggerFactory.CreateLogger("BioDapr.Sidecar.Invocation"));
 
         // daprd serves the app-initiated actor stream with a gRPC app channel, or without any app channel.
         ActorCallbacks = AppChannel is null ? new ActorCallbackStream() : null;
