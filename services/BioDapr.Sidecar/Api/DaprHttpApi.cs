@@ -1,8 +1,8 @@
-using BioDapr.Sidecar.Actors;
 using BioDapr.Sidecar.BuildingBlocks;
 using BioDapr.Sidecar.Invocation;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Tracing;
+using BioDapr.Sidecar.Wire;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace BioDapr.Sidecar.Api;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 using BioDapr.Sidecar.Workflows;
 using Dapr.DurableTask.Protobuf;
 using Google.Protobuf.WellKnownTypes;

@@ -1,4 +1,4 @@
-using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.Wire;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Workflows;
 using Dapr.DurableTask.Protobuf;

@@ -1,4 +1,4 @@
-using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.Wire;
 using Dapr.DurableTask.Protobuf;
 using GrpcStatusCode = Grpc.Core.StatusCode;
 

@@ -105,7 +105,7 @@ internal sealed partial class WorkflowEngine
     {
         if (string.IsNullOrEmpty(response.InstanceId))
         {
-            throw new Api.DaprApiException(WorkflowErrors.InvalidRequest("the workflow response has no instanceId"));
+            throw new Wire.DaprApiException(WorkflowErrors.InvalidRequest("the workflow response has no instanceId"));
         }
 
         var instance = await LockAsync(response.InstanceId, cancellationToken);

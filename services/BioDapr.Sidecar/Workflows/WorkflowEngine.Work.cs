@@ -1,4 +1,4 @@
-using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.Wire;
 using BioDapr.Sidecar.Components.State;
 using Dapr.DurableTask.Protobuf;
 using Google.Protobuf.WellKnownTypes;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.Wire;
 using BioDapr.Sidecar.Components.State;
 using Google.Protobuf.WellKnownTypes;
 

@@ -1,4 +1,4 @@
-using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.Wire;
 using GrpcStatusCode = Grpc.Core.StatusCode;
 
 namespace BioDapr.Sidecar.Workflows;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using GrpcStatusCode = Grpc.Core.StatusCode;
 
-namespace BioDapr.Sidecar.Api;
+namespace BioDapr.Sidecar.Wire;
 
 /// <summary>
 /// An error answer of the daprd HTTP API: status code plus the JSON body

@@ -1,6 +1,6 @@
 using GrpcStatusCode = Grpc.Core.StatusCode;
 
-namespace BioDapr.Sidecar.Api;
+namespace BioDapr.Sidecar.Wire;
 
 /// <summary>
 /// The daprd errors this sidecar returns, with daprd's status codes, error codes, messages and

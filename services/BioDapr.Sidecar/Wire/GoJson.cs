@@ -1,6 +1,6 @@
 using System.Text.Encodings.Web;
 
-namespace BioDapr.Sidecar.Api;
+namespace BioDapr.Sidecar.Wire;
 
 /// <summary>
 /// JSON output settings close to Go's <c>encoding/json</c>, which daprd uses: non-ASCII text is written

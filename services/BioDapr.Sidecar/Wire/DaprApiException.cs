@@ -1,4 +1,4 @@
-namespace BioDapr.Sidecar.Api;
+namespace BioDapr.Sidecar.Wire;
 
 /// <summary>
 /// A building block refused or failed a request with a daprd error. Thrown by the building-block

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
-namespace BioDapr.Sidecar.Api;
+namespace BioDapr.Sidecar.Wire;
 
 /// <summary>Small helpers shared by the API handlers: daprd's response conventions and request parsing.</summary>
 internal static class ApiHttp

@@ -1,4 +1,4 @@
-namespace BioDapr.Sidecar.Api;
+namespace BioDapr.Sidecar.Wire;
 
 /// <summary>Go's <c>strconv.ParseBool</c>, which daprd uses for boolean metadata such as <c>rawPayload</c>.</summary>
 internal static class GoStrconv

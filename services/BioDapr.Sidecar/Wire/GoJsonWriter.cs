@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace BioDapr.Sidecar.Api;
+namespace BioDapr.Sidecar.Wire;
 
 /// <summary>
 /// Re-writes parsed JSON the way Go's <c>encoding/json</c> marshals a decoded <c>map[string]any</c>:

@@ -1,11 +1,11 @@
 using System.Text.Json;
-using BioDapr.Client.Protocol;
-using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.Actors;
 using BioDapr.Sidecar.Components.State;
 using BioDapr.Sidecar.Invocation;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 
-namespace BioDapr.Sidecar.Actors;
+namespace BioDapr.Sidecar.Api;
 
 /// <summary>
 /// The actor API (<c>/v1.0/actors/{type}/{id}/…</c>) with daprd's routes, status codes and error
@@ -41,7 +41,7 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
                 await GetReminderAsync(context, type, id, rest[3]);
                 return true;
             case "reminders" when rest.Length == 4 && method == HttpMethods.Delete:
-                await Run(context, actors => actors.DeleteReminderAsync(type, id, rest[3], context.RequestAborted));
+                await Run(context, actors => actors.Reminders.DeleteAsync(type, id, rest[3], context.RequestAborted));
                 return true;
             case "timers" when rest.Length == 4 && isPostOrPut:
                 await CreateTimerAsync(context, type, id, rest[3]);
@@ -49,7 +49,7 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
             case "timers" when rest.Length == 4 && method == HttpMethods.Delete:
                 await Run(context, actors =>
                 {
-                    actors.DeleteTimer(type, id, rest[3]);
+                    actors.Timers.Delete(type, id, rest[3]);
                     return Task.CompletedTask;
                 });
                 return true;
@@ -86,13 +86,13 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
         using var request = ActorCallHttp.RequestFrom(context.Request, body);
         request.RequestUri = new Uri("http://actor/" + context.Request.QueryString.Value, UriKind.Absolute);
         request.Headers.TryAddWithoutValidation("Dapr-API-Call", "true");
-        var reentrancyId = context.Request.Headers[ActorRuntime.ReentrancyHeader].FirstOrDefault();
+        var reentrancyId = context.Request.Headers[ActorInvoker.ReentrancyHeader].FirstOrDefault();
         try
         {
-            var result = await actors.InvokeAsync(type, id, normalized, request, reentrancyId, context.RequestAborted);
+            var result = await actors.Invoker.InvokeAsync(type, id, normalized, request, reentrancyId, context.RequestAborted);
             await ActorCallHttp.WriteAsync(context.Response, result, context.RequestAborted);
         }
-        catch (ActorException ex)
+        catch (DaprApiException ex)
         {
             await ApiHttp.WriteErrorAsync(context.Response, ex.Error);
         }
@@ -109,9 +109,9 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
         StateItem? item;
         try
         {
-            item = await actors.GetStateAsync(type, id, key, context.RequestAborted);
+            item = await actors.State.GetAsync(type, id, key, context.RequestAborted);
         }
-        catch (ActorException ex)
+        catch (DaprApiException ex)
         {
             await ApiHttp.WriteErrorAsync(context.Response, ex.Error);
             return;
@@ -168,15 +168,15 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
                 var metadata = item.Metadata ?? [];
                 if (metadata.ContainsKey("ttlInSeconds") && !ttlEnabled)
                 {
-                    throw new ActorException(DaprErrors.ActorStateTransaction("ttlInSeconds is not supported without the \"ActorStateTTL\" feature enabled"));
+                    throw new DaprApiException(DaprErrors.ActorStateTransaction("ttlInSeconds is not supported without the \"ActorStateTTL\" feature enabled"));
                 }
 
-                var key = actors.StateKey(type, id, item.Key);
+                var key = actors.State.StateKey(type, id, item.Key);
                 operations.Add(name switch
                 {
                     "upsert" => StateOperation.Upsert(new StateSetRequest(key, item.Value, item.ETag, StateConcurrency.Unspecified, StateConsistency.Unspecified, metadata)),
                     "delete" => StateOperation.Remove(new StateDeleteRequest(key, item.ETag, StateConcurrency.Unspecified, StateConsistency.Unspecified, metadata)),
-                    _ => throw new ActorException(DaprErrors.ActorStateTransaction($"operation type {name} not supported")),
+                    _ => throw new DaprApiException(DaprErrors.ActorStateTransaction($"operation type {name} not supported")),
                 });
             }
         }
@@ -185,13 +185,13 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
             await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.MalformedRequest(ex.Message));
             return;
         }
-        catch (ActorException ex)
+        catch (DaprApiException ex)
         {
             await ApiHttp.WriteErrorAsync(context.Response, ex.Error);
             return;
         }
 
-        await Run(context, a => a.TransactionAsync(type, id, operations, context.RequestAborted));
+        await Run(context, a => a.State.TransactionAsync(type, id, operations, context.RequestAborted));
     }
 
     private async Task CreateReminderAsync(HttpContext context, string type, string id, string name)
@@ -207,7 +207,7 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
             return;
         }
 
-        await Run(context, actors => actors.CreateReminderAsync(type, id, name, body, context.RequestAborted));
+        await Run(context, actors => actors.Reminders.CreateAsync(type, id, name, body, context.RequestAborted));
     }
 
     private async Task GetReminderAsync(HttpContext context, string type, string id, string name)
@@ -221,9 +221,9 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
         ReminderRecord? reminder;
         try
         {
-            reminder = await actors.GetReminderAsync(type, id, name, context.RequestAborted);
+            reminder = await actors.Reminders.GetAsync(type, id, name, context.RequestAborted);
         }
-        catch (ActorException ex)
+        catch (DaprApiException ex)
         {
             await ApiHttp.WriteErrorAsync(context.Response, ex.Error);
             return;
@@ -251,15 +251,15 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
                 writer.WriteString("dueTime", reminder.DueTime);
             }
 
-            if (reminder.Interval is { } interval)
+            if (reminder.SchedulePeriod is { } period)
             {
                 // The Scheduler reports the job schedule.
-                writer.WriteString("period", "@every " + GoDuration.Format(interval));
+                writer.WriteString("period", period);
             }
 
-            if (reminder.ExpiresAt is { } expires)
+            if (reminder.Expiration is { } ttl)
             {
-                writer.WriteString("ttl", expires.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture));
+                writer.WriteString("ttl", ttl);
             }
 
             writer.WriteEndObject();
@@ -281,7 +281,7 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
 
         await Run(context, actors =>
         {
-            actors.CreateTimer(type, id, name, body);
+            actors.Timers.Create(type, id, name, body);
             return Task.CompletedTask;
         });
     }
@@ -319,7 +319,7 @@ internal sealed class ActorsApi(SidecarRuntime runtime)
             await action(actors);
             ApiHttp.WriteEmpty(context.Response);
         }
-        catch (ActorException ex)
+        catch (DaprApiException ex)
         {
             await ApiHttp.WriteErrorAsync(context.Response, ex.Error);
         }
