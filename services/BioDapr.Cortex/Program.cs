@@ -18,6 +18,7 @@ builder.Services.AddActors(options => options.RegisterActor<IPathwayAgentActor, 
 var app = builder.Build();
 // Load the policy now, so a missing or corrupt weights file stops the cell at start with the reason.
 app.Services.GetRequiredService<CortexBrain>();
+app.UseCellDefaults();
 app.MapCellDefaultEndpoints();
 app.MapCortexApi();
 app.Run();

@@ -65,6 +65,7 @@ internal sealed class TestCell : IAsyncDisposable
         builder.Services.AddHttpClient(DaprSidecarClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => sidecar);
         configure?.Invoke(builder);
         var app = builder.Build();
+        app.UseCellDefaults();
         app.MapCellDefaultEndpoints();
         map?.Invoke(app);
         await app.StartAsync();
