@@ -58,6 +58,8 @@ public static class CellHostingExtensions
             {
                 ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
                 ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+                // An unhealthy report (every probe while warming up) is the health endpoint's answer, not an error to log.
+                ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "Critical",
             },
         });
         services.AddOptions<CellOptions>()
