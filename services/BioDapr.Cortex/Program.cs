@@ -20,6 +20,7 @@ builder.Services.AddCortexEvolution();
 var app = builder.Build();
 // Load the policy now, so a missing or corrupt weights file stops the cell at start with the reason.
 app.Services.GetRequiredService<CortexBrain>();
+app.UseCellDefaults();
 app.MapCellDefaultEndpoints();
 app.MapCortexApi();
 app.MapEvolutionApi();

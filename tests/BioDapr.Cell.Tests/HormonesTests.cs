@@ -149,7 +149,8 @@ public sealed class HormonesTests
         await cell.Client.GetAsync("/dapr/subscribe", Ct);
 
         await Eventually.TrueAsync(() => Hormones(cell).Current.MaxQuantity == 30);
-        cell.Sidecar.Requests.Count(r => r.Path == "/v1.0/configuration/hormones/subscribe").ShouldBe(2);
+        // The re-read comes first, then the new subscription.
+        await Eventually.TrueAsync(() => cell.Sidecar.Requests.Count(r => r.Path == "/v1.0/configuration/hormones/subscribe") == 2, because: "the cell subscribes again");
     }
 
     [Fact]

@@ -13,7 +13,8 @@ namespace BioDapr.Cell.Tests;
 
 /// <summary>
 /// A cell on an in-memory TestServer whose sidecar is a <see cref="CapturingHttpMessageHandler"/> that
-/// answers like daprd: outbound health, and configuration get/subscribe/unsubscribe from a dictionary.
+/// answers like daprd: outbound health, and configuration get/subscribe/unsubscribe from a dictionary (a test may
+/// answer some requests itself first).
 /// </summary>
 internal sealed class TestCell : IAsyncDisposable
 {
@@ -35,11 +36,13 @@ internal sealed class TestCell : IAsyncDisposable
         Action<WebApplication>? map = null,
         Dictionary<string, string>? configuration = null,
         Dictionary<string, string?>? settings = null,
-        bool onLoopback = false)
+        bool onLoopback = false,
+        Func<CapturedHttpRequest, HttpResponseMessage?>? sidecarOverride = null,
+        bool useDefaults = true)
     {
         var store = configuration ?? new Dictionary<string, string>(StringComparer.Ordinal);
         var actorState = new Dictionary<string, string>(StringComparer.Ordinal);
-        var sidecar = new CapturingHttpMessageHandler(request => Answer(request, store, actorState));
+        var sidecar = new CapturingHttpMessageHandler(request => sidecarOverride?.Invoke(request) ?? Answer(request, store, actorState));
         var builder = WebApplication.CreateBuilder();
         if (!onLoopback)
         {
@@ -65,6 +68,11 @@ internal sealed class TestCell : IAsyncDisposable
         builder.Services.AddHttpClient(DaprSidecarClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => sidecar);
         configure?.Invoke(builder);
         var app = builder.Build();
+        if (useDefaults)
+        {
+            app.UseCellDefaults();
+        }
+
         app.MapCellDefaultEndpoints();
         map?.Invoke(app);
         await app.StartAsync();

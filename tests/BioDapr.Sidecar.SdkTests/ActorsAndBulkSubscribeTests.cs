@@ -183,9 +183,9 @@ public sealed class ActorsAndBulkSubscribeTests(RedisServer redis) : IClassFixtu
         first.GetProperty("type").GetString().ShouldBe("com.dapr.event.sent.bulk");
         first.GetProperty("topic").GetString().ShouldBe(topic);
         first.GetProperty("entries").EnumerateArray().ShouldAllBe(e => e.GetProperty("contentType").GetString() == "application/cloudevents+json");
-        await using var connection = await BioDapr.Redis.RedisConnection.ConnectAsync(new BioDapr.Redis.RedisOptions { Port = redis.Port }, Ct);
+        await using var connection = await redis.ConnectAsync();
         await Eventually.ReturnsAsync(
-            async () => (await connection.ExecuteAsync("XPENDING", [topic, "bulkhttp"], Ct)).Items[0].AsInt64(),
+            async () => (await connection.GetDatabase().StreamPendingAsync(topic, "bulkhttp")).PendingMessageCount,
             pending => pending == 0,
             because: "every entry ends acknowledged");
         lock (answered)

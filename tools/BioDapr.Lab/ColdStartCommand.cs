@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using BioDapr.Load;
-using BioDapr.Redis;
+using StackExchange.Redis;
 using BioDapr.Scenarios;
 using BioDapr.Testing;
 
@@ -79,7 +79,7 @@ internal static class ColdStartCommand
         {
             return 130;
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisServerException or HttpRequestException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is RedisException or HttpRequestException or InvalidOperationException or IOException)
         {
             Console.Error.WriteLine($"coldstart: {ex.Message}");
             return 1;
@@ -113,8 +113,9 @@ internal static class ColdStartCommand
             await organism.InitializeAsync();
             var startup = TimeProvider.System.GetElapsedTime(started);
             Console.WriteLine($"run {run}: up after {startup.TotalSeconds:F1} s; replaying at once (cold)");
-            await using (var redis = await RedisConnection.ConnectAsync(RedisOptions.Parse($"127.0.0.1:{organism.Redis}"), cancellationToken))
+            await using (var connection = await HormoneWriter.ConnectAsync($"127.0.0.1:{organism.Redis}").WaitAsync(cancellationToken))
             {
+                var redis = connection.GetDatabase();
                 // The values ./biodapr up seeds, and no per-client cap on the replay's single client.
                 var values = new Dictionary<string, string>(hormones, StringComparer.Ordinal) { ["gateway.ratePerSecond"] = "100000", ["gateway.burst"] = "100000" };
                 await HormoneWriter.SetAsync(redis, values.Select(v => (v.Key, (string?)v.Value)), TimeProvider.System.GetUtcNow(), cancellationToken);

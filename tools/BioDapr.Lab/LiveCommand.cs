@@ -10,7 +10,7 @@ using BioDapr.Control.Guardrails;
 using BioDapr.Control.Learning;
 using BioDapr.Load;
 using BioDapr.Pathways.Vitals;
-using BioDapr.Redis;
+using StackExchange.Redis;
 using BioDapr.Scenarios;
 using BioDapr.Simulation.Evaluation;
 using BioDapr.Testing;
@@ -129,7 +129,7 @@ internal static class LiveCommand
         {
             return 130;
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisServerException or HttpRequestException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is RedisException or HttpRequestException or InvalidOperationException or IOException)
         {
             Console.Error.WriteLine($"live: {ex.Message}");
             return 1;
@@ -173,7 +173,8 @@ internal static class LiveCommand
                 var (cell, target) = Split(p.Key);
                 return GuardedController.Values(p.Value).Select(v => ($"{cell}.pathways.{target}.{v.Hormone}", v.Value));
             }).ToDictionary();
-            await using var redis = await RedisConnection.ConnectAsync(RedisOptions.Parse($"127.0.0.1:{organism.Redis}"), cancellationToken);
+            await using var connection = await HormoneWriter.ConnectAsync($"127.0.0.1:{organism.Redis}").WaitAsync(cancellationToken);
+            var redis = connection.GetDatabase();
             var values = new Dictionary<string, string>(settings.Hormones, StringComparer.Ordinal);
             // The replay is about the pathways: the gateway's per-client rate limit must not cap the load.
             values["gateway.ratePerSecond"] = "100000";
@@ -231,21 +232,15 @@ internal static class LiveCommand
     }
 
     // Every vitals event the cells published (the pubsub.redis stream of topic "vitals").
-    private static async Task<List<VitalsWindow>> ReadVitalsAsync(RedisConnection redis, CancellationToken cancellationToken)
+    private static async Task<List<VitalsWindow>> ReadVitalsAsync(IDatabase redis, CancellationToken cancellationToken)
     {
-        var reply = await redis.ExecuteAsync("XRANGE", ["vitals", "-", "+"], cancellationToken);
+        var entries = await redis.StreamRangeAsync("vitals").WaitAsync(cancellationToken);
         var windows = new List<VitalsWindow>();
-        foreach (var entry in reply.Items)
+        foreach (var entry in entries)
         {
-            var fields = entry.Items[1].Items;
-            for (var f = 0; f + 1 < fields.Count; f += 2)
+            if (entry["data"] is { IsNull: false } payload)
             {
-                if (fields[f].AsString() != "data")
-                {
-                    continue;
-                }
-
-                using var cloudEvent = JsonDocument.Parse(fields[f + 1].AsBytes() ?? []);
+                using var cloudEvent = JsonDocument.Parse((byte[])payload!);
                 if (cloudEvent.RootElement.TryGetProperty("data", out var data) && data.TryGetProperty("windows", out var list))
                 {
                     windows.AddRange(list.Deserialize<List<VitalsWindow>>(Json) ?? []);
@@ -269,7 +264,7 @@ internal static class LiveCommand
         return changes;
     }
 
-    private static Task SetAsync(RedisConnection redis, IEnumerable<KeyValuePair<string, string>> values, CancellationToken cancellationToken) =>
+    private static Task SetAsync(IDatabase redis, IEnumerable<KeyValuePair<string, string>> values, CancellationToken cancellationToken) =>
         HormoneWriter.SetAsync(redis, values.Select(v => (v.Key, (string?)v.Value)), DateTimeOffset.UtcNow, cancellationToken);
 
     private static (string Cell, string Target) Split(string pathway)

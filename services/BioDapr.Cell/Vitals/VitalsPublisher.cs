@@ -39,7 +39,7 @@ internal sealed partial class VitalsPublisher(
     ILogger<VitalsPublisher> logger) : BackgroundService
 {
     public const string EventType = "biodapr.vitals.v1";
-    public const string MeterName = "BioDapr.Vitals";
+    public const string MeterName = Telemetry.CellTelemetry.VitalsMeterName;
     private static readonly Meter Meter = new(MeterName);
     private static readonly Counter<long> Calls = Meter.CreateCounter<long>("biodapr.calls", description: "Calls by cell, pathway or endpoint, and outcome");
     private static readonly Histogram<double> LatencyP99 = Meter.CreateHistogram<double>("biodapr.latency.p99", "ms", "p99 latency of each window");

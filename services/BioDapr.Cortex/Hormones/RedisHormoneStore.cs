@@ -2,39 +2,42 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using BioDapr.Pathways.Hormones;
-using BioDapr.Redis;
+using StackExchange.Redis;
 
 namespace BioDapr.Cortex.Hormones;
 
 /// <summary>Options of the hormone store (configuration section <c>Cortex:HormoneStore</c>).</summary>
 public sealed class HormoneStoreOptions
 {
-    /// <summary>The Redis behind the <c>hormones</c> component (<c>host:port[,password=…]</c>).</summary>
+    /// <summary>
+    /// The Redis behind the <c>hormones</c> component, as a StackExchange.Redis configuration string
+    /// (<c>host:port[,password=…][,ssl=true]</c>).
+    /// </summary>
     public string Redis { get; set; } = "localhost:6379";
 }
 
 /// <summary>
 /// The hormone store on Redis, in Dapr's <c>configuration.redis</c> layout: one string key per hormone
 /// (<c>&lt;cell&gt;.pathways.&lt;target&gt;.&lt;hormone&gt;</c>) holding <c>value||version</c>; the version is the
-/// write time in Unix milliseconds. One pipelined connection, opened on first use.
+/// write time in Unix milliseconds. Dapr has no configuration write API, so the cortex writes with StackExchange.Redis:
+/// one multiplexed connection, opened on first use, that reconnects by itself after Redis restarts.
 /// </summary>
 public sealed class RedisHormoneStore(HormoneStoreOptions options, TimeProvider time) : IHormoneStore, IAsyncDisposable
 {
     private static readonly PropertyInfo[] Properties = [.. typeof(PathwayHormones).GetProperties().Where(p => p.CanWrite)];
     private readonly SemaphoreSlim _connecting = new(1, 1);
-    private RedisConnection? _connection;
+    private ConnectionMultiplexer? _connection;
 
     /// <inheritdoc />
     public async Task<PathwayHormones> ReadAsync(string cell, string target, CancellationToken cancellationToken)
     {
-        var connection = await ConnectAsync(cancellationToken);
-        var keys = Properties.Select(p => Key(cell, target, JsonNamingPolicy.CamelCase.ConvertName(p.Name))).ToArray();
-        var reply = await connection.ExecuteAsync("MGET", [.. keys.Select(k => (RedisArg)k)], cancellationToken);
+        var database = await DatabaseAsync(cancellationToken);
+        var keys = Properties.Select(p => (RedisKey)Key(cell, target, JsonNamingPolicy.CamelCase.ConvertName(p.Name))).ToArray();
+        var items = await database.StringGetAsync(keys).WaitAsync(cancellationToken);
         var hormones = PathwayHormones.Default;
-        var items = reply.Items;
-        for (var i = 0; i < Properties.Length && i < items.Count; i++)
+        for (var i = 0; i < Properties.Length && i < items.Length; i++)
         {
-            if (items[i].IsNull || items[i].AsString() is not { } stored)
+            if (items[i].IsNull || (string?)items[i] is not { } stored)
             {
                 continue;
             }
@@ -66,16 +69,11 @@ public sealed class RedisHormoneStore(HormoneStoreOptions options, TimeProvider 
             return;
         }
 
-        var connection = await ConnectAsync(cancellationToken);
+        var database = await DatabaseAsync(cancellationToken);
         var version = time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        var arguments = new List<RedisArg>(values.Count * 2);
-        foreach (var (hormone, value) in values)
-        {
-            arguments.Add(Key(cell, target, hormone));
-            arguments.Add($"{value}||{version}");
-        }
-
-        await connection.ExecuteAsync("MSET", [.. arguments], cancellationToken);
+        // One MSET: the pathway's hormones change together.
+        var pairs = values.Select(v => new KeyValuePair<RedisKey, RedisValue>(Key(cell, target, v.Hormone), $"{v.Value}||{version}")).ToArray();
+        await database.StringSetAsync(pairs).WaitAsync(cancellationToken);
     }
 
     /// <summary>The configuration key of one pathway hormone.</summary>
@@ -86,23 +84,32 @@ public sealed class RedisHormoneStore(HormoneStoreOptions options, TimeProvider 
     {
         if (_connection is not null)
         {
-            await _connection.DisposeAsync();
+            await _connection.CloseAsync();
+            _connection.Dispose();
         }
 
         _connecting.Dispose();
     }
 
-    private async Task<RedisConnection> ConnectAsync(CancellationToken cancellationToken)
+    private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
     {
         if (_connection is { } open)
         {
-            return open;
+            return open.GetDatabase();
         }
 
         await _connecting.WaitAsync(cancellationToken);
         try
         {
-            return _connection ??= await RedisConnection.ConnectAsync(RedisOptions.Parse(options.Redis), cancellationToken);
+            if (_connection is null)
+            {
+                var configuration = ConfigurationOptions.Parse(options.Redis);
+                // A first connection that fails is an error for this call, not a poisoned store: the next call tries again.
+                configuration.AbortOnConnectFail = true;
+                _connection = await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(cancellationToken);
+            }
+
+            return _connection.GetDatabase();
         }
         finally
         {

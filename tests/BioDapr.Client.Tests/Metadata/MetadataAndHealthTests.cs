@@ -1,5 +1,6 @@
 using System.Net;
 using BioDapr.Client.Tests.Fakes;
+using BioDapr.Testing;
 using BioDapr.Testing.Time;
 
 namespace BioDapr.Client.Tests.Metadata;
@@ -22,7 +23,7 @@ public sealed class MetadataAndHealthTests : IDisposable
          "someFutureField":{"nested":[1,2,3]}}
         """;
 
-    private readonly ManualTimeProvider _time = new();
+    private readonly TimerRecordingTimeProvider _time = new();
     private readonly TestSidecar _sidecar;
 
     public MetadataAndHealthTests() => _sidecar = new TestSidecar(time: _time);
@@ -171,7 +172,7 @@ public sealed class MetadataAndHealthTests : IDisposable
         _sidecar.Handler.RespondWith(_ => CapturingResponse(HttpStatusCode.InternalServerError, null));
 
         var wait = _sidecar.Client.WaitForSidecarAsync(TimeSpan.FromMinutes(1), cts.Token);
-        await WaitUntilAsync(() => _time.PendingTimers > 0);
+        await Eventually.TrueAsync(() => _time.ActiveTimers > 0, because: "the client waits on the clock");
         await cts.CancelAsync();
 
         await Should.ThrowAsync<OperationCanceledException>(() => wait);
@@ -197,9 +198,11 @@ public sealed class MetadataAndHealthTests : IDisposable
                 throw new TimeoutException("The client did not finish waiting on the fake clock.");
             }
 
-            if (_time.PendingTimers > 0)
+            if (_time.ActiveTimers > 0)
             {
-                _time.Advance(TimeSpan.FromMilliseconds(DaprSidecarClient.HealthPollIntervalMilliseconds));
+                // Half a poll interval per step: FakeTimeProvider moves to the step's end before it fires the timer, so a
+                // whole interval would jump past the client's shorter last wait (the rest of its startup timeout).
+                _time.Advance(TimeSpan.FromMilliseconds(DaprSidecarClient.HealthPollIntervalMilliseconds / 2));
             }
             else
             {
@@ -208,19 +211,5 @@ public sealed class MetadataAndHealthTests : IDisposable
         }
 
         await task;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("Condition not met in time.");
-            }
-
-            await Task.Yield();
-        }
     }
 }
