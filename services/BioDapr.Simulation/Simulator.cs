@@ -39,10 +39,10 @@ public sealed class Simulator
         _scenario = scenario;
         _hormones = hormones ?? (_ => PathwayHormones.Default);
         var root = seed ?? scenario.Seed;
-        _arrivals = new Random(Seeds.Of(root, RandomStream.Arrivals));
-        _service = new Random(Seeds.Of(root, RandomStream.ServiceTimes));
-        _faults = new Random(Seeds.Of(root, RandomStream.Faults));
-        _retries = new Random(Seeds.Of(root, RandomStream.Retries));
+        _arrivals = new Random(Seeds.Of(root, RandomSource.Arrivals));
+        _service = new Random(Seeds.Of(root, RandomSource.ServiceTimes));
+        _faults = new Random(Seeds.Of(root, RandomSource.Faults));
+        _retries = new Random(Seeds.Of(root, RandomSource.Retries));
         _decisionMs = 1000;
         foreach (var (name, model) in scenario.Topology.Cells)
         {

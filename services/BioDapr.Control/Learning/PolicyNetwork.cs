@@ -9,7 +9,7 @@ namespace BioDapr.Control.Learning;
 /// observation to the action's mean (two tanh hidden layers); a learned, state-independent log
 /// standard deviation per action dimension sets the exploration noise; the critic maps an observation
 /// to the expected return. Training uses autograd and <c>torch.optim.Adam</c> (see <see cref="PpoLoss"/>);
-/// inference (<see cref="IPolicyModel"/>) runs without gradients and is safe from several threads.
+/// inference (<see cref="IPolicyModel"/>) runs without gradients, one forward at a time, so it is safe from several threads.
 /// </summary>
 public sealed class PolicyNetwork : nn.Module<Tensor, (Tensor Mean, Tensor Value)>, IPolicyModel
 {
@@ -17,6 +17,10 @@ public sealed class PolicyNetwork : nn.Module<Tensor, (Tensor Mean, Tensor Value
     private readonly Sequential actor;
     private readonly Sequential critic;
     private readonly Parameter logStd;
+    private readonly Lock _inference = new();
+
+    [ThreadStatic]
+    private static bool t_singleThreaded;
     private float[] _logStdCache;
 
     /// <summary>Creates a model with <paramref name="hidden"/> tanh units in each of two hidden layers (weights zero until <see cref="Initialize"/> or a load).</summary>
@@ -126,10 +130,15 @@ public sealed class PolicyNetwork : nn.Module<Tensor, (Tensor Mean, Tensor Value
             throw new ArgumentException($"expected {ObservationSize} features and {ActionSize} actions, got {observation.Length} and {mean.Length}");
         }
 
-        using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        var input = torch.tensor(observation.ToArray(), [1, ObservationSize]);
-        actor.forward(input).data<float>().CopyTo(mean);
+        // One forward at a time: concurrent rollouts then give the same numbers as sequential ones.
+        lock (_inference)
+        {
+            SingleThreaded();
+            using var noGrad = torch.no_grad();
+            using var scope = torch.NewDisposeScope();
+            var input = torch.tensor(observation.ToArray(), [1, ObservationSize]);
+            actor.forward(input).data<float>().CopyTo(mean);
+        }
     }
 
     /// <inheritdoc />
@@ -140,20 +149,42 @@ public sealed class PolicyNetwork : nn.Module<Tensor, (Tensor Mean, Tensor Value
             throw new ArgumentException($"expected {ObservationSize} features, got {observation.Length}");
         }
 
-        using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        var input = torch.tensor(observation.ToArray(), [1, ObservationSize]);
-        return critic.forward(input).item<float>();
+        lock (_inference)
+        {
+            SingleThreaded();
+            using var noGrad = torch.no_grad();
+            using var scope = torch.NewDisposeScope();
+            var input = torch.tensor(observation.ToArray(), [1, ObservationSize]);
+            return critic.forward(input).item<float>();
+        }
     }
 
     /// <summary>Values of many observations at once (<c>[n, features]</c> flattened row-major).</summary>
     public float[] Values(float[] observations)
     {
         ArgumentNullException.ThrowIfNull(observations);
-        using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        var input = torch.tensor(observations, [observations.Length / ObservationSize, ObservationSize]);
-        return critic.forward(input).squeeze(-1).data<float>().ToArray();
+        lock (_inference)
+        {
+            SingleThreaded();
+            using var noGrad = torch.no_grad();
+            using var scope = torch.NewDisposeScope();
+            var input = torch.tensor(observations, [observations.Length / ObservationSize, ObservationSize]);
+            return critic.forward(input).squeeze(-1).data<float>().ToArray();
+        }
+    }
+
+    /// <summary>
+    /// Makes torch's intra-op pool single-threaded for the calling thread (OpenMP keeps the setting per
+    /// thread): small networks gain nothing from it, and a fixed thread count keeps float sums in one
+    /// order, so a seed replays the same numbers whichever thread runs the forward.
+    /// </summary>
+    public static void SingleThreaded()
+    {
+        if (!t_singleThreaded)
+        {
+            torch.set_num_threads(1);
+            t_singleThreaded = true;
+        }
     }
 
     /// <summary>log N(action; mean, exp(logStd)²) summed over dimensions, on plain arrays (sampling while training).</summary>

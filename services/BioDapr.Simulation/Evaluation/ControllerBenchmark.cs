@@ -119,6 +119,7 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
         ArgumentNullException.ThrowIfNull(log);
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(scenarioText)))[..16];
         Directory.CreateDirectory(Path.Combine(settings.OutputDirectory, "runs"));
+        SloMs = scenario.Slo.LatencyMs;
         var tuned = Tune(scenario, hash, log, cancellationToken);
         var names = ControllerNames.Where(n => settings.Controllers is null || settings.Controllers.Contains(n)).ToList();
         var jobs = names.SelectMany(n => settings.Seeds.Select(s => (Name: n, Seed: s))).ToList();
@@ -159,6 +160,9 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
         return summaries;
     }
 
+    /// <summary>The latency objective the learning controllers scale their observations by (the scenario's SLO).</summary>
+    public double SloMs { get; set; } = 250;
+
     /// <summary>A fresh controller by benchmark name.</summary>
     public IPathwayController Create(string name, TunedBaselines tuned)
     {
@@ -174,8 +178,8 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
             "aimd-tuned" => new AimdController("aimd-tuned") { MinLimit = tuned.AimdFloor },
             "gradient2" => new Gradient2Controller("gradient2"),
             "gradient2-tuned" => new Gradient2Controller("gradient2-tuned") { MinLimit = tuned.Gradient2Floor },
-            "cortex-agent" => new GuardedController(new LearningController(policy, "cortex-agent"), new Gradient2Controller("gradient2-tuned") { MinLimit = tuned.Gradient2Floor }, new GuardrailSettings { FallbackPatience = int.MaxValue / 2 }),
-            "cortex" => new GuardedController(new LearningController(policy, "cortex"), new Gradient2Controller("gradient2-tuned") { MinLimit = tuned.Gradient2Floor }, new GuardrailSettings()),
+            "cortex-agent" => new GuardedController(new LearningController(policy, "cortex-agent") { SloMs = SloMs }, new Gradient2Controller("gradient2-tuned") { MinLimit = tuned.Gradient2Floor }, new GuardrailSettings { FallbackPatience = int.MaxValue / 2 }),
+            "cortex" => new GuardedController(new LearningController(policy, "cortex") { SloMs = SloMs }, new Gradient2Controller("gradient2-tuned") { MinLimit = tuned.Gradient2Floor }, new GuardrailSettings()),
             _ => throw new ArgumentException($"unknown controller '{name}' (known: {string.Join(", ", ControllerNames)})", nameof(name)),
         };
     }

@@ -1,7 +1,7 @@
 namespace BioDapr.Simulation.Randomness;
 
 /// <summary>The independent random streams of one simulation run (common random numbers across controllers).</summary>
-public enum RandomStream
+public enum RandomSource
 {
     /// <summary>When requests arrive at the entry.</summary>
     Arrivals = 1,
@@ -36,7 +36,7 @@ public static class Seeds
     }
 
     /// <summary>The seed of one stream of a run seeded with <paramref name="seed"/>.</summary>
-    public static int Of(int seed, RandomStream stream) => Derive(seed, (long)stream, 0x5EED);
+    public static int Of(int seed, RandomSource stream) => Derive(seed, (long)stream, 0x5EED);
 
     private static ulong Mix(ulong z)
     {

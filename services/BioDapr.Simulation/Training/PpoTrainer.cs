@@ -99,7 +99,7 @@ public sealed class PpoTrainer(PpoTrainingSettings settings)
     public TrainingResult Train(string outputPath, string checkpointPath, Action<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        torch.set_num_threads(1);
+        PolicyNetwork.SingleThreaded();
         var model = new PolicyNetwork(PathwayAgent.FeatureNames.Count, PathwayAgent.ActionNames.Count, settings.Hidden);
         model.Initialize(new Random(Seeds.Derive(settings.Seed, 0x1417)));
         var first = 0;
