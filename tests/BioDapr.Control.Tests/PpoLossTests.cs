@@ -13,7 +13,7 @@ public sealed class PpoLossTests : IDisposable
 
     public PpoLossTests()
     {
-        torch.set_num_threads(1);
+        PolicyNetwork.SingleThreaded();
         _model = new PolicyNetwork(PathwayAgent.FeatureNames.Count, PathwayAgent.ActionNames.Count, 8);
         _model.Initialize(new Random(5));
         _observation = [.. Enumerable.Range(0, _model.ObservationSize).Select(i => (i % 7) / 7f)];

@@ -143,7 +143,7 @@ public sealed class EvaluationTests : IDisposable
     [Fact]
     public void Training_WritesWeightsAndACheckpoint_ResumesFromIt_AndReplaysFromTheSeed()
     {
-        var settings = new PpoTrainingSettings { Iterations = 2, EpisodesPerIteration = 2, Hidden = 8, Seed = 3, ValidateEvery = 1, ValidationScenarios = 1, Parallelism = 1 };
+        var settings = new PpoTrainingSettings { Iterations = 2, EpisodesPerIteration = 2, Hidden = 8, Seed = 3, ValidateEvery = 1, ValidationScenarios = 1 };
         var output = Path.Combine(_directory, "policy.json");
         var checkpoint = output + ".checkpoint";
         var progress = new List<TrainingProgress>();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace BioDapr.Control.Learning;
 /// to the expected return. Training uses autograd and <c>torch.optim.Adam</c> (see <see cref="PpoLoss"/>);
 /// inference (<see cref="IPolicyModel"/>) runs without gradients, one forward at a time, so it is safe from several threads.
 /// </summary>
-public sealed class PolicyNetwork : nn.Module<Tensor, (Tensor Mean, Tensor Value)>, IPolicyModel
+public sealed partial class PolicyNetwork : nn.Module<Tensor, (Tensor Mean, Tensor Value)>, IPolicyModel
 {
     private static readonly float HalfLogTwoPi = 0.5f * MathF.Log(2 * MathF.PI);
     private readonly Sequential actor;
@@ -22,6 +23,8 @@ public sealed class PolicyNetwork : nn.Module<Tensor, (Tensor Mean, Tensor Value
     [ThreadStatic]
     private static bool t_singleThreaded;
     private float[] _logStdCache;
+
+    static PolicyNetwork() => Reproducible();
 
     /// <summary>Creates a model with <paramref name="hidden"/> tanh units in each of two hidden layers (weights zero until <see cref="Initialize"/> or a load).</summary>
     public PolicyNetwork(int observationSize, int actionSize, int hidden = 64)
@@ -180,12 +183,32 @@ public sealed class PolicyNetwork : nn.Module<Tensor, (Tensor Mean, Tensor Value
     /// </summary>
     public static void SingleThreaded()
     {
+        Reproducible();
         if (!t_singleThreaded)
         {
             torch.set_num_threads(1);
             t_singleThreaded = true;
         }
     }
+
+    /// <summary>
+    /// Asks libtorch's MKL for its alignment-independent code paths (<c>MKL_CBWR=COMPATIBLE</c>, unless the
+    /// environment already says otherwise) before its first use: without it a matrix product's rounding
+    /// depends on where the buffers happen to be aligned, and a training run with one seed differs in the
+    /// last bits between two processes. .NET keeps its own copy of the environment on Unix, so the native
+    /// environment is set through libc.
+    /// </summary>
+    public static void Reproducible()
+    {
+        if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("MKL_CBWR") is null)
+        {
+            _ = SetEnvironment("MKL_CBWR", "COMPATIBLE", 0);
+            Environment.SetEnvironmentVariable("MKL_CBWR", "COMPATIBLE");
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnvironment(string name, string value, int overwrite);
 
     /// <summary>log N(action; mean, exp(logStd)²) summed over dimensions, on plain arrays (sampling while training).</summary>
     public static float LogProbability(ReadOnlySpan<float> action, ReadOnlySpan<float> mean, ReadOnlySpan<float> logStd)
