@@ -192,7 +192,7 @@ public sealed class EvaluationTests : IDisposable
         again.Select(s => s.Efficiency).ShouldBe(summaries.Select(s => s.Efficiency));
         log.Count(l => l.Contains("(cached)", StringComparison.Ordinal)).ShouldBe(6);
         log.ShouldContain(l => l.Contains("ETA", StringComparison.Ordinal));
-        foreach (var file in new[] { "summary.json", "summary.csv", "phases.csv", "timeline.csv", "plots.gp", "tuning.json" })
+        foreach (var file in new[] { "summary.json", "summary.csv", "phases.csv", "timeline.csv", "plots.gp", "tuning.json", "paired.csv" })
         {
             File.Exists(Path.Combine(_directory, file)).ShouldBeTrue(file);
         }
@@ -200,5 +200,10 @@ public sealed class EvaluationTests : IDisposable
         File.ReadAllLines(Path.Combine(_directory, "summary.csv")).Length.ShouldBe(4);
         BenchmarkFiles.Table(summaries).ShouldContain("| aimd-tuned |");
         BenchmarkFiles.PhaseTable(summaries, scenario).ShouldContain("n/a");
+        var benchmark = new ControllerBenchmark(settings, model);
+        benchmark.Run(scenario, File.ReadAllText(scenarioPath) + "#short", log.Add, TestContext.Current.CancellationToken);
+        benchmark.PairedRows.Select(r => r.Baseline).Distinct().ShouldBe(["none", "aimd-tuned"]);
+        benchmark.PairedRows.ShouldAllBe(r => r.Difference.Pairs <= 2);
+        BenchmarkFiles.PairedTable(benchmark.PairedRows, scenario).ShouldContain("| none | ");
     }
 }
