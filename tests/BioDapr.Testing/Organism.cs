@@ -154,7 +154,9 @@ public sealed class Organism : IAsyncLifetime
             UseShellExecute = false,
             WorkingDirectory = _root,
         };
-        foreach (var argument in new[] { Built("BioDapr.Sidecar"), "run", "-f", Path.Combine(_root, "dapr.yaml") })
+        // The suite shares the machine with builds and other organisms: each app may take longer than a user's
+        // default to be ready.
+        foreach (var argument in new[] { Built("BioDapr.Sidecar"), "run", "-f", Path.Combine(_root, "dapr.yaml"), "--startup-timeout", "300" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -167,7 +169,7 @@ public sealed class Organism : IAsyncLifetime
         _runner.BeginErrorReadLine();
         await Eventually.TrueAsync(
             () => Output.Contains("You're up and running", StringComparison.Ordinal) || _runner.HasExited,
-            TimeSpan.FromMinutes(3),
+            TimeSpan.FromMinutes(6),
             "the organism starts");
         if (_runner.HasExited)
         {
