@@ -86,7 +86,9 @@ public sealed class Organism : IAsyncLifetime
         {
             var text = (await File.ReadAllTextAsync(file))
                 .Replace("localhost:6379", _redis.Host, StringComparison.Ordinal)
-                .Replace("../../components/local/secrets.json", Path.Combine(_root, "secrets.json"), StringComparison.Ordinal);
+                .Replace("../../components/local/secrets.json", Path.Combine(_root, "secrets.json"), StringComparison.Ordinal)
+                // daprd's default initTimeout (5 s) is too short when the suite shares 2 cores with builds.
+                .Replace("\nspec:\n", "\nspec:\n  initTimeout: 60s\n", StringComparison.Ordinal);
             await File.WriteAllTextAsync(Path.Combine(components, Path.GetFileName(file)), text);
         }
 
