@@ -88,4 +88,24 @@ public sealed class PathwayAgentTests
         recorded[1].Observation[12].ShouldBe(0.6f, 1e-6, "b→c is a→b's downstream");
         recorded[1].Observation[13].ShouldBe(0.5f, 1e-6);
     }
+
+    [Fact]
+    public void TheResidual_ScalesGradient2sOwnLimit_AndDoesNotCompound()
+    {
+        using var model = new PolicyNetwork(PathwayAgent.FeatureNames.Count, PathwayAgent.ActionNames.Count, 8);
+        model.Initialize(new Random(1));
+        var controller = new LearningController(model);
+        var quiet = new PathwayWindow(1, 10, 10, 0, 0, 5, 2, 1);
+        var hormones = PathwayHormones.Default with { ConcurrencyLimit = 100 };
+        var limits = new List<int>();
+        for (var i = 0; i < 20; i++)
+        {
+            hormones = controller.Decide("a→b", quiet, hormones);
+            limits.Add(hormones.ConcurrencyLimit);
+        }
+
+        // Gradient2 holds 100 on a quiet pathway; the (small) residual keeps the agent near it every time.
+        limits.ShouldAllBe(l => l >= 60 && l <= 165);
+        limits.Distinct().Count().ShouldBe(1, "the same window and Gradient2's same limit give the same decision");
+    }
 }

@@ -15,6 +15,7 @@ public sealed class LearningController(IPolicyModel model, string name = "cortex
 {
     private readonly Dictionary<string, AgentMemory> _memory = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PathwayWindow> _lastWindows = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PathwayHormones> _base = new(StringComparer.Ordinal);
 
     /// <summary>When set, actions are sampled (training); when null, the mean action is used.</summary>
     public Random? Exploration { get; init; }
@@ -47,7 +48,11 @@ public sealed class LearningController(IPolicyModel model, string name = "cortex
         ArgumentNullException.ThrowIfNull(window);
         ArgumentNullException.ThrowIfNull(current);
         var memory = _memory.TryGetValue(pathway, out var known) ? known : AgentMemory.For(current);
-        var gradient2 = Base.Decide(pathway, window, current).ConcurrencyLimit;
+        // Gradient2 runs on its own previous choice, so the residual scales what Gradient2 would hold
+        // and does not compound on the agent's last limit decision after decision.
+        var baseHormones = Base.Decide(pathway, window, _base.GetValueOrDefault(pathway, current));
+        _base[pathway] = baseHormones;
+        var gradient2 = baseHormones.ConcurrencyLimit;
         var neighbours = Neighbours(pathway);
         _lastWindows[pathway] = window;
         var (observation, baseline) = PathwayAgent.Observe(window, current, memory, SloMs, neighbours, gradient2);
