@@ -3,6 +3,7 @@ using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Hosting;
 using BioDapr.Cortex.Agents;
 using BioDapr.Cortex.Apis;
+using BioDapr.Cortex.Evolution;
 using BioDapr.Cortex.Hormones;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,10 +15,12 @@ builder.Services.AddSingleton<IHormoneStore, RedisHormoneStore>();
 builder.Services.AddSingleton<CortexBrain>();
 builder.Services.AddSingleton<PathwayDirectory>();
 builder.Services.AddActors(options => options.RegisterActor<IPathwayAgentActor, PathwayAgentActor>(PathwayAgentActor.TypeName));
+builder.Services.AddCortexEvolution();
 
 var app = builder.Build();
 // Load the policy now, so a missing or corrupt weights file stops the cell at start with the reason.
 app.Services.GetRequiredService<CortexBrain>();
 app.MapCellDefaultEndpoints();
 app.MapCortexApi();
+app.MapEvolutionApi();
 app.Run();

@@ -99,6 +99,33 @@ public sealed class EvaluationTests : IDisposable
     }
 
     [Fact]
+    public void TheStaticSearch_RunStepByStep_ReachesTheSameResultAsInOneGo()
+    {
+        // The evolution workflow runs these steps, one evaluation per activity, with its state round-tripped
+        // through JSON between generations (continue-as-new): it must land on the same policy.
+        var scenario = Reference.Shortened(0.05);
+        var settings = new SearchSettings { Seed = 3, Population = 4, Generations = 3, FitnessSeeds = [5], Parallelism = 2 };
+        var search = new StaticPolicySearch(settings);
+        var whole = search.Search(scenario, cancellationToken: TestContext.Current.CancellationToken);
+
+        var pathways = ScenarioRun.PathwaysOf(scenario.Topology);
+        var population = search.InitialPopulation(pathways.Count);
+        double[] best = population[0];
+        var bestFitness = double.NegativeInfinity;
+        for (var generation = 0; generation < settings.Generations; generation++)
+        {
+            var fitness = population.Select(genome => search.Fitness(scenario, pathways, genome)).ToArray();
+            (best, bestFitness) = StaticPolicySearch.Best(population, fitness, best, bestFitness);
+            population = System.Text.Json.JsonSerializer.Deserialize<double[][]>(System.Text.Json.JsonSerializer.Serialize(search.NextGeneration(population, fitness, generation)))!;
+        }
+
+        bestFitness.ShouldBe(whole.Fitness);
+        StaticPolicySearch.DecodeAll(pathways, best).OrderBy(p => p.Key, StringComparer.Ordinal).ToList().ShouldBe([.. whole.Hormones.OrderBy(p => p.Key, StringComparer.Ordinal)]);
+        StaticPolicySearch.GenerationSeed(3, 0).ShouldNotBe(StaticPolicySearch.GenerationSeed(3, 1));
+        StaticPolicySearch.GenerationSeed(3, 0).ShouldNotBe(StaticPolicySearch.GenerationSeed(4, 0));
+    }
+
+    [Fact]
     public void TheStaticSearch_IsDeterministic_AndNeverWorseThanTheDefaultsItStartsFrom()
     {
         var scenario = Reference.Shortened(0.1);
