@@ -113,7 +113,7 @@ public sealed class StaticPolicySearch(SearchSettings settings)
                 child[g] = random.NextDouble() < 0.5 ? a[g] : b[g];
                 if (random.NextDouble() < settings.MutationRate)
                 {
-                    child[g] = Math.Clamp(child[g] + (settings.MutationSigma * BioDapr.Control.Learning.ActorCritic.StandardNormal(random)), 0, 1);
+                    child[g] = Math.Clamp(child[g] + (settings.MutationSigma * BioDapr.Control.Learning.PolicyNetwork.StandardNormal(random)), 0, 1);
                 }
             }
 
