@@ -52,7 +52,14 @@ public class LocalOrganism : IAsyncDisposable
     {
         ["e2e-slow"] = 1_000, ["e2e-flaky"] = 1_000, ["e2e-keyed"] = 1_000, ["e2e-forged"] = 1_000, ["e2e-visible"] = 1_000,
         ["e2e-big"] = 1_000, ["e2e-refused"] = 1_000, ["e2e-crash"] = 1_000, ["e2e-killed"] = 1_000, ["restart-app"] = 1_000, ["restart-sidecar"] = 1_000, ["e2e-fair"] = 100_000, ["e2e-scarce"] = 3,
+        ["chaos-plenty"] = ChaosPlentyStock, ["chaos-scarce"] = ChaosScarceStock,
     };
+
+    /// <summary>The initial stock of <c>chaos-plenty</c>, which the chaos command orders most.</summary>
+    public const int ChaosPlentyStock = 1_000_000;
+
+    /// <summary>The initial stock of <c>chaos-scarce</c>: the chaos command's orders run it out (409s), and cancellations give units back.</summary>
+    public const int ChaosScarceStock = 150;
 
     /// <summary>The Dapr HTTP port of each app's sidecar (by app id), e.g. to publish as that app.</summary>
     public IReadOnlyDictionary<string, int> SidecarPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "cortex" }
@@ -75,6 +82,9 @@ public class LocalOrganism : IAsyncDisposable
 
     /// <summary>The client API keys the gateway accepts (<c>gateway-api-keys</c> secret).</summary>
     public static string ShopApiKey => "e2e-shop-key";
+
+    /// <summary>A second client's API key (the <c>bulk</c> client).</summary>
+    public static string BulkApiKey => "e2e-bulk-key";
 
     /// <summary>Extra environment variables of a cell (by app id), e.g. configuration overrides.</summary>
     public Dictionary<string, Dictionary<string, string>> AppEnvironment { get; } = new(StringComparer.Ordinal);
