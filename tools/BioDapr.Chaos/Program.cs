@@ -24,7 +24,7 @@ Console.CancelKeyPress += (_, e) =>
 var startedAt = DateTimeOffset.UtcNow;
 var loadBefore = LoadAverage();
 Console.WriteLine($"chaos: starting the organism (redis-server with AOF, run -f, 6 cells and sidecars); seed {options.Seed}, {(options.Quick ? "quick" : "full")} matrix, load average {loadBefore}");
-await using var organism = new LocalOrganism { RedisAppendOnly = true, LogDirectory = Path.Combine(Path.GetTempPath(), "biodapr-chaos") };
+await using var organism = new LocalOrganism { RedisAppendOnly = true, StartTimeout = TimeSpan.FromMinutes(10), LogDirectory = Path.Combine(Path.GetTempPath(), "biodapr-chaos") };
 Directory.CreateDirectory(organism.LogDirectory);
 try
 {

@@ -174,7 +174,7 @@ public class LocalOrganism : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = _root,
         };
-        foreach (var argument in new[] { Built("BioDapr.Sidecar"), "run", "-f", Path.Combine(_root, "dapr.yaml") })
+        foreach (var argument in new[] { Built("BioDapr.Sidecar"), "run", "-f", Path.Combine(_root, "dapr.yaml"), "--startup-timeout", ((int)StartTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(argument);
         }
@@ -202,7 +202,7 @@ public class LocalOrganism : IAsyncDisposable
         }
     }
 
-    /// <summary>How long <see cref="StartAsync"/> waits for every app to be ready (default 3 minutes).</summary>
+    /// <summary>How long <see cref="StartAsync"/> (and the runner, <c>--startup-timeout</c>) waits for every app to be ready (default 3 minutes).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
     /// <summary>
