@@ -11,7 +11,7 @@ namespace BioDapr.EndToEnd.Tests;
 public sealed partial class OrganismTests
 {
     [Fact]
-    public async Task QuickChaos_KillRedisRestartAndHostileClient_NothingDuplicatedLostHiddenOrStuck_NothingHostileLeaks()
+    public async Task QuickChaos_KillRedisRestartAndHostileClient_NothingDuplicatedLostHiddenOrStuck_StockConserved()
     {
         var (results, report) = await RunQuickChaosAsync();
 
@@ -19,13 +19,6 @@ public sealed partial class OrganismTests
         results.ShouldAllBe(r => r.Accepted > 0 && r.Unanswered == 0, report);
         results.ShouldAllBe(r => r.Duplicates == 0 && r.Lost == 0 && r.ChargeMismatches == 0 && r.Hidden == 0, report);
         results.ShouldAllBe(r => r.Stuck == 0 && r.Leaks == 0 && r.FairShareKept != false, report);
-    }
-
-    [Fact(Skip = "Fails today (stock drift of 1-3 units under kill -9 of orders): inventory's StockLedger writes the stock and the reservation in one state transaction and retries on a conflict, but a Redis state transaction (daprd's and this sidecar's) has no rollback, so the operation that did not conflict stays applied. See docs/reliability.md.")]
-    public async Task QuickChaos_StockIsConserved()
-    {
-        var (results, report) = await RunQuickChaosAsync();
-
         results.ShouldAllBe(r => r.StockDrift == 0, report);
     }
 

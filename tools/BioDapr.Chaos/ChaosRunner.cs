@@ -54,6 +54,7 @@ public sealed class ChaosRunner(LocalOrganism organism, ChaosOptions options, Te
         try
         {
             await WaitHealthyAsync(http, cancellationToken);
+            await WarmUpAsync(client, cancellationToken);
             var started = time.GetUtcNow();
             for (var index = 0; index < faults.Count; index++)
             {
@@ -89,7 +90,8 @@ public sealed class ChaosRunner(LocalOrganism organism, ChaosOptions options, Te
         var injectedAt = started;
         var endedAt = started;
         var placing = new List<Task>();
-        for (var i = 0; i < options.Orders; i++)
+        var ended = false;
+        for (var i = 0; i < options.Orders || !ended; i++)
         {
             if (i == options.Orders / 3)
             {
@@ -97,10 +99,12 @@ public sealed class ChaosRunner(LocalOrganism organism, ChaosOptions options, Te
                 await fault.InjectAsync(context, cancellationToken);
             }
 
-            if (i == 2 * options.Orders / 3)
+            // A lasting fault ends two thirds of the way, or once it lasted its minimum (orders go on meanwhile).
+            if (!ended && i >= 2 * options.Orders / 3 && time.GetUtcNow() - injectedAt >= fault.MinimumDuration)
             {
                 await fault.EndAsync(context, cancellationToken);
                 endedAt = time.GetUtcNow();
+                ended = true;
             }
 
             var sku = random.NextDouble() < 0.2 ? "chaos-scarce" : "chaos-plenty";
@@ -135,7 +139,18 @@ public sealed class ChaosRunner(LocalOrganism organism, ChaosOptions options, Te
         var result = IntegrityAudit.Audit(fault.Name, fault.Description, driven, settled, Skus, context.ForgedOrderIds);
         var good = driven.Where(o => !o.Hostile).ToList();
         var duringAttack = good.Where(o => o.StartedAt >= injectedAt && o.StartedAt <= endedAt).ToList();
-        var lastError = good.SelectMany(o => o.RetryableErrors).Where(t => t >= injectedAt).DefaultIfEmpty(injectedAt).Max();
+        var lastError = good.SelectMany(o => o.RetryableErrors).Select(e => e.At).Where(t => t >= injectedAt).DefaultIfEmpty(injectedAt).Max();
+        var retried = good.SelectMany(o => o.RetryableErrors).GroupBy(e => OrderClient.Format(e.Status)).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}×{g.Count()}").ToList();
+        if (retried.Count > 0)
+        {
+            context.Notes.Add("the well-behaved client retried after: " + string.Join(", ", retried));
+        }
+
+        if (fault.IsHostile)
+        {
+            var flood = driven.Where(o => o.Hostile).ToList();
+            context.Notes.Add($"the flood sent {flood.Count} orders: {flood.Count(o => o.Accepted)} accepted, {flood.Count(o => o.FinalStatus == 429)} refused with 429; the well-behaved client sent {duringAttack.Count} during the attack, {duringAttack.Count(o => o.Attempts == 1 && o.FinalStatus is not null)} answered at the first attempt");
+        }
         return result with
         {
             Leaks = context.Leaks,
@@ -145,6 +160,23 @@ public sealed class ChaosRunner(LocalOrganism organism, ChaosOptions options, Te
             RecoverSeconds = (lastError - injectedAt).TotalSeconds,
             DurationSeconds = (time.GetUtcNow() - started).TotalSeconds,
         };
+    }
+
+    // A fresh organism is cold (JIT, connections): order until five orders in a row are accepted at the first attempt
+    // (at most a minute), so the first fault is not measured on a cold start. These orders count in the stock audit.
+    private async Task WarmUpAsync(OrderClient client, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + TimeSpan.FromMinutes(1);
+        var random = new Random(options.Seed);
+        var inARow = 0;
+        for (var i = 0; inARow < 5 && time.GetUtcNow() < deadline; i++)
+        {
+            var order = new DrivenOrder("shop", LocalOrganism.ShopApiKey, $"chaos-{options.Seed}-warmup-{i}", "chaos-plenty", 1, "chaos-warmup", hostile: false);
+            await client.PlaceAsync(order, random, acceptRateLimit: false, cancellationToken);
+            inARow = order.Attempts == 1 && order.Accepted ? inARow + 1 : 0;
+        }
+
+        await log.WriteLineAsync(inARow >= 5 ? "chaos: warmed up (five orders in a row accepted at the first attempt)" : "chaos: still not warm after a minute; starting anyway");
     }
 
     // Polls the store until every accepted order is final and the stock adds up, or the stated time has passed.

@@ -5,7 +5,7 @@ public sealed class DrivenOrder(string client, string apiKey, string key, string
 {
     private readonly Lock _lock = new();
     private readonly HashSet<string> _orderIds = new(StringComparer.Ordinal);
-    private readonly List<DateTimeOffset> _errors = [];
+    private readonly List<(DateTimeOffset At, int? Status)> _errors = [];
 
     /// <summary>The client's name as the gateway knows it (its API key's name).</summary>
     public string Client { get; } = client;
@@ -62,7 +62,7 @@ public sealed class DrivenOrder(string client, string apiKey, string key, string
     }
 
     /// <summary>When an attempt met an error that the client retries (5xx, 429, timeout, refused connection).</summary>
-    public IReadOnlyList<DateTimeOffset> RetryableErrors
+    public IReadOnlyList<(DateTimeOffset At, int? Status)> RetryableErrors
     {
         get
         {
@@ -82,12 +82,12 @@ public sealed class DrivenOrder(string client, string apiKey, string key, string
         }
     }
 
-    /// <summary>Records a retryable error.</summary>
-    public void Failed(DateTimeOffset at)
+    /// <summary>Records a retryable error (its status; null when no answer came).</summary>
+    public void Failed(DateTimeOffset at, int? status)
     {
         lock (_lock)
         {
-            _errors.Add(at);
+            _errors.Add((at, status));
         }
     }
 }

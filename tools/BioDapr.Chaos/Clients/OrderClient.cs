@@ -44,7 +44,7 @@ public sealed class OrderClient(HttpClient http, int gatewayPort, TimeSpan patie
                 return;
             }
 
-            order.Failed(time.GetUtcNow());
+            order.Failed(time.GetUtcNow(), status);
             var backoff = TimeSpan.FromMilliseconds(Math.Min(4000, 250 * Math.Pow(2, Math.Min(attempt, 5))) * (0.5 + random.NextDouble()));
             var delay = retryAfter is { } server && server > backoff ? server : backoff;
             if (time.GetUtcNow() + delay > giveUpAt)

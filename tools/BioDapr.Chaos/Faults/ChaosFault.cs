@@ -16,6 +16,9 @@ public abstract class ChaosFault
     /// <summary>True when the fault restarts a process the runner must bring back (the run waits for it).</summary>
     public virtual string? RestartedApp => null;
 
+    /// <summary>A lasting fault lasts at least this long (the well-behaved client keeps ordering meanwhile).</summary>
+    public virtual TimeSpan MinimumDuration => TimeSpan.Zero;
+
     /// <summary>True for the hostile client: the well-behaved client's share is checked.</summary>
     public virtual bool IsHostile => false;
 

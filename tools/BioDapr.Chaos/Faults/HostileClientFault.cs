@@ -33,6 +33,9 @@ public sealed class HostileClientFault(OrderClient client, int seed) : ChaosFaul
     public override bool IsHostile => true;
 
     /// <inheritdoc />
+    public override TimeSpan MinimumDuration => TimeSpan.FromSeconds(10);
+
+    /// <inheritdoc />
     public override async Task InjectAsync(FaultContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
