@@ -174,7 +174,7 @@ public class LocalOrganism : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = _root,
         };
-        foreach (var argument in new[] { Built("BioDapr.Sidecar"), "run", "-f", Path.Combine(_root, "dapr.yaml"), "--startup-timeout", ((int)StartTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var argument in new[] { Built("BioDapr.Sidecar"), "run", "-f", Path.Combine(_root, "dapr.yaml"), "--startup-timeout", ((int)Math.Min(StartTimeout.TotalSeconds, 3600)).ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(argument);
         }
@@ -202,8 +202,11 @@ public class LocalOrganism : IAsyncDisposable
         }
     }
 
-    /// <summary>How long <see cref="StartAsync"/> (and the runner, <c>--startup-timeout</c>) waits for every app to be ready (default 3 minutes).</summary>
-    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromMinutes(3);
+    /// <summary>
+    /// How long <see cref="StartAsync"/> waits for the organism to be up (default 6 minutes: tests and tools share the
+    /// machine with builds and other organisms); the runner gets the same time per app (<c>--startup-timeout</c>, at most an hour).
+    /// </summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromMinutes(6);
 
     /// <summary>
     /// Restarts the organism's Redis as an operator would (SIGTERM, then start again on the same port and data

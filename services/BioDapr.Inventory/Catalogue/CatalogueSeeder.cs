@@ -6,7 +6,7 @@ namespace BioDapr.Inventory.Catalogue;
 /// <summary>
 /// At start, before the cell serves: loads the catalogue (a bad file stops the cell) and stores the initial stock
 /// of every SKU not stored yet, so the stored stock is complete from the first request (and an audit sees every
-/// SKU). The sidecar being unreachable does not stop the cell: reservations then create a SKU's stock on first use.
+/// SKU). The sidecar being unreachable or too slow to answer does not stop the cell: reservations then create a SKU's stock on first use.
 /// </summary>
 internal sealed partial class CatalogueSeeder(ProductCatalogue catalogue, StockLedger ledger, ILogger<CatalogueSeeder> logger) : IHostedService
 {
@@ -17,7 +17,8 @@ internal sealed partial class CatalogueSeeder(ProductCatalogue catalogue, StockL
             var seeded = await ledger.SeedAsync(cancellationToken);
             Log.Seeded(logger, catalogue.Products.Count, seeded);
         }
-        catch (Exception ex) when (ex is DaprApiException or HttpRequestException or DaprSidecarUnavailableException)
+        catch (Exception ex) when (ex is DaprApiException or HttpRequestException or DaprSidecarUnavailableException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             Log.SeedFailed(logger, ex.Message);
         }

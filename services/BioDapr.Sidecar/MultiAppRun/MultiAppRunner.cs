@@ -25,7 +25,10 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
     private readonly Func<int> _freePort = freePort ?? LoopbackPorts.Next;
 
     /// <summary>How long each app may take to become ready (sidecar healthy, app connected).</summary>
-    public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(120);
+    public TimeSpan StartupTimeout { get; init; } = DefaultStartupTimeout;
+
+    /// <summary>The default of <see cref="StartupTimeout"/>.</summary>
+    public static TimeSpan DefaultStartupTimeout { get; } = TimeSpan.FromSeconds(120);
 
     /// <summary>How long processes get to exit after SIGTERM.</summary>
     public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(10);

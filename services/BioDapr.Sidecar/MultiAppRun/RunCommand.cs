@@ -12,16 +12,17 @@ internal static class RunCommand
         Usage: run -f <dapr.yaml | directory> [--startup-timeout <seconds>]
 
         Runs every app of a Dapr multi-app run file with its development sidecar, like `dapr run -f`.
-          -f, --run-file       the run file (a directory means <directory>/dapr.yaml)
-          --startup-timeout    how long an app and its sidecar may take to be ready (default 120 s)
-          -h, --help           this text
+          -f, --run-file        the run file (a directory means <directory>/dapr.yaml)
+          --startup-timeout     seconds each app and its sidecar may take to become ready (default 120;
+                                not a Dapr CLI flag: raise it on a slow or heavily loaded machine)
+          -h, --help            this text
         Ctrl-C (SIGINT) or SIGTERM stops the apps, then their sidecars.
         """;
 
     public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string? file = null;
-        TimeSpan? startupTimeout = null;
+        var startupTimeout = MultiAppRunner.DefaultStartupTimeout;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -32,17 +33,16 @@ internal static class RunCommand
                 case "-f" or "--run-file" when i + 1 < args.Count:
                     file = args[++i];
                     break;
+                case var arg when arg.StartsWith("--run-file=", StringComparison.Ordinal):
+                    file = arg["--run-file=".Length..];
+                    break;
                 case "--startup-timeout" when i + 1 < args.Count:
-                    if (!int.TryParse(args[++i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > 3600)
+                    if (!TryParseSeconds(args[++i], out startupTimeout))
                     {
-                        await stderr.WriteLineAsync($"run: --startup-timeout must be a number of seconds from 1 to 3600 (got '{args[i]}')");
+                        await stderr.WriteLineAsync($"run: --startup-timeout must be a whole number of seconds from 1 to 3600, but is '{args[i]}'\n\n{Usage}");
                         return 2;
                     }
 
-                    startupTimeout = TimeSpan.FromSeconds(seconds);
-                    break;
-                case var arg when arg.StartsWith("--run-file=", StringComparison.Ordinal):
-                    file = arg["--run-file=".Length..];
                     break;
                 default:
                     await stderr.WriteLineAsync($"run: unknown or incomplete argument '{args[i]}'\n\n{Usage}");
@@ -75,10 +75,16 @@ internal static class RunCommand
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, stop));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, stop));
-        var runner = startupTimeout is { } timeout
-            ? new MultiAppRunner(apps, SidecarLauncher.Self(), stdout, stderr) { StartupTimeout = timeout }
-            : new MultiAppRunner(apps, SidecarLauncher.Self(), stdout, stderr);
+        var runner = new MultiAppRunner(apps, SidecarLauncher.Self(), stdout, stderr) { StartupTimeout = startupTimeout };
         return await runner.RunAsync(stop.Token);
+    }
+
+    internal static bool TryParseSeconds(string text, out TimeSpan value)
+    {
+        var ok = int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            && seconds is >= 1 and <= 3600;
+        value = ok ? TimeSpan.FromSeconds(seconds) : MultiAppRunner.DefaultStartupTimeout;
+        return ok;
     }
 
     private static void Stop(PosixSignalContext context, CancellationTokenSource stop)
