@@ -13,8 +13,10 @@ namespace BioDapr.Inventory.Stock;
 /// as the development sidecar's) is MULTI/EXEC without rollback, so when one of its two writes failed its ETag or
 /// first-write check, the other stayed applied, and concurrent changes of one SKU or one order left stock changed
 /// without its reservation record (found by <c>./biodapr chaos</c>: 1 to 7 units adrift per fault). Serialized, the
-/// checks cannot fail between the read and the write. Several inventory replicas on Redis would need more
-/// (compensation of a half-applied transaction); the organism runs one.
+/// checks cannot fail between the read and the write. Once a change has started it runs to its end even when its
+/// caller gives up (a timed-out request): the sidecar would finish the write anyway, after the next change read.
+/// Several inventory replicas on Redis would need more (compensation of a half-applied transaction); the organism
+/// runs one.
 /// </summary>
 public sealed partial class StockLedger(IDaprSidecarClient sidecar, ProductCatalogue catalogue, TimeProvider time, ILogger<StockLedger> logger) : IDisposable
 {
@@ -43,7 +45,7 @@ public sealed partial class StockLedger(IDaprSidecarClient sidecar, ProductCatal
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            return await SeedOnceAsync(cancellationToken);
+            return await SeedOnceAsync(CancellationToken.None);
         }
         finally
         {
@@ -87,7 +89,7 @@ public sealed partial class StockLedger(IDaprSidecarClient sidecar, ProductCatal
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            return await ReserveOnceAsync(orderId, attempt, sku, quantity, cancellationToken);
+            return await ReserveOnceAsync(orderId, attempt, sku, quantity, CancellationToken.None);
         }
         finally
         {
@@ -167,7 +169,7 @@ public sealed partial class StockLedger(IDaprSidecarClient sidecar, ProductCatal
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            return await ReleaseOnceAsync(orderId, attempt, cancellationToken);
+            return await ReleaseOnceAsync(orderId, attempt, CancellationToken.None);
         }
         finally
         {
