@@ -45,7 +45,7 @@ public sealed partial class StockLedger(IDaprSidecarClient sidecar, ProductCatal
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            return await SeedOnceAsync(CancellationToken.None);
+            return await SeedOnceAsync(cancellationToken);
         }
         finally
         {
