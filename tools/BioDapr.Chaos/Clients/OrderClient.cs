@@ -19,7 +19,8 @@ public sealed class OrderClient(HttpClient http, int gatewayPort, TimeSpan patie
 
     /// <summary>
     /// Places <paramref name="order"/>, retrying as described above; with <paramref name="acceptRateLimit"/> (the hostile
-    /// flood, which never backs off) a 429 is taken as the final answer instead of retried.
+    /// flood, which never backs off) a 429 to the first attempt is taken as the final answer instead of retried (after an
+    /// attempt whose outcome is unknown, a 429 says nothing about the order: retried).
     /// </summary>
     public async Task PlaceAsync(DrivenOrder order, Random random, bool acceptRateLimit, CancellationToken cancellationToken)
     {
@@ -36,7 +37,7 @@ public sealed class OrderClient(HttpClient http, int gatewayPort, TimeSpan patie
                 order.Saw(orderId);
             }
 
-            if (status is { } final && final < 500 && final != 408 && (final != 429 || acceptRateLimit))
+            if (status is { } final && final < 500 && final != 408 && (final != 429 || (acceptRateLimit && order.Attempts == 1)))
             {
                 order.FinalStatus = final;
                 order.OrderId = orderId;
