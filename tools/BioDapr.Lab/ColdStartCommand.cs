@@ -110,7 +110,7 @@ internal static class ColdStartCommand
         Console.WriteLine($"run {run}: starting the organism");
         try
         {
-            await organism.StartAsync();
+            await organism.StartAsync(cancellationToken);
             var startup = TimeProvider.System.GetElapsedTime(started);
             Console.WriteLine($"run {run}: up after {startup.TotalSeconds:F1} s; replaying at once (cold)");
             await using (var redis = await RedisConnection.ConnectAsync(RedisOptions.Parse($"127.0.0.1:{organism.Redis}"), cancellationToken))

@@ -166,7 +166,7 @@ internal static class LiveCommand
         try
         {
             // Inside the try: an organism that fails to start still has its Redis and processes stopped.
-            await organism.StartAsync();
+            await organism.StartAsync(cancellationToken);
             var initial = ScenarioRun.InitialHormones(scenario, controller);
             var pathwayHormones = initial.SelectMany(p =>
             {
