@@ -8,12 +8,12 @@ using System.Text.Json.Serialization;
 using BioDapr.Control.Controllers;
 using BioDapr.Control.Guardrails;
 using BioDapr.Control.Learning;
+using BioDapr.Launcher;
 using BioDapr.Load;
 using BioDapr.Pathways.Vitals;
 using StackExchange.Redis;
 using BioDapr.Scenarios;
 using BioDapr.Simulation.Evaluation;
-using BioDapr.Testing;
 
 namespace BioDapr.Lab;
 
@@ -146,7 +146,7 @@ internal static class LiveCommand
 
     private static async Task<RunReport> RunOneAsync(LiveSettings settings, Scenario scenario, string name, IPathwayController controller, TunedBaselines tuned, int seed, CancellationToken cancellationToken)
     {
-        var organism = new Organism { LogDirectory = Path.Combine(settings.Output, "runs") };
+        var organism = new LocalOrganism { LogDirectory = Path.Combine(settings.Output, "runs") };
         foreach (var app in new[] { "gateway", "orders", "inventory", "payments", "notifications", "cortex" })
         {
             // Warnings and errors only: logging every request would cost more CPU than serving it.
@@ -166,7 +166,7 @@ internal static class LiveCommand
         try
         {
             // Inside the try: an organism that fails to start still has its Redis and processes stopped.
-            await organism.InitializeAsync();
+            await organism.StartAsync(cancellationToken);
             var initial = ScenarioRun.InitialHormones(scenario, controller);
             var pathwayHormones = initial.SelectMany(p =>
             {
@@ -195,7 +195,7 @@ internal static class LiveCommand
                 {
                     ScenarioPath = settings.ScenarioPath,
                     Target = new Uri($"http://127.0.0.1:{organism.GatewayPort}/api/orders"),
-                    ApiKey = Organism.ShopApiKey,
+                    ApiKey = LocalOrganism.ShopApiKey,
                     HormoneRedis = $"127.0.0.1:{organism.Redis}",
                     Shorten = settings.Shorten,
                     RateScale = settings.RateScale,
