@@ -2,7 +2,9 @@ using BioDapr.Benchmarks.Actors;
 using BioDapr.Benchmarks.Foundation;
 using BioDapr.Benchmarks.Invocation;
 using BioDapr.Benchmarks.Grpc;
+using BioDapr.Benchmarks.Redis;
 using BioDapr.Benchmarks.Sdk;
+using BioDapr.Benchmarks.Workflows;
 
 // Benchmark commands. Each prints its numbers and writes a JSON results file (see docs/benchmarks.md).
 return args.FirstOrDefault() switch
@@ -12,6 +14,8 @@ return args.FirstOrDefault() switch
     "sdk-overhead" => await SdkOverheadBenchmark.RunAsync(args[1..]),
     "invocation" => await InvocationBenchmark.RunAsync(args[1..]),
     "grpc" => await GrpcBenchmark.RunAsync(args[1..]),
+    "workflow" => await WorkflowBenchmark.RunAsync(args[1..]),
+    "redis-streams" => await StreamReadBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -31,6 +35,12 @@ static int Usage()
           grpc         publish, state save and state get through the gRPC API and the HTTP API of one sidecar (same payloads, same Redis):
                        calls/s at saturation and p50/p99 at a fixed open-loop rate
                        --seconds 10 --concurrency 64 --rate 1000 --runs 3 --out docs/benchmarks/grpc.json
+          workflow     Dapr.Workflow 1.19.1 SDK: FanOut(3) (3 activities + a 0 s timer) completed/s at saturation, p50/p99
+                       schedule→completed at a fixed open-loop rate, activity dispatch latency
+                       --seconds 10 --concurrency 64 --rate 50 --runs 3 --out docs/benchmarks/workflow.json
+          redis-streams  a Redis Streams consumer group read with XREADGROUP BLOCK (the sidecar's RESP client) vs. polled
+                       with StackExchange.Redis (no BLOCK): delivery latency and read commands/s under load and idle
+                       --seconds 10 --rate 500 --idle-seconds 5 --poll-ms 1,10,50 --out docs/benchmarks/redis-streams.json
         """);
     return 2;
 }

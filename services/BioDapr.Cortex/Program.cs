@@ -2,6 +2,7 @@ using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Hosting;
 using BioDapr.Cortex.Agents;
 using BioDapr.Cortex.Apis;
+using BioDapr.Cortex.Evolution;
 using BioDapr.Cortex.Hormones;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,10 +18,13 @@ builder.Services.AddActors(options =>
     options.Actors.RegisterActor<PathwayAgentActor>(PathwayAgentActor.TypeName);
     options.UseJsonSerialization = true;
 });
+builder.Services.AddCortexEvolution();
 
 var app = builder.Build();
 // Load the policy now, so a missing or corrupt weights file stops the cell at start with the reason.
 app.Services.GetRequiredService<CortexBrain>();
+app.UseCellDefaults();
 app.MapCellDefaultEndpoints();
 app.MapCortexApi();
+app.MapEvolutionApi();
 app.Run();

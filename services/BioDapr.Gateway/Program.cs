@@ -9,6 +9,7 @@ builder.AddGatewayCell();
 
 var app = builder.Build();
 app.UseClientAdmission();
+app.UseCellDefaults();
 app.MapCellDefaultEndpoints();
 app.MapGatewayApi();
 app.Run();

@@ -7,6 +7,7 @@ builder.AddCellDefaults();
 builder.AddInventoryCell();
 
 var app = builder.Build();
+app.UseCellDefaults();
 app.MapCellDefaultEndpoints();
 app.MapInventoryApi();
 app.Run();

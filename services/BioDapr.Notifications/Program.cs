@@ -7,6 +7,7 @@ builder.AddCellDefaults();
 builder.AddNotificationsCell();
 
 var app = builder.Build();
+app.UseCellDefaults();
 app.MapCellDefaultEndpoints();
 app.MapNotificationsApi();
 app.Run();

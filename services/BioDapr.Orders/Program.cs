@@ -7,6 +7,7 @@ builder.AddCellDefaults();
 builder.AddOrdersCell();
 
 var app = builder.Build();
+app.UseCellDefaults();
 app.MapCellDefaultEndpoints();
 app.MapOrdersApi();
 app.Run();

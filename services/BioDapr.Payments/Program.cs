@@ -7,6 +7,7 @@ builder.AddCellDefaults();
 builder.AddPaymentsCell();
 
 var app = builder.Build();
+app.UseCellDefaults();
 app.MapCellDefaultEndpoints();
 app.MapPaymentsApi();
 app.Run();

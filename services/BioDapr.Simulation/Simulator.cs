@@ -2,6 +2,7 @@ using BioDapr.Pathways.Hormones;
 using BioDapr.Pathways.Policies;
 using BioDapr.Scenarios;
 using BioDapr.Control.Controllers;
+using BioDapr.Simulation.Randomness;
 
 namespace BioDapr.Simulation;
 
@@ -17,7 +18,12 @@ public sealed class Simulator
     private readonly double _decisionMs;
     private readonly Dictionary<string, PathwayHormones> _controlled = new(StringComparer.Ordinal);
     private readonly List<DecisionRecord> _decisions = [];
-    private readonly Random _random;
+    // Separate streams, so a controller that sheds or retries more does not shift the arrivals or the
+    // service times another controller sees with the same seed (common random numbers).
+    private readonly Random _arrivals;
+    private readonly Random _service;
+    private readonly Random _faults;
+    private readonly Random _retries;
     private readonly PriorityQueue<Action, (double Time, long Sequence)> _events = new();
     private readonly Dictionary<string, CellState> _cells = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PathwaySim> _pathways = new(StringComparer.Ordinal);
@@ -32,7 +38,11 @@ public sealed class Simulator
         ArgumentNullException.ThrowIfNull(scenario);
         _scenario = scenario;
         _hormones = hormones ?? (_ => PathwayHormones.Default);
-        _random = new Random(seed ?? scenario.Seed);
+        var root = seed ?? scenario.Seed;
+        _arrivals = new Random(Seeds.Of(root, RandomSource.Arrivals));
+        _service = new Random(Seeds.Of(root, RandomSource.ServiceTimes));
+        _faults = new Random(Seeds.Of(root, RandomSource.Faults));
+        _retries = new Random(Seeds.Of(root, RandomSource.Retries));
         _decisionMs = 1000;
         foreach (var (name, model) in scenario.Topology.Cells)
         {
@@ -164,7 +174,7 @@ public sealed class Simulator
             return;
         }
 
-        var next = fromMs + (-Math.Log(1 - _random.NextDouble()) / rate * 1000);
+        var next = fromMs + (-Math.Log(1 - _arrivals.NextDouble()) / rate * 1000);
         if (next >= endMs)
         {
             return;
@@ -236,7 +246,7 @@ public sealed class Simulator
             return;
         }
 
-        if (faults.FirstOrDefault(f => f.Kind == FaultKind.Errors) is { } errors && _random.NextDouble() < errors.Fraction)
+        if (faults.FirstOrDefault(f => f.Kind == FaultKind.Errors) is { } errors && _faults.NextDouble() < errors.Fraction)
         {
             done(false);
             return;
@@ -248,8 +258,8 @@ public sealed class Simulator
             cell.Busy++;
             cell.Started++;
             cell.QueueWaitMs += NowMs - enqueued;
-            var work = cell.Model.ServiceTime.SampleMs(_random);
-            if (ActiveFaults(cellName).FirstOrDefault(f => f.Kind == FaultKind.Latency) is { } slow && _random.NextDouble() < slow.Fraction)
+            var work = cell.Model.ServiceTime.SampleMs(_service);
+            if (ActiveFaults(cellName).FirstOrDefault(f => f.Kind == FaultKind.Latency) is { } slow && _faults.NextDouble() < slow.Fraction)
             {
                 work = slow.AddedLatencyMs > 0 ? work + slow.AddedLatencyMs : work * slow.LatencyMultiplier;
             }
@@ -356,6 +366,8 @@ public sealed class Simulator
         private long _windowSuccesses;
         private long _windowFailures;
         private long _windowRejected;
+        private long _windowAdmitted;
+        private double _windowQueueWaitMs;
 
         public long Attempts { get; private set; }
 
@@ -378,10 +390,13 @@ public sealed class Simulator
                 Attempts = _windowAttempts,
                 Timeouts = _windowTimeouts,
                 MaxInFlight = Math.Max(_windowMaxInFlight, _limiter.InFlight),
+                QueueDelayMs = _windowAdmitted == 0 ? 0 : _windowQueueWaitMs / _windowAdmitted,
             };
             _latencies.Clear();
             _windowCalls = _windowSuccesses = _windowFailures = _windowRejected = _windowAttempts = _windowTimeouts = 0;
             _windowMaxInFlight = 0;
+            _windowAdmitted = 0;
+            _windowQueueWaitMs = 0;
             return window;
         }
 
@@ -394,7 +409,14 @@ public sealed class Simulator
             var started = simulator.NowMs;
             var hormones = simulator.HormonesOf(key);
             _budget.OnRequest(Now);
-            void Admitted() => Attempt(0, success =>
+            void Admitted()
+            {
+                _windowAdmitted++;
+                _windowQueueWaitMs += simulator.NowMs - started;
+                Attempt(0, Finished);
+            }
+
+            void Finished(bool success)
             {
                 foreach (var next in _limiter.Release(simulator.HormonesOf(key).ConcurrencyLimit))
                 {
@@ -412,7 +434,7 @@ public sealed class Simulator
                 }
 
                 done(success);
-            });
+            }
 
             switch (_limiter.Request(Admitted, hormones.ConcurrencyLimit, hormones.QueueLimit))
             {
@@ -472,7 +494,7 @@ public sealed class Simulator
 
             if (PathwayOutcomes.IsRetryable(outcome) && retry < hormones.MaxRetries && _budget.TryWithdraw(Now, hormones))
             {
-                var delay = Backoff.Delay(retry + 1, hormones, simulator._random);
+                var delay = Backoff.Delay(retry + 1, hormones, simulator._retries);
                 simulator.At(simulator.NowMs + delay.TotalMilliseconds, () => Attempt(retry + 1, done));
                 return;
             }

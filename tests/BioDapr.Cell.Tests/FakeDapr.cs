@@ -19,6 +19,8 @@ internal sealed class FakeDapr
     private readonly List<(string PubSub, string Topic, object? Data, Dictionary<string, string> Metadata)> _published = [];
     private Channel<IDictionary<string, ConfigurationItem>>? _stream;
     private int _version;
+    private int _outboundHealthChecks;
+    private volatile Func<bool> _outboundHealth = () => true;
 
     public FakeDapr(Dictionary<string, string> store)
     {
@@ -27,6 +29,7 @@ internal sealed class FakeDapr
         Client.JsonSerializerOptions.Returns(new JsonSerializerOptions(JsonSerializerDefaults.Web));
         Client.WaitForSidecarAsync(Arg.Any<CancellationToken>()).Returns(Task.CompletedTask);
         Client.CheckHealthAsync(Arg.Any<CancellationToken>()).Returns(true);
+        Client.CheckOutboundHealthAsync(Arg.Any<CancellationToken>()).Returns(_ => CheckOutboundHealth());
         Client.GetMetadataAsync(Arg.Any<CancellationToken>()).Returns(new DaprMetadata("test-cell", [], new Dictionary<string, string>(), [new DaprComponentsMetadata("statestore", "state.in-memory", "v1", [])]));
         Client.GetConfiguration(Arg.Any<string>(), Arg.Any<IReadOnlyList<string>>(), Arg.Any<IReadOnlyDictionary<string, string>>(), Arg.Any<CancellationToken>())
             .Returns(call => Get(call.ArgAt<string>(0), call.ArgAt<IReadOnlyList<string>>(1), call.ArgAt<IReadOnlyDictionary<string, string>?>(2)));
@@ -45,6 +48,16 @@ internal sealed class FakeDapr
     }
 
     public DaprClient Client { get; }
+
+    /// <summary>What <see cref="DaprClient.CheckOutboundHealthAsync"/> answers (true unless a test says otherwise; it may throw).</summary>
+    public Func<bool> OutboundHealth
+    {
+        get => _outboundHealth;
+        set => _outboundHealth = value;
+    }
+
+    /// <summary>How often the cell asked the sidecar's outbound health.</summary>
+    public int OutboundHealthChecks => Volatile.Read(ref _outboundHealthChecks);
 
     /// <summary>The configuration store (lock it to change it).</summary>
     public Dictionary<string, string> Store { get; }
@@ -154,5 +167,18 @@ internal sealed class FakeDapr
 
         public override IAsyncEnumerator<IDictionary<string, ConfigurationItem>> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
             reader.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+    }
+
+    private Task<bool> CheckOutboundHealth()
+    {
+        Interlocked.Increment(ref _outboundHealthChecks);
+        try
+        {
+            return Task.FromResult(_outboundHealth());
+        }
+        catch (HttpRequestException unreachable)
+        {
+            return Task.FromException<bool>(unreachable);
+        }
     }
 }

@@ -150,7 +150,8 @@ public sealed class HormonesTests
         }
 
         await Eventually.TrueAsync(() => Hormones(cell).Current.MaxQuantity == 30);
-        cell.Dapr.Subscribes.Count.ShouldBe(2);
+        // The re-read may come before the new subscription: wait for it, then a change reaches the cell through it.
+        await Eventually.TrueAsync(() => cell.Dapr.Subscribes.Count == 2, because: "the cell subscribes again");
         await Update(cell, "orders.maxQuantity", "31");
         await Eventually.TrueAsync(() => Hormones(cell).Current.MaxQuantity == 31);
     }

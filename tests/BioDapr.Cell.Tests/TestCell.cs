@@ -13,8 +13,8 @@ namespace BioDapr.Cell.Tests;
 
 /// <summary>
 /// A cell on an in-memory TestServer. Its sidecar is faked at the edge: <see cref="Dapr"/> (a substitute
-/// <see cref="DaprClient"/>: health, configuration, publishing) and, for service invocation (plain HTTP through the
-/// SDK's <c>InvocationHandler</c>), the <see cref="Sidecar"/> handler, which answers 404 unless a test says otherwise.
+/// <see cref="DaprClient"/>: health, outbound health, configuration, publishing) and, for service invocation (plain HTTP
+/// through the SDK's <c>InvocationHandler</c>), the <see cref="Sidecar"/> handler, which answers 404 unless a test says otherwise.
 /// </summary>
 internal sealed class TestCell : IAsyncDisposable
 {
@@ -41,7 +41,8 @@ internal sealed class TestCell : IAsyncDisposable
         Action<WebApplication>? map = null,
         Dictionary<string, string>? configuration = null,
         Dictionary<string, string?>? settings = null,
-        bool onLoopback = false)
+        bool onLoopback = false,
+        bool useDefaults = true)
     {
         var dapr = new FakeDapr(configuration ?? new Dictionary<string, string>(StringComparer.Ordinal));
         var sidecar = new CapturingHttpMessageHandler(_ => new HttpResponseMessage(HttpStatusCode.NotFound));
@@ -71,6 +72,11 @@ internal sealed class TestCell : IAsyncDisposable
         builder.Services.AddHttpClient(SidecarInvocation.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => sidecar);
         configure?.Invoke(builder);
         var app = builder.Build();
+        if (useDefaults)
+        {
+            app.UseCellDefaults();
+        }
+
         app.MapCellDefaultEndpoints();
         map?.Invoke(app);
         await app.StartAsync();

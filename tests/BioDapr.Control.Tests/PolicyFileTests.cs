@@ -11,20 +11,20 @@ public sealed class PolicyFileTests : IDisposable
     [Fact]
     public void SaveThenLoad_GivesTheSameModel_AndProvenance()
     {
-        var model = new ActorCritic(PathwayAgent.FeatureNames.Count, PathwayAgent.ActionNames.Count, hidden: 8);
+        using var model = new PolicyNetwork(PathwayAgent.FeatureNames.Count, PathwayAgent.ActionNames.Count, hidden: 8);
         model.Initialize(new Random(9));
-        model.Actor.Initialize(new Random(10), outputGain: 1f);
         var path = Path.Combine(_directory, "p.json");
 
         PolicyFile.Save(path, model, new PolicyProvenance(9, 12, "test", DateTimeOffset.UnixEpoch) { LastEfficiency = 0.5 });
         var (loaded, provenance) = PolicyFile.Load(path);
 
-        loaded.Actor.Parameters.ShouldBe(model.Actor.Parameters);
-        loaded.Critic.Parameters.ShouldBe(model.Critic.Parameters);
-        loaded.LogStdValues.ShouldBe(model.LogStdValues);
+        using var _ = loaded;
+        loaded.Hidden.ShouldBe(8);
+        loaded.LogStd.ToArray().ShouldBe(model.LogStd.ToArray());
+        loaded.Value(new float[PathwayAgent.FeatureNames.Count]).ShouldBe(model.Value(new float[PathwayAgent.FeatureNames.Count]));
         provenance.ShouldBe(new PolicyProvenance(9, 12, "test", DateTimeOffset.UnixEpoch) { LastEfficiency = 0.5 });
         float[] observation = [.. Enumerable.Range(0, PathwayAgent.FeatureNames.Count).Select(i => i / 10f)];
-        var (a, b) = (new float[2], new float[2]);
+        var (a, b) = (new float[PathwayAgent.ActionNames.Count], new float[PathwayAgent.ActionNames.Count]);
         model.Mean(observation, a);
         loaded.Mean(observation, b);
         b.ShouldBe(a);
@@ -32,8 +32,9 @@ public sealed class PolicyFileTests : IDisposable
 
     [Theory]
     [InlineData("not json", "not valid JSON")]
-    [InlineData("""{"format":"other/1"}""", "format must be 'biodapr-policy/1'")]
-    [InlineData("""{"format":"biodapr-policy/1","features":["x"],"actions":["limitStep","timeoutStep"]}""", "was trained for features [x]")]
+    [InlineData("""{"format":"other/1"}""", "format must be 'biodapr-policy/2'")]
+    [InlineData("""{"format":"biodapr-policy/1"}""", "format must be 'biodapr-policy/2'")]
+    [InlineData("""{"format":"biodapr-policy/2","features":["x"],"actions":["limitStep","timeoutStep"]}""", "was trained for features [x]")]
     public void Load_RefusesABadFile_NamingWhatIsWrong(string content, string expected)
     {
         var path = Path.Combine(_directory, "bad.json");
@@ -42,14 +43,18 @@ public sealed class PolicyFileTests : IDisposable
         Should.Throw<InvalidDataException>(() => PolicyFile.Load(path)).Message.ShouldContain(expected);
     }
 
-    [Fact]
-    public void Load_RefusesParametersThatDoNotFitTheLayers()
+    [Theory]
+    [InlineData("\"actor.fc1.bias\": {", "\"actor.fc9.bias\": {", "parameter 'actor.fc1.bias' is missing")]
+    [InlineData("\"hidden\": 4", "\"hidden\": 0", "hidden must be between 1 and 4096")]
+    [InlineData("\"logStd\": {\n      \"shape\": [\n        5", "\"logStd\": {\n      \"shape\": [\n        6", "has shape [6]")]
+    public void Load_RefusesParametersThatDoNotFitTheModel(string find, string replace, string expected)
     {
-        var model = new ActorCritic(PathwayAgent.FeatureNames.Count, PathwayAgent.ActionNames.Count, hidden: 4);
+        using var model = new PolicyNetwork(PathwayAgent.FeatureNames.Count, PathwayAgent.ActionNames.Count, hidden: 4);
         var path = Path.Combine(_directory, "p.json");
         PolicyFile.Save(path, model, new PolicyProvenance(1, 1, "test", DateTimeOffset.UnixEpoch));
-        File.WriteAllText(path, File.ReadAllText(path).Replace("\"sizes\": [\n      10,\n      4,", "\"sizes\": [\n      10,\n      5,", StringComparison.Ordinal));
-
-        Should.Throw<InvalidDataException>(() => PolicyFile.Load(path)).Message.ShouldContain("layer sizes");
+        var text = File.ReadAllText(path);
+        text.ShouldContain(find);
+        File.WriteAllText(path, text.Replace(find, replace, StringComparison.Ordinal));
+        Should.Throw<InvalidDataException>(() => PolicyFile.Load(path)).Message.ShouldContain(expected);
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using BioDapr.Redis;
 using BioDapr.Testing;
 
 namespace BioDapr.EndToEnd.Tests;
@@ -49,8 +48,9 @@ public sealed partial class OrganismTests
         await Eventually.ReturnsAsync(async () => Limits(await AuditAsync()).Count, count => count > 0, because: "the cortex decided on orders→inventory's vitals and moved its concurrency limit");
 
         // The limit in the configuration store, in Dapr's format, is one the cortex wrote ...
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
-        var stored = (await redis.ExecuteAsync("GET", ["orders.pathways.inventory.concurrencyLimit"], Ct)).AsString()!;
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
+        var stored = ((string?)await redis.StringGetAsync("orders.pathways.inventory.concurrencyLimit"))!;
         var changes = await AuditAsync();
         changes.ShouldAllBe(c => c.GetProperty("pathway").GetString() == "orders→inventory" && c.GetProperty("reason").GetString()!.Length > 0);
         stored.ShouldContain("||");
@@ -88,26 +88,27 @@ public sealed partial class OrganismTests
     public async Task TheCortexControllerHormone_SwitchesWhoDecides_AndABadValueIsRefused()
     {
         using var http = new HttpClient();
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
         async Task<string?> ControllerAsync() =>
             JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{organism.CortexPort}/status", Ct)).RootElement.GetProperty("controller").GetString();
         try
         {
             (await ControllerAsync()).ShouldBe("agent");
 
-            await redis.ExecuteAsync("SET", ["cortex.controller", "gradient2||1"], Ct);
+            await redis.StringSetAsync("cortex.controller", "gradient2||1");
             await Eventually.ReturnsAsync(ControllerAsync, c => c == "gradient2", because: "the cortex applies cortex.controller live");
 
             // A value that names no controller is refused (and logged); gradient2 stays in charge. A valid value
             // written after it is applied, so once that one is in force the bad one was seen and refused.
-            await redis.ExecuteAsync("SET", ["cortex.controller", "magic||2"], Ct);
-            await redis.ExecuteAsync("SET", ["cortex.freeze", "false||2"], Ct);
+            await redis.StringSetAsync("cortex.controller", "magic||2");
+            await redis.StringSetAsync("cortex.freeze", "false||2");
             await Eventually.TrueAsync(() => organism.Output.Contains("cortex.controller", StringComparison.Ordinal) && organism.Output.Contains("magic", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the refusal is logged");
             (await ControllerAsync()).ShouldBe("gradient2");
         }
         finally
         {
-            await redis.ExecuteAsync("SET", ["cortex.controller", "agent||3"], Ct);
+            await redis.StringSetAsync("cortex.controller", "agent||3");
             await Eventually.ReturnsAsync(ControllerAsync, c => c == "agent", because: "the other tests expect the agent");
         }
     }

@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using BioDapr.Redis;
 using BioDapr.Testing;
+using StackExchange.Redis;
 
 namespace BioDapr.EndToEnd.Tests;
 
@@ -19,7 +19,8 @@ public sealed partial class OrganismTests
     {
         // The reproduction: a 500 ms gateway → orders timeout while every inventory call takes 240 ms.
         const string sku = "e2e-slow";
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
         await WithHormonesAsync(redis, ["gateway.pathways.orders.timeoutMs", "500", "gateway.pathways.orders.breakerEnabled", "false", "inventory.pathogens.latencyMs", "240"], async () =>
         {
             using var http = new HttpClient();
@@ -39,7 +40,8 @@ public sealed partial class OrganismTests
     {
         // The README's own hormone: 30 % of inventory's calls fail (the sidecar and the pathway both retry them).
         const string sku = "e2e-flaky";
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
         await WithHormonesAsync(redis, ["inventory.pathogens.errorRate", "0.3"], async () =>
         {
             using var http = new HttpClient();
@@ -79,7 +81,8 @@ public sealed partial class OrganismTests
         otherBody.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity, "a key reused with another body is refused");
         otherClient.StatusCode.ShouldBe(HttpStatusCode.Created, "keys belong to one client");
         OrderId(await otherClient.Content.ReadAsStringAsync(Ct)).ShouldNotBe(firstId);
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
         (await ReservedAsync(redis, sku)).ShouldBe(4);
     }
 
@@ -126,7 +129,8 @@ public sealed partial class OrganismTests
     public async Task ANonAsciiSku_IsOrderedEndToEnd_WithAnAsciiLocation_AndReservesExactlyOnce()
     {
         using var http = new HttpClient();
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
         var before = await ReservedAsync(redis, "café");
 
         using var placed = await AcceptedAsync(http, quantity: 2, sku: "café");
@@ -159,12 +163,13 @@ public sealed partial class OrganismTests
     public async Task AnUnknownSku_Is404_AndNoStockIsInvented()
     {
         using var http = new HttpClient();
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
 
         using var placed = await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 1, sku: "no-such-sku");
 
         placed.StatusCode.ShouldBe(HttpStatusCode.NotFound, await placed.Content.ReadAsStringAsync(Ct));
-        (await redis.ExecuteAsync("EXISTS", ["inventory||stock-no-such-sku"], Ct)).AsInt64().ShouldBe(0);
+        (await redis.KeyExistsAsync(["inventory||stock-no-such-sku"])).ShouldBe(0);
     }
 
     [Fact]
@@ -253,7 +258,8 @@ public sealed partial class OrganismTests
         // As a killed orders process leaves them: an attempt that reserved stock but never placed its order, and an
         // order placed but never announced; both past their deadline, still in the journal.
         using var http = new HttpClient();
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
         var before = await ReservedAsync(redis, "e2e-crash");
         var (halfDone, placed) = (Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"));
         var past = DateTimeOffset.UtcNow.AddMinutes(-1);
@@ -278,7 +284,7 @@ public sealed partial class OrganismTests
             "the sweeper rolls the half-done attempt back (its stock goes back) and announces the placed order (payments charges it)");
 
         settled.Reserved.ShouldBe(before);
-        (await redis.ExecuteAsync("EXISTS", ["orders||journal-101", "orders||journal-102"], Ct)).AsInt64().ShouldBe(0);
+        (await redis.KeyExistsAsync(["orders||journal-101", "orders||journal-102"])).ShouldBe(0);
     }
 
     [Fact]
@@ -286,7 +292,8 @@ public sealed partial class OrganismTests
     {
         const string sku = "e2e-killed";
         using var http = new HttpClient();
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
         var before = await ReservedAsync(redis, sku);
         var keys = Enumerable.Range(0, 24).Select(i => $"killed-{i}-{Guid.NewGuid():N}").ToList();
         var answers = new List<(HttpStatusCode Status, string Body)>();
@@ -311,7 +318,7 @@ public sealed partial class OrganismTests
         answers.ShouldAllBe(a => a.Status == HttpStatusCode.Created);
         await AuditAsync(redis, sku, answers, before);
         await Eventually.ReturnsAsync(
-            async () => (await redis.ExecuteAsync("KEYS", ["orders||journal-*"], Ct)).Items.Count,
+            async () => (await redis.ExecuteAsync("KEYS", "orders||journal-*")).Length,
             count => count == 0,
             TimeSpan.FromSeconds(60),
             "the journal is empty once every attempt is settled");
@@ -381,14 +388,14 @@ public sealed partial class OrganismTests
         saved.StatusCode.ShouldBe(HttpStatusCode.NoContent, await saved.Content.ReadAsStringAsync(Ct));
     }
 
-    private static async Task<string?> OrderStatusInStoreAsync(RedisConnection redis, string orderId) =>
-        (await redis.ExecuteAsync("HGET", ["orders||order-" + orderId, "data"], Ct)).AsString() is { } data
+    private static async Task<string?> OrderStatusInStoreAsync(IDatabase redis, string orderId) =>
+        ((string?)await redis.HashGetAsync("orders||order-" + orderId, "data")) is { } data
             ? JsonDocument.Parse(data).RootElement.GetProperty("status").GetString()
             : null;
 
     // Every answer was 201 (an accepted order) or an error that left nothing behind: the stored orders of the
     // sku are exactly the accepted ones, each reserved its units once and was charged at most once.
-    private static async Task AuditAsync(RedisConnection redis, string sku, List<(HttpStatusCode Status, string Body)> answers, int reservedBefore = 0)
+    private static async Task AuditAsync(IDatabase redis, string sku, List<(HttpStatusCode Status, string Body)> answers, int reservedBefore = 0)
     {
         var accepted = answers.Where(a => a.Status == HttpStatusCode.Created).Select(a => OrderId(a.Body)).ToList();
         accepted.Count.ShouldBeGreaterThan(0, string.Join("\n", answers.Select(a => $"{(int)a.Status} {a.Body}").Distinct()));
@@ -408,20 +415,20 @@ public sealed partial class OrganismTests
         foreach (var orderId in accepted)
         {
             await Eventually.ReturnsAsync(
-                async () => (await redis.ExecuteAsync("HGET", ["payments||payment-" + orderId, "data"], Ct)).AsString(),
+                async () => ((string?)await redis.HashGetAsync("payments||payment-" + orderId, "data")),
                 decision => decision is not null,
                 TimeSpan.FromSeconds(30),
                 $"order {orderId} is charged");
         }
     }
 
-    private static async Task<List<string>> StoredOrdersAsync(RedisConnection redis, string sku)
+    private static async Task<List<string>> StoredOrdersAsync(IDatabase redis, string sku)
     {
-        var keys = (await redis.ExecuteAsync("KEYS", ["orders||order-*"], Ct)).Items.Select(k => k.AsString()!).ToList();
+        var keys = ((string[])(await redis.ExecuteAsync("KEYS", "orders||order-*"))!).ToList();
         var orders = new List<string>();
         foreach (var key in keys)
         {
-            if ((await redis.ExecuteAsync("HGET", [key, "data"], Ct)).AsString() is not { } data)
+            if (((string?)await redis.HashGetAsync(key, "data")) is not { } data)
             {
                 continue;
             }
@@ -437,25 +444,25 @@ public sealed partial class OrganismTests
         return orders;
     }
 
-    private static async Task<int> ReservedAsync(RedisConnection redis, string sku) =>
-        (await redis.ExecuteAsync("HGET", ["inventory||stock-" + sku, "data"], Ct)).AsString() is { } data
+    private static async Task<int> ReservedAsync(IDatabase redis, string sku) =>
+        ((string?)await redis.HashGetAsync("inventory||stock-" + sku, "data")) is { } data
             ? JsonDocument.Parse(data).RootElement.GetProperty("reserved").GetInt32()
             : 0;
 
     // Sets hormones (freezing the cortex so it does not retune them), runs the body, puts the defaults back, and waits
     // until orders go through again (an open breaker closes), so the next test starts on a healthy organism.
-    private async Task WithHormonesAsync(RedisConnection redis, string[] keysAndValues, Func<Task> body)
+    private async Task WithHormonesAsync(IDatabase redis, string[] keysAndValues, Func<Task> body)
     {
         var keys = keysAndValues.Where((_, i) => i % 2 == 0).Append("cortex.freeze").ToArray();
-        var set = keysAndValues.Select((v, i) => i % 2 == 0 ? v : v + "||e2e").Concat(["cortex.freeze", "true||e2e"]).Select(v => (RedisArg)v).ToList();
-        await redis.ExecuteAsync("MSET", set, Ct);
+        var set = keysAndValues.Select((v, i) => i % 2 == 0 ? v : v + "||e2e").Concat(["cortex.freeze", "true||e2e"]).ToList();
+        await redis.StringSetAsync(RedisServer.Pairs(set));
         try
         {
             await body();
         }
         finally
         {
-            await redis.ExecuteAsync("DEL", [.. keys.Select(k => (RedisArg)k)], Ct);
+            await redis.KeyDeleteAsync([.. keys.Select(k => (RedisKey)k)]);
         }
 
         using var http = new HttpClient();

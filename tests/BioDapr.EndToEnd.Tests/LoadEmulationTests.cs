@@ -1,4 +1,4 @@
-using BioDapr.Redis;
+using BioDapr.Testing;
 
 namespace BioDapr.EndToEnd.Tests;
 
@@ -23,8 +23,9 @@ public sealed partial class OrganismTests
             phases:
               - { name: steady, duration: 4s, rate: 8 }
             """, Ct);
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
-        async Task<string?> GetAsync(string key) => (await redis.ExecuteAsync("GET", [key], Ct)).AsString();
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
+        async Task<string?> GetAsync(string key) => ((string?)await redis.StringGetAsync(key));
         // The live cortex tunes both pathways to the organism's fast calls; 60 ms of work would time them out.
         // Freeze it and give the pathways room for the test, then hand them back.
         string[] room =
@@ -33,9 +34,9 @@ public sealed partial class OrganismTests
             "gateway.pathways.orders.timeoutMs", "5000||1", "gateway.pathways.orders.concurrencyLimit", "64||1", "gateway.pathways.orders.breakerEnabled", "false||1",
             "orders.pathways.inventory.timeoutMs", "5000||1", "orders.pathways.inventory.concurrencyLimit", "64||1", "orders.pathways.inventory.breakerEnabled", "false||1",
         ];
-        await redis.ExecuteAsync("MSET", [.. room.Select(r => (RedisArg)r)], Ct);
-        await redis.ExecuteAsync("SET", ["orders.admission.maxConcurrency", "256||1"], Ct);
-        await redis.ExecuteAsync("DEL", ["orders.pathogens.workMs", "orders.admission.queueLimit"], Ct);
+        await redis.StringSetAsync(RedisServer.Pairs(room));
+        await redis.StringSetAsync("orders.admission.maxConcurrency", "256||1");
+        await redis.KeyDeleteAsync(["orders.pathogens.workMs", "orders.admission.queueLimit"]);
         var during = new Dictionary<string, string?>();
         var generator = new BioDapr.Load.LoadGenerator(
             new BioDapr.Load.LoadOptions
@@ -68,7 +69,7 @@ public sealed partial class OrganismTests
         }
         finally
         {
-            await redis.ExecuteAsync("MSET", ["cortex.freeze", "false||2", "gateway.pathways.orders.breakerEnabled", "true||2", "orders.pathways.inventory.breakerEnabled", "true||2"], Ct);
+            await redis.StringSetAsync(RedisServer.Pairs("cortex.freeze", "false||2", "gateway.pathways.orders.breakerEnabled", "true||2", "orders.pathways.inventory.breakerEnabled", "true||2"));
         }
 
         during["orders.admission.maxConcurrency"].ShouldStartWith("3||");

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using BioDapr.Redis;
 using BioDapr.Testing;
+using StackExchange.Redis;
 
 namespace BioDapr.EndToEnd.Tests;
 
@@ -25,9 +25,10 @@ public sealed partial class OrganismTests(Organism organism) : IClassFixture<Org
             body => body.Contains(orderId!, StringComparison.Ordinal),
             TimeSpan.FromSeconds(20),
             "the OrderPlaced event reaches the notifications cell");
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
-        var stock = await redis.ExecuteAsync("HGET", ["inventory||stock-pear", "data"], Ct);
-        JsonDocument.Parse(stock.AsString()!).RootElement.GetProperty("reserved").GetInt32().ShouldBe(2);
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
+        var stock = (string?)await redis.HashGetAsync("inventory||stock-pear", "data");
+        JsonDocument.Parse(stock!).RootElement.GetProperty("reserved").GetInt32().ShouldBe(2);
     }
 
     [Fact]
@@ -47,16 +48,17 @@ public sealed partial class OrganismTests(Organism organism) : IClassFixture<Org
     public async Task HormoneWrittenToRedis_ChangesTheRunningOrdersCell()
     {
         using var http = new HttpClient();
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
 
-        await redis.ExecuteAsync("SET", ["orders.maxQuantity", "1||e2e"], Ct);
+        await redis.StringSetAsync("orders.maxQuantity", "1||e2e");
 
         await Eventually.ReturnsAsync(
             async () => (await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: "plum")).StatusCode,
             status => status == HttpStatusCode.BadRequest,
             TimeSpan.FromSeconds(10),
             "orders refuses 2 items once orders.maxQuantity is 1");
-        await redis.ExecuteAsync("DEL", ["orders.maxQuantity"], Ct);
+        await redis.KeyDeleteAsync(["orders.maxQuantity"]);
         await Eventually.ReturnsAsync(
             async () => (await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: "plum")).StatusCode,
             status => status == HttpStatusCode.Created,
@@ -84,8 +86,9 @@ public sealed partial class OrganismTests(Organism organism) : IClassFixture<Org
     public async Task ARefusedPayment_CancelsTheOrder_AndReleasesItsStock()
     {
         using var http = new HttpClient();
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
-        await redis.ExecuteAsync("SET", ["payments.declineAbove", "5||e2e"], Ct);
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
+        await redis.StringSetAsync("payments.declineAbove", "5||e2e");
         try
         {
             // The hormone reaches payments asynchronously, racing the first order: place orders until payments
@@ -114,7 +117,7 @@ public sealed partial class OrganismTests(Organism organism) : IClassFixture<Org
                 TimeSpan.FromSeconds(20),
                 "notifications tells the customer");
             await Eventually.ReturnsAsync(
-                async () => (await redis.ExecuteAsync("HGET", ["inventory||reservation-" + orderId, "data"], Ct)).AsString() is { } data
+                async () => ((string?)await redis.HashGetAsync("inventory||reservation-" + orderId, "data")) is { } data
                     ? JsonDocument.Parse(data).RootElement.GetProperty("state").GetString()
                     : null,
                 state => state == "released",
@@ -123,7 +126,7 @@ public sealed partial class OrganismTests(Organism organism) : IClassFixture<Org
         }
         finally
         {
-            await redis.ExecuteAsync("DEL", ["payments.declineAbove"], Ct);
+            await redis.KeyDeleteAsync(["payments.declineAbove"]);
         }
     }
 
@@ -131,11 +134,12 @@ public sealed partial class OrganismTests(Organism organism) : IClassFixture<Org
     public async Task TheGateway_RejectsUnknownClients_AndLimitsEachClientsRate()
     {
         using var http = new HttpClient();
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
 
         using var unknown = await ThroughGatewayAsync(http, "not-a-key", quantity: 1, sku: "kiwi");
-        await redis.ExecuteAsync("SET", ["gateway.burst", "1||e2e"], Ct);
-        await redis.ExecuteAsync("SET", ["gateway.ratePerSecond", "0.2||e2e"], Ct);
+        await redis.StringSetAsync("gateway.burst", "1||e2e");
+        await redis.StringSetAsync("gateway.ratePerSecond", "0.2||e2e");
         try
         {
             var limited = await Eventually.ReturnsAsync(
@@ -151,7 +155,7 @@ public sealed partial class OrganismTests(Organism organism) : IClassFixture<Org
         }
         finally
         {
-            await redis.ExecuteAsync("DEL", ["gateway.burst", "gateway.ratePerSecond"], Ct);
+            await redis.KeyDeleteAsync(["gateway.burst", "gateway.ratePerSecond"]);
         }
     }
 
@@ -188,8 +192,9 @@ public sealed partial class OrganismTests(Organism organism) : IClassFixture<Org
         phases["steady"].Sum(r => r.Goodput).ShouldBeGreaterThan(0);
         phases["inventory-outage"].Sum(r => r.ServerErrors + r.Shed + r.Deadline).ShouldBeGreaterThan(0, "the outage phase makes orders fail");
         reports.Sum(r => r.Sent).ShouldBeGreaterThan(200);
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis }, Ct);
-        (await redis.ExecuteAsync("GET", ["inventory.pathogens.outage"], Ct)).AsString()!.ShouldStartWith("false||");
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
+        ((string?)await redis.StringGetAsync("inventory.pathogens.outage"))!.ShouldStartWith("false||");
         using var http = new HttpClient();
         using var healthy = await AcceptedAsync(http, quantity: 1, sku: "apple");
         healthy.StatusCode.ShouldBe(HttpStatusCode.Created);
@@ -238,8 +243,8 @@ public sealed partial class OrganismTests(Organism organism) : IClassFixture<Org
     }
 
     // The payment decision as payments stored it.
-    private static async Task<JsonElement?> PaymentAsync(RedisConnection redis, string orderId) =>
-        (await redis.ExecuteAsync("HGET", ["payments||payment-" + orderId, "data"], Ct)).AsString() is { } data
+    private static async Task<JsonElement?> PaymentAsync(IDatabase redis, string orderId) =>
+        ((string?)await redis.HashGetAsync("payments||payment-" + orderId, "data")) is { } data
             ? JsonDocument.Parse(data).RootElement.Clone()
             : null;
 

@@ -1,5 +1,5 @@
 using BioDapr.Gateway.Immune;
-using BioDapr.Testing.Time;
+using Microsoft.Extensions.Time.Testing;
 
 namespace BioDapr.Gateway.Tests;
 
@@ -8,7 +8,7 @@ public sealed class ClientRateLimiterTests
     [Fact]
     public void EachCallerHasItsOwnBucket_RefilledAtTheRate()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var limiter = new ClientRateLimiter(time);
 
         var burst = Enumerable.Range(0, 5).Count(i => limiter.TryTake("address:a", 1, 3, out _));
@@ -25,7 +25,7 @@ public sealed class ClientRateLimiterTests
     [Fact]
     public void AFloodOfAddresses_DoesNotGrowMemoryWithoutBound()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var limiter = new ClientRateLimiter(time);
 
         for (var i = 0; i < 50_000; i++)

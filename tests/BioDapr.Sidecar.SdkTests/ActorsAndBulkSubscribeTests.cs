@@ -56,6 +56,63 @@ public sealed class ActorsAndBulkSubscribeTests(RedisServer redis) : IClassFixtu
     }
 
     [Fact]
+    public async Task ReminderQueries_OverGrpc_GetListAndUnregisterByType_AsDaprd()
+    {
+        await using var app = await HttpTestApp.StartAsync();
+        app.Handler = (_, path, _) => path == "/dapr/config"
+            ? (200, """{"entities":["Timer"],"actorIdleTimeout":"1h"}""")
+            : (200, string.Empty);
+        await using var sidecar = await SidecarProcess.StartAsync(
+            "reminderqueries",
+            new Dictionary<string, string> { ["state.yaml"] = Yaml.Component("statestore", "state.redis", ("redisHost", redis.Host), ("actorStateStore", "true")) },
+            appPort: app.Port);
+        using var channel = GrpcChannel.ForAddress(sidecar.GrpcEndpoint);
+        var dapr = new DaprStub.DaprClient(channel);
+        foreach (var (id, name) in new[] { ("a", "r2"), ("a", "r1"), ("b", "r1") })
+        {
+            await dapr.RegisterActorReminderAsync(
+                new RegisterActorReminderRequest { ActorType = "Timer", ActorId = id, Name = name, DueTime = "1h", Period = "90m", Ttl = "2030-01-02T03:04:05Z", Data = ByteString.CopyFromUtf8("""{"n":1}""") },
+                cancellationToken: Ct);
+        }
+
+        var reminder = await dapr.GetActorReminderAsync(new GetActorReminderRequest { ActorType = "Timer", ActorId = "a", Name = "r1" }, cancellationToken: Ct);
+        reminder.ActorType.ShouldBe("Timer");
+        reminder.ActorId.ShouldBe("a");
+        reminder.DueTime.ShouldBe("1h");
+        reminder.Period.ShouldBe("@every 1h30m0s");
+        reminder.Ttl.ShouldBe("2030-01-02T03:04:05Z");
+        reminder.Data.Unpack<Google.Protobuf.WellKnownTypes.BytesValue>().Value.ToStringUtf8().ShouldBe("""{"n":1}""");
+
+        // The HTTP API reports the same reminder with the same values.
+        using var http = new HttpClient();
+        using var overHttp = JsonDocument.Parse(await http.GetStringAsync($"{sidecar.HttpEndpoint}/v1.0/actors/Timer/a/reminders/r1", Ct));
+        overHttp.RootElement.GetProperty("period").GetString().ShouldBe(reminder.Period);
+        overHttp.RootElement.GetProperty("ttl").GetString().ShouldBe(reminder.Ttl);
+
+        var all = await dapr.ListActorRemindersAsync(new ListActorRemindersRequest { ActorType = "Timer" }, cancellationToken: Ct);
+        all.Reminders.Select(r => $"{r.Reminder.ActorId}/{r.Name}").ShouldBe(["a/r1", "a/r2", "b/r1"]);
+        var ofA = await dapr.ListActorRemindersAsync(new ListActorRemindersRequest { ActorType = "Timer", ActorId = "a" }, cancellationToken: Ct);
+        ofA.Reminders.Select(r => r.Name).ShouldBe(["r1", "r2"]);
+
+        await dapr.UnregisterActorRemindersByTypeAsync(new UnregisterActorRemindersByTypeRequest { ActorType = "Timer", ActorId = "a" }, cancellationToken: Ct);
+        (await dapr.ListActorRemindersAsync(new ListActorRemindersRequest { ActorType = "Timer" }, cancellationToken: Ct)).Reminders
+            .Select(r => $"{r.Reminder.ActorId}/{r.Name}").ShouldBe(["b/r1"]);
+
+        var missing = await Should.ThrowAsync<RpcException>(async () => await dapr.GetActorReminderAsync(
+            new GetActorReminderRequest { ActorType = "Timer", ActorId = "a", Name = "r1" }, cancellationToken: Ct));
+        missing.StatusCode.ShouldBe(StatusCode.NotFound);
+        missing.Status.Detail.ShouldBe("actor reminder not found: r1");
+
+        await dapr.UnregisterActorRemindersByTypeAsync(new UnregisterActorRemindersByTypeRequest { ActorType = "Timer" }, cancellationToken: Ct);
+        (await dapr.ListActorRemindersAsync(new ListActorRemindersRequest { ActorType = "Timer" }, cancellationToken: Ct)).Reminders.ShouldBeEmpty();
+
+        var notHosted = await Should.ThrowAsync<RpcException>(async () => await dapr.ListActorRemindersAsync(
+            new ListActorRemindersRequest { ActorType = "Other" }, cancellationToken: Ct));
+        notHosted.StatusCode.ShouldBe(StatusCode.PermissionDenied);
+        notHosted.Status.Detail.ShouldBe("operations on actor reminders are only possible on hosted actor types");
+    }
+
+    [Fact]
     public async Task DeclarativeBulkSubscription_OverHttp_DeliversBatches_AndRetriesEntriesWithoutAStatus()
     {
         var topic = "bulk-" + Guid.NewGuid().ToString("N")[..8];
@@ -126,9 +183,9 @@ public sealed class ActorsAndBulkSubscribeTests(RedisServer redis) : IClassFixtu
         first.GetProperty("type").GetString().ShouldBe("com.dapr.event.sent.bulk");
         first.GetProperty("topic").GetString().ShouldBe(topic);
         first.GetProperty("entries").EnumerateArray().ShouldAllBe(e => e.GetProperty("contentType").GetString() == "application/cloudevents+json");
-        await using var connection = await BioDapr.Redis.RedisConnection.ConnectAsync(new BioDapr.Redis.RedisOptions { Port = redis.Port }, Ct);
+        await using var connection = await redis.ConnectAsync();
         await Eventually.ReturnsAsync(
-            async () => (await connection.ExecuteAsync("XPENDING", [topic, "bulkhttp"], Ct)).Items[0].AsInt64(),
+            async () => (await connection.GetDatabase().StreamPendingAsync(topic, "bulkhttp")).PendingMessageCount,
             pending => pending == 0,
             because: "every entry ends acknowledged");
         lock (answered)

@@ -63,8 +63,8 @@ public sealed class PubSubTests(SdkFixture fixture) : IClassFixture<SdkFixture>
         var topic = Topic();
         await Dapr.PublishByteEventAsync("pubsub", topic, Encoding.UTF8.GetBytes("plain bytes"), "text/plain", new Dictionary<string, string> { ["rawPayload"] = "true" }, Ct);
 
-        var entries = await fixture.Redis.ExecuteAsync("XRANGE", [topic, "-", "+"], Ct);
-        Encoding.UTF8.GetString(entries.Items[0].Items[1].Items[1].Bytes!).ShouldBe("plain bytes");
+        var entries = await fixture.Redis.StreamRangeAsync(topic);
+        ((string?)entries[0].Values[0].Value).ShouldBe("plain bytes");
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class PubSubTests(SdkFixture fixture) : IClassFixture<SdkFixture>
         using var overHttp = await fixture.Http.PostAsync($"/v1.0/publish/pubsub/{topic}", content, Ct);
         overHttp.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
         (await overHttp.Content.ReadAsStringAsync(Ct)).ShouldContain("ERR_BODY_READ");
-        (await fixture.Redis.ExecuteAsync("XLEN", [topic], Ct)).AsInt64().ShouldBe(0);
+        (await fixture.Redis.StreamLengthAsync(topic)).ShouldBe(0);
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class PubSubTests(SdkFixture fixture) : IClassFixture<SdkFixture>
         var result = await Dapr.BulkPublishEventAsync("pubsub", topic, new List<string> { "a", "b", "c" }, cancellationToken: Ct);
 
         result.FailedEntries.ShouldBeEmpty();
-        (await fixture.Redis.ExecuteAsync("XLEN", [topic], Ct)).AsInt64().ShouldBe(3);
+        (await fixture.Redis.StreamLengthAsync(topic)).ShouldBe(3);
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class PubSubTests(SdkFixture fixture) : IClassFixture<SdkFixture>
 
         await Dapr.PublishEventAsync("pubsub", topic, "poison", Ct);
 
-        await Eventually.ReturnsAsync(async () => (await fixture.Redis.ExecuteAsync("XLEN", [deadLetters], Ct)).AsInt64(), n => n == 1, because: "a dropped event goes to the dead-letter topic");
+        await Eventually.ReturnsAsync(async () => (await fixture.Redis.StreamLengthAsync(deadLetters)), n => n == 1, because: "a dropped event goes to the dead-letter topic");
     }
 
     [Fact]
@@ -155,15 +155,14 @@ public sealed class PubSubTests(SdkFixture fixture) : IClassFixture<SdkFixture>
 
     private async Task<long> PendingAsync(string topic)
     {
-        var summary = await fixture.Redis.ExecuteAsync("XPENDING", [topic, "sdk"], Ct);
-        return summary.Items[0].AsInt64();
+        var summary = await fixture.Redis.StreamPendingAsync(topic, "sdk");
+        return summary.PendingMessageCount;
     }
 
     private async Task<JsonDocument> EnvelopeAsync(string topic)
     {
-        var entries = await fixture.Redis.ExecuteAsync("XRANGE", [topic, "-", "+"], Ct);
-        var fields = entries.Items[0].Items[1].Items;
-        return JsonDocument.Parse(fields[1].Bytes!);
+        var entries = await fixture.Redis.StreamRangeAsync(topic);
+        return JsonDocument.Parse((byte[])entries[0].Values[0].Value!);
     }
 
     private static List<string> Names(JsonDocument document) => document.RootElement.EnumerateObject().Select(p => p.Name).ToList();

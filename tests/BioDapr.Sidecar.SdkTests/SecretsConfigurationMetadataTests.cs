@@ -48,7 +48,7 @@ public sealed class SecretsConfigurationMetadataTests(SdkFixture fixture) : ICla
     public async Task GetConfiguration_ReadsValueAndVersion_FromRedis()
     {
         var key = "cfg-" + Guid.NewGuid().ToString("N")[..8];
-        await fixture.Redis.ExecuteAsync("SET", [key, "42||7"], Ct);
+        await fixture.Redis.StringSetAsync(key, "42||7");
 
         var response = await Dapr.GetConfiguration("configstore", [key], cancellationToken: Ct);
 
@@ -78,7 +78,7 @@ public sealed class SecretsConfigurationMetadataTests(SdkFixture fixture) : ICla
         await Eventually.ReturnsAsync(
             async () =>
             {
-                await fixture.Redis.ExecuteAsync("SET", [key, "on||2"], Ct);
+                await fixture.Redis.StringSetAsync(key, "on||2");
                 lock (changes)
                 {
                     return changes.Contains("on");

@@ -1,3 +1,4 @@
+using StackExchange.Redis;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -53,8 +54,8 @@ public sealed class StateTests(SdkFixture fixture) : IClassFixture<SdkFixture>
         (await fixture.Http.PostAsync("/v1.0/state/statestore", content, Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         await Dapr.SaveStateAsync("statestore", grpcKey, value, cancellationToken: Ct);
 
-        var overHttp = await fixture.Redis.ExecuteAsync("HGETALL", ["sdk||" + httpKey], Ct);
-        var overGrpc = await fixture.Redis.ExecuteAsync("HGETALL", ["sdk||" + grpcKey], Ct);
+        var overHttp = await fixture.Redis.HashGetAllAsync("sdk||" + httpKey);
+        var overGrpc = await fixture.Redis.HashGetAllAsync("sdk||" + grpcKey);
         Fields(overGrpc).ShouldBe(Fields(overHttp));
         Fields(overGrpc)["data"].ShouldBe("""{"id":"same","quantity":7,"tags":["x"]}""");
         Fields(overGrpc)["version"].ShouldBe("1");
@@ -124,7 +125,7 @@ public sealed class StateTests(SdkFixture fixture) : IClassFixture<SdkFixture>
         items.Single(i => i.Key == c).Value.ShouldBeEmpty();
 
         await Dapr.DeleteBulkStateAsync("statestore", [new BulkDeleteStateItem(a, string.Empty), new BulkDeleteStateItem(b, string.Empty)], Ct);
-        (await fixture.Redis.ExecuteAsync("EXISTS", ["sdk||" + a, "sdk||" + b], Ct)).AsInt64().ShouldBe(0);
+        (await fixture.Redis.KeyExistsAsync(["sdk||" + a, "sdk||" + b])).ShouldBe(0);
     }
 
     [Fact]
@@ -133,7 +134,7 @@ public sealed class StateTests(SdkFixture fixture) : IClassFixture<SdkFixture>
         var key = Key();
         await Dapr.SaveStateAsync("statestore", key, "short-lived", metadata: new Dictionary<string, string> { ["ttlInSeconds"] = "100" }, cancellationToken: Ct);
 
-        var ttl = (await fixture.Redis.ExecuteAsync("TTL", ["sdk||" + key], Ct)).AsInt64();
+        var ttl = (long)(await fixture.Redis.KeyTimeToLiveAsync("sdk||" + key))!.Value.TotalSeconds;
         ttl.ShouldBeInRange(1, 100);
     }
 
@@ -156,20 +157,12 @@ public sealed class StateTests(SdkFixture fixture) : IClassFixture<SdkFixture>
 
         await Dapr.DeleteStateAsync("statestore", key, cancellationToken: Ct);
 
-        (await fixture.Redis.ExecuteAsync("EXISTS", ["sdk||" + key], Ct)).AsInt64().ShouldBe(0);
+        (await fixture.Redis.KeyExistsAsync(["sdk||" + key])).ShouldBe(0);
         (await fixture.Http.GetAsync($"/v1.0/state/statestore/{key}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
     }
 
     private static string Key() => "k-" + Guid.NewGuid().ToString("N")[..10];
 
-    private static Dictionary<string, string> Fields(BioDapr.Redis.RedisReply reply)
-    {
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i + 1 < reply.Items.Count; i += 2)
-        {
-            fields[reply.Items[i].AsString()!] = reply.Items[i + 1].AsString()!;
-        }
-
-        return fields;
-    }
+    private static Dictionary<string, string> Fields(HashEntry[] entries) =>
+        entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using BioDapr.Redis;
 using BioDapr.Sidecar.SdkTests.Infrastructure;
 using BioDapr.Testing;
 using Dapr;
@@ -74,9 +73,9 @@ public sealed class TokenAndRestartTests(RedisServer redis) : IClassFixture<Redi
                 && subscriber.Received.Any(e => e.Data.ToStringUtf8().Contains("after-restart", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(20),
             because: "the unanswered event is delivered again and new events flow");
-        await using var connection = await RedisConnection.ConnectAsync(new RedisOptions { Port = redis.Port }, Ct);
+        await using var connection = await redis.ConnectAsync();
         await Eventually.ReturnsAsync(
-            async () => (await connection.ExecuteAsync("XPENDING", [topic, "restarts"], Ct)).Items[0].AsInt64(),
+            async () => (await connection.GetDatabase().StreamPendingAsync(topic, "restarts")).PendingMessageCount,
             pending => pending == 0,
             because: "both events end acknowledged");
     }

@@ -100,6 +100,33 @@ public sealed class EvaluationTests : IDisposable
     }
 
     [Fact]
+    public void TheStaticSearch_RunStepByStep_ReachesTheSameResultAsInOneGo()
+    {
+        // The evolution workflow runs these steps, one evaluation per activity, with its state round-tripped
+        // through JSON between generations (continue-as-new): it must land on the same policy.
+        var scenario = Reference.Shortened(0.05);
+        var settings = new SearchSettings { Seed = 3, Population = 4, Generations = 3, FitnessSeeds = [5], Parallelism = 2 };
+        var search = new StaticPolicySearch(settings);
+        var whole = search.Search(scenario, cancellationToken: TestContext.Current.CancellationToken);
+
+        var pathways = ScenarioRun.PathwaysOf(scenario.Topology);
+        var population = search.InitialPopulation(pathways.Count);
+        double[] best = population[0];
+        var bestFitness = double.NegativeInfinity;
+        for (var generation = 0; generation < settings.Generations; generation++)
+        {
+            var fitness = population.Select(genome => search.Fitness(scenario, pathways, genome)).ToArray();
+            (best, bestFitness) = StaticPolicySearch.Best(population, fitness, best, bestFitness);
+            population = System.Text.Json.JsonSerializer.Deserialize<double[][]>(System.Text.Json.JsonSerializer.Serialize(search.NextGeneration(population, fitness, generation)))!;
+        }
+
+        bestFitness.ShouldBe(whole.Fitness);
+        StaticPolicySearch.DecodeAll(pathways, best).OrderBy(p => p.Key, StringComparer.Ordinal).ToList().ShouldBe([.. whole.Hormones.OrderBy(p => p.Key, StringComparer.Ordinal)]);
+        StaticPolicySearch.GenerationSeed(3, 0).ShouldNotBe(StaticPolicySearch.GenerationSeed(3, 1));
+        StaticPolicySearch.GenerationSeed(3, 0).ShouldNotBe(StaticPolicySearch.GenerationSeed(4, 0));
+    }
+
+    [Fact]
     public void TheStaticSearch_IsDeterministic_AndNeverWorseThanTheDefaultsItStartsFrom()
     {
         var scenario = Reference.Shortened(0.1);
@@ -144,7 +171,7 @@ public sealed class EvaluationTests : IDisposable
     [Fact]
     public void Training_WritesWeightsAndACheckpoint_ResumesFromIt_AndReplaysFromTheSeed()
     {
-        var settings = new PpoTrainingSettings { Iterations = 2, EpisodesPerIteration = 2, Hidden = 8, Seed = 3 };
+        var settings = new PpoTrainingSettings { Iterations = 2, EpisodesPerIteration = 2, Hidden = 8, Seed = 3, ValidateEvery = 1, ValidationScenarios = 1 };
         var output = Path.Combine(_directory, "policy.json");
         var checkpoint = output + ".checkpoint";
         var progress = new List<TrainingProgress>();
@@ -155,12 +182,18 @@ public sealed class EvaluationTests : IDisposable
 
         progress.Select(p => p.Iteration).ShouldBe([1, 2], "the second run resumed at iteration 2");
         progress.ShouldAllBe(p => p.MeanEfficiency > 0 && double.IsFinite(p.Losses.Total));
-        PolicyFile.Load(output).Provenance.Iterations.ShouldBe(2);
-        once.Actor.Parameters.ShouldNotBe(new ActorCritic(PathwayAgent.FeatureNames.Count, 2, 8).Actor.Parameters);
+        PolicyFile.Load(checkpoint).Provenance.Iterations.ShouldBe(2);
+        progress.ShouldContain(p => p.Validation != null);
+        PolicyFile.Load(output).Provenance.ChosenIteration.ShouldBeInRange(1, 2);
         // Resuming restarts Adam's moments, so only the fresh replay is compared with itself.
         var again = new PpoTrainer(settings).Train(Path.Combine(_directory, "again.json"), Path.Combine(_directory, "again.checkpoint"), cancellationToken: TestContext.Current.CancellationToken);
-        again.Actor.Parameters.ShouldBe(replay.Actor.Parameters);
-        resumed.Actor.Parameters.Length.ShouldBe(replay.Actor.Parameters.Length);
+        File.ReadAllText(Path.Combine(_directory, "again.json")).Split("\"provenance\"")[0].ShouldBe(File.ReadAllText(Path.Combine(_directory, "replay.json")).Split("\"provenance\"")[0], "the same seed gives the same weights");
+        again.ValidationEfficiency.ShouldBe(replay.ValidationEfficiency);
+        resumed.Curve.Count.ShouldBe(1);
+        foreach (var result in new[] { once, resumed, replay, again })
+        {
+            result.Model.Dispose();
+        }
     }
 
     [Fact]
@@ -168,7 +201,7 @@ public sealed class EvaluationTests : IDisposable
     {
         var scenarioPath = Path.Combine(AppContext.BaseDirectory, "scenarios", "reference.yaml");
         var scenario = Reference.Shortened(0.1);
-        var model = new ActorCritic(PathwayAgent.FeatureNames.Count, PathwayAgent.ActionNames.Count, 8);
+        using var model = new PolicyNetwork(PathwayAgent.FeatureNames.Count, PathwayAgent.ActionNames.Count, 8);
         model.Initialize(new Random(1));
         var settings = new BenchmarkSettings
         {
@@ -187,7 +220,7 @@ public sealed class EvaluationTests : IDisposable
         again.Select(s => s.Efficiency).ShouldBe(summaries.Select(s => s.Efficiency));
         log.Count(l => l.Contains("(cached)", StringComparison.Ordinal)).ShouldBe(6);
         log.ShouldContain(l => l.Contains("ETA", StringComparison.Ordinal));
-        foreach (var file in new[] { "summary.json", "summary.csv", "phases.csv", "timeline.csv", "plots.gp", "tuning.json" })
+        foreach (var file in new[] { "summary.json", "summary.csv", "phases.csv", "timeline.csv", "plots.gp", "tuning.json", "paired.csv" })
         {
             File.Exists(Path.Combine(_directory, file)).ShouldBeTrue(file);
         }
@@ -195,5 +228,10 @@ public sealed class EvaluationTests : IDisposable
         File.ReadAllLines(Path.Combine(_directory, "summary.csv")).Length.ShouldBe(4);
         BenchmarkFiles.Table(summaries).ShouldContain("| aimd-tuned |");
         BenchmarkFiles.PhaseTable(summaries, scenario).ShouldContain("n/a");
+        var benchmark = new ControllerBenchmark(settings, model);
+        benchmark.Run(scenario, File.ReadAllText(scenarioPath) + "#short", log.Add, TestContext.Current.CancellationToken);
+        benchmark.PairedRows.Select(r => r.Baseline).Distinct().ShouldBe(["none", "aimd-tuned"]);
+        benchmark.PairedRows.ShouldAllBe(r => r.Difference.Pairs <= 2);
+        BenchmarkFiles.PairedTable(benchmark.PairedRows, scenario).ShouldContain("| none | ");
     }
 }

@@ -32,7 +32,7 @@ internal static class BenchCommand
         {
             scenario = ScenarioParser.Load(scenarioPath);
             policy = PolicyFile.Load(policyPath).Model;
-            seeds = options.Integer("seeds", 5, 1, 1_000);
+            seeds = options.Integer("seeds", 20, 1, 1_000);
             population = options.Integer("population", 20, 4, 10_000);
             generations = options.Integer("generations", 10, 1, 10_000);
         }
@@ -62,9 +62,10 @@ internal static class BenchCommand
         Console.WriteLine($"cortex benchmark: scenario '{scenario.Name}' ({scenarioPath}), {seeds} seeds, policy {policyPath}, results in {output}");
         using var stop = Options.StopOnCtrlC("stopping; finished runs are kept, run the same command again to resume");
         IReadOnlyList<ControllerSummary> summaries;
+        var benchmark = new ControllerBenchmark(settings, policy);
         try
         {
-            summaries = new ControllerBenchmark(settings, policy).Run(scenario, File.ReadAllText(scenarioPath), Console.WriteLine, stop.Token);
+            summaries = benchmark.Run(scenario, File.ReadAllText(scenarioPath), Console.WriteLine, stop.Token);
         }
         catch (OperationCanceledException)
         {
@@ -74,6 +75,8 @@ internal static class BenchCommand
         Console.WriteLine();
         Console.WriteLine(BenchmarkFiles.Table(summaries));
         Console.WriteLine(BenchmarkFiles.PhaseTable(summaries, scenario));
+        Console.WriteLine("Paired differences, cortex − baseline, efficiency points with 95 % CI over the seeds (* = the interval excludes 0):");
+        Console.WriteLine(BenchmarkFiles.PairedTable(benchmark.PairedRows, scenario));
         Plot(output);
         return 0;
     }

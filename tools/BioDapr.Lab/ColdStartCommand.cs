@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using BioDapr.Launcher;
 using BioDapr.Load;
-using BioDapr.Redis;
+using StackExchange.Redis;
 using BioDapr.Scenarios;
-using BioDapr.Testing;
 
 namespace BioDapr.Lab;
 
@@ -79,7 +79,7 @@ internal static class ColdStartCommand
         {
             return 130;
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisServerException or HttpRequestException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is RedisException or HttpRequestException or InvalidOperationException or IOException)
         {
             Console.Error.WriteLine($"coldstart: {ex.Message}");
             return 1;
@@ -99,7 +99,7 @@ internal static class ColdStartCommand
         int run, string scenarioPath, Dictionary<string, string> hormones, double shorten, double rateScale, int seed, HashSet<string> calm, string output, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.Combine(output, "runs"));
-        var organism = new Organism { LogDirectory = Path.Combine(output, "runs") };
+        var organism = new LocalOrganism { LogDirectory = Path.Combine(output, "runs") };
         foreach (var app in new[] { "gateway", "orders", "inventory", "payments", "notifications", "cortex" })
         {
             // Warnings and errors only: logging every request would cost more CPU than serving it.
@@ -110,11 +110,12 @@ internal static class ColdStartCommand
         Console.WriteLine($"run {run}: starting the organism");
         try
         {
-            await organism.InitializeAsync();
+            await organism.StartAsync(cancellationToken);
             var startup = TimeProvider.System.GetElapsedTime(started);
             Console.WriteLine($"run {run}: up after {startup.TotalSeconds:F1} s; replaying at once (cold)");
-            await using (var redis = await RedisConnection.ConnectAsync(RedisOptions.Parse($"127.0.0.1:{organism.Redis}"), cancellationToken))
+            await using (var connection = await HormoneWriter.ConnectAsync($"127.0.0.1:{organism.Redis}").WaitAsync(cancellationToken))
             {
+                var redis = connection.GetDatabase();
                 // The values ./biodapr up seeds, and no per-client cap on the replay's single client.
                 var values = new Dictionary<string, string>(hormones, StringComparer.Ordinal) { ["gateway.ratePerSecond"] = "100000", ["gateway.burst"] = "100000" };
                 await HormoneWriter.SetAsync(redis, values.Select(v => (v.Key, (string?)v.Value)), TimeProvider.System.GetUtcNow(), cancellationToken);
@@ -132,13 +133,13 @@ internal static class ColdStartCommand
         }
     }
 
-    private static Task<IReadOnlyList<SecondReport>> ReplayAsync(Organism organism, string scenarioPath, double shorten, double rateScale, int seed, CancellationToken cancellationToken) =>
+    private static Task<IReadOnlyList<SecondReport>> ReplayAsync(LocalOrganism organism, string scenarioPath, double shorten, double rateScale, int seed, CancellationToken cancellationToken) =>
         new LoadGenerator(
             new LoadOptions
             {
                 ScenarioPath = scenarioPath,
                 Target = new Uri($"http://127.0.0.1:{organism.GatewayPort}/api/orders"),
-                ApiKey = Organism.ShopApiKey,
+                ApiKey = LocalOrganism.ShopApiKey,
                 HormoneRedis = $"127.0.0.1:{organism.Redis}",
                 Shorten = shorten,
                 RateScale = rateScale,

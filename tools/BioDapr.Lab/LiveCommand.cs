@@ -8,11 +8,11 @@ using System.Text.Json.Serialization;
 using BioDapr.Control.Controllers;
 using BioDapr.Control.Guardrails;
 using BioDapr.Control.Learning;
+using BioDapr.Launcher;
 using BioDapr.Load;
-using BioDapr.Redis;
+using StackExchange.Redis;
 using BioDapr.Scenarios;
 using BioDapr.Simulation.Evaluation;
-using BioDapr.Testing;
 using BioDapr.Contracts.Vitals;
 using BioDapr.Contracts.Hormones;
 
@@ -130,7 +130,7 @@ internal static class LiveCommand
         {
             return 130;
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisServerException or HttpRequestException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is RedisException or HttpRequestException or InvalidOperationException or IOException)
         {
             Console.Error.WriteLine($"live: {ex.Message}");
             return 1;
@@ -147,7 +147,7 @@ internal static class LiveCommand
 
     private static async Task<RunReport> RunOneAsync(LiveSettings settings, Scenario scenario, string name, IPathwayController controller, TunedBaselines tuned, int seed, CancellationToken cancellationToken)
     {
-        var organism = new Organism { LogDirectory = Path.Combine(settings.Output, "runs") };
+        var organism = new LocalOrganism { LogDirectory = Path.Combine(settings.Output, "runs") };
         foreach (var app in new[] { "gateway", "orders", "inventory", "payments", "notifications", "cortex" })
         {
             // Warnings and errors only: logging every request would cost more CPU than serving it.
@@ -167,14 +167,15 @@ internal static class LiveCommand
         try
         {
             // Inside the try: an organism that fails to start still has its Redis and processes stopped.
-            await organism.InitializeAsync();
+            await organism.StartAsync(cancellationToken);
             var initial = ScenarioRun.InitialHormones(scenario, controller);
             var pathwayHormones = initial.SelectMany(p =>
             {
                 var (cell, target) = Split(p.Key);
                 return GuardedController.Values(p.Value).Select(v => (HormoneKeys.Pathway(cell, target, v.Hormone), v.Value));
             }).ToDictionary();
-            await using var redis = await RedisConnection.ConnectAsync(RedisOptions.Parse($"127.0.0.1:{organism.Redis}"), cancellationToken);
+            await using var connection = await HormoneWriter.ConnectAsync($"127.0.0.1:{organism.Redis}").WaitAsync(cancellationToken);
+            var redis = connection.GetDatabase();
             var values = new Dictionary<string, string>(settings.Hormones, StringComparer.Ordinal);
             // The replay is about the pathways: the gateway's per-client rate limit must not cap the load.
             values["gateway.ratePerSecond"] = "100000";
@@ -195,7 +196,7 @@ internal static class LiveCommand
                 {
                     ScenarioPath = settings.ScenarioPath,
                     Target = new Uri($"http://127.0.0.1:{organism.GatewayPort}/api/orders"),
-                    ApiKey = Organism.ShopApiKey,
+                    ApiKey = LocalOrganism.ShopApiKey,
                     HormoneRedis = $"127.0.0.1:{organism.Redis}",
                     Shorten = settings.Shorten,
                     RateScale = settings.RateScale,
@@ -232,21 +233,15 @@ internal static class LiveCommand
     }
 
     // Every vitals event the cells published (the pubsub.redis stream of topic "vitals").
-    private static async Task<List<VitalsWindow>> ReadVitalsAsync(RedisConnection redis, CancellationToken cancellationToken)
+    private static async Task<List<VitalsWindow>> ReadVitalsAsync(IDatabase redis, CancellationToken cancellationToken)
     {
-        var reply = await redis.ExecuteAsync("XRANGE", ["vitals", "-", "+"], cancellationToken);
+        var entries = await redis.StreamRangeAsync("vitals").WaitAsync(cancellationToken);
         var windows = new List<VitalsWindow>();
-        foreach (var entry in reply.Items)
+        foreach (var entry in entries)
         {
-            var fields = entry.Items[1].Items;
-            for (var f = 0; f + 1 < fields.Count; f += 2)
+            if (entry["data"] is { IsNull: false } payload)
             {
-                if (fields[f].AsString() != "data")
-                {
-                    continue;
-                }
-
-                using var cloudEvent = JsonDocument.Parse(fields[f + 1].AsBytes() ?? []);
+                using var cloudEvent = JsonDocument.Parse((byte[])payload!);
                 if (cloudEvent.RootElement.TryGetProperty("data", out var data) && data.TryGetProperty("windows", out var list))
                 {
                     windows.AddRange(list.Deserialize<List<VitalsWindow>>(Json) ?? []);
@@ -270,7 +265,7 @@ internal static class LiveCommand
         return changes;
     }
 
-    private static Task SetAsync(RedisConnection redis, IEnumerable<KeyValuePair<string, string>> values, CancellationToken cancellationToken) =>
+    private static Task SetAsync(IDatabase redis, IEnumerable<KeyValuePair<string, string>> values, CancellationToken cancellationToken) =>
         HormoneWriter.SetAsync(redis, values.Select(v => (v.Key, (string?)v.Value)), DateTimeOffset.UtcNow, cancellationToken);
 
     private static (string Cell, string Target) Split(string pathway)

@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
     "bench" => BenchCommand.Run(args[1..]),
     "live" => await LiveCommand.RunAsync(args[1..]),
     "coldstart" => await ColdStartCommand.RunAsync(args[1..]),
+    "evolve" => await EvolveCommand.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -25,6 +26,8 @@ static int Usage()
           coldstart  a fresh organism replays the scenario the moment it is up, then again warm: goodput of both
                   --scenario scenarios/reference.yaml --shorten 0.1 --rate-scale 0.25 --runs 1 --seed 1 --out docs/benchmarks/coldstart
                   [--hormones components/local/hormones.json]
+          evolve  the static-policy search as a Dapr workflow on the running cortex, watched with progress and ETA
+                  (./biodapr evolve ...; see docs/workflows.md)
         """);
     return 2;
 }

@@ -13,7 +13,7 @@ internal static class TrainCommand
         Options options;
         try
         {
-            options = new Options(args, "iterations", "episodes", "seed", "out", "fresh");
+            options = new Options(args, "iterations", "episodes", "seed", "out", "fresh", "hidden", "validation");
         }
         catch (ArgumentException ex)
         {
@@ -26,6 +26,8 @@ internal static class TrainCommand
             Iterations = options.Integer("iterations", 60, 1, 100_000),
             EpisodesPerIteration = options.Integer("episodes", 8, 1, 1_000),
             Seed = options.Integer("seed", 7),
+            Hidden = options.Integer("hidden", 64, 4, 1024),
+            ValidationScenarios = options.Integer("validation", 4, 1, 1_000),
         };
         var output = options.Text("out", DefaultPolicy);
         var checkpoint = output + ".checkpoint";
@@ -38,9 +40,11 @@ internal static class TrainCommand
         using var stop = Options.StopOnCtrlC("stopping after this iteration; run the same command again to resume from the checkpoint");
         try
         {
-            new PpoTrainer(settings).Train(output, checkpoint, p => Console.WriteLine(string.Create(
+            var result = new PpoTrainer(settings).Train(output, checkpoint, p => Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"[{p.Iteration,4}/{p.Of}] efficiency {p.MeanEfficiency:F3}  reward {p.MeanReward:F3}  policy {p.Losses.Policy:F4}  value {p.Losses.Value:F4}  entropy {p.Losses.Entropy:F2}  elapsed {Options.Duration(p.Elapsed)}  ETA {Options.Duration(p.Remaining)}")), stop.Token);
+                $"[{p.Iteration,4}/{p.Of}] efficiency {p.MeanEfficiency:F3}  reward {p.MeanReward:F3}  policy {p.Losses.Policy:F4}  value {p.Losses.Value:F4}  clipped {p.Losses.ClippedShare:P0}  validation {(p.Validation is { } v ? v.ToString("F3", CultureInfo.InvariantCulture) : "-")}  elapsed {Options.Duration(p.Elapsed)}  ETA {Options.Duration(p.Remaining)}")), stop.Token);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"chosen on validation: iteration {result.ChosenIteration}, efficiency {result.ValidationEfficiency:F3}"));
+            result.Model.Dispose();
         }
         catch (OperationCanceledException)
         {

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using BioDapr.Redis;
+using StackExchange.Redis;
 using BioDapr.Scenarios;
 using BioDapr.Contracts.Hormones;
 
@@ -41,8 +41,8 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
     {
         var scenario = ScenarioParser.Load(options.ScenarioPath).Shortened(options.Shorten);
         var random = new Random(options.Seed ?? scenario.Seed);
-        var endPoint = RedisOptions.Parse(options.HormoneRedis);
-        await using var hormones = await RedisConnection.ConnectAsync(endPoint, cancellationToken);
+        await using var connection = await HormoneWriter.ConnectAsync(options.HormoneRedis).WaitAsync(cancellationToken);
+        var hormones = connection.GetDatabase();
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
         var total = scenario.Duration;
         log.WriteLine($"replaying {scenario.Name}: {total.TotalSeconds:F0} s, capacity {scenario.CapacityRps:F0} rps × {options.RateScale}, SLO {scenario.Slo.LatencyMs} ms, target {options.Target}");
@@ -75,7 +75,7 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
     }
 
     // Open-loop replay of a scenario's phases; results go to results (by scheduled second), phase names to phaseNames.
-    private async Task ReplayAsync(HttpClient http, RedisConnection hormones, Scenario scenario, Random random, ConcurrentBag<(int Second, Kind Kind, double LatencyMs)> results, Dictionary<int, (string Phase, double Rate)> phaseNames, CancellationToken cancellationToken)
+    private async Task ReplayAsync(HttpClient http, IDatabase hormones, Scenario scenario, Random random, ConcurrentBag<(int Second, Kind Kind, double LatencyMs)> results, Dictionary<int, (string Phase, double Rate)> phaseNames, CancellationToken cancellationToken)
     {
         var deadline = TimeSpan.FromMilliseconds(scenario.Slo.ClientDeadlineMs);
         var total = scenario.Duration;
@@ -167,7 +167,7 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
     private static double ElapsedMs(long scheduled) => (Stopwatch.GetTimestamp() - scheduled) * 1000.0 / Stopwatch.Frequency;
 
     // Pathogen hormones of the cells a phase infects; leaving a phase resets what it set.
-    private async Task ApplyFaultsAsync(RedisConnection hormones, Scenario scenario, ScenarioPhase? previous, ScenarioPhase? next, CancellationToken cancellationToken)
+    private async Task ApplyFaultsAsync(IDatabase hormones, Scenario scenario, ScenarioPhase? previous, ScenarioPhase? next, CancellationToken cancellationToken)
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var fault in previous?.Faults ?? [])
@@ -208,7 +208,7 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
     private double Stretch => options.Emulate ? 1 / options.RateScale : 1;
 
     // Sets every topology cell's slots and service time; returns the values to put back afterwards.
-    private async Task<Dictionary<string, string?>> EmulateAsync(RedisConnection hormones, Scenario scenario, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, string?>> EmulateAsync(IDatabase hormones, Scenario scenario, CancellationToken cancellationToken)
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var (name, cell) in scenario.Topology.Cells)
@@ -226,12 +226,12 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
         }
 
         var keys = values.Keys.ToList();
-        var reply = await hormones.ExecuteAsync("MGET", [.. keys.Select(k => (RedisArg)k)], cancellationToken);
+        var reply = await hormones.StringGetAsync([.. keys.Select(k => (RedisKey)k)]).WaitAsync(cancellationToken);
         var previous = new Dictionary<string, string?>(StringComparer.Ordinal);
         for (var i = 0; i < keys.Count; i++)
         {
             // null: the key was not set, and is deleted again afterwards (the cells go back to their default).
-            var stored = reply.Items[i].IsNull ? null : reply.Items[i].AsString();
+            var stored = (string?)reply[i];
             previous[keys[i]] = stored is null ? null : HormoneValue.Parse(stored).Value;
         }
 
@@ -240,7 +240,7 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
         return previous;
     }
 
-    private Task SetAsync(RedisConnection hormones, IReadOnlyDictionary<string, string?> values, CancellationToken cancellationToken) =>
+    private Task SetAsync(IDatabase hormones, IReadOnlyDictionary<string, string?> values, CancellationToken cancellationToken) =>
         HormoneWriter.SetAsync(hormones, values.Select(v => (v.Key, v.Value)), time.GetUtcNow(), cancellationToken);
 
     private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);

@@ -40,7 +40,7 @@ try
 
     return 0;
 }
-catch (Exception ex) when (ex is ScenarioFormatException or ArgumentException or FormatException or BioDapr.Redis.RedisConnectionException or BioDapr.Redis.RedisServerException or IOException)
+catch (Exception ex) when (ex is ScenarioFormatException or ArgumentException or FormatException or StackExchange.Redis.RedisException or TimeoutException or IOException)
 {
     Console.Error.WriteLine("biodapr load: " + ex.Message);
     return 1;

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using BioDapr.Benchmarks.Infrastructure;
-using BioDapr.Redis;
+using StackExchange.Redis;
 
 namespace BioDapr.Benchmarks.Foundation;
 
@@ -130,7 +130,8 @@ internal static class FoundationBenchmark
 
     private static async Task<(double P50, double P99, double Max)> HormonePropagationAsync(HttpClient http, BenchApp app, BenchRedis redis, int samples)
     {
-        await using var connection = await RedisConnection.ConnectAsync(new RedisOptions { Port = redis.Port }, CancellationToken.None);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}");
+        var database = connection.GetDatabase();
         using var subscribe = await http.GetAsync("/v1.0/configuration/hormones/subscribe?key=bench.hormone");
         subscribe.EnsureSuccessStatusCode();
         var latencies = new List<double>(samples);
@@ -138,7 +139,7 @@ internal static class FoundationBenchmark
         {
             var arrived = app.ExpectHormone(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
             var written = Stopwatch.GetTimestamp();
-            await connection.ExecuteAsync("SET", ["bench.hormone", $"{i}||{i}"], CancellationToken.None);
+            await database.StringSetAsync("bench.hormone", $"{i}||{i}");
             var received = await arrived.WaitAsync(TimeSpan.FromSeconds(10));
             latencies.Add((received - written) * 1000.0 / Stopwatch.Frequency);
             await Task.Delay(10);

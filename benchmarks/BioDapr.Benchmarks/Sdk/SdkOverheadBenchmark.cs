@@ -105,6 +105,7 @@ internal static partial class SdkOverheadBenchmark
         builder.AddCellDefaults();
         builder.AddCellVitals();
         var app = builder.Build();
+        app.UseCellDefaults();
         app.MapCellDefaultEndpoints();
         var vitals = app.Services.GetRequiredService<CellVitals>();
         var random = app.Services.GetRequiredService<CellRandom>();

@@ -2,11 +2,14 @@ using BioDapr.Cell.Ingress;
 using System.Globalization;
 using System.Net;
 using BioDapr.Cell.Events;
+using BioDapr.Cell.Health;
 using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Immune;
 using BioDapr.Cell.Pathways;
+using BioDapr.Cell.Telemetry;
 using Dapr.Actors.Runtime;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -19,7 +22,11 @@ using Microsoft.Extensions.Logging.Console;
 
 namespace BioDapr.Cell.Hosting;
 
-/// <summary>The one call that makes an ASP.NET Core app a cell, and the endpoints the sidecar calls.</summary>
+/// <summary>
+/// The service defaults of every cell: <see cref="AddCellDefaults"/> (sidecar client, hormones, telemetry, health
+/// checks, ports), <see cref="UseCellDefaults"/> (the middleware) and <see cref="MapCellDefaultEndpoints"/> (the
+/// endpoints the sidecar calls, and health).
+/// </summary>
 public static class CellHostingExtensions
 {
     /// <summary>
@@ -51,6 +58,8 @@ public static class CellHostingExtensions
             {
                 ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
                 ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+                // An unhealthy report (every probe while warming up) is the health endpoint's answer, not an error to log.
+                ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "Critical",
             },
         });
         services.AddOptions<CellOptions>()
@@ -100,20 +109,26 @@ public static class CellHostingExtensions
         services.AddOptions<WarmupOptions>().Bind(configuration.GetSection(WarmupOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<CellReadiness>();
         services.AddHostedService<CellWarmup>();
+        services.AddHealthChecks()
+            .AddCheck<WarmupHealthCheck>(WarmupHealthCheck.Name, tags: [ReadyTag])
+            .AddCheck<SidecarHealthCheck>(SidecarHealthCheck.Name, tags: [ReadyTag]);
+        builder.AddCellTelemetry();
         ListenOnCellPorts(builder);
         return builder;
     }
 
+    /// <summary>The tag of the health checks the health endpoint reports.</summary>
+    public const string ReadyTag = "ready";
+
     /// <summary>
-    /// Maps what the sidecar calls (<c>GET /dapr/subscribe</c> through the SDK's <c>MapSubscribeHandler</c>, the
-    /// actor callbacks through <c>MapActorsHandlers</c> when actors are registered, the health endpoint: 503 until
-    /// the cell is warmed up) and turns on ProblemDetails for failures, the separation of the public and app ports,
-    /// the sidecar-token check for callbacks and the SDK's CloudEvents middleware.
+    /// Adds the cell's middleware: failures become ProblemDetails (503 when the sidecar failed; the exception stays in
+    /// the log), the public and app ports stay apart, sidecar callbacks need the sidecar's token, (with vitals)
+    /// ingress admission and recording, and the SDK's CloudEvents middleware. Call it before
+    /// <see cref="MapCellDefaultEndpoints"/> and the cell's own endpoints.
     /// </summary>
-    public static WebApplication MapCellDefaultEndpoints(this WebApplication app)
+    public static WebApplication UseCellDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        // Failures become ProblemDetails (503 when the sidecar failed); the exception stays in the log.
         app.UseExceptionHandler();
         app.UseMiddleware<SidecarTokenMiddleware>();
         if (app.Services.GetService<Vitals.CellVitals>() is not null)
@@ -121,13 +136,27 @@ public static class CellHostingExtensions
             app.UseCellIngress();
         }
         app.UseCellCloudEvents();
-        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CellOptions>>().Value;
 
+        return app;
+    }
+
+    /// <summary>
+    /// Maps what the sidecar calls (<c>GET /dapr/subscribe</c> through the SDK's <c>MapSubscribeHandler</c>, the
+    /// actor callbacks through <c>MapActorsHandlers</c> when actors are registered) and the health endpoint (503 until
+    /// the cell is warmed up and its sidecar's outbound API answers). Only maps: the middleware comes from
+    /// <see cref="UseCellDefaults"/>.
+    /// </summary>
+    public static WebApplication MapCellDefaultEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CellOptions>>().Value;
         app.MapSubscribeHandler().ExcludeFromDescription();
-        // Ready only once warmed up: the sidecar (app health checks), the runner and readiness probes wait for it.
-        app.MapGet(options.HealthPath, (CellReadiness readiness) => readiness.IsReady
-                ? Results.Ok()
-                : Results.Problem("The cell is warming up.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Warming up"))
+        // Ready only once warmed up and with a sidecar: the sidecar (app health checks), the runner and readiness probes wait for it.
+        app.MapHealthChecks(options.HealthPath, new HealthCheckOptions
+            {
+                Predicate = check => check.Tags.Contains(ReadyTag),
+                ResponseWriter = HealthResponse.WriteAsync,
+            })
             .ExcludeFromDescription();
         if (app.Services.GetService<ActorRuntime>() is not null)
         {

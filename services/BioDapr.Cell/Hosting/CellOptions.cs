@@ -14,6 +14,9 @@ public sealed class CellOptions
     /// <summary>Default of <see cref="SidecarTimeout"/>.</summary>
     public const int DefaultSidecarTimeoutSeconds = 60;
 
+    /// <summary>Default health endpoint: <c>/healthz</c>, where daprd's app health checks look.</summary>
+    public const string DefaultHealthPath = "/healthz";
+
     /// <summary>The cell's name (its Dapr app id): <c>Cell:Name</c>, else <c>APP_ID</c>, else the application name.</summary>
     [Required]
     public string Name { get; set; } = string.Empty;
@@ -42,5 +45,5 @@ public sealed class CellOptions
 
     /// <summary>The health endpoint (daprd's app health checks use <c>/healthz</c> by default).</summary>
     [Required]
-    public string HealthPath { get; set; } = "/healthz";
+    public string HealthPath { get; set; } = DefaultHealthPath;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Json;
 using BioDapr.Cell.Hormones;
 using BioDapr.Pathways.Hormones;
@@ -52,8 +53,14 @@ public sealed class CellPathway
     /// or PATCH only when <paramref name="headers"/> carry an <c>Idempotency-Key</c> (the target then answers a
     /// repeat with the first outcome); otherwise it is sent once.
     /// </summary>
-    public ValueTask<PathwayResult<HttpResponseMessage>> InvokeAsync(HttpMethod httpMethod, string method, object? body, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken) =>
-        _pathway.ExecuteAsync(
+    public async ValueTask<PathwayResult<HttpResponseMessage>> InvokeAsync(HttpMethod httpMethod, string method, object? body, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(httpMethod);
+        // One span per pathway call; its attempts (retries, hedges) are the HTTP client spans below it.
+        using var activity = Telemetry.CellTelemetry.Pathways.StartActivity("pathway " + Target, ActivityKind.Internal);
+        activity?.SetTag("biodapr.pathway.target", Target);
+        activity?.SetTag("biodapr.pathway.method", method);
+        var result = await _pathway.ExecuteAsync(
             async attemptToken =>
             {
                 using var request = new HttpRequestMessage(httpMethod, SidecarInvocation.MethodUri(Target, method));
@@ -77,7 +84,19 @@ public sealed class CellPathway
                 }
             },
             MayRepeat(httpMethod, headers),
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        if (activity is not null)
+        {
+            activity.SetTag("biodapr.pathway.outcome", result.Outcome.ToString());
+            activity.SetTag("biodapr.pathway.attempts", result.Attempts);
+            if (result.Outcome != PathwayOutcome.Success)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, result.Outcome.ToString());
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>The header that makes a non-idempotent call safe to repeat: the target deduplicates by it.</summary>
     public const string IdempotencyKeyHeader = "Idempotency-Key";

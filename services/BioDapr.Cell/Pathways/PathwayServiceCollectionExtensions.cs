@@ -6,7 +6,6 @@ using BioDapr.Pathways.Hormones;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using OpenTelemetry.Metrics;
 
 namespace BioDapr.Cell.Pathways;
 
@@ -31,7 +30,7 @@ public static class PathwayServiceCollectionExtensions
 
     /// <summary>
     /// Adds vital signs (per pathway and endpoint, published every window as a <c>vitals</c> event and as
-    /// OpenTelemetry metrics), ingress admission (<c>&lt;cell&gt;.admission.*</c>) and pathogens
+    /// OpenTelemetry metrics on the meter the cell's telemetry exports), ingress admission (<c>&lt;cell&gt;.admission.*</c>) and pathogens
     /// (<c>&lt;cell&gt;.pathogens.*</c>). Called by <see cref="AddPathway"/>; call it directly for a cell without pathways.
     /// </summary>
     public static IHostApplicationBuilder AddCellVitals(this IHostApplicationBuilder builder, string hormoneStore = DefaultHormoneStore)
@@ -52,16 +51,6 @@ public static class PathwayServiceCollectionExtensions
         builder.AddHormones<AdmissionHormones>(hormoneStore, HormoneKeys.AdmissionPrefix(cell));
         builder.AddHormones<PathogenHormones>(hormoneStore, HormoneKeys.PathogensPrefix(cell));
         builder.Services.TryAddSingleton<AdmissionGate>();
-        if (builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 })
-        {
-            // The OTLP exporter reads the standard OTEL_EXPORTER_OTLP_* variables.
-            builder.Services.AddSingleton(_ => OpenTelemetry.Sdk.CreateMeterProviderBuilder()
-                .AddMeter(VitalsPublisher.MeterName)
-                .AddOtlpExporter()
-                .Build());
-            builder.Services.AddHostedService<MeterProviderActivation>();
-        }
-
         return builder;
     }
 
@@ -71,16 +60,6 @@ public static class PathwayServiceCollectionExtensions
         builder.Configuration["Cell:Name"] is { Length: > 0 } name ? name
         : builder.Configuration["APP_ID"] is { Length: > 0 } appId ? appId
         : builder.Environment.ApplicationName;
-}
-
-/// <summary>Creates the OTLP meter provider at start (it is disposed with the container).</summary>
-internal sealed class MeterProviderActivation(MeterProvider provider) : IHostedService
-{
-    public MeterProvider Provider { get; } = provider;
-
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>A seeded <see cref="Random"/> safe to share between threads.</summary>

@@ -41,7 +41,7 @@ internal sealed partial class VitalsPublisher(
     ILogger<VitalsPublisher> logger) : BackgroundService
 {
     public const string EventType = VitalsReported.Type;
-    public const string MeterName = "BioDapr.Vitals";
+    public const string MeterName = Telemetry.CellTelemetry.VitalsMeterName;
     private static readonly Meter Meter = new(MeterName);
     private static readonly Dictionary<string, string> CloudEventMetadata = new(StringComparer.Ordinal) { ["cloudevent.type"] = EventType };
     private static readonly Counter<long> Calls = Meter.CreateCounter<long>("biodapr.calls", description: "Calls by cell, pathway or endpoint, and outcome");

@@ -27,6 +27,9 @@ public sealed record PathwayWindow(double Seconds, long Calls, long Successes, l
     /// <summary>The most calls in flight at once during the window.</summary>
     public int MaxInFlight { get; init; }
 
+    /// <summary>Mean time the window's admitted calls waited in the limiter's queue, ms (0 where not measured).</summary>
+    public double QueueDelayMs { get; init; }
+
     /// <summary>Attempts per call (1 = no retries).</summary>
     public double Amplification => Calls == 0 ? 1 : (double)Attempts / Calls;
 

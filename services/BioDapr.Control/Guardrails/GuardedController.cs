@@ -127,12 +127,34 @@ public sealed class GuardedController(
 
         var limitBounded = Math.Clamp(limit, settings.MinConcurrencyLimit, settings.MaxConcurrencyLimit);
         var timeoutBounded = Math.Clamp(timeout, settings.MinTimeoutMs, settings.MaxTimeoutMs);
-        if (limitBounded != limit || timeoutBounded != timeout)
+        var retries = Math.Clamp(proposed.MaxRetries, 0, settings.MaxRetries);
+        var budget = Math.Clamp(proposed.RetryBudgetPercent, 0, settings.MaxRetryBudgetPercent);
+        var breakMs = proposed.BreakerBreakMs;
+        if (current is not null && breakMs != current.BreakerBreakMs)
+        {
+            var stepped = Step(current.BreakerBreakMs, breakMs);
+            if (stepped != breakMs && !notes.Contains("step limited"))
+            {
+                notes.Add("step limited");
+            }
+
+            breakMs = stepped;
+        }
+
+        var breakBounded = Math.Clamp(breakMs, settings.MinBreakerBreakMs, settings.MaxBreakerBreakMs);
+        if (limitBounded != limit || timeoutBounded != timeout || retries != proposed.MaxRetries || budget != proposed.RetryBudgetPercent || breakBounded != breakMs)
         {
             notes.Add("bounded");
         }
 
-        var bounded = proposed with { ConcurrencyLimit = limitBounded, TimeoutMs = timeoutBounded };
+        var bounded = proposed with
+        {
+            ConcurrencyLimit = limitBounded,
+            TimeoutMs = timeoutBounded,
+            MaxRetries = retries,
+            RetryBudgetPercent = budget,
+            BreakerBreakMs = breakBounded,
+        };
         return (bounded.Validate().Count == 0 ? bounded : current ?? PathwayHormones.Default, notes);
     }
 

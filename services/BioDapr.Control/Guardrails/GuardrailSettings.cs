@@ -21,6 +21,22 @@ public sealed record GuardrailSettings
     [Range(1, 60_000)]
     public int MaxTimeoutMs { get; init; } = 10_000;
 
+    /// <summary>Most retries per call the cortex may set.</summary>
+    [Range(0, 10)]
+    public int MaxRetries { get; init; } = 3;
+
+    /// <summary>Largest retry budget the cortex may set, percent of calls.</summary>
+    [Range(0.0, 100.0)]
+    public double MaxRetryBudgetPercent { get; init; } = 50;
+
+    /// <summary>Shortest breaker break time the cortex may set, ms.</summary>
+    [Range(100, 600_000)]
+    public int MinBreakerBreakMs { get; init; } = 500;
+
+    /// <summary>Longest breaker break time the cortex may set, ms.</summary>
+    [Range(100, 600_000)]
+    public int MaxBreakerBreakMs { get; init; } = 30_000;
+
     /// <summary>The most a value may grow (or shrink, as its inverse) in one decision.</summary>
     [Range(1.0, 100.0)]
     public double MaxStepFactor { get; init; } = 1.5;
@@ -59,6 +75,11 @@ public sealed record GuardrailSettings
         if (MinTimeoutMs > MaxTimeoutMs)
         {
             errors.Add($"MinTimeoutMs ({MinTimeoutMs}) must not exceed MaxTimeoutMs ({MaxTimeoutMs})");
+        }
+
+        if (MinBreakerBreakMs > MaxBreakerBreakMs)
+        {
+            errors.Add($"MinBreakerBreakMs ({MinBreakerBreakMs}) must not exceed MaxBreakerBreakMs ({MaxBreakerBreakMs})");
         }
 
         return errors;

@@ -2,8 +2,8 @@ namespace BioDapr.Control.Learning;
 
 /// <summary>
 /// The learning agent's model as the controller uses it: an observation in, the action's mean and a
-/// value estimate out. <see cref="ActorCritic"/> implements it on System.Numerics.Tensors; another
-/// backend (TorchSharp, ONNX Runtime) only has to implement this interface and read the weights file.
+/// value estimate out. <see cref="PolicyNetwork"/> implements it on TorchSharp; another
+/// backend (ONNX Runtime, say) only has to implement this interface and read the weights file.
 /// </summary>
 public interface IPolicyModel
 {
@@ -36,9 +36,9 @@ public static class PolicyModelExtensions
         action.CopyTo(mean);
         for (var i = 0; i < action.Length; i++)
         {
-            action[i] = mean[i] + (MathF.Exp(model.LogStd[i]) * (float)ActorCritic.StandardNormal(random));
+            action[i] = mean[i] + (MathF.Exp(model.LogStd[i]) * (float)PolicyNetwork.StandardNormal(random));
         }
 
-        return ActorCritic.LogProbability(action, mean, model.LogStd);
+        return PolicyNetwork.LogProbability(action, mean, model.LogStd);
     }
 }

@@ -9,6 +9,9 @@ namespace BioDapr.Control.Learning;
 /// <param name="TimeoutMs">The attempt timeout as a real number.</param>
 public sealed record AgentMemory(double BaselineRttMs, double Limit, double TimeoutMs)
 {
+    /// <summary>The last two windows' success share and p99 ÷ SLO, newest first (the short history).</summary>
+    public float[] History { get; init; } = [1, 0, 1, 0];
+
     /// <summary>Memory for a pathway currently at <paramref name="current"/>.</summary>
     public static AgentMemory For(PathwayHormones current)
     {
@@ -17,37 +20,56 @@ public sealed record AgentMemory(double BaselineRttMs, double Limit, double Time
     }
 }
 
+/// <summary>Signals from the pathways around the one deciding (their last windows).</summary>
+/// <param name="DownstreamTrouble">The worst share of failed or shed calls on the target's own outgoing pathways.</param>
+/// <param name="DownstreamP99OverSlo">The worst p99 ÷ SLO on the target's outgoing pathways.</param>
+/// <param name="SiblingTrouble">The worst share of failed or shed calls of other callers of the same target.</param>
+public readonly record struct NeighbourSignals(double DownstreamTrouble, double DownstreamP99OverSlo, double SiblingTrouble)
+{
+    /// <summary>No neighbours (or none seen yet).</summary>
+    public static NeighbourSignals None => default;
+}
+
 /// <summary>
 /// The learning agent of one pathway: turns a window of vital signs into features, asks the model for
-/// an action, and maps the action to hormones. Actions are relative steps, clipped to ±1:
-/// <c>limit × e^(0.25·a₀)</c> and <c>timeout × e^(0.25·a₁)</c>, so one decision moves a value by at
-/// most ±28 %; retries, budget and breaker stay at the agent's safe settings. Pure: the caller keeps
-/// the memory (a dictionary in the simulator, actor state in the live cortex).
+/// an action, and maps the action to hormones. The agent learns a <b>residual</b>: action 0 scales the
+/// limit Gradient2 would set (<c>limit = g2 × e^(0.5·a₀)</c>), so the untrained agent (a ≈ 0) is
+/// Gradient2; the timeout moves by <c>× e^(0.25·a₁)</c> a decision; the retries
+/// (<c>2 + round(1.5·a₂)</c>, 0–3), the retry budget (<c>20 % × e^(1.5·a₃)</c>) and the breaker's break
+/// time (<c>5 s × e^(1.5·a₄)</c>) are set around BioDapr's defaults. Actions are clipped to ±1. Pure:
+/// the caller keeps the memory (a dictionary in the simulator, actor state in the live cortex).
 /// </summary>
 public static class PathwayAgent
 {
-    /// <summary>The largest step per decision, as a log factor.</summary>
-    public const float StepScale = 0.25f;
+    /// <summary>The largest residual on Gradient2's limit, as a log factor.</summary>
+    public const float LimitScale = 0.5f;
+
+    /// <summary>The largest timeout step per decision, as a log factor.</summary>
+    public const float TimeoutScale = 0.25f;
 
     /// <summary>Names of the observation features, in order (recorded in the weights file).</summary>
     public static IReadOnlyList<string> FeatureNames { get; } =
     [
         "successShare", "shedShare", "failureShare", "timeoutShare", "latencyInflation",
-        "utilisation", "logLimit", "timeoutHeadroom", "amplification", "logRate",
+        "p99OverSlo", "queueDelayOverSlo", "utilisation", "logLimit", "timeoutHeadroom",
+        "amplification", "logRate", "downstreamTrouble", "downstreamP99OverSlo", "siblingTrouble",
+        "gradient2Step", "successShare-1", "p99OverSlo-1", "successShare-2", "p99OverSlo-2",
+        "retries", "logBreak",
     ];
 
     /// <summary>Names of the action dimensions, in order.</summary>
-    public static IReadOnlyList<string> ActionNames { get; } = ["limitStep", "timeoutStep"];
+    public static IReadOnlyList<string> ActionNames { get; } = ["limitResidual", "timeoutStep", "retries", "retryBudget", "breakerBreak"];
 
-    /// <summary>Where the agent starts a pathway: BioDapr's defaults with a moderate limit.</summary>
-    public static PathwayHormones InitialHormones { get; } = PathwayHormones.Default with { ConcurrencyLimit = 32 };
+    /// <summary>The hormones the agent starts a pathway with.</summary>
+    public static PathwayHormones InitialHormones { get; } = PathwayHormones.Default with { ConcurrencyLimit = 20 };
 
     /// <summary>Builds the observation for <paramref name="window"/> (and updates the latency baseline).</summary>
-    public static (float[] Observation, double Baseline) Observe(PathwayWindow window, PathwayHormones current, AgentMemory memory)
+    public static (float[] Observation, double Baseline) Observe(PathwayWindow window, PathwayHormones current, AgentMemory memory, double sloMs, NeighbourSignals neighbours, double gradient2Limit)
     {
         ArgumentNullException.ThrowIfNull(window);
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(memory);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(sloMs, 0);
         var baseline = memory.BaselineRttMs;
         if (window.Successes > 0 && window.RttP50Ms > 0)
         {
@@ -55,41 +77,80 @@ public static class PathwayAgent
             baseline = baseline <= 0 ? window.RttP50Ms : Math.Min(window.RttP50Ms, baseline * 1.01);
         }
 
-        double Share(long part, long whole) => whole <= 0 ? 0 : Math.Clamp((double)part / whole, 0, 1);
         var inflation = window.Successes > 0 && baseline > 0 ? Math.Clamp(Math.Log(Math.Max(window.RttP50Ms, 1e-3) / baseline), 0, 3) / 3 : 0;
         var p99 = window.RttP99Ms > 0 ? window.RttP99Ms : window.RttP50Ms;
         var headroom = p99 > 0 ? Math.Clamp(Math.Log(current.TimeoutMs / p99), -3, 5) / 5 : 1;
+        var history = memory.History is { Length: 4 } known ? known : [1, 0, 1, 0];
         var observation = new[]
         {
-            window.Calls == 0 ? 1f : (float)Share(window.Successes, window.Calls),
+            SuccessShare(window),
             (float)Share(window.Rejected, window.Calls),
             (float)Share(window.Failures, window.Calls),
             (float)Share(window.Timeouts, window.Attempts),
             (float)inflation,
+            P99OverSlo(window, sloMs),
+            (float)(Math.Clamp(window.QueueDelayMs / sloMs, 0, 2) / 2),
             (float)(Math.Clamp((double)Math.Max(window.MaxInFlight, window.InFlight) / current.ConcurrencyLimit, 0, 2) / 2),
             (float)(Math.Log(current.ConcurrencyLimit) / Math.Log(1000)),
             (float)headroom,
             (float)Math.Clamp(window.Amplification - 1, 0, 2),
             (float)(Math.Log(1 + (window.Calls / Math.Max(window.Seconds, 1e-3))) / 8),
+            (float)Math.Clamp(neighbours.DownstreamTrouble, 0, 1),
+            (float)(Math.Clamp(neighbours.DownstreamP99OverSlo, 0, 4) / 4),
+            (float)Math.Clamp(neighbours.SiblingTrouble, 0, 1),
+            (float)Math.Clamp(Math.Log(Math.Max(gradient2Limit, 1) / current.ConcurrencyLimit), -1, 1),
+            history[0], history[1], history[2], history[3],
+            current.MaxRetries / 3f,
+            (float)(Math.Log(Math.Max(current.BreakerBreakMs, 1) / 500.0) / Math.Log(120)),
         };
         return (observation, baseline);
     }
 
-    /// <summary>Applies <paramref name="action"/> to the current hormones (bounds are the guardrails' job, plus the hormone ranges).</summary>
-    public static (PathwayHormones Next, AgentMemory Memory) Act(ReadOnlySpan<float> action, PathwayHormones current, AgentMemory memory, double baseline)
+    /// <summary>
+    /// Applies <paramref name="action"/> to the current hormones around Gradient2's limit (bounds are the
+    /// guardrails' job, plus the hormone ranges); returns the next hormones and the memory to keep.
+    /// </summary>
+    public static (PathwayHormones Next, AgentMemory Memory) Act(ReadOnlySpan<float> action, PathwayHormones current, AgentMemory memory, double baseline, double gradient2Limit, PathwayWindow window, double sloMs)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(memory);
-        // Someone else changed the hormone (an operator, the fallback controller): start from its value.
-        var limit = (int)Math.Round(memory.Limit) == current.ConcurrencyLimit ? memory.Limit : current.ConcurrencyLimit;
+        ArgumentNullException.ThrowIfNull(window);
+        if (action.Length != ActionNames.Count)
+        {
+            throw new ArgumentException($"expected {ActionNames.Count} action values, got {action.Length}", nameof(action));
+        }
+
+        var a = new float[action.Length];
+        for (var i = 0; i < a.Length; i++)
+        {
+            a[i] = float.IsFinite(action[i]) ? Math.Clamp(action[i], -1f, 1f) : 0f;
+        }
+
+        float A(int i) => a[i];
+
+        // Someone else changed the timeout (an operator, the fallback controller): start from its value.
         var timeout = (int)Math.Round(memory.TimeoutMs) == current.TimeoutMs ? memory.TimeoutMs : current.TimeoutMs;
-        limit = Math.Clamp(limit * Math.Exp(StepScale * Math.Clamp(action[0], -1, 1)), 1, 100_000);
-        timeout = Math.Clamp(timeout * Math.Exp(StepScale * Math.Clamp(action[1], -1, 1)), 1, 60_000);
+        var limit = Math.Clamp(Math.Max(gradient2Limit, 1) * Math.Exp(LimitScale * A(0)), 1, 100_000);
+        timeout = Math.Clamp(timeout * Math.Exp(TimeoutScale * A(1)), 1, 60_000);
         var next = current with
         {
             ConcurrencyLimit = Math.Max(1, (int)Math.Round(limit)),
             TimeoutMs = Math.Max(1, (int)Math.Round(timeout)),
+            MaxRetries = Math.Clamp(PathwayHormones.DefaultMaxRetries + (int)Math.Round(1.5 * A(2)), 0, 3),
+            RetryBudgetPercent = Math.Round(Math.Clamp(PathwayHormones.DefaultRetryBudgetPercent * Math.Exp(1.5 * A(3)), 1, 100), 1),
+            BreakerBreakMs = (int)Math.Round(Math.Clamp(PathwayHormones.DefaultBreakerBreakMs * Math.Exp(1.5 * A(4)), 500, 60_000)),
         };
-        return (next, new AgentMemory(baseline, limit, timeout));
+        var history = memory.History is { Length: 4 } known ? known : [1, 0, 1, 0];
+        return (next, new AgentMemory(baseline, limit, timeout) { History = [SuccessShare(window), P99OverSlo(window, sloMs), history[0], history[1]] });
+    }
+
+    private static double Share(long part, long whole) => whole <= 0 ? 0 : Math.Clamp((double)part / whole, 0, 1);
+
+    private static float SuccessShare(PathwayWindow window) => window.Calls == 0 ? 1f : (float)Share(window.Successes, window.Calls);
+
+    private static float P99OverSlo(PathwayWindow window, double sloMs)
+    {
+        var p99 = window.RttP99Ms > 0 ? window.RttP99Ms : window.RttP50Ms;
+        return (float)(Math.Clamp(p99 / sloMs, 0, 4) / 4);
     }
 }

@@ -1,36 +1,39 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using TorchSharp;
 
 namespace BioDapr.Control.Learning;
 
 /// <summary>
-/// The trained agent's weights file (<c>biodapr-policy/1</c>, JSON, documented in
-/// docs/cortex.md): the feature and action names the model was trained with, each network's layer
-/// sizes and its flat parameters (little-endian float32, base64), the log standard deviations, and how
-/// it was trained (seed, iterations, scenario source). Loading checks every size and name, so a model
-/// trained for other features is refused with the reason.
+/// The trained agent's weights file (<c>biodapr-policy/2</c>, JSON, documented in docs/cortex.md): the
+/// feature and action names the model was trained with, the hidden size, every named parameter of the
+/// <see cref="PolicyNetwork"/> (its shape and little-endian float32 values in base64), and how it was
+/// trained (seed, iterations, scenario source, validation score). Loading checks every name and shape,
+/// so a model trained for other features is refused with the reason.
 /// </summary>
 public static class PolicyFile
 {
     /// <summary>The format identifier.</summary>
-    public const string Format = "biodapr-policy/1";
+    public const string Format = "biodapr-policy/2";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> (atomically: a temporary file, then a rename).</summary>
-    public static void Save(string path, ActorCritic model, PolicyProvenance provenance)
+    public static void Save(string path, PolicyNetwork model, PolicyProvenance provenance)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(provenance);
-        var document = new PolicyDocument(
-            Format,
-            [.. PathwayAgent.FeatureNames],
-            [.. PathwayAgent.ActionNames],
-            new NetworkDocument([.. model.Actor.Sizes], Encode(model.Actor.Parameters)),
-            new NetworkDocument([.. model.Critic.Sizes], Encode(model.Critic.Parameters)),
-            [.. model.LogStdValues],
-            provenance);
+        var parameters = new SortedDictionary<string, ParameterDocument>(StringComparer.Ordinal);
+        using (torch.no_grad())
+        {
+            foreach (var (name, parameter) in model.named_parameters())
+            {
+                parameters[name] = new ParameterDocument([.. parameter.shape], Encode(parameter.detach().cpu().data<float>().ToArray()));
+            }
+        }
+
+        var document = new PolicyDocument(Format, [.. PathwayAgent.FeatureNames], [.. PathwayAgent.ActionNames], model.Hidden, parameters, provenance);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         var temporary = path + ".tmp";
@@ -39,7 +42,7 @@ public static class PolicyFile
     }
 
     /// <summary>Reads a weights file; throws <see cref="InvalidDataException"/> naming what is wrong.</summary>
-    public static (ActorCritic Model, PolicyProvenance Provenance) Load(string path)
+    public static (PolicyNetwork Model, PolicyProvenance Provenance) Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         PolicyDocument? document;
@@ -54,30 +57,49 @@ public static class PolicyFile
 
         if (document is null || document.Format != Format)
         {
-            throw new InvalidDataException($"policy file '{path}': format must be '{Format}', found '{document?.Format}'");
+            throw new InvalidDataException($"policy file '{path}': format must be '{Format}', found '{document?.Format}' (retrain: ./biodapr cortex train)");
         }
 
-        if (!document.Features.SequenceEqual(PathwayAgent.FeatureNames) || !document.Actions.SequenceEqual(PathwayAgent.ActionNames))
+        if (document.Features is null || document.Actions is null || !document.Features.SequenceEqual(PathwayAgent.FeatureNames) || !document.Actions.SequenceEqual(PathwayAgent.ActionNames))
         {
-            throw new InvalidDataException($"policy file '{path}' was trained for features [{string.Join(", ", document.Features)}] and actions [{string.Join(", ", document.Actions)}]; this build uses [{string.Join(", ", PathwayAgent.FeatureNames)}] and [{string.Join(", ", PathwayAgent.ActionNames)}]");
+            throw new InvalidDataException($"policy file '{path}' was trained for features [{string.Join(", ", document.Features ?? [])}] and actions [{string.Join(", ", document.Actions ?? [])}]; this build uses [{string.Join(", ", PathwayAgent.FeatureNames)}] and [{string.Join(", ", PathwayAgent.ActionNames)}]");
         }
 
-        var actorSizes = document.Actor?.Sizes ?? [];
-        if (actorSizes.Length != 4 || document.Critic?.Sizes is not { Length: 4 } criticSizes || actorSizes[0] != PathwayAgent.FeatureNames.Count || actorSizes[3] != PathwayAgent.ActionNames.Count
-            || criticSizes[0] != actorSizes[0] || criticSizes[1] != actorSizes[1] || criticSizes[3] != 1 || actorSizes[1] != actorSizes[2])
+        if (document.Hidden is < 1 or > 4096)
         {
-            throw new InvalidDataException($"policy file '{path}': unexpected layer sizes (actor [{string.Join(", ", actorSizes)}]); expected [features, hidden, hidden, actions] and [features, hidden, hidden, 1]");
+            throw new InvalidDataException($"policy file '{path}': hidden must be between 1 and 4096, found {document.Hidden}");
         }
 
-        var model = new ActorCritic(actorSizes[0], actorSizes[3], actorSizes[1]);
-        Decode(path, "actor", document.Actor!.Parameters, model.Actor.Parameters);
-        Decode(path, "critic", document.Critic.Parameters, model.Critic.Parameters);
-        if (document.LogStd is not { } logStd || logStd.Length != model.ActionSize)
+        var model = new PolicyNetwork(PathwayAgent.FeatureNames.Count, PathwayAgent.ActionNames.Count, document.Hidden);
+        var stored = document.Parameters ?? new SortedDictionary<string, ParameterDocument>(StringComparer.Ordinal);
+        using (torch.no_grad())
         {
-            throw new InvalidDataException($"policy file '{path}': logStd must have {model.ActionSize} values");
+            foreach (var (name, parameter) in model.named_parameters())
+            {
+                if (!stored.TryGetValue(name, out var saved) || saved is null)
+                {
+                    throw new InvalidDataException($"policy file '{path}': parameter '{name}' is missing");
+                }
+
+                var shape = parameter.shape;
+                if (saved.Shape is null || !saved.Shape.SequenceEqual(shape))
+                {
+                    throw new InvalidDataException($"policy file '{path}': parameter '{name}' has shape [{string.Join(", ", saved.Shape ?? [])}], the model needs [{string.Join(", ", shape)}]");
+                }
+
+                var values = Decode(path, name, saved.Values, (int)shape.Aggregate(1L, (a, b) => a * b));
+                using var source = torch.tensor(values, shape);
+                parameter.copy_(source);
+            }
         }
 
-        logStd.CopyTo(model.LogStdValues, 0);
+        var unknown = stored.Keys.Except(model.named_parameters().Select(p => p.name)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new InvalidDataException($"policy file '{path}': unknown parameter(s) {string.Join(", ", unknown)}");
+        }
+
+        model.RefreshCache();
         return (model, document.Provenance ?? new PolicyProvenance(0, 0, "unknown", DateTimeOffset.MinValue));
     }
 
@@ -92,7 +114,7 @@ public static class PolicyFile
         return Convert.ToBase64String(bytes);
     }
 
-    private static void Decode(string path, string network, string? base64, float[] into)
+    private static float[] Decode(string path, string parameter, string? base64, int count)
     {
         byte[] bytes;
         try
@@ -101,31 +123,33 @@ public static class PolicyFile
         }
         catch (FormatException ex)
         {
-            throw new InvalidDataException($"policy file '{path}': the {network} parameters are not base64", ex);
+            throw new InvalidDataException($"policy file '{path}': the values of '{parameter}' are not base64", ex);
         }
 
-        if (bytes.Length != into.Length * sizeof(float))
+        if (bytes.Length != count * sizeof(float))
         {
-            throw new InvalidDataException($"policy file '{path}': the {network} has {bytes.Length / sizeof(float)} parameters, its layer sizes need {into.Length}");
+            throw new InvalidDataException($"policy file '{path}': '{parameter}' has {bytes.Length / sizeof(float)} values, its shape needs {count}");
         }
 
-        for (var i = 0; i < into.Length; i++)
+        var values = new float[count];
+        for (var i = 0; i < count; i++)
         {
             var value = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * sizeof(float)));
-            into[i] = float.IsFinite(value) ? value : throw new InvalidDataException($"policy file '{path}': the {network} parameter {i} is not a finite number");
+            values[i] = float.IsFinite(value) ? value : throw new InvalidDataException($"policy file '{path}': value {i} of '{parameter}' is not a finite number");
         }
+
+        return values;
     }
 
     private sealed record PolicyDocument(
         string Format,
-        string[] Features,
-        string[] Actions,
-        NetworkDocument? Actor,
-        NetworkDocument? Critic,
-        float[]? LogStd,
+        string[]? Features,
+        string[]? Actions,
+        int Hidden,
+        SortedDictionary<string, ParameterDocument>? Parameters,
         PolicyProvenance? Provenance);
 
-    private sealed record NetworkDocument(int[] Sizes, string Parameters);
+    private sealed record ParameterDocument(long[]? Shape, string? Values);
 }
 
 /// <summary>How a weights file was produced (so a retraining can be compared and reproduced).</summary>
@@ -138,4 +162,10 @@ public sealed record PolicyProvenance(int Seed, int Iterations, string Scenarios
     /// <summary>Mean efficiency of the last training iteration's episodes (for the record).</summary>
     [JsonPropertyName("lastEfficiency")]
     public double LastEfficiency { get; init; }
+
+    /// <summary>Mean efficiency of the chosen weights on the validation scenarios (weights are chosen by it, not the last iterate).</summary>
+    public double ValidationEfficiency { get; init; }
+
+    /// <summary>The iteration whose weights these are (the best on validation).</summary>
+    public int ChosenIteration { get; init; }
 }

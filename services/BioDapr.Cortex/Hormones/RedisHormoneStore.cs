@@ -2,15 +2,18 @@ using System.Globalization;
 using System.Reflection;
 using BioDapr.Contracts.Hormones;
 using BioDapr.Pathways.Hormones;
-using BioDapr.Redis;
 using Dapr.Client;
+using StackExchange.Redis;
 
 namespace BioDapr.Cortex.Hormones;
 
 /// <summary>Options of the hormone store (configuration section <c>Cortex:HormoneStore</c>).</summary>
 public sealed class HormoneStoreOptions
 {
-    /// <summary>The Redis behind the <c>hormones</c> component (<c>host:port[,password=…]</c>).</summary>
+    /// <summary>
+    /// The Redis behind the <c>hormones</c> component, as a StackExchange.Redis configuration string
+    /// (<c>host:port[,password=…][,ssl=true]</c>).
+    /// </summary>
     public string Redis { get; set; } = "localhost:6379";
 }
 
@@ -18,13 +21,14 @@ public sealed class HormoneStoreOptions
 /// The hormone store: the cortex reads hormones through its sidecar like every cell (<see cref="DaprClient.GetConfiguration"/>
 /// on the <c>hormones</c> component), and writes them to the Redis behind that component, because Dapr's configuration
 /// API has no write: one string key per hormone (<see cref="HormoneKeys.Pathway"/>) holding <see cref="HormoneValue"/>'s
-/// <c>value||version</c>, the version being the write time in Unix milliseconds. One pipelined connection, opened on first use.
+/// <c>value||version</c>, the version being the write time in Unix milliseconds. Writes go through StackExchange.Redis:
+/// one multiplexed connection, opened on first use, that reconnects by itself after Redis restarts.
 /// </summary>
 public sealed class RedisHormoneStore(DaprClient dapr, HormoneStoreOptions options, TimeProvider time) : IHormoneStore, IAsyncDisposable
 {
     private static readonly PropertyInfo[] Properties = [.. typeof(PathwayHormones).GetProperties().Where(p => p.CanWrite)];
     private readonly SemaphoreSlim _connecting = new(1, 1);
-    private RedisConnection? _connection;
+    private ConnectionMultiplexer? _connection;
 
     /// <inheritdoc />
     public async Task<PathwayHormones> ReadAsync(string cell, string target, CancellationToken cancellationToken)
@@ -56,6 +60,7 @@ public sealed class RedisHormoneStore(DaprClient dapr, HormoneStoreOptions optio
         return hormones;
     }
 
+    /// <inheritdoc />
     public async Task WriteAsync(string cell, string target, IReadOnlyList<(string Hormone, string Value)> values, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -64,16 +69,13 @@ public sealed class RedisHormoneStore(DaprClient dapr, HormoneStoreOptions optio
             return;
         }
 
-        var connection = await ConnectAsync(cancellationToken);
+        var database = await DatabaseAsync(cancellationToken);
         var version = time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        var arguments = new List<RedisArg>(values.Count * 2);
-        foreach (var (hormone, value) in values)
-        {
-            arguments.Add(HormoneKeys.Pathway(cell, target, hormone));
-            arguments.Add(HormoneValue.Format(value, version));
-        }
-
-        await connection.ExecuteAsync("MSET", [.. arguments], cancellationToken);
+        // One MSET: the pathway's hormones change together.
+        var pairs = values
+            .Select(v => new KeyValuePair<RedisKey, RedisValue>(HormoneKeys.Pathway(cell, target, v.Hormone), HormoneValue.Format(v.Value, version)))
+            .ToArray();
+        await database.StringSetAsync(pairs).WaitAsync(cancellationToken);
     }
 
     /// <inheritdoc />
@@ -81,23 +83,32 @@ public sealed class RedisHormoneStore(DaprClient dapr, HormoneStoreOptions optio
     {
         if (_connection is not null)
         {
-            await _connection.DisposeAsync();
+            await _connection.CloseAsync();
+            _connection.Dispose();
         }
 
         _connecting.Dispose();
     }
 
-    private async Task<RedisConnection> ConnectAsync(CancellationToken cancellationToken)
+    private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
     {
         if (_connection is { } open)
         {
-            return open;
+            return open.GetDatabase();
         }
 
         await _connecting.WaitAsync(cancellationToken);
         try
         {
-            return _connection ??= await RedisConnection.ConnectAsync(RedisOptions.Parse(options.Redis), cancellationToken);
+            if (_connection is null)
+            {
+                var configuration = ConfigurationOptions.Parse(options.Redis);
+                // A first connection that fails is an error for this call, not a poisoned store: the next call tries again.
+                configuration.AbortOnConnectFail = true;
+                _connection = await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(cancellationToken);
+            }
+
+            return _connection.GetDatabase();
         }
         finally
         {

@@ -113,7 +113,7 @@ internal sealed class ClientAdmissionMiddleware(
 public static class ClientAdmissionExtensions
 {
     /// <summary>
-    /// Guards the endpoints marked <c>.ClientApi()</c>. Call it before <c>MapCellDefaultEndpoints</c>, so a client over its
+    /// Guards the endpoints marked <c>.ClientApi()</c>. Call it before <c>UseCellDefaults</c>, so a client over its
     /// share is told 429 before the cell's worker slots would shed it with 503.
     /// </summary>
     public static IApplicationBuilder UseClientAdmission(this IApplicationBuilder app) => app.UseMiddleware<ClientAdmissionMiddleware>();

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using BioDapr.Client.Protocol;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Actors;
 

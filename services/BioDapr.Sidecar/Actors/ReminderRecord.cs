@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Actors;
 
@@ -35,4 +36,12 @@ internal sealed record ReminderRecord
 
     [JsonIgnore]
     public string Key => $"{ActorType}||{ActorId}||{Name}";
+
+    /// <summary>The period as daprd reports it (the scheduler's job schedule, <c>@every 1h0m0s</c>); null without one.</summary>
+    [JsonIgnore]
+    public string? SchedulePeriod => Interval is { } interval ? "@every " + GoDuration.Format(interval) : null;
+
+    /// <summary>When the reminder expires, as daprd reports it (RFC 3339 with up to nanoseconds, UTC); null without a ttl.</summary>
+    [JsonIgnore]
+    public string? Expiration => ExpiresAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,7 +1,8 @@
-using System.Text.Json;
 using BioDapr.Sidecar.BuildingBlocks;
 using BioDapr.Sidecar.Components.Configuration;
+using BioDapr.Sidecar.Messaging;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Api;
 
@@ -22,7 +23,7 @@ internal sealed class ConfigurationApi(SidecarRuntime runtime, ConfigurationServ
                 return;
             }
 
-            await ApiHttp.WriteEncodedJsonAsync(context.Response, StatusCodes.Status200OK, writer => WriteItems(writer, items.Select(p => new KeyValuePair<string, ConfigurationItem?>(p.Key, p.Value))));
+            await ApiHttp.WriteEncodedJsonAsync(context.Response, StatusCodes.Status200OK, writer => ConfigurationItemsJson.Write(writer, items.Select(p => new KeyValuePair<string, ConfigurationItem?>(p.Key, p.Value))));
         }
         catch (DaprApiException ex)
         {
@@ -89,38 +90,6 @@ internal sealed class ConfigurationApi(SidecarRuntime runtime, ConfigurationServ
             writer.WriteBoolean("ok", true);
             writer.WriteEndObject();
         });
-    }
-
-    /// <summary>Writes items the way the configuration API encodes them (empty fields omitted; a deleted key is <c>{}</c>).</summary>
-    public static void WriteItems(Utf8JsonWriter writer, IEnumerable<KeyValuePair<string, ConfigurationItem?>> items)
-    {
-        writer.WriteStartObject();
-        foreach (var (key, item) in items.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            writer.WriteStartObject(key);
-            if (item is not null)
-            {
-                if (item.Value.Length > 0)
-                {
-                    writer.WriteString("value", item.Value);
-                }
-
-                if (item.Version.Length > 0)
-                {
-                    writer.WriteString("version", item.Version);
-                }
-
-                if (item.Metadata.Count > 0)
-                {
-                    writer.WritePropertyName("metadata");
-                    ApiHttp.WriteStringMap(writer, item.Metadata);
-                }
-            }
-
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndObject();
     }
 
     private static List<string> Keys(HttpRequest request) =>

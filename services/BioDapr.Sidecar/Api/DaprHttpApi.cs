@@ -1,8 +1,8 @@
-using BioDapr.Sidecar.Actors;
 using BioDapr.Sidecar.BuildingBlocks;
 using BioDapr.Sidecar.Invocation;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Tracing;
+using BioDapr.Sidecar.Wire;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace BioDapr.Sidecar.Api;
@@ -18,6 +18,7 @@ internal sealed class DaprHttpApi
     private const string V1 = "v1.0";
     private const string V1Alpha1 = "v1.0-alpha1";
     private const string V1Alpha2 = "v1.0-alpha2";
+    private const string V1Beta1 = "v1.0-beta1";
 
     private readonly SidecarRuntime _runtime;
     private readonly PubSubApi _pubsub;
@@ -27,6 +28,7 @@ internal sealed class DaprHttpApi
     private readonly HealthApi _health;
     private readonly MetadataApi _metadata;
     private readonly ActorsApi _actors;
+    private readonly WorkflowHttpApi _workflows;
 
     public DaprHttpApi(SidecarRuntime runtime, BuildingBlockServices services)
     {
@@ -38,6 +40,7 @@ internal sealed class DaprHttpApi
         _health = new HealthApi(runtime);
         _metadata = new MetadataApi(runtime);
         _actors = new ActorsApi(runtime);
+        _workflows = new WorkflowHttpApi(runtime, services.Workflows);
     }
 
     /// <summary>Handles one API request.</summary>
@@ -95,13 +98,24 @@ internal sealed class DaprHttpApi
 
     private async Task<bool> RouteAsync(HttpContext context, string[] segments, string method, TraceContext? span)
     {
-        if (segments.Length < 2 || segments[0] is not (V1 or V1Alpha1 or V1Alpha2))
+        if (segments.Length < 2 || segments[0] is not (V1 or V1Alpha1 or V1Alpha2 or V1Beta1))
         {
             return false;
         }
 
         var version = segments[0];
         var area = segments[1];
+        if (area == "workflows")
+        {
+            // daprd serves the workflow API on v1.0, v1.0-beta1 and v1.0-alpha1.
+            return version != V1Alpha2 && await _workflows.RouteAsync(context, method, segments[2..]);
+        }
+
+        if (version == V1Beta1)
+        {
+            return false;
+        }
+
         if (version == V1Alpha2 && area != "conversation")
         {
             return false;

@@ -1,8 +1,7 @@
 using System.Text;
-using BioDapr.Client.Protocol;
 using BioDapr.Sidecar.Components;
-using BioDapr.Sidecar.Components.State;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Api;
 
@@ -32,7 +31,7 @@ internal sealed class MetadataApi(SidecarRuntime runtime)
                 writer.WriteString("name", component.Name);
                 writer.WriteString("type", component.Type);
                 writer.WriteString("version", component.Version);
-                var capabilities = Capabilities(component);
+                var capabilities = ComponentCapabilities.Reported(component);
                 if (capabilities.Count > 0)
                 {
                     writer.WriteStartArray("capabilities");
@@ -131,19 +130,6 @@ internal sealed class MetadataApi(SidecarRuntime runtime)
     }
 
     // daprd adds ACTOR to every state store that supports ETags and transactions.
-    public static List<string> Capabilities(IComponent component)
-    {
-        var capabilities = component.Capabilities.ToList();
-        if (component is IStateStore store
-            && store.Features.HasFlag(StateStoreFeatures.ETag | StateStoreFeatures.Transactional)
-            && !capabilities.Contains("ACTOR"))
-        {
-            capabilities.Add("ACTOR");
-        }
-
-        return capabilities;
-    }
-
     public async Task SetAsync(HttpContext context, string key)
     {
         var body = await ApiHttp.ReadBodyAsync(context.Request, runtime.Settings.MaxBodySize, context.RequestAborted);

@@ -4,6 +4,7 @@ using BioDapr.Sidecar.BuildingBlocks;
 using BioDapr.Sidecar.Messaging;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Tracing;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Api;
 

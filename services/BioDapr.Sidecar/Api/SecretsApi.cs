@@ -1,4 +1,5 @@
 using BioDapr.Sidecar.BuildingBlocks;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Api;
 

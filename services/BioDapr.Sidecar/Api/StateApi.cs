@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BioDapr.Sidecar.BuildingBlocks;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Api;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using BioDapr.Sidecar.Components.State;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Api;
 

@@ -1,7 +1,8 @@
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.Components.Configuration;
+using BioDapr.Sidecar.Messaging;
 using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.BuildingBlocks;
 
@@ -10,17 +11,17 @@ namespace BioDapr.Sidecar.BuildingBlocks;
 /// outbound policy and daprd's errors. Throws <see cref="DaprApiException"/>. Where updates go is the
 /// caller's choice: the HTTP API hands them to the app, the gRPC API streams them to the caller.
 /// </summary>
-internal sealed class ConfigurationService(SidecarRuntime runtime)
+internal sealed class ConfigurationService(ComponentStore components, ResiliencyProvider resiliency, ConfigurationUpdateDispatcher updates, CancellationToken stopping)
 {
     /// <summary>The store by name; throws "not configured" (no stores at all) or "not found".</summary>
     public IConfigurationStore Store(string storeName)
     {
-        if (runtime.Components.ConfigurationStores.Count == 0)
+        if (components.ConfigurationStores.Count == 0)
         {
             throw new DaprApiException(DaprErrors.ConfigurationStoresNotConfigured());
         }
 
-        return runtime.Components.ConfigurationStores.TryGetValue(storeName, out var store)
+        return components.ConfigurationStores.TryGetValue(storeName, out var store)
             ? store
             : throw new DaprApiException(DaprErrors.ConfigurationStoreNotFound(storeName));
     }
@@ -30,7 +31,7 @@ internal sealed class ConfigurationService(SidecarRuntime runtime)
         var store = Store(storeName);
         try
         {
-            return await runtime.Resiliency.ForComponentOutbound(storeName, store.Type)
+            return await resiliency.ForComponentOutbound(storeName, store.Type)
                 .ExecuteAsync(ct => store.GetAsync(keys, metadata, ct), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || ex is ResiliencyTimeoutException)
@@ -45,9 +46,9 @@ internal sealed class ConfigurationService(SidecarRuntime runtime)
         var store = Store(storeName);
         try
         {
-            var id = await runtime.Resiliency.ForComponentOutbound(storeName, store.Type)
-                .ExecuteAsync(ct => store.SubscribeAsync(keys, metadata, handler, ct), runtime.Stopping);
-            runtime.ConfigurationUpdates.Track(storeName, id);
+            var id = await resiliency.ForComponentOutbound(storeName, store.Type)
+                .ExecuteAsync(ct => store.SubscribeAsync(keys, metadata, handler, ct), stopping);
+            updates.Track(storeName, id);
             return id;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || ex is ResiliencyTimeoutException)
@@ -61,7 +62,7 @@ internal sealed class ConfigurationService(SidecarRuntime runtime)
         var store = Store(storeName);
         try
         {
-            await runtime.Resiliency.ForComponentOutbound(storeName, store.Type).ExecuteAsync(
+            await resiliency.ForComponentOutbound(storeName, store.Type).ExecuteAsync(
                 async ct =>
                 {
                     try
@@ -76,7 +77,7 @@ internal sealed class ConfigurationService(SidecarRuntime runtime)
                     return true;
                 },
                 cancellationToken);
-            runtime.ConfigurationUpdates.Forget(storeName, subscriptionId);
+            updates.Forget(storeName, subscriptionId);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || ex is ResiliencyTimeoutException)
         {

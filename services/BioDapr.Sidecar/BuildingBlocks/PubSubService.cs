@@ -1,8 +1,8 @@
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.Components.PubSub;
 using BioDapr.Sidecar.Messaging;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Tracing;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.BuildingBlocks;
 
@@ -11,14 +11,14 @@ namespace BioDapr.Sidecar.BuildingBlocks;
 /// <c>rawPayload</c>), topic scoping and the component's outbound policy (through <see cref="Publisher"/>),
 /// and daprd's errors. Every method throws <see cref="DaprApiException"/>.
 /// </summary>
-internal sealed class PubSubService(SidecarRuntime runtime)
+internal sealed class PubSubService(ComponentStore components, Publisher publisher, string appId, TimeProvider time)
 {
     private const int BulkParallelism = 100;
 
     /// <summary>daprd's checks before anything is read: components, name, topic, then the <c>rawPayload</c> flag.</summary>
     public (PubSubEntry PubSub, bool RawPayload) Validate(string pubsubName, string topic, IReadOnlyDictionary<string, string> metadata)
     {
-        if (runtime.Components.PubSubs.Count == 0)
+        if (components.PubSubs.Count == 0)
         {
             throw new DaprApiException(DaprErrors.PubSubNotConfigured(pubsubName, metadata));
         }
@@ -28,7 +28,7 @@ internal sealed class PubSubService(SidecarRuntime runtime)
             throw new DaprApiException(DaprErrors.PubSubNameEmpty(metadata));
         }
 
-        if (!runtime.Components.PubSubs.TryGetValue(pubsubName, out var pubsub))
+        if (!components.PubSubs.TryGetValue(pubsubName, out var pubsub))
         {
             throw new DaprApiException(DaprErrors.PubSubNotFound(pubsubName, metadata));
         }
@@ -73,11 +73,11 @@ internal sealed class PubSubService(SidecarRuntime runtime)
 
         try
         {
-            await runtime.Publisher.PublishAsync(pubsub, topic, payload, published, cancellationToken);
+            await publisher.PublishAsync(pubsub, topic, payload, published, cancellationToken);
         }
         catch (PublishNotAllowedException)
         {
-            throw new DaprApiException(DaprErrors.PubSubForbidden(pubsubName, topic, runtime.Settings.AppId));
+            throw new DaprApiException(DaprErrors.PubSubForbidden(pubsubName, topic, appId));
         }
         catch (PubSubPublishException ex)
         {
@@ -98,7 +98,6 @@ internal sealed class PubSubService(SidecarRuntime runtime)
         CancellationToken cancellationToken)
     {
         var (pubsub, rawPayload) = Validate(pubsubName, topic, metadata);
-        var appId = runtime.Settings.AppId;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var messages = new List<(string EntryId, ReadOnlyMemory<byte> Data, IReadOnlyDictionary<string, string>? Metadata)>(entries.Count);
         foreach (var entry in entries)
@@ -129,7 +128,7 @@ internal sealed class PubSubService(SidecarRuntime runtime)
         {
             // Redis has no native bulk publish: daprd publishes the entries one by one, up to 100 at once,
             // after checking the topic's scoping once for the whole request.
-            var failed = await runtime.Publisher.BulkPublishAsync(pubsub, topic, messages, BulkParallelism, cancellationToken);
+            var failed = await publisher.BulkPublishAsync(pubsub, topic, messages, BulkParallelism, cancellationToken);
             return [.. failed.Select(f => new FailedPublishEntry(f.EntryId, f.Error))];
         }
         catch (PublishNotAllowedException)
@@ -143,13 +142,13 @@ internal sealed class PubSubService(SidecarRuntime runtime)
         try
         {
             return CloudEventEnvelope.Create(
-                new EnvelopeRequest(runtime.Settings.AppId, topic, pubsubName, contentType, data, span?.TraceParent ?? string.Empty, span?.TraceState ?? string.Empty),
+                new EnvelopeRequest(appId, topic, pubsubName, contentType, data, span?.TraceParent ?? string.Empty, span?.TraceState ?? string.Empty),
                 metadata,
-                runtime.Time.GetLocalNow());
+                time.GetLocalNow());
         }
         catch (CloudEventCreationException ex)
         {
-            throw new DaprApiException(DaprErrors.PubSubCloudEventCreation(pubsubName, runtime.Settings.AppId, ex.Message));
+            throw new DaprApiException(DaprErrors.PubSubCloudEventCreation(pubsubName, appId, ex.Message));
         }
     }
 

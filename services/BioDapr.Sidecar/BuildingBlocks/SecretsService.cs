@@ -1,7 +1,8 @@
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.Components.Secrets;
 using BioDapr.Sidecar.Resiliency;
+using BioDapr.Sidecar.Resources;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.BuildingBlocks;
 
@@ -9,17 +10,17 @@ namespace BioDapr.Sidecar.BuildingBlocks;
 /// The secrets building block: store lookup, the Configuration's secret scopes, the component's
 /// outbound policy and daprd's errors. Throws <see cref="DaprApiException"/>.
 /// </summary>
-internal sealed class SecretsService(SidecarRuntime runtime)
+internal sealed class SecretsService(ComponentStore components, SidecarConfiguration configuration, ResiliencyProvider resiliency)
 {
     /// <summary>The store by name; throws "not configured" (no stores at all) or "not found".</summary>
     public ISecretStore Store(string storeName)
     {
-        if (runtime.Components.SecretStores.Count == 0)
+        if (components.SecretStores.Count == 0)
         {
             throw new DaprApiException(DaprErrors.SecretStoresNotConfigured());
         }
 
-        return runtime.Components.SecretStores.TryGetValue(storeName, out var store)
+        return components.SecretStores.TryGetValue(storeName, out var store)
             ? store
             : throw new DaprApiException(DaprErrors.SecretStoreNotFound(storeName));
     }
@@ -28,14 +29,14 @@ internal sealed class SecretsService(SidecarRuntime runtime)
     public async Task<IReadOnlyDictionary<string, string>> GetAsync(string storeName, string name, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
         var store = Store(storeName);
-        if (!runtime.Configuration.IsSecretAllowed(storeName, name))
+        if (!configuration.IsSecretAllowed(storeName, name))
         {
             throw new DaprApiException(DaprErrors.SecretPermissionDenied(name, storeName));
         }
 
         try
         {
-            return await runtime.Resiliency.ForComponentOutbound(storeName, store.Type).ExecuteAsync(
+            return await resiliency.ForComponentOutbound(storeName, store.Type).ExecuteAsync(
                 async ct =>
                 {
                     try
@@ -63,7 +64,7 @@ internal sealed class SecretsService(SidecarRuntime runtime)
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> secrets;
         try
         {
-            secrets = await runtime.Resiliency.ForComponentOutbound(storeName, store.Type)
+            secrets = await resiliency.ForComponentOutbound(storeName, store.Type)
                 .ExecuteAsync(ct => store.GetBulkSecretsAsync(metadata, ct), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || ex is ResiliencyTimeoutException)
@@ -71,6 +72,6 @@ internal sealed class SecretsService(SidecarRuntime runtime)
             throw new DaprApiException(DaprErrors.BulkSecretGet(storeName, ex.Message));
         }
 
-        return secrets.Where(s => runtime.Configuration.IsSecretAllowed(storeName, s.Key)).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        return secrets.Where(s => configuration.IsSecretAllowed(storeName, s.Key)).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
     }
 }

@@ -1,7 +1,7 @@
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.Components.State;
 using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.BuildingBlocks;
 
@@ -10,14 +10,14 @@ namespace BioDapr.Sidecar.BuildingBlocks;
 /// resiliency policy, ETag and concurrency rules, and daprd's choice of error for each failure.
 /// Every method throws <see cref="DaprApiException"/> with the error daprd gives.
 /// </summary>
-internal sealed class StateService(SidecarRuntime runtime)
+internal sealed class StateService(ComponentStore components, ResiliencyProvider resiliency, string appId)
 {
     /// <summary>The store by name; throws "not configured" (no stores at all) or "not found".</summary>
     public StateStoreEntry Store(string name) =>
-        runtime.Components.StateStores.GetValueOrDefault(name)
-        ?? throw new DaprApiException(runtime.Components.StateStores.Count == 0
-            ? DaprErrors.StateStoreNotConfigured(name, runtime.Settings.AppId)
-            : DaprErrors.StateStoreNotFound(name, runtime.Settings.AppId));
+        components.StateStores.GetValueOrDefault(name)
+        ?? throw new DaprApiException(components.StateStores.Count == 0
+            ? DaprErrors.StateStoreNotConfigured(name, appId)
+            : DaprErrors.StateStoreNotFound(name, appId));
 
     /// <summary>The store, which must support transactions.</summary>
     public StateStoreEntry TransactionalStore(string name)
@@ -179,7 +179,7 @@ internal sealed class StateService(SidecarRuntime runtime)
         }
     }
 
-    private ResiliencyPolicy Outbound(StateStoreEntry store) => runtime.Resiliency.ForComponentOutbound(store.Name, store.Component.Type);
+    private ResiliencyPolicy Outbound(StateStoreEntry store) => resiliency.ForComponentOutbound(store.Name, store.Component.Type);
 
     // daprd: all errors ETag mismatch → 409 (Aborted); an invalid ETag among them → 400 (InvalidArgument); anything else → 500.
     private static (int Status, string Message) ErrorResponse(IReadOnlyList<Exception> errors)

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 using System.Text;
-using BioDapr.Client.Protocol;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Cli;
 

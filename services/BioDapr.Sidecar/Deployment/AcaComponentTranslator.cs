@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BioDapr.Sidecar.Resources;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Deployment;
 
@@ -50,7 +51,7 @@ internal static class AcaComponentTranslator
 
         if (component.InitTimeout != ComponentDefinition.DefaultInitTimeout)
         {
-            properties["initTimeout"] = Client.Protocol.GoDuration.Format(component.InitTimeout);
+            properties["initTimeout"] = GoDuration.Format(component.InitTimeout);
         }
 
         var metadata = new JsonArray();

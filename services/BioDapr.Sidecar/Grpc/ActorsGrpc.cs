@@ -1,11 +1,11 @@
 using System.Text.Json;
 using BioDapr.Sidecar.Actors;
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.Components.State;
 using BioDapr.Sidecar.Invocation;
 using BioDapr.Sidecar.Runtime;
 using Dapr.Client.Autogen.Grpc.v1;
 using ActorRuntime = BioDapr.Sidecar.Actors.ActorRuntime;
+using BioDapr.Sidecar.Wire;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -46,8 +46,8 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
             message.Headers.TryAddWithoutValidation(key, value);
         }
 
-        var reentrancyId = call.RequestHeaders.GetValue(ActorRuntime.ReentrancyHeader.ToLowerInvariant());
-        var result = await Run(() => actors.InvokeAsync(request.ActorType, request.ActorId, method, message, reentrancyId, call.CancellationToken));
+        var reentrancyId = call.RequestHeaders.GetValue(ActorInvoker.ReentrancyHeader.ToLowerInvariant());
+        var result = await actors.Invoker.InvokeAsync(request.ActorType, request.ActorId, method, message, reentrancyId, call.CancellationToken);
         if (result.StatusCode is < 200 or > 299)
         {
             throw new DaprApiException(DaprErrors.ActorInvoke(System.Text.Encoding.UTF8.GetString(result.Body)));
@@ -59,7 +59,7 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
     public async Task<GetActorStateResponse> GetActorStateAsync(GetActorStateRequest request, ServerCallContext call)
     {
         var actors = Actors();
-        var item = await Run(() => actors.GetStateAsync(request.ActorType, request.ActorId, request.Key, call.CancellationToken));
+        var item = await actors.State.GetAsync(request.ActorType, request.ActorId, request.Key, call.CancellationToken);
         var response = new GetActorStateResponse();
         if (item is not null)
         {
@@ -82,7 +82,7 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
                 throw new DaprApiException(DaprErrors.ActorStateTransaction("ttlInSeconds is not supported without the \"ActorStateTTL\" feature enabled"));
             }
 
-            var key = actors.StateKey(request.ActorType, request.ActorId, operation.Key);
+            var key = actors.State.StateKey(request.ActorType, request.ActorId, operation.Key);
             var metadata = new Dictionary<string, string>(operation.Metadata, StringComparer.Ordinal);
             operations.Add(operation.OperationType switch
             {
@@ -93,11 +93,7 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
             });
         }
 
-        await Run(async () =>
-        {
-            await actors.TransactionAsync(request.ActorType, request.ActorId, operations, call.CancellationToken);
-            return true;
-        });
+        await actors.State.TransactionAsync(request.ActorType, request.ActorId, operations, call.CancellationToken);
         return Empty;
     }
 
@@ -105,48 +101,91 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
     {
         var actors = Actors();
         var body = Body(request.DueTime, request.Period, request.Ttl, request.Data, callback: null, request.HasOverwrite ? request.Overwrite : null);
-        await Run(async () =>
-        {
-            await actors.CreateReminderAsync(request.ActorType, request.ActorId, request.Name, body, call.CancellationToken);
-            return true;
-        });
+        await actors.Reminders.CreateAsync(request.ActorType, request.ActorId, request.Name, body, call.CancellationToken);
         return Empty;
     }
 
     public async Task<Google.Protobuf.WellKnownTypes.Empty> UnregisterActorReminderAsync(UnregisterActorReminderRequest request, ServerCallContext call)
     {
         var actors = Actors();
-        await Run(async () =>
-        {
-            await actors.DeleteReminderAsync(request.ActorType, request.ActorId, request.Name, call.CancellationToken);
-            return true;
-        });
+        await actors.Reminders.DeleteAsync(request.ActorType, request.ActorId, request.Name, call.CancellationToken);
         return Empty;
     }
 
-    public async Task<Google.Protobuf.WellKnownTypes.Empty> RegisterActorTimerAsync(RegisterActorTimerRequest request, ServerCallContext call)
+    public async Task<GetActorReminderResponse> GetActorReminderAsync(GetActorReminderRequest request, ServerCallContext call)
+    {
+        var actors = Actors();
+        var reminder = await actors.Reminders.GetAsync(request.ActorType, request.ActorId, request.Name, call.CancellationToken)
+            ?? throw new DaprApiException(DaprErrors.ActorReminderNotFound(request.Name));
+        var response = new GetActorReminderResponse { ActorType = reminder.ActorType, ActorId = reminder.ActorId, Data = ReminderData(reminder) };
+        if (reminder.DueTime.Length > 0)
+        {
+            response.DueTime = reminder.DueTime;
+        }
+
+        if (reminder.SchedulePeriod is { } period)
+        {
+            response.Period = period;
+        }
+
+        if (reminder.Expiration is { } ttl)
+        {
+            response.Ttl = ttl;
+        }
+
+        return response;
+    }
+
+    public async Task<ListActorRemindersResponse> ListActorRemindersAsync(ListActorRemindersRequest request, ServerCallContext call)
+    {
+        var actors = Actors();
+        var reminders = await actors.Reminders.ListAsync(request.ActorType, request.HasActorId ? request.ActorId : null, call.CancellationToken);
+        var response = new ListActorRemindersResponse();
+        foreach (var reminder in reminders)
+        {
+            var item = new ActorReminder { ActorType = reminder.ActorType, ActorId = reminder.ActorId, Data = ReminderData(reminder) };
+            if (reminder.DueTime.Length > 0)
+            {
+                item.DueTime = reminder.DueTime;
+            }
+
+            if (reminder.SchedulePeriod is { } period)
+            {
+                item.Period = period;
+            }
+
+            if (reminder.Expiration is { } ttl)
+            {
+                item.Ttl = ttl;
+            }
+
+            response.Reminders.Add(new NamedActorReminder { Name = reminder.Name, Reminder = item });
+        }
+
+        return response;
+    }
+
+    public async Task<UnregisterActorRemindersByTypeResponse> UnregisterActorRemindersByTypeAsync(UnregisterActorRemindersByTypeRequest request, ServerCallContext call)
+    {
+        var actors = Actors();
+        await actors.Reminders.DeleteAllAsync(request.ActorType, request.HasActorId ? request.ActorId : null, call.CancellationToken);
+        return new UnregisterActorRemindersByTypeResponse();
+    }
+
+    public Task<Google.Protobuf.WellKnownTypes.Empty> RegisterActorTimerAsync(RegisterActorTimerRequest request, ServerCallContext call)
     {
         _ = call;
         var actors = Actors();
         var body = Body(request.DueTime, request.Period, request.Ttl, request.Data, request.Callback, overwrite: null);
-        await Run(() =>
-        {
-            actors.CreateTimer(request.ActorType, request.ActorId, request.Name, body);
-            return Task.FromResult(true);
-        });
-        return Empty;
+        actors.Timers.Create(request.ActorType, request.ActorId, request.Name, body);
+        return Task.FromResult(Empty);
     }
 
-    public async Task<Google.Protobuf.WellKnownTypes.Empty> UnregisterActorTimerAsync(UnregisterActorTimerRequest request, ServerCallContext call)
+    public Task<Google.Protobuf.WellKnownTypes.Empty> UnregisterActorTimerAsync(UnregisterActorTimerRequest request, ServerCallContext call)
     {
         _ = call;
-        var actors = Actors();
-        await Run(() =>
-        {
-            actors.DeleteTimer(request.ActorType, request.ActorId, request.Name);
-            return Task.FromResult(true);
-        });
-        return Empty;
+        Actors().Timers.Delete(request.ActorType, request.ActorId, request.Name);
+        return Task.FromResult(Empty);
     }
 
     // The HTTP API's JSON body, built from the gRPC fields: data bytes that are JSON stay JSON, others go as a base64 string.
@@ -194,18 +233,13 @@ internal sealed class ActorsGrpc(SidecarRuntime runtime)
         return document.RootElement.Clone();
     }
 
+    // daprd keeps a reminder's data as a google.protobuf.BytesValue holding the JSON (pkg/api/universal/actors.go).
+    private static Google.Protobuf.WellKnownTypes.Any? ReminderData(ReminderRecord reminder) =>
+        reminder.Data is { } data
+            ? Google.Protobuf.WellKnownTypes.Any.Pack(new Google.Protobuf.WellKnownTypes.BytesValue { Value = ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(data)) })
+            : null;
+
     private ActorRuntime Actors() =>
         (runtime.Components.ActorStateStore is null ? null : runtime.Actors) ?? throw new DaprApiException(DaprErrors.ActorRuntimeNotFound());
 
-    private static async Task<T> Run<T>(Func<Task<T>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (ActorException ex)
-        {
-            throw new DaprApiException(ex.Error);
-        }
-    }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using BioDapr.Sidecar.BuildingBlocks;
 using BioDapr.Sidecar.Components.Configuration;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 using Dapr.Client.Autogen.Grpc.v1;
 using Grpc.Core;
 using ConfigurationItem = BioDapr.Sidecar.Components.Configuration.ConfigurationItem;
@@ -76,7 +77,7 @@ internal sealed class ConfigurationGrpc(SidecarRuntime runtime, ConfigurationSer
             {
                 await configuration.UnsubscribeAsync(request.StoreName, id, CancellationToken.None);
             }
-            catch (Api.DaprApiException)
+            catch (DaprApiException)
             {
                 // Already gone (the sidecar closed every subscription while stopping).
             }

@@ -1,6 +1,6 @@
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.BuildingBlocks;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 using Dapr.Client.Autogen.Grpc.v1;
 using Grpc.AspNetCore.Server.Model;
 using DaprService = Dapr.Client.Autogen.Grpc.v1.Dapr;
@@ -26,6 +26,7 @@ internal sealed class DaprGrpcMethods : IServiceMethodProvider<DaprGrpcService>
         var metadata = new MetadataGrpc(runtime);
         var invocation = new InvocationGrpc(runtime.Invoker, runtime.Settings.MaxBodySize);
         var actors = new ActorsGrpc(runtime);
+        var actorEvents = new ActorEventsGrpc(runtime);
         var appId = runtime.Settings.AppId;
 
         // State
@@ -67,6 +68,10 @@ internal sealed class DaprGrpcMethods : IServiceMethodProvider<DaprGrpcService>
         table.Unary<ExecuteActorStateTransactionRequest, Google.Protobuf.WellKnownTypes.Empty>("ExecuteActorStateTransaction", actors.ExecuteActorStateTransactionAsync);
         table.Unary<RegisterActorReminderRequest, Google.Protobuf.WellKnownTypes.Empty>("RegisterActorReminder", actors.RegisterActorReminderAsync);
         table.Unary<UnregisterActorReminderRequest, Google.Protobuf.WellKnownTypes.Empty>("UnregisterActorReminder", actors.UnregisterActorReminderAsync);
+        table.Unary<GetActorReminderRequest, GetActorReminderResponse>("GetActorReminder", actors.GetActorReminderAsync);
+        table.Unary<ListActorRemindersRequest, ListActorRemindersResponse>("ListActorReminders", actors.ListActorRemindersAsync);
+        table.Unary<UnregisterActorRemindersByTypeRequest, UnregisterActorRemindersByTypeResponse>("UnregisterActorRemindersByType", actors.UnregisterActorRemindersByTypeAsync);
+        table.Duplex<SubscribeActorEventsRequestAlpha1, SubscribeActorEventsResponseAlpha1>("SubscribeActorEventsAlpha1", actorEvents.SubscribeAsync);
         table.Unary<RegisterActorTimerRequest, Google.Protobuf.WellKnownTypes.Empty>("RegisterActorTimer", actors.RegisterActorTimerAsync);
         table.Unary<UnregisterActorTimerRequest, Google.Protobuf.WellKnownTypes.Empty>("UnregisterActorTimer", actors.UnregisterActorTimerAsync);
 

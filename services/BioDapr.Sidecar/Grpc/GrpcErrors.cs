@@ -1,4 +1,4 @@
-using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.Wire;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;

@@ -1,5 +1,5 @@
 using System.Reflection;
-using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.Wire;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.AspNetCore.Server.Model;

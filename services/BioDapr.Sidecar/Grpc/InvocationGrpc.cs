@@ -1,5 +1,5 @@
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.Invocation;
+using BioDapr.Sidecar.Wire;
 using Dapr.Client.Autogen.Grpc.v1;
 using Google.Protobuf;
 using Grpc.Core;

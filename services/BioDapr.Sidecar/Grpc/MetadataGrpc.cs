@@ -1,7 +1,7 @@
-using BioDapr.Client.Protocol;
-using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.Components;
 using BioDapr.Sidecar.Resources;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 using Dapr.Client.Autogen.Grpc.v1;
 using Grpc.Core;
 using ProtoActorRuntime = Dapr.Client.Autogen.Grpc.v1.ActorRuntime;
@@ -20,7 +20,7 @@ internal sealed class MetadataGrpc(SidecarRuntime runtime)
         foreach (var component in runtime.Components.All)
         {
             var registered = new RegisteredComponents { Name = component.Name, Type = component.Type, Version = component.Version };
-            registered.Capabilities.Add(MetadataApi.Capabilities(component));
+            registered.Capabilities.Add(ComponentCapabilities.Reported(component));
             response.RegisteredComponents.Add(registered);
         }
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.BuildingBlocks;
+using BioDapr.Sidecar.Wire;
 using Dapr.Client.Autogen.Grpc.v1;
 using Google.Protobuf;
 using Grpc.Core;

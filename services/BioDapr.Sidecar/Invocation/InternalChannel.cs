@@ -51,7 +51,7 @@ internal static partial class InternalChannel
             return runtime.Invoker.HandleInternalAsync(context, authentication.Caller);
         }
 
-        return runtime.Actors is { } actors ? actors.HandleInternalAsync(context) : ActorsNotReadyAsync(context);
+        return runtime.Actors is { } actors ? actors.Invoker.HandleInternalAsync(context) : ActorsNotReadyAsync(context);
     }
 
     /// <summary>Writes one of the channel's own refusals (never an app's answer).</summary>

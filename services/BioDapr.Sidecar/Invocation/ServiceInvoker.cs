@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.AppChannel;
 using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Security;
 using BioDapr.Sidecar.Tracing;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Invocation;
 
@@ -35,14 +35,34 @@ internal sealed partial class ServiceInvoker : IDisposable
         PeerAuthenticator.CredentialHeader, InternalChannel.ErrorHeader, InvocationHeaders.ApiToken,
     };
 
-    private readonly SidecarRuntime _runtime;
+    private readonly SidecarSettings _settings;
+    private readonly FileNameResolver _nameResolver;
+    private readonly PeerAuthenticator _peers;
+    private readonly AccessControlPolicy? _accessControl;
+    private readonly ResiliencyProvider _resiliency;
+    private readonly AppChannelClient? _appChannel;
+    private readonly GrpcAppChannel? _grpcAppChannel;
     private readonly HttpClient _sidecars;
     private readonly ILogger _logger;
     private readonly string _hostName = Dns.GetHostName();
 
-    public ServiceInvoker(SidecarRuntime runtime, ILogger logger)
+    public ServiceInvoker(
+        SidecarSettings settings,
+        FileNameResolver nameResolver,
+        PeerAuthenticator peers,
+        AccessControlPolicy? accessControl,
+        ResiliencyProvider resiliency,
+        AppChannelClient? appChannel,
+        GrpcAppChannel? grpcAppChannel,
+        ILogger logger)
     {
-        _runtime = runtime;
+        _settings = settings;
+        _nameResolver = nameResolver;
+        _peers = peers;
+        _accessControl = accessControl;
+        _resiliency = resiliency;
+        _appChannel = appChannel;
+        _grpcAppChannel = grpcAppChannel;
         _logger = logger;
         _sidecars = new HttpClient(new SocketsHttpHandler
         {
@@ -62,7 +82,7 @@ internal sealed partial class ServiceInvoker : IDisposable
     {
         try
         {
-            var body = await ApiHttp.ReadBodyAsync(context.Request, _runtime.Settings.MaxBodySize, context.RequestAborted);
+            var body = await ApiHttp.ReadBodyAsync(context.Request, _settings.MaxBodySize, context.RequestAborted);
             var answer = await InvokeAsync(targetAppId, method, context.Request.Method, context.Request.QueryString.Value ?? string.Empty, context.Request.Headers, body, span, context.RequestAborted);
             await WriteAnswerAsync(context.Response, answer, toCaller: true);
         }
@@ -87,8 +107,8 @@ internal sealed partial class ServiceInvoker : IDisposable
         // "app.namespace" addresses an app in a namespace; standalone sidecars have no namespaces.
         var appId = targetAppId.Split('.')[0];
         var call = new OutgoingCall(httpMethod, query, headers);
-        var hasExplicitPolicy = _runtime.Resiliency.HasAppTarget(appId);
-        var policy = hasExplicitPolicy ? _runtime.Resiliency.ForApp(appId) : _runtime.Resiliency.BuiltIn("DaprBuiltInServiceRetries");
+        var hasExplicitPolicy = _resiliency.HasAppTarget(appId);
+        var policy = hasExplicitPolicy ? _resiliency.ForApp(appId) : _resiliency.BuiltIn("DaprBuiltInServiceRetries");
         try
         {
             return await policy.ExecuteAsync(
@@ -153,7 +173,7 @@ internal sealed partial class ServiceInvoker : IDisposable
             return;
         }
 
-        if (_runtime.AccessControl is { } acl)
+        if (_accessControl is { } acl)
         {
             var decision = acl.Evaluate(caller, normalized, AccessControlPolicy.VerbOf(context.Request.Method));
             if (!decision.Allowed)
@@ -164,16 +184,16 @@ internal sealed partial class ServiceInvoker : IDisposable
             }
         }
 
-        if (!_runtime.HasApp)
+        if (!(_appChannel is not null || _grpcAppChannel is not null))
         {
-            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.DirectInvoke(_runtime.Settings.AppId, "cannot invoke local endpoint: app channel not initialized"));
+            await ApiHttp.WriteErrorAsync(context.Response, DaprErrors.DirectInvoke(_settings.AppId, "cannot invoke local endpoint: app channel not initialized"));
             return;
         }
 
         byte[] body;
         try
         {
-            body = await ApiHttp.ReadBodyAsync(context.Request, _runtime.Settings.MaxBodySize, context.RequestAborted);
+            body = await ApiHttp.ReadBodyAsync(context.Request, _settings.MaxBodySize, context.RequestAborted);
         }
         catch (RequestBodyTooLargeException)
         {
@@ -181,7 +201,7 @@ internal sealed partial class ServiceInvoker : IDisposable
                 context.Response,
                 StatusCodes.Status413PayloadTooLarge,
                 InternalChannel.ResourceExhausted,
-                $"the request body is larger than the {_runtime.Settings.MaxBodySize} bytes the sidecar of {_runtime.Settings.AppId} accepts (--max-body-size)");
+                $"the request body is larger than the {_settings.MaxBodySize} bytes the sidecar of {_settings.AppId} accepts (--max-body-size)");
             return;
         }
 
@@ -200,7 +220,7 @@ internal sealed partial class ServiceInvoker : IDisposable
 
     // The app over its protocol: HTTP as is, or gRPC AppCallback.OnInvoke.
     private Task<AppResponse> SendToAppAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        _runtime.GrpcAppChannel is { } grpc ? grpc.InvokeAsync(request, cancellationToken) : _runtime.AppChannel!.SendAsync(request, cancellationToken);
+        _grpcAppChannel is { } grpc ? grpc.InvokeAsync(request, cancellationToken) : _appChannel!.SendAsync(request, cancellationToken);
 
     /// <summary>Finds the app id and method of a call that did not use <c>/v1.0/invoke/…</c> (header or basic auth).</summary>
     public static string? AppIdFromHeaders(HttpRequest request)
@@ -235,7 +255,7 @@ internal sealed partial class ServiceInvoker : IDisposable
 
     private async Task<AppResponse> SendOnceAsync(OutgoingCall incoming, string appId, string method, byte[] body, TraceContext? span, CancellationToken cancellationToken)
     {
-        var settings = _runtime.Settings;
+        var settings = _settings;
         var self = string.Equals(appId, settings.AppId, StringComparison.Ordinal);
         using var request = new HttpRequestMessage(new HttpMethod(incoming.Method), string.Empty);
         CopyHeaders(incoming.Headers, request, body, keepIdentity: false);
@@ -254,7 +274,7 @@ internal sealed partial class ServiceInvoker : IDisposable
         var query = incoming.Query;
         if (self)
         {
-            if (!_runtime.HasApp)
+            if (!(_appChannel is not null || _grpcAppChannel is not null))
             {
                 throw new PermanentFailureException("cannot invoke local endpoint: app channel not initialized");
             }
@@ -263,7 +283,7 @@ internal sealed partial class ServiceInvoker : IDisposable
             return await SendToAppAsync(request, cancellationToken);
         }
 
-        if (!_runtime.NameResolver.TryResolve(appId, out var target))
+        if (!_nameResolver.TryResolve(appId, out var target))
         {
             // Resolution failures are not retried by the built-in policy (daprd resolves before retrying).
             throw new HttpRequestException($"couldn't find service: {appId}");
@@ -274,7 +294,7 @@ internal sealed partial class ServiceInvoker : IDisposable
         request.Headers.TryAddWithoutValidation("X-Forwarded-Host", _hostName);
         request.Headers.TryAddWithoutValidation("Forwarded", $"for=127.0.0.1;by=127.0.0.1;host={_hostName}");
         request.RequestUri = new Uri($"http://127.0.0.1:{target.InternalPort}{InternalInvokePrefix}{method}{query}");
-        _runtime.Peers.Sign(request, appId);
+        _peers.Sign(request, appId);
         using var response = await _sidecars.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         var responseBody = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (response.Headers.TryGetValues(InternalChannel.ErrorHeader, out var kind))

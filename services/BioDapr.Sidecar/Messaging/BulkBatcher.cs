@@ -16,7 +16,7 @@ namespace BioDapr.Sidecar.Messaging;
 /// an unknown status or a missing entry is retried under the inbound resiliency policy, then dead-lettered
 /// or failed. The component's concurrency bounds how many messages can wait at once.
 /// </summary>
-internal sealed partial class BulkBatcher(TopicSubscription subscription, SidecarRuntime runtime, IEventSink sink, PubSubEntry pubsub, BulkSubscribeOptions options, ILogger logger)
+internal sealed partial class BulkBatcher(TopicSubscription subscription, DeliveryServices services, IEventSink sink, PubSubEntry pubsub, BulkSubscribeOptions options, ILogger logger)
 {
     public const int DefaultMaxMessagesCount = 100;
     public const int DefaultMaxAwaitDurationMs = 1000;
@@ -64,7 +64,7 @@ internal sealed partial class BulkBatcher(TopicSubscription subscription, Sideca
     {
         try
         {
-            await Task.Delay(_maxAwait, runtime.Time, runtime.Stopping);
+            await Task.Delay(_maxAwait, services.Time, services.Stopping);
         }
         catch (OperationCanceledException)
         {
@@ -116,7 +116,7 @@ internal sealed partial class BulkBatcher(TopicSubscription subscription, Sideca
                 var cloudEvent = document.RootElement;
                 if (subscription.HasExpired(cloudEvent))
                 {
-                    await subscription.TryDeadLetterAsync(message, runtime.Stopping);
+                    await subscription.TryDeadLetterAsync(message, services.Stopping);
                     waiting.Done.TrySetResult();
                     continue;
                 }
@@ -134,7 +134,7 @@ internal sealed partial class BulkBatcher(TopicSubscription subscription, Sideca
 
                 if (path is null)
                 {
-                    await subscription.TryDeadLetterAsync(message, runtime.Stopping);
+                    await subscription.TryDeadLetterAsync(message, services.Stopping);
                     waiting.Done.TrySetResult();
                     continue;
                 }
@@ -176,7 +176,7 @@ internal sealed partial class BulkBatcher(TopicSubscription subscription, Sideca
     {
         var remaining = group;
         var topic = subscription.Definition.Topic;
-        var policy = runtime.Resiliency.ForComponentInbound(pubsub.Name, pubsub.Component.Type);
+        var policy = services.Resiliency.ForComponentInbound(pubsub.Name, pubsub.Component.Type);
         var metadata = new Dictionary<string, string> { ["pubsubName"] = pubsub.Name };
         try
         {
@@ -194,7 +194,7 @@ internal sealed partial class BulkBatcher(TopicSubscription subscription, Sideca
                                 break;
                             case DeliveryOutcome.Drop:
                                 Log.Dropped(logger, item.Entry.EntryId, topic);
-                                await subscription.TryDeadLetterAsync(item.Waiting.Message, runtime.Stopping);
+                                await subscription.TryDeadLetterAsync(item.Waiting.Message, services.Stopping);
                                 item.Waiting.Done.TrySetResult();
                                 break;
                             default:
@@ -208,9 +208,9 @@ internal sealed partial class BulkBatcher(TopicSubscription subscription, Sideca
                         ? true
                         : throw new InvalidOperationException($"RETRY required while processing bulk subscribe event for {remaining.Count} entries");
                 },
-                runtime.Stopping);
+                services.Stopping);
         }
-        catch (Exception) when (runtime.Stopping.IsCancellationRequested)
+        catch (Exception) when (services.Stopping.IsCancellationRequested)
         {
             // Stopping: the rest stays unacknowledged.
         }
@@ -226,7 +226,7 @@ internal sealed partial class BulkBatcher(TopicSubscription subscription, Sideca
     private async Task FailAsync(Waiting waiting, string error)
     {
         Log.BulkEntryFailed(logger, waiting.Message.Id, subscription.Definition.Topic, error);
-        if (!string.IsNullOrEmpty(subscription.Definition.DeadLetterTopic) && await subscription.TryDeadLetterAsync(waiting.Message, runtime.Stopping))
+        if (!string.IsNullOrEmpty(subscription.Definition.DeadLetterTopic) && await subscription.TryDeadLetterAsync(waiting.Message, services.Stopping))
         {
             waiting.Done.TrySetResult();
             return;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Messaging;
 
@@ -91,7 +91,7 @@ internal static class CloudEventEnvelope
             return false;
         }
 
-        if (BioDapr.Client.Protocol.GoDuration.TryParse(value, out var duration))
+        if (GoDuration.TryParse(value, out var duration))
         {
             ttl = duration < TimeSpan.Zero ? TimeSpan.Zero : duration;
             return true;

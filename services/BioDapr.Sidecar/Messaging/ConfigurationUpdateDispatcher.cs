@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Text.Json;
-using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.AppChannel;
 using BioDapr.Sidecar.Components.Configuration;
+using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Runtime;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Messaging;
 
@@ -12,7 +14,7 @@ namespace BioDapr.Sidecar.Messaging;
 /// component's inbound resiliency policy. The app must answer exactly 200 (204 counts as a failure).
 /// Tracks subscriptions so they are closed when the sidecar stops.
 /// </summary>
-internal sealed partial class ConfigurationUpdateDispatcher(SidecarRuntime runtime, ILogger logger)
+internal sealed partial class ConfigurationUpdateDispatcher(ComponentStore components, AppChannelClient? appChannel, ResiliencyProvider resiliency, ILogger logger, CancellationToken stopping)
 {
     private readonly Lock _lock = new();
     private readonly List<(string Store, string Id)> _subscriptions = [];
@@ -45,7 +47,7 @@ internal sealed partial class ConfigurationUpdateDispatcher(SidecarRuntime runti
 
         foreach (var (store, id) in subscriptions)
         {
-            if (runtime.Components.ConfigurationStores.TryGetValue(store, out var component))
+            if (components.ConfigurationStores.TryGetValue(store, out var component))
             {
                 try
                 {
@@ -62,14 +64,14 @@ internal sealed partial class ConfigurationUpdateDispatcher(SidecarRuntime runti
     /// <summary>The component's change handler.</summary>
     public async Task DeliverAsync(string storeName, string storeType, ConfigurationUpdateEvent update, CancellationToken cancellationToken)
     {
-        if (runtime.AppChannel is not { } channel)
+        if (appChannel is not { } channel)
         {
             Log.NoAppChannel(logger, storeName);
             return;
         }
 
         var body = Serialize(update);
-        var policy = runtime.Resiliency.ForComponentInbound(storeName, storeType);
+        var policy = resiliency.ForComponentInbound(storeName, storeType);
         foreach (var key in update.Items.Keys)
         {
             try
@@ -87,9 +89,9 @@ internal sealed partial class ConfigurationUpdateDispatcher(SidecarRuntime runti
                             ? true
                             : throw new Resiliency.StatusCodeFailureException(response.StatusCode, $"error sending configuration item to application, status {response.StatusCode}");
                     },
-                    runtime.Stopping);
+                    stopping);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !runtime.Stopping.IsCancellationRequested)
+            catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
             {
                 Log.UpdateFailed(logger, key, storeName, ex.Message);
             }
@@ -104,7 +106,7 @@ internal sealed partial class ConfigurationUpdateDispatcher(SidecarRuntime runti
             writer.WriteStartObject();
             writer.WriteString("id", update.SubscriptionId);
             writer.WritePropertyName("items");
-            ConfigurationApi.WriteItems(writer, update.Items);
+            ConfigurationItemsJson.Write(writer, update.Items);
             writer.WriteEndObject();
         }
 

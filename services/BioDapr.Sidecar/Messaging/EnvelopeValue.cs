@@ -1,5 +1,5 @@
 using System.Text.Json;
-using BioDapr.Sidecar.Api;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Messaging;
 

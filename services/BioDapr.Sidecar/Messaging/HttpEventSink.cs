@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.AppChannel;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Messaging;
 

@@ -9,7 +9,7 @@ namespace BioDapr.Sidecar.Messaging;
 /// <c>GET /dapr/subscribe</c>; a programmatic one replaces a declarative one for the same
 /// pubsub+topic) and keeps one component subscription per entry while the app is healthy.
 /// </summary>
-internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogger logger) : IAsyncDisposable
+internal sealed partial class SubscriptionManager(DeliveryServices delivery, SidecarSettings settings, LoadedResources resources, ComponentStore components, ILogger logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<(TopicSubscription Subscription, IAsyncDisposable Handle)> _active = [];
@@ -35,12 +35,12 @@ internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogge
     /// <summary>Asks the app for its subscriptions (any protocol) and merges them with the declarative ones.</summary>
     public async Task LoadAsync(Func<CancellationToken, Task<IReadOnlyList<SubscriptionDefinition>>> fetchProgrammatic, CancellationToken cancellationToken)
     {
-        var programmatic = runtime.Settings.DisabledInitEndpoints.Contains("subscribe")
+        var programmatic = settings.DisabledInitEndpoints.Contains("subscribe")
             ? []
             : await fetchProgrammatic(cancellationToken);
 
         var merged = new List<SubscriptionDefinition>();
-        foreach (var declarative in runtime.Resources.Subscriptions)
+        foreach (var declarative in resources.Subscriptions)
         {
             if (!programmatic.Any(p => Same(p, declarative)) && !merged.Any(m => Same(m, declarative)))
             {
@@ -65,7 +65,7 @@ internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogge
 
             foreach (var definition in _definitions)
             {
-                if (!runtime.Components.PubSubs.TryGetValue(definition.PubsubName, out var pubsub))
+                if (!components.PubSubs.TryGetValue(definition.PubsubName, out var pubsub))
                 {
                     Log.UnknownPubSub(logger, definition.PubsubName, definition.Topic);
                     continue;
@@ -77,7 +77,7 @@ internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogge
                     continue;
                 }
 
-                var subscription = new TopicSubscription(runtime, sink, pubsub, definition, logger);
+                var subscription = new TopicSubscription(delivery, sink, pubsub, definition, logger);
                 var handle = await subscription.SubscribeAsync(cancellationToken);
                 lock (_active)
                 {
@@ -124,7 +124,7 @@ internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogge
     /// </summary>
     public async Task<IAsyncDisposable> AddStreamingAsync(SubscriptionDefinition definition, IEventSink sink, CancellationToken cancellationToken)
     {
-        if (!runtime.Components.PubSubs.TryGetValue(definition.PubsubName, out var pubsub))
+        if (!components.PubSubs.TryGetValue(definition.PubsubName, out var pubsub))
         {
             throw new InvalidOperationException($"pubsub '{definition.PubsubName}' not found");
         }
@@ -134,7 +134,7 @@ internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogge
             throw new InvalidOperationException($"subscription to topic '{definition.Topic}' on pubsub '{definition.PubsubName}' is not allowed");
         }
 
-        var subscription = new TopicSubscription(runtime, sink, pubsub, definition, logger);
+        var subscription = new TopicSubscription(delivery, sink, pubsub, definition, logger);
         var handle = await subscription.SubscribeAsync(cancellationToken);
         var entry = (subscription, handle);
         lock (_active)
@@ -190,7 +190,7 @@ internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogge
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, "/dapr/subscribe");
-                request.Headers.TryAddWithoutValidation("dapr-app-id", runtime.Settings.AppId);
+                request.Headers.TryAddWithoutValidation("dapr-app-id", settings.AppId);
                 var response = await channel.SendAsync(request, cancellationToken);
                 if (response.StatusCode == 404)
                 {
@@ -218,7 +218,7 @@ internal sealed partial class SubscriptionManager(SidecarRuntime runtime, ILogge
             }
             catch (Exception ex) when (ex is HttpRequestException or ResourceLoadException or FormatException && attempt < 3)
             {
-                await Task.Delay(delay, runtime.Time, cancellationToken);
+                await Task.Delay(delay, delivery.Time, cancellationToken);
                 delay *= 1.5;
             }
             catch (Exception ex) when (ex is HttpRequestException or ResourceLoadException or FormatException)

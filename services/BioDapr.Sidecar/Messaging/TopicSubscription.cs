@@ -6,6 +6,7 @@ using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Resources;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Tracing;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Messaging;
 
@@ -18,22 +19,22 @@ internal sealed partial class TopicSubscription
 {
     private static readonly TimeSpan DeadLetterPublishTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly SidecarRuntime _runtime;
+    private readonly DeliveryServices _services;
     private readonly IEventSink _sink;
     private readonly PubSubEntry _pubsub;
     private readonly ILogger _logger;
     private readonly bool _rawPayload;
     private readonly string? _rawPayloadError;
 
-    public TopicSubscription(SidecarRuntime runtime, IEventSink sink, PubSubEntry pubsub, SubscriptionDefinition definition, ILogger logger)
+    public TopicSubscription(DeliveryServices services, IEventSink sink, PubSubEntry pubsub, SubscriptionDefinition definition, ILogger logger)
     {
-        _runtime = runtime;
+        _services = services;
         _sink = sink;
         _pubsub = pubsub;
         _logger = logger;
         Definition = definition;
         var raw = definition.Metadata.GetValueOrDefault("rawPayload");
-        if (!string.IsNullOrEmpty(raw) && !Api.GoStrconv.TryParseBool(raw, out _rawPayload))
+        if (!string.IsNullOrEmpty(raw) && !GoStrconv.TryParseBool(raw, out _rawPayload))
         {
             _rawPayloadError = $"rawPayload value must be a valid boolean: actual is '{raw}'";
         }
@@ -46,7 +47,7 @@ internal sealed partial class TopicSubscription
     {
         var request = new PubSubSubscribeRequest(_pubsub.TopicPrefix + Definition.Topic, Definition.Metadata);
         PubSubHandler handler = Definition.BulkSubscribe is { Enabled: true } bulk
-            ? new BulkBatcher(this, _runtime, _sink, _pubsub, bulk, _logger).HandleAsync
+            ? new BulkBatcher(this, _services, _sink, _pubsub, bulk, _logger).HandleAsync
             : HandleAsync;
         return _pubsub.Component.SubscribeAsync(request, handler, cancellationToken);
     }
@@ -121,9 +122,9 @@ internal sealed partial class TopicSubscription
             : cloudEvent.TryGetProperty("traceid", out var ti) && ti.ValueKind == JsonValueKind.String ? ti.GetString()
             : metadata.GetValueOrDefault("traceparent");
         var traceState = cloudEvent.TryGetProperty("tracestate", out var ts) && ts.ValueKind == JsonValueKind.String ? ts.GetString() : null;
-        var span = _runtime.Tracing.Enabled && TraceContext.TryParse(traceParent, traceState, out var parent) ? parent.NewChild() : (TraceContext?)null;
+        var span = _services.Tracing.Enabled && TraceContext.TryParse(traceParent, traceState, out var parent) ? parent.NewChild() : (TraceContext?)null;
 
-        var policy = _runtime.Resiliency.ForComponentInbound(_pubsub.Name, _pubsub.Component.Type);
+        var policy = _services.Resiliency.ForComponentInbound(_pubsub.Name, _pubsub.Component.Type);
         try
         {
             // daprd delivers under a background context: the component's processing deadline does not
@@ -159,9 +160,9 @@ internal sealed partial class TopicSubscription
                                 : new InvalidOperationException(outcome.Detail);
                     }
                 },
-                _runtime.Stopping);
+                _services.Stopping);
         }
-        catch (Exception ex) when (_runtime.Stopping.IsCancellationRequested || ex is PermanentFailureException { InnerException: EventSinkClosedException })
+        catch (Exception ex) when (_services.Stopping.IsCancellationRequested || ex is PermanentFailureException { InnerException: EventSinkClosedException })
         {
             // As daprd: a closing subscription (or a streaming subscriber that went away) leaves the message
             // unacknowledged. Wait until the component cancels this handler (it does so when the subscription
@@ -203,7 +204,7 @@ internal sealed partial class TopicSubscription
         cloudEvent.TryGetProperty("expiration", out var expiration)
         && expiration.ValueKind == JsonValueKind.String
         && DateTimeOffset.TryParse(expiration.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
-        && at < _runtime.Time.GetUtcNow();
+        && at < _services.Time.GetUtcNow();
 
     private async Task FailOrDeadLetterAsync(PubSubMessage message, string error, CancellationToken cancellationToken)
     {
@@ -224,11 +225,11 @@ internal sealed partial class TopicSubscription
             return false;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_runtime.Stopping);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_services.Stopping);
         timeout.CancelAfter(DeadLetterPublishTimeout);
         try
         {
-            await _runtime.Publisher.PublishAsync(_pubsub, Definition.DeadLetterTopic, message.Data, message.Metadata, timeout.Token);
+            await _services.Publisher.PublishAsync(_pubsub, Definition.DeadLetterTopic, message.Data, message.Metadata, timeout.Token);
             return true;
         }
         catch (Exception ex) when (ex is PubSubPublishException or PublishNotAllowedException or OperationCanceledException)

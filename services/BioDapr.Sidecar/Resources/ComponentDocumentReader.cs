@@ -1,4 +1,4 @@
-using BioDapr.Client.Protocol;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Resources;
 

@@ -1,5 +1,5 @@
-using BioDapr.Client.Protocol;
 using BioDapr.Sidecar.Expressions;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Resources;
 

@@ -4,6 +4,7 @@ using BioDapr.Sidecar.Components.PubSub;
 using BioDapr.Sidecar.Components.Secrets;
 using BioDapr.Sidecar.Components.State;
 using BioDapr.Sidecar.Resources;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Runtime;
 
@@ -100,7 +101,7 @@ internal sealed partial class ComponentLoader(SidecarSettings settings, Componen
                 break;
             case IStateStore state:
                 var isActorStore = metadata.Properties.FirstOrDefault(p => string.Equals(p.Key, "actorStateStore", StringComparison.OrdinalIgnoreCase)).Value is { } flag
-                    && Api.GoStrconv.TryParseBool(flag, out var actorStore) && actorStore;
+                    && GoStrconv.TryParseBool(flag, out var actorStore) && actorStore;
                 if (isActorStore && store.ActorStateStore is { } existing)
                 {
                     throw new ComponentConfigurationException(metadata, $"detected duplicate actor state store: '{existing.Name}' is already the actor state store");

@@ -3,6 +3,7 @@ using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.BuildingBlocks;
 using BioDapr.Sidecar.Grpc;
 using BioDapr.Sidecar.Invocation;
+using BioDapr.Sidecar.Workflows;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -78,6 +79,7 @@ internal sealed partial class SidecarHost : IAsyncDisposable
             new NameResolutionEntry(settings.AppId, internalPort, httpPort, Environment.ProcessId, []),
             cancellationToken);
         Log.Listening(logger, settings.AppId, httpPort, grpcPort, internalPort);
+        await RecoverWorkflowsAsync(web.Services.GetRequiredService<WorkflowEngine>(), logger, cancellationToken);
         host._connect = host.ConnectAsync(host._background.Token);
         return host;
     }
@@ -102,6 +104,7 @@ internal sealed partial class SidecarHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        await _web.Services.GetRequiredService<WorkflowEngine>().DisposeAsync();
         await _web.DisposeAsync();
         await Runtime.DisposeAsync();
         _background.Dispose();
@@ -117,6 +120,8 @@ internal sealed partial class SidecarHost : IAsyncDisposable
         builder.Services.AddSingleton(services);
         builder.Services.AddSingleton<StreamingSubscriptions>();
         builder.Services.AddSingleton<IServiceMethodProvider<DaprGrpcService>, DaprGrpcMethods>();
+        builder.Services.AddSingleton(services.Workflows);
+        builder.Services.AddSingleton<IServiceMethodProvider<TaskHubGrpcService>, TaskHubGrpcMethods>();
         builder.Services.AddGrpc(grpc =>
         {
             // --max-body-size applies to gRPC messages too: larger ones fail with ResourceExhausted, as in daprd.
@@ -141,13 +146,31 @@ internal sealed partial class SidecarHost : IAsyncDisposable
             grpc =>
             {
                 grpc.UseRouting();
-                grpc.UseEndpoints(endpoints => endpoints.MapGrpcService<DaprGrpcService>());
+                grpc.UseEndpoints(endpoints =>
+                {
+                    endpoints.MapGrpcService<DaprGrpcService>();
+                    endpoints.MapGrpcService<TaskHubGrpcService>();
+                });
             });
         var channelLogger = loggerFactory.CreateLogger("BioDapr.Sidecar.Invocation");
         web.Run(context => context.Connection.LocalPort == ports.InternalPort
             ? InternalChannel.HandleAsync(runtime, context, channelLogger)
             : api.HandleAsync(context));
         return web;
+    }
+
+    // Instances that were running when the sidecar stopped (or was killed) go on: timers re-armed, activities and
+    // turns handed out again once a worker connects, undelivered messages delivered.
+    private static async Task RecoverWorkflowsAsync(WorkflowEngine engine, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await engine.RecoverAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.WorkflowRecoveryFailed(logger, ex.Message);
+        }
     }
 
     private async Task ConnectAsync(CancellationToken cancellationToken)
@@ -220,6 +243,9 @@ internal sealed partial class SidecarHost : IAsyncDisposable
 
         [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Sidecar {AppId}: Dapr HTTP API on port {HttpPort}, gRPC API on port {GrpcPort}, internal port {InternalPort}")]
         public static partial void Listening(ILogger logger, string appId, int httpPort, int grpcPort, int internalPort);
+
+        [LoggerMessage(EventId = 65, Level = LogLevel.Error, Message = "Resuming the workflows of the last run failed: {Reason}")]
+        public static partial void WorkflowRecoveryFailed(ILogger logger, string reason);
 
         [LoggerMessage(EventId = 61, Level = LogLevel.Information, Message = "Sidecar {AppId} stopped")]
         public static partial void Stopped(ILogger logger, string appId);

@@ -23,6 +23,7 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
 
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _actorsGate = new(1, 1);
     private readonly TaskCompletionSource<bool> _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private SidecarRuntime(
@@ -49,9 +50,6 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         AccessControl = AccessControlPolicy.Create(configuration.AccessControl, isHttp: true);
         Peers = new PeerAuthenticator(settings.InternalSecret, SidecarIdentity.Of(settings.AppId, settings.Namespace, AccessControl), time);
         NameResolver = new FileNameResolver(settings.NameResolutionDirectory, Peers);
-        Subscriptions = new SubscriptionManager(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Messaging"));
-        ConfigurationUpdates = new ConfigurationUpdateDispatcher(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Configuration"));
-        Invoker = new ServiceInvoker(this, loggerFactory.CreateLogger("BioDapr.Sidecar.Invocation"));
         if (settings.AppPort is { } port and > 0 && settings.AppUsesGrpc)
         {
             GrpcAppChannel = new GrpcAppChannel(settings.AppChannelAddress, port, settings.AppApiToken, settings.AppMaxConcurrency, settings.MaxBodySize);
@@ -63,6 +61,13 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
             EventSink = new HttpEventSink(AppChannel);
         }
 
+        var delivery = new DeliveryServices(Publisher, resiliency, Tracing, time, _stopping.Token);
+        Subscriptions = new SubscriptionManager(delivery, settings, resources, components, loggerFactory.CreateLogger("BioDapr.Sidecar.Messaging"));
+        ConfigurationUpdates = new ConfigurationUpdateDispatcher(components, AppChannel, resiliency, loggerFactory.CreateLogger("BioDapr.Sidecar.Configuration"), _stopping.Token);
+        Invoker = new ServiceInvoker(settings, NameResolver, Peers, AccessControl, resiliency, AppChannel, GrpcAppChannel, loggerFactory.CreateLogger("BioDapr.Sidecar.Invocation"));
+
+        // daprd serves the app-initiated actor stream with a gRPC app channel, or without any app channel.
+        ActorCallbacks = AppChannel is null ? new ActorCallbackStream() : null;
         ExtendedMetadata["daprRuntimeVersion"] = RuntimeVersion;
     }
 
@@ -103,6 +108,9 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
 
     /// <summary>The actor runtime, once the app's <c>/dapr/config</c> was read; null without an actor state store or app.</summary>
     public ActorRuntime? Actors { get; private set; }
+
+    /// <summary>The app-initiated actor stream (<c>SubscribeActorEventsAlpha1</c>); null with an HTTP app channel.</summary>
+    public ActorCallbackStream? ActorCallbacks { get; }
 
     /// <summary>The HTTP app channel (<c>--app-protocol http</c>); null without an app or with a gRPC app.</summary>
     public AppChannelClient? AppChannel { get; }
@@ -246,14 +254,58 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
             }
         }
 
-        var actors = new ActorRuntime(this, channel, config, LoggerFactory.CreateLogger("BioDapr.Sidecar.Actors"));
-        if (config.Types.Count > 0 && NameResolver.TryResolve(Settings.AppId, out var entry))
+        await HostActorsAsync(new HttpActorCallbackChannel(channel), config, cancellationToken);
+    }
+
+    /// <summary>
+    /// Hosts the app's actor types (replacing what was hosted before): builds the actor runtime over
+    /// <paramref name="channel"/>, publishes the types for placement and starts reminders and deactivation.
+    /// </summary>
+    public async Task HostActorsAsync(IActorCallbackChannel channel, ActorAppConfig config, CancellationToken cancellationToken)
+    {
+        await _actorsGate.WaitAsync(cancellationToken);
+        try
         {
-            await NameResolver.RegisterAsync(entry with { ActorTypes = [.. config.Types.Keys] }, cancellationToken);
+            await StopActorsAsync(cancellationToken);
+            var actors = new ActorRuntime(
+                config,
+                channel,
+                Components.ActorStateStore,
+                NameResolver,
+                Peers,
+                Settings.AppId,
+                Settings.MaxBodySize,
+                Time,
+                Random,
+                LoggerFactory.CreateLogger("BioDapr.Sidecar.Actors"));
+            if (config.Types.Count > 0 && NameResolver.TryResolve(Settings.AppId, out var entry))
+            {
+                await NameResolver.RegisterAsync(entry with { ActorTypes = [.. config.Types.Keys] }, cancellationToken);
+            }
+
+            await actors.StartAsync(cancellationToken);
+            Actors = actors;
+        }
+        finally
+        {
+            _actorsGate.Release();
+        }
+    }
+
+    private async Task StopActorsAsync(CancellationToken cancellationToken)
+    {
+        if (Actors is not { } previous)
+        {
+            return;
         }
 
-        await actors.StartAsync(cancellationToken);
-        Actors = actors;
+        Actors = null;
+        if (previous.HostedTypes.Count > 0 && NameResolver.TryResolve(Settings.AppId, out var entry))
+        {
+            await NameResolver.RegisterAsync(entry with { ActorTypes = [] }, cancellationToken);
+        }
+
+        await previous.DisposeAsync();
     }
 
     /// <summary>Asks the host to stop (the <c>/v1.0/shutdown</c> API).</summary>
@@ -280,6 +332,8 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         {
             await actors.DisposeAsync();
         }
+
+        _actorsGate.Dispose();
 
         await Components.DisposeAsync();
         Invoker.Dispose();

@@ -108,6 +108,41 @@ public static class BenchmarkFiles
         return table.ToString();
     }
 
+    /// <summary>Writes <c>paired.csv</c> (every paired difference with its interval).</summary>
+    public static void WritePaired(string directory, IReadOnlyList<PairedRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var csv = new StringBuilder("baseline,phase,mean,low,high,pairs,significant\n");
+        foreach (var row in rows)
+        {
+            var d = row.Difference;
+            csv.AppendLine(Invariant($"{row.Baseline},{row.Phase},{d.Mean:F4},{d.Low:F4},{d.High:F4},{d.Pairs},{d.Significant}"));
+        }
+
+        File.WriteAllText(Path.Combine(directory, "paired.csv"), csv.ToString());
+    }
+
+    /// <summary>
+    /// The cortex minus each baseline, in efficiency points with the 95 % interval: one row per baseline,
+    /// one column per phase and overall (phases without a bound are n/a).
+    /// </summary>
+    public static string PairedTable(IReadOnlyList<PairedRow> rows, Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(scenario);
+        List<string> phases = ["overall", .. scenario.Phases.Select(p => p.Name)];
+        var table = new StringBuilder("| cortex − baseline | " + string.Join(" | ", phases) + " |\n|---|" + string.Concat(phases.Select(_ => "---|")) + "\n");
+        foreach (var baseline in rows.GroupBy(r => r.Baseline))
+        {
+            var cells = phases.Select(phase => baseline.FirstOrDefault(r => r.Phase == phase)?.Difference is { Pairs: > 0 } d && double.IsFinite(d.Mean)
+                ? (double.IsFinite(d.Low) ? Invariant($"{d.Mean * 100:+0.0;-0.0} [{d.Low * 100:+0.0;-0.0}, {d.High * 100:+0.0;-0.0}]") : Invariant($"{d.Mean * 100:+0.0;-0.0}")) + (d.Significant ? "*" : string.Empty)
+                : "n/a");
+            table.AppendLine($"| {baseline.Key} | " + string.Join(" | ", cells) + " |");
+        }
+
+        return table.ToString();
+    }
+
     private static string Gnuplot(List<string> controllers, IReadOnlyList<string> pathways, Scenario scenario)
     {
         var plot = new StringBuilder();

@@ -51,6 +51,12 @@ public sealed record BenchmarkSettings
 /// <param name="Gradient2Floor">The best Gradient2 floor.</param>
 public sealed record TunedBaselines(string ScenarioHash, IReadOnlyDictionary<string, PathwayHormones> StaticBest, double StaticBestFitness, int AimdFloor, int Gradient2Floor);
 
+/// <summary>One paired comparison: the subject minus <paramref name="Baseline"/> over one phase (or "overall").</summary>
+/// <param name="Baseline">The baseline controller.</param>
+/// <param name="Phase">The phase name, or <c>overall</c>.</param>
+/// <param name="Difference">The paired difference of goodput efficiency with its 95 % interval.</param>
+public sealed record PairedRow(string Baseline, string Phase, PairedDifference Difference);
+
 /// <summary>Mean and standard deviation over seeds.</summary>
 /// <param name="Mean">The mean.</param>
 /// <param name="Sd">The sample standard deviation (0 for one seed).</param>
@@ -109,7 +115,7 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
     public static IReadOnlyList<string> ControllerNames { get; } =
     [
         "none", "dapr-defaults", "dotnet-standard", "biodapr-defaults", "static-best",
-        "aimd", "aimd-tuned", "gradient2", "gradient2-tuned", "cortex-agent", "cortex",
+        "aimd", "aimd-tuned", "gradient2", "gradient2-tuned", "envoy-adaptive", "cortex-agent", "cortex",
     ];
 
     /// <summary>Runs the benchmark; <paramref name="log"/> receives progress lines (with the time left).</summary>
@@ -119,6 +125,7 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
         ArgumentNullException.ThrowIfNull(log);
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(scenarioText)))[..16];
         Directory.CreateDirectory(Path.Combine(settings.OutputDirectory, "runs"));
+        SloMs = scenario.Slo.LatencyMs;
         var tuned = Tune(scenario, hash, log, cancellationToken);
         var names = ControllerNames.Where(n => settings.Controllers is null || settings.Controllers.Contains(n)).ToList();
         var jobs = names.SelectMany(n => settings.Seeds.Select(s => (Name: n, Seed: s))).ToList();
@@ -156,8 +163,16 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
 
         var summaries = names.Select(n => Summarize(n, reports.Where(r => r.Controller == n).ToList(), scenario)).ToList();
         BenchmarkFiles.Write(settings.OutputDirectory, scenario, tuned, summaries, reports, settings.Seeds[0]);
+        PairedRows = Paired(reports, "cortex", scenario);
+        BenchmarkFiles.WritePaired(settings.OutputDirectory, PairedRows);
         return summaries;
     }
+
+    /// <summary>The cortex's paired differences against every baseline from the last <see cref="Run"/>.</summary>
+    public IReadOnlyList<PairedRow> PairedRows { get; private set; } = [];
+
+    /// <summary>The latency objective the learning controllers scale their observations by (the scenario's SLO).</summary>
+    public double SloMs { get; set; } = 250;
 
     /// <summary>A fresh controller by benchmark name.</summary>
     public IPathwayController Create(string name, TunedBaselines tuned)
@@ -174,8 +189,9 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
             "aimd-tuned" => new AimdController("aimd-tuned") { MinLimit = tuned.AimdFloor },
             "gradient2" => new Gradient2Controller("gradient2"),
             "gradient2-tuned" => new Gradient2Controller("gradient2-tuned") { MinLimit = tuned.Gradient2Floor },
-            "cortex-agent" => new GuardedController(new LearningController(policy, "cortex-agent"), new Gradient2Controller("gradient2-tuned") { MinLimit = tuned.Gradient2Floor }, new GuardrailSettings { FallbackPatience = int.MaxValue / 2 }),
-            "cortex" => new GuardedController(new LearningController(policy, "cortex"), new Gradient2Controller("gradient2-tuned") { MinLimit = tuned.Gradient2Floor }, new GuardrailSettings()),
+            "envoy-adaptive" => new EnvoyAdaptiveController("envoy-adaptive"),
+            "cortex-agent" => new GuardedController(new LearningController(policy, "cortex-agent") { SloMs = SloMs }, new Gradient2Controller("gradient2-tuned") { MinLimit = tuned.Gradient2Floor }, new GuardrailSettings { FallbackPatience = int.MaxValue / 2 }),
+            "cortex" => new GuardedController(new LearningController(policy, "cortex") { SloMs = SloMs }, new Gradient2Controller("gradient2-tuned") { MinLimit = tuned.Gradient2Floor }, new GuardrailSettings()),
             _ => throw new ArgumentException($"unknown controller '{name}' (known: {string.Join(", ", ControllerNames)})", nameof(name)),
         };
     }
@@ -211,6 +227,43 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
         var tuned = new TunedBaselines(hash, result.Hormones, result.Fitness, aimd, gradient);
         File.WriteAllText(path, JsonSerializer.Serialize(tuned, Json));
         return tuned;
+    }
+
+    /// <summary>
+    /// Paired differences (<paramref name="subject"/> − baseline, per seed: the runs share arrivals and
+    /// service times) with 95 % intervals, overall and per phase, against every other controller run.
+    /// </summary>
+    public static IReadOnlyList<PairedRow> Paired(IReadOnlyList<RunReport> reports, string subject, Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        ArgumentNullException.ThrowIfNull(scenario);
+        var mine = reports.Where(r => r.Controller == subject).ToDictionary(r => r.Seed);
+        if (mine.Count == 0)
+        {
+            return [];
+        }
+
+        var rows = new List<PairedRow>();
+        foreach (var baseline in reports.Where(r => r.Controller != subject).GroupBy(r => r.Controller))
+        {
+            var pairs = baseline.Where(r => mine.ContainsKey(r.Seed)).OrderBy(r => r.Seed).ToList();
+            if (pairs.Count == 0)
+            {
+                continue;
+            }
+
+            var a = pairs.Select(r => mine[r.Seed]).ToList();
+            rows.Add(new PairedRow(baseline.Key, "overall", PairedDifference.Of(a.Select(r => r.Efficiency).ToList(), pairs.Select(r => r.Efficiency).ToList())));
+            for (var p = 0; p < scenario.Phases.Count; p++)
+            {
+                var phase = p;
+                var x = a.Select(r => r.Phases[phase].Efficiency ?? double.NaN).ToList();
+                var y = pairs.Select(r => r.Phases[phase].Efficiency ?? double.NaN).ToList();
+                rows.Add(new PairedRow(baseline.Key, scenario.Phases[p].Name, PairedDifference.Of(x, y)));
+            }
+        }
+
+        return rows;
     }
 
     /// <summary>One controller's figures over its runs (means and deviations over seeds, per phase).</summary>

@@ -7,7 +7,7 @@ namespace BioDapr.Simulation.Evaluation;
 /// <param name="Goodput">Requests that succeeded within the SLO.</param>
 /// <param name="Oracle">The oracle bound (requests).</param>
 /// <param name="P99Ms">p99 latency of all requests (failures at their latency, abandoned ones at the client deadline).</param>
-/// <param name="ViolatingShare">Share of one-second windows whose p99 broke the SLO (a failed request counts as too slow).</param>
+/// <param name="ViolatingShare">Share of one-second windows whose goodput fell more than 1 % short of the oracle bound.</param>
 /// <param name="AmplificationP95">95th percentile over decision windows of attempts ÷ calls, on the worst pathway.</param>
 /// <param name="MaxRecoverySeconds">The longest recovery after a disturbance (null when none was measurable).</param>
 /// <param name="Unrecovered">Disturbances after which goodput did not come back before the next phase ended.</param>

@@ -1,57 +1,125 @@
 using BioDapr.Scenarios;
+using BioDapr.Simulation.Randomness;
 
 namespace BioDapr.Simulation.Training;
 
+/// <summary>The scenario families the generator draws from (docs/cortex.md, "Scenario families").</summary>
+public enum ScenarioFamily
+{
+    /// <summary>The SLO is 2–4 × the calm path time, so the limit must track capacity closely; mixed disturbances.</summary>
+    TightSlo,
+
+    /// <summary>The bottleneck loses 50–80 % of its slots for 8–25 s, again and again, faster than Gradient2 follows; rate close to the old capacity.</summary>
+    CapacityShift,
+
+    /// <summary>Faults that come together: latency + overload, errors + overload, capacity loss + a spike.</summary>
+    CombinedFaults,
+
+    /// <summary>The backend gets slower (+20–120 ms on 30–100 % of calls) at a calm rate: latency that is not congestion.</summary>
+    DownstreamLatency,
+
+    /// <summary>The reference's mix (latency spikes, error bursts, outages, ramps, spikes, capacity loss) with a loose SLO.</summary>
+    Mixed,
+}
+
 /// <summary>
-/// Random training scenarios in the reference's family, so the agent learns the kinds of trouble rather
-/// than one script: entry → a bottleneck cell (4–16 slots, 5–25 ms of own work, 1–3 sequential calls)
-/// → a backend (8–32 slots, lognormal 1–5 ms); a warm-up, then five disturbances drawn from latency
-/// spikes, error bursts, outages, overload ramps and spikes and capacity loss, each followed by a
-/// recovery at 55–85 % of capacity. The same seed gives the same scenario.
+/// Seeded scenario generator. A seed picks a family (<see cref="ScenarioFamily"/>) and draws everything
+/// else from documented ranges: topology entry → bottleneck (4–16 slots, 5–25 ms own work, 1–3 sequential
+/// calls) → backend (8–32 slots, lognormal 1–5 ms, cv 0.5); a 10–20 s warm-up at 40–70 % of capacity,
+/// then five disturbances of the family, each followed by 15–30 s of recovery at 55–85 %; SLO per family
+/// (tight: 2–4 × the calm path time; others 120–250 ms), client deadline 4 × SLO (at least 500 ms).
+/// Three disjoint sets: <see cref="Training"/> (the only scenarios training and baseline tuning see),
+/// <see cref="Validation"/> (choosing the agent's weights) and <see cref="HeldOut"/> (evaluation only).
+/// The same seed gives the same scenario in any process.
 /// </summary>
 public static class ScenarioGenerator
 {
-    /// <summary>A random scenario of about two and a half minutes.</summary>
-    public static Scenario Generate(int seed)
+    private const long TrainingSet = 0x7A1, ValidationSet = 0x7A2, HeldOutSet = 0x7A3;
+
+    /// <summary>The <paramref name="index"/>th training scenario.</summary>
+    public static Scenario Training(int index) => Generate(Seeds.Derive(TrainingSet, index), "train");
+
+    /// <summary>The <paramref name="index"/>th validation scenario.</summary>
+    public static Scenario Validation(int index) => Generate(Seeds.Derive(ValidationSet, index), "validation");
+
+    /// <summary>The <paramref name="index"/>th held-out scenario (evaluation only).</summary>
+    public static Scenario HeldOut(int index) => Generate(Seeds.Derive(HeldOutSet, index), "heldout");
+
+    /// <summary>A scenario from <paramref name="seed"/> (family drawn from it).</summary>
+    public static Scenario Generate(int seed, string prefix = "generated")
     {
         var random = new Random(seed);
+        var family = (ScenarioFamily)random.Next(Enum.GetValues<ScenarioFamily>().Length);
+        return Generate(seed, family, prefix);
+    }
+
+    /// <summary>A scenario of <paramref name="family"/> from <paramref name="seed"/>.</summary>
+    public static Scenario Generate(int seed, ScenarioFamily family, string prefix = "generated")
+    {
+        var random = new Random(Seeds.Derive(seed, (long)family));
         double Between(double low, double high) => low + (random.NextDouble() * (high - low));
         var bottleneckSlots = random.Next(4, 17);
         var backendSlots = random.Next(8, 33);
         var calls = random.Next(1, 4);
+        var ownMs = Between(5, 25);
+        var backendMs = Between(1, 5);
         var topology = new Topology("gateway", new Dictionary<string, CellModel>(StringComparer.Ordinal)
         {
             ["gateway"] = new(256, new Distribution(DistributionKind.Constant, 0.2), [new DownstreamCall("orders", 1)]),
-            ["orders"] = new(bottleneckSlots, new Distribution(DistributionKind.Constant, Between(5, 25)), [new DownstreamCall("inventory", calls)]),
-            ["inventory"] = new(backendSlots, new Distribution(DistributionKind.Lognormal, Between(1, 5), 0.5), []),
+            ["orders"] = new(bottleneckSlots, new Distribution(DistributionKind.Constant, ownMs), [new DownstreamCall("inventory", calls)]),
+            ["inventory"] = new(backendSlots, new Distribution(DistributionKind.Lognormal, backendMs, 0.5), []),
         });
+        var pathMs = 0.2 + ownMs + (calls * backendMs);
+        var slo = family == ScenarioFamily.TightSlo ? Math.Round(pathMs * Between(2, 4)) : Math.Round(Between(120, 250));
         var phases = new List<ScenarioPhase> { Constant("warm-up", random.Next(10, 21), Between(40, 70)) };
+        Fault Slots(double keep) => new("orders", FaultKind.SlotReduction, Slots: Math.Max(1, (int)Math.Round(bottleneckSlots * keep)));
         for (var i = 0; i < 5; i++)
         {
             var length = random.Next(15, 41);
             var rate = Between(55, 85);
-            phases.Add(random.Next(6) switch
+            var kind = family == ScenarioFamily.TightSlo || family == ScenarioFamily.Mixed ? random.Next(6) : random.Next(3);
+            phases.Add((family, kind) switch
             {
-                0 => Constant("latency", length, rate, new Fault("inventory", FaultKind.Latency, Fraction: Between(0.1, 0.4), LatencyMultiplier: Between(3, 12))),
-                1 => Constant("errors", length, rate, new Fault("inventory", FaultKind.Errors, Fraction: Between(0.1, 0.4))),
-                2 => Constant("outage", length, rate, new Fault("inventory", FaultKind.Outage)),
-                3 => new ScenarioPhase("ramp", TimeSpan.FromSeconds(length), new RateSchedule(rate, Between(120, 200), Percent: true), []),
-                4 => Constant("spike", length, Between(180, 300)),
-                _ => Constant("capacity-loss", length, rate, new Fault("orders", FaultKind.SlotReduction, Slots: Math.Max(1, bottleneckSlots / 2))),
+                (ScenarioFamily.CapacityShift, 0) => Constant("capacity-drop", random.Next(8, 26), Between(70, 95), Slots(Between(0.2, 0.5))),
+                (ScenarioFamily.CapacityShift, 1) => Constant("capacity-halved", random.Next(8, 26), Between(60, 90), Slots(0.5)),
+                (ScenarioFamily.CapacityShift, _) => new ScenarioPhase("capacity-drop-ramp", TimeSpan.FromSeconds(length), new RateSchedule(rate, Between(90, 130), Percent: true), [Slots(Between(0.3, 0.6))]),
+                (ScenarioFamily.CombinedFaults, 0) => Constant("latency+overload", length, Between(110, 160), Latency(random, Between(0.1, 0.4), Between(3, 10))),
+                (ScenarioFamily.CombinedFaults, 1) => Constant("errors+overload", length, Between(110, 160), new Fault("inventory", FaultKind.Errors, Fraction: Between(0.1, 0.4))),
+                (ScenarioFamily.CombinedFaults, _) => Constant("capacity-loss+spike", length, Between(120, 200), Slots(0.5)),
+                (ScenarioFamily.DownstreamLatency, _) => Constant("downstream-slow", length, Between(30, 60), new Fault("inventory", FaultKind.Latency, Fraction: Between(0.3, 1), AddedLatencyMs: Between(20, 120))),
+                (_, 0) => Constant("latency", length, rate, Latency(random, Between(0.1, 0.4), Between(3, 12))),
+                (_, 1) => Constant("errors", length, rate, new Fault("inventory", FaultKind.Errors, Fraction: Between(0.1, 0.4))),
+                (_, 2) => Constant("outage", length, rate, new Fault("inventory", FaultKind.Outage)),
+                (_, 3) => new ScenarioPhase("ramp", TimeSpan.FromSeconds(length), new RateSchedule(rate, Between(120, 200), Percent: true), []),
+                (_, 4) => Constant("spike", length, Between(180, 300)),
+                _ => Constant("capacity-loss", length, rate, Slots(0.5)),
             });
             phases.Add(Constant("recovery", random.Next(15, 31), Between(55, 85)));
         }
 
         return new Scenario
         {
-            Name = $"generated-{seed}",
+            Name = $"{prefix}-{FamilyName(family)}-{seed}",
             Seed = seed,
-            Slo = new ServiceLevel(250, 1000),
+            Slo = new ServiceLevel(slo, Math.Max(500, 4 * slo)),
             Topology = topology,
             CapacityRps = CapacityEstimate.EntryRps(topology),
             Phases = phases,
         };
     }
+
+    /// <summary>The family's name in scenario names and reports (kebab-case).</summary>
+    public static string FamilyName(ScenarioFamily family) => family switch
+    {
+        ScenarioFamily.TightSlo => "tight-slo",
+        ScenarioFamily.CapacityShift => "capacity-shift",
+        ScenarioFamily.CombinedFaults => "combined-faults",
+        ScenarioFamily.DownstreamLatency => "downstream-latency",
+        _ => "mixed",
+    };
+
+    private static Fault Latency(Random random, double fraction, double multiplier) =>
+        new("inventory", FaultKind.Latency, Fraction: fraction, LatencyMultiplier: multiplier);
 
     private static ScenarioPhase Constant(string name, int seconds, double percent, params Fault[] faults) =>
         new(name, TimeSpan.FromSeconds(seconds), new RateSchedule(percent, percent, Percent: true), faults);

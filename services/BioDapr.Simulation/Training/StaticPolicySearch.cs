@@ -48,22 +48,22 @@ public sealed record SearchResult(IReadOnlyDictionary<string, PathwayHormones> H
 /// scales (concurrency limit 2–1024, limiter queue 0–64, timeout 5 ms–10 s, retries 0–3, retry budget
 /// 0–100 %, breaker failure ratio 0.1–1, break 0.5–32 s). Tournament selection (3), uniform
 /// crossover, Gaussian mutation, elitism. The population starts with BioDapr's defaults in it.
-/// Deterministic for a seed: evaluations run in parallel but are gathered in order.
+/// Deterministic for a seed: evaluations run in parallel but are gathered in order, and every generation
+/// draws from its own random stream (<see cref="GenerationSeed"/>), so the search can stop after any
+/// generation and go on elsewhere (the evolution workflow does, one activity per evaluation, continuing as
+/// new every few generations) and still reach exactly the same result.
 /// </summary>
 public sealed class StaticPolicySearch(SearchSettings settings)
 {
-    private const int GenesPerPathway = 7;
+    /// <summary>Genes per pathway.</summary>
+    public const int GenesPerPathway = 7;
 
     /// <summary>Searches <paramref name="scenario"/>; reports (generation, best fitness) after each generation.</summary>
     public SearchResult Search(Scenario scenario, Action<int, double>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         var pathways = ScenarioRun.PathwaysOf(scenario.Topology);
-        var random = new Random(settings.Seed);
-        var size = pathways.Count * GenesPerPathway;
-        var population = Enumerable.Range(0, settings.Population)
-            .Select(i => i == 0 ? Enumerable.Range(0, pathways.Count).SelectMany(_ => Encode(PathwayHormones.Default)).ToArray() : Enumerable.Range(0, size).Select(_ => random.NextDouble()).ToArray())
-            .ToList();
+        var population = InitialPopulation(pathways.Count);
         var evaluations = 0;
         double[] best = population[0];
         var bestFitness = double.NegativeInfinity;
@@ -74,39 +74,97 @@ public sealed class StaticPolicySearch(SearchSettings settings)
             Parallel.For(0, population.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.Parallelism), CancellationToken = cancellationToken }, i =>
                 fitness[i] = Fitness(scenario, pathways, population[i]));
             evaluations += population.Count * settings.FitnessSeeds.Count;
-            var ranked = Enumerable.Range(0, population.Count).OrderByDescending(i => fitness[i]).ToList();
-            if (fitness[ranked[0]] > bestFitness)
-            {
-                (best, bestFitness) = (population[ranked[0]], fitness[ranked[0]]);
-            }
-
+            (best, bestFitness) = Best(population, fitness, best, bestFitness);
             progress?.Invoke(generation + 1, bestFitness);
-            if (generation == settings.Generations - 1)
+            if (generation < settings.Generations - 1)
             {
-                break;
+                population = NextGeneration(population, fitness, generation);
             }
-
-            var next = ranked.Take(settings.Elites).Select(i => population[i]).ToList();
-            while (next.Count < population.Count)
-            {
-                var (a, b) = (Tournament(population, fitness, random), Tournament(population, fitness, random));
-                var child = new double[size];
-                for (var g = 0; g < size; g++)
-                {
-                    child[g] = random.NextDouble() < 0.5 ? a[g] : b[g];
-                    if (random.NextDouble() < settings.MutationRate)
-                    {
-                        child[g] = Math.Clamp(child[g] + (settings.MutationSigma * BioDapr.Control.Learning.ActorCritic.StandardNormal(random)), 0, 1);
-                    }
-                }
-
-                next.Add(child);
-            }
-
-            population = next;
         }
 
-        return new SearchResult(Decode(pathways, best), bestFitness, evaluations);
+        return new SearchResult(DecodeAll(pathways, best), bestFitness, evaluations);
+    }
+
+    /// <summary>Generation 0: BioDapr's defaults, then random genomes (from the search's seed).</summary>
+    public IReadOnlyList<double[]> InitialPopulation(int pathwayCount)
+    {
+        var random = new Random(GenerationSeed(settings.Seed, -1));
+        var size = pathwayCount * GenesPerPathway;
+        return Enumerable.Range(0, settings.Population)
+            .Select(i => i == 0 ? Enumerable.Range(0, pathwayCount).SelectMany(_ => Encode(PathwayHormones.Default)).ToArray() : Enumerable.Range(0, size).Select(_ => random.NextDouble()).ToArray())
+            .ToList();
+    }
+
+    /// <summary>The population after <paramref name="generation"/>, given its fitness: elites kept, the rest bred (deterministic for the seed and generation).</summary>
+    public IReadOnlyList<double[]> NextGeneration(IReadOnlyList<double[]> population, IReadOnlyList<double> fitness, int generation)
+    {
+        ArgumentNullException.ThrowIfNull(population);
+        ArgumentNullException.ThrowIfNull(fitness);
+        var random = new Random(GenerationSeed(settings.Seed, generation));
+        var size = population[0].Length;
+        var ranked = Enumerable.Range(0, population.Count).OrderByDescending(i => fitness[i]).ThenBy(i => i).ToList();
+        var next = ranked.Take(settings.Elites).Select(i => population[i]).ToList();
+        while (next.Count < population.Count)
+        {
+            var (a, b) = (Tournament(population, fitness, random), Tournament(population, fitness, random));
+            var child = new double[size];
+            for (var g = 0; g < size; g++)
+            {
+                child[g] = random.NextDouble() < 0.5 ? a[g] : b[g];
+                if (random.NextDouble() < settings.MutationRate)
+                {
+                    child[g] = Math.Clamp(child[g] + (settings.MutationSigma * BioDapr.Control.Learning.PolicyNetwork.StandardNormal(random)), 0, 1);
+                }
+            }
+
+            next.Add(child);
+        }
+
+        return next;
+    }
+
+    /// <summary>The best genome so far after a generation (ties keep the earlier one).</summary>
+    public static (double[] Genome, double Fitness) Best(IReadOnlyList<double[]> population, IReadOnlyList<double> fitness, double[] best, double bestFitness)
+    {
+        ArgumentNullException.ThrowIfNull(population);
+        ArgumentNullException.ThrowIfNull(fitness);
+        var top = Enumerable.Range(0, population.Count).OrderByDescending(i => fitness[i]).ThenBy(i => i).First();
+        return fitness[top] > bestFitness ? (population[top], fitness[top]) : (best, bestFitness);
+    }
+
+    /// <summary>
+    /// The fitness of one genome: mean efficiency on the fitness seeds minus the amplification penalty. This is
+    /// what one evaluation activity of the evolution workflow runs.
+    /// </summary>
+    public double Fitness(Scenario scenario, IReadOnlyList<string> pathways, double[] genome)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(pathways);
+        ArgumentNullException.ThrowIfNull(genome);
+        var hormones = DecodeAll(pathways, genome);
+        var controller = new StaticController("candidate", p => hormones.TryGetValue(p, out var h) ? h : PathwayHormones.Default);
+        return settings.FitnessSeeds.Average(seed =>
+        {
+            var report = ScenarioRun.Evaluate(scenario, controller, seed);
+            return report.Efficiency - (settings.AmplificationPenalty * Math.Max(0, report.AmplificationP95 - 1.2));
+        });
+    }
+
+    /// <summary>The seed of one generation's random stream (SplitMix64 of the search seed and the generation): independent of how the search is split up.</summary>
+    public static int GenerationSeed(int seed, int generation)
+    {
+        var z = unchecked(((ulong)(uint)seed << 32) ^ (uint)(generation + 1)) + 0x9E3779B97F4A7C15UL;
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
+    }
+
+    /// <summary>Decodes a whole genome into hormones per pathway.</summary>
+    public static Dictionary<string, PathwayHormones> DecodeAll(IReadOnlyList<string> pathways, double[] genome)
+    {
+        ArgumentNullException.ThrowIfNull(pathways);
+        ArgumentNullException.ThrowIfNull(genome);
+        return pathways.Select((p, i) => (p, Decode(genome.AsSpan(i * GenesPerPathway, GenesPerPathway)))).ToDictionary(x => x.p, x => x.Item2, StringComparer.Ordinal);
     }
 
     /// <summary>Decodes one pathway's genes (seven values in [0, 1]) into hormones.</summary>
@@ -137,21 +195,7 @@ public sealed class StaticPolicySearch(SearchSettings settings)
         ];
     }
 
-    private static Dictionary<string, PathwayHormones> Decode(IReadOnlyList<string> pathways, double[] genome) =>
-        pathways.Select((p, i) => (p, Decode(genome.AsSpan(i * GenesPerPathway, GenesPerPathway)))).ToDictionary(x => x.p, x => x.Item2, StringComparer.Ordinal);
-
-    private double Fitness(Scenario scenario, IReadOnlyList<string> pathways, double[] genome)
-    {
-        var hormones = Decode(pathways, genome);
-        var controller = new StaticController("candidate", p => hormones.TryGetValue(p, out var h) ? h : PathwayHormones.Default);
-        return settings.FitnessSeeds.Average(seed =>
-        {
-            var report = ScenarioRun.Evaluate(scenario, controller, seed);
-            return report.Efficiency - (settings.AmplificationPenalty * Math.Max(0, report.AmplificationP95 - 1.2));
-        });
-    }
-
-    private static double[] Tournament(List<double[]> population, double[] fitness, Random random)
+    private static double[] Tournament(IReadOnlyList<double[]> population, IReadOnlyList<double> fitness, Random random)
     {
         var best = random.Next(population.Count);
         for (var k = 1; k < 3; k++)

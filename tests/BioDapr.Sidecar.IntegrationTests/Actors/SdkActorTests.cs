@@ -103,6 +103,7 @@ public sealed class SdkActorTests(RedisServer redis) : IClassFixture<RedisServer
         builder.AddCellDefaults();
         builder.Services.AddActors(options => options.Actors.RegisterActor<Counter>());
         var app = builder.Build();
+        app.UseCellDefaults();
         app.MapCellDefaultEndpoints();
         await app.StartAsync(Ct);
         await sidecar.WaitUntilReadyAsync();

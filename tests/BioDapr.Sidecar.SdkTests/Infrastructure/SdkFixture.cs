@@ -1,4 +1,4 @@
-using BioDapr.Redis;
+using StackExchange.Redis;
 using BioDapr.Testing;
 using Dapr.Client;
 
@@ -13,13 +13,16 @@ public sealed class SdkFixture : IAsyncLifetime
     private readonly RedisServer _redis = new();
     private string? _directory;
 
+    private ConnectionMultiplexer _connection = null!;
+
     internal SidecarProcess Sidecar { get; private set; } = null!;
 
     public DaprClient Client { get; private set; } = null!;
 
     public HttpClient Http { get; private set; } = null!;
 
-    public RedisConnection Redis { get; private set; } = null!;
+    /// <summary>The sidecar's Redis, to inspect what it stored.</summary>
+    public IDatabase Redis => _connection.GetDatabase();
 
     public string RedisHost => _redis.Host;
 
@@ -32,14 +35,14 @@ public sealed class SdkFixture : IAsyncLifetime
         Sidecar = await SidecarProcess.StartAsync("sdk", Yaml.RedisComponents(_redis.Host, secrets));
         Client = Sidecar.Client();
         Http = new HttpClient { BaseAddress = new Uri(Sidecar.HttpEndpoint) };
-        Redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = _redis.Port }, CancellationToken.None);
+        _connection = await _redis.ConnectAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
         Http.Dispose();
-        await Redis.DisposeAsync();
+        await _connection.DisposeAsync();
         await Sidecar.DisposeAsync();
         await _redis.DisposeAsync();
         if (_directory is not null)

@@ -13,19 +13,4 @@ internal static class TestComponents
             properties.ToDictionary(p => p.Name, p => p.Value, StringComparer.OrdinalIgnoreCase),
             "app",
             "components/test.yaml");
-
-    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes.</summary>
-    public static async Task EventuallyAsync(Func<bool> condition, string because, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting: {because}");
-            }
-
-            await Task.Delay(5, TestContext.Current.CancellationToken);
-        }
-    }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using BioDapr.Sidecar.Api;
 using BioDapr.Sidecar.AppChannel;
 using BioDapr.Sidecar.Grpc;
+using BioDapr.Sidecar.Wire;
 using Google.Rpc;
 using Grpc.Core;
 

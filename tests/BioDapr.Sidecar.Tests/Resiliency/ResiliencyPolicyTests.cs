@@ -1,3 +1,5 @@
+using BioDapr.Testing;
+using BioDapr.Testing.Time;
 using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Resources;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -6,7 +8,7 @@ namespace BioDapr.Sidecar.Tests.Resiliency;
 
 public sealed class ResiliencyPolicyTests
 {
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerRecordingTimeProvider _time = new();
 
     private ResiliencyPolicy Policy(RetrySettings? retry = null, TimeSpan? timeout = null, CircuitBreaker? breaker = null, int seed = 7) =>
         new("test", timeout, retry, breaker, _time, new RetryJitter(new Random(seed)), NullLogger.Instance);
@@ -29,7 +31,7 @@ public sealed class ResiliencyPolicyTests
         var seen = 0;
         while (true)
         {
-            await Eventually.TrueAsync(() => execution.IsCompleted || _time.ScheduledDelays.Count > seen, "the next retry wait");
+            await Eventually.TrueAsync(() => execution.IsCompleted || _time.ScheduledDelays.Count > seen, because: "the next retry wait");
             if (execution.IsCompleted)
             {
                 return await execution;
@@ -189,7 +191,7 @@ public sealed class ResiliencyPolicyTests
         var policy = Policy(Constant(TimeSpan.FromSeconds(10), -1));
 
         var execution = policy.ExecuteAsync<int>(_ => throw new InvalidOperationException($"{++calls}"), cancellation.Token);
-        await Eventually.TrueAsync(() => _time.ScheduledDelays.Count == 1, "the first wait");
+        await Eventually.TrueAsync(() => _time.ScheduledDelays.Count == 1, because: "the first wait");
         await cancellation.CancelAsync();
 
         await Should.ThrowAsync<OperationCanceledException>(() => execution);
@@ -289,13 +291,13 @@ public sealed class ResiliencyPolicyTests
 
             return 1;
         }, TestContext.Current.CancellationToken);
-        await Eventually.TrueAsync(() => _time.ActiveTimers == 1, "the timeout timer");
+        await Eventually.TrueAsync(() => _time.ActiveTimers == 1, because: "the timeout timer");
         _time.Advance(TimeSpan.FromSeconds(2));
 
         var thrown = await Should.ThrowAsync<ResiliencyTimeoutException>(() => execution);
         thrown.Timeout.ShouldBe(TimeSpan.FromSeconds(2));
         thrown.Message.ShouldContain("timed out after 2s");
-        await Eventually.TrueAsync(() => Volatile.Read(ref tokenCancelled), "the operation to see its token cancelled");
+        await Eventually.TrueAsync(() => Volatile.Read(ref tokenCancelled), because: "the operation to see its token cancelled");
     }
 
     [Fact]
@@ -305,7 +307,7 @@ public sealed class ResiliencyPolicyTests
         var policy = Policy(timeout: TimeSpan.FromMilliseconds(300));
 
         var execution = policy.ExecuteAsync(_ => never.Task, TestContext.Current.CancellationToken);
-        await Eventually.TrueAsync(() => _time.ActiveTimers == 1, "the timeout timer");
+        await Eventually.TrueAsync(() => _time.ActiveTimers == 1, because: "the timeout timer");
         _time.Advance(TimeSpan.FromMilliseconds(300));
 
         await Should.ThrowAsync<ResiliencyTimeoutException>(() => execution);
@@ -336,9 +338,9 @@ public sealed class ResiliencyPolicyTests
 
             return calls;
         }, TestContext.Current.CancellationToken);
-        await Eventually.TrueAsync(() => _time.ActiveTimers == 1, "the first attempt's timeout");
+        await Eventually.TrueAsync(() => _time.ActiveTimers == 1, because: "the first attempt's timeout");
         _time.Advance(TimeSpan.FromSeconds(5));
-        await Eventually.TrueAsync(() => _time.ScheduledDelays.Count == 2, "the retry wait");
+        await Eventually.TrueAsync(() => _time.ScheduledDelays.Count == 2, because: "the retry wait");
         _time.Advance(TimeSpan.FromSeconds(1));
 
         (await execution).ShouldBe(2);
@@ -356,7 +358,7 @@ public sealed class ResiliencyPolicyTests
             await Task.Delay(Timeout.Infinite, ct);
             return 0;
         }, cancellation.Token);
-        await Eventually.TrueAsync(() => _time.ActiveTimers == 1, "the timeout timer");
+        await Eventually.TrueAsync(() => _time.ActiveTimers == 1, because: "the timeout timer");
         await cancellation.CancelAsync();
 
         var thrown = await Should.ThrowAsync<OperationCanceledException>(() => execution);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Resources;
 

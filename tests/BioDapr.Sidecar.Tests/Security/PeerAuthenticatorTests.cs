@@ -1,6 +1,6 @@
+using Microsoft.Extensions.Time.Testing;
 using BioDapr.Sidecar.Invocation;
 using BioDapr.Sidecar.Security;
-using BioDapr.Sidecar.Tests.Resiliency;
 using Microsoft.AspNetCore.Http;
 
 namespace BioDapr.Sidecar.Tests.Security;

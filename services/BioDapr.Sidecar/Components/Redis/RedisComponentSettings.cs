@@ -1,6 +1,6 @@
 using System.Globalization;
-using BioDapr.Client.Protocol;
 using BioDapr.Redis;
+using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Components.Redis;
 

@@ -15,7 +15,7 @@ namespace BioDapr.Sidecar.Components.State;
 /// nothing if one fails; otherwise it applies all operations in order under one lock.</item>
 /// </list>
 /// </summary>
-internal sealed class InMemoryStateStore : IStateStore
+internal sealed partial class InMemoryStateStore : IStateStore
 {
     /// <summary>The component type.</summary>
     public const string ComponentType = "state.in-memory";

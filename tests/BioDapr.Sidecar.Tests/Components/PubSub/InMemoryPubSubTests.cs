@@ -1,3 +1,4 @@
+using BioDapr.Testing;
 using System.Collections.Concurrent;
 using System.Text;
 using BioDapr.Sidecar.Components.PubSub;
@@ -48,7 +49,7 @@ public sealed class InMemoryPubSubTests : IAsyncDisposable
             await _pubsub.PublishAsync(Message("orders", i.ToString(System.Globalization.CultureInfo.InvariantCulture)), Ct);
         }
 
-        await TestComponents.EventuallyAsync(() => received.Count == 200, "all 200 messages delivered");
+        await Eventually.TrueAsync(() => received.Count == 200, because: "all 200 messages delivered");
         received.ShouldBe(Enumerable.Range(0, 200).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
@@ -63,7 +64,7 @@ public sealed class InMemoryPubSubTests : IAsyncDisposable
         await _pubsub.PublishAsync(Message("orders", "x"), Ct);
         await _pubsub.PublishAsync(Message("orders", "y"), Ct);
 
-        await TestComponents.EventuallyAsync(() => first.Count == 2 && second.Count == 2, "both subscribers got both messages");
+        await Eventually.TrueAsync(() => first.Count == 2 && second.Count == 2, because: "both subscribers got both messages");
         first.ShouldBe(["x", "y"]);
         second.ShouldBe(["x", "y"]);
     }
@@ -125,7 +126,7 @@ public sealed class InMemoryPubSubTests : IAsyncDisposable
         await _pubsub.PublishAsync(Message("orders", "o"), Ct);
 
         await marker.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
-        await TestComponents.EventuallyAsync(() => orders.Count == 1, "the orders message arrived");
+        await Eventually.TrueAsync(() => orders.Count == 1, because: "the orders message arrived");
         orders.ShouldBe(["o"]);
     }
 
@@ -138,7 +139,7 @@ public sealed class InMemoryPubSubTests : IAsyncDisposable
 
         await _pubsub.PublishAsync(Message("orders", "late"), Ct);
 
-        await TestComponents.EventuallyAsync(() => !received.IsEmpty, "the late message arrived");
+        await Eventually.TrueAsync(() => !received.IsEmpty, because: "the late message arrived");
         received.ShouldBe(["late"]);
     }
 
@@ -154,7 +155,7 @@ public sealed class InMemoryPubSubTests : IAsyncDisposable
         }
 
         await _pubsub.PublishAsync(Message("ordersEnd", "x"), Ct);
-        await TestComponents.EventuallyAsync(() => received.Contains("ordersEnd"), "the last matching message arrived");
+        await Eventually.TrueAsync(() => received.Contains("ordersEnd"), because: "the last matching message arrived");
         received.ShouldBe(["orders.eu", "orders/us", "ordersEnd"]);
     }
 
@@ -171,7 +172,7 @@ public sealed class InMemoryPubSubTests : IAsyncDisposable
         await _pubsub.PublishAsync(Message("orders", "bad"), Ct);
         await _pubsub.PublishAsync(Message("orders", "good"), Ct);
 
-        await TestComponents.EventuallyAsync(() => calls.Count == 2, "both messages handled");
+        await Eventually.TrueAsync(() => calls.Count == 2, because: "both messages handled");
         calls.ShouldBe(["bad", "good"]);
         var error = _logger.Entries.Where(e => e.Level == LogLevel.Error).ShouldHaveSingleItem();
         error.Exception.ShouldBeOfType<InvalidOperationException>();
@@ -222,9 +223,9 @@ public sealed class InMemoryPubSubTests : IAsyncDisposable
             publish.IsCompletedSuccessfully.ShouldBeTrue("publishing must not wait for the handler");
         }
 
-        await TestComponents.EventuallyAsync(() => Volatile.Read(ref active) == 1, "the first message is being handled");
+        await Eventually.TrueAsync(() => Volatile.Read(ref active) == 1, because: "the first message is being handled");
         release.SetResult();
-        await TestComponents.EventuallyAsync(() => Volatile.Read(ref done) == 5, "all messages handled");
+        await Eventually.TrueAsync(() => Volatile.Read(ref done) == 5, because: "all messages handled");
         maxActive.ShouldBe(1);
     }
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using BioDapr.Sidecar.Components.State;
-using BioDapr.Testing.Time;
+using Microsoft.Extensions.Time.Testing;
 
 namespace BioDapr.Sidecar.Tests.Components.State;
 
@@ -9,7 +9,7 @@ public sealed partial class InMemoryStateStoreTests : IAsyncDisposable
 {
     private static readonly IReadOnlyDictionary<string, string> None = new Dictionary<string, string>();
 
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly InMemoryStateStore _store;
 
     public InMemoryStateStoreTests() => _store = new InMemoryStateStore(TestComponents.Metadata(InMemoryStateStore.ComponentType), _time, new Random(42));

@@ -1,0 +1,67 @@
+using BioDapr.Cell.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace BioDapr.Cell.Telemetry;
+
+/// <summary>
+/// OpenTelemetry for a cell, the way .NET service defaults set it up: the resource names the service after its
+/// Dapr app id; traces from ASP.NET Core (incoming), HttpClient and the gRPC client (outgoing, which carry the W3C
+/// <c>traceparent</c> to the sidecar) and the pathways; metrics from the vitals meter, ASP.NET Core, HttpClient and
+/// the runtime; logs through the OpenTelemetry logger. Everything is exported over OTLP when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the exporter reads the other standard <c>OTEL_*</c> settings).
+/// </summary>
+public static class CellTelemetryExtensions
+{
+    /// <summary>The setting that turns the OTLP export on.</summary>
+    public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    /// <summary>Adds the cell's telemetry (called by <see cref="CellHostingExtensions.AddCellDefaults"/>).</summary>
+    public static IHostApplicationBuilder AddCellTelemetry(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var configuration = builder.Configuration;
+        var healthPath = configuration[CellOptions.SectionName + ":" + nameof(CellOptions.HealthPath)] is { Length: > 0 } path ? path : CellOptions.DefaultHealthPath;
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(CellName(builder)))
+            .WithTracing(tracing => tracing
+                .AddSource(CellTelemetry.PathwaysSourceName)
+                .AddSource(builder.Environment.ApplicationName)
+                // The sidecar's health probes (every second) would drown the traces of real calls.
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsHealthProbe(context, healthPath))
+                .AddHttpClientInstrumentation()
+                .AddGrpcClientInstrumentation())
+            .WithMetrics(metrics => metrics
+                .AddMeter(CellTelemetry.VitalsMeterName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation());
+        if (configuration[OtlpEndpointKey] is { Length: > 0 })
+        {
+            telemetry.UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    private static bool IsHealthProbe(HttpContext context, string healthPath) =>
+        context.Request.Path.StartsWithSegments(healthPath, StringComparison.OrdinalIgnoreCase);
+
+    // The service name is the Dapr app id, as the sidecar names the app in its own spans.
+    private static string CellName(IHostApplicationBuilder builder) =>
+        builder.Configuration[CellOptions.SectionName + ":" + nameof(CellOptions.Name)] is { Length: > 0 } name ? name
+        : builder.Configuration["APP_ID"] is { Length: > 0 } appId ? appId
+        : builder.Environment.ApplicationName;
+}

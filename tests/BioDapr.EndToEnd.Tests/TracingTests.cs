@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using BioDapr.Testing;
+using BioDapr.Testing.Telemetry;
+
+namespace BioDapr.EndToEnd.Tests;
+
+/// <summary>The organism with every cell exporting its telemetry over OTLP to a receiver in the test.</summary>
+public sealed class TracedOrganism : IAsyncLifetime
+{
+    public OtlpReceiver Telemetry { get; } = new();
+
+    public Organism Organism { get; } = new();
+
+    public async ValueTask InitializeAsync()
+    {
+        await Telemetry.InitializeAsync();
+        // The cells an order passes through export; the others stay as in every organism (less work on a shared machine).
+        foreach (var app in new[] { "gateway", "orders", "inventory" })
+        {
+            Organism.AppEnvironment[app] = new Dictionary<string, string>(Telemetry.Environment, StringComparer.Ordinal);
+        }
+
+        await Organism.InitializeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Organism.DisposeAsync();
+        await Telemetry.DisposeAsync();
+    }
+}
+
+/// <summary>One client request is one trace across the cells: W3C trace context flows through the sidecars.</summary>
+public sealed class TracingTests(TracedOrganism traced) : IClassFixture<TracedOrganism>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Order_IsOneTrace_FromTheGatewayThroughOrdersToInventory()
+    {
+        using var http = new HttpClient();
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var clientSpanId = ActivitySpanId.CreateRandom().ToHexString();
+
+        using var placed = await PlaceAsync(http, $"00-{traceId}-{clientSpanId}-01");
+
+        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        var spans = await Eventually.ReturnsAsync(
+            () => Task.FromResult(traced.Telemetry.Trace(traceId)),
+            trace => new[] { "gateway", "orders", "inventory" }.All(cell => trace.Any(s => s.Service == cell && s.Kind == ReceivedSpanKind.Server)),
+            TimeSpan.FromSeconds(20),
+            "the gateway, orders and inventory export their server spans of the order's trace");
+
+        // The gateway continues the client's trace.
+        spans.Where(s => s.Service == "gateway" && s.Kind == ReceivedSpanKind.Server).ShouldAllBe(s => s.ParentSpanId == clientSpanId);
+        // Inside each cell, its pathway span is a child of the request it serves and the parent of the HTTP call to its sidecar.
+        AssertPathway(spans, caller: "gateway", target: "orders");
+        AssertPathway(spans, caller: "orders", target: "inventory");
+        // Downstream cells are not roots: their server span continues the caller's context as the sidecars passed it on.
+        foreach (var cell in new[] { "orders", "inventory" })
+        {
+            spans.Where(s => s.Service == cell && s.Kind == ReceivedSpanKind.Server).ShouldAllBe(s => s.ParentSpanId.Length == 16);
+        }
+
+        traced.Telemetry.Rejected.ShouldBe(0);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("00-not-a-trace-id-01")]
+    [InlineData("00-00000000000000000000000000000000-0000000000000000-01")]
+    public async Task RequestWithoutAValidTraceContext_StartsANewTraceThatStillSpansTheCells(string? traceParent)
+    {
+        using var http = new HttpClient();
+        var before = traced.Telemetry.Spans.Select(s => s.TraceId).ToHashSet(StringComparer.Ordinal);
+
+        using var placed = await PlaceAsync(http, traceParent);
+
+        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        await Eventually.ReturnsAsync(
+            () => Task.FromResult(traced.Telemetry.Spans
+                .Where(s => !before.Contains(s.TraceId) && s.Service == "gateway" && s.Kind == ReceivedSpanKind.Server && s.ParentSpanId.Length == 0)
+                .Select(root => traced.Telemetry.Trace(root.TraceId))
+                .ToList()),
+            traces => traces.Any(trace => trace.Any(s => s.Service == "orders" && s.Kind == ReceivedSpanKind.Server)
+                && trace.Any(s => s.Service == "inventory" && s.Kind == ReceivedSpanKind.Server)),
+            TimeSpan.FromSeconds(20),
+            "the gateway starts a new trace (its server span is a root) that reaches orders and inventory");
+        traced.Telemetry.Spans.ShouldNotContain(s => s.TraceId == "00000000000000000000000000000000");
+    }
+
+    private static void AssertPathway(IReadOnlyList<ReceivedSpan> spans, string caller, string target)
+    {
+        var pathways = spans.Where(s => s.Service == caller && s.Scope == "BioDapr.Pathways" && s.Name == "pathway " + target).ToList();
+        pathways.ShouldNotBeEmpty($"{caller} exports its pathway span to {target}");
+        foreach (var pathway in pathways)
+        {
+            spans.ShouldContain(s => s.Service == caller && s.Kind == ReceivedSpanKind.Server && s.SpanId == pathway.ParentSpanId, $"the {caller} pathway span hangs under {caller}'s server span");
+            spans.ShouldContain(s => s.Service == caller && s.Kind == ReceivedSpanKind.Client && s.ParentSpanId == pathway.SpanId, $"the {caller} → {target} HTTP call is a child of the pathway span");
+        }
+    }
+
+    // An order through the gateway, sent again with the same Idempotency-Key while the answer is 503 (a slow shared machine).
+    private async Task<HttpResponseMessage> PlaceAsync(HttpClient http, string? traceParent)
+    {
+        var key = "trace-" + Guid.NewGuid().ToString("N");
+        return await Eventually.ReturnsAsync(
+            () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{traced.Organism.GatewayPort}/api/orders")
+                {
+                    Content = JsonContent.Create(new { customerId = "e2e-trace", sku = "pear", quantity = 1 }),
+                };
+                request.Headers.Add("X-Api-Key", Organism.ShopApiKey);
+                request.Headers.Add("Idempotency-Key", key);
+                if (traceParent is not null)
+                {
+                    request.Headers.TryAddWithoutValidation("traceparent", traceParent);
+                }
+
+                return http.SendAsync(request, Ct);
+            },
+            response => response.StatusCode != HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(90),
+            "the order is answered");
+    }
+}

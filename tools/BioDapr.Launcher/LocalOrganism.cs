@@ -1,0 +1,338 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using BioDapr.Sidecar.MultiAppRun;
+
+namespace BioDapr.Launcher;
+
+/// <summary>
+/// The organism started the way users start it: the multi-app runner (<c>run -f</c>) as a real process,
+/// each cell a real process with its own development sidecar, against a real redis-server. The component
+/// files and the cells' Configurations are the repository's (components/local, dapr/config), pointed at
+/// this organism's Redis and secrets; the run file gives each cell its ports.
+/// The cells are the build output of the caller's configuration (reference them with
+/// <c>ReferenceOutputAssembly="false"</c> so they are built first). Used by the end-to-end tests and by the
+/// cortex's live benchmark, the cold-start benchmark and the chaos command. Start it with <see cref="StartAsync"/>;
+/// dispose it to stop everything and delete its files.
+/// </summary>
+public class LocalOrganism : IAsyncDisposable
+{
+    private RedisProcess _redis = new();
+    private readonly StringBuilder _output = new();
+    private readonly string _root = Directory.CreateTempSubdirectory("biodapr-e2e-").FullName;
+    private Process? _runner;
+
+    /// <summary>The port of the organism's Redis (state, pub/sub, hormones).</summary>
+    public int Redis => _redis.Port;
+
+    /// <summary>
+    /// Run Redis with an append-only file fsynced on every write, as <c>./biodapr up</c> does (set before
+    /// <see cref="StartAsync"/>), so <see cref="RestartRedisAsync"/> loses nothing; off by default.
+    /// </summary>
+    public bool RedisAppendOnly { get; init; }
+
+    /// <summary>The gateway's public port (the clients' API and its OpenAPI document).</summary>
+    public int GatewayPort { get; } = LoopbackPorts.Next();
+
+    /// <summary>The notifications cell's public port (<c>GET /notifications</c>).</summary>
+    public int NotificationsPort { get; } = LoopbackPorts.Next();
+
+    /// <summary>The cortex's public port (status, pathways, audit).</summary>
+    public int CortexPort { get; } = LoopbackPorts.Next();
+
+    /// <summary>Each app's app port (by app id): only its sidecar's callbacks are served there.</summary>
+    public IReadOnlyDictionary<string, int> AppPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "cortex" }
+        .ToDictionary(id => id, _ => LoopbackPorts.Next(), StringComparer.Ordinal);
+
+    /// <summary>
+    /// SKUs added to inventory's catalogue (SKU → initial stock) for this organism, on top of the catalogue the cell ships
+    /// with; set before start. By default a few SKUs each test may use on its own.
+    /// </summary>
+    public Dictionary<string, int> ExtraCatalogue { get; } = new(StringComparer.Ordinal)
+    {
+        ["e2e-slow"] = 1_000, ["e2e-flaky"] = 1_000, ["e2e-keyed"] = 1_000, ["e2e-forged"] = 1_000, ["e2e-visible"] = 1_000,
+        ["e2e-big"] = 1_000, ["e2e-refused"] = 1_000, ["e2e-crash"] = 1_000, ["e2e-killed"] = 1_000, ["restart-app"] = 1_000, ["restart-sidecar"] = 1_000, ["e2e-fair"] = 100_000, ["e2e-scarce"] = 3,
+        ["chaos-plenty"] = ChaosPlentyStock, ["chaos-scarce"] = ChaosScarceStock,
+    };
+
+    /// <summary>The initial stock of <c>chaos-plenty</c>, which the chaos command orders most.</summary>
+    public const int ChaosPlentyStock = 1_000_000;
+
+    /// <summary>The initial stock of <c>chaos-scarce</c>: the chaos command's orders run it out (409s), and cancellations give units back.</summary>
+    public const int ChaosScarceStock = 150;
+
+    /// <summary>The Dapr HTTP port of each app's sidecar (by app id), e.g. to publish as that app.</summary>
+    public IReadOnlyDictionary<string, int> SidecarPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "cortex" }
+        .ToDictionary(id => id, _ => LoopbackPorts.Next(), StringComparer.Ordinal);
+
+    /// <summary>Everything the runner printed so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>The runner process.</summary>
+    public Process Runner => _runner!;
+
+    /// <summary>The client API keys the gateway accepts (<c>gateway-api-keys</c> secret).</summary>
+    public static string ShopApiKey => "e2e-shop-key";
+
+    /// <summary>A second client's API key (the <c>bulk</c> client).</summary>
+    public static string BulkApiKey => "e2e-bulk-key";
+
+    /// <summary>Extra environment variables of a cell (by app id), e.g. configuration overrides.</summary>
+    public Dictionary<string, Dictionary<string, string>> AppEnvironment { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Where the runner's output is kept on dispose (default: next to the binaries).</summary>
+    public string LogDirectory { get; set; } = AppContext.BaseDirectory;
+
+    /// <summary>Starts Redis, writes the run's files and starts the runner; returns once every app is ready.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        _redis = new RedisProcess { AppendOnly = RedisAppendOnly };
+        await _redis.StartAsync(cancellationToken);
+        var components = Path.Combine(_root, "components");
+        Directory.CreateDirectory(components);
+        await File.WriteAllTextAsync(Path.Combine(_root, "secrets.json"), """{"orders-api-key":"e2e-key","gateway-api-keys":"shop=e2e-shop-key;bulk=e2e-bulk-key"}""", cancellationToken);
+        // The repository's own components (with their scopes, topic scoping included) and per-app
+        // Configurations (secret scopes, access control), pointed at this organism's Redis and secrets file.
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot, "components", "local"), "*.yaml"))
+        {
+            var text = (await File.ReadAllTextAsync(file, cancellationToken))
+                .Replace("localhost:6379", _redis.Host, StringComparison.Ordinal)
+                .Replace("../../components/local/secrets.json", Path.Combine(_root, "secrets.json"), StringComparison.Ordinal)
+                // daprd's default initTimeout (5 s) is too short when the machine is shared with builds and other organisms.
+                .Replace("\nspec:\n", "\nspec:\n  initTimeout: 60s\n", StringComparison.Ordinal);
+            await File.WriteAllTextAsync(Path.Combine(components, Path.GetFileName(file)), text, cancellationToken);
+        }
+
+        var apps = new (string Id, string Project, int? PublicPort)[]
+        {
+            ("gateway", "BioDapr.Gateway", GatewayPort),
+            ("orders", "BioDapr.Orders", null),
+            ("payments", "BioDapr.Payments", null),
+            ("inventory", "BioDapr.Inventory", null),
+            ("notifications", "BioDapr.Notifications", NotificationsPort),
+            ("cortex", "BioDapr.Cortex", CortexPort),
+        };
+        var catalogue = JsonSerializer.Deserialize<Dictionary<string, int>>(await File.ReadAllBytesAsync(Path.Combine(Path.GetDirectoryName(Built("BioDapr.Inventory"))!, "catalogue.json"), cancellationToken))!;
+        foreach (var (sku, stock) in ExtraCatalogue)
+        {
+            catalogue[sku] = stock;
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(_root, "catalogue.json"), JsonSerializer.Serialize(catalogue), cancellationToken);
+
+        // The repository's sidecar Resiliency baseline applies here as under ./biodapr up; as in dapr/dapr.yaml, the
+        // sidecars connect once a cell's health says it is warmed up.
+        File.Copy(Path.Combine(RepositoryRoot, "dapr", "resiliency.yaml"), Path.Combine(components, "resiliency.yaml"));
+        var runFile = new StringBuilder(
+            "version: 1\ncommon:\n  resourcesPaths: [ ./components ]\n"
+            + "  enableAppHealthCheck: true\n  appHealthCheckPath: /healthz\n  appHealthProbeInterval: 1\n  appHealthProbeTimeout: 500\n  appHealthThreshold: 2\n"
+            + "apps:\n");
+        foreach (var (id, project, publicPort) in apps)
+        {
+            Directory.CreateDirectory(Path.Combine(_root, id));
+            runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {AppPorts[id]}\n    daprHTTPPort: {SidecarPorts[id]}\n    command: [ \"dotnet\", \"{Built(project)}\" ]\n");
+            runFile.Append($"    configFilePath: {Path.Combine(RepositoryRoot, "dapr", "config", id + ".yaml")}\n");
+            var env = new Dictionary<string, string>(AppEnvironment.GetValueOrDefault(id) ?? [], StringComparer.Ordinal);
+            if (publicPort is { } port)
+            {
+                env["PUBLIC_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (id == "cortex")
+            {
+                // The cortex writes hormones straight to the configuration store's Redis.
+                env["Cortex__HormoneStore__Redis"] = _redis.Host;
+            }
+
+            if (id == "inventory")
+            {
+                env["Inventory__CatalogueFile"] = Path.Combine(_root, "catalogue.json");
+            }
+
+            if (env.Count > 0)
+            {
+                runFile.Append("    env:\n");
+                foreach (var (name, value) in env)
+                {
+                    runFile.Append($"      {name}: \"{value}\"\n");
+                }
+            }
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(_root, "dapr.yaml"), runFile.ToString(), cancellationToken);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = _root,
+        };
+        foreach (var argument in new[] { Built("BioDapr.Sidecar"), "run", "-f", Path.Combine(_root, "dapr.yaml"), "--startup-timeout", ((int)Math.Min(StartTimeout.TotalSeconds, 3600)).ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["BIODAPR_NAME_RESOLUTION_DIR"] = Path.Combine(_root, "nameresolution");
+        _runner = Process.Start(start)!;
+        _runner.OutputDataReceived += (_, e) => Append(e.Data);
+        _runner.ErrorDataReceived += (_, e) => Append(e.Data);
+        _runner.BeginOutputReadLine();
+        _runner.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (!Output.Contains("You're up and running", StringComparison.Ordinal))
+        {
+            if (_runner.HasExited)
+            {
+                throw new InvalidOperationException("the runner exited during startup:\n" + Output);
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the organism did not start within {StartTimeout.TotalSeconds:0} s; the runner printed:\n" + Output);
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// How long <see cref="StartAsync"/> waits for the organism to be up (default 6 minutes: tests and tools share the
+    /// machine with builds and other organisms); the runner gets the same time per app (<c>--startup-timeout</c>, at most an hour).
+    /// </summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromMinutes(6);
+
+    /// <summary>
+    /// Restarts the organism's Redis as an operator would (SIGTERM, then start again on the same port and data
+    /// directory); with <see cref="RedisAppendOnly"/> every acknowledged write survives.
+    /// </summary>
+    public Task RestartRedisAsync(CancellationToken cancellationToken = default) => _redis.RestartAsync(cancellationToken);
+
+    /// <summary>Stops the runner (its apps and sidecars) and Redis, keeps the runner's output in <see cref="LogDirectory"/> and deletes the run's files.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        // Keep what the organism printed next to the test results, for diagnosing a failed run.
+        var log = Path.Combine(LogDirectory, "organism-" + DateTime.UtcNow.ToString("HHmmss", System.Globalization.CultureInfo.InvariantCulture) + ".log");
+        await File.WriteAllTextAsync(log, Output);
+        if (Output.Contains(" exited", StringComparison.Ordinal))
+        {
+            await Console.Error.WriteLineAsync($"An app of the organism exited during the tests; its output is in {log}. Last lines:\n"
+                + string.Join('\n', Output.Split('\n').TakeLast(40)));
+        }
+
+        if (_runner is { HasExited: false })
+        {
+            Terminate(_runner.Id);
+            if (!_runner.WaitForExit(TimeSpan.FromSeconds(30)))
+            {
+                _runner.Kill(entireProcessTree: true);
+            }
+        }
+
+        _runner?.Dispose();
+        await _redis.DisposeAsync();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+
+    /// <summary>
+    /// The process id of an app of this organism (<paramref name="sidecar"/>: of its sidecar), found by
+    /// its working directory (the app's directory of this run) and, for a sidecar, its <c>--app-id</c>.
+    /// </summary>
+    public int ProcessOf(string appId, bool sidecar = false)
+    {
+        var directory = Path.Combine(_root, appId);
+        foreach (var entry in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (new DirectoryInfo(Path.Combine(entry, "cwd")).ResolveLinkTarget(returnFinalTarget: false)?.FullName != directory)
+                {
+                    continue;
+                }
+
+                // The app and its sidecar share the directory; only the sidecar has daprd's --app-id.
+                if (File.ReadAllText(Path.Combine(entry, "cmdline")).Split('\0').Contains("--app-id") == sidecar)
+                {
+                    return pid;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked, or is not ours to read.
+            }
+        }
+
+        throw new InvalidOperationException($"no running {(sidecar ? "sidecar" : "app")} process for {appId} in {directory}");
+    }
+
+    /// <summary>Sends SIGTERM, as a service manager or Ctrl-C would; true when kill(1) succeeded.</summary>
+    public static bool Terminate(int pid) => Signal("-TERM", pid);
+
+    /// <summary>Sends SIGKILL (kill -9): the process dies at once, as in a crash.</summary>
+    public static bool Kill(int pid) => Signal("-KILL", pid);
+
+    private static bool Signal(string signal, int pid)
+    {
+        using var kill = Process.Start("kill", [signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        return kill.ExitCode == 0;
+    }
+
+    /// <summary>The repository this library was built from (its dapr/ and components/ files).</summary>
+    public static string RepositoryRoot { get; } = typeof(LocalOrganism).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), inherit: false)
+        .Cast<System.Reflection.AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "RepositoryRoot").Value!;
+
+    /// <summary>The Dapr HTTP port of an app's sidecar (what the cell itself talks to), from the run's name resolution.</summary>
+    public int SidecarHttpPort(string appId) => NameResolution(appId).GetProperty("httpPort").GetInt32();
+
+    /// <summary>The internal (sidecar-to-sidecar) port of an app's sidecar.</summary>
+    public int SidecarInternalPort(string appId) => NameResolution(appId).GetProperty("internalPort").GetInt32();
+
+    private System.Text.Json.JsonElement NameResolution(string appId)
+    {
+        using var entry = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_root, "nameresolution", appId + ".json")));
+        return entry.RootElement.Clone();
+    }
+
+    // The build output of a sibling project (artifacts/bin/<Project>/<configuration>/<Project>.dll).
+    private static string Built(string project)
+    {
+        var configurationDirectory = new DirectoryInfo(AppContext.BaseDirectory);
+        var path = Path.Combine(configurationDirectory.Parent!.Parent!.FullName, project, configurationDirectory.Name, project + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{project} is not built at {path}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}
