@@ -87,7 +87,7 @@ public sealed class ContractSchemaTests
         {
             if (File.Exists(Path.Combine(directory.FullName, "BioDapr.sln")))
             {
-                return Path.Combine(directory.FullName, "services", "BioDapr.Contracts", "Schemas", contract.SchemaFile);
+                return Path.Combine(directory.FullName, "services", "libraries", "BioDapr.Contracts", "Schemas", contract.SchemaFile);
             }
         }
 

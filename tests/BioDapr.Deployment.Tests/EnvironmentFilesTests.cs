@@ -38,6 +38,23 @@ public sealed partial class EnvironmentFilesTests
         apps.Count.ShouldBe(Repo.CellDirectories().Count);
     }
 
+    [Fact]
+    public void Services_AreGrouped_CellsDeployAsWebApps_LibrariesDoNot()
+    {
+        Directory.GetDirectories(Repo.PathOf("services")).Select(Path.GetFileName).Order(StringComparer.Ordinal)
+            .ShouldBe(Repo.ServiceGroups, customMessage: "services/ holds only the groups cells, libraries and sidecar");
+        foreach (var group in Repo.ServiceGroups)
+        {
+            foreach (var project in Directory.GetDirectories(Repo.PathOf("services", group)))
+            {
+                var csproj = Path.Combine(project, Path.GetFileName(project) + ".csproj");
+                File.Exists(csproj).ShouldBeTrue($"{project} has no project file named after its folder");
+                var isWeb = File.ReadAllText(csproj).Contains("Microsoft.NET.Sdk.Web", StringComparison.Ordinal);
+                isWeb.ShouldBe(group != "libraries", $"{csproj}: projects in services/{group} {(group == "libraries" ? "are class libraries" : "are deployable web apps")}");
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Sets))]
     public void EveryComponent_UsesADocumentedTypeAndOnlyDocumentedFields(string set)
@@ -143,13 +160,13 @@ public sealed partial class EnvironmentFilesTests
         foreach (var app in RunFileApps())
         {
             var directory = Path.GetFileName(app.AppDirPath.TrimEnd('/'));
-            tye.ShouldContain($"project: services/{directory}/{directory}.csproj", customMessage: $"tye.yaml does not run {directory}");
+            tye.ShouldContain($"project: services/cells/{directory}/{directory}.csproj", customMessage: $"tye.yaml does not run {directory}");
             tye.ShouldContain($"app-id: {app.AppId}", customMessage: $"tye.yaml does not give {directory} the app id {app.AppId}");
         }
 
         foreach (var cell in Repo.CellDirectories())
         {
-            tye.ShouldContain($"services/{cell}/", customMessage: $"tye.yaml does not list {cell}");
+            tye.ShouldContain($"services/cells/{cell}/", customMessage: $"tye.yaml does not list {cell}");
         }
     }
 
@@ -168,7 +185,7 @@ public sealed partial class EnvironmentFilesTests
         foreach (var app in RunFileApps())
         {
             var directory = Path.GetFileName(app.AppDirPath.TrimEnd('/'));
-            Repo.Read("services", directory, directory + ".csproj").ShouldContain($"<ContainerRepository>biodapr/{app.AppId}</ContainerRepository>");
+            Repo.Read("services", "cells", directory, directory + ".csproj").ShouldContain($"<ContainerRepository>biodapr/{app.AppId}</ContainerRepository>");
         }
     }
 

@@ -11,18 +11,24 @@ internal static partial class Repo
 
     public static string Read(params string[] parts) => File.ReadAllText(PathOf(parts));
 
-    /// <summary>The cells: web projects under services/ other than the sidecar, by directory name.</summary>
+    /// <summary>The groups under services/: deployable cells, libraries, and the development sidecar.</summary>
+    public static readonly string[] ServiceGroups = ["cells", "libraries", "sidecar"];
+
+    /// <summary>The cells: the project directories under services/cells, by directory name.</summary>
     public static IReadOnlyList<string> CellDirectories() =>
-        Directory.GetDirectories(PathOf("services"))
-            .Where(d => Directory.GetFiles(d, "*.csproj").Any(p => File.ReadAllText(p).Contains("Microsoft.NET.Sdk.Web", StringComparison.Ordinal)))
+        Directory.GetDirectories(PathOf("services", "cells"))
             .Select(Path.GetFileName)
-            .Where(n => n != "BioDapr.Sidecar")
             .Order(StringComparer.Ordinal)
             .ToList()!;
 
+    /// <summary>The full path of a project directory under services/, whichever group it belongs to.</summary>
+    public static string ServicePath(string serviceDirectory) =>
+        ServiceGroups.Select(g => PathOf("services", g, serviceDirectory)).FirstOrDefault(Directory.Exists)
+            ?? throw new DirectoryNotFoundException($"No project directory services/*/{serviceDirectory}.");
+
     /// <summary>The C# sources of a service directory (without build output).</summary>
     public static IEnumerable<string> Sources(string serviceDirectory) =>
-        Directory.EnumerateFiles(PathOf("services", serviceDirectory), "*.cs", SearchOption.AllDirectories)
+        Directory.EnumerateFiles(ServicePath(serviceDirectory), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
 

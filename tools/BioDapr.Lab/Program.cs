@@ -17,7 +17,7 @@ static int Usage()
         Usage: ./biodapr cortex <command> [options]
 
           train   train the learning agent with PPO on generated scenarios (resumable from its checkpoint)
-                  --iterations 60 --episodes 8 --seed 7 --out services/BioDapr.Cortex/policy/cortex-policy.json
+                  --iterations 60 --episodes 8 --seed 7 --out services/cells/BioDapr.Cortex/policy/cortex-policy.json
           bench   every controller x seeds on a scenario in the simulator: table, JSON, CSV and plots (resumable)
                   --scenario scenarios/reference.yaml --seeds 5 --out docs/benchmarks/cortex [--fresh] [--policy file]
           live    every controller on the real cells: a fresh organism per run, the scenario replayed shortened

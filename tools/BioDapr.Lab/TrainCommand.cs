@@ -6,7 +6,7 @@ namespace BioDapr.Lab;
 /// <summary><c>train</c>: PPO on generated scenarios; prints progress with the time left; resumes from the checkpoint.</summary>
 internal static class TrainCommand
 {
-    public const string DefaultPolicy = "services/BioDapr.Cortex/policy/cortex-policy.json";
+    public const string DefaultPolicy = "services/cells/BioDapr.Cortex/policy/cortex-policy.json";
 
     public static int Run(string[] args)
     {
