@@ -41,7 +41,7 @@ public sealed partial class EnvironmentFilesTests
     [Fact]
     public void Services_AreGrouped_CellsDeployAsWebApps_LibrariesDoNot()
     {
-        Directory.GetDirectories(Repo.PathOf("services")).Select(Path.GetFileName).Order(StringComparer.Ordinal)
+        Directory.GetDirectories(Repo.PathOf("services")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()
             .ShouldBe(Repo.ServiceGroups, customMessage: "services/ holds only the groups cells, libraries and sidecar");
         foreach (var group in Repo.ServiceGroups)
         {
