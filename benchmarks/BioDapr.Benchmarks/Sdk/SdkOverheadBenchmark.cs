@@ -40,7 +40,7 @@ internal static partial class SdkOverheadBenchmark
             return 2;
         }
 
-        using var redis = await BenchRedis.StartAsync();
+        await using var redis = await BenchRedis.StartAsync();
         var resources = Directory.CreateTempSubdirectory("biodapr-bench-sdk-").FullName;
         await File.WriteAllTextAsync(Path.Combine(resources, "components.yaml"), $"""
             apiVersion: dapr.io/v1alpha1
