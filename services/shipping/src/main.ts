@@ -1,0 +1,90 @@
+import express from "express";
+import { CommunicationProtocolEnum, DaprPubSubStatusEnum, DaprServer, LogLevel } from "@dapr/dapr";
+import { ShipmentDispatcher } from "./dispatch/shipmentDispatcher.js";
+import { OrderConfirmedType } from "./events/contracts.js";
+import { cloudEventContext, currentCloudEvent } from "./hosting/cloudEventContext.js";
+import { consoleLogger } from "./hosting/log.js";
+import { readSettings, SettingsError } from "./hosting/settings.js";
+import { HormoneSource, type ConfigurationApi } from "./hormones/hormoneSource.js";
+import { cellIngress } from "./ingress/cellIngress.js";
+import { seededRandom } from "./ingress/random.js";
+import { CellVitals } from "./vitals/cellVitals.js";
+import { errorText, VitalsPublisher } from "./vitals/vitalsPublisher.js";
+
+// The shipping cell: OrderConfirmed (topic orders) → a carrier and a dispatch time → ShipmentDispatched (topic
+// shipments). Dapr plumbing through the official JS SDK (@dapr/dapr): DaprServer for the subscription (HTTP app
+// channel), its DaprClient over gRPC for state, publishing and the configuration API (hormones).
+
+const logger = consoleLogger("shipping");
+let settings;
+try {
+  settings = readSettings(process.env);
+} catch (e) {
+  if (e instanceof SettingsError) {
+    logger.log("error", `shipping refuses to start: ${e.message}`);
+    process.exit(2);
+  }
+  throw e;
+}
+
+const healthPath = "/healthz";
+const app = express();
+let hormones: HormoneSource | undefined;
+let ready = false;
+const current = () => hormones!.current;
+const vitals = new CellVitals(settings.appId, () => new Date(), () => Math.max(1, current().admission.maxConcurrency - current().pathogens.slotReduction));
+
+// Before the SDK's body parsers: the sidecar token and admission are checked before a body is read.
+app.use(cellIngress({ appApiToken: settings.appApiToken, healthPath, hormones: current, vitals, random: seededRandom(Number(process.env.SHIPPING_SEED ?? 17)), logger }));
+app.get(healthPath, (_req, res) => {
+  res.status(ready ? 200 : 503).json({ status: ready ? "Healthy" : "Unhealthy", description: ready ? "warmed up" : "warming up (hormones not read yet)" });
+});
+
+const server = new DaprServer({
+  serverHost: process.env.APP_HOST ?? "127.0.0.1",
+  serverPort: String(settings.appPort),
+  communicationProtocol: CommunicationProtocolEnum.HTTP,
+  serverHttp: app,
+  maxBodySizeMb: 1,
+  logger: { level: LogLevel.Warn },
+  clientOptions: {
+    daprHost: settings.daprHost,
+    daprPort: String(settings.daprGrpcPort),
+    communicationProtocol: CommunicationProtocolEnum.GRPC,
+    logger: { level: LogLevel.Warn },
+  },
+});
+app.use(cloudEventContext());
+
+hormones = new HormoneSource(settings.appId, settings.hormoneStore, server.client.configuration as unknown as ConfigurationApi, logger);
+const dispatcher = new ShipmentDispatcher(server.client as never, current, () => new Date(), logger, settings);
+const statusOf = { SUCCESS: DaprPubSubStatusEnum.SUCCESS, RETRY: DaprPubSubStatusEnum.RETRY, DROP: DaprPubSubStatusEnum.DROP };
+
+await server.pubsub.subscribeWithOptions(settings.pubsub, "orders", {
+  // Only OrderConfirmed comes to the handler; the other order events are acknowledged by the default route.
+  route: { rules: [{ match: `event.type == "${OrderConfirmedType}"`, path: "/events/order-confirmed" }], default: "/events/orders-other" },
+  callback: async (data: unknown) => {
+    const event = currentCloudEvent();
+    try {
+      return statusOf[await dispatcher.onOrderConfirmed({ ...event, data })];
+    } catch (e) {
+      logger.log("warn", "Handling an OrderConfirmed failed; the sidecar redelivers it", { eventId: event.id, error: errorText(e) });
+      return DaprPubSubStatusEnum.RETRY;
+    }
+  },
+});
+
+const publisher = new VitalsPublisher(vitals, server.client.pubsub, settings.pubsub, settings.vitalsWindowMs, logger);
+await server.start();
+await hormones.start();
+publisher.start();
+ready = true;
+logger.log("info", "shipping is ready", { appPort: settings.appPort });
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    ready = false;
+    publisher.stop();
+    void Promise.allSettled([hormones!.stop(), server.stop()]).then(() => process.exit(0));
+  });
+}
