@@ -59,10 +59,10 @@ public sealed class ContractSchemaTests
     public void TheShippingCellsSchemaCopy_IsTheCommittedSchema(string type)
     {
         var contract = ContractCatalog.All.Single(c => c.Type == type);
-        var copy = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(SchemaPath(contract))))!, "..", "shipping", "contracts", contract.SchemaFile);
+        var copy = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(SchemaPath(contract))))!, "..", "cells", "shipping", "contracts", contract.SchemaFile);
 
-        File.Exists(copy).ShouldBeTrue($"services/shipping/contracts/{contract.SchemaFile} is missing (npm run contracts copies it)");
-        File.ReadAllText(copy).ReplaceLineEndings().ShouldBe(contract.ReadSchema().ReplaceLineEndings(), "services/shipping/contracts is stale: run npm run contracts in services/shipping");
+        File.Exists(copy).ShouldBeTrue($"services/cells/shipping/contracts/{contract.SchemaFile} is missing (npm run contracts copies it)");
+        File.ReadAllText(copy).ReplaceLineEndings().ShouldBe(contract.ReadSchema().ReplaceLineEndings(), "services/cells/shipping/contracts is stale: run npm run contracts in services/cells/shipping");
     }
 
     [Fact]

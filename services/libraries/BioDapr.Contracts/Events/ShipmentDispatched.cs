@@ -2,7 +2,7 @@ namespace BioDapr.Contracts.Events;
 
 /// <summary>
 /// A confirmed order was handed to a carrier (topic <see cref="Topics.Shipments"/>, type <see cref="Type"/>). Published by the
-/// shipping cell (TypeScript, services/shipping), which validates it against the same committed JSON Schema before publishing.
+/// shipping cell (TypeScript, services/cells/shipping), which validates it against the same committed JSON Schema before publishing.
 /// </summary>
 /// <param name="OrderId">The order.</param>
 /// <param name="CustomerId">Who ordered.</param>

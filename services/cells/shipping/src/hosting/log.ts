@@ -7,9 +7,13 @@ export interface Logger {
   log(level: Level, message: string, fields?: Record<string, unknown>): void;
 }
 
-export function consoleLogger(category: string, write: (line: string) => void = (line) => process.stdout.write(line + "\n")): Logger {
+/** Writes info and above; debug too when LOG_LEVEL=debug. */
+export function consoleLogger(category: string, write: (line: string) => void = (line) => process.stdout.write(line + "\n"), debug = process.env.LOG_LEVEL === "debug"): Logger {
   return {
     log(level, message, fields) {
+      if (level === "debug" && !debug) {
+        return;
+      }
       write(JSON.stringify({ time: new Date().toISOString(), level, category, message, ...fields }));
     },
   };

@@ -10,7 +10,7 @@ const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
 
 /**
- * The dispatch rule (documented in services/shipping/README.md):
+ * The dispatch rule (documented in services/cells/shipping/README.md):
  * - A parcel is ready `handlingMinutes` after the order was confirmed; it leaves with the first daily pickup
  *   (at `pickupHourUtc`:00 UTC) at or after that moment.
  * - Carrier: with `carrier` = auto, a parcel that leaves on the day the order was confirmed (UTC) goes express,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { memoryLogger } from "../src/hosting/log.js";
-import { HormoneSource, type ConfigurationApi } from "../src/hormones/hormoneSource.js";
+import { HormoneSource, storeMetadata, type ConfigurationApi } from "../src/hormones/hormoneSource.js";
 import { applyHormones, defaultHormones, hormoneKeys } from "../src/hormones/shippingHormones.js";
 
 test("values of the cell's keys are parsed and applied", () => {
@@ -26,7 +26,6 @@ test("a bad value is rejected naming the key and the rule, and the last good val
     "shipping.pickupHourUtc": "24",
     "shipping.pathogens.errorRate": "lots",
     "shipping.carrier": "pigeon",
-    "shipping.handlingMinutes": "",
     "shipping.pathogens.outage": "yes",
     "shipping.admission.shedStatusCode": "500",
   });
@@ -37,7 +36,6 @@ test("a bad value is rejected naming the key and the rule, and the last good val
       "shipping.pickupHourUtc: must be an integer from 0 to 23",
       "shipping.pathogens.errorRate: must be a number from 0 to 1",
       "shipping.carrier: must be one of auto, express, standard, economy",
-      "shipping.handlingMinutes: must be an integer from 0 to 1440",
       "shipping.pathogens.outage: must be true or false",
       "shipping.admission.shedStatusCode: must be one of 429, 503",
     ],
@@ -53,7 +51,7 @@ test("an unknown key under the cell's prefix is rejected; other cells' keys are 
 
 test("every hormone has a key under the cell's prefix, as in components/local/hormones.json", async () => {
   const { readFile } = await import("node:fs/promises");
-  const defaults = JSON.parse(await readFile(new URL("../../../../components/local/hormones.json", import.meta.url), "utf8")) as Record<string, string>;
+  const defaults = JSON.parse(await readFile(new URL("../../../../../components/local/hormones.json", import.meta.url), "utf8")) as Record<string, string>;
   const ours = Object.keys(defaults).filter((k) => k.startsWith("shipping."));
   assert.deepEqual([...ours].sort(), [...hormoneKeys("shipping")].sort());
   const { hormones, update } = applyHormones("shipping", defaultHormones, Object.fromEntries(ours.map((k) => [k, defaults[k]!])));
@@ -65,14 +63,15 @@ test("the source reads at start, then applies what the subscription delivers", a
   let deliver: ((res: { items: Record<string, { value: string }> }) => unknown) | undefined;
   const api: ConfigurationApi = {
     get: async () => ({ items: { "shipping.handlingMinutes": { value: "45" } } }),
-    subscribeWithKeys: async (_store, keys, cb) => {
+    subscribeWithMetadata: async (_store, keys, metadata, cb) => {
+      assert.deepEqual(metadata, { sentinelKey: "sentinel" });
       assert.ok(keys.includes("shipping.pathogens.outage"));
       deliver = cb;
       return { stop: () => undefined };
     },
   };
   const logger = memoryLogger();
-  const source = new HormoneSource("shipping", "hormones", api, logger, 60_000);
+  const source = new HormoneSource("shipping", "hormones", api, logger, 60_000, storeMetadata({ Hormones__hormones__Metadata__sentinelKey: "sentinel", Hormones__other__Metadata__x: "y" }, "hormones"));
   assert.equal(source.loaded, false);
   await source.start();
   assert.equal(source.loaded, true);
@@ -83,4 +82,11 @@ test("the source reads at start, then applies what the subscription delivers", a
   assert.equal(source.current.pathogens.outage, true, "a bad update keeps the last good value");
   assert.ok(logger.lines.some((l) => l.message.startsWith("Rejected a hormone update") && l.fields?.key === "shipping.pathogens.outage"));
   await source.stop();
+});
+
+test("a deleted key (no value) returns the hormone to its default", () => {
+  const changed = applyHormones("shipping", defaultHormones, { "shipping.handlingMinutes": "90", "shipping.pathogens.outage": "true" }).hormones;
+  const { hormones, update } = applyHormones("shipping", changed, { "shipping.handlingMinutes": "", "shipping.pathogens.outage": "" });
+  assert.deepEqual(update.rejected, []);
+  assert.deepEqual(hormones, defaultHormones);
 });

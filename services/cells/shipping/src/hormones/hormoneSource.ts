@@ -3,8 +3,13 @@ import { applyHormones, defaultHormones, hormoneKeys, type ShippingHormones } fr
 
 /** The part of the Dapr JS SDK's configuration client this cell uses (DaprClient.configuration over gRPC). */
 export interface ConfigurationApi {
-  get(storeName: string, keys: string[]): Promise<{ items: Record<string, { value: string }> }>;
-  subscribeWithKeys(storeName: string, keys: string[], cb: (res: { items: Record<string, { value: string }> }) => unknown): Promise<{ stop: () => Promise<void> | void }>;
+  get(storeName: string, keys: string[], metadata?: Record<string, string>): Promise<{ items: Record<string, { value: string }> }>;
+  subscribeWithMetadata(
+    storeName: string,
+    keys: string[],
+    metadata: Record<string, string>,
+    cb: (res: { items: Record<string, { value: string }> }) => unknown,
+  ): Promise<{ stop: () => Promise<void> | void }>;
 }
 
 /**
@@ -25,6 +30,8 @@ export class HormoneSource {
     private readonly api: ConfigurationApi,
     private readonly logger: Logger,
     private readonly resyncMs = 10_000,
+    /** Store-specific request metadata, such as the sentinelKey configuration.azure.appconfig needs (Redis needs none). */
+    private readonly metadata: Record<string, string> = {},
   ) {
     this.#keys = hormoneKeys(cell);
   }
@@ -69,11 +76,11 @@ export class HormoneSource {
   }
 
   private async resync(): Promise<void> {
-    const read = await this.api.get(this.store, this.#keys);
+    const read = await this.api.get(this.store, this.#keys, this.metadata);
     this.apply(read.items ?? {});
     this.#loaded = true;
     await this.#subscription?.stop();
-    this.#subscription = await this.api.subscribeWithKeys(this.store, this.#keys, (res) => this.apply(res.items ?? {}));
+    this.#subscription = await this.api.subscribeWithMetadata(this.store, this.#keys, this.metadata, (res) => this.apply(res.items ?? {}));
   }
 }
 
@@ -83,4 +90,13 @@ function pick(hormones: ShippingHormones, cell: string, key: string): unknown {
     node = (node as Record<string, unknown>)[part];
   }
   return node;
+}
+
+/**
+ * The store's request metadata from the environment, named as a C# cell reads it from configuration
+ * (`Hormones__<store>__Metadata__<name>`, e.g. the sentinelKey the Azure Bicep sets for every cell).
+ */
+export function storeMetadata(env: NodeJS.ProcessEnv, store: string): Record<string, string> {
+  const prefix = `Hormones__${store}__Metadata__`;
+  return Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith(prefix) && v !== undefined && k.length > prefix.length).map(([k, v]) => [k.slice(prefix.length), v!]));
 }

@@ -25,7 +25,6 @@ export interface Delivery {
   readonly data: unknown;
 }
 
-export const ShipmentsTopic = "shipments";
 export const OrdersPublisher = "orders";
 
 /** The shipment of one order, stored once (first write wins) before it is announced. */
@@ -52,7 +51,8 @@ export class ShipmentDispatcher {
 
   async onOrderConfirmed(delivery: Delivery): Promise<Outcome> {
     if (delivery.type !== OrderConfirmedType) {
-      // Other order events share the topic; this subscription's rule routes only OrderConfirmed here.
+      // Other order events share the topic (the subscription's rule routes only OrderConfirmed to the handler).
+      this.logger.log("debug", "Ignored an event that is not an OrderConfirmed", { eventId: delivery.id, type: delivery.type });
       return "SUCCESS";
     }
     if (delivery.source !== OrdersPublisher) {
@@ -80,7 +80,7 @@ export class ShipmentDispatcher {
       this.logger.log("error", "Refused to publish a ShipmentDispatched that breaks its contract", { orderId: order.orderId, problems: eventProblems });
       return "DROP";
     }
-    await this.sidecar.pubsub.publish(this.stores.pubsub, ShipmentsTopic, event, {
+    await this.sidecar.pubsub.publish(this.stores.pubsub, "shipments", event, {
       metadata: { "cloudevent.id": `${order.orderId}/shipped`, "cloudevent.type": ShipmentDispatchedType },
     });
     await this.sidecar.state.save(this.stores.stateStore, [{ key: publishedKey(order.orderId), value: { publishedAt: this.now().toISOString() } }]);

@@ -122,7 +122,8 @@ export function applyHormones(cell: string, current: ShippingHormones, items: Re
       continue;
     }
     try {
-      const parsed = parse(value);
+      // A deleted key arrives without a value: the hormone returns to its default (as in a C# cell).
+      const parsed = value === "" ? pick(defaultHormones, suffix) : parse(value);
       const [group, leaf] = suffix.includes(".") ? suffix.split(".", 2) : [undefined, suffix];
       if (group === undefined) {
         (next as Record<string, unknown>)[leaf!] = parsed;
@@ -135,4 +136,12 @@ export function applyHormones(cell: string, current: ShippingHormones, items: Re
     }
   }
   return { hormones: next as ShippingHormones, update: { applied, rejected } };
+}
+
+function pick(hormones: ShippingHormones, suffix: string): unknown {
+  let node: unknown = hormones;
+  for (const part of suffix.split(".")) {
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
 }

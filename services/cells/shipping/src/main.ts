@@ -2,10 +2,10 @@ import express from "express";
 import { CommunicationProtocolEnum, DaprPubSubStatusEnum, DaprServer, LogLevel } from "@dapr/dapr";
 import { ShipmentDispatcher } from "./dispatch/shipmentDispatcher.js";
 import { OrderConfirmedType } from "./events/contracts.js";
-import { cloudEventContext, currentCloudEvent } from "./hosting/cloudEventContext.js";
+import { cloudEventContext, cloudEventOf } from "./hosting/cloudEventContext.js";
 import { consoleLogger } from "./hosting/log.js";
 import { readSettings, SettingsError } from "./hosting/settings.js";
-import { HormoneSource, type ConfigurationApi } from "./hormones/hormoneSource.js";
+import { HormoneSource, storeMetadata, type ConfigurationApi } from "./hormones/hormoneSource.js";
 import { cellIngress } from "./ingress/cellIngress.js";
 import { seededRandom } from "./ingress/random.js";
 import { CellVitals } from "./vitals/cellVitals.js";
@@ -56,15 +56,17 @@ const server = new DaprServer({
 });
 app.use(cloudEventContext());
 
-hormones = new HormoneSource(settings.appId, settings.hormoneStore, server.client.configuration as unknown as ConfigurationApi, logger);
+hormones = new HormoneSource(settings.appId, settings.hormoneStore, server.client.configuration as unknown as ConfigurationApi, logger, 10_000, storeMetadata(process.env, settings.hormoneStore));
 const dispatcher = new ShipmentDispatcher(server.client as never, current, () => new Date(), logger, settings);
 const statusOf = { SUCCESS: DaprPubSubStatusEnum.SUCCESS, RETRY: DaprPubSubStatusEnum.RETRY, DROP: DaprPubSubStatusEnum.DROP };
 
 await server.pubsub.subscribeWithOptions(settings.pubsub, "orders", {
   // Only OrderConfirmed comes to the handler; the other order events are acknowledged by the default route.
-  route: { rules: [{ match: `event.type == "${OrderConfirmedType}"`, path: "/events/order-confirmed" }], default: "/events/orders-other" },
-  callback: async (data: unknown) => {
-    const event = currentCloudEvent();
+  // Route names without '/': the SDK (3.18) strips one '/' when it lists a route in /dapr/subscribe and another
+  // when it mounts it, so "/events/x" would be announced as ".../events/x" but served at ".../eventsx" (404).
+  route: { rules: [{ match: `event.type == "${OrderConfirmedType}"`, path: "order-confirmed" }], default: "orders-other" },
+  callback: async (data: unknown, headers: unknown) => {
+    const event = cloudEventOf(headers);
     try {
       return statusOf[await dispatcher.onOrderConfirmed({ ...event, data })];
     } catch (e) {
