@@ -41,7 +41,8 @@ app.get(healthPath, (_req, res) => {
 });
 
 const server = new DaprServer({
-  serverHost: process.env.APP_HOST ?? "127.0.0.1",
+  // Only names the address: the SDK's HTTP server listens on every interface (callbacks still need APP_API_TOKEN).
+  serverHost: "127.0.0.1",
   serverPort: String(settings.appPort),
   communicationProtocol: CommunicationProtocolEnum.HTTP,
   serverHttp: app,
