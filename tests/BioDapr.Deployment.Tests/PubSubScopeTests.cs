@@ -34,6 +34,7 @@ public sealed partial class PubSubScopeTests
 
         uses["orders"].Publishes.ShouldContain(Topics.Orders);
         uses["payments"].Publishes.ShouldContain(Topics.Payments);
+        uses["shipping"].Publishes.Order().ShouldBe([Topics.Shipments, Topics.Vitals]);
     }
 
     [Theory]
@@ -53,6 +54,7 @@ public sealed partial class PubSubScopeTests
         }
 
         uses["cortex"].Subscribes.ShouldBe([Topics.Vitals]);
+        uses["shipping"].Subscribes.ShouldBe([Topics.Orders]);
     }
 
     [Fact]
@@ -101,8 +103,24 @@ public sealed partial class PubSubScopeTests
             uses[appIds[cell]] = (publishes, subscribes);
         }
 
+        // Cells in another language (TypeScript on the Dapr JS SDK): pubsub.publish(<pubsub>, "<topic>", …) and
+        // pubsub.subscribe…(<pubsub>, "<topic>", …) with the topic as a literal at the call.
+        foreach (var cell in Repo.NodeCellDirectories())
+        {
+            var text = string.Join('\n', Directory.EnumerateFiles(Repo.PathOf("services", "cells", cell, "src"), "*.ts", SearchOption.AllDirectories).Select(File.ReadAllText));
+            uses[appIds[cell]] = (
+                JsPublish().Matches(text).Select(m => m.Groups["topic"].Value).ToHashSet(StringComparer.Ordinal),
+                JsSubscribe().Matches(text).Select(m => m.Groups["topic"].Value).ToHashSet(StringComparer.Ordinal));
+        }
+
         return (uses, [.. constants.Values]);
     }
+
+    [GeneratedRegex("""\.publish\(\s*[\w.]+,\s*"(?<topic>[\w-]+)""")]
+    private static partial Regex JsPublish();
+
+    [GeneratedRegex("""\.subscribe\w*\(\s*[\w.]+,\s*"(?<topic>[\w-]+)""")]
+    private static partial Regex JsSubscribe();
 
     [GeneratedRegex("""PublishEventAsync\(\s*Topics\.PubSub,\s*Topics\.(?<topic>\w+)""")]
     private static partial Regex Publish();

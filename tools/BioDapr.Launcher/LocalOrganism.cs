@@ -41,7 +41,7 @@ public class LocalOrganism : IAsyncDisposable
     public int CortexPort { get; } = LoopbackPorts.Next();
 
     /// <summary>Each app's app port (by app id): only its sidecar's callbacks are served there.</summary>
-    public IReadOnlyDictionary<string, int> AppPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "cortex" }
+    public IReadOnlyDictionary<string, int> AppPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "shipping", "cortex" }
         .ToDictionary(id => id, _ => LoopbackPorts.Next(), StringComparer.Ordinal);
 
     /// <summary>
@@ -62,8 +62,14 @@ public class LocalOrganism : IAsyncDisposable
     public const int ChaosScarceStock = 150;
 
     /// <summary>The Dapr HTTP port of each app's sidecar (by app id), e.g. to publish as that app.</summary>
-    public IReadOnlyDictionary<string, int> SidecarPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "cortex" }
+    public IReadOnlyDictionary<string, int> SidecarPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "shipping", "cortex" }
         .ToDictionary(id => id, _ => LoopbackPorts.Next(), StringComparer.Ordinal);
+
+    /// <summary>
+    /// Run the shipping cell too (TypeScript, services/cells/shipping: built with npm at start, needs Node.js): set before
+    /// <see cref="StartAsync"/>; off by default, so the other tests see orders stay confirmed.
+    /// </summary>
+    public bool WithShipping { get; init; }
 
     /// <summary>Everything the runner printed so far.</summary>
     public string Output
@@ -121,6 +127,11 @@ public class LocalOrganism : IAsyncDisposable
             ("notifications", "BioDapr.Notifications", NotificationsPort),
             ("cortex", "BioDapr.Cortex", CortexPort),
         };
+        if (WithShipping)
+        {
+            apps = [.. apps, ("shipping", ShippingCell.Build(), null)];
+        }
+
         var catalogue = JsonSerializer.Deserialize<Dictionary<string, int>>(await File.ReadAllBytesAsync(Path.Combine(Path.GetDirectoryName(ChildProcess.Built("BioDapr.Inventory"))!, "catalogue.json"), cancellationToken))!;
         foreach (var (sku, stock) in ExtraCatalogue)
         {
@@ -139,7 +150,8 @@ public class LocalOrganism : IAsyncDisposable
         foreach (var (id, project, publicPort) in apps)
         {
             Directory.CreateDirectory(Path.Combine(_root, id));
-            runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {AppPorts[id]}\n    daprHTTPPort: {SidecarPorts[id]}\n    command: [ \"dotnet\", \"{ChildProcess.Built(project)}\" ]\n");
+            var command = id == "shipping" ? $"\"node\", \"{project}\"" : $"\"dotnet\", \"{ChildProcess.Built(project)}\"";
+            runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {AppPorts[id]}\n    daprHTTPPort: {SidecarPorts[id]}\n    command: [ {command} ]\n");
             runFile.Append($"    configFilePath: {Path.Combine(RepositoryRoot, "dapr", "config", id + ".yaml")}\n");
             var env = new Dictionary<string, string>(AppEnvironment.GetValueOrDefault(id) ?? [], StringComparer.Ordinal);
             if (publicPort is { } port)

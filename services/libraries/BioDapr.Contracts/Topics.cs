@@ -12,6 +12,9 @@ public static class Topics
     /// <summary>Payment results.</summary>
     public const string Payments = "payments";
 
+    /// <summary>Shipments of confirmed orders (published by the shipping cell).</summary>
+    public const string Shipments = "shipments";
+
     /// <summary>Vital-sign windows of every cell.</summary>
     public const string Vitals = "vitals";
 }

@@ -214,7 +214,7 @@ public sealed partial class OrderPlacement(
 
                 record = settled;
             }
-            else if (record.Status != target)
+            else if (record.Status != target && !(captured && record.Status == OrderStatuses.Shipped))
             {
                 Log.FinalStateKept(logger, eventId, orderId, record.Status);
                 return true;
@@ -225,6 +225,48 @@ public sealed partial class OrderPlacement(
         }
 
         throw new InvalidOperationException($"order {orderId} changed under every try");
+    }
+
+    /// <summary>
+    /// Records a shipment (ShipmentDispatched from the shipping cell): a confirmed order becomes shipped, once; a
+    /// redelivery finds it shipped and changes nothing. An order still placed is not confirmed yet (the shipment is
+    /// retried later); a cancelled order keeps its final state (logged); an unknown order drops the event.
+    /// </summary>
+    public async Task<ShipmentOutcome> ApplyShipmentAsync(ShipmentDispatched shipment, string eventId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(shipment);
+        for (var round = 0; round < MaxRounds; round++)
+        {
+            var entry = await ReadAsync(shipment.OrderId, cancellationToken);
+            switch (entry?.Value)
+            {
+                case not { IsAccepted: true }:
+                    Log.PaymentForUnknownOrder(logger, eventId, shipment.OrderId, entry?.Value?.Status ?? "missing");
+                    return ShipmentOutcome.UnknownOrder;
+                case { Status: OrderStatuses.Shipped }:
+                    return ShipmentOutcome.Recorded;
+                case { Status: OrderStatuses.Placed }:
+                    return ShipmentOutcome.NotConfirmedYet;
+                case { Status: OrderStatuses.Confirmed } record:
+                    var shipped = record with
+                    {
+                        Status = OrderStatuses.Shipped,
+                        Shipment = new OrderShipment(shipment.ShipmentId, shipment.Carrier, shipment.DispatchAt),
+                        ChangedAt = time.GetUtcNow(),
+                    };
+                    if (await sidecar.TrySaveStateAsync(StateStore, OrderKey(shipment.OrderId), shipped, entry.ETag, cancellationToken: cancellationToken))
+                    {
+                        return ShipmentOutcome.Recorded;
+                    }
+
+                    continue;
+                case { } final:
+                    Log.FinalStateKept(logger, eventId, shipment.OrderId, final.Status);
+                    return ShipmentOutcome.Recorded;
+            }
+        }
+
+        throw new InvalidOperationException($"order {shipment.OrderId} changed under every try");
     }
 
     /// <summary>The order as its client sees it; null when it does not exist, was never accepted, or belongs to another client.</summary>
@@ -487,7 +529,7 @@ public sealed partial class OrderPlacement(
             CloudEventMetadata.For(OrderPlaced.Type, record.OrderId + "/placed"),
             cancellationToken);
 
-    private Task PublishOutcomeAsync(OrderRecord record, CancellationToken cancellationToken) => record.Status == OrderStatuses.Confirmed
+    private Task PublishOutcomeAsync(OrderRecord record, CancellationToken cancellationToken) => record.Status is OrderStatuses.Confirmed or OrderStatuses.Shipped
         ? sidecar.PublishEventAsync(
             Topics.PubSub,
             Topics.Orders,
