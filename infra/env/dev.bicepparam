@@ -20,4 +20,7 @@ param topics = [
   { name: 'orders', subscribers: [ 'notifications', 'payments', 'inventory' ] }
   { name: 'payments', subscribers: [ 'orders' ] }
   { name: 'vitals', subscribers: [] }
+  // Dead letters of every cell's subscriptions; the 'operators' subscription keeps them for the retention
+  // (Service Bus message time to live, ISO 8601), as the local Redis stream keeps them for ./biodapr deadletters.
+  { name: 'deadletters', subscribers: [ 'operators' ], retention: 'P7D' }
 ]

@@ -12,6 +12,13 @@ public static class Topics
     /// <summary>Payment results.</summary>
     public const string Payments = "payments";
 
+    /// <summary>
+    /// Events a cell could never handle (dropped, or retries exhausted): each subscription names this topic as its
+    /// dead-letter topic, so the sidecar moves such an event here whole (its CloudEvent, original topic included)
+    /// instead of losing it. Kept for a retention period; inspect and replay with <c>./biodapr deadletters</c>.
+    /// </summary>
+    public const string DeadLetters = "deadletters";
+
     /// <summary>Vital-sign windows of every cell.</summary>
     public const string Vitals = "vitals";
 }

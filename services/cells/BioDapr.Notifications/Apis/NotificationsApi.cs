@@ -43,7 +43,7 @@ public static partial class NotificationsApi
         Notify(log, time, cloudEvent.Id, order.OrderId, order.CustomerId, $"Order {order.OrderId} was cancelled: {order.Reason}");
 
     // Every order event arrives on the orders topic; the CloudEvent type routes it to its handler.
-    private static TopicOptions From(string type, int priority) => new() { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{type}\"", Priority = priority };
+    private static TopicOptions From(string type, int priority) => new() { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{type}\"", Priority = priority, DeadLetterTopic = Topics.DeadLetters };
 
     private static Ok<TopicResponse> Notify(NotificationLog log, TimeProvider time, string eventId, string? orderId, string? customerId, string text)
     {

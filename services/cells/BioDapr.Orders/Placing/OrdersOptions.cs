@@ -39,9 +39,6 @@ public sealed class OrdersOptions : IValidatableObject
     /// <summary>The default <see cref="IdempotencyRetention"/>: a day, as payment APIs keep idempotency keys.</summary>
     public static readonly TimeSpan DefaultIdempotencyRetention = TimeSpan.FromHours(24);
 
-    /// <summary>The shortest non-zero <see cref="IdempotencyRetention"/>: longer than any attempt can stay unsettled.</summary>
-    public static readonly TimeSpan MinIdempotencyRetention = TimeSpan.FromMinutes(15);
-
     /// <summary>
     /// Recycling: how long an order record (which is also the Idempotency-Key's record) is kept after its last change.
     /// A repeat within it gets the first outcome; after it the record is gone (the state store expires it,
@@ -49,6 +46,9 @@ public sealed class OrdersOptions : IValidatableObject
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
     public TimeSpan IdempotencyRetention { get; set; } = DefaultIdempotencyRetention;
+
+    /// <summary>The shortest non-zero <see cref="IdempotencyRetention"/>: longer than any attempt can stay unsettled (its deadline, then the sweeper's grace and two sweeps).</summary>
+    public TimeSpan MinIdempotencyRetention => MaxDeadline + SettleGrace + (2 * SweepInterval);
 
     /// <summary>The retention as sent with every write of an order record.</summary>
     public StateRetention OrderRetention => new(IdempotencyRetention);
@@ -59,7 +59,7 @@ public sealed class OrdersOptions : IValidatableObject
         if (IdempotencyRetention > TimeSpan.Zero && IdempotencyRetention < MinIdempotencyRetention)
         {
             yield return new ValidationResult(
-                $"Orders:IdempotencyRetention must be 0 (keep forever) or at least {MinIdempotencyRetention}, so no order expires while an attempt may still be unsettled; it is {IdempotencyRetention}.",
+                $"Orders:IdempotencyRetention must be 0 (keep forever) or at least {MinIdempotencyRetention} (Orders:MaxDeadline + Orders:SettleGrace + 2 x Orders:SweepInterval), so no order expires while an attempt may still be unsettled; it is {IdempotencyRetention}.",
                 [nameof(IdempotencyRetention)]);
         }
     }
