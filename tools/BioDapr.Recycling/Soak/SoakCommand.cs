@@ -84,6 +84,7 @@ internal static class SoakCommand
         SoakPlot.Write(samples, retention, outBase + ".png");
         await output.WriteLineAsync();
         await output.WriteLineAsync(summary.Describe());
+        await output.WriteLineAsync("failures by status (0 = no answer): " + string.Join(", ", load.FailuresByStatus.Select(f => $"{f.Key}: {f.Value}")));
         await output.WriteLineAsync($"soak: wrote {outBase}.csv, {outBase}.json and {outBase}.png");
         return 0;
     }

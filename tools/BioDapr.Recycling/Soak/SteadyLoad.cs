@@ -12,6 +12,7 @@ namespace BioDapr.Recycling.Soak;
 internal sealed class SteadyLoad(HttpClient http, double rate, int seed, IReadOnlyList<string> apiKeys, string sku) : IDisposable
 {
     private readonly SemaphoreSlim _inFlight = new(512);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _statuses = new();
     private long _sent;
     private long _accepted;
     private long _failed;
@@ -21,6 +22,9 @@ internal sealed class SteadyLoad(HttpClient http, double rate, int seed, IReadOn
     public long Accepted => Interlocked.Read(ref _accepted);
 
     public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>The failures by HTTP status (0: no answer within the timeout, or the connection failed).</summary>
+    public IReadOnlyDictionary<int, long> FailuresByStatus => new SortedDictionary<int, long>(_statuses);
 
     public void Dispose() => _inFlight.Dispose();
 
@@ -61,7 +65,7 @@ internal sealed class SteadyLoad(HttpClient http, double rate, int seed, IReadOn
     {
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/orders")
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/orders")
             {
                 Content = JsonContent.Create(new { customerId = $"soak-{n % 1000}", sku, quantity = 1 }),
             };
@@ -75,11 +79,13 @@ internal sealed class SteadyLoad(HttpClient http, double rate, int seed, IReadOn
             else
             {
                 Interlocked.Increment(ref _failed);
+                _statuses.AddOrUpdate((int)response.StatusCode, 1, (_, count) => count + 1);
             }
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             Interlocked.Increment(ref _failed);
+            _statuses.AddOrUpdate(0, 1, (_, count) => count + 1);
         }
         finally
         {
