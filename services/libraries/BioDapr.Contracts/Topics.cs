@@ -13,9 +13,11 @@ public static class Topics
     public const string Payments = "payments";
 
     /// <summary>
-    /// Events a cell could never handle (dropped, or retries exhausted): each subscription names this topic as its
-    /// dead-letter topic, so the sidecar moves such an event here whole (its CloudEvent, original topic included)
-    /// instead of losing it. Kept for a retention period; inspect and replay with <c>./biodapr deadletters</c>.
+    /// Events a cell could never handle (dropped, or retries exhausted): the subscriptions that handle every event type
+    /// of their topic (orders' payment results, notifications' order events) name this topic as their dead-letter topic,
+    /// so the sidecar moves such an event here whole (its CloudEvent, original topic included) instead of losing it.
+    /// Subscriptions that take only some types of a shared topic (inventory, payments) do not: daprd dead-letters every
+    /// event that matches no route, so each event type they ignore would land here. Kept for a retention period; inspect and replay with <c>./biodapr deadletters</c>.
     /// </summary>
     public const string DeadLetters = "deadletters";
 

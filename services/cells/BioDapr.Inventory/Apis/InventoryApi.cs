@@ -24,7 +24,7 @@ public static partial class InventoryApi
         inventory.MapGet("/reservations/{orderId}", GetReservationAsync).WithName("GetReservation");
         inventory.MapDelete("/reservations/{orderId}", ReleaseAsync).WithName("Release");
         routes.MapPost("/events/order-cancelled", OnOrderCancelledAsync)
-            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{OrderCancelled.Type}\"", DeadLetterTopic = Topics.DeadLetters })
+            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{OrderCancelled.Type}\"" })
             .AcceptFrom(TopicPublishers.Orders)
             .ExcludeFromDescription();
         return routes;

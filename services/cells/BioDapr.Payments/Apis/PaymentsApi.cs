@@ -27,7 +27,7 @@ public static partial class PaymentsApi
     public static IEndpointRouteBuilder MapPaymentsApi(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/events/order-placed", OnOrderPlacedAsync)
-            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{OrderPlaced.Type}\"", DeadLetterTopic = Topics.DeadLetters })
+            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{OrderPlaced.Type}\"" })
             .AcceptFrom(TopicPublishers.Orders)
             .ExcludeFromDescription();
         routes.MapGet("/payments/{orderId}", GetAsync).WithName("GetPayment");
