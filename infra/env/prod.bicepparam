@@ -22,4 +22,7 @@ param topics = [
   { name: 'payments', subscribers: [ 'orders' ] }
   { name: 'shipments', subscribers: [ 'orders', 'notifications' ] }
   { name: 'vitals', subscribers: [] }
+  // Dead letters of every cell's subscriptions; the 'operators' subscription keeps them for the retention
+  // (Service Bus message time to live, ISO 8601), as the local Redis stream keeps them for ./biodapr deadletters.
+  { name: 'deadletters', subscribers: [ 'operators' ], retention: 'P7D' }
 ]

@@ -81,7 +81,7 @@ public sealed partial class PubSubScopeTests
     }
 
     // What each cell's code publishes (PublishEventAsync on a Topics constant; vital signs from every cell
-    // with a pathway or AddCellVitals) and subscribes to (WithTopic on a Topics constant), by app id.
+    // with a pathway or AddCellVitals; dead letters from every cell whose subscriptions name the dead-letter topic) and subscribes to (WithTopic on a Topics constant), by app id.
     private static (Dictionary<string, (HashSet<string> Publishes, HashSet<string> Subscribes)> Uses, IReadOnlyList<string> Topics) TopicUses()
     {
         var constants = typeof(Topics).GetFields(BindingFlags.Public | BindingFlags.Static)
@@ -97,6 +97,12 @@ public sealed partial class PubSubScopeTests
             if (text.Contains("AddPathway(", StringComparison.Ordinal) || text.Contains("AddCellVitals(", StringComparison.Ordinal))
             {
                 publishes.Add(BioDapr.Contracts.Topics.Vitals);
+            }
+
+            // A subscription with a dead-letter topic lets its sidecar publish there for the cell.
+            if (text.Contains("DeadLetterTopic = Topics.DeadLetters", StringComparison.Ordinal))
+            {
+                publishes.Add(BioDapr.Contracts.Topics.DeadLetters);
             }
 
             var subscribes = Subscribe().Matches(text).Select(m => constants[m.Groups["topic"].Value]).ToHashSet(StringComparer.Ordinal);

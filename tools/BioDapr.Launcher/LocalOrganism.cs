@@ -31,6 +31,9 @@ public class LocalOrganism : IAsyncDisposable
     /// </summary>
     public bool RedisAppendOnly { get; init; }
 
+    /// <summary>Text replaced in the repository's local components before they are used (for example a shorter <c>maxLenApprox</c> for a soak).</summary>
+    public Dictionary<string, string> ComponentReplacements { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The gateway's public port (the clients' API and its OpenAPI document).</summary>
     public int GatewayPort { get; } = LoopbackPorts.Next();
 
@@ -115,6 +118,11 @@ public class LocalOrganism : IAsyncDisposable
                 .Replace("../../components/local/secrets.json", Path.Combine(_root, "secrets.json"), StringComparison.Ordinal)
                 // daprd's default initTimeout (5 s) is too short when the machine is shared with builds and other organisms.
                 .Replace("\nspec:\n", "\nspec:\n  initTimeout: 60s\n", StringComparison.Ordinal);
+            foreach (var (from, to) in ComponentReplacements)
+            {
+                text = text.Replace(from, to, StringComparison.Ordinal);
+            }
+
             await File.WriteAllTextAsync(Path.Combine(components, Path.GetFileName(file)), text, cancellationToken);
         }
 

@@ -50,7 +50,7 @@ public static partial class NotificationsApi
             : TopicResults.Drop();
 
     // Every order event arrives on the orders topic; the CloudEvent type routes it to its handler.
-    private static TopicOptions From(string type, int priority) => new() { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{type}\"", Priority = priority };
+    private static TopicOptions From(string type, int priority) => new() { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{type}\"", Priority = priority, DeadLetterTopic = Topics.DeadLetters };
 
     private static Ok<TopicResponse> Notify(NotificationLog log, TimeProvider time, string eventId, string? orderId, string? customerId, string text)
     {

@@ -42,7 +42,7 @@ public static partial class OrdersApi
         group.MapGet("/{orderId}", GetAsync).WithName("GetOrder");
         group.MapGet("/{orderId}/status", GetStatusAsync).WithName("GetOrderStatus");
         routes.MapPost("/events/payment-captured", OnPaymentCapturedAsync)
-            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Payments, Match = $"event.type == \"{PaymentCaptured.Type}\"", Priority = 1 })
+            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Payments, Match = $"event.type == \"{PaymentCaptured.Type}\"", Priority = 1, DeadLetterTopic = Topics.DeadLetters })
             .AcceptFrom(TopicPublishers.Payments)
             .ExcludeFromDescription();
         routes.MapPost("/events/shipment-dispatched", OnShipmentDispatchedAsync)
@@ -50,7 +50,7 @@ public static partial class OrdersApi
             .AcceptFrom(TopicPublishers.Shipping)
             .ExcludeFromDescription();
         routes.MapPost("/events/payment-failed", OnPaymentFailedAsync)
-            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Payments, Match = $"event.type == \"{PaymentFailed.Type}\"", Priority = 2 })
+            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Payments, Match = $"event.type == \"{PaymentFailed.Type}\"", Priority = 2, DeadLetterTopic = Topics.DeadLetters })
             .AcceptFrom(TopicPublishers.Payments)
             .ExcludeFromDescription();
         return routes;

@@ -136,7 +136,7 @@ public sealed partial class OrderPlacement(
 
                 case { Status: OrderStatuses.Aborted } record:
                     if (record.Fenced.Contains(requestId)
-                        || await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), record with { Fenced = Fence(record.Fenced, requestId) }, entry.ETag, cancellationToken: cancellationToken))
+                        || await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), record with { Fenced = Fence(record.Fenced, requestId) }, entry.ETag, Retention, cancellationToken))
                     {
                         return PlacementOutcome.Aborted("Nothing was ordered.");
                     }
@@ -207,7 +207,7 @@ public sealed partial class OrderPlacement(
             if (record.Status == OrderStatuses.Placed)
             {
                 var settled = record with { Status = target, Detail = detail, ChangedAt = time.GetUtcNow() };
-                if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), settled, entry.ETag, cancellationToken: cancellationToken))
+                if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), settled, entry.ETag, Retention, cancellationToken))
                 {
                     continue;
                 }
@@ -277,6 +277,9 @@ public sealed partial class OrderPlacement(
 
     internal static string SlotKey(int slot) => "journal-" + slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    // Every write of an order record starts its retention again (recycling: the store expires it afterwards).
+    private StateRetention Retention => options.Value.OrderRetention;
+
     private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     private static OrderAccepted Accepted(OrderRecord record) => new(record.OrderId, record.Sku, record.Quantity, record.Total, OrderStatuses.Placed);
@@ -318,7 +321,7 @@ public sealed partial class OrderPlacement(
             var claimed = record with { Slot = slot };
             if (await sidecar.TryExecuteStateTransactionAsync(StateStore,
                 [
-                    sidecar.Upsert(OrderKey(record.OrderId), claimed, etag),
+                    sidecar.Upsert(OrderKey(record.OrderId), claimed, etag, Retention),
                     sidecar.Upsert(SlotKey(slot), new JournalEntry(record.OrderId, record.Attempt, record.DeadlineUnixMs), etag: null),
                 ], cancellationToken))
             {
@@ -425,7 +428,7 @@ public sealed partial class OrderPlacement(
             }
 
             var placed = now with { Status = OrderStatuses.Placed, ChangedAt = time.GetUtcNow() };
-            if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(record.OrderId), placed, entry.ETag, cancellationToken: cancellationToken))
+            if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(record.OrderId), placed, entry.ETag, Retention, cancellationToken))
             {
                 continue;
             }
@@ -460,7 +463,7 @@ public sealed partial class OrderPlacement(
             }
 
             var refused = now with { Status = OrderStatuses.Refused, ReplyStatus = status, ReplyTitle = title, Detail = detail, ChangedAt = time.GetUtcNow() };
-            if (await sidecar.TrySaveStateAsync(StateStore, OrderKey(record.OrderId), refused, entry.ETag, cancellationToken: cancellationToken))
+            if (await sidecar.TrySaveStateAsync(StateStore, OrderKey(record.OrderId), refused, entry.ETag, Retention, cancellationToken))
             {
                 await FreeSlotAsync(record.Slot!.Value, record.OrderId, record.Attempt, cancellationToken);
                 return PlacementOutcome.Problem(status, title, detail);
@@ -491,7 +494,7 @@ public sealed partial class OrderPlacement(
             }
 
             var aborted = record with { Status = OrderStatuses.Aborted, Fenced = Fence(record.Fenced, fence), ChangedAt = time.GetUtcNow() };
-            if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), aborted, entry.ETag, cancellationToken: cancellationToken))
+            if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), aborted, entry.ETag, Retention, cancellationToken))
             {
                 continue;
             }
@@ -585,7 +588,7 @@ public sealed partial class OrderPlacement(
         sidecar.GetStateEntryAsync<OrderRecord>(StateStore, OrderKey(orderId), cancellationToken: cancellationToken);
 
     private Task<bool> TryFirstWriteAsync<T>(string key, T value, CancellationToken cancellationToken) =>
-        sidecar.TrySaveFirstAsync(StateStore, key, value, cancellationToken);
+        sidecar.TrySaveFirstAsync(StateStore, key, value, Retention, cancellationToken);
 
     private static partial class Log
     {
