@@ -25,7 +25,7 @@ public sealed record ImmuneHormones : IValidatableObject
     /// <see cref="ScoreThreshold"/>: a returning attacker is recognised on less evidence.
     /// </summary>
     [Range(0.05, 1)]
-    public double MemoryFactor { get; init; } = 0.4;
+    public double MemoryFactor { get; init; } = 0.5;
 
     /// <summary>How long a quarantine lasts after the last detection, in seconds.</summary>
     [Range(1, 7 * 24 * 3600)]

@@ -6,14 +6,15 @@ namespace BioDapr.Gateway.Immune;
 /// <summary>
 /// Learns each client's normal behaviour online and scores every request against it (see the folder README).
 /// <para>
-/// Per caller (a client from one address, or an address without a valid credential) a <see cref="BehaviourWindow"/>
+/// Per caller (a client from one address, a client from all its addresses, or an address without a valid credential) a <see cref="BehaviourWindow"/>
 /// holds the last ~10 s: requests, client errors, failed authentications, large bodies, reads, inter-arrival
 /// variation and the requests in flight. Per client an <see cref="HourlyBaseline"/> holds what is normal for it at
 /// this hour of day, blended with the population's (all clients, or all callers without a credential) while the client
 /// has few samples of its own. Each count is scored as a Poisson excess over its expected value,
 /// <c>(observed − expected) / √(expected + 1)</c>, the rate also against the client's own variance; the request's score
-/// is the largest, ×1.5 when the client's key comes from an address it was never seen at. Only clean windows
-/// (score below half the threshold) teach the baseline, so an attacker cannot teach it his attack.
+/// is the largest, ×2 when the client's key comes from an address it was never seen at. Only clean windows
+/// (score below half the threshold; below the threshold while the client's hour has few samples of its own) teach the
+/// baseline, so an attacker cannot teach it his attack.
 /// </para>
 /// Time comes from the <see cref="TimeProvider"/> (hour of day included), so a replay with a fake clock scores
 /// exactly like live traffic.
@@ -21,9 +22,12 @@ namespace BioDapr.Gateway.Immune;
 public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> hormones)
 {
     /// <summary>Score multiplier when a client's key comes from an address it was never seen at.</summary>
-    public const double NewAddressFactor = 1.5;
+    public const double NewAddressFactor = 2;
 
     private const int PruneEvery = 8_192;
+
+    // The address part of the window that sums a client's requests from all its addresses (no IP address looks like it).
+    private const string AllAddresses = "*";
     private const int MaxKnownAddresses = 64;
     private const int CleanSamplesToKnowAddress = 5;
     private const long LearnEveryTicks = 2 * TimeSpan.TicksPerSecond;
@@ -75,27 +79,36 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
         }
 
         var window = Window(request.Client, request.Address, now);
+        var whole = request.Client is null ? window : Window(request.Client, AllAddresses, now);
         var profile = request.Client is null ? null : _clients.GetOrAdd(request.Client, _ => new ClientProfile());
-        lock (window)
+        lock (whole)
         {
-            if (startedAt != 0)
+            lock (window)
             {
-                window.InFlight.Remove(startedAt);
-            }
+                if (startedAt != 0)
+                {
+                    window.InFlight.Remove(startedAt);
+                }
 
-            window.Add(request, now, settings.LargeBodyBytes);
-            if (!settings.Enabled)
-            {
-                return new AnomalyVerdict(TargetOf(request.Client, request.Address, false), request.Client, request.Address, 0, AnomalyFeature.None, false);
-            }
+                window.Add(request, now, settings.LargeBodyBytes);
+                if (whole != window)
+                {
+                    whole.Add(request, now, settings.LargeBodyBytes);
+                }
 
-            var verdict = Score(window, profile, request.Client, request.Address, clock.Hour, now, settings);
-            if (verdict.Score < settings.ScoreThreshold / 2 && now - window.LearnedAt >= LearnEveryTicks)
-            {
-                Learn(window, profile, request.Address, clock.Hour, now);
-            }
+                if (!settings.Enabled)
+                {
+                    return new AnomalyVerdict(TargetOf(request.Client, request.Address, false), request.Client, request.Address, 0, AnomalyFeature.None, false);
+                }
 
-            return verdict;
+                var verdict = Score(window, whole, profile, request.Client, request.Address, clock.Hour, now, settings);
+                if (now - window.LearnedAt >= LearnEveryTicks && (verdict.Score < settings.ScoreThreshold / 2 || (verdict.Score < settings.ScoreThreshold && Immature(profile, clock.Hour))))
+                {
+                    Learn(window, whole, profile, request.Address, clock.Hour, now);
+                }
+
+                return verdict;
+            }
         }
     }
 
@@ -125,8 +138,10 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
                 var client = at > 0 ? key[..at] : null;
                 var address = key[(at + 1)..];
                 var profile = client is null ? null : _clients.GetValueOrDefault(client);
+                var whole = client is null ? window : _windows.GetValueOrDefault(client + "\n" + AllAddresses) ?? window;
                 window.Decay(now);
-                var verdict = Score(window, profile, client, address, clock.Hour, now, settings);
+                whole.Decay(now);
+                var verdict = Score(window, whole, profile, client, address, clock.Hour, now, settings);
                 if (verdict.Score >= minimumScore)
                 {
                     found.Add(verdict);
@@ -143,7 +158,7 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
     private BehaviourWindow Window(string? client, string address, long now) =>
         _windows.GetOrAdd(client is null ? "\n" + address : client + "\n" + address, static (_, at) => new BehaviourWindow(at), now);
 
-    private AnomalyVerdict Score(BehaviourWindow window, ClientProfile? profile, string? client, string address, int hour, long now, ImmuneHormones settings)
+    private AnomalyVerdict Score(BehaviourWindow window, BehaviourWindow whole, ClientProfile? profile, string? client, string address, int hour, long now, ImmuneHormones settings)
     {
         var population = client is null ? _anonymousPopulation : _keyedPopulation;
         var own = profile?.Baseline;
@@ -163,12 +178,24 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
         var (rateMean, rateVariance, rateKnown) = Expect(own, population, hour, HourlyBaseline.Requests);
         if (rateKnown)
         {
-            Consider((n - rateMean) / Math.Sqrt(rateVariance + rateMean + 1), AnomalyFeature.Rate);
+            // The rate is the client's, from all its addresses: a client that moves, or spreads over several, keeps its rate.
+            Consider((whole.Requests - rateMean) / Math.Sqrt(rateVariance + rateMean + 1), AnomalyFeature.Rate);
         }
 
-        Consider(Excess(window.Errors, Expect(own, population, hour, HourlyBaseline.ErrorRatio).Mean * n), AnomalyFeature.Errors);
-        Consider(Excess(window.AuthFailures, Expect(own, population, hour, HourlyBaseline.AuthRatio).Mean * n), AnomalyFeature.FailedAuthentication);
-        Consider(Excess(window.Large, Expect(own, population, hour, HourlyBaseline.LargeRatio).Mean * n), AnomalyFeature.PayloadSize);
+        Consider(Excess(window.Errors, Expect(own, population, hour, HourlyBaseline.ErrorRatio).Mean * n, 0.5), AnomalyFeature.Errors);
+        var authRatio = Expect(own, population, hour, HourlyBaseline.AuthRatio).Mean;
+        if (client is null && rateKnown)
+        {
+            // Without a credential every request fails authentication: what is abnormal is how many, against the usual
+            // count of such requests from one address (a mistyped key, once or twice).
+            Consider((window.AuthFailures - (authRatio * rateMean)) / Math.Sqrt(rateVariance + 0.25), AnomalyFeature.FailedAuthentication);
+        }
+        else
+        {
+            Consider(Excess(window.AuthFailures, authRatio * n, 0.5), AnomalyFeature.FailedAuthentication);
+        }
+
+        Consider(Excess(window.Large, Expect(own, population, hour, HourlyBaseline.LargeRatio).Mean * n, 0.1), AnomalyFeature.PayloadSize);
         var reads = Math.Clamp(Expect(own, population, hour, HourlyBaseline.ReadRatio).Mean, 0, 1);
         Consider((window.Reads - (reads * n)) / Math.Sqrt((reads * (1 - reads) * n) + 1), AnomalyFeature.EndpointMix);
 
@@ -176,11 +203,13 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
         var slow = window.InFlight.Count == 0 ? 0 : window.SlowInFlight(now, settings.SlowRequestMs * TimeSpan.TicksPerMillisecond);
         Consider(2.0 * slow, AnomalyFeature.SlowRequests);
 
+        // Inter-arrival times unlike the client's (a metronome, or bursts) amplify other evidence, up to ×1.5, but never
+        // accuse alone: small samples of random arrivals vary too much for that.
         var burstiness = window.Burstiness;
         var (cvMean, cvVariance, cvKnown) = Expect(own, population, hour, HourlyBaseline.Burstiness);
         if (cvKnown && n >= 10 && !double.IsNaN(burstiness))
         {
-            Consider(Math.Abs(burstiness - cvMean) / (Math.Sqrt(cvVariance) + 0.25), AnomalyFeature.Burstiness);
+            best *= 1 + (0.1 * Math.Min(5, Math.Abs(burstiness - cvMean) / (Math.Sqrt(cvVariance) + 0.25)));
         }
 
         var newAddress = profile is not null && profile.Baseline.Samples >= SamplesBeforeAddressesMatter && !profile.Knows(address);
@@ -192,7 +221,13 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
         return new AnomalyVerdict(TargetOf(client, address, newAddress), client, address, best, feature, newAddress);
     }
 
-    private static double Excess(double observed, double expected) => (observed - expected) / Math.Sqrt(expected + 1);
+    // A Poisson count's excess over its expectation in standard deviations; the floor keeps a near-zero expectation
+    // from turning one event into certainty, and is lower where a single event is rarer in normal traffic.
+    // A client with few samples of its own at this hour is still being learned: anything short of a detection teaches
+    // (a heavy client is not judged by the population's average forever); a mature baseline learns only from clean windows.
+    private static bool Immature(ClientProfile? profile, int hour) => profile is not null && profile.Baseline.Get(hour, HourlyBaseline.Requests).Samples < TrustedSamples;
+
+    private static double Excess(double observed, double expected, double floor) => (observed - expected) / Math.Sqrt(expected + floor);
 
     // The expected value of a feature at this hour: the client's own, blended with the population's while it has few samples;
     // the pooled hours when this hour is barely known; the prior (and "not known") when nothing is.
@@ -242,12 +277,12 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
         return (pooledMean, Math.Max(0, (squares / total) - (pooledMean * pooledMean)), total);
     }
 
-    private void Learn(BehaviourWindow window, ClientProfile? profile, string address, int hour, long now)
+    private void Learn(BehaviourWindow window, BehaviourWindow whole, ClientProfile? profile, string address, int hour, long now)
     {
         var n = Math.Max(window.Requests, 1e-9);
         Span<double> sample =
         [
-            window.Requests,
+            whole.Requests,
             window.Errors / n,
             window.AuthFailures / n,
             window.Large / n,

@@ -95,6 +95,27 @@ public sealed partial class ImmuneSystem
         return decision;
     }
 
+    /// <summary>The quarantine in force that holds requests of <paramref name="client"/> from <paramref name="address"/>, or null (no side effect on the throttle).</summary>
+    public Quarantine? Find(string? client, string address)
+    {
+        if (_quarantines.IsEmpty)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        string[] targets = client is null ? ["address:" + address] : ["address:" + address, "client:" + client + "@" + address, "client:" + client];
+        foreach (var target in targets)
+        {
+            if (_quarantines.TryGetValue(target, out var quarantine) && quarantine.ExpiresAt > now)
+            {
+                return quarantine;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A request of <paramref name="client"/> started (see <see cref="AnomalyDetector.Begin"/>).</summary>
     public long Begin(string? client, string address) => _detector.Begin(client, address);
 
@@ -247,8 +268,9 @@ public sealed partial class ImmuneSystem
             return;
         }
 
+        // A rate varies too much in normal traffic for a remembered rate to be evidence: only the detector quarantines for it.
         var network = AddressNetwork.Of(verdict.Address);
-        var remembered = !detected && Remembers(verdict, network);
+        var remembered = !detected && verdict.Feature != AnomalyFeature.Rate && Remembers(verdict, network);
         if (!detected && !remembered)
         {
             return;
