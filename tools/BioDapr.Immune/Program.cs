@@ -76,10 +76,18 @@ static int Bench(string[] args)
 
 static async Task<LedgerRedis> ConnectAsync()
 {
-    var options = ConfigurationOptions.Parse(Environment.GetEnvironmentVariable("BIODAPR_REDIS") ?? "localhost:6379");
+    var configuration = Environment.GetEnvironmentVariable("BIODAPR_REDIS") ?? "localhost:6379";
+    var options = ConfigurationOptions.Parse(configuration);
     options.AbortOnConnectFail = true;
-    var redis = await ConnectionMultiplexer.ConnectAsync(options);
-    return new LedgerRedis(redis.GetDatabase());
+    try
+    {
+        var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        return new LedgerRedis(redis.GetDatabase());
+    }
+    catch (RedisConnectionException)
+    {
+        throw new InvalidOperationException($"the state store's Redis does not answer at {configuration} (start the organism with ./biodapr up, or set BIODAPR_REDIS).");
+    }
 }
 
 static async Task<int> ListAsync()

@@ -13,7 +13,7 @@ namespace BioDapr.Gateway.Immune;
 /// has few samples of its own. Each count is scored as a Poisson excess over its expected value,
 /// <c>(observed − expected) / √(expected + 1)</c>, the rate also against the client's own variance; the request's score
 /// is the largest, ×2 when the client's key comes from an address it was never seen at. Only clean windows
-/// (score below half the threshold; below the threshold while the client's hour has few samples of its own) teach the
+/// (every feature below half the threshold; the rate below the threshold while the client's hour has few samples of its own) teach the
 /// baseline, so an attacker cannot teach it his attack.
 /// </para>
 /// Time comes from the <see cref="TimeProvider"/> (hour of day included), so a replay with a fake clock scores
@@ -101,8 +101,9 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
                     return new AnomalyVerdict(TargetOf(request.Client, request.Address, false), request.Client, request.Address, 0, AnomalyFeature.None, false);
                 }
 
-                var verdict = Score(window, whole, profile, request.Client, request.Address, clock.Hour, now, settings);
-                if (now - window.LearnedAt >= LearnEveryTicks && (verdict.Score < settings.ScoreThreshold / 2 || (verdict.Score < settings.ScoreThreshold && Immature(profile, clock.Hour))))
+                var verdict = Score(window, whole, profile, request.Client, request.Address, clock.Hour, now, settings, out var rateScore, out var otherScore);
+                if (now - window.LearnedAt >= LearnEveryTicks && otherScore < settings.ScoreThreshold / 2
+                    && (rateScore < settings.ScoreThreshold / 2 || (rateScore < settings.ScoreThreshold && Immature(profile, clock.Hour))))
                 {
                     Learn(window, whole, profile, request.Address, clock.Hour, now);
                 }
@@ -129,7 +130,7 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
         {
             lock (window)
             {
-                if (window.InFlight.Count == 0 || window.SlowInFlight(now, slowTicks) == 0)
+                if (window.InFlight.Count == 0 || window.SlowInFlight(now, (long)(slowTicks * settings.MemoryFactor)) == 0)
                 {
                     continue;
                 }
@@ -141,10 +142,20 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
                 var whole = client is null ? window : _windows.GetValueOrDefault(client + "\n" + AllAddresses) ?? window;
                 window.Decay(now);
                 whole.Decay(now);
-                var verdict = Score(window, whole, profile, client, address, clock.Hour, now, settings);
+                var verdict = Score(window, whole, profile, client, address, clock.Hour, now, settings, out _, out _);
                 if (verdict.Score >= minimumScore)
                 {
                     found.Add(verdict);
+                }
+                else
+                {
+                    // Memory shortens the wait too: a remembered slow drip is recognised once its requests are held
+                    // memoryFactor of the slow time.
+                    var early = Score(window, whole, profile, client, address, clock.Hour, now, settings, out _, out _, (long)(slowTicks * settings.MemoryFactor));
+                    if (early.Score >= minimumScore && early.Feature == AnomalyFeature.SlowRequests)
+                    {
+                        found.Add(early with { MemoryOnly = true });
+                    }
                 }
             }
         }
@@ -158,8 +169,10 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
     private BehaviourWindow Window(string? client, string address, long now) =>
         _windows.GetOrAdd(client is null ? "\n" + address : client + "\n" + address, static (_, at) => new BehaviourWindow(at), now);
 
-    private AnomalyVerdict Score(BehaviourWindow window, BehaviourWindow whole, ClientProfile? profile, string? client, string address, int hour, long now, ImmuneHormones settings)
+    private AnomalyVerdict Score(BehaviourWindow window, BehaviourWindow whole, ClientProfile? profile, string? client, string address, int hour, long now, ImmuneHormones settings, out double rateScore, out double otherScore, long slowTicks = 0)
     {
+        var rateOnly = 0.0;
+        var others = 0.0;
         var population = client is null ? _anonymousPopulation : _keyedPopulation;
         var own = profile?.Baseline;
         var n = window.Requests;
@@ -168,6 +181,15 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
 
         void Consider(double score, AnomalyFeature which)
         {
+            if (which == AnomalyFeature.Rate)
+            {
+                rateOnly = Math.Max(rateOnly, score);
+            }
+            else
+            {
+                others = Math.Max(others, score);
+            }
+
             if (score > best)
             {
                 best = score;
@@ -184,11 +206,12 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
 
         Consider(Excess(window.Errors, Expect(own, population, hour, HourlyBaseline.ErrorRatio).Mean * n, 0.5), AnomalyFeature.Errors);
         var authRatio = Expect(own, population, hour, HourlyBaseline.AuthRatio).Mean;
-        if (client is null && rateKnown)
+        if (client is null)
         {
             // Without a credential every request fails authentication: what is abnormal is how many, against the usual
-            // count of such requests from one address (a mistyped key, once or twice).
-            Consider((window.AuthFailures - (authRatio * rateMean)) / Math.Sqrt(rateVariance + 0.25), AnomalyFeature.FailedAuthentication);
+            // count of such requests from one address (a mistyped key, once or twice; one while nothing is learned).
+            var usual = rateKnown ? authRatio * rateMean : 1;
+            Consider((window.AuthFailures - usual) / Math.Sqrt((rateKnown ? rateVariance : 0) + 0.25), AnomalyFeature.FailedAuthentication);
         }
         else
         {
@@ -200,7 +223,7 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
         Consider((window.Reads - (reads * n)) / Math.Sqrt((reads * (1 - reads) * n) + 1), AnomalyFeature.EndpointMix);
 
         // Each request held open past slowRequestMs counts double: no normal request outlives the gateway's own time budget.
-        var slow = window.InFlight.Count == 0 ? 0 : window.SlowInFlight(now, settings.SlowRequestMs * TimeSpan.TicksPerMillisecond);
+        var slow = window.InFlight.Count == 0 ? 0 : window.SlowInFlight(now, slowTicks > 0 ? slowTicks : settings.SlowRequestMs * TimeSpan.TicksPerMillisecond);
         Consider(2.0 * slow, AnomalyFeature.SlowRequests);
 
         // Inter-arrival times unlike the client's (a metronome, or bursts) amplify other evidence, up to ×1.5, but never
@@ -218,13 +241,16 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
             best *= NewAddressFactor;
         }
 
+        rateScore = rateOnly;
+        otherScore = others;
         return new AnomalyVerdict(TargetOf(client, address, newAddress), client, address, best, feature, newAddress);
     }
 
     // A Poisson count's excess over its expectation in standard deviations; the floor keeps a near-zero expectation
     // from turning one event into certainty, and is lower where a single event is rarer in normal traffic.
-    // A client with few samples of its own at this hour is still being learned: anything short of a detection teaches
-    // (a heavy client is not judged by the population's average forever); a mature baseline learns only from clean windows.
+    // A client with few samples of its own at this hour is still being learned: a rate short of a detection teaches (a
+    // heavy client is not judged by the population's average forever); everything else, and a mature rate, only from
+    // clean windows (so a new attacker cannot teach it his large bodies or his errors).
     private static bool Immature(ClientProfile? profile, int hour) => profile is not null && profile.Baseline.Get(hour, HourlyBaseline.Requests).Samples < TrustedSamples;
 
     private static double Excess(double observed, double expected, double floor) => (observed - expected) / Math.Sqrt(expected + floor);

@@ -8,4 +8,5 @@ namespace BioDapr.Gateway.Immune;
 /// <param name="Score">The largest feature score (about standard deviations above normal); 0 while the detector is off.</param>
 /// <param name="Feature">The feature with that score.</param>
 /// <param name="NewAddress">The client's key came from an address it was never seen at.</param>
-public readonly record struct AnomalyVerdict(string Target, string? Client, string Address, double Score, AnomalyFeature Feature, bool NewAddress);
+/// <param name="MemoryOnly">The evidence is too early to act on alone (requests held open for <c>memoryFactor</c> of the slow time): only a remembered attack acts on it.</param>
+public readonly record struct AnomalyVerdict(string Target, string? Client, string Address, double Score, AnomalyFeature Feature, bool NewAddress, bool MemoryOnly = false);

@@ -254,7 +254,7 @@ public sealed partial class ImmuneSystem
 
         var now = _time.GetUtcNow();
         var expires = now.AddSeconds(settings.QuarantineSeconds);
-        var detected = verdict.Score >= settings.ScoreThreshold;
+        var detected = verdict.Score >= settings.ScoreThreshold && !verdict.MemoryOnly;
         var score = verdict.Score.ToString("F1", CultureInfo.InvariantCulture);
         if (_quarantines.TryGetValue(verdict.Target, out var existing) && existing.ExpiresAt > now)
         {
