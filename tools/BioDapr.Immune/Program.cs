@@ -54,7 +54,7 @@ static int Bench(string[] args)
     }
 
     var started = TimeProvider.System.GetTimestamp();
-    var result = ImmuneBench.Run(options, new ImmuneHormones(), TimeSpan.FromSeconds(10));
+    var result = ImmuneBench.Run(options, new ImmuneHormones { Enabled = true }, TimeSpan.FromSeconds(10));
     var elapsed = TimeProvider.System.GetElapsedTime(started);
     Console.WriteLine($"labelled mix: seed {options.Seed}, {options.Days} days, {options.LegitimateClients} legitimate clients, {options.EpisodesPerAttack} episodes per attack per wave; {result.RequestsScored} requests scored in {elapsed.TotalSeconds:F1} s");
     Console.WriteLine("attack               episodes detected recall@10s requests-held  median-ttd-1st  median-ttd-2nd  slowest-ttd");

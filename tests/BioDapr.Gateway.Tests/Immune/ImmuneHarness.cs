@@ -18,7 +18,7 @@ internal sealed class ImmuneHarness
     public ImmuneHarness(int seed = 5, ImmuneHormones? hormones = null)
     {
         _random = new Random(seed);
-        Hormones = hormones ?? new ImmuneHormones();
+        Hormones = hormones ?? new ImmuneHormones { Enabled = true };
         Clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero));
         Immune = new ImmuneSystem(new AnomalyDetector(Clock, () => Hormones), Clock, () => Hormones);
     }

@@ -85,7 +85,7 @@ public sealed class ImmuneSyncTests
     }
 
     private static Task<bool> Sync(ImmuneSystem immune, IImmuneStore store) =>
-        new ImmuneSync(immune, store, new FixedHormones<ImmuneHormones>(new ImmuneHormones()), TimeProvider.System, NullLogger<ImmuneSync>.Instance).SyncAsync(Ct);
+        new ImmuneSync(immune, store, new FixedHormones<ImmuneHormones>(new ImmuneHormones { Enabled = true }), TimeProvider.System, NullLogger<ImmuneSync>.Instance).SyncAsync(Ct);
 
     // Another writer gets in first the given number of times; or every call fails.
     private sealed class ContendedStore(int conflicts) : IImmuneStore
