@@ -8,6 +8,7 @@ builder.AddCellDefaults();
 builder.AddGatewayCell();
 
 var app = builder.Build();
+app.UseImmuneResponse();
 app.UseClientAdmission();
 app.UseCellDefaults();
 app.MapCellDefaultEndpoints();

@@ -11,7 +11,7 @@ namespace BioDapr.Gateway.Extensions;
 /// <summary>The gateway cell's own services.</summary>
 public static class GatewayCellExtensions
 {
-    /// <summary>Client keys and the orders key from the secret store, the client admission (rates, body limit, fair shares), the pathway to orders, validation, OpenAPI.</summary>
+    /// <summary>Client keys and the orders key from the secret store, the client admission (rates, body limit, fair shares), the immune response (anomaly detection, quarantine, memory), the pathway to orders, validation, OpenAPI.</summary>
     public static WebApplicationBuilder AddGatewayCell(this WebApplicationBuilder builder)
     {
         builder.Configuration.AddDaprSecretStore("secretstore", [ClientKeys.SecretName, "orders-api-key"]);
@@ -21,6 +21,11 @@ public static class GatewayCellExtensions
         builder.Services.AddSingleton<ClientKeys>();
         builder.Services.AddSingleton<ClientRateLimiter>();
         builder.Services.AddSingleton<FairShareGate>();
+        builder.AddHormones<ImmuneHormones>("hormones", "gateway.immune.");
+        builder.Services.AddSingleton(sp => new AnomalyDetector(sp.GetRequiredService<TimeProvider>(), () => sp.GetRequiredService<IHormones<ImmuneHormones>>().Current));
+        builder.Services.AddSingleton(sp => new ImmuneSystem(sp.GetRequiredService<AnomalyDetector>(), sp.GetRequiredService<TimeProvider>(), () => sp.GetRequiredService<IHormones<ImmuneHormones>>().Current, sp.GetRequiredService<ILogger<ImmuneSystem>>()));
+        builder.Services.AddSingleton<IImmuneStore, DaprImmuneStore>();
+        builder.Services.AddHostedService<ImmuneSync>();
         builder.Services.AddValidation();
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer<ApiKeyDocumentTransformer>());
 

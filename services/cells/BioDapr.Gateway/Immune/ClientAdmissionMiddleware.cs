@@ -30,6 +30,7 @@ internal sealed class ClientAdmissionMiddleware(
     IHormones<AdmissionHormones> admission,
     IHormones<PathogenHormones> pathogens,
     CellPathways pathways,
+    ImmuneSystem immune,
     IOptions<GatewayOptions> options)
 {
     public async Task InvokeAsync(HttpContext context)
@@ -52,6 +53,11 @@ internal sealed class ClientAdmissionMiddleware(
             }
 
             await RefuseAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", "A valid X-Api-Key header is required.", null);
+            return;
+        }
+
+        if (!await immune.AdmitClientAsync(context, client))
+        {
             return;
         }
 

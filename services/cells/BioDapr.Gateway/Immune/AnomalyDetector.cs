@@ -1,0 +1,376 @@
+using System.Collections.Concurrent;
+using BioDapr.Gateway.Hormones;
+
+namespace BioDapr.Gateway.Immune;
+
+/// <summary>
+/// Learns each client's normal behaviour online and scores every request against it (see the folder README).
+/// <para>
+/// Per caller (a client from one address, a client from all its addresses, or an address without a valid credential) a <see cref="BehaviourWindow"/>
+/// holds the last ~10 s: requests, client errors, failed authentications, large bodies, reads, inter-arrival
+/// variation and the requests in flight. Per client an <see cref="HourlyBaseline"/> holds what is normal for it at
+/// this hour of day, blended with the population's (all clients, or all callers without a credential) while the client
+/// has few samples of its own. Each count is scored as a Poisson excess over its expected value,
+/// <c>(observed − expected) / √(expected + 1)</c>, the rate also against the client's own variance; the request's score
+/// is the largest, ×2 when the client's key comes from an address it was never seen at. Only clean windows
+/// (every feature below half the threshold; the rate below the threshold while the client's hour has few samples of its own) teach the
+/// baseline, so an attacker cannot teach it his attack.
+/// </para>
+/// Time comes from the <see cref="TimeProvider"/> (hour of day included), so a replay with a fake clock scores
+/// exactly like live traffic.
+/// </summary>
+public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> hormones)
+{
+    /// <summary>Score multiplier when a client's key comes from an address it was never seen at.</summary>
+    public const double NewAddressFactor = 2;
+
+    private const int PruneEvery = 8_192;
+
+    // The address part of the window that sums a client's requests from all its addresses (no IP address looks like it).
+    private const string AllAddresses = "*";
+    private const int MaxKnownAddresses = 64;
+    private const int CleanSamplesToKnowAddress = 5;
+    private const long LearnEveryTicks = 2 * TimeSpan.TicksPerSecond;
+    private const long ForgetIdleTicks = 10 * TimeSpan.TicksPerMinute;
+
+    // Clean samples of a client (all hours) before an address it was never seen at counts as new.
+    private const int SamplesBeforeAddressesMatter = 100;
+
+    // Samples (client's hour + population's hour) below which the hour's baseline is not trusted and the pooled one is used.
+    private const int TrustedSamples = 30;
+
+    // Expected ratios while nothing is learned yet: a new gateway judges only what is wrong on its face.
+    private static readonly double[] PriorRatio = [0, 0.05, 0.02, 0.01, 0.5, 1];
+
+    private readonly ConcurrentDictionary<string, BehaviourWindow> _windows = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ClientProfile> _clients = new(StringComparer.Ordinal);
+    private readonly HourlyBaseline _keyedPopulation = new();
+    private readonly HourlyBaseline _anonymousPopulation = new();
+    private int _observations;
+
+    /// <summary>Callers with a window now.</summary>
+    public int Callers => _windows.Count;
+
+    /// <summary>Clients with a learned profile.</summary>
+    public int Clients => _clients.Count;
+
+    /// <summary>A request of <paramref name="client"/> from <paramref name="address"/> started; returns its start (pass it to <see cref="Observe"/>).</summary>
+    public long Begin(string? client, string address)
+    {
+        var now = time.GetUtcNow().UtcTicks;
+        var window = Window(client, address, now);
+        lock (window)
+        {
+            window.InFlight.Add(now);
+        }
+
+        return now;
+    }
+
+    /// <summary>Scores a finished request and learns from it when it looks normal. <paramref name="startedAt"/> is <see cref="Begin"/>'s answer, or 0 when it was not begun.</summary>
+    public AnomalyVerdict Observe(in RequestObservation request, long startedAt = 0)
+    {
+        var settings = hormones();
+        var clock = time.GetUtcNow();
+        var now = clock.UtcTicks;
+        if (Interlocked.Increment(ref _observations) % PruneEvery == 0)
+        {
+            Prune(now);
+        }
+
+        var window = Window(request.Client, request.Address, now);
+        var whole = request.Client is null ? window : Window(request.Client, AllAddresses, now);
+        var profile = request.Client is null ? null : _clients.GetOrAdd(request.Client, _ => new ClientProfile());
+        lock (whole)
+        {
+            lock (window)
+            {
+                if (startedAt != 0)
+                {
+                    window.InFlight.Remove(startedAt);
+                }
+
+                window.Add(request, now, settings.LargeBodyBytes);
+                if (whole != window)
+                {
+                    whole.Add(request, now, settings.LargeBodyBytes);
+                }
+
+                if (!settings.Enabled)
+                {
+                    return new AnomalyVerdict(TargetOf(request.Client, request.Address, false), request.Client, request.Address, 0, AnomalyFeature.None, false);
+                }
+
+                var verdict = Score(window, whole, profile, request.Client, request.Address, clock.Hour, now, settings, out var rateScore, out var otherScore);
+                if (now - window.LearnedAt >= LearnEveryTicks && otherScore < settings.ScoreThreshold / 2
+                    && (rateScore < settings.ScoreThreshold / 2 || (rateScore < settings.ScoreThreshold && Immature(profile, clock.Hour))))
+                {
+                    Learn(window, whole, profile, request.Address, clock.Hour, now);
+                }
+
+                return verdict;
+            }
+        }
+    }
+
+    /// <summary>Scores the callers holding requests in flight longer than <c>slowRequestMs</c>; returns those at or above <paramref name="minimumScore"/>.</summary>
+    public IReadOnlyList<AnomalyVerdict> ScoreSlowCallers(double minimumScore)
+    {
+        var settings = hormones();
+        if (!settings.Enabled)
+        {
+            return [];
+        }
+
+        var clock = time.GetUtcNow();
+        var now = clock.UtcTicks;
+        var slowTicks = settings.SlowRequestMs * TimeSpan.TicksPerMillisecond;
+        var found = new List<AnomalyVerdict>();
+        foreach (var (key, window) in _windows)
+        {
+            lock (window)
+            {
+                if (window.InFlight.Count == 0 || window.SlowInFlight(now, (long)(slowTicks * settings.MemoryFactor)) == 0)
+                {
+                    continue;
+                }
+
+                var at = key.IndexOf('\n', StringComparison.Ordinal);
+                var client = at > 0 ? key[..at] : null;
+                var address = key[(at + 1)..];
+                var profile = client is null ? null : _clients.GetValueOrDefault(client);
+                var whole = client is null ? window : _windows.GetValueOrDefault(client + "\n" + AllAddresses) ?? window;
+                window.Decay(now);
+                whole.Decay(now);
+                var verdict = Score(window, whole, profile, client, address, clock.Hour, now, settings, out _, out _);
+                if (verdict.Score >= minimumScore)
+                {
+                    found.Add(verdict);
+                }
+                else
+                {
+                    // Memory shortens the wait too: a remembered slow drip is recognised once its requests are held
+                    // memoryFactor of the slow time.
+                    var early = Score(window, whole, profile, client, address, clock.Hour, now, settings, out _, out _, (long)(slowTicks * settings.MemoryFactor));
+                    if (early.Score >= minimumScore && early.Feature == AnomalyFeature.SlowRequests)
+                    {
+                        found.Add(early with { MemoryOnly = true });
+                    }
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private static string TargetOf(string? client, string address, bool newAddress) =>
+        client is null ? "address:" + address : newAddress ? "client:" + client + "@" + address : "client:" + client;
+
+    private BehaviourWindow Window(string? client, string address, long now) =>
+        _windows.GetOrAdd(client is null ? "\n" + address : client + "\n" + address, static (_, at) => new BehaviourWindow(at), now);
+
+    private AnomalyVerdict Score(BehaviourWindow window, BehaviourWindow whole, ClientProfile? profile, string? client, string address, int hour, long now, ImmuneHormones settings, out double rateScore, out double otherScore, long slowTicks = 0)
+    {
+        var rateOnly = 0.0;
+        var others = 0.0;
+        var population = client is null ? _anonymousPopulation : _keyedPopulation;
+        var own = profile?.Baseline;
+        var n = window.Requests;
+        var best = 0.0;
+        var feature = AnomalyFeature.None;
+
+        void Consider(double score, AnomalyFeature which)
+        {
+            if (which == AnomalyFeature.Rate)
+            {
+                rateOnly = Math.Max(rateOnly, score);
+            }
+            else
+            {
+                others = Math.Max(others, score);
+            }
+
+            if (score > best)
+            {
+                best = score;
+                feature = which;
+            }
+        }
+
+        var (rateMean, rateVariance, rateKnown) = Expect(own, population, hour, HourlyBaseline.Requests);
+        if (rateKnown)
+        {
+            // The rate is the client's, from all its addresses: a client that moves, or spreads over several, keeps its rate.
+            Consider((whole.Requests - rateMean) / Math.Sqrt(rateVariance + rateMean + 1), AnomalyFeature.Rate);
+        }
+
+        Consider(Excess(window.Errors, Expect(own, population, hour, HourlyBaseline.ErrorRatio).Mean * n, 0.5), AnomalyFeature.Errors);
+        var authRatio = Expect(own, population, hour, HourlyBaseline.AuthRatio).Mean;
+        if (client is null)
+        {
+            // Without a credential every request fails authentication: what is abnormal is how many, against the usual
+            // count of such requests from one address (a mistyped key, once or twice; one while nothing is learned).
+            var usual = rateKnown ? authRatio * rateMean : 1;
+            Consider((window.AuthFailures - usual) / Math.Sqrt((rateKnown ? rateVariance : 0) + 0.25), AnomalyFeature.FailedAuthentication);
+        }
+        else
+        {
+            Consider(Excess(window.AuthFailures, authRatio * n, 0.5), AnomalyFeature.FailedAuthentication);
+        }
+
+        Consider(Excess(window.Large, Expect(own, population, hour, HourlyBaseline.LargeRatio).Mean * n, 0.1), AnomalyFeature.PayloadSize);
+        var reads = Math.Clamp(Expect(own, population, hour, HourlyBaseline.ReadRatio).Mean, 0, 1);
+        Consider((window.Reads - (reads * n)) / Math.Sqrt((reads * (1 - reads) * n) + 1), AnomalyFeature.EndpointMix);
+
+        // Each request held open past slowRequestMs counts double: no normal request outlives the gateway's own time budget.
+        var slow = window.InFlight.Count == 0 ? 0 : window.SlowInFlight(now, slowTicks > 0 ? slowTicks : settings.SlowRequestMs * TimeSpan.TicksPerMillisecond);
+        Consider(2.0 * slow, AnomalyFeature.SlowRequests);
+
+        // Inter-arrival times unlike the client's (a metronome, or bursts) amplify other evidence, up to ×1.5, but never
+        // accuse alone: small samples of random arrivals vary too much for that.
+        var burstiness = window.Burstiness;
+        var (cvMean, cvVariance, cvKnown) = Expect(own, population, hour, HourlyBaseline.Burstiness);
+        if (cvKnown && n >= 10 && !double.IsNaN(burstiness))
+        {
+            best *= 1 + (0.1 * Math.Min(5, Math.Abs(burstiness - cvMean) / (Math.Sqrt(cvVariance) + 0.25)));
+        }
+
+        var newAddress = profile is not null && profile.Baseline.Samples >= SamplesBeforeAddressesMatter && !profile.Knows(address);
+        if (newAddress)
+        {
+            best *= NewAddressFactor;
+        }
+
+        rateScore = rateOnly;
+        otherScore = others;
+        return new AnomalyVerdict(TargetOf(client, address, newAddress), client, address, best, feature, newAddress);
+    }
+
+    // A Poisson count's excess over its expectation in standard deviations; the floor keeps a near-zero expectation
+    // from turning one event into certainty, and is lower where a single event is rarer in normal traffic.
+    // A client with few samples of its own at this hour is still being learned: a rate short of a detection teaches (a
+    // heavy client is not judged by the population's average forever); everything else, and a mature rate, only from
+    // clean windows (so a new attacker cannot teach it his large bodies or his errors).
+    private static bool Immature(ClientProfile? profile, int hour) => profile is not null && profile.Baseline.Get(hour, HourlyBaseline.Requests).Samples < TrustedSamples;
+
+    private static double Excess(double observed, double expected, double floor) => (observed - expected) / Math.Sqrt(expected + floor);
+
+    // The expected value of a feature at this hour: the client's own, blended with the population's while it has few samples;
+    // the pooled hours when this hour is barely known; the prior (and "not known") when nothing is.
+    private static (double Mean, double Variance, bool Known) Expect(HourlyBaseline? own, HourlyBaseline population, int hour, int feature)
+    {
+        var (ownMean, ownVariance, ownSamples) = own?.Get(hour, feature) ?? default;
+        var (popMean, popVariance, popSamples) = population.Get(hour, feature);
+        if (ownSamples + popSamples < TrustedSamples)
+        {
+            (ownMean, ownVariance, ownSamples) = own is null ? default : Pooled(own, feature);
+            (popMean, popVariance, popSamples) = Pooled(population, feature);
+            if (ownSamples + popSamples < TrustedSamples)
+            {
+                return (PriorRatio[feature], 0, false);
+            }
+        }
+
+        var weight = ownSamples / (ownSamples + 20.0);
+        if (popSamples == 0)
+        {
+            weight = 1;
+        }
+
+        return ((weight * ownMean) + ((1 - weight) * popMean), (weight * ownVariance) + ((1 - weight) * popVariance), true);
+    }
+
+    private static (double Mean, double Variance, int Samples) Pooled(HourlyBaseline baseline, int feature)
+    {
+        double sum = 0, squares = 0;
+        var total = 0;
+        for (var hour = 0; hour < 24; hour++)
+        {
+            var (mean, variance, samples) = baseline.Get(hour, feature);
+            sum += mean * samples;
+            squares += (variance + (mean * mean)) * samples;
+            total += samples;
+        }
+
+        if (total == 0)
+        {
+            return default;
+        }
+
+        var pooledMean = sum / total;
+
+        // Hours pooled together hide the daily swing in the mean; their spread widens the variance instead.
+        return (pooledMean, Math.Max(0, (squares / total) - (pooledMean * pooledMean)), total);
+    }
+
+    private void Learn(BehaviourWindow window, BehaviourWindow whole, ClientProfile? profile, string address, int hour, long now)
+    {
+        var n = Math.Max(window.Requests, 1e-9);
+        Span<double> sample =
+        [
+            whole.Requests,
+            window.Errors / n,
+            window.AuthFailures / n,
+            window.Large / n,
+            window.Reads / n,
+            window.Burstiness,
+        ];
+        window.LearnedAt = now;
+        window.CleanSamples++;
+        if (profile is not null)
+        {
+            lock (profile)
+            {
+                profile.Baseline.Learn(hour, sample);
+                if (window.CleanSamples >= CleanSamplesToKnowAddress)
+                {
+                    profile.Learn(address);
+                }
+            }
+        }
+
+        var population = profile is null ? _anonymousPopulation : _keyedPopulation;
+        lock (population)
+        {
+            population.Learn(hour, sample);
+        }
+    }
+
+    // Windows idle for a while hold nothing a baseline does not: forget them, so a flood of addresses cannot grow memory.
+    private void Prune(long now)
+    {
+        foreach (var (key, window) in _windows)
+        {
+            lock (window)
+            {
+                if (window.InFlight.Count == 0 && now - window.LastSeen > ForgetIdleTicks)
+                {
+                    _windows.TryRemove(new KeyValuePair<string, BehaviourWindow>(key, window));
+                }
+            }
+        }
+    }
+
+    private sealed class ClientProfile
+    {
+        private readonly HashSet<string> _addresses = new(StringComparer.Ordinal);
+
+        public HourlyBaseline Baseline { get; } = new();
+
+        public bool Knows(string address)
+        {
+            lock (this)
+            {
+                return _addresses.Contains(address);
+            }
+        }
+
+        public void Learn(string address)
+        {
+            if (_addresses.Count < MaxKnownAddresses)
+            {
+                _addresses.Add(address);
+            }
+        }
+    }
+}

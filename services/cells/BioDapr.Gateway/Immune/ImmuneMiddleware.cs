@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Net;
+
+namespace BioDapr.Gateway.Immune;
+
+/// <summary>
+/// Wraps the clients' API (endpoints marked <c>.ClientApi()</c>) outside <see cref="ClientAdmissionMiddleware"/>:
+/// refuses a quarantined source address before anything else, and after every request (whatever answered it: 401,
+/// 413, 429, the API) gives the anomaly detector what happened. The client is learned from admission's single call,
+/// <see cref="ImmuneAdmissionExtensions.AdmitClientAsync"/>.
+/// </summary>
+internal sealed class ImmuneMiddleware(RequestDelegate next, ImmuneSystem immune)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ClientApiAttribute>() is null)
+        {
+            await next(context);
+            return;
+        }
+
+        var request = new ImmuneRequest(AddressOf(context.Connection.RemoteIpAddress));
+        var decision = immune.Admit(null, request.Address);
+        if (!decision.Admitted)
+        {
+            await ImmuneAdmissionExtensions.RefuseAsync(context, decision);
+            return;
+        }
+
+        context.Features.Set(request);
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            if (!request.Refused)
+            {
+                immune.Observe(new RequestObservation(request.Client, request.Address, KindOf(context.Request), context.Response.StatusCode, context.Request.ContentLength ?? 0), request.StartedAt);
+            }
+        }
+    }
+
+    internal static string AddressOf(IPAddress? address) =>
+        address is null ? "unknown" : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+
+    private static RequestKind KindOf(HttpRequest request) =>
+        request.Path.StartsWithSegments("/api/orders", StringComparison.OrdinalIgnoreCase)
+            ? HttpMethods.IsPost(request.Method) ? RequestKind.PlaceOrder : HttpMethods.IsGet(request.Method) ? RequestKind.ReadOrder : RequestKind.Other
+            : RequestKind.Other;
+}
+
+/// <summary>Turns the immune response on, and its one call from client admission.</summary>
+public static class ImmuneAdmissionExtensions
+{
+    /// <summary>Scores the clients' API and holds quarantined callers; call it before <c>UseClientAdmission</c>.</summary>
+    public static IApplicationBuilder UseImmuneResponse(this IApplicationBuilder app) => app.UseMiddleware<ImmuneMiddleware>();
+
+    /// <summary>
+    /// Client admission identified <paramref name="client"/>: true when it may go on; false when its quarantine
+    /// answered (403 refused, or 429 over its throttled rate).
+    /// </summary>
+    public static async Task<bool> AdmitClientAsync(this ImmuneSystem immune, HttpContext context, string client)
+    {
+        ArgumentNullException.ThrowIfNull(immune);
+        ArgumentNullException.ThrowIfNull(context);
+        var request = context.Features.Get<ImmuneRequest>();
+        var address = request?.Address ?? ImmuneMiddleware.AddressOf(context.Connection.RemoteIpAddress);
+        var decision = immune.Admit(client, address);
+        if (!decision.Admitted)
+        {
+            if (request is not null)
+            {
+                request.Refused = true;
+            }
+
+            await RefuseAsync(context, decision);
+            return false;
+        }
+
+        if (request is not null)
+        {
+            request.Client = client;
+            request.StartedAt = immune.Begin(client, address);
+        }
+
+        return true;
+    }
+
+    internal static Task RefuseAsync(HttpContext context, ImmuneDecision decision)
+    {
+        var quarantine = decision.Quarantine!;
+        if (quarantine.Stage == QuarantineStage.Refused)
+        {
+            return Results.Problem($"Quarantined until {quarantine.ExpiresAt:O}: {quarantine.Reason}.", statusCode: StatusCodes.Status403Forbidden, title: "Quarantined").ExecuteAsync(context);
+        }
+
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return Results.Problem($"Throttled until {quarantine.ExpiresAt:O}: {quarantine.Reason}.", statusCode: StatusCodes.Status429TooManyRequests, title: "Throttled").ExecuteAsync(context);
+    }
+}

@@ -1,0 +1,15 @@
+namespace BioDapr.Gateway.Immune;
+
+/// <summary>A request feature set by <see cref="ImmuneMiddleware"/>: the source address, and once admission identified it, the client.</summary>
+internal sealed class ImmuneRequest(string address)
+{
+    public string Address { get; } = address;
+
+    public string? Client { get; set; }
+
+    /// <summary><see cref="AnomalyDetector.Begin"/>'s answer, 0 until the client is known.</summary>
+    public long StartedAt { get; set; }
+
+    /// <summary>The quarantine answered it: not scored again.</summary>
+    public bool Refused { get; set; }
+}

@@ -1,0 +1,29 @@
+namespace BioDapr.Gateway.Immune;
+
+/// <summary>What a request to the clients' API was, for the anomaly detector.</summary>
+public enum RequestKind
+{
+    /// <summary>Anything else on the clients' API.</summary>
+    Other,
+
+    /// <summary><c>POST /api/orders</c>.</summary>
+    PlaceOrder,
+
+    /// <summary><c>GET /api/orders/{id}</c>.</summary>
+    ReadOrder,
+}
+
+/// <summary>One finished request to the clients' API, as the anomaly detector sees it.</summary>
+/// <param name="Client">The client its key (or token) identified, or null when it had no valid credential.</param>
+/// <param name="Address">The source address.</param>
+/// <param name="Kind">The operation.</param>
+/// <param name="Status">The HTTP status answered.</param>
+/// <param name="BodyBytes">The request body's size (Content-Length), 0 when unknown.</param>
+public readonly record struct RequestObservation(string? Client, string Address, RequestKind Kind, int Status, long BodyBytes)
+{
+    /// <summary>The caller's credential was missing or wrong (401), or it was limited for sending without one.</summary>
+    public bool AuthFailed => Status == 401 || (Client is null && Status == 429);
+
+    /// <summary>The caller's own mistake (4xx other than a credential failure, a rate limit or a quarantine refusal).</summary>
+    public bool ClientError => Status is >= 400 and < 500 and not 401 and not 403 and not 429;
+}

@@ -1,0 +1,239 @@
+using System.ComponentModel.DataAnnotations;
+using BioDapr.Gateway.Hormones;
+using BioDapr.Gateway.Immune;
+
+namespace BioDapr.Gateway.Tests.Immune;
+
+public sealed class ImmuneSystemTests
+{
+    public enum Attack
+    {
+        CredentialStuffing,
+        Scraping,
+        PayloadBomb,
+        SlowDrip,
+        CompromisedKey,
+    }
+
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public void LegitimateDailyVariation_IsNotFlagged()
+    {
+        var harness = new ImmuneHarness();
+        harness.NormalDay();
+
+        var affected = harness.NormalDay() + harness.NormalDay(minutes: 4);
+
+        affected.ShouldBe(0);
+        harness.Immune.Quarantines.ShouldBeEmpty();
+        Audit(harness).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void ALegitimateClientMovingToANewAddress_IsNotFlagged()
+    {
+        var harness = new ImmuneHarness();
+        harness.NormalDay();
+        var start = harness.Clock.GetUtcNow();
+
+        var held = 0;
+        for (var i = 0; i < 120; i++)
+        {
+            harness.Advance(start.AddSeconds(i));
+            held += harness.Send("bravo", "10.9.9.9", i % 3 == 0 ? RequestKind.ReadOrder : RequestKind.PlaceOrder, 202, 200) ? 0 : 1;
+        }
+
+        held.ShouldBe(0);
+        harness.Immune.Quarantines.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData(Attack.CredentialStuffing, "address:198.51.100.9")]
+    [InlineData(Attack.Scraping, "client:scraper")]
+    [InlineData(Attack.PayloadBomb, "client:bomber")]
+    [InlineData(Attack.SlowDrip, "client:dripper")]
+    [InlineData(Attack.CompromisedKey, "client:charlie@172.16.0.9")]
+    public void EachAttack_IsQuarantinedWithinTenSeconds_AndReleasedByTheOperator(Attack attack, string target)
+    {
+        var harness = new ImmuneHarness();
+        harness.NormalDay();
+
+        var took = Run(harness, attack, "9");
+
+        took.ShouldNotBeNull($"{attack} was not quarantined within {Within}");
+        took.Value.ShouldBeLessThanOrEqualTo(Within);
+        harness.Immune.Quarantines.Select(q => q.Target).ShouldBe([target]);
+        harness.Immune.Admit("charlie", ImmuneHarness.AddressOf("charlie")).Quarantine.ShouldBeNull();
+
+        harness.Immune.Release(target, "operator:test").ShouldBeTrue();
+
+        harness.Immune.Quarantines.ShouldBeEmpty();
+        harness.Immune.Release(target, "operator:test").ShouldBeFalse();
+        var audit = Audit(harness);
+        audit.Select(a => a.Action).ShouldBe([audit[0].Action, "released"]);
+        audit[0].Action.ShouldBeOneOf("quarantined", "refused");
+        audit[0].Target.ShouldBe(target);
+        audit[0].Reason.ShouldNotBeNullOrWhiteSpace();
+        audit[1].By.ShouldBe("operator:test");
+    }
+
+    [Theory]
+    [InlineData(Attack.PayloadBomb)]
+    [InlineData(Attack.SlowDrip)]
+    [InlineData(Attack.CompromisedKey)]
+    [InlineData(Attack.Scraping)]
+    public void TheSameAttackerReturning_IsQuarantinedFaster(Attack attack)
+    {
+        var harness = new ImmuneHarness();
+        harness.NormalDay();
+        var first = Run(harness, attack, "9");
+        // The dripper's held requests end (released while they are still open, it would be caught again at once).
+        harness.CloseAll(202);
+        foreach (var quarantine in harness.Immune.Quarantines)
+        {
+            harness.Immune.Release(quarantine.Target, "operator:test");
+        }
+
+        harness.Normal(TimeSpan.FromMinutes(20));
+        var second = Run(harness, attack, "77");
+
+        first.ShouldNotBeNull();
+        second.ShouldNotBeNull();
+        second.Value.ShouldBeLessThan(first.Value);
+        harness.Immune.Quarantines.ShouldHaveSingleItem().Remembered.ShouldBeTrue();
+        harness.Immune.Signatures.ShouldHaveSingleItem().Encounters.ShouldBe(2);
+    }
+
+    [Fact]
+    public void AThrottledCallerThatGoesOn_IsRefused_AndTheQuarantineExpires()
+    {
+        var harness = new ImmuneHarness();
+        harness.NormalDay();
+        const string Address = "198.51.100.44";
+        var start = harness.Clock.GetUtcNow();
+
+        // One guess a second: enough to be throttled, not refused at once.
+        for (var i = 0; i < 8; i++)
+        {
+            harness.Advance(start.AddSeconds(i));
+            harness.Send(null, Address, RequestKind.PlaceOrder, 401, 150);
+        }
+
+        var quarantine = harness.Immune.Find(null, Address);
+        quarantine.ShouldNotBeNull();
+        quarantine.Stage.ShouldBe(QuarantineStage.Refused);
+        harness.Immune.Admit(null, Address).Admitted.ShouldBeFalse();
+        harness.Advance(quarantine.ExpiresAt.AddSeconds(1));
+
+        harness.Immune.Admit(null, Address).Admitted.ShouldBeTrue();
+        Audit(harness).Select(a => a.Action).ShouldBe(["quarantined", "refused", "expired"]);
+    }
+
+    [Fact]
+    public void AThrottledCaller_IsAdmittedAtTheThrottledRateOnly()
+    {
+        var harness = new ImmuneHarness();
+        harness.NormalDay();
+        const string Address = "198.51.100.45";
+        var start = harness.Clock.GetUtcNow();
+        for (var i = 0; harness.Immune.Find(null, Address) is null; i++)
+        {
+            harness.Advance(start.AddSeconds(i));
+            harness.Send(null, Address, RequestKind.PlaceOrder, 401, 150);
+        }
+
+        var admitted = Enumerable.Range(0, 5).Count(_ => harness.Immune.Admit(null, Address).Admitted);
+        var refused = harness.Immune.Admit(null, Address);
+
+        harness.Immune.Find(null, Address)!.Stage.ShouldBe(QuarantineStage.Throttled);
+        admitted.ShouldBe(1);
+        refused.RetryAfter.ShouldBeGreaterThan(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void WhileOff_NothingIsScoredOrQuarantined()
+    {
+        var harness = new ImmuneHarness(hormones: new ImmuneHormones { Enabled = false });
+        harness.NormalDay();
+
+        var took = Run(harness, Attack.Scraping, "9");
+
+        took.ShouldBeNull();
+        harness.Immune.Quarantines.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void AFloodOfAddresses_IsForgotten()
+    {
+        var harness = new ImmuneHarness();
+        var start = harness.Clock.GetUtcNow();
+        for (var i = 0; i < 20_000; i++)
+        {
+            harness.Clock.SetUtcNow(start.AddMilliseconds(i * 100));
+            harness.Immune.Detector.Observe(new RequestObservation(null, $"fd00::{i:x}", RequestKind.PlaceOrder, 401, 100));
+        }
+
+        harness.Immune.Detector.Callers.ShouldBeLessThan(10_000);
+    }
+
+    [Fact]
+    public void ARefuseScoreBelowTheThreshold_IsRejected()
+    {
+        var wrong = new ImmuneHormones { ScoreThreshold = 8, RefuseScore = 4 };
+        var results = new List<ValidationResult>();
+
+        Validator.TryValidateObject(wrong, new ValidationContext(wrong), results, validateAllProperties: true).ShouldBeFalse();
+        results.ShouldHaveSingleItem().ErrorMessage.ShouldNotBeNull().ShouldContain("refuseScore");
+        var right = new ImmuneHormones();
+        Validator.TryValidateObject(right, new ValidationContext(right), [], validateAllProperties: true).ShouldBeTrue();
+    }
+
+    [Theory]
+    [InlineData("203.0.113.77", "203.0.113.0/24")]
+    [InlineData("::ffff:203.0.113.77", "203.0.113.0/24")]
+    [InlineData("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64")]
+    [InlineData("unknown", "unknown")]
+    public void AnAddressNetwork_IsItsSlash24OrSlash64(string address, string network) =>
+        AddressNetwork.Of(address).ShouldBe(network);
+
+    internal static List<ImmuneAuditEntry> Audit(ImmuneHarness harness)
+    {
+        var ledger = new ImmuneLedger();
+        ImmuneSystem.Apply(ledger, harness.Immune.TakePending());
+        return ledger.Audit;
+    }
+
+    // Each attacker's network is fixed; host picks the address inside it (a returning attacker has another host).
+    internal static TimeSpan? Run(ImmuneHarness harness, Attack attack, string host)
+    {
+        var immune = harness.Immune;
+        var tick = 0;
+        switch (attack)
+        {
+            case Attack.CredentialStuffing:
+                return harness.Until(() => immune.Find(null, "198.51.100." + host) is not null, () => harness.Send(null, "198.51.100." + host, RequestKind.PlaceOrder, 401, 150), TimeSpan.FromMilliseconds(500), Within * 2);
+            case Attack.Scraping:
+                return harness.Until(() => immune.Find("scraper", "203.0.113." + host) is not null, () => harness.Send("scraper", "203.0.113." + host, RequestKind.ReadOrder, tick++ % 10 == 0 ? 200 : 404, 0), TimeSpan.FromMilliseconds(100), Within * 2);
+            case Attack.PayloadBomb:
+                return harness.Until(() => immune.Find("bomber", "192.0.2." + host) is not null, () => harness.Send("bomber", "192.0.2." + host, RequestKind.PlaceOrder, 413, 300_000), TimeSpan.FromSeconds(1), Within * 2);
+            case Attack.SlowDrip:
+                return harness.Until(
+                    () => immune.Find("dripper", "100.64.0." + host) is not null,
+                    () =>
+                    {
+                        if (tick++ == 0)
+                        {
+                            for (var c = 0; c < 6; c++)
+                            {
+                                harness.Open("dripper", "100.64.0." + host);
+                            }
+                        }
+                    },
+                    TimeSpan.FromSeconds(1),
+                    Within * 2);
+            default:
+                return harness.Until(() => immune.Find("charlie", "172.16.0." + host) is not null, () => harness.Send("charlie", "172.16.0." + host, RequestKind.ReadOrder, tick++ % 2 == 0 ? 404 : 200, 0), TimeSpan.FromMilliseconds(500), Within * 2);
+        }
+    }
+}
