@@ -5,13 +5,19 @@ using BioDapr.Cell.Secrets;
 using BioDapr.Gateway.Hormones;
 using BioDapr.Gateway.Immune;
 using BioDapr.Gateway.OpenApi;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
 
 namespace BioDapr.Gateway.Extensions;
 
 /// <summary>The gateway cell's own services.</summary>
 public static class GatewayCellExtensions
 {
-    /// <summary>Client keys and the orders key from the secret store, the client admission (rates, body limit, fair shares), the pathway to orders, validation, OpenAPI.</summary>
+    /// <summary>
+    /// Client keys and the orders key from the secret store, access tokens from the OpenID Connect provider (as
+    /// <c>Gateway:Authentication</c> chooses), the client admission (rates, scopes, body limit, fair shares), the pathway to
+    /// orders, validation, OpenAPI.
+    /// </summary>
     public static WebApplicationBuilder AddGatewayCell(this WebApplicationBuilder builder)
     {
         builder.Configuration.AddDaprSecretStore("secretstore", [ClientKeys.SecretName, "orders-api-key"]);
@@ -19,10 +25,15 @@ public static class GatewayCellExtensions
         builder.AddPathway("orders");
         builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ClientKeys>();
+        builder.Services.AddOptions<ClientAuthenticationOptions>().Bind(builder.Configuration.GetSection(ClientAuthenticationOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddAuthentication().AddJwtBearer(OidcTokenValidation.Scheme, _ => { });
+        builder.Services.AddOptions<JwtBearerOptions>(OidcTokenValidation.Scheme)
+            .Configure<IOptions<ClientAuthenticationOptions>>((jwt, authentication) => OidcTokenValidation.Configure(jwt, authentication.Value.Oidc));
+        builder.Services.AddSingleton<ClientAuthenticator>();
         builder.Services.AddSingleton<ClientRateLimiter>();
         builder.Services.AddSingleton<FairShareGate>();
         builder.Services.AddValidation();
-        builder.Services.AddOpenApi(options => options.AddDocumentTransformer<ApiKeyDocumentTransformer>());
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer<ClientSecurityDocumentTransformer>());
 
         // Warm-up (before the cell says it is ready): the whole gateway → orders chain with a read, an order the
         // gateway refuses, and the OpenAPI document.
