@@ -5,8 +5,6 @@ using BioDapr.Cell.Secrets;
 using BioDapr.Gateway.Hormones;
 using BioDapr.Gateway.Immune;
 using BioDapr.Gateway.OpenApi;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.Extensions.Options;
 
 namespace BioDapr.Gateway.Extensions;
 
@@ -25,11 +23,7 @@ public static class GatewayCellExtensions
         builder.AddPathway("orders");
         builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ClientKeys>();
-        builder.Services.AddOptions<ClientAuthenticationOptions>().Bind(builder.Configuration.GetSection(ClientAuthenticationOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddAuthentication().AddJwtBearer(OidcTokenValidation.Scheme, _ => { });
-        builder.Services.AddOptions<JwtBearerOptions>(OidcTokenValidation.Scheme)
-            .Configure<IOptions<ClientAuthenticationOptions>>((jwt, authentication) => OidcTokenValidation.Configure(jwt, authentication.Value.Oidc));
-        builder.Services.AddSingleton<ClientAuthenticator>();
+        builder.Services.AddClientAuthentication(builder.Configuration);
         builder.Services.AddSingleton<ClientRateLimiter>();
         builder.Services.AddSingleton<FairShareGate>();
         builder.Services.AddValidation();

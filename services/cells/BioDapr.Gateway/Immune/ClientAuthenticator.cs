@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace BioDapr.Gateway.Immune;
@@ -83,4 +85,23 @@ public sealed record ClientAuthentication(ClientIdentity? Identity, string? Fail
 
     /// <summary>A refusal.</summary>
     public static ClientAuthentication Refused(string failure, string? challenge) => new(null, failure, challenge);
+}
+
+/// <summary>Registers the clients' authentication.</summary>
+public static class ClientAuthenticationExtensions
+{
+    /// <summary>
+    /// <see cref="ClientAuthenticator"/> with its API keys (<see cref="ClientKeys"/>) and, for access tokens, JwtBearer set up by
+    /// <see cref="OidcTokenValidation"/> from <c>Gateway:Authentication</c> (validated at start: a cell with a bad setting does not start).
+    /// </summary>
+    public static IServiceCollection AddClientAuthentication(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton<ClientKeys>();
+        services.AddOptions<ClientAuthenticationOptions>().Bind(configuration.GetSection(ClientAuthenticationOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddAuthentication().AddJwtBearer(OidcTokenValidation.Scheme, _ => { });
+        services.AddOptions<JwtBearerOptions>(OidcTokenValidation.Scheme)
+            .Configure<IOptions<ClientAuthenticationOptions>>((jwt, authentication) => OidcTokenValidation.Configure(jwt, authentication.Value.Oidc));
+        services.TryAddSingleton<ClientAuthenticator>();
+        return services;
+    }
 }

@@ -107,8 +107,8 @@ public static class OidcTokenValidation
             SecurityTokenExpiredException expired => $"the token expired at {expired.Expires.ToString("O", CultureInfo.InvariantCulture)}",
             SecurityTokenNotYetValidException early => $"the token is not valid before {early.NotBefore.ToString("O", CultureInfo.InvariantCulture)}",
             SecurityTokenNoExpirationException => "the token has no expiry (exp)",
-            SecurityTokenInvalidAudienceException audience => $"the token's audience '{audience.InvalidAudience}' is not this gateway's",
-            SecurityTokenInvalidIssuerException issuer => $"the token's issuer '{issuer.InvalidIssuer}' is not the trusted provider",
+            SecurityTokenInvalidAudienceException audience => $"the token's audience '{Either(audience.InvalidAudience, header?.Audience)}' is not this gateway's",
+            SecurityTokenInvalidIssuerException issuer => $"the token's issuer '{Either(issuer.InvalidIssuer, header?.Issuer)}' is not the trusted provider",
             SecurityTokenSignatureKeyNotFoundException => $"the token is signed with a key the provider does not publish (kid '{header?.Kid}')",
             SecurityTokenInvalidAlgorithmException => $"the token's algorithm '{header?.Alg}' is not accepted (only RS*, PS*, ES*)",
             SecurityTokenInvalidSignatureException => "the token's signature does not match its content (tampered or forged)",
@@ -118,7 +118,10 @@ public static class OidcTokenValidation
         };
     }
 
-    private static (string? Alg, string? Kid)? Header(string? token)
+    private static string? Either(string? first, string? second) => string.IsNullOrEmpty(first) ? second : first;
+
+    // What the token says about itself (read, not trusted): for the refusal's reason only.
+    private static (string? Alg, string? Kid, string? Audience, string? Issuer)? Header(string? token)
     {
         if (string.IsNullOrEmpty(token))
         {
@@ -128,7 +131,7 @@ public static class OidcTokenValidation
         try
         {
             var jwt = new JsonWebToken(token);
-            return (jwt.Alg, jwt.Kid);
+            return (jwt.Alg, jwt.Kid, string.Join(' ', jwt.Audiences), jwt.Issuer);
         }
         catch (ArgumentException)
         {
