@@ -120,9 +120,13 @@ public sealed class GlewlwydProvider : IAsyncDisposable
         }
 
         var config = Path.Combine(directory, "glewlwyd.conf");
-        await File.WriteAllTextAsync(config, Configuration(database, Detach ? Path.Combine(directory, "glewlwyd.log") : null), cancellationToken);
-        Start(executable, config, directory);
-        await WaitForServerAsync(cancellationToken);
+        if (!(configured && Port == savedPort && await AnswersAsync(cancellationToken)))
+        {
+            await File.WriteAllTextAsync(config, Configuration(database, Detach ? Path.Combine(directory, "glewlwyd.log") : null), cancellationToken);
+            Start(executable, config, directory);
+            await WaitForServerAsync(cancellationToken);
+        }
+
         await LoginAsync(cancellationToken);
         if (!configured || Port != savedPort)
         {
@@ -281,6 +285,20 @@ public sealed class GlewlwydProvider : IAsyncDisposable
             _process.ErrorDataReceived += (_, e) => Append(e.Data);
             _process.BeginOutputReadLine();
             _process.BeginErrorReadLine();
+        }
+    }
+
+    // A provider of this directory already running (./biodapr up started it earlier): used as it is.
+    private async Task<bool> AnswersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync(Issuer + "/.well-known/openid-configuration", cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
         }
     }
 
