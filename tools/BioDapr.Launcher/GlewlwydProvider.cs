@@ -264,20 +264,23 @@ public sealed class GlewlwydProvider : IAsyncDisposable
 
     private void Start(string executable, string config, string directory)
     {
-        // Detached, it runs in a session of its own (setsid), so a Ctrl-C meant for the organism does not stop it.
-        var start = new ProcessStartInfo(Detach ? "setsid" : executable)
-        {
-            WorkingDirectory = directory,
-            UseShellExecute = false,
-            RedirectStandardOutput = !Detach,
-            RedirectStandardError = !Detach,
-        };
+        ProcessStartInfo start;
         if (Detach)
         {
-            start.ArgumentList.Add(executable);
+            // A daemon: a session of its own (setsid), so a Ctrl-C meant for the organism does not stop it, and none of the
+            // caller's streams, so nothing waits for it to close them. sh and setsid exec, so the process is glewlwyd itself.
+            start = new ProcessStartInfo("sh") { WorkingDirectory = directory, UseShellExecute = false };
+            foreach (var argument in new[] { "-c", "exec setsid \"$0\" --config-file=\"$1\" </dev/null >>\"$2\" 2>&1", executable, config, Path.Combine(directory, "glewlwyd.out") })
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+        else
+        {
+            start = new ProcessStartInfo(executable) { WorkingDirectory = directory, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add("--config-file=" + config);
         }
 
-        start.ArgumentList.Add("--config-file=" + config);
         _process = Process.Start(start) ?? throw new InvalidOperationException("glewlwyd did not start.");
         if (!Detach)
         {
