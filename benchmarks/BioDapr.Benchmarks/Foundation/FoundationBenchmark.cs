@@ -27,26 +27,12 @@ internal static class FoundationBenchmark
         var deliveryConcurrency = BenchArgs.Int(args, "--delivery-concurrency", 10);
         var output = BenchArgs.String(args, "--out", Path.Combine("docs", "benchmarks", "foundation.json"));
 
-        using var redis = await BenchRedis.StartAsync();
+        await using var redis = await BenchRedis.StartAsync();
         await using var app = await BenchApp.StartAsync();
-        var resources = Directory.CreateTempSubdirectory("biodapr-bench-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(resources, "c.yaml"), $"""
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: pubsub{"}"}
-            spec:
-              type: pubsub.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{redis.Host}"{"}"}, {"{"}name: concurrency, value: "{deliveryConcurrency}"{"}"} ]
-            ---
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: hormones{"}"}
-            spec:
-              type: configuration.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{redis.Host}"{"}"} ]
-            """);
+        var resources = await BenchComponents.WriteAsync(
+            redis.Host,
+            new("pubsub", "pubsub.redis", ("concurrency", deliveryConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            new("hormones", "configuration.redis"));
         using var sidecar = await BenchSidecar.StartAsync("bench", app.Port, resources);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = new Uri($"http://127.0.0.1:{sidecar.HttpPort}") };
         Console.WriteLine($"BioDapr foundation benchmark — {Environment.ProcessorCount} cores, .NET {Environment.Version}, pubsub.redis concurrency {deliveryConcurrency}");
@@ -128,7 +114,7 @@ internal static class FoundationBenchmark
         return (Percentiles.Of(latencies, 0.50), Percentiles.Of(latencies, 0.99), latencies.Count > 0 ? latencies[^1] : double.NaN, count - latencies.Count);
     }
 
-    private static async Task<(double P50, double P99, double Max)> HormonePropagationAsync(HttpClient http, BenchApp app, BenchRedis redis, int samples)
+    private static async Task<(double P50, double P99, double Max)> HormonePropagationAsync(HttpClient http, BenchApp app, BioDapr.Launcher.RedisProcess redis, int samples)
     {
         await using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}");
         var database = connection.GetDatabase();
