@@ -27,7 +27,24 @@ param topics array
 @secure()
 param secrets object = {}
 
+@description('How clients authenticate at the gateway: Keys (the API keys of the gateway-api-keys secret), Oidc (Microsoft Entra ID access tokens) or Both.')
+@allowed([ 'Keys', 'Oidc', 'Both' ])
+param gatewayAuthentication string = 'Keys'
+
+@description('The Microsoft Entra ID tenant (directory) id whose access tokens the gateway accepts (Oidc or Both).')
+param entraTenantId string = ''
+
+@description('The audience of the gateway\'s access tokens: its app registration\'s Application ID URI (e.g. api://biodapr-gateway) or client id (Oidc or Both).')
+param gatewayAudience string = ''
+
 var suffix = uniqueString(resourceGroup().id, name)
+// The gateway validates Entra ID v2.0 access tokens: discovery and keys from the tenant's v2.0 authority.
+var gatewayAuthenticationEnv = concat(
+  [ { name: 'Gateway__Authentication__Mode', value: gatewayAuthentication } ],
+  gatewayAuthentication == 'Keys' ? [] : [
+    { name: 'Gateway__Authentication__Oidc__Authority', value: '${az.environment().authentication.loginEndpoint}${entraTenantId}/v2.0' }
+    { name: 'Gateway__Authentication__Oidc__Audience', value: gatewayAudience }
+  ])
 var components = loadJsonContent('components.json')
 // Which secrets each app may read (the allowedSecrets of dapr/config/<app>.yaml; a test keeps them equal).
 var secretAccess = loadJsonContent('secret-access.json')
@@ -168,10 +185,10 @@ module apps 'modules/containerApp.bicep' = [for cell in cells: {
     serviceBusNamespace: '${serviceBus.name}.servicebus.windows.net'
     subscriptions: [for topic in topics: contains(topic.subscribers, cell.appId) ? topic.name : '']
     publicApi: cell.publicApi
-    env: [
+    env: concat([
       { name: 'Hormones__hormones__Metadata__sentinelKey', value: sentinelKey }
       { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
-    ]
+    ], cell.appId == 'gateway' ? gatewayAuthenticationEnv : [])
   }
   dependsOn: [ daprComponents, access ]
 }]
@@ -183,7 +200,7 @@ module appSecretAccess 'modules/secretAccess.bicep' = [for (cell, i) in cells: {
   params: {
     vaultName: vault.name
     principalId: apps[i].outputs.principalId
-    secretNames: contains(secretAccess, cell.appId) ? secretAccess[cell.appId] : []
+    secretNames: secretAccess[?cell.appId] ?? []
   }
   dependsOn: [ vaultSecrets ]
 }]

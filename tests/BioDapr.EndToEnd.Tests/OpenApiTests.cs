@@ -20,8 +20,15 @@ public sealed partial class OrganismTests
         scheme["type"]!.GetValue<string>().ShouldBe("apiKey");
         scheme["in"]!.GetValue<string>().ShouldBe("header");
         scheme["name"]!.GetValue<string>().ShouldBe("X-Api-Key");
+        var oidc = document["components"]!["securitySchemes"]!["OpenIdConnect"]!;
+        oidc["type"]!.GetValue<string>().ShouldBe("openIdConnect");
+        oidc["openIdConnectUrl"]!.GetValue<string>().ShouldBe(organism.Identity.Issuer + "/.well-known/openid-configuration");
         var place = document["paths"]!["/api/orders"]!["post"]!;
         place["security"]!.AsArray().ShouldContain(requirement => requirement!.AsObject().ContainsKey("ApiKey"));
+        place["security"]!.AsArray().ShouldContain(requirement => requirement!.AsObject().ContainsKey("OpenIdConnect") && requirement["OpenIdConnect"]!.AsArray().Single()!.GetValue<string>() == "orders:place");
+        document["paths"]!["/api/orders/{orderId}"]!["get"]!["security"]!.AsArray()
+            .ShouldContain(requirement => requirement!.AsObject().ContainsKey("OpenIdConnect") && requirement["OpenIdConnect"]!.AsArray().Single()!.GetValue<string>() == "orders:read");
+        var readerToken = await organism.Identity.GetTokenAsync(Organism.ReaderClient, ["orders:read"], Ct);
         var request = Resolve(document, place["requestBody"]!["content"]!["application/json"]!["schema"]!)["properties"]!;
         request["quantity"]!["minimum"]!.GetValue<int>().ShouldBe(1);
         request["quantity"]!["maximum"]!.GetValue<int>().ShouldBe(10_000);
@@ -29,7 +36,8 @@ public sealed partial class OrganismTests
         request["sku"]!["maxLength"]!.GetValue<int>().ShouldBe(64);
         request["sku"]!["pattern"].ShouldNotBeNull();
 
-        // Real answers: accepted, invalid, unauthenticated, unknown SKU, too large, key reused with another body; status read and unknown.
+        // Real answers: accepted, invalid, unauthenticated, unknown SKU, too large, key reused with another body, a token without
+        // the scope; status read and unknown.
         var key = "openapi-" + Guid.NewGuid().ToString("N");
         using var accepted = await Eventually.ReturnsAsync(
             () => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 1, sku: "apple", idempotencyKey: key),
@@ -45,11 +53,12 @@ public sealed partial class OrganismTests
             ("/api/orders", "post", await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 1, sku: "no-such-sku")),
             ("/api/orders", "post", await PostRawAsync(http, Organism.ShopApiKey, $$"""{"customerId":"{{new string('x', 20_000)}}","sku":"apple","quantity":1}""")),
             ("/api/orders", "post", await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: "apple", idempotencyKey: key)),
+            ("/api/orders", "post", await SendWithTokenAsync(http, HttpMethod.Post, "/api/orders", readerToken, new { customerId = "c1", sku = "apple", quantity = 1 })),
             ("/api/orders/{orderId}", "get", await GetOrderAsync(http, Organism.ShopApiKey, orderId)),
             ("/api/orders/{orderId}", "get", await GetOrderAsync(http, Organism.ShopApiKey, new string('0', 32))),
         };
 
-        answers.Select(a => (int)a.Response.StatusCode).ShouldBe([201, 400, 401, 404, 413, 422, 200, 404]);
+        answers.Select(a => (int)a.Response.StatusCode).ShouldBe([201, 400, 401, 404, 413, 422, 403, 200, 404]);
         foreach (var (path, method, response) in answers)
         {
             using (response)

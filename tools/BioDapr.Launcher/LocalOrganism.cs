@@ -18,6 +18,7 @@ namespace BioDapr.Launcher;
 public class LocalOrganism : IAsyncDisposable
 {
     private RedisProcess _redis = new();
+    private GlewlwydProvider? _identity;
     private readonly StringBuilder _output = new();
     private readonly string _root = Directory.CreateTempSubdirectory("biodapr-e2e-").FullName;
     private Process? _runner;
@@ -95,6 +96,22 @@ public class LocalOrganism : IAsyncDisposable
     /// <summary>A second client's API key (the <c>bulk</c> client).</summary>
     public static string BulkApiKey => "e2e-bulk-key";
 
+    /// <summary>
+    /// The organism's OpenID Connect provider (glewlwyd, a process of its own, after <see cref="StartAsync"/>), with the machine
+    /// clients <see cref="MachineClient"/> (both scopes), <see cref="OtherMachineClient"/> (both scopes) and <see cref="ReaderClient"/>
+    /// (<c>orders:read</c> only). The gateway accepts its tokens beside the API keys.
+    /// </summary>
+    public GlewlwydProvider Identity => _identity ?? throw new InvalidOperationException("the organism is not started");
+
+    /// <summary>A machine client holding <c>orders:place</c> and <c>orders:read</c>.</summary>
+    public const string MachineClient = "e2e-machine";
+
+    /// <summary>A second machine client holding both scopes (its orders are not the first one's).</summary>
+    public const string OtherMachineClient = "e2e-other";
+
+    /// <summary>A machine client holding <c>orders:read</c> only.</summary>
+    public const string ReaderClient = "e2e-reader";
+
     /// <summary>Extra environment variables of a cell (by app id), e.g. configuration overrides.</summary>
     public Dictionary<string, Dictionary<string, string>> AppEnvironment { get; } = new(StringComparer.Ordinal);
 
@@ -106,6 +123,16 @@ public class LocalOrganism : IAsyncDisposable
     {
         _redis = new RedisProcess { AppendOnly = RedisAppendOnly };
         await _redis.StartAsync(cancellationToken);
+        _identity = new GlewlwydProvider
+        {
+            Clients =
+            {
+                [MachineClient] = ["orders:place", "orders:read"],
+                [OtherMachineClient] = ["orders:place", "orders:read"],
+                [ReaderClient] = ["orders:read"],
+            },
+        };
+        await _identity.StartAsync(cancellationToken);
         var components = Path.Combine(_root, "components");
         Directory.CreateDirectory(components);
         await File.WriteAllTextAsync(Path.Combine(_root, "secrets.json"), """{"orders-api-key":"e2e-key","gateway-api-keys":"shop=e2e-shop-key;bulk=e2e-bulk-key"}""", cancellationToken);
@@ -165,6 +192,15 @@ public class LocalOrganism : IAsyncDisposable
             if (publicPort is { } port)
             {
                 env["PUBLIC_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (id == "gateway")
+            {
+                // API keys and the provider's access tokens; a token signed by an unknown key fetches the keys again at most every second.
+                env.TryAdd("Gateway__Authentication__Mode", "Both");
+                env.TryAdd("Gateway__Authentication__Oidc__Authority", _identity.Issuer);
+                env.TryAdd("Gateway__Authentication__Oidc__Audience", GlewlwydProvider.Audience);
+                env.TryAdd("Gateway__Authentication__Oidc__KeyRefreshSeconds", "1");
             }
 
             if (id == "cortex")
@@ -260,6 +296,11 @@ public class LocalOrganism : IAsyncDisposable
 
         _runner?.Dispose();
         await _redis.DisposeAsync();
+        if (_identity is not null)
+        {
+            await _identity.DisposeAsync();
+        }
+
         try
         {
             Directory.Delete(_root, recursive: true);

@@ -32,10 +32,12 @@ public static partial class GatewayApi
         routes.MapOpenApi().PublicApi();
         var api = routes.MapGroup("/api").WithTags("Orders").PublicApi().ClientApi()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPost("/orders", PlaceAsync)
             .WithName("PlaceOrder")
+            .RequiresScope(ClientScopes.PlaceOrders)
             .WithSummary("Places an order: reserves stock, then payment confirms or cancels it.")
             .WithDescription("Send an Idempotency-Key to retry safely: a repeat with the same key and body returns the first outcome (Idempotency-Replayed: true); the same key with another body is 422. Without a key the gateway derives one per request and returns it in the Idempotency-Key header. Bodies are limited to 16 KiB (413).")
             .Accepts<PlaceOrderRequest>("application/json")
@@ -45,6 +47,7 @@ public static partial class GatewayApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         api.MapGet("/orders/{orderId}", GetAsync)
             .WithName("GetOrderStatus")
+            .RequiresScope(ClientScopes.ReadOrders)
             .WithSummary("Where an order of this client is: placed, confirmed, shipped or cancelled (another client's order is 404).");
         return routes;
     }

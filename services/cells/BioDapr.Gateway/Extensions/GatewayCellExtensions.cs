@@ -11,7 +11,11 @@ namespace BioDapr.Gateway.Extensions;
 /// <summary>The gateway cell's own services.</summary>
 public static class GatewayCellExtensions
 {
-    /// <summary>Client keys and the orders key from the secret store, the client admission (rates, body limit, fair shares), the immune response (anomaly detection, quarantine, memory), the pathway to orders, validation, OpenAPI.</summary>
+    /// <summary>
+    /// Client keys and the orders key from the secret store, access tokens from the OpenID Connect provider (as
+    /// <c>Gateway:Authentication</c> chooses), the client admission (rates, scopes, body limit, fair shares), the immune
+    /// response (anomaly detection, quarantine, memory), the pathway to orders, validation, OpenAPI.
+    /// </summary>
     public static WebApplicationBuilder AddGatewayCell(this WebApplicationBuilder builder)
     {
         builder.Configuration.AddDaprSecretStore("secretstore", [ClientKeys.SecretName, "orders-api-key"]);
@@ -19,6 +23,7 @@ public static class GatewayCellExtensions
         builder.AddPathway("orders");
         builder.Services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ClientKeys>();
+        builder.Services.AddClientAuthentication(builder.Configuration);
         builder.Services.AddSingleton<ClientRateLimiter>();
         builder.Services.AddSingleton<FairShareGate>();
         builder.AddHormones<ImmuneHormones>("hormones", "gateway.immune.");
@@ -27,7 +32,7 @@ public static class GatewayCellExtensions
         builder.Services.AddSingleton<IImmuneStore, DaprImmuneStore>();
         builder.Services.AddHostedService<ImmuneSync>();
         builder.Services.AddValidation();
-        builder.Services.AddOpenApi(options => options.AddDocumentTransformer<ApiKeyDocumentTransformer>());
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer<ClientSecurityDocumentTransformer>());
 
         // Warm-up (before the cell says it is ready): the whole gateway → orders chain with a read, an order the
         // gateway refuses, and the OpenAPI document.

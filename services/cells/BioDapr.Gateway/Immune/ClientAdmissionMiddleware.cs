@@ -11,9 +11,10 @@ namespace BioDapr.Gateway.Immune;
 /// <summary>
 /// The immune layer's first line, in front of the clients' API and before anything reads the body:
 /// <list type="number">
-/// <item>the <c>X-Api-Key</c> must name a known client: otherwise 401, and beyond <c>gateway.unauthenticatedRatePerSecond</c>
-/// per source address 429;</item>
+/// <item>the request's credentials (an <c>X-Api-Key</c> or an access token, as <see cref="ClientAuthenticator"/> decides) must name a
+/// known client: otherwise 401, and beyond <c>gateway.unauthenticatedRatePerSecond</c> per source address 429;</item>
 /// <item>each client stays within its own rate (<c>gateway.ratePerSecond</c>, <c>gateway.burst</c>): otherwise 429;</item>
+/// <item>the client holds the scope the operation needs (<see cref="ClientScopes"/>; an API key holds all): otherwise 403;</item>
 /// <item>the body is at most <see cref="GatewayOptions.MaxBodyBytes"/>: otherwise 413 (by Content-Length at once, or while
 /// reading a chunked body);</item>
 /// <item>each client gets its fair share of what the gateway may have in flight to orders (the smaller of the gateway's worker
@@ -23,7 +24,7 @@ namespace BioDapr.Gateway.Immune;
 /// </summary>
 internal sealed class ClientAdmissionMiddleware(
     RequestDelegate next,
-    ClientKeys keys,
+    ClientAuthenticator authenticator,
     ClientRateLimiter rates,
     FairShareGate shares,
     IHormones<ClientLimits> limits,
@@ -42,20 +43,26 @@ internal sealed class ClientAdmissionMiddleware(
         }
 
         var current = limits.Current;
-        var client = keys.Identify(context.Request.Headers["X-Api-Key"]);
-        if (client is null)
+        var authentication = await authenticator.AuthenticateAsync(context);
+        if (authentication.Identity is not { } identity)
         {
-            var source = "address:" + (context.Connection.RemoteIpAddress?.MapToIPv6().ToString() ?? "unknown");
+            var source = "address:" + ClientAuthenticator.Address(context);
             if (!rates.TryTake(source, current.UnauthenticatedRatePerSecond, current.UnauthenticatedBurst, out var wait))
             {
-                await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests", "Too many requests without a valid X-Api-Key from this address.", wait);
+                await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests", "Too many requests without valid credentials from this address.", wait);
                 return;
             }
 
-            await RefuseAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", "A valid X-Api-Key header is required.", null);
+            if (authentication.Challenge is { } challenge)
+            {
+                context.Response.Headers.WWWAuthenticate = challenge;
+            }
+
+            await RefuseAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", authentication.Failure!, null);
             return;
         }
 
+        var client = identity.Name;
         if (!await immune.AdmitClientAsync(context, client))
         {
             return;
@@ -64,6 +71,13 @@ internal sealed class ClientAdmissionMiddleware(
         if (!rates.TryTake("client:" + client, current.RatePerSecond, current.Burst, out var retryAfter))
         {
             await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests", $"Client {client} is over its rate of {current.RatePerSecond.ToString(CultureInfo.InvariantCulture)}/s.", retryAfter);
+            return;
+        }
+
+        if (context.GetEndpoint()?.Metadata.GetMetadata<RequiredClientScope>()?.Scope is { } scope && !identity.Holds(scope))
+        {
+            context.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{scope}\"";
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, "Forbidden", $"Client {client} does not hold the scope {scope} this operation needs.", null);
             return;
         }
 
@@ -87,7 +101,7 @@ internal sealed class ClientAdmissionMiddleware(
 
         try
         {
-            context.Features.Set(new ClientIdentity(client));
+            context.Features.Set(identity);
             await next(context);
         }
         finally
@@ -123,6 +137,11 @@ public static class ClientAdmissionExtensions
     /// share is told 429 before the cell's worker slots would shed it with 503.
     /// </summary>
     public static IApplicationBuilder UseClientAdmission(this IApplicationBuilder app) => app.UseMiddleware<ClientAdmissionMiddleware>();
+
+    /// <summary>Says which scope an operation of the clients' API needs (an access token must hold it; API keys hold every scope).</summary>
+    public static TBuilder RequiresScope<TBuilder>(this TBuilder builder, string scope)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new RequiredClientScope(scope));
 
     /// <summary>Marks an endpoint (or group) as the clients' API.</summary>
     public static TBuilder ClientApi<TBuilder>(this TBuilder builder)
