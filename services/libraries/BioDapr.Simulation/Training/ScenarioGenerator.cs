@@ -38,7 +38,7 @@ public enum ScenarioFamily
 /// then five disturbances of the family, each followed by 15–30 s of recovery at 55–85 %; SLO per family
 /// (tight: 2–4 × the calm path time; others 120–250 ms), client deadline 4 × SLO (at least 500 ms).
 /// Three disjoint sets: <see cref="Training"/> (the only scenarios training and baseline tuning see),
-/// <see cref="Validation"/> (choosing the agent's weights) and <see cref="HeldOut"/> (evaluation only).
+/// <see cref="Validation"/> (choosing the agent's weights) and <see cref="HeldOut(int)"/> (evaluation only).
 /// The same seed gives the same scenario in any process.
 /// </summary>
 public static class ScenarioGenerator
@@ -53,6 +53,9 @@ public static class ScenarioGenerator
 
     /// <summary>The <paramref name="index"/>th held-out scenario (evaluation only).</summary>
     public static Scenario HeldOut(int index) => Generate(Seeds.Derive(HeldOutSet, index), "heldout");
+
+    /// <summary>The <paramref name="index"/>th held-out scenario of <paramref name="family"/> (evaluation only; the benchmark takes each family in turn).</summary>
+    public static Scenario HeldOut(int index, ScenarioFamily family) => Generate(Seeds.Derive(HeldOutSet, (long)family + 1, index), family, "heldout");
 
     /// <summary>A scenario from <paramref name="seed"/> (family drawn from it).</summary>
     public static Scenario Generate(int seed, string prefix = "generated")
