@@ -25,7 +25,7 @@ internal static class BenchCommand
         Options options;
         try
         {
-            options = new Options(args, "suite", "heldout", "seeds", "out", "fresh", "policy", "controllers", "tuning", "retune", "population", "generations", "training", "curves", "threads");
+            options = new Options(args, "suite", "heldout", "seeds", "out", "fresh", "policy", "controllers", "tuning", "retune", "population", "generations", "training", "shorten", "curves", "threads");
         }
         catch (ArgumentException ex)
         {
@@ -50,6 +50,7 @@ internal static class BenchCommand
                 Population = options.Integer("population", 10, 2, 10_000),
                 Generations = options.Integer("generations", 5, 1, 10_000),
                 TrainingScenarios = options.Integer("training", 6, 1, 10_000),
+                Shorten = options.Number("shorten", 1, 0.05, 1),
                 Parallelism = threads,
             };
             scenarios = SuiteBenchmark.Scenarios(suite, options.Integer("heldout", 1, 0, 100));
