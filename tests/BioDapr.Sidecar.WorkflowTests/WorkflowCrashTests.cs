@@ -1,3 +1,4 @@
+using BioDapr.Launcher;
 using BioDapr.Sidecar.WorkflowTests.Infrastructure;
 using BioDapr.Testing;
 using BioDapr.WorkflowApp;

@@ -121,7 +121,7 @@ public class LocalOrganism : IAsyncDisposable
             ("notifications", "BioDapr.Notifications", NotificationsPort),
             ("cortex", "BioDapr.Cortex", CortexPort),
         };
-        var catalogue = JsonSerializer.Deserialize<Dictionary<string, int>>(await File.ReadAllBytesAsync(Path.Combine(Path.GetDirectoryName(Built("BioDapr.Inventory"))!, "catalogue.json"), cancellationToken))!;
+        var catalogue = JsonSerializer.Deserialize<Dictionary<string, int>>(await File.ReadAllBytesAsync(Path.Combine(Path.GetDirectoryName(ChildProcess.Built("BioDapr.Inventory"))!, "catalogue.json"), cancellationToken))!;
         foreach (var (sku, stock) in ExtraCatalogue)
         {
             catalogue[sku] = stock;
@@ -139,7 +139,7 @@ public class LocalOrganism : IAsyncDisposable
         foreach (var (id, project, publicPort) in apps)
         {
             Directory.CreateDirectory(Path.Combine(_root, id));
-            runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {AppPorts[id]}\n    daprHTTPPort: {SidecarPorts[id]}\n    command: [ \"dotnet\", \"{Built(project)}\" ]\n");
+            runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {AppPorts[id]}\n    daprHTTPPort: {SidecarPorts[id]}\n    command: [ \"dotnet\", \"{ChildProcess.Built(project)}\" ]\n");
             runFile.Append($"    configFilePath: {Path.Combine(RepositoryRoot, "dapr", "config", id + ".yaml")}\n");
             var env = new Dictionary<string, string>(AppEnvironment.GetValueOrDefault(id) ?? [], StringComparer.Ordinal);
             if (publicPort is { } port)
@@ -176,7 +176,7 @@ public class LocalOrganism : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = _root,
         };
-        foreach (var argument in new[] { Built("BioDapr.Sidecar"), "run", "-f", Path.Combine(_root, "dapr.yaml"), "--startup-timeout", ((int)Math.Min(StartTimeout.TotalSeconds, 3600)).ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var argument in new[] { ChildProcess.Built("BioDapr.Sidecar"), "run", "-f", Path.Combine(_root, "dapr.yaml"), "--startup-timeout", ((int)Math.Min(StartTimeout.TotalSeconds, 3600)).ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(argument);
         }
@@ -315,14 +315,6 @@ public class LocalOrganism : IAsyncDisposable
     {
         using var entry = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_root, "nameresolution", appId + ".json")));
         return entry.RootElement.Clone();
-    }
-
-    // The build output of a sibling project (artifacts/bin/<Project>/<configuration>/<Project>.dll).
-    private static string Built(string project)
-    {
-        var configurationDirectory = new DirectoryInfo(AppContext.BaseDirectory);
-        var path = Path.Combine(configurationDirectory.Parent!.Parent!.FullName, project, configurationDirectory.Name, project + ".dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException($"{project} is not built at {path}");
     }
 
     private void Append(string? line)

@@ -26,7 +26,7 @@ internal static class ActorBenchmark
         var reminders = BenchArgs.Int(args, "--reminders", 500);
         var output = BenchArgs.String(args, "--out", Path.Combine("docs", "benchmarks", "actors.json"));
 
-        using var redis = await BenchRedis.StartAsync();
+        await using var redis = await BenchRedis.StartAsync();
         await using var host = await ActorHost.StartAsync();
         var resources = Directory.CreateTempSubdirectory("biodapr-bench-actors-").FullName;
         await File.WriteAllTextAsync(Path.Combine(resources, "state.yaml"), $"""

@@ -27,7 +27,7 @@ internal static class FoundationBenchmark
         var deliveryConcurrency = BenchArgs.Int(args, "--delivery-concurrency", 10);
         var output = BenchArgs.String(args, "--out", Path.Combine("docs", "benchmarks", "foundation.json"));
 
-        using var redis = await BenchRedis.StartAsync();
+        await using var redis = await BenchRedis.StartAsync();
         await using var app = await BenchApp.StartAsync();
         var resources = Directory.CreateTempSubdirectory("biodapr-bench-").FullName;
         await File.WriteAllTextAsync(Path.Combine(resources, "c.yaml"), $"""
@@ -128,7 +128,7 @@ internal static class FoundationBenchmark
         return (Percentiles.Of(latencies, 0.50), Percentiles.Of(latencies, 0.99), latencies.Count > 0 ? latencies[^1] : double.NaN, count - latencies.Count);
     }
 
-    private static async Task<(double P50, double P99, double Max)> HormonePropagationAsync(HttpClient http, BenchApp app, BenchRedis redis, int samples)
+    private static async Task<(double P50, double P99, double Max)> HormonePropagationAsync(HttpClient http, BenchApp app, BioDapr.Launcher.RedisProcess redis, int samples)
     {
         await using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}");
         var database = connection.GetDatabase();

@@ -31,9 +31,13 @@ internal sealed class BenchSidecar : IDisposable
     public static Task<BenchSidecar> StartAsync(string appId, int? appPort, string resourcesDirectory) =>
         StartAsync(appId, appPort, resourcesDirectory, configFile: null, environment: null, nameResolutionDirectory: null);
 
-    /// <summary>A sidecar with a --config file, extra environment variables and a given name-resolution directory.</summary>
+    /// <summary>
+    /// A sidecar with a --config file, extra environment variables and a given name-resolution directory. With
+    /// <paramref name="waitForApp"/> false it is ready once its outbound API is (for apps that wait for the sidecar
+    /// before they listen, as a cell on the Dapr SDK does).
+    /// </summary>
     public static async Task<BenchSidecar> StartAsync(
-        string appId, int? appPort, string resourcesDirectory, string? configFile, IReadOnlyDictionary<string, string>? environment, string? nameResolutionDirectory)
+        string appId, int? appPort, string resourcesDirectory, string? configFile, IReadOnlyDictionary<string, string>? environment, string? nameResolutionDirectory, bool waitForApp = true)
     {
         var httpPort = BenchRedis.FreePort();
         var grpcPort = BenchRedis.FreePort();
@@ -72,7 +76,7 @@ internal sealed class BenchSidecar : IDisposable
         {
             try
             {
-                if ((await http.GetAsync($"http://127.0.0.1:{httpPort}/v1.0/healthz")).StatusCode == System.Net.HttpStatusCode.NoContent)
+                if ((await http.GetAsync($"http://127.0.0.1:{httpPort}/v1.0/healthz{(waitForApp ? "" : "/outbound")}")).StatusCode == System.Net.HttpStatusCode.NoContent)
                 {
                     return new BenchSidecar(process, httpPort, grpcPort);
                 }

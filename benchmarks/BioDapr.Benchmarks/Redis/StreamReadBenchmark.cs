@@ -27,7 +27,7 @@ internal static class StreamReadBenchmark
         var idleSeconds = BenchArgs.Int(args, "--idle-seconds", 5);
         var polls = BenchArgs.String(args, "--poll-ms", "1,10,50").Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
         var output = BenchArgs.String(args, "--out", Path.Combine("docs", "benchmarks", "redis-streams.json"));
-        using var redis = await BenchRedis.StartAsync();
+        await using var redis = await BenchRedis.StartAsync();
         await using var producer = await ConnectionMultiplexer.ConnectAsync(redis.Host);
         var db = producer.GetDatabase();
         Console.WriteLine($"Redis Streams read: {rate} entries/s for {seconds} s, then {idleSeconds} s idle; {Environment.ProcessorCount} cores, .NET {Environment.Version}");

@@ -19,8 +19,9 @@ namespace BioDapr.Benchmarks.Sdk;
 /// endpoint in a cell with the full pipeline — the immune check (<c>APP_API_TOKEN</c>), ingress
 /// (admission, pathogens, endpoint vitals) and one pathway execution (the Polly pipeline with
 /// limiter, retry budget, breaker and timeout around an in-memory attempt) — measured with wrk, same
-/// machine, same load, alternating runs. The cell's sidecar is a stub answering only what a cell
-/// calls at startup and the vitals publishes, so no sidecar work is measured.
+/// machine, same load, alternating runs. The cell runs on the official Dapr .NET SDK against the real development
+/// sidecar (hormones from a Redis configuration store, vitals published once a second on a Redis pub/sub), as it
+/// does in the organism; the measured requests themselves never cross the sidecar.
 /// </summary>
 internal static partial class SdkOverheadBenchmark
 {
@@ -39,9 +40,29 @@ internal static partial class SdkOverheadBenchmark
             return 2;
         }
 
-        await using var sidecar = await StubSidecar.StartAsync();
+        await using var redis = await BenchRedis.StartAsync();
+        var resources = Directory.CreateTempSubdirectory("biodapr-bench-sdk-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(resources, "components.yaml"), $"""
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: {"{"}name: pubsub{"}"}
+            spec:
+              type: pubsub.redis
+              version: v1
+              metadata: [ {"{"}name: redisHost, value: "{redis.Host}"{"}"} ]
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: {"{"}name: hormones{"}"}
+            spec:
+              type: configuration.redis
+              version: v1
+              metadata: [ {"{"}name: redisHost, value: "{redis.Host}"{"}"} ]
+            """);
+        var cellPort = BenchRedis.FreePort();
+        using var sidecar = await BenchSidecar.StartAsync("bench", cellPort, resources, configFile: null, environment: null, nameResolutionDirectory: null, waitForApp: false);
         await using var bare = await StartBareAsync();
-        await using var cell = await StartCellAsync(sidecar.Port);
+        await using var cell = await StartCellAsync(cellPort, sidecar);
         Console.WriteLine($"BioDapr SDK overhead — {Environment.ProcessorCount} cores, .NET {Environment.Version}, wrk -t2 -c{connections} -d{seconds}s, {runs} alternating runs");
 
         await WrkAsync(bare.Port, 5, connections, withToken: false);
@@ -90,15 +111,15 @@ internal static partial class SdkOverheadBenchmark
         return new RunningApp(app, port);
     }
 
-    private static async Task<RunningApp> StartCellAsync(int sidecarPort)
+    private static async Task<RunningApp> StartCellAsync(int port, BenchSidecar sidecar)
     {
-        var port = BenchRedis.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Dapr:HttpEndpoint"] = $"http://127.0.0.1:{sidecarPort}",
+            ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{sidecar.HttpPort}",
+            ["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{sidecar.GrpcPort}",
             ["Cell:Name"] = "bench",
             ["APP_API_TOKEN"] = Token,
         });
@@ -173,35 +194,6 @@ internal static partial class SdkOverheadBenchmark
     private sealed class RunningApp(WebApplication app, int port) : IAsyncDisposable
     {
         public int Port { get; } = port;
-
-        public async ValueTask DisposeAsync()
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
-    }
-
-    /// <summary>A stand-in sidecar for the benchmark: outbound health, empty configuration, accepted publishes.</summary>
-    private sealed class StubSidecar(WebApplication app, int port) : IAsyncDisposable
-    {
-        public int Port { get; } = port;
-
-        public static async Task<StubSidecar> StartAsync()
-        {
-            var port = BenchRedis.FreePort();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
-            var app = builder.Build();
-            app.MapGet("/v1.0/healthz/outbound", () => Results.NoContent());
-            app.MapGet("/v1.0/healthz", () => Results.NoContent());
-            app.MapGet("/v1.0/configuration/{store}", () => Results.NoContent());
-            app.MapGet("/v1.0/configuration/{store}/subscribe", () => Results.Json(new { id = "bench" }));
-            app.MapGet("/v1.0/configuration/{store}/{id}/unsubscribe", () => Results.Json(new { ok = true }));
-            app.MapPost("/v1.0/publish/{pubsub}/{topic}", () => Results.NoContent());
-            await app.StartAsync();
-            return new StubSidecar(app, port);
-        }
 
         public async ValueTask DisposeAsync()
         {

@@ -30,7 +30,7 @@ internal static class WorkflowBenchmark
         var runs = BenchArgs.Int(args, "--runs", 3);
         var output = BenchArgs.String(args, "--out", Path.Combine("docs", "benchmarks", "workflow.json"));
 
-        using var redis = await BenchRedis.StartAsync();
+        await using var redis = await BenchRedis.StartAsync();
         var resources = Directory.CreateTempSubdirectory("biodapr-bench-wf-").FullName;
         await File.WriteAllTextAsync(Path.Combine(resources, "c.yaml"), $"""
             apiVersion: dapr.io/v1alpha1

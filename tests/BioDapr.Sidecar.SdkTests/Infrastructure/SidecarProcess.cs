@@ -1,7 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Text;
+using BioDapr.Launcher;
 using BioDapr.Testing;
 using Dapr.Client;
 
@@ -16,8 +15,7 @@ internal sealed class SidecarProcess : IAsyncDisposable
     private readonly string _directory;
     private readonly IReadOnlyList<string> _arguments;
     private readonly IReadOnlyDictionary<string, string> _environment;
-    private readonly StringBuilder _output = new();
-    private Process? _process;
+    private ChildProcess? _process;
 
     private SidecarProcess(string appId, string directory, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, int httpPort, int grpcPort)
     {
@@ -40,16 +38,7 @@ internal sealed class SidecarProcess : IAsyncDisposable
     public string GrpcEndpoint => $"http://127.0.0.1:{GrpcPort}";
 
     /// <summary>What the process wrote so far (for failure messages).</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process?.Output ?? string.Empty;
 
     /// <summary>Starts a sidecar and waits until it is ready (or, with <paramref name="waitForApp"/> false, until its outbound API is).</summary>
     public static async Task<SidecarProcess> StartAsync(
@@ -74,7 +63,7 @@ internal sealed class SidecarProcess : IAsyncDisposable
         var grpcPort = FreePort.Next();
         var arguments = new List<string>
         {
-            Built("BioDapr.Sidecar"), "--app-id", appId, "--dapr-http-port", Text(httpPort), "--dapr-grpc-port", Text(grpcPort),
+            "--app-id", appId, "--dapr-http-port", Text(httpPort), "--dapr-grpc-port", Text(grpcPort),
             "--dapr-internal-grpc-port", Text(FreePort.Next()), "--resources-path", resourcesDirectory, "--log-level", "warn",
             "--app-protocol", appProtocol,
         };
@@ -101,22 +90,7 @@ internal sealed class SidecarProcess : IAsyncDisposable
     /// <summary>Starts the process (again) on the same ports and waits for readiness.</summary>
     public async Task RestartAsync(bool waitForApp = true)
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in _arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in _environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        _process = Process.Start(start) ?? throw new InvalidOperationException("the sidecar did not start");
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = ChildProcess.Start("BioDapr.Sidecar", _arguments, _environment);
         using var http = new HttpClient();
         var path = waitForApp ? "/v1.0/healthz" : "/v1.0/healthz/outbound";
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -147,14 +121,7 @@ internal sealed class SidecarProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL: no graceful stop, nothing acknowledged or cleaned up.</summary>
-    public async Task KillAsync()
-    {
-        if (_process is { HasExited: false } process)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-    }
+    public Task KillAsync() => _process?.KillAsync() ?? Task.CompletedTask;
 
     /// <summary>A Dapr.Client for this sidecar (gRPC and HTTP endpoints, optional token).</summary>
     public DaprClient Client(string? apiToken = null)
@@ -170,8 +137,11 @@ internal sealed class SidecarProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await KillAsync();
-        _process?.Dispose();
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -183,23 +153,4 @@ internal sealed class SidecarProcess : IAsyncDisposable
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    // The build output of a sibling project (artifacts/bin/<Project>/<configuration>/<Project>.dll).
-    private static string Built(string project)
-    {
-        var configurationDirectory = new DirectoryInfo(AppContext.BaseDirectory);
-        var path = Path.Combine(configurationDirectory.Parent!.Parent!.FullName, project, configurationDirectory.Name, project + ".dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException($"{project} is not built at {path}");
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
 }

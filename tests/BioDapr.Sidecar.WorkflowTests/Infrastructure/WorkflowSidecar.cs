@@ -1,3 +1,4 @@
+using BioDapr.Launcher;
 using System.Globalization;
 using System.Net;
 using BioDapr.Testing;

@@ -1,4 +1,5 @@
 using BioDapr.Chaos.Clients;
+using BioDapr.Contracts.Hormones;
 using BioDapr.Launcher;
 using BioDapr.Redis;
 
@@ -40,7 +41,7 @@ public sealed class FaultContext(LocalOrganism organism, HttpClient http, Random
         foreach (var (key, value) in hormones)
         {
             previous[key] = (await redis.ExecuteAsync("GET", [key], cancellationToken)).AsString();
-            await redis.ExecuteAsync("SET", [key, value + "||" + version], cancellationToken);
+            await redis.ExecuteAsync("SET", [key, HormoneValue.Format(value, version)], cancellationToken);
         }
 
         return previous;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using BioDapr.Sidecar.Wire;
+using BioDapr.Contracts.Hormones;
 
 namespace BioDapr.Sidecar.Actors;
 

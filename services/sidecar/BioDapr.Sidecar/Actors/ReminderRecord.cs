@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using BioDapr.Sidecar.Wire;
+using BioDapr.Contracts.Hormones;
 
 namespace BioDapr.Sidecar.Actors;
 

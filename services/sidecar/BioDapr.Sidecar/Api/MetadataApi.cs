@@ -2,6 +2,7 @@ using System.Text;
 using BioDapr.Sidecar.Components;
 using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Wire;
+using BioDapr.Contracts.Hormones;
 
 namespace BioDapr.Sidecar.Api;
 

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 using System.Text;
-using BioDapr.Sidecar.Wire;
+using BioDapr.Contracts.Hormones;
 
 namespace BioDapr.Sidecar.Cli;
 

@@ -5,6 +5,7 @@ using BioDapr.Sidecar.Runtime;
 using BioDapr.Sidecar.Wire;
 using Dapr.Client.Autogen.Grpc.v1;
 using Grpc.Core;
+using BioDapr.Contracts.Hormones;
 
 namespace BioDapr.Sidecar.Grpc;
 

@@ -1,10 +1,10 @@
 using BioDapr.Sidecar.Components;
 using BioDapr.Sidecar.Resources;
 using BioDapr.Sidecar.Runtime;
-using BioDapr.Sidecar.Wire;
 using Dapr.Client.Autogen.Grpc.v1;
 using Grpc.Core;
 using ProtoActorRuntime = Dapr.Client.Autogen.Grpc.v1.ActorRuntime;
+using BioDapr.Contracts.Hormones;
 
 namespace BioDapr.Sidecar.Grpc;
 

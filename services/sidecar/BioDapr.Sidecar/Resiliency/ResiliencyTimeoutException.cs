@@ -1,4 +1,4 @@
-using BioDapr.Sidecar.Wire;
+using BioDapr.Contracts.Hormones;
 namespace BioDapr.Sidecar.Resiliency;
 
 /// <summary>An attempt ran longer than the policy's timeout. It is retried like any other failure.</summary>

@@ -1,4 +1,4 @@
-using BioDapr.Sidecar.Wire;
+using BioDapr.Contracts.Hormones;
 
 namespace BioDapr.Sidecar.Resources;
 

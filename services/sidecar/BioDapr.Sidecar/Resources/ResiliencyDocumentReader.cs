@@ -1,5 +1,5 @@
 using BioDapr.Sidecar.Expressions;
-using BioDapr.Sidecar.Wire;
+using BioDapr.Contracts.Hormones;
 
 namespace BioDapr.Sidecar.Resources;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using BioDapr.Contracts.Hormones;
 
 namespace BioDapr.Sidecar.Wire;
 

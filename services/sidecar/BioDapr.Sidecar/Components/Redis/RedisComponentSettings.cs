@@ -1,6 +1,6 @@
 using System.Globalization;
 using BioDapr.Redis;
-using BioDapr.Sidecar.Wire;
+using BioDapr.Contracts.Hormones;
 
 namespace BioDapr.Sidecar.Components.Redis;
 

@@ -1,18 +1,29 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace BioDapr.Sidecar.WorkflowTests.Infrastructure;
+namespace BioDapr.Launcher;
 
-/// <summary>A <c>dotnet</c> process of a sibling project's build output, killable with SIGKILL, its output kept for failure messages.</summary>
-internal sealed class ChildProcess : IAsyncDisposable
+/// <summary>
+/// A <c>dotnet</c> process of a sibling project's build output (a cell, the development sidecar), killable with
+/// SIGKILL, its output kept for failure messages. Tests, tools and benchmarks start the organism's parts with it.
+/// </summary>
+public sealed class ChildProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
     private readonly Process _process;
 
     private ChildProcess(Process process) => _process = process;
 
+    /// <summary>Whether the process has ended.</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code once <see cref="HasExited"/>.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>The operating system's process id (for signals).</summary>
+    public int Id => _process.Id;
+
+    /// <summary>What the process wrote so far, standard output and error interleaved.</summary>
     public string Output
     {
         get
@@ -24,6 +35,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts <paramref name="project"/>'s build output with <c>dotnet</c>, in its output folder.</summary>
     public static ChildProcess Start(string project, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
         var built = Built(project);
@@ -59,14 +71,15 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the process (SIGKILL) if it still runs.</summary>
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
         _process.Dispose();
     }
 
-    // The build output of a sibling project (artifacts/bin/<Project>/<configuration>/<Project>.dll).
-    private static string Built(string project)
+    /// <summary>The build output of a sibling project (artifacts/bin/&lt;Project&gt;/&lt;configuration&gt;/&lt;Project&gt;.dll), built in the caller's configuration.</summary>
+    public static string Built(string project)
     {
         var configurationDirectory = new DirectoryInfo(AppContext.BaseDirectory);
         var path = Path.Combine(configurationDirectory.Parent!.Parent!.FullName, project, configurationDirectory.Name, project + ".dll");
