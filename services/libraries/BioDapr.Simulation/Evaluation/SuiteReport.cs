@@ -172,7 +172,15 @@ public static class SuiteReport
 
     private static string Cell(SuitePaired row) =>
         double.IsNaN(row.Difference.Mean) ? "–"
-        : Invariant($"{row.Difference.Mean * 100:+0.0;-0.0} [{row.Difference.Low * 100:+0.0;-0.0}, {row.Difference.High * 100:+0.0;-0.0}]{(row.Difference.Significant ? "*" : string.Empty)} ({row.Relative:+0%;-0%})");
+        : $"{Signed(row.Difference.Mean * 100, 1)} [{Signed(row.Difference.Low * 100, 1)}, {Signed(row.Difference.High * 100, 1)}]{(row.Difference.Significant ? "*" : string.Empty)} ({(double.IsFinite(row.Relative) ? Signed(row.Relative * 100, 0) + "%" : "–")})";
+
+    // Rounded first, so a tiny negative prints as 0.0, not "-+0.0".
+    private static string Signed(double value, int decimals)
+    {
+        var rounded = Math.Round(value, decimals);
+        var format = decimals == 0 ? "+0;-0" : "+0.0;-0.0";
+        return rounded == 0 ? (decimals == 0 ? "0" : "0.0") : rounded.ToString(format, CultureInfo.InvariantCulture);
+    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
