@@ -87,7 +87,7 @@ resource busTopics 'Microsoft.ServiceBus/namespaces/topics@2021-11-01' = [for to
 
 module busSubscriptions 'modules/topicSubscriptions.bicep' = [for (topic, i) in topics: {
   name: 'subscriptions-${topic.name}'
-  params: { namespaceName: serviceBus.name, topicName: topic.name, subscribers: topic.subscribers }
+  params: { namespaceName: serviceBus.name, topicName: topic.name, subscribers: topic.subscribers, messageTimeToLive: topic.?retention ?? '' }
   dependsOn: [ busTopics[i] ]
 }]
 

@@ -12,12 +12,17 @@ param cells = [
   { appId: 'inventory', minReplicas: 2, maxReplicas: 10, publicApi: false }
   { appId: 'payments', minReplicas: 2, maxReplicas: 10, publicApi: false }
   { appId: 'notifications', minReplicas: 2, maxReplicas: 10, publicApi: true }
+  { appId: 'shipping', minReplicas: 2, maxReplicas: 10, publicApi: false }
   { appId: 'cortex', minReplicas: 1, maxReplicas: 1, publicApi: true }
 ]
 
 // The Dapr topics (BioDapr.Contracts.Topics) and their subscribing app ids.
 param topics = [
-  { name: 'orders', subscribers: [ 'notifications', 'payments', 'inventory' ] }
+  { name: 'orders', subscribers: [ 'notifications', 'payments', 'inventory', 'shipping' ] }
   { name: 'payments', subscribers: [ 'orders' ] }
+  { name: 'shipments', subscribers: [ 'orders', 'notifications' ] }
   { name: 'vitals', subscribers: [] }
+  // Dead letters of every cell's subscriptions; the 'operators' subscription keeps them for the retention
+  // (Service Bus message time to live, ISO 8601), as the local Redis stream keeps them for ./biodapr deadletters.
+  { name: 'deadletters', subscribers: [ 'operators' ], retention: 'P7D' }
 ]

@@ -1,3 +1,4 @@
+using BioDapr.Contracts.Events;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
@@ -46,8 +47,22 @@ public sealed class ContractSchemaTests
         foreach (var contract in ContractCatalog.All)
         {
             contract.Type.ShouldMatch(@"^biodapr(\.[a-z]+){1,2}\.v\d+$");
-            contract.Topic.ShouldBeOneOf(Topics.Orders, Topics.Payments, Topics.Vitals);
+            contract.Topic.ShouldBeOneOf(Topics.Orders, Topics.Payments, Topics.Shipments, Topics.Vitals);
         }
+    }
+
+    /// <summary>The TypeScript shipping cell validates with ajv against copies of the committed schemas (its image is built from its own folder).</summary>
+    [Theory]
+    [InlineData(OrderConfirmed.Type)]
+    [InlineData(ShipmentDispatched.Type)]
+    [InlineData(VitalsReported.Type)]
+    public void TheShippingCellsSchemaCopy_IsTheCommittedSchema(string type)
+    {
+        var contract = ContractCatalog.All.Single(c => c.Type == type);
+        var copy = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(SchemaPath(contract))))!, "..", "cells", "shipping", "contracts", contract.SchemaFile);
+
+        File.Exists(copy).ShouldBeTrue($"services/cells/shipping/contracts/{contract.SchemaFile} is missing (npm run contracts copies it)");
+        File.ReadAllText(copy).ReplaceLineEndings().ShouldBe(contract.ReadSchema().ReplaceLineEndings(), "services/cells/shipping/contracts is stale: run npm run contracts in services/cells/shipping");
     }
 
     [Fact]

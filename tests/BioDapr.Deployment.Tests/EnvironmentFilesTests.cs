@@ -35,7 +35,7 @@ public sealed partial class EnvironmentFilesTests
         configuration.SecretScopes.ShouldHaveSingleItem().StoreName.ShouldBe("secretstore");
         configuration.Tracing.Otel.ShouldNotBeNull().EndpointAddress.ShouldBe("localhost:4318");
         runWarnings.ShouldBeEmpty();
-        apps.Count.ShouldBe(Repo.CellDirectories().Count);
+        apps.Count.ShouldBe(Repo.CellDirectories().Count + Repo.NodeCellDirectories().Count);
     }
 
     [Fact]
@@ -47,6 +47,14 @@ public sealed partial class EnvironmentFilesTests
         {
             foreach (var project in Directory.GetDirectories(Repo.PathOf("services", group)))
             {
+                if (group == "cells" && File.Exists(Path.Combine(project, "package.json")))
+                {
+                    // A cell in another language: deployable as its own container image, built from its Dockerfile.
+                    File.Exists(Path.Combine(project, "package-lock.json")).ShouldBeTrue($"{project}: npm ci needs a committed lockfile");
+                    File.Exists(Path.Combine(project, "Dockerfile")).ShouldBeTrue($"{project}: a deployable cell needs its Dockerfile");
+                    continue;
+                }
+
                 var csproj = Path.Combine(project, Path.GetFileName(project) + ".csproj");
                 File.Exists(csproj).ShouldBeTrue($"{project} has no project file named after its folder");
                 var isWeb = File.ReadAllText(csproj).Contains("Microsoft.NET.Sdk.Web", StringComparison.Ordinal);
@@ -123,8 +131,12 @@ public sealed partial class EnvironmentFilesTests
             keys.ShouldContain(key, $"hormone '{key}' has no default in components/{set}/hormones.json");
         }
 
+        // The keys of cells in another language are checked by their own tests (services/cells/shipping/test/hormones.test.ts).
+        var nodeCells = RunFileApps().Where(a => Repo.NodeCellDirectories().Contains(Path.GetFileName(a.AppDirPath.TrimEnd('/')))).Select(a => a.AppId + ".").ToList();
+        nodeCells.ShouldNotBeEmpty();
+        keys.RemoveWhere(k => nodeCells.Any(prefix => k.StartsWith(prefix, StringComparison.Ordinal)));
         keys.Except(used.Keys).ShouldBeEmpty("components/" + set + "/hormones.json has keys no cell reads");
-        foreach (var property in defaults.RootElement.EnumerateObject())
+        foreach (var property in defaults.RootElement.EnumerateObject().Where(p => keys.Contains(p.Name)))
         {
             var target = used[property.Name];
             var value = Convert.ChangeType(property.Value.GetString(), target.PropertyType, System.Globalization.CultureInfo.InvariantCulture);
@@ -160,13 +172,15 @@ public sealed partial class EnvironmentFilesTests
         foreach (var app in RunFileApps())
         {
             var directory = Path.GetFileName(app.AppDirPath.TrimEnd('/'));
-            tye.ShouldContain($"project: services/cells/{directory}/{directory}.csproj", customMessage: $"tye.yaml does not run {directory}");
+            tye.ShouldContain(
+                Repo.NodeCellDirectories().Contains(directory) ? $"workingDirectory: services/cells/{directory}" : $"project: services/cells/{directory}/{directory}.csproj",
+                customMessage: $"tye.yaml does not run {directory}");
             tye.ShouldContain($"app-id: {app.AppId}", customMessage: $"tye.yaml does not give {directory} the app id {app.AppId}");
         }
 
-        foreach (var cell in Repo.CellDirectories())
+        foreach (var cell in Repo.CellDirectories().Concat(Repo.NodeCellDirectories()))
         {
-            tye.ShouldContain($"services/cells/{cell}/", customMessage: $"tye.yaml does not list {cell}");
+            tye.ShouldContain($"services/cells/{cell}", customMessage: $"tye.yaml does not list {cell}");
         }
     }
 
@@ -185,6 +199,14 @@ public sealed partial class EnvironmentFilesTests
         foreach (var app in RunFileApps())
         {
             var directory = Path.GetFileName(app.AppDirPath.TrimEnd('/'));
+            if (Repo.NodeCellDirectories().Contains(directory))
+            {
+                // Built from its Dockerfile and pushed by the README's Azure steps under the name the Bicep deploys.
+                Repo.Read("services", "cells", directory, "Dockerfile").ShouldContain("FROM node:");
+                Repo.Read("README.md").ShouldContain($"-t biodapr/{app.AppId}:", customMessage: $"the README's Azure steps do not build and push biodapr/{app.AppId}");
+                continue;
+            }
+
             Repo.Read("services", "cells", directory, directory + ".csproj").ShouldContain($"<ContainerRepository>biodapr/{app.AppId}</ContainerRepository>");
         }
     }

@@ -34,6 +34,7 @@ public sealed partial class PubSubScopeTests
 
         uses["orders"].Publishes.ShouldContain(Topics.Orders);
         uses["payments"].Publishes.ShouldContain(Topics.Payments);
+        uses["shipping"].Publishes.Order().ShouldBe([Topics.Shipments, Topics.Vitals]);
     }
 
     [Theory]
@@ -53,6 +54,7 @@ public sealed partial class PubSubScopeTests
         }
 
         uses["cortex"].Subscribes.ShouldBe([Topics.Vitals]);
+        uses["shipping"].Subscribes.ShouldBe([Topics.Orders]);
     }
 
     [Fact]
@@ -79,7 +81,7 @@ public sealed partial class PubSubScopeTests
     }
 
     // What each cell's code publishes (PublishEventAsync on a Topics constant; vital signs from every cell
-    // with a pathway or AddCellVitals) and subscribes to (WithTopic on a Topics constant), by app id.
+    // with a pathway or AddCellVitals; dead letters from every cell whose subscriptions name the dead-letter topic) and subscribes to (WithTopic on a Topics constant), by app id.
     private static (Dictionary<string, (HashSet<string> Publishes, HashSet<string> Subscribes)> Uses, IReadOnlyList<string> Topics) TopicUses()
     {
         var constants = typeof(Topics).GetFields(BindingFlags.Public | BindingFlags.Static)
@@ -97,12 +99,34 @@ public sealed partial class PubSubScopeTests
                 publishes.Add(BioDapr.Contracts.Topics.Vitals);
             }
 
+            // A subscription with a dead-letter topic lets its sidecar publish there for the cell.
+            if (text.Contains("DeadLetterTopic = Topics.DeadLetters", StringComparison.Ordinal))
+            {
+                publishes.Add(BioDapr.Contracts.Topics.DeadLetters);
+            }
+
             var subscribes = Subscribe().Matches(text).Select(m => constants[m.Groups["topic"].Value]).ToHashSet(StringComparer.Ordinal);
             uses[appIds[cell]] = (publishes, subscribes);
         }
 
+        // Cells in another language (TypeScript on the Dapr JS SDK): pubsub.publish(<pubsub>, "<topic>", …) and
+        // pubsub.subscribe…(<pubsub>, "<topic>", …) with the topic as a literal at the call.
+        foreach (var cell in Repo.NodeCellDirectories())
+        {
+            var text = string.Join('\n', Directory.EnumerateFiles(Repo.PathOf("services", "cells", cell, "src"), "*.ts", SearchOption.AllDirectories).Select(File.ReadAllText));
+            uses[appIds[cell]] = (
+                JsPublish().Matches(text).Select(m => m.Groups["topic"].Value).ToHashSet(StringComparer.Ordinal),
+                JsSubscribe().Matches(text).Select(m => m.Groups["topic"].Value).ToHashSet(StringComparer.Ordinal));
+        }
+
         return (uses, [.. constants.Values]);
     }
+
+    [GeneratedRegex("""\.publish\(\s*[\w.]+,\s*"(?<topic>[\w-]+)""")]
+    private static partial Regex JsPublish();
+
+    [GeneratedRegex("""\.subscribe\w*\(\s*[\w.]+,\s*"(?<topic>[\w-]+)""")]
+    private static partial Regex JsSubscribe();
 
     [GeneratedRegex("""PublishEventAsync\(\s*Topics\.PubSub,\s*Topics\.(?<topic>\w+)""")]
     private static partial Regex Publish();

@@ -14,9 +14,21 @@ internal static partial class Repo
     /// <summary>The groups under services/: deployable cells, libraries, and the development sidecar.</summary>
     public static readonly string[] ServiceGroups = ["cells", "libraries", "sidecar"];
 
-    /// <summary>The cells: the project directories under services/cells, by directory name.</summary>
+    /// <summary>The .NET cells: the project directories under services/cells (a .csproj named after the folder), by directory name.</summary>
     public static IReadOnlyList<string> CellDirectories() =>
         Directory.GetDirectories(PathOf("services", "cells"))
+            .Where(d => File.Exists(Path.Combine(d, Path.GetFileName(d) + ".csproj")))
+            .Select(Path.GetFileName)
+            .Order(StringComparer.Ordinal)
+            .ToList()!;
+
+    /// <summary>
+    /// The cells in another language (services/cells/shipping: TypeScript on the Dapr JS SDK): a package.json and a
+    /// Dockerfile instead of a project file. Their own tests (node --test) check their hormones against hormones.json.
+    /// </summary>
+    public static IReadOnlyList<string> NodeCellDirectories() =>
+        Directory.GetDirectories(PathOf("services", "cells"))
+            .Where(d => File.Exists(Path.Combine(d, "package.json")))
             .Select(Path.GetFileName)
             .Order(StringComparer.Ordinal)
             .ToList()!;

@@ -31,6 +31,9 @@ public class LocalOrganism : IAsyncDisposable
     /// </summary>
     public bool RedisAppendOnly { get; init; }
 
+    /// <summary>Text replaced in the repository's local components before they are used (for example a shorter <c>maxLenApprox</c> for a soak).</summary>
+    public Dictionary<string, string> ComponentReplacements { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The gateway's public port (the clients' API and its OpenAPI document).</summary>
     public int GatewayPort { get; } = LoopbackPorts.Next();
 
@@ -41,7 +44,7 @@ public class LocalOrganism : IAsyncDisposable
     public int CortexPort { get; } = LoopbackPorts.Next();
 
     /// <summary>Each app's app port (by app id): only its sidecar's callbacks are served there.</summary>
-    public IReadOnlyDictionary<string, int> AppPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "cortex" }
+    public IReadOnlyDictionary<string, int> AppPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "shipping", "cortex" }
         .ToDictionary(id => id, _ => LoopbackPorts.Next(), StringComparer.Ordinal);
 
     /// <summary>
@@ -62,8 +65,14 @@ public class LocalOrganism : IAsyncDisposable
     public const int ChaosScarceStock = 150;
 
     /// <summary>The Dapr HTTP port of each app's sidecar (by app id), e.g. to publish as that app.</summary>
-    public IReadOnlyDictionary<string, int> SidecarPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "cortex" }
+    public IReadOnlyDictionary<string, int> SidecarPorts { get; } = new[] { "gateway", "orders", "payments", "inventory", "notifications", "shipping", "cortex" }
         .ToDictionary(id => id, _ => LoopbackPorts.Next(), StringComparer.Ordinal);
+
+    /// <summary>
+    /// Run the shipping cell too (TypeScript, services/cells/shipping: built with npm at start, needs Node.js): set before
+    /// <see cref="StartAsync"/>; off by default, so the other tests see orders stay confirmed.
+    /// </summary>
+    public bool WithShipping { get; init; }
 
     /// <summary>Everything the runner printed so far.</summary>
     public string Output
@@ -109,6 +118,11 @@ public class LocalOrganism : IAsyncDisposable
                 .Replace("../../components/local/secrets.json", Path.Combine(_root, "secrets.json"), StringComparison.Ordinal)
                 // daprd's default initTimeout (5 s) is too short when the machine is shared with builds and other organisms.
                 .Replace("\nspec:\n", "\nspec:\n  initTimeout: 60s\n", StringComparison.Ordinal);
+            foreach (var (from, to) in ComponentReplacements)
+            {
+                text = text.Replace(from, to, StringComparison.Ordinal);
+            }
+
             await File.WriteAllTextAsync(Path.Combine(components, Path.GetFileName(file)), text, cancellationToken);
         }
 
@@ -121,6 +135,11 @@ public class LocalOrganism : IAsyncDisposable
             ("notifications", "BioDapr.Notifications", NotificationsPort),
             ("cortex", "BioDapr.Cortex", CortexPort),
         };
+        if (WithShipping)
+        {
+            apps = [.. apps, ("shipping", ShippingCell.Build(), null)];
+        }
+
         var catalogue = JsonSerializer.Deserialize<Dictionary<string, int>>(await File.ReadAllBytesAsync(Path.Combine(Path.GetDirectoryName(ChildProcess.Built("BioDapr.Inventory"))!, "catalogue.json"), cancellationToken))!;
         foreach (var (sku, stock) in ExtraCatalogue)
         {
@@ -139,7 +158,8 @@ public class LocalOrganism : IAsyncDisposable
         foreach (var (id, project, publicPort) in apps)
         {
             Directory.CreateDirectory(Path.Combine(_root, id));
-            runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {AppPorts[id]}\n    daprHTTPPort: {SidecarPorts[id]}\n    command: [ \"dotnet\", \"{ChildProcess.Built(project)}\" ]\n");
+            var command = id == "shipping" ? $"\"node\", \"{project}\"" : $"\"dotnet\", \"{ChildProcess.Built(project)}\"";
+            runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {AppPorts[id]}\n    daprHTTPPort: {SidecarPorts[id]}\n    command: [ {command} ]\n");
             runFile.Append($"    configFilePath: {Path.Combine(RepositoryRoot, "dapr", "config", id + ".yaml")}\n");
             var env = new Dictionary<string, string>(AppEnvironment.GetValueOrDefault(id) ?? [], StringComparer.Ordinal);
             if (publicPort is { } port)

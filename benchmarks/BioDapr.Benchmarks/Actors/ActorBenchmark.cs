@@ -28,16 +28,7 @@ internal static class ActorBenchmark
 
         await using var redis = await BenchRedis.StartAsync();
         await using var host = await ActorHost.StartAsync();
-        var resources = Directory.CreateTempSubdirectory("biodapr-bench-actors-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(resources, "state.yaml"), $"""
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: actorstate{"}"}
-            spec:
-              type: state.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{redis.Host}"{"}"}, {"{"}name: actorStateStore, value: "true"{"}"} ]
-            """);
+        var resources = await BenchComponents.WriteAsync(redis.Host, new BenchComponent("actorstate", "state.redis", ("actorStateStore", "true")));
         using var sidecar = await BenchSidecar.StartAsync("actors-bench", host.Port, resources);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = new Uri($"http://127.0.0.1:{sidecar.HttpPort}") };
         await WaitForActorsAsync(http);

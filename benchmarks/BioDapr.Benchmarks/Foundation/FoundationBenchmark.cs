@@ -29,24 +29,10 @@ internal static class FoundationBenchmark
 
         await using var redis = await BenchRedis.StartAsync();
         await using var app = await BenchApp.StartAsync();
-        var resources = Directory.CreateTempSubdirectory("biodapr-bench-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(resources, "c.yaml"), $"""
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: pubsub{"}"}
-            spec:
-              type: pubsub.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{redis.Host}"{"}"}, {"{"}name: concurrency, value: "{deliveryConcurrency}"{"}"} ]
-            ---
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: hormones{"}"}
-            spec:
-              type: configuration.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{redis.Host}"{"}"} ]
-            """);
+        var resources = await BenchComponents.WriteAsync(
+            redis.Host,
+            new("pubsub", "pubsub.redis", ("concurrency", deliveryConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            new("hormones", "configuration.redis"));
         using var sidecar = await BenchSidecar.StartAsync("bench", app.Port, resources);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = new Uri($"http://127.0.0.1:{sidecar.HttpPort}") };
         Console.WriteLine($"BioDapr foundation benchmark — {Environment.ProcessorCount} cores, .NET {Environment.Version}, pubsub.redis concurrency {deliveryConcurrency}");

@@ -31,24 +31,7 @@ internal static class GrpcBenchmark
         var output = BenchArgs.String(args, "--out", Path.Combine("docs", "benchmarks", "grpc.json"));
 
         await using var redis = await BenchRedis.StartAsync();
-        var resources = Directory.CreateTempSubdirectory("biodapr-bench-grpc-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(resources, "c.yaml"), $"""
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: pubsub{"}"}
-            spec:
-              type: pubsub.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{redis.Host}"{"}"} ]
-            ---
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: statestore{"}"}
-            spec:
-              type: state.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{redis.Host}"{"}"} ]
-            """);
+        var resources = await BenchComponents.WriteAsync(redis.Host, new("pubsub", "pubsub.redis"), new("statestore", "state.redis"));
         using var sidecar = await BenchSidecar.StartAsync("bench", null, resources);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
         {

@@ -41,24 +41,7 @@ internal static partial class SdkOverheadBenchmark
         }
 
         await using var redis = await BenchRedis.StartAsync();
-        var resources = Directory.CreateTempSubdirectory("biodapr-bench-sdk-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(resources, "components.yaml"), $"""
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: pubsub{"}"}
-            spec:
-              type: pubsub.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{redis.Host}"{"}"} ]
-            ---
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: hormones{"}"}
-            spec:
-              type: configuration.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{redis.Host}"{"}"} ]
-            """);
+        var resources = await BenchComponents.WriteAsync(redis.Host, new("pubsub", "pubsub.redis"), new("hormones", "configuration.redis"));
         var cellPort = BenchRedis.FreePort();
         using var sidecar = await BenchSidecar.StartAsync("bench", cellPort, resources, configFile: null, environment: null, nameResolutionDirectory: null, waitForApp: false);
         await using var bare = await StartBareAsync();

@@ -31,16 +31,7 @@ internal static class WorkflowBenchmark
         var output = BenchArgs.String(args, "--out", Path.Combine("docs", "benchmarks", "workflow.json"));
 
         await using var redis = await BenchRedis.StartAsync();
-        var resources = Directory.CreateTempSubdirectory("biodapr-bench-wf-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(resources, "c.yaml"), $"""
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata: {"{"}name: statestore{"}"}
-            spec:
-              type: state.redis
-              version: v1
-              metadata: [ {"{"}name: redisHost, value: "{redis.Host}"{"}"}, {"{"}name: actorStateStore, value: "true"{"}"} ]
-            """);
+        var resources = await BenchComponents.WriteAsync(redis.Host, new BenchComponent("statestore", "state.redis", ("actorStateStore", "true")));
         using var sidecar = await BenchSidecar.StartAsync("benchwf", null, resources);
         await using var redisConnection = await RedisConnection.ConnectAsync(new RedisOptions { Port = redis.Port }, CancellationToken.None);
         var endpoint = $"http://127.0.0.1:{sidecar.GrpcPort}";

@@ -13,6 +13,7 @@ public static class ContractCatalog
         new(OrderCancelled.Type, typeof(OrderCancelled), Topics.Orders),
         new(PaymentCaptured.Type, typeof(PaymentCaptured), Topics.Payments),
         new(PaymentFailed.Type, typeof(PaymentFailed), Topics.Payments),
+        new(ShipmentDispatched.Type, typeof(ShipmentDispatched), Topics.Shipments),
         new(VitalsReported.Type, typeof(VitalsReported), Topics.Vitals),
     ];
 }

@@ -12,4 +12,7 @@ public static class TopicPublishers
 
     /// <summary>The publisher of <see cref="Topics.Payments"/> (PaymentCaptured, PaymentFailed).</summary>
     public const string Payments = "payments";
+
+    /// <summary>The publisher of <see cref="Topics.Shipments"/> (ShipmentDispatched): the TypeScript shipping cell.</summary>
+    public const string Shipping = "shipping";
 }

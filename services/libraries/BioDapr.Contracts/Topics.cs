@@ -12,6 +12,18 @@ public static class Topics
     /// <summary>Payment results.</summary>
     public const string Payments = "payments";
 
+    /// <summary>Shipments of confirmed orders (published by the shipping cell).</summary>
+    public const string Shipments = "shipments";
+
+    /// <summary>
+    /// Events a cell could never handle (dropped, or retries exhausted): the subscriptions that handle every event type
+    /// of their topic (orders' payment results, notifications' order events) name this topic as their dead-letter topic,
+    /// so the sidecar moves such an event here whole (its CloudEvent, original topic included) instead of losing it.
+    /// Subscriptions that take only some types of a shared topic (inventory, payments) do not: daprd dead-letters every
+    /// event that matches no route, so each event type they ignore would land here. Kept for a retention period; inspect and replay with <c>./biodapr deadletters</c>.
+    /// </summary>
+    public const string DeadLetters = "deadletters";
+
     /// <summary>Vital-sign windows of every cell.</summary>
     public const string Vitals = "vitals";
 }

@@ -109,7 +109,7 @@ public static class IntegrityAudit
 
                 terminalSeconds.Add((record.ChangedAt - record.CreatedAt).TotalSeconds);
                 var decided = stored.Decisions.TryGetValue(record.OrderId, out var paymentId);
-                if (!decided || (record.Status == "confirmed") != (paymentId is not null))
+                if (!decided || record.IsPaid != (paymentId is not null))
                 {
                     mismatches++;
                     Problem($"order {record.OrderId} is {record.Status} but its payment is {(decided ? paymentId is null ? "refused" : "captured" : "not decided")}");

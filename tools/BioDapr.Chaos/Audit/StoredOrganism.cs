@@ -157,17 +157,20 @@ public sealed class StoredOrganism
 /// <param name="IdempotencyKey">Its key.</param>
 /// <param name="Sku">What.</param>
 /// <param name="Quantity">How many.</param>
-/// <param name="Status">pending, placed, confirmed, cancelled, refused or aborted.</param>
+/// <param name="Status">pending, placed, confirmed, shipped, cancelled, refused or aborted.</param>
 /// <param name="CreatedAt">When it was first claimed.</param>
 /// <param name="ChangedAt">When its status last changed.</param>
 public sealed record StoredOrder(string OrderId, string Client, string IdempotencyKey, string Sku, int Quantity, string Status, DateTimeOffset CreatedAt, DateTimeOffset ChangedAt)
 {
-    /// <summary>Accepted (201 answered): placed, confirmed or cancelled.</summary>
-    public bool IsAccepted => Status is "placed" or "confirmed" or "cancelled";
+    /// <summary>Accepted (201 answered): placed, confirmed, shipped or cancelled.</summary>
+    public bool IsAccepted => Status is "placed" or "confirmed" or "shipped" or "cancelled";
 
-    /// <summary>Confirmed or cancelled: final.</summary>
-    public bool IsTerminal => Status is "confirmed" or "cancelled";
+    /// <summary>Confirmed (or already shipped, when the shipping cell runs) or cancelled: settled.</summary>
+    public bool IsTerminal => Status is "confirmed" or "shipped" or "cancelled";
 
-    /// <summary>Its stock is held (placed or confirmed; a cancelled order's went back).</summary>
-    public bool HoldsStock => Status is "placed" or "confirmed";
+    /// <summary>Paid: confirmed, or confirmed and shipped.</summary>
+    public bool IsPaid => Status is "confirmed" or "shipped";
+
+    /// <summary>Its stock is held (placed, confirmed or shipped; a cancelled order's went back).</summary>
+    public bool HoldsStock => Status is "placed" or "confirmed" or "shipped";
 }

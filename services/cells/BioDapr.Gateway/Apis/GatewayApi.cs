@@ -45,7 +45,7 @@ public static partial class GatewayApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         api.MapGet("/orders/{orderId}", GetAsync)
             .WithName("GetOrderStatus")
-            .WithSummary("Where an order of this client is: placed, confirmed or cancelled (another client's order is 404).");
+            .WithSummary("Where an order of this client is: placed, confirmed, shipped or cancelled (another client's order is 404).");
         return routes;
     }
 

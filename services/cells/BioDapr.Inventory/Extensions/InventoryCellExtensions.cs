@@ -1,3 +1,4 @@
+using BioDapr.Cell.State;
 using BioDapr.Cell.Hosting;
 using BioDapr.Cell.Pathways;
 using BioDapr.Inventory.Catalogue;
@@ -17,6 +18,7 @@ public static class InventoryCellExtensions
         builder.Services.AddSingleton<StockLedger>();
         builder.Services.AddHostedService<CatalogueSeeder>();
         builder.AddCellVitals();
+        builder.AddRecycling();
         builder.Services.AddValidation();
 
         // Warm-up: a stock read, a reservation inventory refuses (validation), a reservation read, an event it drops.

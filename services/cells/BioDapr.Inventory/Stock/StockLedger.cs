@@ -1,4 +1,5 @@
 using BioDapr.Cell.State;
+using Microsoft.Extensions.Options;
 using Dapr.Client;
 using BioDapr.Inventory.Catalogue;
 
@@ -18,7 +19,7 @@ namespace BioDapr.Inventory.Stock;
 /// Several inventory replicas on Redis would need more (compensation of a half-applied transaction); the organism
 /// runs one.
 /// </summary>
-public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue catalogue, TimeProvider time, ILogger<StockLedger> logger) : IDisposable
+public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue catalogue, TimeProvider time, IOptions<RecyclingOptions> recycling, ILogger<StockLedger> logger) : IDisposable
 {
     private readonly SemaphoreSlim _writer = new(1, 1);
 
@@ -125,7 +126,7 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
 
                     // An earlier attempt's units are still held for this order: this attempt takes them over.
                     var adopted = record with { Attempt = attempt, ChangedAt = time.GetUtcNow() };
-                    if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), adopted, existing.ETag, cancellationToken: cancellationToken))
+                    if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), adopted, existing.ETag, Retention, cancellationToken))
                     {
                         return (ReservationOutcome.Done, adopted, null);
                     }
@@ -198,7 +199,7 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
             if (record.State == ReservationRecord.Released)
             {
                 var raised = record with { Attempt = attempt, ChangedAt = now };
-                if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), raised, existing.ETag, cancellationToken: cancellationToken))
+                if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), raised, existing.ETag, Retention, cancellationToken))
                 {
                     return (ReservationOutcome.Replayed, raised);
                 }
@@ -234,11 +235,16 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
         sidecar.TryExecuteStateTransactionAsync(StateStore,
         [
             sidecar.Upsert(stockKey, stock, stockETag),
-            sidecar.Upsert(reservationKey, reservation, reservationETag),
+            sidecar.Upsert(reservationKey, reservation, reservationETag, Retention),
         ], cancellationToken);
 
+    // Only reservations are written through here (the stock's first write is above): they expire after the retention.
     private Task<bool> TrySaveFirstAsync<T>(string key, T value, CancellationToken cancellationToken) =>
-        sidecar.TrySaveFirstAsync(StateStore, key, value, cancellationToken);
+        sidecar.TrySaveFirstAsync(StateStore, key, value, Retention, cancellationToken);
+
+    // Recycling: a reservation record (the deduplication of one order's stock) expires Recycling:Retention after its last
+    // write; the stock level itself never expires.
+    private StateRetention Retention => recycling.Value.Records;
 
     private static partial class Log
     {

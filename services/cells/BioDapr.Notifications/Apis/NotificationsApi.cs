@@ -1,3 +1,4 @@
+using System.Globalization;
 using BioDapr.Cell.Events;
 using BioDapr.Cell.Immune;
 using BioDapr.Contracts;
@@ -16,6 +17,7 @@ public static partial class NotificationsApi
         routes.MapPost("/events/order-placed", OnOrderPlaced).WithTopic(From(OrderPlaced.Type, 1)).AcceptFrom(TopicPublishers.Orders).ExcludeFromDescription();
         routes.MapPost("/events/order-confirmed", OnOrderConfirmed).WithTopic(From(OrderConfirmed.Type, 2)).AcceptFrom(TopicPublishers.Orders).ExcludeFromDescription();
         routes.MapPost("/events/order-cancelled", OnOrderCancelled).WithTopic(From(OrderCancelled.Type, 3)).AcceptFrom(TopicPublishers.Orders).ExcludeFromDescription();
+        routes.MapPost("/events/shipment-dispatched", OnShipmentDispatched).WithTopic(Topics.PubSub, Topics.Shipments).AcceptFrom(TopicPublishers.Shipping).ExcludeFromDescription();
         routes.MapGet("/notifications", (NotificationLog log) => TypedResults.Ok(log.Recent)).WithName("ListNotifications").PublicApi();
         return routes;
     }
@@ -42,8 +44,13 @@ public static partial class NotificationsApi
     internal static Ok<TopicResponse> OnOrderCancelled(OrderCancelled order, CloudEventAttributes cloudEvent, NotificationLog log, TimeProvider time) =>
         Notify(log, time, cloudEvent.Id, order.OrderId, order.CustomerId, $"Order {order.OrderId} was cancelled: {order.Reason}");
 
+    internal static Ok<TopicResponse> OnShipmentDispatched(ShipmentDispatched shipment, CloudEventAttributes cloudEvent, NotificationLog log, TimeProvider time) =>
+        shipment is { ShipmentId.Length: > 0, Carrier.Length: > 0 }
+            ? Notify(log, time, cloudEvent.Id, shipment.OrderId, shipment.CustomerId, string.Create(CultureInfo.InvariantCulture, $"Order {shipment.OrderId} is shipped with {shipment.Carrier} (shipment {shipment.ShipmentId}, picked up {shipment.DispatchAt:u})."))
+            : TopicResults.Drop();
+
     // Every order event arrives on the orders topic; the CloudEvent type routes it to its handler.
-    private static TopicOptions From(string type, int priority) => new() { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{type}\"", Priority = priority };
+    private static TopicOptions From(string type, int priority) => new() { PubsubName = Topics.PubSub, Name = Topics.Orders, Match = $"event.type == \"{type}\"", Priority = priority, DeadLetterTopic = Topics.DeadLetters };
 
     private static Ok<TopicResponse> Notify(NotificationLog log, TimeProvider time, string eventId, string? orderId, string? customerId, string text)
     {

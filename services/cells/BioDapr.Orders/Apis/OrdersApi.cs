@@ -42,11 +42,15 @@ public static partial class OrdersApi
         group.MapGet("/{orderId}", GetAsync).WithName("GetOrder");
         group.MapGet("/{orderId}/status", GetStatusAsync).WithName("GetOrderStatus");
         routes.MapPost("/events/payment-captured", OnPaymentCapturedAsync)
-            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Payments, Match = $"event.type == \"{PaymentCaptured.Type}\"", Priority = 1 })
+            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Payments, Match = $"event.type == \"{PaymentCaptured.Type}\"", Priority = 1, DeadLetterTopic = Topics.DeadLetters })
             .AcceptFrom(TopicPublishers.Payments)
             .ExcludeFromDescription();
+        routes.MapPost("/events/shipment-dispatched", OnShipmentDispatchedAsync)
+            .WithTopic(Topics.PubSub, Topics.Shipments)
+            .AcceptFrom(TopicPublishers.Shipping)
+            .ExcludeFromDescription();
         routes.MapPost("/events/payment-failed", OnPaymentFailedAsync)
-            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Payments, Match = $"event.type == \"{PaymentFailed.Type}\"", Priority = 2 })
+            .WithTopic(new TopicOptions { PubsubName = Topics.PubSub, Name = Topics.Payments, Match = $"event.type == \"{PaymentFailed.Type}\"", Priority = 2, DeadLetterTopic = Topics.DeadLetters })
             .AcceptFrom(TopicPublishers.Payments)
             .ExcludeFromDescription();
         return routes;
@@ -129,7 +133,7 @@ public static partial class OrdersApi
         }
 
         return await placement.FindAsync(orderId, Client(http), cancellationToken) is { } record
-            ? TypedResults.Ok(new OrderStatus(record.OrderId, record.Status, record.Detail, record.ChangedAt))
+            ? TypedResults.Ok(new OrderStatus(record.OrderId, record.Status, record.Detail, record.ChangedAt, record.Shipment))
             : TypedResults.NotFound();
     }
 
@@ -143,6 +147,22 @@ public static partial class OrdersApi
         payment.OrderId is { Length: > 0 } && await placement.ApplyPaymentAsync(payment.OrderId, captured: false, payment.Reason, cloudEvent.Id, cancellationToken)
             ? TopicResults.Success()
             : TopicResults.Drop();
+
+    // Shipments (from the shipping cell only): a confirmed order becomes shipped, once.
+    internal static async Task<Ok<TopicResponse>> OnShipmentDispatchedAsync(ShipmentDispatched shipment, CloudEventAttributes cloudEvent, OrderPlacement placement, CancellationToken cancellationToken)
+    {
+        if (shipment is not { OrderId.Length: > 0, ShipmentId.Length: > 0, Carrier.Length: > 0 })
+        {
+            return TopicResults.Drop();
+        }
+
+        return await placement.ApplyShipmentAsync(shipment, cloudEvent.Id, cancellationToken) switch
+        {
+            ShipmentOutcome.Recorded => TopicResults.Success(),
+            ShipmentOutcome.NotConfirmedYet => TopicResults.Retry(),
+            _ => TopicResults.Drop(),
+        };
+    }
 
     private static IResult Answer(HttpRequest http, PlacementOutcome outcome)
     {
@@ -192,12 +212,13 @@ public static partial class OrdersApi
 /// <param name="PlacedAt">When it was accepted.</param>
 public sealed record OrderView(string OrderId, string CustomerId, string Sku, int Quantity, decimal Total, string Status, DateTimeOffset PlacedAt);
 
-/// <summary>Where an order is: placed (awaiting payment), confirmed or cancelled.</summary>
+/// <summary>Where an order is: placed (awaiting payment), confirmed, shipped or cancelled.</summary>
 /// <param name="OrderId">The order.</param>
-/// <param name="Status">placed, confirmed or cancelled.</param>
+/// <param name="Status">placed, confirmed, shipped or cancelled.</param>
 /// <param name="Detail">The payment id, or why it was cancelled.</param>
 /// <param name="ChangedAt">When the status last changed.</param>
-public sealed record OrderStatus(string OrderId, string Status, string? Detail, DateTimeOffset? ChangedAt);
+/// <param name="Shipment">For a shipped order: its shipment, carrier and pickup time.</param>
+public sealed record OrderStatus(string OrderId, string Status, string? Detail, DateTimeOffset? ChangedAt, OrderShipment? Shipment = null);
 
 /// <summary>The answer to giving up a placement when nothing was ordered.</summary>
 /// <param name="Status">Always <c>aborted</c>.</param>

@@ -136,7 +136,7 @@ public sealed partial class OrderPlacement(
 
                 case { Status: OrderStatuses.Aborted } record:
                     if (record.Fenced.Contains(requestId)
-                        || await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), record with { Fenced = Fence(record.Fenced, requestId) }, entry.ETag, cancellationToken: cancellationToken))
+                        || await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), record with { Fenced = Fence(record.Fenced, requestId) }, entry.ETag, Retention, cancellationToken))
                     {
                         return PlacementOutcome.Aborted("Nothing was ordered.");
                     }
@@ -207,14 +207,14 @@ public sealed partial class OrderPlacement(
             if (record.Status == OrderStatuses.Placed)
             {
                 var settled = record with { Status = target, Detail = detail, ChangedAt = time.GetUtcNow() };
-                if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), settled, entry.ETag, cancellationToken: cancellationToken))
+                if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), settled, entry.ETag, Retention, cancellationToken))
                 {
                     continue;
                 }
 
                 record = settled;
             }
-            else if (record.Status != target)
+            else if (record.Status != target && !(captured && record.Status == OrderStatuses.Shipped))
             {
                 Log.FinalStateKept(logger, eventId, orderId, record.Status);
                 return true;
@@ -227,6 +227,48 @@ public sealed partial class OrderPlacement(
         throw new InvalidOperationException($"order {orderId} changed under every try");
     }
 
+    /// <summary>
+    /// Records a shipment (ShipmentDispatched from the shipping cell): a confirmed order becomes shipped, once; a
+    /// redelivery finds it shipped and changes nothing. An order still placed is not confirmed yet (the shipment is
+    /// retried later); a cancelled order keeps its final state (logged); an unknown order drops the event.
+    /// </summary>
+    public async Task<ShipmentOutcome> ApplyShipmentAsync(ShipmentDispatched shipment, string eventId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(shipment);
+        for (var round = 0; round < MaxRounds; round++)
+        {
+            var entry = await ReadAsync(shipment.OrderId, cancellationToken);
+            switch (entry?.Value)
+            {
+                case not { IsAccepted: true }:
+                    Log.PaymentForUnknownOrder(logger, eventId, shipment.OrderId, entry?.Value?.Status ?? "missing");
+                    return ShipmentOutcome.UnknownOrder;
+                case { Status: OrderStatuses.Shipped }:
+                    return ShipmentOutcome.Recorded;
+                case { Status: OrderStatuses.Placed }:
+                    return ShipmentOutcome.NotConfirmedYet;
+                case { Status: OrderStatuses.Confirmed } record:
+                    var shipped = record with
+                    {
+                        Status = OrderStatuses.Shipped,
+                        Shipment = new OrderShipment(shipment.ShipmentId, shipment.Carrier, shipment.DispatchAt),
+                        ChangedAt = time.GetUtcNow(),
+                    };
+                    if (await sidecar.TrySaveStateAsync(StateStore, OrderKey(shipment.OrderId), shipped, entry.ETag, cancellationToken: cancellationToken))
+                    {
+                        return ShipmentOutcome.Recorded;
+                    }
+
+                    continue;
+                case { } final:
+                    Log.FinalStateKept(logger, eventId, shipment.OrderId, final.Status);
+                    return ShipmentOutcome.Recorded;
+            }
+        }
+
+        throw new InvalidOperationException($"order {shipment.OrderId} changed under every try");
+    }
+
     /// <summary>The order as its client sees it; null when it does not exist, was never accepted, or belongs to another client.</summary>
     public async Task<OrderRecord?> FindAsync(string orderId, string client, CancellationToken cancellationToken) =>
         (await ReadAsync(orderId, cancellationToken))?.Value is { IsAccepted: true } record && record.Client == client ? record : null;
@@ -234,6 +276,9 @@ public sealed partial class OrderPlacement(
     internal static string OrderKey(string orderId) => "order-" + orderId;
 
     internal static string SlotKey(int slot) => "journal-" + slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    // Every write of an order record starts its retention again (recycling: the store expires it afterwards).
+    private StateRetention Retention => options.Value.OrderRetention;
 
     private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -276,7 +321,7 @@ public sealed partial class OrderPlacement(
             var claimed = record with { Slot = slot };
             if (await sidecar.TryExecuteStateTransactionAsync(StateStore,
                 [
-                    sidecar.Upsert(OrderKey(record.OrderId), claimed, etag),
+                    sidecar.Upsert(OrderKey(record.OrderId), claimed, etag, Retention),
                     sidecar.Upsert(SlotKey(slot), new JournalEntry(record.OrderId, record.Attempt, record.DeadlineUnixMs), etag: null),
                 ], cancellationToken))
             {
@@ -383,7 +428,7 @@ public sealed partial class OrderPlacement(
             }
 
             var placed = now with { Status = OrderStatuses.Placed, ChangedAt = time.GetUtcNow() };
-            if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(record.OrderId), placed, entry.ETag, cancellationToken: cancellationToken))
+            if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(record.OrderId), placed, entry.ETag, Retention, cancellationToken))
             {
                 continue;
             }
@@ -418,7 +463,7 @@ public sealed partial class OrderPlacement(
             }
 
             var refused = now with { Status = OrderStatuses.Refused, ReplyStatus = status, ReplyTitle = title, Detail = detail, ChangedAt = time.GetUtcNow() };
-            if (await sidecar.TrySaveStateAsync(StateStore, OrderKey(record.OrderId), refused, entry.ETag, cancellationToken: cancellationToken))
+            if (await sidecar.TrySaveStateAsync(StateStore, OrderKey(record.OrderId), refused, entry.ETag, Retention, cancellationToken))
             {
                 await FreeSlotAsync(record.Slot!.Value, record.OrderId, record.Attempt, cancellationToken);
                 return PlacementOutcome.Problem(status, title, detail);
@@ -449,7 +494,7 @@ public sealed partial class OrderPlacement(
             }
 
             var aborted = record with { Status = OrderStatuses.Aborted, Fenced = Fence(record.Fenced, fence), ChangedAt = time.GetUtcNow() };
-            if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), aborted, entry.ETag, cancellationToken: cancellationToken))
+            if (!await sidecar.TrySaveStateAsync(StateStore, OrderKey(orderId), aborted, entry.ETag, Retention, cancellationToken))
             {
                 continue;
             }
@@ -487,7 +532,7 @@ public sealed partial class OrderPlacement(
             CloudEventMetadata.For(OrderPlaced.Type, record.OrderId + "/placed"),
             cancellationToken);
 
-    private Task PublishOutcomeAsync(OrderRecord record, CancellationToken cancellationToken) => record.Status == OrderStatuses.Confirmed
+    private Task PublishOutcomeAsync(OrderRecord record, CancellationToken cancellationToken) => record.Status is OrderStatuses.Confirmed or OrderStatuses.Shipped
         ? sidecar.PublishEventAsync(
             Topics.PubSub,
             Topics.Orders,
@@ -543,7 +588,7 @@ public sealed partial class OrderPlacement(
         sidecar.GetStateEntryAsync<OrderRecord>(StateStore, OrderKey(orderId), cancellationToken: cancellationToken);
 
     private Task<bool> TryFirstWriteAsync<T>(string key, T value, CancellationToken cancellationToken) =>
-        sidecar.TrySaveFirstAsync(StateStore, key, value, cancellationToken);
+        sidecar.TrySaveFirstAsync(StateStore, key, value, Retention, cancellationToken);
 
     private static partial class Log
     {

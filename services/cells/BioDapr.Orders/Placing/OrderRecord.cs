@@ -23,6 +23,7 @@ namespace BioDapr.Orders.Placing;
 /// <param name="Detail">The payment id, why it was cancelled, or why it was refused.</param>
 /// <param name="CreatedAt">When it was first claimed.</param>
 /// <param name="ChangedAt">When its status last changed.</param>
+/// <param name="Shipment">For a shipped order: the shipment the shipping cell dispatched.</param>
 public sealed record OrderRecord(
     string OrderId,
     string Client,
@@ -41,10 +42,11 @@ public sealed record OrderRecord(
     string? ReplyTitle,
     string? Detail,
     DateTimeOffset CreatedAt,
-    DateTimeOffset ChangedAt)
+    DateTimeOffset ChangedAt,
+    OrderShipment? Shipment = null)
 {
     /// <summary>True once the order was accepted (201 answered): placed, confirmed or cancelled.</summary>
-    public bool IsAccepted => Status is OrderStatuses.Placed or OrderStatuses.Confirmed or OrderStatuses.Cancelled;
+    public bool IsAccepted => Status is OrderStatuses.Placed or OrderStatuses.Confirmed or OrderStatuses.Shipped or OrderStatuses.Cancelled;
 }
 
 /// <summary>
@@ -61,6 +63,9 @@ public static class OrderStatuses
 
     /// <summary>Paid. Final.</summary>
     public const string Confirmed = "confirmed";
+
+    /// <summary>Confirmed, and handed to a carrier by the shipping cell (ShipmentDispatched); final.</summary>
+    public const string Shipped = "shipped";
 
     /// <summary>Payment refused; stock given back. Final.</summary>
     public const string Cancelled = "cancelled";

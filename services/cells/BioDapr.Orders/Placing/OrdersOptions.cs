@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using BioDapr.Cell.State;
 
 namespace BioDapr.Orders.Placing;
 
 /// <summary>How orders places orders exactly once (configuration section <c>Orders</c>).</summary>
-public sealed class OrdersOptions
+public sealed class OrdersOptions : IValidatableObject
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Orders";
@@ -34,4 +35,32 @@ public sealed class OrdersOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan PlacementMargin { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The default <see cref="IdempotencyRetention"/>: a day, as payment APIs keep idempotency keys.</summary>
+    public static readonly TimeSpan DefaultIdempotencyRetention = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// Recycling: how long an order record (which is also the Idempotency-Key's record) is kept after its last change.
+    /// A repeat within it gets the first outcome; after it the record is gone (the state store expires it,
+    /// <c>ttlInSeconds</c>), and the same key would place a new order. Zero keeps records forever.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan IdempotencyRetention { get; set; } = DefaultIdempotencyRetention;
+
+    /// <summary>The shortest non-zero <see cref="IdempotencyRetention"/>: longer than any attempt can stay unsettled (its deadline, then the sweeper's grace and two sweeps).</summary>
+    public TimeSpan MinIdempotencyRetention => MaxDeadline + SettleGrace + (2 * SweepInterval);
+
+    /// <summary>The retention as sent with every write of an order record.</summary>
+    public StateRetention OrderRetention => new(IdempotencyRetention);
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (IdempotencyRetention > TimeSpan.Zero && IdempotencyRetention < MinIdempotencyRetention)
+        {
+            yield return new ValidationResult(
+                $"Orders:IdempotencyRetention must be 0 (keep forever) or at least {MinIdempotencyRetention} (Orders:MaxDeadline + Orders:SettleGrace + 2 x Orders:SweepInterval), so no order expires while an attempt may still be unsettled; it is {IdempotencyRetention}.",
+                [nameof(IdempotencyRetention)]);
+        }
+    }
 }

@@ -8,6 +8,7 @@ using BioDapr.Payments.Hormones;
 using Dapr;
 using Dapr.Client;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace BioDapr.Payments.Apis;
 
@@ -39,6 +40,7 @@ public static partial class PaymentsApi
         IHormones<PaymentRules> rules,
         CellRandom random,
         TimeProvider time,
+        IOptions<RecyclingOptions> recycling,
         ILogger<PaymentDecision> logger,
         CancellationToken cancellationToken)
     {
@@ -60,7 +62,8 @@ public static partial class PaymentsApi
                     : new PaymentDecision(order.OrderId, Guid.NewGuid().ToString("N"), order.Total, null, now);
             try
             {
-                await sidecar.SaveStateAsync(StateStore, key, decision, new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, cancellationToken: cancellationToken);
+                // Recycling: the decision expires with the order's idempotency (Recycling:Retention after it was made).
+                await sidecar.SaveStateAsync(StateStore, key, decision, new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, recycling.Value.Records.Metadata, cancellationToken);
             }
             catch (DaprException ex) when (StateConflict.Is(ex))
             {

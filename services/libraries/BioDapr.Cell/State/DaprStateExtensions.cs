@@ -13,12 +13,16 @@ public static class DaprStateExtensions
     private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite };
 
     /// <summary>Writes <paramref name="value"/> only if <paramref name="key"/> is not stored yet; false when it already was.</summary>
-    public static async Task<bool> TrySaveFirstAsync<T>(this DaprClient dapr, string storeName, string key, T value, CancellationToken cancellationToken)
+    public static Task<bool> TrySaveFirstAsync<T>(this DaprClient dapr, string storeName, string key, T value, CancellationToken cancellationToken) =>
+        dapr.TrySaveFirstAsync(storeName, key, value, StateRetention.Forever, cancellationToken);
+
+    /// <summary>Writes <paramref name="value"/> only if <paramref name="key"/> is not stored yet, kept for <paramref name="retention"/>; false when it already was.</summary>
+    public static async Task<bool> TrySaveFirstAsync<T>(this DaprClient dapr, string storeName, string key, T value, StateRetention retention, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dapr);
         try
         {
-            await dapr.SaveStateAsync(storeName, key, value, FirstWrite, cancellationToken: cancellationToken);
+            await dapr.SaveStateAsync(storeName, key, value, FirstWrite, retention.Metadata, cancellationToken);
             return true;
         }
         catch (DaprException ex) when (StateConflict.Is(ex))
@@ -31,12 +35,28 @@ public static class DaprStateExtensions
     /// An upsert for <c>ExecuteStateTransactionAsync</c>, guarded by <paramref name="etag"/>; without one (the key
     /// was not stored when read) it is a first write, so the transaction fails if someone stored it meanwhile.
     /// </summary>
-    public static StateTransactionRequest Upsert<T>(this DaprClient dapr, string key, T value, string? etag)
+    public static StateTransactionRequest Upsert<T>(this DaprClient dapr, string key, T value, string? etag) =>
+        dapr.Upsert(key, value, etag, StateRetention.Forever);
+
+    /// <summary>As <see cref="Upsert{T}(DaprClient, string, T, string?)"/>, the item kept for <paramref name="retention"/> after this write.</summary>
+    public static StateTransactionRequest Upsert<T>(this DaprClient dapr, string key, T value, string? etag, StateRetention retention)
     {
         ArgumentNullException.ThrowIfNull(dapr);
         var guarded = string.IsNullOrEmpty(etag) ? null : etag;
-        return new StateTransactionRequest(key, JsonSerializer.SerializeToUtf8Bytes(value, dapr.JsonSerializerOptions), StateOperationType.Upsert, guarded, options: guarded is null ? FirstWrite : null);
+        return new StateTransactionRequest(
+            key, JsonSerializer.SerializeToUtf8Bytes(value, dapr.JsonSerializerOptions), StateOperationType.Upsert, guarded, retention.Metadata, guarded is null ? FirstWrite : null);
     }
+
+    /// <summary>Writes <paramref name="value"/> if <paramref name="etag"/> still matches, kept for <paramref name="retention"/>; false on a conflict.</summary>
+    public static Task<bool> TrySaveStateAsync<T>(this DaprClient dapr, string storeName, string key, T value, string etag, StateRetention retention, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dapr);
+        return dapr.TrySaveStateAsync(storeName, key, value, etag, metadata: retention.Metadata, cancellationToken: cancellationToken);
+    }
+
+    // The SDK takes a mutable dictionary; each call gets its own.
+    private static Dictionary<string, string>? Copy(StateRetention retention) =>
+        retention.Metadata is { } metadata ? new Dictionary<string, string>(metadata, StringComparer.Ordinal) : null;
 
     /// <summary>Runs the transaction; false when an ETag or first-write guard failed (nothing was written).</summary>
     public static async Task<bool> TryExecuteStateTransactionAsync(this DaprClient dapr, string storeName, IReadOnlyList<StateTransactionRequest> operations, CancellationToken cancellationToken)

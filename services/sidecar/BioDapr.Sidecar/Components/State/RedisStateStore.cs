@@ -34,11 +34,13 @@ internal sealed partial class RedisStateStore : IStateStore
         return redis.error_reply("failed to delete " .. KEYS[1])
         """;
 
+    private const string TtlMetadataKey = "ttlInSeconds";
+
     private readonly RedisConnection _redis;
-    private readonly int? _defaultTtlSeconds;
+    private readonly long? _defaultTtlSeconds;
     private readonly ILogger _logger;
 
-    private RedisStateStore(ComponentMetadata metadata, RedisConnection redis, int? defaultTtlSeconds, ILogger logger)
+    private RedisStateStore(ComponentMetadata metadata, RedisConnection redis, long? defaultTtlSeconds, ILogger logger)
     {
         Name = metadata.Name;
         Version = metadata.Version;
@@ -62,10 +64,10 @@ internal sealed partial class RedisStateStore : IStateStore
     {
         _ = time;
         var options = RedisComponentSettings.Connection(metadata);
-        int? ttl = null;
-        if (metadata.Get("ttlInSeconds") is { } ttlText)
+        long? ttl = null;
+        if (metadata.Get(TtlMetadataKey) is { Length: > 0 } ttlText)
         {
-            ttl = int.TryParse(ttlText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed)
+            ttl = long.TryParse(ttlText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed)
                 ? parsed
                 : throw new ComponentConfigurationException(metadata, $"metadata 'ttlInSeconds': '{ttlText}' is not an integer");
         }
@@ -212,16 +214,17 @@ internal sealed partial class RedisStateStore : IStateStore
             : throw new StateETagInvalidException(etag);
     }
 
-    private static int? Ttl(IReadOnlyDictionary<string, string> metadata)
+    // As Dapr's parseTTL (strconv.ParseInt, base 10, 64 bits): absent or empty means none; > 0 sends EXPIRE; <= 0 sends PERSIST.
+    private static long? Ttl(IReadOnlyDictionary<string, string> metadata)
     {
-        if (!metadata.TryGetValue("ttlInSeconds", out var text) || text.Length == 0)
+        if (!metadata.TryGetValue(TtlMetadataKey, out var text) || text.Length == 0)
         {
             return null;
         }
 
-        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds)
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds)
             ? seconds
-            : throw new ArgumentException($"failed to parse ttl from metadata: '{text}' is not an integer");
+            : throw new ArgumentException($"failed to parse ttl from metadata: {TtlMetadataKey} '{text}' is not an integer number of seconds");
     }
 
     private static partial class Log
