@@ -15,12 +15,18 @@ public sealed class ControllerTests
 
         var healthy = aimd.Decide("a→b", new PathwayWindow(1, 100, 100, 0, 0, 3, 1, InFlight: 30), Fifty);
         var idle = aimd.Decide("a→b", new PathwayWindow(1, 100, 100, 0, 0, 3, 1, InFlight: 2), Fifty);
-        var dropped = aimd.Decide("a→b", new PathwayWindow(1, 100, 99, 1, 0, 3, 1, InFlight: 30), Fifty);
-        var floor = aimd.Decide("a→b", new PathwayWindow(1, 100, 0, 100, 0, 3, 1, InFlight: 30), Fifty with { ConcurrencyLimit = 5 });
+        var dropped = aimd.Decide("a→b", new PathwayWindow(1, 100, 99, 1, 0, 3, 1, InFlight: 30) { Timeouts = 1 }, Fifty);
+        var slow = aimd.Decide("a→b", new PathwayWindow(1, 100, 100, 0, 0, RttP50Ms: 6_000, 1, InFlight: 30), Fifty);
+        var errorsOnly = aimd.Decide("a→b", new PathwayWindow(1, 100, 70, 30, 0, 3, 1, InFlight: 30), Fifty);
+        var shedOnly = aimd.Decide("a→b", new PathwayWindow(1, 100, 80, 0, 20, 3, 1, InFlight: 50), Fifty);
+        var floor = aimd.Decide("a→b", new PathwayWindow(1, 100, 0, 100, 0, 3, 1, InFlight: 30) { Timeouts = 100 }, Fifty with { ConcurrencyLimit = 5 });
 
         healthy.ConcurrencyLimit.ShouldBe(51);
         idle.ConcurrencyLimit.ShouldBe(50);
-        dropped.ConcurrencyLimit.ShouldBe(45);
+        dropped.ConcurrencyLimit.ShouldBe(45, "a timeout is a drop");
+        slow.ConcurrencyLimit.ShouldBe(45, "slower than its 5 s timeout counts as a drop");
+        errorsOnly.ConcurrencyLimit.ShouldBe(51, "errors that are not drops are ignored, as Netflix's AIMD does");
+        shedOnly.ConcurrencyLimit.ShouldBe(51, "its own sheds are not samples");
         floor.ConcurrencyLimit.ShouldBe(5);
     }
 

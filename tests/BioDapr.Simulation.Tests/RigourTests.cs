@@ -70,7 +70,8 @@ public sealed class RigourTests
         {
             var scenario = ScenarioGenerator.Generate(3, family);
             scenario.Name.ShouldContain(ScenarioGenerator.FamilyName(family));
-            scenario.Phases.Count.ShouldBe(11);
+            // Warm-up + 5 disturbances with recoveries; the storm, replica and multi-API families have 4.
+            scenario.Phases.Count.ShouldBe(family is ScenarioFamily.RetryStorm or ScenarioFamily.SlowReplicas or ScenarioFamily.MultiApi ? 9 : 11);
             scenario.Slo.LatencyMs.ShouldBeGreaterThan(0);
             scenario.Topology.Cells.Values.ShouldAllBe(c => c.Slots > 0);
         }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Globalization;
 using BioDapr.Control.Learning;
 using BioDapr.Scenarios;
 using BioDapr.Simulation.Evaluation;
@@ -6,15 +6,26 @@ using BioDapr.Simulation.Training;
 
 namespace BioDapr.Lab;
 
-/// <summary><c>bench</c>: every controller × seeds on a scenario; prints the tables, writes JSON/CSV and SVG plots.</summary>
+/// <summary>
+/// <c>bench</c>: every table of issue 15 from one command: the fixed suite and the held-out generated
+/// set, every controller (tuned and default), paired differences with CIs per scenario, family and
+/// phase, the targets, plots. <c>--scenario file</c> runs the older single-scenario benchmark instead.
+/// </summary>
 internal static class BenchCommand
 {
+    public const string DefaultTuning = "docs/benchmarks/cortex/tuned-baselines.json";
+
     public static int Run(string[] args)
     {
+        if (args.Contains("--scenario"))
+        {
+            return ScenarioBenchCommand.Run(args);
+        }
+
         Options options;
         try
         {
-            options = new Options(args, "scenario", "seeds", "out", "fresh", "policy", "controllers", "population", "generations");
+            options = new Options(args, "suite", "heldout", "seeds", "out", "fresh", "policy", "controllers", "tuning", "retune", "population", "generations", "training", "shorten", "curves", "threads");
         }
         catch (ArgumentException ex)
         {
@@ -22,19 +33,28 @@ internal static class BenchCommand
             return 2;
         }
 
-        var scenarioPath = options.Text("scenario", "scenarios/reference.yaml");
-        var output = options.Text("out", "docs/benchmarks/cortex");
+        var suite = options.Text("suite", "scenarios/suite");
+        var output = options.Text("out", "docs/benchmarks/cortex-suite");
         var policyPath = options.Text("policy", TrainCommand.DefaultPolicy);
-        Scenario scenario;
+        var tuningPath = options.Text("tuning", DefaultTuning);
         IPolicyModel policy;
-        int seeds, population, generations;
+        IReadOnlyList<EvaluationScenario> scenarios;
+        int seeds, threads;
+        TuningSettings tuning;
         try
         {
-            scenario = ScenarioParser.Load(scenarioPath);
-            policy = PolicyFile.Load(policyPath).Model;
             seeds = options.Integer("seeds", 20, 1, 1_000);
-            population = options.Integer("population", 20, 4, 10_000);
-            generations = options.Integer("generations", 10, 1, 10_000);
+            threads = options.Integer("threads", Environment.ProcessorCount, 1, 256);
+            tuning = new TuningSettings
+            {
+                Population = options.Integer("population", 10, 2, 10_000),
+                Generations = options.Integer("generations", 5, 1, 10_000),
+                TrainingScenarios = options.Integer("training", 6, 1, 10_000),
+                Shorten = options.Number("shorten", 1, 0.05, 1),
+                Parallelism = threads,
+            };
+            scenarios = SuiteBenchmark.Scenarios(suite, options.Integer("heldout", 1, 0, 100));
+            policy = PolicyFile.Load(policyPath).Model;
         }
         catch (Exception ex) when (ex is ScenarioFormatException or InvalidDataException or IOException or ArgumentException or UnauthorizedAccessException)
         {
@@ -43,57 +63,77 @@ internal static class BenchCommand
         }
 
         var controllers = options.Text("controllers", string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var unknown = controllers.Except(ControllerBenchmark.ControllerNames).ToList();
+        var unknown = controllers.Except(SuiteBenchmark.AllControllers).ToList();
         if (unknown.Count > 0)
         {
-            Console.Error.WriteLine($"bench: unknown controller(s) {string.Join(", ", unknown)} (known: {string.Join(", ", ControllerBenchmark.ControllerNames)})");
+            Console.Error.WriteLine($"bench: unknown controller(s) {string.Join(", ", unknown)} (known: {string.Join(", ", SuiteBenchmark.AllControllers)})");
             return 2;
         }
 
-        var settings = new BenchmarkSettings
-        {
-            OutputDirectory = output,
-            Seeds = Enumerable.Range(1, seeds).ToList(),
-            Fresh = options.Flag("fresh"),
-            Controllers = controllers.Length == 0 ? null : controllers,
-            PolicyFingerprint = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(policyPath))),
-            Search = new SearchSettings { Population = population, Generations = generations },
-        };
-        Console.WriteLine($"cortex benchmark: scenario '{scenario.Name}' ({scenarioPath}), {seeds} seeds, policy {policyPath}, results in {output}");
         using var stop = Options.StopOnCtrlC("stopping; finished runs are kept, run the same command again to resume");
-        IReadOnlyList<ControllerSummary> summaries;
-        var benchmark = new ControllerBenchmark(settings, policy);
+        TunedBaselineSet tuned;
         try
         {
-            summaries = benchmark.Run(scenario, File.ReadAllText(scenarioPath), Console.WriteLine, stop.Token);
+            tuned = LoadOrTune(tuningPath, options.Flag("retune"), tuning, stop.Token);
+        }
+        catch (InvalidDataException ex)
+        {
+            Console.Error.WriteLine($"bench: {ex.Message}");
+            return 2;
         }
         catch (OperationCanceledException)
         {
             return 130;
         }
 
+        var settings = new SuiteSettings
+        {
+            OutputDirectory = output,
+            Seeds = [.. Enumerable.Range(1, seeds)],
+            Fresh = options.Flag("fresh"),
+            Controllers = controllers.Length == 0 ? null : controllers,
+            PolicyFingerprint = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(policyPath))),
+            Parallelism = threads,
+        };
+        Console.WriteLine($"cortex benchmark: {scenarios.Count(s => s.Set == "suite")} suite scenarios ({suite}) + {scenarios.Count(s => s.Set == "heldout")} held-out, {seeds} seeds, policy {policyPath}, tuning {tuningPath}, results in {output}");
+        var benchmark = new SuiteBenchmark(settings, policy, tuned);
+        IReadOnlyList<SuiteRun> runs;
+        try
+        {
+            runs = benchmark.Run(scenarios, Console.WriteLine, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
+
+        var paired = SuiteBenchmark.Paired(runs, scenarios, SuiteReport.Subject);
+        var command = "./biodapr cortex bench" + (args.Length == 0 ? string.Empty : " " + string.Join(' ', args));
+        var report = SuiteReport.Write(output, scenarios, runs, paired, tuned, command);
         Console.WriteLine();
-        Console.WriteLine(BenchmarkFiles.Table(summaries));
-        Console.WriteLine(BenchmarkFiles.PhaseTable(summaries, scenario));
-        Console.WriteLine("Paired differences, cortex − baseline, efficiency points with 95 % CI over the seeds (* = the interval excludes 0):");
-        Console.WriteLine(BenchmarkFiles.PairedTable(benchmark.PairedRows, scenario));
-        Plot(output);
+        Console.WriteLine(report);
+        foreach (var plot in SuitePlots.Write(output, scenarios, runs, options.Text("curves", "docs/benchmarks/cortex/training")))
+        {
+            Console.WriteLine($"plot: {plot}");
+        }
+
         return 0;
     }
 
-    internal static void Plot(string directory)
+    /// <summary>The committed tuning, or a new one when asked (<c>--retune</c>) or when none exists.</summary>
+    internal static TunedBaselineSet LoadOrTune(string path, bool retune, TuningSettings settings, CancellationToken cancellationToken)
     {
-        try
+        if (!retune && File.Exists(path))
         {
-            using var gnuplot = Process.Start(new ProcessStartInfo("gnuplot", "plots.gp") { WorkingDirectory = directory, RedirectStandardError = true });
-            gnuplot!.WaitForExit();
-            Console.WriteLine(gnuplot.ExitCode == 0
-                ? $"plots: {directory}/goodput.svg, p99.svg, limit-*.svg, timeout-*.svg"
-                : $"gnuplot failed ({gnuplot.StandardError.ReadToEnd().Trim()}); the data and plots.gp are in {directory}");
+            var cached = TunedBaselineSet.Load(path);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tuned baselines: {path} ({cached.Settings.Budget} simulations each on {cached.Settings.TrainingScenarios} training scenarios; --retune searches again)"));
+            return cached;
         }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            Console.WriteLine($"gnuplot is not installed (apt-get install gnuplot-nox); the data and plots.gp are in {directory}");
-        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tuning every baseline: {settings.Population} candidates x {settings.Generations} generations x {settings.TrainingScenarios} training scenarios = {settings.Budget} simulations each, seed {settings.Seed}"));
+        var tuned = new BaselineTuner(settings).TuneAll(Console.WriteLine, cancellationToken);
+        tuned.Save(path);
+        Console.WriteLine($"wrote {path}");
+        return tuned;
     }
 }

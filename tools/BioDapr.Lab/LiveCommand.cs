@@ -141,7 +141,7 @@ internal static class LiveCommand
         Console.WriteLine();
         Console.WriteLine(BenchmarkFiles.Table(summaries));
         Console.WriteLine(BenchmarkFiles.PhaseTable(summaries, shortened));
-        BenchCommand.Plot(output);
+        ScenarioBenchCommand.Plot(output);
         return 0;
     }
 

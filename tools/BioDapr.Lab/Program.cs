@@ -17,9 +17,13 @@ static int Usage()
         Usage: ./biodapr cortex <command> [options]
 
           train   train the learning agent with PPO on generated scenarios (resumable from its checkpoint)
-                  --iterations 60 --episodes 8 --seed 7 --out services/cells/BioDapr.Cortex/policy/cortex-policy.json
-          bench   every controller x seeds on a scenario in the simulator: table, JSON, CSV and plots (resumable)
-                  --scenario scenarios/reference.yaml --seeds 5 --out docs/benchmarks/cortex [--fresh] [--policy file]
+                  --iterations 60 --episodes 8 --seed 7 --out services/cells/BioDapr.Cortex/policy/cortex-policy.json [--curve run.csv]
+          bench   every controller (tuned + default) on the fixed suite and the held-out generated set: tables with paired
+                  CIs per scenario, family and phase, the targets, plots (resumable; tuned baselines cached)
+                  --seeds 20 --heldout 1 --suite scenarios/suite --out docs/benchmarks/cortex-suite [--controllers a,b]
+                  [--tuning docs/benchmarks/cortex/tuned-baselines.json] [--retune --population 10 --generations 5 --training 6 --shorten 1]
+                  [--curves docs/benchmarks/cortex/training] [--policy file] [--threads n] [--fresh]
+                  --scenario file: the single-scenario benchmark instead (--seeds 5 --out docs/benchmarks/cortex)
           live    every controller on the real cells: a fresh organism per run, the scenario replayed shortened
                   --scenario scenarios/reference.yaml --shorten 0.1 --rate-scale 0.25 --seeds 1 --warmup 20 --out docs/benchmarks/cortex-live
                   [--controllers a,b] [--tuning docs/benchmarks/cortex/tuning.json] [--hormones components/local/hormones.json] [--fresh]

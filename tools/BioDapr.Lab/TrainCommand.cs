@@ -13,7 +13,7 @@ internal static class TrainCommand
         Options options;
         try
         {
-            options = new Options(args, "iterations", "episodes", "seed", "out", "fresh", "hidden", "validation");
+            options = new Options(args, "iterations", "episodes", "seed", "out", "fresh", "hidden", "validation", "curve");
         }
         catch (ArgumentException ex)
         {
@@ -36,13 +36,31 @@ internal static class TrainCommand
             File.Delete(checkpoint);
         }
 
+        // The learning curve (iteration, training efficiency, reward, validation efficiency) for the plots.
+        var curve = options.Text("curve", string.Empty);
+        if (curve.Length > 0)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(curve))!);
+            if (!File.Exists(checkpoint) || !File.Exists(curve))
+            {
+                File.WriteAllText(curve, "iteration,efficiency,reward,validation\n");
+            }
+        }
+
         Console.WriteLine($"training: seed {settings.Seed}, {settings.Iterations} iterations x {settings.EpisodesPerIteration} generated scenarios; checkpoint {checkpoint}");
         using var stop = Options.StopOnCtrlC("stopping after this iteration; run the same command again to resume from the checkpoint");
         try
         {
-            var result = new PpoTrainer(settings).Train(output, checkpoint, p => Console.WriteLine(string.Create(
-                CultureInfo.InvariantCulture,
-                $"[{p.Iteration,4}/{p.Of}] efficiency {p.MeanEfficiency:F3}  reward {p.MeanReward:F3}  policy {p.Losses.Policy:F4}  value {p.Losses.Value:F4}  clipped {p.Losses.ClippedShare:P0}  validation {(p.Validation is { } v ? v.ToString("F3", CultureInfo.InvariantCulture) : "-")}  elapsed {Options.Duration(p.Elapsed)}  ETA {Options.Duration(p.Remaining)}")), stop.Token);
+            var result = new PpoTrainer(settings).Train(output, checkpoint, p =>
+            {
+                Console.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"[{p.Iteration,4}/{p.Of}] efficiency {p.MeanEfficiency:F3}  reward {p.MeanReward:F3}  policy {p.Losses.Policy:F4}  value {p.Losses.Value:F4}  clipped {p.Losses.ClippedShare:P0}  validation {(p.Validation is { } v ? v.ToString("F3", CultureInfo.InvariantCulture) : "-")}  elapsed {Options.Duration(p.Elapsed)}  ETA {Options.Duration(p.Remaining)}"));
+                if (curve.Length > 0)
+                {
+                    File.AppendAllText(curve, string.Create(CultureInfo.InvariantCulture, $"{p.Iteration},{p.MeanEfficiency:F4},{p.MeanReward:F4},{(p.Validation is { } val ? val.ToString("F4", CultureInfo.InvariantCulture) : string.Empty)}\n"));
+                }
+            }, stop.Token);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"chosen on validation: iteration {result.ChosenIteration}, efficiency {result.ValidationEfficiency:F3}"));
             result.Model.Dispose();
         }

@@ -3,18 +3,19 @@ namespace BioDapr.Scenarios;
 /// <summary>
 /// The requests per second the entry can sustain when every cell works at its mean service time:
 /// the smallest, over cells, of slots ÷ (the time a request holds a slot there) ÷ (how many times one
-/// entry request visits the cell). Queueing and variance are ignored: it is the utilisation-1 bound.
+/// entry request visits the cell, averaged over the entry APIs by their shares). A cell's slots are
+/// its slots per replica × its replicas. Queueing and variance are ignored: it is the utilisation-1 bound.
 /// </summary>
 public static class CapacityEstimate
 {
     /// <summary>The bottleneck capacity at the entry, in requests per second.</summary>
-    public static double EntryRps(Topology topology, Func<string, int>? slots = null, Func<string, double>? serviceMeanMs = null)
+    public static double EntryRps(Topology topology, Func<string, double>? slots = null, Func<string, double>? serviceMeanMs = null, IReadOnlyList<(EntryApi Api, double Share)>? shares = null)
     {
         ArgumentNullException.ThrowIfNull(topology);
-        slots ??= name => topology[name].Slots;
+        slots ??= name => (double)topology[name].Slots * topology[name].Replicas;
         serviceMeanMs ??= name => topology[name].ServiceTime.MeanMs;
         var holding = new Dictionary<string, double>();
-        var visits = VisitsPerRequest(topology);
+        var visits = VisitsPerRequest(topology, shares);
         var capacity = double.PositiveInfinity;
         foreach (var (name, count) in visits)
         {
@@ -25,13 +26,26 @@ public static class CapacityEstimate
         return capacity;
     }
 
-    /// <summary>How many times one entry request visits each cell it reaches (cells reached only by zero-count calls get 0).</summary>
-    public static IReadOnlyDictionary<string, double> VisitsPerRequest(Topology topology)
+    /// <summary>How many times one entry request visits each cell it reaches, averaged over the APIs by <paramref name="shares"/> (default: the topology's shares).</summary>
+    public static IReadOnlyDictionary<string, double> VisitsPerRequest(Topology topology, IReadOnlyList<(EntryApi Api, double Share)>? shares = null)
     {
         ArgumentNullException.ThrowIfNull(topology);
+        shares ??= DefaultShares(topology);
         var visits = new Dictionary<string, double>();
-        Visit(topology, topology.Entry, 1, visits, []);
+        foreach (var (api, share) in shares)
+        {
+            Visit(topology, api.Cell, share, visits, []);
+        }
+
         return visits;
+    }
+
+    /// <summary>The topology's API shares, normalised to sum to 1.</summary>
+    public static IReadOnlyList<(EntryApi Api, double Share)> DefaultShares(Topology topology)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        var total = topology.Apis.Sum(a => a.Share);
+        return topology.Apis.Select(a => (a, total > 0 ? a.Share / total : 1.0 / topology.Apis.Count)).ToList();
     }
 
     /// <summary>How long a request holds a slot of <paramref name="cell"/>: its own work plus its downstream calls' response times, at the given means.</summary>

@@ -22,6 +22,9 @@ public sealed record Scenario
     /// <summary>The reference capacity (requests per second at the entry) that percentages refer to.</summary>
     public required double CapacityRps { get; init; }
 
+    /// <summary>How the clients behave (retries of their own); none by default.</summary>
+    public ClientBehaviour Clients { get; init; } = ClientBehaviour.None;
+
     /// <summary>The phases, in order.</summary>
     public required IReadOnlyList<ScenarioPhase> Phases { get; init; }
 
@@ -54,4 +57,18 @@ public sealed record Scenario
     {
         Phases = Phases.Select(p => p with { Duration = TimeSpan.FromTicks((long)(p.Duration.Ticks * factor)) }).ToList(),
     };
+}
+
+/// <summary>
+/// The clients' own retries: after a failure or after giving up at the deadline, a client tries again
+/// (up to <paramref name="Retries"/> times) after <paramref name="BackoffMs"/> × a uniform jitter in
+/// [0.5, 1.5). The server does not learn that a client gave up, so it keeps working on abandoned
+/// requests: retries can keep a system overloaded after their trigger is gone (a retry storm).
+/// </summary>
+/// <param name="Retries">Retries per request (0: none).</param>
+/// <param name="BackoffMs">Mean wait before a retry.</param>
+public sealed record ClientBehaviour(int Retries, double BackoffMs)
+{
+    /// <summary>Clients that never retry.</summary>
+    public static ClientBehaviour None { get; } = new(0, 0);
 }

@@ -47,7 +47,7 @@ public static class ScenarioParser
         }
 
         var reader = new Reader(source);
-        reader.Known(root, "", "name", "seed", "slo", "topology", "capacityRps", "phases");
+        reader.Known(root, "", "name", "seed", "slo", "topology", "capacityRps", "clients", "phases");
         var topology = reader.Topology(reader.Required<YamlMappingNode>(root, "topology", ""));
         var capacity = reader.Optional<YamlScalarNode>(root, "capacityRps") is { } capacityNode && capacityNode.Value != "auto"
             ? reader.Positive(capacityNode, "capacityRps")
@@ -66,6 +66,7 @@ public static class ScenarioParser
             Slo = reader.Slo(reader.Required<YamlMappingNode>(root, "slo", "")),
             Topology = topology,
             CapacityRps = capacity,
+            Clients = reader.Optional<YamlMappingNode>(root, "clients") is { } clients ? reader.Clients(clients) : ClientBehaviour.None,
             Phases = phases,
         };
     }
@@ -159,10 +160,46 @@ public static class ScenarioParser
             return new ServiceLevel(latency, deadline);
         }
 
+        public ClientBehaviour Clients(YamlMappingNode node)
+        {
+            Known(node, "clients", "retries", "backoffMs");
+            var retries = Int(Required<YamlScalarNode>(node, "retries", "clients"), "clients.retries");
+            if (retries is < 0 or > 10)
+            {
+                throw Error(node, "clients.retries", "must be between 0 and 10");
+            }
+
+            var backoff = Optional<YamlScalarNode>(node, "backoffMs") is { } b ? Number(b, "clients.backoffMs") : 0;
+            return backoff >= 0 ? new ClientBehaviour(retries, backoff) : throw Error(node, "clients.backoffMs", "must not be negative");
+        }
+
         public Topology Topology(YamlMappingNode node)
         {
-            Known(node, "topology", "entry", "cells");
-            var entry = String(Required<YamlScalarNode>(node, "entry", "topology"), "topology.entry");
+            Known(node, "topology", "entry", "apis", "cells");
+            var entryNode = Optional<YamlScalarNode>(node, "entry");
+            var apisNode = Optional<YamlMappingNode>(node, "apis");
+            if ((entryNode is null) == (apisNode is null))
+            {
+                throw Error(node, "topology", "needs exactly one of entry (one API) or apis (several entry APIs)");
+            }
+
+            var apis = new List<EntryApi>();
+            foreach (var (keyNode, valueNode) in apisNode?.Children ?? Enumerable.Empty<KeyValuePair<YamlNode, YamlNode>>())
+            {
+                var apiName = ((YamlScalarNode)keyNode).Value!;
+                var apiPath = "topology.apis." + apiName;
+                var api = valueNode as YamlMappingNode ?? throw Error(valueNode, apiPath, "must be a mapping with cell and share");
+                Known(api, apiPath, "cell", "share");
+                var share = Optional<YamlScalarNode>(api, "share") is { } shareNode ? Positive(shareNode, apiPath + ".share") : 1;
+                apis.Add(new EntryApi(apiName, String(Required<YamlScalarNode>(api, "cell", apiPath), apiPath + ".cell"), share));
+            }
+
+            if (apisNode is not null && apis.Count == 0)
+            {
+                throw Error(apisNode, "topology.apis", "needs at least one API");
+            }
+
+            var entry = entryNode is not null ? String(entryNode, "topology.entry") : apis[0].Cell;
             var cellsNode = Required<YamlMappingNode>(node, "cells", "topology");
             var cells = new Dictionary<string, CellModel>(StringComparer.Ordinal);
             foreach (var (keyNode, valueNode) in cellsNode.Children)
@@ -170,11 +207,17 @@ public static class ScenarioParser
                 var name = ((YamlScalarNode)keyNode).Value!;
                 var path = "topology.cells." + name;
                 var cell = valueNode as YamlMappingNode ?? throw Error(valueNode, path, "must be a mapping");
-                Known(cell, path, "slots", "serviceTime", "calls");
+                Known(cell, path, "slots", "serviceTime", "calls", "replicas");
                 var slots = Int(Required<YamlScalarNode>(cell, "slots", path), path + ".slots");
                 if (slots < 1)
                 {
                     throw Error(cell, path + ".slots", "must be at least 1");
+                }
+
+                var replicas = Optional<YamlScalarNode>(cell, "replicas") is { } replicasNode ? Int(replicasNode, path + ".replicas") : 1;
+                if (replicas is < 1 or > 64)
+                {
+                    throw Error(cell, path + ".replicas", "must be between 1 and 64");
                 }
 
                 var calls = new List<DownstreamCall>();
@@ -195,12 +238,17 @@ public static class ScenarioParser
                     }
                 }
 
-                cells[name] = new CellModel(slots, Distribution(Required<YamlMappingNode>(cell, "serviceTime", path), path + ".serviceTime"), calls);
+                cells[name] = new CellModel(slots, Distribution(Required<YamlMappingNode>(cell, "serviceTime", path), path + ".serviceTime"), calls, replicas);
             }
 
             if (!cells.ContainsKey(entry))
             {
                 throw Error(node, "topology.entry", $"'{entry}' is not one of the cells");
+            }
+
+            foreach (var api in apis.Where(a => !cells.ContainsKey(a.Cell)))
+            {
+                throw Error(apisNode!, $"topology.apis.{api.Name}.cell", $"'{api.Cell}' is not one of the cells");
             }
 
             foreach (var (name, cell) in cells)
@@ -211,7 +259,7 @@ public static class ScenarioParser
                 }
             }
 
-            var topology = new Topology(entry, cells);
+            var topology = new Topology(entry, cells) { Apis = apis };
             _ = CapacityEstimate.EntryRps(topology);
             return topology;
         }
@@ -241,7 +289,7 @@ public static class ScenarioParser
         public ScenarioPhase Phase(YamlNode node, string path, Topology topology)
         {
             var phase = node as YamlMappingNode ?? throw Error(node, path, "must be a mapping");
-            Known(phase, path, "name", "duration", "rate", "faults");
+            Known(phase, path, "name", "duration", "rate", "faults", "mix");
             var durationNode = Required<YamlScalarNode>(phase, "duration", path);
             if (!TryParseDuration(durationNode.Value ?? string.Empty, out var duration) || duration <= TimeSpan.Zero)
             {
@@ -258,7 +306,28 @@ public static class ScenarioParser
                 String(Required<YamlScalarNode>(phase, "name", path), path + ".name"),
                 duration,
                 Rate(phase.Children.TryGetValue(new YamlScalarNode("rate"), out var rate) ? rate : throw Error(phase, path + ".rate", "is required"), path + ".rate"),
-                faults);
+                faults)
+            {
+                Mix = Optional<YamlMappingNode>(phase, "mix") is { } mix ? Mix(mix, path + ".mix", topology) : null,
+            };
+        }
+
+        private Dictionary<string, double> Mix(YamlMappingNode node, string path, Topology topology)
+        {
+            var mix = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var (keyNode, valueNode) in node.Children)
+            {
+                var api = ((YamlScalarNode)keyNode).Value!;
+                if (!topology.Apis.Any(a => a.Name == api))
+                {
+                    throw Error(keyNode, path + "." + api, $"'{api}' is not one of the entry APIs ({string.Join(", ", topology.Apis.Select(a => a.Name))})");
+                }
+
+                var share = Number(valueNode as YamlScalarNode ?? throw Error(valueNode, path + "." + api, "must be a number"), path + "." + api);
+                mix[api] = share >= 0 ? share : throw Error(valueNode, path + "." + api, "must not be negative");
+            }
+
+            return mix.Values.Sum() > 0 ? mix : throw Error(node, path, "the shares must not all be 0");
         }
 
         public RateSchedule Rate(YamlNode node, string path)
@@ -312,7 +381,7 @@ public static class ScenarioParser
 
             if (Optional<YamlMappingNode>(map, "latency") is { } latency)
             {
-                Known(latency, path + ".latency", "fraction", "multiplier", "addMs");
+                Known(latency, path + ".latency", "fraction", "multiplier", "addMs", "replicas");
                 var multiplier = Optional<YamlScalarNode>(latency, "multiplier") is { } m ? Positive(m, path + ".latency.multiplier") : 1;
                 var added = Optional<YamlScalarNode>(latency, "addMs") is { } a ? Number(a, path + ".latency.addMs") : 0;
                 if (multiplier == 1 && added == 0)
@@ -320,7 +389,13 @@ public static class ScenarioParser
                     throw Error(latency, path + ".latency", "needs multiplier or addMs");
                 }
 
-                return new Fault(cell, FaultKind.Latency, FractionOf(latency, path + ".latency"), LatencyMultiplier: multiplier, AddedLatencyMs: added);
+                var slowReplicas = Optional<YamlScalarNode>(latency, "replicas") is { } r ? Int(r, path + ".latency.replicas") : 0;
+                if (latency.Children.ContainsKey(new YamlScalarNode("replicas")) && (slowReplicas < 1 || slowReplicas > topology[cell].Replicas))
+                {
+                    throw Error(latency, path + ".latency.replicas", $"must be between 1 and the cell's replicas ({topology[cell].Replicas}); leave it out to slow every replica");
+                }
+
+                return new Fault(cell, FaultKind.Latency, FractionOf(latency, path + ".latency"), LatencyMultiplier: multiplier, AddedLatencyMs: added, Replicas: slowReplicas);
             }
 
             if (Optional<YamlMappingNode>(map, "errors") is { } errors)

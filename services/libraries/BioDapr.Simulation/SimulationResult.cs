@@ -40,6 +40,12 @@ public sealed record SimulationResult(
     long Completed,
     long Events)
 {
+    /// <summary>Requests the clients sent, their own retries included (equals the arrivals without client retries).</summary>
+    public long ClientAttempts { get; init; }
+
+    /// <summary>Client-side amplification: requests sent ÷ arrivals (1 without client retries).</summary>
+    public double ClientAmplification => Seconds.Sum(s => (long)s.Arrivals) is var arrivals and > 0 ? (double)ClientAttempts / arrivals : 1;
+
     /// <summary>Retry amplification of a pathway: attempts ÷ calls.</summary>
     public double Amplification(string pathway) => Calls.TryGetValue(pathway, out var calls) && calls > 0 ? (double)Attempts[pathway] / calls : 1;
 }

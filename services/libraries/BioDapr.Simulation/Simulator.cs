@@ -24,6 +24,10 @@ public sealed class Simulator
     private readonly Random _service;
     private readonly Random _faults;
     private readonly Random _retries;
+    private readonly Random _mix;
+    private readonly Random _balancing;
+    private readonly Random _clientRetries;
+    private readonly Dictionary<ScenarioPhase, IReadOnlyList<(EntryApi Api, double Share)>> _shares = [];
     private readonly PriorityQueue<Action, (double Time, long Sequence)> _events = new();
     private readonly Dictionary<string, CellState> _cells = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PathwaySim> _pathways = new(StringComparer.Ordinal);
@@ -31,6 +35,7 @@ public sealed class Simulator
     private long _sequence;
     private long _processed;
     private long _completed;
+    private long _clientAttempts;
 
     /// <summary>Creates a simulator. <paramref name="hormones"/> gives each pathway's settings (key <c>caller→target</c>), read at every decision.</summary>
     public Simulator(Scenario scenario, Func<string, PathwayHormones>? hormones = null, int? seed = null)
@@ -43,6 +48,9 @@ public sealed class Simulator
         _service = new Random(Seeds.Of(root, RandomSource.ServiceTimes));
         _faults = new Random(Seeds.Of(root, RandomSource.Faults));
         _retries = new Random(Seeds.Of(root, RandomSource.Retries));
+        _mix = new Random(Seeds.Of(root, RandomSource.Mix));
+        _balancing = new Random(Seeds.Of(root, RandomSource.Balancing));
+        _clientRetries = new Random(Seeds.Of(root, RandomSource.ClientRetries));
         _decisionMs = 1000;
         foreach (var (name, model) in scenario.Topology.Cells)
         {
@@ -101,7 +109,8 @@ public sealed class Simulator
             At(_decisionMs, () => Decide(end));
         }
 
-        var drainUntil = end + _scenario.Slo.ClientDeadlineMs + 60_000;
+        var clients = _scenario.Clients;
+        var drainUntil = end + ((clients.Retries + 1) * (_scenario.Slo.ClientDeadlineMs + (1.5 * clients.BackoffMs))) + 60_000;
         while (_events.TryDequeue(out var action, out var at))
         {
             if (at.Time > drainUntil)
@@ -120,7 +129,10 @@ public sealed class Simulator
             _pathways.ToDictionary(p => p.Key, p => p.Value.Calls, StringComparer.Ordinal),
             _cells.ToDictionary(c => c.Key, c => c.Value.Started == 0 ? 0 : c.Value.QueueWaitMs / c.Value.Started, StringComparer.Ordinal),
             _completed,
-            _processed);
+            _processed)
+        {
+            ClientAttempts = _clientAttempts,
+        };
     }
 
     private PathwayHormones HormonesOf(string pathway)
@@ -198,40 +210,103 @@ public sealed class Simulator
         var bucket = _seconds[second];
         bucket.Arrivals++;
         var arrived = NowMs;
+        var entry = PickEntry();
+        var clients = _scenario.Clients;
         var done = false;
-        At(NowMs + _scenario.Slo.ClientDeadlineMs, () =>
+
+        void Try(int attempt)
         {
-            if (!done)
+            _clientAttempts++;
+            var attemptDone = false;
+            At(NowMs + _scenario.Slo.ClientDeadlineMs, () =>
             {
+                if (!attemptDone && !done)
+                {
+                    attemptDone = true;
+                    GaveUp(attempt, abandoned: true);
+                }
+            });
+            Visit(entry, success =>
+            {
+                if (attemptDone || done)
+                {
+                    return;
+                }
+
+                attemptDone = true;
+                if (!success)
+                {
+                    GaveUp(attempt, abandoned: false);
+                    return;
+                }
+
                 done = true;
-                bucket.Abandoned++;
                 _completed++;
-            }
-        });
-        Visit(_scenario.Topology.Entry, success =>
+                var latency = NowMs - arrived;
+                bucket.Latencies.Add(latency);
+                if (latency <= _scenario.Slo.LatencyMs)
+                {
+                    bucket.Goodput++;
+                }
+                else
+                {
+                    bucket.Slow++;
+                }
+            });
+        }
+
+        // A failed or abandoned attempt: the client retries (its own policy) or the request is lost.
+        void GaveUp(int attempt, bool abandoned)
         {
-            if (done)
+            if (attempt < clients.Retries)
             {
+                var wait = clients.BackoffMs * (0.5 + _clientRetries.NextDouble());
+                At(NowMs + wait, () => Try(attempt + 1));
                 return;
             }
 
             done = true;
             _completed++;
-            var latency = NowMs - arrived;
-            bucket.Latencies.Add(latency);
-            if (!success)
+            if (abandoned)
             {
-                bucket.Failed++;
-            }
-            else if (latency <= _scenario.Slo.LatencyMs)
-            {
-                bucket.Goodput++;
+                bucket.Abandoned++;
             }
             else
             {
-                bucket.Slow++;
+                bucket.Latencies.Add(NowMs - arrived);
+                bucket.Failed++;
             }
-        });
+        }
+
+        Try(0);
+    }
+
+    private string PickEntry()
+    {
+        var apis = _scenario.Topology.Apis;
+        if (apis.Count == 1)
+        {
+            return apis[0].Cell;
+        }
+
+        var phase = _scenario.PhaseAt(TimeSpan.FromMilliseconds(NowMs))?.Phase ?? _scenario.Phases[^1];
+        if (!_shares.TryGetValue(phase, out var shares))
+        {
+            shares = phase.SharesOf(_scenario.Topology);
+            _shares[phase] = shares;
+        }
+
+        var draw = _mix.NextDouble();
+        foreach (var (api, share) in shares)
+        {
+            draw -= share;
+            if (draw < 0)
+            {
+                return api.Cell;
+            }
+        }
+
+        return shares[^1].Api.Cell;
     }
 
     // ----- a visit: wait for a slot, own work, sequential downstream calls, release ---------------
@@ -252,39 +327,45 @@ public sealed class Simulator
             return;
         }
 
+        // The load balancer: a uniformly random replica (no draw for a single replica, so scenarios
+        // without replicas keep their random streams).
+        var replicaIndex = cell.Replicas.Length == 1 ? 0 : _balancing.Next(cell.Replicas.Length);
+        var replica = cell.Replicas[replicaIndex];
         var enqueued = NowMs;
         void Start()
         {
-            cell.Busy++;
+            replica.Busy++;
             cell.Started++;
             cell.QueueWaitMs += NowMs - enqueued;
             var work = cell.Model.ServiceTime.SampleMs(_service);
-            if (ActiveFaults(cellName).FirstOrDefault(f => f.Kind == FaultKind.Latency) is { } slow && _faults.NextDouble() < slow.Fraction)
+            if (ActiveFaults(cellName).FirstOrDefault(f => f.Kind == FaultKind.Latency) is { } slow
+                && (slow.Replicas == 0 || replicaIndex < slow.Replicas)
+                && _faults.NextDouble() < slow.Fraction)
             {
                 work = slow.AddedLatencyMs > 0 ? work + slow.AddedLatencyMs : work * slow.LatencyMultiplier;
             }
 
             At(NowMs + work, () => CallDownstream(cell, 0, 0, success =>
             {
-                cell.Busy--;
-                StartQueued(cell);
+                replica.Busy--;
+                StartQueued(cell, replica);
                 done(success);
             }));
         }
 
-        if (cell.Busy < SlotsOf(cell))
+        if (replica.Busy < SlotsOf(cell))
         {
             Start();
         }
         else
         {
-            cell.Queue.Enqueue(Start);
+            replica.Queue.Enqueue(Start);
         }
     }
 
-    private void StartQueued(CellState cell)
+    private void StartQueued(CellState cell, ReplicaState replica)
     {
-        while (cell.Busy < SlotsOf(cell) && cell.Queue.TryDequeue(out var start))
+        while (replica.Busy < SlotsOf(cell) && replica.Queue.TryDequeue(out var start))
         {
             start();
         }
@@ -342,11 +423,16 @@ public sealed class Simulator
 
         public CellModel Model { get; } = model;
 
-        public int Busy { get; set; }
+        public ReplicaState[] Replicas { get; } = Enumerable.Range(0, model.Replicas).Select(_ => new ReplicaState()).ToArray();
 
         public long Started { get; set; }
 
         public double QueueWaitMs { get; set; }
+    }
+
+    private sealed class ReplicaState
+    {
+        public int Busy { get; set; }
 
         public Queue<Action> Queue { get; } = new();
     }
@@ -472,14 +558,40 @@ public sealed class Simulator
                     Outcome(PathwayOutcome.Timeout, retry, done);
                 }
             });
-            simulator.Visit(target, success =>
+            // Hedging: while no answer came, another request goes out every HedgeDelayMs (up to
+            // MaxHedges, probably to another replica); the first success wins, and the attempt fails only
+            // when every request sent failed. Hedged requests count as attempts (amplification).
+            var outstanding = 0;
+            void Send()
             {
-                if (!finished)
+                outstanding++;
+                simulator.Visit(target, success =>
                 {
-                    finished = true;
-                    Outcome(success ? PathwayOutcome.Success : PathwayOutcome.ServerError, retry, done);
+                    outstanding--;
+                    if (!finished && (success || outstanding == 0))
+                    {
+                        finished = true;
+                        Outcome(success ? PathwayOutcome.Success : PathwayOutcome.ServerError, retry, done);
+                    }
+                });
+            }
+
+            Send();
+            if (hormones.HedgingEnabled)
+            {
+                for (var hedge = 1; hedge <= hormones.MaxHedges; hedge++)
+                {
+                    simulator.At(simulator.NowMs + (hedge * hormones.HedgeDelayMs), () =>
+                    {
+                        if (!finished)
+                        {
+                            Attempts++;
+                            _windowAttempts++;
+                            Send();
+                        }
+                    });
                 }
-            });
+            }
         }
 
         private void Outcome(PathwayOutcome outcome, int retry, Action<bool> done)

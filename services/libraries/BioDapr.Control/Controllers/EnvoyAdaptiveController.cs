@@ -38,11 +38,14 @@ public sealed class EnvoyAdaptiveController(string name = "envoy-adaptive", int 
     /// <summary>Latency allowance over the minimum RTT, percent.</summary>
     public double BufferPercent { get; init; } = 25;
 
+    /// <summary>The hormones besides the limit (timeout, retries, retry budget, breaker, hedging) it runs with; the defaults unless tuned.</summary>
+    public PathwayHormones Base { get; init; } = PathwayHormones.Default;
+
     /// <inheritdoc />
     public string Name { get; } = name;
 
     /// <inheritdoc />
-    public PathwayHormones Initial(string pathway) => PathwayHormones.Default with { ConcurrencyLimit = MinConcurrency };
+    public PathwayHormones Initial(string pathway) => Base with { ConcurrencyLimit = MinConcurrency };
 
     /// <inheritdoc />
     public PathwayHormones Decide(string pathway, PathwayWindow window, PathwayHormones current)

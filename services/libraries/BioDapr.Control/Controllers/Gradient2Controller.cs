@@ -35,11 +35,14 @@ public sealed class Gradient2Controller(string name = "gradient2") : IPathwayCon
     /// <summary>Growth allowance per interval.</summary>
     public double QueueSize { get; init; } = 4;
 
+    /// <summary>The hormones besides the limit (timeout, retries, retry budget, breaker, hedging) it runs with; the defaults unless tuned.</summary>
+    public PathwayHormones Base { get; init; } = PathwayHormones.Default;
+
     /// <inheritdoc />
     public string Name { get; } = name;
 
     /// <inheritdoc />
-    public PathwayHormones Initial(string pathway) => PathwayHormones.Default with { ConcurrencyLimit = InitialLimit };
+    public PathwayHormones Initial(string pathway) => Base with { ConcurrencyLimit = InitialLimit };
 
     /// <inheritdoc />
     public PathwayHormones Decide(string pathway, PathwayWindow window, PathwayHormones current)

@@ -14,6 +14,15 @@ public enum RandomSource
 
     /// <summary>Retry back-off jitter.</summary>
     Retries = 4,
+
+    /// <summary>Which entry API a request calls (scenarios with several APIs).</summary>
+    Mix = 5,
+
+    /// <summary>Which replica the load balancer picks (cells with several replicas).</summary>
+    Balancing = 6,
+
+    /// <summary>The clients' own retry back-off jitter.</summary>
+    ClientRetries = 7,
 }
 
 /// <summary>
