@@ -25,7 +25,7 @@ public sealed partial class OrganismTests
 
         var key = "oidc-" + Guid.NewGuid().ToString("N");
         using var placed = await Eventually.ReturnsAsync(
-            () => SendWithTokenAsync(http, HttpMethod.Post, "/api/orders", machine, new { customerId = "e2e", sku = "e2e-keyed", quantity = 1 }, key),
+            () => SendWithTokenAsync(http, HttpMethod.Post, "/api/orders", machine, new { customerId = "e2e", sku = "e2e-identity", quantity = 1 }, key),
             response => response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests),
             TimeSpan.FromSeconds(90),
             "the machine client's order is answered");
@@ -36,7 +36,7 @@ public sealed partial class OrganismTests
         using var othersView = await SendWithTokenAsync(http, HttpMethod.Get, "/api/orders/" + orderId, other);
         using var readersView = await SendWithTokenAsync(http, HttpMethod.Get, "/api/orders/" + orderId, reader);
         using var keysView = await GetOrderAsync(http, Organism.ShopApiKey, orderId);
-        using var readerPlaces = await SendWithTokenAsync(http, HttpMethod.Post, "/api/orders", reader, new { customerId = "e2e", sku = "e2e-keyed", quantity = 1 });
+        using var readerPlaces = await SendWithTokenAsync(http, HttpMethod.Post, "/api/orders", reader, new { customerId = "e2e", sku = "e2e-identity", quantity = 1 });
 
         own.StatusCode.ShouldBe(HttpStatusCode.OK);
         othersView.StatusCode.ShouldBe(HttpStatusCode.NotFound, "another machine client's order");

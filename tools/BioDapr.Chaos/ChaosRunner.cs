@@ -218,8 +218,9 @@ public sealed class ChaosRunner(LocalOrganism organism, ChaosOptions options, Te
     {
         try
         {
-            foreach (var (app, port) in organism.SidecarPorts)
+            foreach (var app in organism.RunningApps)
             {
+                var port = organism.SidecarPorts[app];
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(TimeSpan.FromSeconds(5));
                 using var health = await http.GetAsync($"http://127.0.0.1:{port}/v1.0/healthz", timeout.Token);

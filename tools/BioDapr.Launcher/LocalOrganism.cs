@@ -54,7 +54,7 @@ public class LocalOrganism : IAsyncDisposable
     /// </summary>
     public Dictionary<string, int> ExtraCatalogue { get; } = new(StringComparer.Ordinal)
     {
-        ["e2e-slow"] = 1_000, ["e2e-flaky"] = 1_000, ["e2e-keyed"] = 1_000, ["e2e-forged"] = 1_000, ["e2e-visible"] = 1_000,
+        ["e2e-slow"] = 1_000, ["e2e-flaky"] = 1_000, ["e2e-keyed"] = 1_000, ["e2e-identity"] = 1_000, ["e2e-forged"] = 1_000, ["e2e-visible"] = 1_000,
         ["e2e-big"] = 1_000, ["e2e-refused"] = 1_000, ["e2e-crash"] = 1_000, ["e2e-killed"] = 1_000, ["restart-app"] = 1_000, ["restart-sidecar"] = 1_000, ["e2e-fair"] = 100_000, ["e2e-scarce"] = 3,
         ["chaos-plenty"] = ChaosPlentyStock, ["chaos-scarce"] = ChaosScarceStock,
     };
@@ -74,6 +74,9 @@ public class LocalOrganism : IAsyncDisposable
     /// <see cref="StartAsync"/>; off by default, so the other tests see orders stay confirmed.
     /// </summary>
     public bool WithShipping { get; init; }
+
+    /// <summary>The app ids this organism runs (shipping only <see cref="WithShipping"/>); the port maps hold every possible app.</summary>
+    public IEnumerable<string> RunningApps => SidecarPorts.Keys.Where(id => WithShipping || id != "shipping");
 
     /// <summary>Everything the runner printed so far.</summary>
     public string Output
