@@ -34,7 +34,8 @@ static int Usage()
           scale-bench  the arrival forecasters on the real traces (MASE, 80 % coverage) and the scaling policies (predictive,
                   reactive HPA, fixed) in the replica simulator: tables, results.json, plots (docs/scaling.md)
                   --traces docs/traces --out docs/benchmarks/scaling --seed 1 --epochs 25 --held-out-days 4 --cold-start 60
-                  --mean-rate 30 --per-replica 10
+                  --mean-rate 30 --per-replica 10 --targets 0.5,0.6,0.7,0.8
+                  --predictive-targets 0.5,0.6,0.7,0.8,0.9,1.0
           evolve  the static-policy search as a Dapr workflow on the running cortex, watched with progress and ETA
                   (./biodapr evolve ...; see docs/workflows.md)
         """);

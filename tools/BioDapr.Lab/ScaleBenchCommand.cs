@@ -17,6 +17,7 @@ namespace BioDapr.Lab;
 internal static class ScaleBenchCommand
 {
     private const int Horizon = 3;
+    private const double FixedTarget = 0.6;
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public static int Run(string[] args)
@@ -24,9 +25,10 @@ internal static class ScaleBenchCommand
         string traces, output;
         int seed, epochs, heldOutDays, coldStart;
         double meanRate, perReplica;
+        double[] targets, predictiveTargets;
         try
         {
-            var options = new Options(args, "traces", "out", "seed", "epochs", "held-out-days", "cold-start", "mean-rate", "per-replica");
+            var options = new Options(args, "traces", "out", "seed", "epochs", "held-out-days", "cold-start", "mean-rate", "per-replica", "targets", "predictive-targets");
             traces = options.Text("traces", Path.Combine("docs", "traces"));
             output = options.Text("out", Path.Combine("docs", "benchmarks", "scaling"));
             seed = options.Integer("seed", 1, 0);
@@ -35,6 +37,8 @@ internal static class ScaleBenchCommand
             coldStart = options.Integer("cold-start", 60, 0, 3600);
             meanRate = options.Number("mean-rate", 30, 0.1, 100_000);
             perReplica = options.Number("per-replica", 10, 0.1, 100_000);
+            targets = Targets(options, "targets", "0.5,0.6,0.7,0.8");
+            predictiveTargets = Targets(options, "predictive-targets", "0.5,0.6,0.7,0.8,0.9,1.0");
         }
         catch (ArgumentException e)
         {
@@ -106,56 +110,72 @@ internal static class ScaleBenchCommand
                 $"target {f.Trace}: MASE {reduction * 100:F1} % below seasonal-naive (target >= 15 %): {(reduction >= 0.15 ? "met" : "MISSED")}; coverage {gru.Coverage * 100:F1} % (target 75-85 %): {(gru.Coverage is >= 0.75 and <= 0.85 ? "met" : "MISSED")}"));
         }
 
-        // Scaling: each trace's held-out days replayed as a cell's arrivals, scaled to the chosen mean rate.
+        // Scaling: each trace's held-out days replayed as a cell's arrivals, scaled to the chosen mean rate. Both
+        // adaptive policies run at every target utilisation of the sweep, so they can be compared at equal cost.
         var settings = new ReplicaSimulationSettings { PerReplicaRate = perReplica, ColdStart = TimeSpan.FromSeconds(coldStart), Seed = seed };
-        var capacity = new CapacityModel(perReplica, 0.6);
         var runs = new List<ScalingRun>();
         var scenarios = new List<ScenarioInfo>();
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Scaling in the replica simulator: {perReplica} req/s per replica, cold start {coldStart} s, SLO {settings.Slo.TotalSeconds} s (service {settings.ServiceTime.TotalMilliseconds} ms), target utilisation 0.6, mean held-out rate {meanRate} req/s, seed {seed}"));
+            $"Scaling in the replica simulator: {perReplica} req/s per replica, cold start {coldStart} s, SLO {settings.Slo.TotalSeconds} s (service {settings.ServiceTime.TotalMilliseconds} ms), mean held-out rate {meanRate} req/s, target utilisations: reactive {string.Join(", ", targets)}, predictive {string.Join(", ", predictiveTargets)} (it plans on the forecast's 90 % quantile, so it already holds headroom at 1.0), seed {seed}"));
         Console.WriteLine();
-        Console.WriteLine("| scenario | policy | SLO-violating s | % of time | replica-seconds | mean replicas | max | dropped requests |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| scenario | policy | target | SLO-violating s | % of time | replica-seconds | mean replicas | max | dropped requests |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (trace, family) in loaded)
         {
-            var bucketsPerDay = trace.BucketsPerDay;
-            var testStart = trace.Values.Length - (heldOutDays * bucketsPerDay);
+            var testStart = trace.Values.Length - (heldOutDays * trace.BucketsPerDay);
             var heldOutMean = trace.Values.Skip(testStart).Average();
             var scale = meanRate * trace.Step.TotalSeconds / heldOutMean;
             var scenario = new ScalingScenario($"{family}-{trace.Name}", family, trace, scale, testStart);
             var history = scenario.ScaledSeries();
-            var fleet = capacity.ReplicasFor(history.Values.Take(testStart).Max() / trace.Step.TotalSeconds);
+            var sizing = new CapacityModel(perReplica, FixedTarget);
+            var fleet = sizing.ReplicasFor(ForecastMetrics.Quantile(history.Values.Take(testStart).ToArray(), 0.99) / trace.Step.TotalSeconds);
             using var forecaster = new QuantileGruForecaster(gruOptions);
             forecaster.Fit(history, testStart);
-            var start = settings with { InitialReplicas = capacity.ReplicasFor(history.Values[testStart - 1] / trace.Step.TotalSeconds) };
+            var start = settings with { InitialReplicas = sizing.ReplicasFor(history.Values[testStart - 1] / trace.Step.TotalSeconds) };
             scenarios.Add(new ScenarioInfo(scenario.Name, family, trace.Name, scale, fleet, scenario.Seconds));
-            var policies = new (IScalingPolicy Policy, IForecaster? Forecaster)[]
+            var policies = new List<(IScalingPolicy Policy, double Target, IForecaster? Forecaster)>();
+            foreach (var target in predictiveTargets)
             {
-                (new PredictivePolicy(new PredictiveSettings { Capacity = capacity, ColdStart = settings.ColdStart }), forecaster),
-                (new HpaPolicy(new HpaSettings { TargetUtilisation = capacity.TargetUtilisation }), null),
-                (new FixedFleetPolicy(fleet), null),
-            };
-            foreach (var (policy, policyForecaster) in policies)
+                policies.Add((new PredictivePolicy(new PredictiveSettings { Capacity = new CapacityModel(perReplica, target), ColdStart = settings.ColdStart }), target, forecaster));
+            }
+
+            foreach (var target in targets)
             {
-                var run = ReplicaSimulator.Run(scenario, policy, start, policyForecaster);
+                policies.Add((new HpaPolicy(new HpaSettings { TargetUtilisation = target }), target, null));
+            }
+
+            policies.Add((new FixedFleetPolicy(fleet), FixedTarget, null));
+            foreach (var (policy, target, policyForecaster) in policies)
+            {
+                var run = ReplicaSimulator.Run(scenario, policy, start, policyForecaster) with { Target = target };
                 runs.Add(run);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {run.Scenario} | {run.Policy} | {run.SloViolatingSeconds} | {100.0 * run.SloViolatingSeconds / run.Seconds:F2} % | {run.ReplicaSeconds:F0} | {run.MeanReplicas:F2} | {run.MaxReplicas} | {run.Dropped} |"));
+                    $"| {run.Scenario} | {run.Policy} | {target:F2} | {run.SloViolatingSeconds} | {100.0 * run.SloViolatingSeconds / run.Seconds:F2} % | {run.ReplicaSeconds:F0} | {run.MeanReplicas:F2} | {run.MaxReplicas} | {run.Dropped} |"));
             }
         }
 
+        // Equal cost: for every reactive run, the predictive run with the fewest violations among those that cost no more.
         Console.WriteLine();
+        Console.WriteLine("At equal or lower cost: every reactive (HPA) run against the best predictive run that costs no more");
+        Console.WriteLine();
+        Console.WriteLine("| scenario | reactive target | reactive SLO-violating s | reactive replica-s | predictive target | predictive SLO-violating s | predictive replica-s | fewer violations at <= cost |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
+        var comparisons = new List<CostComparison>();
         foreach (var group in runs.GroupBy(r => r.Scenario))
         {
-            var predictive = group.Single(r => r.Policy == "predictive");
-            var reactive = group.Single(r => r.Policy == "reactive-hpa");
-            var better = predictive.SloViolatingSeconds < reactive.SloViolatingSeconds && predictive.ReplicaSeconds <= reactive.ReplicaSeconds;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{group.Key}: predictive {predictive.SloViolatingSeconds} SLO-violating s at {predictive.ReplicaSeconds:F0} replica-s vs reactive {reactive.SloViolatingSeconds} at {reactive.ReplicaSeconds:F0} ({(predictive.ReplicaSeconds / reactive.ReplicaSeconds - 1) * 100:+0.0;-0.0} % cost): {(better ? "fewer violations at equal or lower cost" : "NOT fewer violations at equal or lower cost")}"));
+            foreach (var reactive in group.Where(r => r.Policy == "reactive-hpa"))
+            {
+                var predictive = group.Where(r => r.Policy == "predictive" && r.ReplicaSeconds <= reactive.ReplicaSeconds)
+                    .OrderBy(r => r.SloViolatingSeconds).ThenBy(r => r.ReplicaSeconds).FirstOrDefault();
+                var better = predictive is not null && predictive.SloViolatingSeconds < reactive.SloViolatingSeconds;
+                comparisons.Add(new CostComparison(group.Key, reactive.Target, reactive.SloViolatingSeconds, reactive.ReplicaSeconds, predictive?.Target, predictive?.SloViolatingSeconds, predictive?.ReplicaSeconds, better));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {group.Key} | {reactive.Target:F2} | {reactive.SloViolatingSeconds} | {reactive.ReplicaSeconds:F0} | {(predictive is null ? "none cheaper" : predictive.Target.ToString("F2", CultureInfo.InvariantCulture))} | {predictive?.SloViolatingSeconds.ToString(CultureInfo.InvariantCulture) ?? "-"} | {predictive?.ReplicaSeconds.ToString("F0", CultureInfo.InvariantCulture) ?? "-"} | {(better ? "yes" : "NO")} |"));
+            }
         }
 
-        var plots = ScalePlots.Write(output, forecasts, runs);
+        var plots = ScalePlots.Write(output, forecasts, runs, comparisons);
         var results = new
         {
             command = "./biodapr cortex scale-bench " + string.Join(' ', args),
@@ -172,8 +192,8 @@ internal static class ScaleBenchCommand
             simulation = new
             {
                 settings.PerReplicaRate, coldStartSeconds = coldStart, sloSeconds = settings.Slo.TotalSeconds, serviceMs = settings.ServiceTime.TotalMilliseconds,
-                targetUtilisation = capacity.TargetUtilisation, meanRate, scenarios,
-                runs = runs.Select(r => new { r.Scenario, r.Policy, r.Seconds, r.SloViolatingSeconds, r.ReplicaSeconds, r.MeanReplicas, r.MaxReplicas, r.Arrivals, r.Dropped }),
+                targets, predictiveTargets, fixedFleetSizing = "99th percentile of the history's bucket rates at utilisation " + FixedTarget.ToString(CultureInfo.InvariantCulture), meanRate, scenarios, equalCost = comparisons,
+                runs = runs.Select(r => new { r.Scenario, r.Policy, r.Target, r.Seconds, r.SloViolatingSeconds, r.ReplicaSeconds, r.MeanReplicas, r.MaxReplicas, r.Arrivals, r.Dropped }),
             },
             plots,
             elapsedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
@@ -185,6 +205,12 @@ internal static class ScaleBenchCommand
         return 0;
     }
 
+    private static double[] Targets(Options options, string name, string fallback) =>
+        [.. options.Text(name, fallback).Split(',').Select(t =>
+            double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v is > 0 and <= 1
+                ? v
+                : throw new ArgumentException($"--{name} must be utilisations in (0, 1] separated by commas, got '{t}'"))];
+
     private static IEnumerable<IForecaster> Forecasters(QuantileGruOptions gru)
     {
         yield return new SeasonalNaiveForecaster(Horizon);
@@ -194,5 +220,7 @@ internal static class ScaleBenchCommand
 }
 
 internal sealed record TraceForecasts(string Trace, int FilledGaps, int TrainBuckets, int HeldOutBuckets, IReadOnlyList<ForecastScore> Scores, IReadOnlyList<double> Losses);
+
+internal sealed record CostComparison(string Scenario, double ReactiveTarget, int ReactiveViolatingSeconds, double ReactiveReplicaSeconds, double? PredictiveTarget, int? PredictiveViolatingSeconds, double? PredictiveReplicaSeconds, bool PredictiveBetter);
 
 internal sealed record ScenarioInfo(string Name, string Family, string Trace, double RateScale, int FixedFleet, int Seconds);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using BioDapr.Scaling.Simulation;
 using ScottPlot;
 
@@ -8,7 +9,7 @@ internal static class ScalePlots
 {
     private const int Width = 1400, Height = 600;
 
-    public static IReadOnlyList<string> Write(string directory, IReadOnlyList<TraceForecasts> forecasts, IReadOnlyList<ScalingRun> runs)
+    public static IReadOnlyList<string> Write(string directory, IReadOnlyList<TraceForecasts> forecasts, IReadOnlyList<ScalingRun> runs, IReadOnlyList<CostComparison> comparisons)
     {
         var written = new List<string>();
         var palette = new ScottPlot.Palettes.Category10();
@@ -37,24 +38,58 @@ internal static class ScalePlots
 
         foreach (var group in runs.GroupBy(r => r.Scenario))
         {
+            // Replicas over time: the reactive run at the HPA's usual 60 % target, the predictive run that costs no more
+            // with the fewest violations, and the fixed fleet.
+            var reactive = group.Where(r => r.Policy == "reactive-hpa").MinBy(r => Math.Abs(r.Target - 0.6))!;
+            var match = comparisons.Single(c => c.Scenario == group.Key && c.ReactiveTarget == reactive.Target);
+            var shown = new List<ScalingRun>();
+            if (match.PredictiveTarget is { } target)
+            {
+                shown.Add(group.Single(r => r.Policy == "predictive" && r.Target == target));
+            }
+
+            shown.Add(reactive);
+            shown.AddRange(group.Where(r => r.Policy == "fixed"));
             var plot = new Plot();
-            var first = group.First();
-            var hours = first.Timeline.Select(m => m.Minute / 60.0).ToArray();
-            var load = plot.Add.ScatterLine(hours, [.. first.Timeline.Select(m => m.ArrivalRate / 10.0)], Colors.Gray);
+            var hours = reactive.Timeline.Select(m => m.Minute / 60.0).ToArray();
+            var load = plot.Add.ScatterLine(hours, [.. reactive.Timeline.Select(m => m.ArrivalRate / 10.0)], Colors.Gray);
             load.LegendText = "arrival rate ÷ 10 (req/s)";
             var c = 0;
-            foreach (var run in group)
+            foreach (var run in shown)
             {
                 var line = plot.Add.ScatterLine(hours, [.. run.Timeline.Select(m => (double)m.Replicas)], palette.GetColor(c++));
-                line.LegendText = $"{run.Policy} ({run.SloViolatingSeconds} SLO-violating s, {run.ReplicaSeconds / 3600:F0} replica-h)";
+                line.LegendText = string.Create(CultureInfo.InvariantCulture, $"{run.Policy} @ {run.Target:F2} ({run.SloViolatingSeconds} SLO-violating s, {run.ReplicaSeconds / 3600:F0} replica-h)");
             }
 
             plot.Title($"{group.Key}: replicas over time per policy");
-            plot.XLabel("hours");
+            plot.XLabel("hours into the held-out period");
             plot.YLabel("replicas provisioned");
             plot.ShowLegend(Alignment.UpperRight);
             var path = Path.Combine(directory, $"replicas-{group.Key}.svg");
             plot.SaveSvg(path, Width, Height);
+            written.Add(path);
+
+            // Cost against violations for every target of the sweep.
+            var frontier = new Plot();
+            c = 0;
+            foreach (var policy in group.GroupBy(r => r.Policy))
+            {
+                var points = policy.OrderBy(r => r.Target).ToList();
+                var scatter = frontier.Add.Scatter(points.Select(r => r.ReplicaSeconds / 3600).ToArray(), points.Select(r => (double)r.SloViolatingSeconds).ToArray(), palette.GetColor(c++));
+                scatter.LegendText = policy.Key;
+                scatter.MarkerSize = 8;
+                foreach (var point in points)
+                {
+                    frontier.Add.Text(point.Target.ToString("F2", CultureInfo.InvariantCulture), point.ReplicaSeconds / 3600, point.SloViolatingSeconds);
+                }
+            }
+
+            frontier.Title($"{group.Key}: SLO-violating seconds against cost (labels: target utilisation)");
+            frontier.XLabel("replica-hours");
+            frontier.YLabel("SLO-violating seconds");
+            frontier.ShowLegend(Alignment.UpperRight);
+            path = Path.Combine(directory, $"cost-{group.Key}.svg");
+            frontier.SaveSvg(path, Width, Height);
             written.Add(path);
         }
 

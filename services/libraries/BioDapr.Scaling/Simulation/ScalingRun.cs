@@ -15,6 +15,9 @@ public sealed record ScalingRun(
     int MaxReplicas,
     IReadOnlyList<ScalingMinute> Timeline)
 {
+    /// <summary>The policy's target utilisation (a label for sweeps; 0 when not set).</summary>
+    public double Target { get; init; }
+
     /// <summary>Mean replicas provisioned.</summary>
     public double MeanReplicas => ReplicaSeconds / Seconds;
 }
