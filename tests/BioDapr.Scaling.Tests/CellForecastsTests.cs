@@ -52,6 +52,32 @@ public sealed class CellForecastsTests
     }
 
     [Fact]
+    public void Record_RejectsADuplicateOrOutOfOrderBucket_AndFillsSkippedOnes()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        var forecasts = new CellForecasts(() => new SeasonalNaiveForecaster(3), Options, time);
+        var start = time.GetUtcNow();
+        forecasts.Record("orders", start, 10);
+        Should.Throw<ArgumentException>(() => forecasts.Record("orders", start, 10)).Message.ShouldContain("recorded once");
+        Should.Throw<ArgumentException>(() => forecasts.Record("orders", start.AddMinutes(90), 10)).Message.ShouldContain("not aligned");
+
+        for (var hour = 1; hour < 24; hour++)
+        {
+            forecasts.Record("orders", start.AddHours(hour), 10);
+        }
+
+        // Hours 24 and 25 are skipped: filled with 20 and 30 between 10 and 40; then zeros up to 48 buckets.
+        forecasts.Record("orders", start.AddHours(26), 40);
+        for (var hour = 27; hour < 48; hour++)
+        {
+            forecasts.Record("orders", start.AddHours(hour), 0);
+        }
+
+        forecasts.RetrainDue().ShouldBe(["orders"]);
+        forecasts.Forecast("orders", 3)!.Median.ShouldBe([20, 30, 40]); // seasonal-naive: hours 24..26, the filled ones included
+    }
+
+    [Fact]
     public void Record_RejectsAHostileCount()
     {
         var forecasts = new CellForecasts(() => new SeasonalNaiveForecaster(1), Options, TimeProvider.System);

@@ -16,13 +16,24 @@ public sealed class CellForecasts(Func<IForecaster> factory, CellForecastOptions
     /// <summary>Buckets of history a cell needs before its first training: two days (one season of lags plus one to learn and calibrate on).</summary>
     public int MinimumHistory => 2 * options.SeasonLength;
 
-    /// <summary>Appends a completed bucket's arrival count for <paramref name="cell"/>, stamped with the bucket's start.</summary>
+    /// <summary>
+    /// Appends a completed bucket's arrival count for <paramref name="cell"/>, stamped with the bucket's start
+    /// (aligned to the bucket size). A bucket recorded twice or out of order is rejected (nothing counted twice);
+    /// buckets skipped since the last one (a cortex outage) are filled by linear interpolation so the time of day
+    /// of every bucket stays right.
+    /// </summary>
     public void Record(string cell, DateTimeOffset bucketStart, double arrivals)
     {
         ArgumentException.ThrowIfNullOrEmpty(cell);
         if (!double.IsFinite(arrivals) || arrivals < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(arrivals), $"cell '{cell}': an arrival count must be finite and >= 0, got {arrivals}");
+        }
+
+        var bucket = TimeSpan.FromSeconds(options.BucketSeconds);
+        if (bucketStart.UtcTicks % bucket.Ticks != 0)
+        {
+            throw new ArgumentException($"cell '{cell}': bucket start {bucketStart:O} is not aligned to {options.BucketSeconds} s buckets", nameof(bucketStart));
         }
 
         lock (_lock)
@@ -32,8 +43,22 @@ public sealed class CellForecasts(Func<IForecaster> factory, CellForecastOptions
                 state = new CellState(PhaseOf(bucketStart));
                 _cells[cell] = state;
             }
+            else if (bucketStart <= state.LastBucket)
+            {
+                throw new ArgumentException($"cell '{cell}': bucket {bucketStart:O} is not after the last recorded one ({state.LastBucket:O}); a bucket is recorded once, in order", nameof(bucketStart));
+            }
+            else
+            {
+                var missing = (int)((bucketStart - state.LastBucket!.Value) / bucket) - 1;
+                var last = state.History[^1];
+                for (var k = 1; k <= missing; k++)
+                {
+                    state.History.Add(last + ((arrivals - last) * k / (missing + 1)));
+                }
+            }
 
             state.History.Add(arrivals);
+            state.LastBucket = bucketStart;
             var limit = options.HistoryDays * options.SeasonLength;
             if (state.History.Count > limit)
             {
@@ -107,5 +132,7 @@ public sealed class CellForecasts(Func<IForecaster> factory, CellForecastOptions
         public IForecaster? Forecaster { get; set; }
 
         public DateTimeOffset? TrainedAt { get; set; }
+
+        public DateTimeOffset? LastBucket { get; set; }
     }
 }
