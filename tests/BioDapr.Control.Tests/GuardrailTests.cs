@@ -14,7 +14,7 @@ public sealed class GuardrailTests
     {
         var audit = new List<HormoneChange>();
         var wild = new StaticController("wild", PathwayHormones.Default with { ConcurrencyLimit = 5_000, TimeoutMs = 1 });
-        var guarded = new GuardedController(wild, StaticController.Defaults, new GuardrailSettings { MaxStepFactor = 2, MaxConcurrencyLimit = 300, MinTimeoutMs = 50 }, audit: audit.Add);
+        var guarded = new GuardedController(wild, StaticController.Defaults, new GuardrailSettings { MaxStepFactor = 2, MaxConcurrencyLimit = 300, MinTimeoutMs = 50, MaxRetryBudgetPercent = 100, MaxRetryBudgetMinPerSecond = 100 }, audit: audit.Add);
         var current = PathwayHormones.Default with { ConcurrencyLimit = 100, TimeoutMs = 1_000 };
 
         var first = guarded.Decide("a→b", Healthy, current);
@@ -147,16 +147,23 @@ public sealed class GuardrailTests
 
         var bounded = guarded.Decide("a→b", calm, PathwayHormones.Default);
         var governed = guarded.Decide("a→b", storm, bounded);
+        var held = new List<PathwayHormones>();
+        for (var i = 0; i < 10; i++)
+        {
+            held.Add(guarded.Decide("a→b", calm, held.LastOrDefault() ?? governed));
+        }
 
         bounded.ShouldSatisfyAllConditions(
             h => h.MaxRetries.ShouldBe(3),
-            h => h.RetryBudgetPercent.ShouldBe(20),
-            h => h.RetryBudgetMinPerSecond.ShouldBe(5));
+            h => h.RetryBudgetPercent.ShouldBe(10),
+            h => h.RetryBudgetMinPerSecond.ShouldBe(1));
         governed.ShouldSatisfyAllConditions(
             h => h.MaxRetries.ShouldBe(1),
-            h => h.RetryBudgetPercent.ShouldBe(5),
+            h => h.RetryBudgetPercent.ShouldBe(2),
             h => h.RetryBudgetMinPerSecond.ShouldBe(1));
-        audit.Last(c => c.Hormone == "maxRetries").Reason.ShouldBe("greedy; retry governor");
+        held.Take(9).ShouldAllBe(h => h.MaxRetries == 1 && h.RetryBudgetPercent == 2, "held down for the budget's 10-second window");
+        held[^1].RetryBudgetPercent.ShouldBe(10, "then released");
+        audit.First(c => c.Hormone == "maxRetries" && c.NewValue == "1").Reason.ShouldBe("greedy; retry governor");
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed class GuardedController(
     public void Restore(string pathway, GuardState state) => _state[pathway] = state ?? throw new ArgumentNullException(nameof(state));
 
     /// <inheritdoc />
-    public PathwayHormones Initial(string pathway) => Bound(primary.Initial(pathway), null, null).Hormones;
+    public PathwayHormones Initial(string pathway) => Bound(primary.Initial(pathway), null, false).Hormones;
 
     /// <inheritdoc />
     public PathwayHormones Decide(string pathway, PathwayWindow window, PathwayHormones current)
@@ -72,8 +72,13 @@ public sealed class GuardedController(
             reason = primary.Name;
         }
 
+        // The retry governor: after a window whose attempts ran above the amplification the cortex may
+        // cause, it holds the retry head down for a budget window (10 decisions), so the budget's allowance
+        // does not refill and burst again the moment the amplification dips.
+        var governedFor = window.Calls > 0 && window.Amplification > settings.MaxAmplification ? settings.GovernorHold : Math.Max(0, state.GovernedFor - 1);
+        state = state with { GovernedFor = governedFor };
         _state[pathway] = state;
-        var (bounded, notes) = Bound(proposed, current, window);
+        var (bounded, notes) = Bound(proposed, current, governedFor > 0);
         if (notes.Count > 0)
         {
             reason += "; " + string.Join(", ", notes);
@@ -127,14 +132,15 @@ public sealed class GuardedController(
     }
 
     /// <summary>
-    /// How much room the target has for more calls, 0–1: 1 while the window's p99 stays under half the
+    /// How much room the target has for more calls, 0–1: 1 while the window's p99 (less the mean wait in the
+    /// pathway's own limiter queue, which a higher limit removes) stays under half the
     /// latency objective and nothing timed out, falling to 0 as the p99 nears the objective or as more than
     /// 10 % of the attempts time out.
     /// </summary>
     public static double TargetHealth(PathwayWindow window, double latencyObjectiveMs)
     {
         ArgumentNullException.ThrowIfNull(window);
-        var p99 = window.RttP99Ms > 0 ? window.RttP99Ms : window.RttP50Ms;
+        var p99 = Math.Max(0, (window.RttP99Ms > 0 ? window.RttP99Ms : window.RttP50Ms) - window.QueueDelayMs);
         var latencyRoom = Math.Clamp(2 * (1 - (p99 / Math.Max(1, latencyObjectiveMs))), 0, 1);
         var timeoutShare = window.Attempts > 0 ? (double)window.Timeouts / window.Attempts : 0;
         return latencyRoom * Math.Clamp(1 - (10 * timeoutShare), 0, 1);
@@ -165,7 +171,7 @@ public sealed class GuardedController(
         _ => value?.ToString() ?? string.Empty,
     };
 
-    private (PathwayHormones Hormones, List<string> Notes) Bound(PathwayHormones proposed, PathwayHormones? current, PathwayWindow? window)
+    private (PathwayHormones Hormones, List<string> Notes) Bound(PathwayHormones proposed, PathwayHormones? current, bool governed)
     {
         var notes = new List<string>();
         var limit = proposed.ConcurrencyLimit;
@@ -186,7 +192,7 @@ public sealed class GuardedController(
         var retries = Math.Clamp(proposed.MaxRetries, 0, settings.MaxRetries);
         var budget = Math.Clamp(proposed.RetryBudgetPercent, 0, settings.MaxRetryBudgetPercent);
         var budgetFloor = Math.Clamp(proposed.RetryBudgetMinPerSecond, 0, settings.MaxRetryBudgetMinPerSecond);
-        if (window is not null && window.Calls > 0 && window.Amplification > settings.MaxAmplification)
+        if (governed)
         {
             // The retry governor: attempts ran above the amplification the cortex may cause; whatever was
             // proposed, the next window gets at most one retry out of a small budget.
@@ -241,7 +247,8 @@ public sealed class GuardedController(
 /// <param name="LiveSafeReward">Smoothed live estimate of the safe controller's reward in the agent's windows (<see cref="GuardedController.SafeEstimate"/>).</param>
 /// <param name="Strikes">Fallbacks in a row without the agent holding its own for a full cool-down since; each doubles the next cool-down (at most 8×).</param>
 /// <param name="Calm">Decisions in a row the agent has been in charge without falling behind.</param>
-public sealed record GuardState(double AgentReward, double SafeReward, int Behind, int SafeFor, string? FallbackReason, double LiveSafeReward = 1, int Strikes = 0, int Calm = 0)
+/// <param name="GovernedFor">Decisions the retry governor still holds the retry head down.</param>
+public sealed record GuardState(double AgentReward, double SafeReward, int Behind, int SafeFor, string? FallbackReason, double LiveSafeReward = 1, int Strikes = 0, int Calm = 0, int GovernedFor = 0)
 {
     /// <summary>The state before any decision.</summary>
     public static GuardState Initial(GuardrailSettings settings)
@@ -282,7 +289,7 @@ public sealed record GuardState(double AgentReward, double SafeReward, int Behin
                 : string.Create(CultureInfo.InvariantCulture, $"fallback: agent reward {agent:F2} behind safe {SafeReward:F2} for {behind} decisions");
             var strikes = Math.Min(Strikes + 1, 4);
             // Start the agent afresh after the cool-down, level with the safe controller.
-            return new GuardState(SafeReward, SafeReward, 0, settings.FallbackCooldown << (strikes - 1), reason, SafeReward, strikes, 0);
+            return new GuardState(SafeReward, SafeReward, 0, settings.FallbackCooldown << (strikes - 1), reason, SafeReward, strikes, 0, GovernedFor);
         }
 
         // A full cool-down's worth of decisions in charge without falling behind clears the strikes.

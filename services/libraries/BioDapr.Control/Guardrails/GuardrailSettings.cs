@@ -26,27 +26,32 @@ public sealed record GuardrailSettings
     public int MaxRetries { get; init; } = 3;
 
     /// <summary>
-    /// Largest retry budget the cortex may set, percent of calls: 20 %, so that over the budget's window
-    /// retries add at most a fifth to the calls (the amplification target of 1.2).
+    /// Largest retry budget the cortex may set, percent of calls: 10 %, so that over the budget's window
+    /// retries add at most a tenth to the calls, leaving room under the amplification target of 1.2 for
+    /// the floor and for bursts within the window.
     /// </summary>
     [Range(0.0, 100.0)]
-    public double MaxRetryBudgetPercent { get; init; } = 20;
+    public double MaxRetryBudgetPercent { get; init; } = 10;
 
     /// <summary>Largest retry-budget floor (retries per second allowed whatever the call rate) the cortex may leave in force.</summary>
     [Range(0.0, 1_000.0)]
-    public double MaxRetryBudgetMinPerSecond { get; init; } = 5;
+    public double MaxRetryBudgetMinPerSecond { get; init; } = 1;
 
     /// <summary>
     /// The retry governor's trigger: when a window's attempts exceed this many per call (a burst the
-    /// budget's 10-second window and floor let through), the next decision allows at most one retry out of
-    /// <see cref="GovernedRetryBudgetPercent"/> with a floor of one retry a second.
+    /// budget's 10-second window and floor let through), the next <see cref="GovernorHold"/> decisions allow
+    /// at most one retry out of <see cref="GovernedRetryBudgetPercent"/> with a floor of one retry a second.
     /// </summary>
     [Range(1.0, 10.0)]
-    public double MaxAmplification { get; init; } = 1.2;
+    public double MaxAmplification { get; init; } = 1.15;
+
+    /// <summary>How many decisions the retry governor holds the retry head down after an amplified window (the retry budget's window is 10 s).</summary>
+    [Range(1, 10_000)]
+    public int GovernorHold { get; init; } = 10;
 
     /// <summary>The retry budget, percent of calls, the governor leaves after an amplification above <see cref="MaxAmplification"/>.</summary>
     [Range(0.0, 100.0)]
-    public double GovernedRetryBudgetPercent { get; init; } = 5;
+    public double GovernedRetryBudgetPercent { get; init; } = 2;
 
     /// <summary>The latency objective, ms, against which the live estimate of the safe controller judges a target's room for more calls.</summary>
     [Range(1, 600_000)]

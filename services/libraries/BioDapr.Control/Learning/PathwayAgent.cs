@@ -167,14 +167,16 @@ public static class PathwayAgent
     }
 
     /// <summary>
-    /// Evidence, 0–1, that the target is congested or failing rather than merely slow: the p99 nearing the
-    /// latency objective (0 below 40 %, 1 at 80 %), attempts timing out (1 at 10 %) or failing (1 at 20 %).
+    /// Evidence, 0–1, that the target is congested or failing rather than merely slow: the p99, less the
+    /// mean wait in this pathway's own limiter queue, nearing the latency objective (0 below 40 %, 1 at
+    /// 80 %), attempts timing out (1 at 10 %) or failing (1 at 20 %).
     /// A backend that got slower with room to spare scores 0.
     /// </summary>
     public static double Congestion(PathwayWindow window, double sloMs)
     {
         ArgumentNullException.ThrowIfNull(window);
-        var p99 = window.RttP99Ms > 0 ? window.RttP99Ms : window.RttP50Ms;
+        // The time calls waited in this pathway's own limiter queue is the limit's doing, not the target's.
+        var p99 = Math.Max(0, (window.RttP99Ms > 0 ? window.RttP99Ms : window.RttP50Ms) - window.QueueDelayMs);
         var latency = ((p99 / sloMs) - 0.4) / 0.4;
         var timeouts = 10 * Share(window.Timeouts, window.Attempts);
         var failures = 5 * Share(window.Failures, window.Calls);
