@@ -120,8 +120,8 @@ public sealed class SuiteBenchmark(SuiteSettings settings, IPolicyModel policy, 
         "gradient2-tuned" => BaselineSpace.Create(TunableBaseline.Gradient2, tuned[TunableBaseline.Gradient2].Genes, name),
         "envoy-adaptive" => new EnvoyAdaptiveController("envoy-adaptive"),
         "envoy-tuned" => BaselineSpace.Create(TunableBaseline.Envoy, tuned[TunableBaseline.Envoy].Genes, name),
-        "cortex-agent" => new GuardedController(new LearningController(policy, name) { SloMs = sloMs }, BaselineSpace.Create(TunableBaseline.Gradient2, tuned[TunableBaseline.Gradient2].Genes, "gradient2-tuned"), new GuardrailSettings { FallbackPatience = int.MaxValue / 2 }),
-        "cortex" => new GuardedController(new LearningController(policy, name) { SloMs = sloMs }, BaselineSpace.Create(TunableBaseline.Gradient2, tuned[TunableBaseline.Gradient2].Genes, "gradient2-tuned"), new GuardrailSettings()),
+        "cortex-agent" => new GuardedController(new LearningController(policy, name) { SloMs = sloMs }, BaselineSpace.Create(TunableBaseline.Gradient2, tuned[TunableBaseline.Gradient2].Genes, "gradient2-tuned"), new GuardrailSettings { FallbackPatience = int.MaxValue / 2, LatencyObjectiveMs = sloMs }),
+        "cortex" => new GuardedController(new LearningController(policy, name) { SloMs = sloMs }, BaselineSpace.Create(TunableBaseline.Gradient2, tuned[TunableBaseline.Gradient2].Genes, "gradient2-tuned"), new GuardrailSettings { LatencyObjectiveMs = sloMs }),
         _ => throw new ArgumentException($"unknown controller '{name}' (known: {string.Join(", ", AllControllers)})", nameof(name)),
     };
 
