@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using BioDapr.Cortex.Scaling;
 
 namespace BioDapr.Deployment.Tests;
@@ -14,6 +13,8 @@ public sealed class ForecastScaleRuleTests
     // The metrics-api scaler's trigger metadata (keda.sh/docs/scalers/metrics-api); anything else is a typo KEDA ignores.
     private static readonly string[] MetricsApiKeys =
         ["url", "format", "valueLocation", "targetValue", "activationTargetValue", "method", "authMode", "unsafeSsl", "aggregateFromKubeServiceEndpoints", "aggregationType"];
+
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -43,7 +44,7 @@ public sealed class ForecastScaleRuleTests
     public void TheValueTheRuleReads_IsWhereTheCortexWritesIt()
     {
         var rule = RuleMetadata();
-        var answer = JsonSerializer.SerializeToNode(new DesiredReplicas("orders", 3, PlaceholderDesiredReplicas.SourceName), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var answer = JsonSerializer.SerializeToNode(new DesiredReplicas("orders", 3, PlaceholderDesiredReplicas.SourceName), Web)!;
 
         // GJSON path of a top-level field = the property name.
         answer[rule.ValueLocation]!.GetValue<int>().ShouldBe(3);
