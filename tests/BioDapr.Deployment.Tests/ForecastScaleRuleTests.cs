@@ -57,7 +57,8 @@ public sealed class ForecastScaleRuleTests
 
         template["parameters"]!["predictiveScaling"]!["defaultValue"]!.GetValue<bool>().ShouldBeTrue();
         var apps = BicepTests.Resources(template).Single(r => r["type"]!.GetValue<string>() == "Microsoft.Resources/deployments" && r["copy"]?["name"]?.GetValue<string>() == "apps");
-        var url = apps["properties"]!["parameters"]!["desiredReplicasUrl"]!["value"]!.GetValue<string>();
+        // The whole parameter is one expression: if(..., createObject('value', format(...)), ...).
+        var url = apps["properties"]!["parameters"]!["desiredReplicasUrl"]!.GetValue<string>();
         url.ShouldContain("parameters('predictiveScaling')");
         url.ShouldContain("not(equals(parameters('cells')[copyIndex()].appId, 'cortex'))");
         url.ShouldContain("https://cortex.internal.{0}/scaling/{1}");
