@@ -20,7 +20,7 @@ static int Usage()
                   --iterations 60 --episodes 8 --seed 7 --out services/cells/BioDapr.Cortex/policy/cortex-policy.json [--curve run.csv]
           bench   every controller (tuned + default) on the fixed suite and the held-out generated set: tables with paired
                   CIs per scenario, family and phase, the targets, plots (resumable; tuned baselines cached)
-                  --seeds 20 --heldout 1 --suite scenarios/suite --out docs/benchmarks/cortex-suite [--controllers a,b]
+                  --seeds 20 --heldout 1 [--heldout-seeds N] --suite scenarios/suite --out docs/benchmarks/cortex-suite [--controllers a,b]
                   [--tuning docs/benchmarks/cortex/tuned-baselines.json] [--retune --population 10 --generations 5 --training 6 --shorten 1]
                   [--curves docs/benchmarks/cortex/training] [--policy file] [--threads n] [--fresh]
                   --scenario file: the single-scenario benchmark instead (--seeds 5 --out docs/benchmarks/cortex)
