@@ -4,6 +4,8 @@ using BioDapr.Cortex.Agents;
 using BioDapr.Cortex.Apis;
 using BioDapr.Cortex.Evolution;
 using BioDapr.Cortex.Hormones;
+using BioDapr.Cortex.Scaling;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCellDefaults();
@@ -19,6 +21,8 @@ builder.Services.AddActors(options =>
     options.UseJsonSerialization = true;
 });
 builder.Services.AddCortexEvolution();
+builder.Services.AddOptions<ScalingOptions>().BindConfiguration(ScalingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.TryAddSingleton<IDesiredReplicasSource, PlaceholderDesiredReplicas>();
 
 var app = builder.Build();
 // Load the policy now, so a missing or corrupt weights file stops the cell at start with the reason.
@@ -27,4 +31,5 @@ app.UseCellDefaults();
 app.MapCellDefaultEndpoints();
 app.MapCortexApi();
 app.MapEvolutionApi();
+app.MapScalingApi();
 app.Run();
