@@ -175,7 +175,7 @@ public sealed partial class OrganismTests(Organism organism) : IClassFixture<Org
         document.GetProperty("paths").TryGetProperty("/api/orders", out _).ShouldBeTrue();
     }
 
-    [Fact(Skip = "Quarantined 2026-12-06: since the merge of the oidc/detect/recycle/shipping branches every request of the load generator's steady phase misses its client deadline (0 answered) while single orders are placed within 250 ms; passed in the first full run after the merge, fails alone. Orders' logs show the orders -> inventory reservations timing out, then that breaker open, under the replay's concurrent orders (inventory's StockLedger changed in the recycle merge is the first suspect). To investigate first (stop 21 note).")]
+    [Fact]
     public async Task TheReferenceScenario_Shortened_ReplaysOnTheLiveOrganism_AndLeavesItHealthy()
     {
         // The organism is shared with tests that inject faults (a Redis restart, kill -9): replay only once it takes

@@ -378,7 +378,10 @@ public partial class LocalOrganism : IAsyncDisposable
 
     private System.Text.Json.JsonElement NameResolution(string appId)
     {
-        using var entry = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_root, "nameresolution", appId + ".json")));
+        // Each sidecar writes <app>@<instance>.json (one per replica); the organism runs one replica of each app.
+        var file = Directory.EnumerateFiles(Path.Combine(_root, "nameresolution"), appId + "@*.json").Order(StringComparer.Ordinal).FirstOrDefault()
+            ?? throw new InvalidOperationException($"no name resolution entry for app '{appId}' in {Path.Combine(_root, "nameresolution")}");
+        using var entry = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(file));
         return entry.RootElement.Clone();
     }
 

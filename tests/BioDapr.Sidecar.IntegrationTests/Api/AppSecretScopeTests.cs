@@ -54,8 +54,9 @@ public sealed class AppSecretScopeTests : IAsyncDisposable
     private async Task<TestSidecar> StartAsync(string appId)
     {
         await File.WriteAllTextAsync(_secrets, """{"orders-api-key":"orders-key","gateway-api-keys":"shop=shop-key","payments-provider-key":"psp"}""", Ct);
-        var store = File.ReadAllText(RepoFiles.PathOf("components", "local", "secretstore.yaml"))
-            .Replace("../../components/local/secrets.json", _secrets, StringComparison.Ordinal);
+        // secretsFile is relative to the app's directory in the repository; here it is this test's file.
+        var store = System.Text.RegularExpressions.Regex.Replace(
+            File.ReadAllText(RepoFiles.PathOf("components", "local", "secretstore.yaml")), @"(?<=value:\s*)\S*components/local/secrets\.json", _secrets);
         var sidecar = await TestSidecar.StartAsync(
             appId,
             new Dictionary<string, string> { ["secretstore.yaml"] = store },
