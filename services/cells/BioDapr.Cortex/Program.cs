@@ -2,6 +2,7 @@ using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Hosting;
 using BioDapr.Cortex.Agents;
 using BioDapr.Cortex.Apis;
+using BioDapr.Cortex.Dashboard;
 using BioDapr.Cortex.Evolution;
 using BioDapr.Cortex.Hormones;
 
@@ -10,7 +11,8 @@ builder.AddCellDefaults();
 builder.AddHormones<CortexHormones>("hormones", "cortex.");
 builder.Services.Configure<CortexOptions>(builder.Configuration.GetSection("Cortex"));
 builder.Services.AddSingleton(builder.Configuration.GetSection("Cortex:HormoneStore").Get<HormoneStoreOptions>() ?? new HormoneStoreOptions());
-builder.Services.AddSingleton<IHormoneStore, RedisHormoneStore>();
+builder.Services.AddSingleton<RedisHormoneStore>();
+builder.Services.AddSingleton<IHormoneStore>(services => services.GetRequiredService<RedisHormoneStore>());
 builder.Services.AddSingleton<CortexBrain>();
 builder.Services.AddSingleton<PathwayDirectory>();
 builder.Services.AddActors(options =>
@@ -19,6 +21,7 @@ builder.Services.AddActors(options =>
     options.UseJsonSerialization = true;
 });
 builder.Services.AddCortexEvolution();
+builder.AddOrganismPage();
 
 var app = builder.Build();
 // Load the policy now, so a missing or corrupt weights file stops the cell at start with the reason.
@@ -27,4 +30,5 @@ app.UseCellDefaults();
 app.MapCellDefaultEndpoints();
 app.MapCortexApi();
 app.MapEvolutionApi();
+app.MapOrganismPage();
 app.Run();
