@@ -67,7 +67,7 @@ public static partial class OrganismPageApi
             return TypedResults.Problem($"unknown pathogen '{request.Pathogen}': use one of {string.Join(", ", Switches.Keys)}", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var cells = view.HormoneKeys().Where(k => k.Contains(".pathogens.", StringComparison.Ordinal)).Select(k => k[..k.IndexOf('.', StringComparison.Ordinal)]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var cells = view.PathogenCells();
         if (string.IsNullOrWhiteSpace(request.Cell) || !cells.Contains(request.Cell, StringComparer.Ordinal))
         {
             return TypedResults.Problem($"'{request.Cell}' is not a cell with pathogens: use one of {string.Join(", ", cells)}", statusCode: StatusCodes.Status404NotFound);

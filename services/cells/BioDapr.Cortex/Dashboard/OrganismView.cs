@@ -103,12 +103,20 @@ public sealed class OrganismView(IOptions<DashboardOptions> options, TimeProvide
         }
     }
 
-    /// <summary>The hormone keys the page holds.</summary>
-    public IReadOnlyList<string> HormoneKeys()
+    /// <summary>
+    /// The cells whose pathogens can be switched: those with pathogen hormones in the store, and those that publish
+    /// vitals (their ingress, which honours pathogens, records them), sorted.
+    /// </summary>
+    public IReadOnlyList<string> PathogenCells()
     {
         lock (_gate)
         {
-            return [.. _hormones.Keys];
+            return [.. _hormones.Keys
+                .Where(k => k.Contains(".pathogens.", StringComparison.Ordinal))
+                .Select(k => k[..k.IndexOf('.', StringComparison.Ordinal)])
+                .Concat(_cells.Keys)
+                .Distinct(StringComparer.Ordinal)
+                .Order(StringComparer.Ordinal)];
         }
     }
 

@@ -167,7 +167,9 @@ function renderPathways() {
 }
 
 function renderPathogens() {
-  const cells = [...new Set([...state.hormones.keys()].filter(k => k.includes(".pathogens.")).map(k => k.split(".")[0]))].sort();
+  // Cells with pathogen hormones, and cells that publish vitals (their ingress honours pathogens).
+  const cells = [...new Set([...[...state.hormones.keys()].filter(k => k.includes(".pathogens.")).map(k => k.split(".")[0]),
+    ...[...state.cells.values()].filter(c => c.vitals === "live" || c.vitals === "silent").map(c => c.cell)])].sort();
   const rows = cells.map(cell => {
     const active = pathogensOf(cell);
     const toggle = (pathogen, label, on) => el("button", { type: "button", "data-pathogen-cell": cell, "data-pathogen": pathogen, "data-on": String(!on) }, `${label} ${on ? "off" : "on"}`);
@@ -180,7 +182,7 @@ function renderPathogens() {
       toggle("latency", "+300 ms", Number(value("latencyMs")) > 0),
       el("button", { type: "button", "data-pathogen-cell": cell, "data-pathogen": "heal", "data-on": "true" }, "heal"));
   });
-  document.getElementById("pathogens").replaceChildren(...(rows.length ? rows : [el("p", { class: "empty" }, "no pathogen hormones in the store")]));
+  document.getElementById("pathogens").replaceChildren(...(rows.length ? rows : [el("p", { class: "empty" }, "no cell with pathogens seen yet")]));
 }
 
 function changeItem(c) {

@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using BioDapr.Testing;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace BioDapr.EndToEnd.Tests;
+
+/// <summary>
+/// The organism page (the cortex's <c>/organism</c>) in a real browser, on the organism the other end-to-end tests run:
+/// it shows every cell, a hormone written straight to Redis within a second, an operator's pathogen switch (clicked on
+/// the page) as errors in the graph within 3 s and the cortex's reaction, and it refuses switches without an operator key.
+/// With <c>BIODAPR_PAGE_SCREENSHOTS</c> set to a directory, the fault test saves the page there (docs/: <c>./biodapr page screenshot</c>).
+/// </summary>
+public sealed partial class OrganismTests
+{
+    private string PageUrl => $"http://127.0.0.1:{organism.CortexPort}/organism";
+
+    [Fact]
+    public async Task TheOrganismPage_ShowsEveryCell_AndAHormoneWrittenToRedisWithinASecond_WithItsOrigin()
+    {
+        var page = await chromium.NewPageAsync();
+        await OpenAsync(page);
+
+        foreach (var cell in new[] { "gateway", "orders", "inventory", "payments", "notifications", "cortex", "shipping" })
+        {
+            await Expect(page.Locator($"#graph [data-cell='{cell}']")).ToHaveCountAsync(1);
+        }
+
+        // The cells that publish vitals are live; shipping does not run in this organism and says so.
+        foreach (var cell in new[] { "gateway", "orders", "inventory", "payments" })
+        {
+            await Expect(page.Locator($"#graph [data-cell='{cell}']")).ToHaveAttributeAsync("data-vitals", "live", new() { Timeout = 30_000 });
+        }
+
+        await Expect(page.Locator("#graph [data-cell='shipping']")).ToHaveAttributeAsync("data-vitals", "not seen");
+        await Expect(page.Locator("#graph [data-cell='notifications']")).ToHaveAttributeAsync("data-vitals", "none");
+
+        // A hormone set by hand in Redis (no origin recorded) reaches the open page within a second.
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
+        var value = "0." + Random.Shared.Next(100, 999).ToString(CultureInfo.InvariantCulture);
+        await redis.StringSetAsync("payments.pathogens.latencyCv", value + "||" + DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        var row = page.Locator("tr[data-hormone='payments.pathogens.latencyCv']");
+        await Expect(row.Locator(".value")).ToHaveTextAsync(value, new() { Timeout = 1_000 });
+        await Expect(row.Locator(".by")).ToHaveTextAsync("direct store write");
+        await Expect(page.Locator("#changes li[data-key='payments.pathogens.latencyCv']").First).ToContainTextAsync(value);
+    }
+
+    [Fact]
+    public async Task APathogenSwitchWithoutAnOperatorKey_IsRefusedWithTheReason_OnThePageAndAtTheApi()
+    {
+        var page = await chromium.NewPageAsync();
+        await OpenAsync(page);
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
+        var before = (string?)await redis.StringGetAsync("inventory.pathogens.outage");
+
+        var outage = page.Locator("#pathogens [data-pathogen-cell='inventory'][data-pathogen='outage']");
+        await Expect(outage).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await outage.ClickAsync();
+
+        var message = page.Locator("#operator-message");
+        await Expect(message).ToHaveAttributeAsync("data-outcome", "refused");
+        await Expect(message).ToContainTextAsync("401");
+        await Expect(message).ToContainTextAsync("operator action");
+        ((string?)await redis.StringGetAsync("inventory.pathogens.outage")).ShouldBe(before);
+
+        // A wrong key typed in the page: 403, nothing written.
+        await page.Locator("#operator-key").FillAsync("not-an-operator-key");
+        await outage.ClickAsync();
+        await Expect(message).ToContainTextAsync("403");
+        await Expect(message).ToContainTextAsync("not an operator's key");
+        ((string?)await redis.StringGetAsync("inventory.pathogens.outage")).ShouldBe(before);
+
+        // The API itself: hostile or malformed switches are refused with reasons, an operator's bad request too.
+        using var http = new HttpClient();
+        async Task<(HttpStatusCode Status, string Detail)> SwitchAsync(string? key, string body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, PageUrl + "/pathogens") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            if (key is not null)
+            {
+                request.Headers.Add("X-Operator-Key", key);
+            }
+
+            using var response = await http.SendAsync(request, Ct);
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            return (response.StatusCode, text.Length > 0 && text[0] == '{' && JsonDocument.Parse(text).RootElement.TryGetProperty("detail", out var d) ? d.GetString() ?? text : text);
+        }
+
+        (await SwitchAsync(null, """{"cell":"inventory","pathogen":"outage","on":true}""")).Status.ShouldBe(HttpStatusCode.Unauthorized);
+        (await SwitchAsync("wrong", """{"cell":"inventory","pathogen":"outage","on":true}""")).Status.ShouldBe(HttpStatusCode.Forbidden);
+        var unknownCell = await SwitchAsync(Organism.OperatorKey, """{"cell":"nobody","pathogen":"outage","on":true}""");
+        unknownCell.Status.ShouldBe(HttpStatusCode.NotFound);
+        unknownCell.Detail.ShouldContain("'nobody' is not a cell with pathogens");
+        var unknownPathogen = await SwitchAsync(Organism.OperatorKey, """{"cell":"inventory","pathogen":"plague","on":true}""");
+        unknownPathogen.Status.ShouldBe(HttpStatusCode.BadRequest);
+        unknownPathogen.Detail.ShouldContain("unknown pathogen 'plague'");
+        (await SwitchAsync(Organism.OperatorKey, "{not json")).Status.ShouldBe(HttpStatusCode.BadRequest);
+        ((string?)await redis.StringGetAsync("inventory.pathogens.outage")).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task SwitchingAPathogenOnThePage_ShowsErrorsInTheGraphWithin3Seconds_AndTheCortexsReaction()
+    {
+        var page = await chromium.NewPageAsync();
+        await OpenAsync(page);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var load = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        // Steady traffic through the gateway, so orders→inventory has calls to fail.
+        var traffic = Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => OrderSteadilyAsync(http, load.Token), CancellationToken.None)));
+        try
+        {
+            var edge = page.Locator("#graph [data-pathway='orders→inventory']");
+            await Expect(edge).ToHaveAttributeAsync("data-health", "ok", new() { Timeout = 60_000 });
+
+            await page.Locator("#operator-key").FillAsync(Organism.OperatorKey);
+            await page.Locator("#pathogens [data-pathogen-cell='inventory'][data-pathogen='errors']").ClickAsync();
+            await Expect(page.Locator("#operator-message")).ToHaveAttributeAsync("data-outcome", "done");
+            var switched = DateTimeOffset.UtcNow;
+
+            await Expect(edge).ToHaveAttributeAsync("data-health", "errors", new() { Timeout = 3_000 });
+            await Expect(page.Locator("#graph [data-cell='inventory']")).ToHaveAttributeAsync("data-health", "errors", new() { Timeout = 3_000 });
+            (DateTimeOffset.UtcNow - switched).ShouldBeLessThan(TimeSpan.FromSeconds(3.5));
+            await Expect(page.Locator("#pathogens [data-cell='inventory']")).ToHaveAttributeAsync("data-infected", "true");
+            // The switch is recorded as the operator's, with the action.
+            await Expect(page.Locator("tr[data-hormone='inventory.pathogens.errorRate'] .by")).ToHaveTextAsync("operator:e2e-operator");
+
+            // The cortex reacts: a decision on orders→inventory, with its reason, appears among its recent decisions.
+            var decision = page.Locator("#decisions li[data-key^='orders.pathways.inventory.']").First;
+            await Expect(decision).ToBeVisibleAsync(new() { Timeout = 90_000 });
+            await Expect(decision).ToContainTextAsync("by cortex");
+            (await decision.Locator(".reason").TextContentAsync())!.Length.ShouldBeGreaterThan(0);
+
+            if (Environment.GetEnvironmentVariable("BIODAPR_PAGE_SCREENSHOTS") is { Length: > 0 } directory)
+            {
+                Directory.CreateDirectory(directory);
+                await page.ScreenshotAsync(new() { Path = Path.Combine(directory, "organism-page-fault.png"), FullPage = true });
+                await page.Locator("#graph-section").ScreenshotAsync(new() { Path = Path.Combine(directory, "organism-graph-fault.png") });
+            }
+
+            // Healing on the page ends the errors.
+            await page.Locator("#pathogens [data-pathogen-cell='inventory'][data-pathogen='heal']").ClickAsync();
+            await Expect(page.Locator("#pathogens [data-cell='inventory']")).ToHaveAttributeAsync("data-infected", "false");
+        }
+        finally
+        {
+            await load.CancelAsync();
+            await traffic;
+            await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+            await connection.GetDatabase().StringSetAsync("inventory.pathogens.errorRate", "0||" + DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    private async Task OpenAsync(IPage page)
+    {
+        await page.GotoAsync(PageUrl);
+        await Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#graph [data-cell]").First).ToBeVisibleAsync();
+    }
+
+    private async Task OrderSteadilyAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                using var response = await ThroughGatewayAsync(http, Organism.ShopApiKey, 1, "apple", "page-" + Guid.NewGuid().ToString("N")).WaitAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or OperationCanceledException)
+            {
+                // Failures are what the test provokes; the loop only keeps traffic flowing.
+            }
+        }
+    }
+}
