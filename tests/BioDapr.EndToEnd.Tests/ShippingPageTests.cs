@@ -11,7 +11,10 @@ public sealed partial class ShippingTests
         var page = await chromium.NewPageAsync();
         await page.GotoAsync($"http://127.0.0.1:{Organism.CortexPort}/organism");
 
-        await Expect(page.Locator("#graph [data-cell='shipping']")).ToHaveAttributeAsync("data-vitals", "live", new() { Timeout = 30_000 });
+        // Shipping publishes vitals for the windows it handled events in: an order makes it active.
+        using var http = new HttpClient();
+        await PlaceAsync(http, "kiwi");
+        await Expect(page.Locator("#graph [data-cell='shipping']")).ToHaveAttributeAsync("data-vitals", "active", new() { Timeout = 60_000 });
         await Expect(page.Locator("#pathogens [data-pathogen-cell='shipping'][data-pathogen='errors']")).ToHaveCountAsync(1);
     }
 }

@@ -12,8 +12,8 @@ public sealed class DashboardOptions
     public const int DefaultHistorySeconds = 300;
 
     /// <summary>
-    /// The organism's cells, drawn even before (or without) their vitals: a cell that publishes vitals is <c>live</c>
-    /// while its windows arrive; the others are listed in <see cref="CellsWithoutVitals"/>. Cells seen in vitals but
+    /// The organism's cells, drawn even before (or without) their vitals: a cell that publishes vitals is <c>active</c>
+    /// while its windows arrive (windows with calls); the others are listed in <see cref="CellsWithoutVitals"/>. Cells seen in vitals but
     /// not listed here are drawn too.
     /// </summary>
     [MinLength(1)]
@@ -26,7 +26,7 @@ public sealed class DashboardOptions
     [Range(10, 3600)]
     public int HistorySeconds { get; set; } = DefaultHistorySeconds;
 
-    /// <summary>A cell whose last vitals are older than this many seconds is drawn as silent.</summary>
+    /// <summary>A cell whose last vitals are older than this many seconds is drawn as idle (cells publish vitals only for windows with calls).</summary>
     [Range(2, 600)]
     public int SilentAfterSeconds { get; set; } = 5;
 

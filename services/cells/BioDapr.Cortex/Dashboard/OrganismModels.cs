@@ -25,7 +25,11 @@ public sealed record PathwayView(string Pathway, string Cell, string Target, IRe
 
 /// <summary>A cell on the page.</summary>
 /// <param name="Cell">Its app id.</param>
-/// <param name="Vitals"><c>live</c>, <c>silent</c> (no vitals lately), <c>not seen</c> (never; not running) or <c>none</c> (publishes none).</param>
+/// <param name="Vitals">
+/// <c>active</c> (vitals in the last seconds), <c>idle</c> (none lately: cells publish a window only when they had
+/// calls, so no traffic and a stopped cell look the same), <c>not seen</c> (none since the cortex started) or
+/// <c>none</c> (the cell publishes no vitals).
+/// </param>
 /// <param name="LastVitals">When its last vitals window closed.</param>
 /// <param name="Calls">Requests its endpoints ended in its last window.</param>
 /// <param name="ServerErrors">Of which 5xx.</param>

@@ -179,7 +179,7 @@ public sealed class OrganismView(IOptions<DashboardOptions> options, TimeProvide
         {
             var names = _options.Cells.Concat(_cells.Keys.Order(StringComparer.Ordinal)).Distinct(StringComparer.Ordinal);
             var cells = names.Select(name => _cells.TryGetValue(name, out var seen)
-                    ? new CellView(name, now - seen.At > TimeSpan.FromSeconds(_options.SilentAfterSeconds) ? "silent" : "live", seen.At, seen.Calls, seen.ServerErrors, seen.Shed)
+                    ? new CellView(name, now - seen.At > TimeSpan.FromSeconds(_options.SilentAfterSeconds) ? "idle" : "active", seen.At, seen.Calls, seen.ServerErrors, seen.Shed)
                     : new CellView(name, _options.CellsWithoutVitals.Contains(name, StringComparer.Ordinal) ? "none" : "not seen", null, 0, 0, 0))
                 .ToList();
             var pathways = _pathways

@@ -39,7 +39,7 @@ function load(snapshot) {
 
 function onVitals(v) {
   const cell = state.cells.get(v.cell) || { cell: v.cell };
-  state.cells.set(v.cell, { ...cell, vitals: "live", lastVitals: v.at, calls: v.calls, serverErrors: v.serverErrors, shed: v.shed });
+  state.cells.set(v.cell, { ...cell, vitals: "active", lastVitals: v.at, calls: v.calls, serverErrors: v.serverErrors, shed: v.shed });
   for (const p of v.pathways) {
     const known = state.pathways.get(p.pathway) || { pathway: p.pathway, cell: p.cell, target: p.target, points: [] };
     known.points.push(p.point);
@@ -116,10 +116,10 @@ function renderGraph() {
   }
   for (const cell of cells) {
     const [x, y] = at(cell.cell);
-    const errors = cell.vitals === "live" && cell.serverErrors > 0;
-    const status = cell.vitals === "live" ? `${cell.calls} req/s · 5xx ${cell.serverErrors}${cell.shed ? ` · shed ${cell.shed}` : ""}`
+    const errors = cell.vitals === "active" && cell.serverErrors > 0;
+    const status = cell.vitals === "active" ? `${cell.calls} req/s · 5xx ${cell.serverErrors}${cell.shed ? ` · shed ${cell.shed}` : ""}`
       : cell.vitals === "none" ? (cell.cell === "cortex" ? "serving this page" : "publishes no vitals")
-      : cell.vitals === "silent" ? "silent (no vitals lately)" : "not running";
+      : cell.vitals === "idle" ? "idle (no calls lately)" : "no vitals seen";
     const infected = pathogensOf(cell.cell);
     svg.append(el("svg:g", { class: "node", "data-cell": cell.cell, "data-vitals": cell.vitals, "data-health": errors ? "errors" : "ok" },
       el("svg:rect", { x: x - 70, y: y - 30, width: 140, height: 60, rx: 8 }),
@@ -169,7 +169,7 @@ function renderPathways() {
 function renderPathogens() {
   // Cells with pathogen hormones, and cells that publish vitals (their ingress honours pathogens).
   const cells = [...new Set([...[...state.hormones.keys()].filter(k => k.includes(".pathogens.")).map(k => k.split(".")[0]),
-    ...[...state.cells.values()].filter(c => c.vitals === "live" || c.vitals === "silent").map(c => c.cell)])].sort();
+    ...[...state.cells.values()].filter(c => c.vitals === "active" || c.vitals === "idle").map(c => c.cell)])].sort();
   const rows = cells.map(cell => {
     const active = pathogensOf(cell);
     const toggle = (pathogen, label, on) => el("button", { type: "button", "data-pathogen-cell": cell, "data-pathogen": pathogen, "data-on": String(!on) }, `${label} ${on ? "off" : "on"}`);
@@ -283,10 +283,10 @@ document.addEventListener("DOMContentLoaded", () => {
     const button = e.target.closest("button[data-pathogen]");
     if (button) switchPathogen(button);
   });
-  // Cells turn silent when their vitals stop: redraw every second even without events.
+  // Cells publish vitals only for windows with calls: without any for a while a cell is idle. Redraw every second.
   setInterval(() => {
     for (const cell of state.cells.values()) {
-      if (cell.vitals === "live" && Date.now() - new Date(cell.lastVitals).getTime() > 5000) cell.vitals = "silent";
+      if (cell.vitals === "active" && Date.now() - new Date(cell.lastVitals).getTime() > 5000) cell.vitals = "idle";
     }
     schedule();
   }, 1000);
