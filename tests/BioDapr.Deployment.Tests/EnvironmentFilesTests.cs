@@ -63,6 +63,30 @@ public sealed partial class EnvironmentFilesTests
         }
     }
 
+    // A file a local component names (the secret store's secretsFile) is resolved by the sidecar from its working
+    // directory, the app's appDirPath: it must exist from every app that loads the component (the services/ regroup
+    // moved the cells one level deeper and left the gateway's sidecar unable to start under ./biodapr up).
+    [Fact]
+    public void EveryFileALocalComponentNames_ExistsFromEveryAppDirectoryThatLoadsIt()
+    {
+        var fileFields = new[] { "secretsFile" };
+        var checkedPaths = 0;
+        foreach (var app in RunFileApps())
+        {
+            foreach (var component in Components("local").Where(c => c.Scopes.Count == 0 || c.Scopes.Contains(app.AppId)))
+            {
+                foreach (var item in component.Metadata.Where(m => fileFields.Contains(m.Name) && m.Value is not null))
+                {
+                    var resolved = Path.GetFullPath(Path.Combine(app.AppDirPath, item.Value!));
+                    File.Exists(resolved).ShouldBeTrue($"{component.SourceFile}: {item.Name} '{item.Value}' resolves to {resolved} from app '{app.AppId}' ({app.AppDirPath}), which does not exist");
+                    checkedPaths++;
+                }
+            }
+        }
+
+        checkedPaths.ShouldBeGreaterThan(0, "the secret store's file is loaded by at least one app");
+    }
+
     [Theory]
     [MemberData(nameof(Sets))]
     public void EveryComponent_UsesADocumentedTypeAndOnlyDocumentedFields(string set)
