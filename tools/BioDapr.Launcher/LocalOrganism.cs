@@ -148,6 +148,8 @@ public class LocalOrganism : IAsyncDisposable
         {
             var text = (await File.ReadAllTextAsync(file, cancellationToken))
                 .Replace("localhost:6379", _redis.Host, StringComparison.Ordinal)
+                // The repository's path is relative to services/cells/<Cell>/ (three levels up); the longer form first.
+                .Replace("../../../components/local/secrets.json", Path.Combine(_root, "secrets.json"), StringComparison.Ordinal)
                 .Replace("../../components/local/secrets.json", Path.Combine(_root, "secrets.json"), StringComparison.Ordinal)
                 // daprd's default initTimeout (5 s) is too short when the machine is shared with builds and other organisms.
                 .Replace("\nspec:\n", "\nspec:\n  initTimeout: 60s\n", StringComparison.Ordinal);
