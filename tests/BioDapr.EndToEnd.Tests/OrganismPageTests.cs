@@ -138,9 +138,14 @@ public sealed partial class OrganismTests
             // The switch is recorded as the operator's, with the action.
             await Expect(page.Locator("tr[data-hormone='inventory.pathogens.errorRate'] .by")).ToHaveTextAsync("operator:e2e-operator");
 
-            // The cortex reacts: a decision on orders→inventory, with its reason, appears among its recent decisions.
+            // The cortex reacts: a decision on orders→inventory made after the switch, with its reason, appears among its
+            // recent decisions (newest first).
+            await Eventually.ReturnsAsync(
+                () => page.EvaluateAsync<double>("() => Math.max(0, ...[...document.querySelectorAll(\"#decisions li[data-key^='orders.pathways.inventory.']\")].map(li => Date.parse(li.dataset.at)))"),
+                at => at > switched.ToUnixTimeMilliseconds(),
+                TimeSpan.FromSeconds(90),
+                "a cortex decision on orders→inventory after the switch appears on the page");
             var decision = page.Locator("#decisions li[data-key^='orders.pathways.inventory.']").First;
-            await Expect(decision).ToBeVisibleAsync(new() { Timeout = 90_000 });
             await Expect(decision).ToContainTextAsync("by cortex");
             (await decision.Locator(".reason").TextContentAsync())!.Length.ShouldBeGreaterThan(0);
 

@@ -11,6 +11,7 @@ const LAYOUT = {
 };
 const state = { cells: new Map(), pathways: new Map(), hormones: new Map(), changes: [], quarantines: [], immuneError: null };
 let pending = false;
+let pathogensDrawn = "";
 
 function el(tag, attrs, ...children) {
   const node = tag.startsWith("svg:") ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);
@@ -170,6 +171,10 @@ function renderPathogens() {
   // Cells with pathogen hormones, and cells that publish vitals (their ingress honours pathogens).
   const cells = [...new Set([...[...state.hormones.keys()].filter(k => k.includes(".pathogens.")).map(k => k.split(".")[0]),
     ...[...state.cells.values()].filter(c => c.vitals === "active" || c.vitals === "idle").map(c => c.cell)])].sort();
+  // Redrawn only when something changed: a button replaced under the pointer would swallow the click.
+  const signature = JSON.stringify(cells.map(cell => [cell, ["outage", "errorRate", "latencyMs", "slotReduction", "workMs"].map(n => state.hormones.get(`${cell}.pathogens.${n}`)?.value)]));
+  if (signature === pathogensDrawn) return;
+  pathogensDrawn = signature;
   const rows = cells.map(cell => {
     const active = pathogensOf(cell);
     const toggle = (pathogen, label, on) => el("button", { type: "button", "data-pathogen-cell": cell, "data-pathogen": pathogen, "data-on": String(!on) }, `${label} ${on ? "off" : "on"}`);
@@ -188,7 +193,7 @@ function renderPathogens() {
 function changeItem(c) {
   const parts = c.key.split(".");
   const what = parts[1] === "pathways" && parts.length > 3 ? `${parts[0]}→${parts[2]} ${parts.slice(3).join(".")}` : c.key;
-  return el("li", { "data-key": c.key, "data-by": c.by },
+  return el("li", { "data-key": c.key, "data-by": c.by, "data-at": c.at },
     el("time", {}, time(c.at)),
     `${what}: ${c.old ?? "(none)"} → ${c.value ?? "(deleted)"} `,
     el("span", { class: "by" }, `by ${c.by}`),
