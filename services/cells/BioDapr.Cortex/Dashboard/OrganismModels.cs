@@ -14,7 +14,8 @@ namespace BioDapr.Cortex.Dashboard;
 /// <param name="Transport">Calls that could not reach the target.</param>
 /// <param name="BreakerOpen">Calls refused by the open breaker.</param>
 /// <param name="Shed">Calls shed by the concurrency limit.</param>
-public sealed record VitalsPoint(long T, double Goodput, double P99, int Limit, int InFlight, long Calls, long Ok, long ClientErrors, long ServerErrors, long Timeouts, long Transport, long BreakerOpen, long Shed);
+/// <param name="Retries">Retries made (failed attempts a retry absorbed: errors the caller did not see).</param>
+public sealed record VitalsPoint(long T, double Goodput, double P99, int Limit, int InFlight, long Calls, long Ok, long ClientErrors, long ServerErrors, long Timeouts, long Transport, long BreakerOpen, long Shed, long Retries);
 
 /// <summary>A pathway (service invocation from one cell to another) and its recent windows, oldest first.</summary>
 /// <param name="Pathway"><c>cell→target</c>.</param>

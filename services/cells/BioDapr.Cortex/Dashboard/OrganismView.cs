@@ -226,7 +226,8 @@ public sealed class OrganismView(IOptions<DashboardOptions> options, TimeProvide
         w.Timeouts,
         w.TransportErrors,
         w.BreakerOpen,
-        w.Shed);
+        w.Shed,
+        w.Retries);
 
     private void Broadcast(string type, object payload)
     {

@@ -75,10 +75,12 @@ function latest(pathway) {
 }
 
 function failures(p) { return p.serverErrors + p.timeouts + p.transport + p.breakerOpen + p.shed; }
+// Failed attempts count too: a retry that hid an error from the caller still shows a sick target.
+function troubled(p) { return failures(p) + (p.retries || 0) > 0; }
 
 function mix(p) {
   if (!p || p.calls === 0) return "no calls";
-  const parts = [["5xx", p.serverErrors], ["timeout", p.timeouts], ["transport", p.transport], ["breaker", p.breakerOpen], ["shed", p.shed], ["4xx", p.clientErrors]]
+  const parts = [["5xx", p.serverErrors], ["timeout", p.timeouts], ["transport", p.transport], ["breaker", p.breakerOpen], ["shed", p.shed], ["4xx", p.clientErrors], ["retried", p.retries || 0]]
     .filter(([, n]) => n > 0).map(([name, n]) => `${name} ${Math.round(100 * n / p.calls)}%`);
   return parts.length ? parts.join(" · ") : "no errors";
 }
@@ -105,7 +107,7 @@ function renderGraph() {
     const [x1, y1] = at(pathway.cell);
     const [x2, y2] = at(pathway.target);
     const p = latest(pathway);
-    const health = !p || p.calls === 0 ? "idle" : failures(p) > 0 ? "errors" : "ok";
+    const health = !p || p.calls === 0 ? "idle" : troubled(p) ? "errors" : "ok";
     const breaker = p && p.breakerOpen > 0 ? "open" : "closed";
     const dx = x2 - x1, dy = y2 - y1, len = Math.hypot(dx, dy) || 1;
     const sx = x1 + dx / len * 70, sy = y1 + dy / len * 32, ex = x2 - dx / len * 70, ey = y2 - dy / len * 32;
@@ -148,7 +150,7 @@ function plot(points, series, width, height) {
 function renderPathways() {
   const rows = [...state.pathways.values()].sort((a, b) => a.pathway.localeCompare(b.pathway)).map(pathway => {
     const p = latest(pathway);
-    const health = !p || p.calls === 0 ? "idle" : failures(p) > 0 ? "errors" : "ok";
+    const health = !p || p.calls === 0 ? "idle" : troubled(p) ? "errors" : "ok";
     return el("tr", { "data-pathway": pathway.pathway, "data-health": health },
       el("td", {}, pathway.pathway),
       el("td", { class: "num" }, p ? fixed(p.goodput, 1) : "–"),
