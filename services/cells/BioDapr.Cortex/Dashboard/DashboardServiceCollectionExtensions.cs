@@ -13,7 +13,8 @@ public static class DashboardServiceCollectionExtensions
     public static WebApplicationBuilder AddOrganismPage(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Configuration.AddDaprSecretStore("secretstore", [OperatorKeys.SecretName], optional: true);
+        // The literal secret name: the deployment tests read it from here to check the cortex may read exactly it.
+        builder.Configuration.AddDaprSecretStore("secretstore", ["cortex-operator-keys"], optional: true);
         builder.Services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<OrganismView>();
         builder.Services.AddSingleton<OperatorKeys>();
