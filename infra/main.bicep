@@ -14,6 +14,9 @@ param location string = resourceGroup().location
 @description('Container registry login server holding the cell images (e.g. myregistry.azurecr.io).')
 param registry string
 
+@description('Whether each cell (but the cortex) gets a KEDA metrics-api scale rule reading its desired replicas from the cortex (GET /scaling/{appId}).')
+param predictiveScaling bool = true
+
 @description('Image tag to deploy for every cell.')
 param imageTag string
 
@@ -185,6 +188,10 @@ module apps 'modules/containerApp.bicep' = [for cell in cells: {
     serviceBusNamespace: '${serviceBus.name}.servicebus.windows.net'
     subscriptions: [for topic in topics: contains(topic.subscribers, cell.appId) ? topic.name : '']
     publicApi: cell.publicApi
+    // The cortex's forecast drives every other cell (internal ingress of the cortex, its public port).
+    desiredReplicasUrl: predictiveScaling && cell.appId != 'cortex' && contains(map(cells, c => c.appId), 'cortex')
+      ? 'https://cortex.internal.${environment.properties.defaultDomain}/scaling/${cell.appId}'
+      : ''
     env: concat([
       { name: 'Hormones__hormones__Metadata__sentinelKey', value: sentinelKey }
       { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }

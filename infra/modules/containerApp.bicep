@@ -1,7 +1,8 @@
 // One cell: a container app with Dapr enabled (app id, HTTP app protocol), health probes on /healthz
 // (503 until the cell is warmed up), the cells' shared identity and its own system identity, and KEDA
-// scale rules (HTTP concurrency; Service Bus backlog for subscribers). Actor hosts keep minReplicas >= 1
-// so reminders fire.
+// scale rules (HTTP concurrency; Service Bus backlog for subscribers; the cortex's forecast: a KEDA metrics-api
+// rule reading the desired replicas the cortex serves for this app). Actor hosts keep minReplicas >= 1
+// so reminders fire. ACA takes the highest replica count any rule asks for.
 // Two ports: the Dapr app port (8081, APP_PORT) serves only the sidecar's callbacks, with the APP_API_TOKEN
 // that Container Apps generates per app and revision and gives both daprd and the container (so none is set
 // here: a value of our own would differ from daprd's and every callback would be refused); the ingress
@@ -24,6 +25,8 @@ param subscriptions array
 param env array
 @description('Whether the cell has a public API (an ingress on its public port).')
 param publicApi bool
+@description('The cortex endpoint with this app\'s desired replicas (GET, JSON {"replicas": n}); empty: no forecast rule.')
+param desiredReplicasUrl string = ''
 
 var publicPort = 8080
 var appPort = 8081
@@ -36,6 +39,17 @@ var busRules = [for topic in topics: {
     identity: identityId
   }
 }]
+
+// KEDA metrics-api (a ScaledObject scaler, so ACA accepts it as a custom rule): replicas = ceil(value / targetValue),
+// so with a target of 1 the app runs the replicas the cortex asks for (within min/max, and never fewer than the
+// other rules want).
+var forecastRule = {
+  name: 'forecast'
+  custom: {
+    type: 'metrics-api'
+    metadata: { url: desiredReplicasUrl, format: 'json', valueLocation: 'replicas', targetValue: '1' }
+  }
+}
 
 resource app 'Microsoft.App/containerApps@2026-01-01' = {
   name: appId
@@ -69,7 +83,7 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
       scale: {
         minReplicas: minReplicas
         maxReplicas: maxReplicas
-        rules: concat([ { name: 'http', http: { metadata: { concurrentRequests: '50' } } } ], busRules)
+        rules: concat([ { name: 'http', http: { metadata: { concurrentRequests: '50' } } } ], busRules, empty(desiredReplicasUrl) ? [] : [ forecastRule ])
       }
     }
   }

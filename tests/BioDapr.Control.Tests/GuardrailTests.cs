@@ -14,7 +14,7 @@ public sealed class GuardrailTests
     {
         var audit = new List<HormoneChange>();
         var wild = new StaticController("wild", PathwayHormones.Default with { ConcurrencyLimit = 5_000, TimeoutMs = 1 });
-        var guarded = new GuardedController(wild, StaticController.Defaults, new GuardrailSettings { MaxStepFactor = 2, MaxConcurrencyLimit = 300, MinTimeoutMs = 50 }, audit: audit.Add);
+        var guarded = new GuardedController(wild, StaticController.Defaults, new GuardrailSettings { MaxStepFactor = 2, MaxConcurrencyLimit = 300, MinTimeoutMs = 50, MaxRetryBudgetPercent = 100, MaxRetryBudgetMinPerSecond = 100 }, audit: audit.Add);
         var current = PathwayHormones.Default with { ConcurrencyLimit = 100, TimeoutMs = 1_000 };
 
         var first = guarded.Decide("a→b", Healthy, current);
@@ -71,6 +71,99 @@ public sealed class GuardrailTests
         decisions.ShouldBe([40, 40, 20, 20, 20, 20, 40, 40]);
         audit.First(c => c.NewValue == "20").Reason.ShouldContain("fallback: agent reward 0.05 behind safe 0.80 for 3 decisions");
         guarded.StateOf("a→b").SafeFor.ShouldBe(0);
+    }
+
+    [Fact]
+    public void AnAgentSheddingCallsASlowButHealthyBackendCouldServe_IsReplacedByTheSafeController()
+    {
+        // The downstream-latency case: the backend is slower (p99 60 ms of a 250 ms objective), nothing
+        // queues or times out, the agent holds 10 where Gradient2 would hold 20 and its limiter sheds 30 %.
+        // Its success share (0.7) stays well above the assumed safe reward (0.5), so only the live
+        // estimate of the safe controller (1.0: the shed calls would have been served) can see the loss.
+        var audit = new List<HormoneChange>();
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 10 });
+        var safe = new StaticController("safe", PathwayHormones.Default with { ConcurrencyLimit = 20 });
+        var guarded = new GuardedController(agent, safe, new GuardrailSettings(), audit: audit.Add);
+        var shedding = new PathwayWindow(1, 100, 70, 0, 30, 45, 40, InFlight: 10) { RttP99Ms = 60, Attempts = 70, MaxInFlight = 10 };
+        var current = PathwayHormones.Default with { ConcurrencyLimit = 10 };
+
+        var limits = new List<int>();
+        for (var i = 0; i < 10; i++)
+        {
+            current = guarded.Decide("orders→inventory", shedding, current);
+            limits.Add(current.ConcurrencyLimit);
+        }
+
+        limits[0].ShouldBe(10);
+        limits[^1].ShouldBe(20, string.Join(",", limits));
+        guarded.StateOf("orders→inventory").SafeFor.ShouldBeGreaterThan(0);
+        audit.First(c => c.Hormone == "concurrencyLimit").Reason.ShouldContain("behind the live estimate for the safe controller");
+    }
+
+    [Fact]
+    public void AnAgentSheddingInFrontOfACongestedTarget_KeepsControl()
+    {
+        // The same shedding in front of a target that queues (p99 at 96 % of the objective, 20 % of the
+        // attempts time out): admitting more would not have raised goodput, so there is no fallback.
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 10 });
+        var safe = new StaticController("safe", PathwayHormones.Default with { ConcurrencyLimit = 20 });
+        var guarded = new GuardedController(agent, safe, new GuardrailSettings());
+        var congested = new PathwayWindow(1, 100, 56, 14, 30, 180, 40, InFlight: 10) { RttP99Ms = 240, Attempts = 70, Timeouts = 14, MaxInFlight = 10 };
+        var current = PathwayHormones.Default with { ConcurrencyLimit = 10 };
+
+        for (var i = 0; i < 20; i++)
+        {
+            current = guarded.Decide("a→b", congested, current);
+        }
+
+        current.ConcurrencyLimit.ShouldBe(10);
+        guarded.StateOf("a→b").SafeFor.ShouldBe(0);
+        GuardedController.SafeEstimate(congested, current, PathwayHormones.Default with { ConcurrencyLimit = 20 }, new GuardrailSettings())!.Value.ShouldBe(0.56, 1e-9);
+    }
+
+    [Fact]
+    public void TheLiveEstimate_CreditsOnlyCallsTheSafeLimitWouldHaveAdmitted()
+    {
+        var settings = new GuardrailSettings();
+        var window = new PathwayWindow(1, 100, 60, 0, 40, 45, 40, InFlight: 10) { RttP99Ms = 60, Attempts = 60 };
+        var at = (int limit) => PathwayHormones.Default with { ConcurrencyLimit = limit };
+
+        GuardedController.SafeEstimate(window, at(10), at(12), settings)!.Value.ShouldBe(0.72, 1e-9, "60 admitted × (12/10 − 1) = 12 more");
+        GuardedController.SafeEstimate(window, at(10), at(40), settings)!.Value.ShouldBe(1.0, 1e-9, "at most the 40 shed");
+        GuardedController.SafeEstimate(window, at(10), at(8), settings)!.Value.ShouldBe(0.6, 1e-9, "a lower safe limit: no evidence either way");
+        GuardedController.SafeEstimate(window with { Rejected = 0, Successes = 100 }, at(10), at(40), settings)!.Value.ShouldBe(1.0);
+        GuardedController.SafeEstimate(new PathwayWindow(1, 0, 0, 0, 0, 0, 0, 0), at(10), at(40), settings).ShouldBeNull();
+        GuardedController.TargetHealth(window with { RttP99Ms = 200 }, 250).ShouldBe(0.4, 1e-9);
+    }
+
+    [Fact]
+    public void TheRetryHead_IsBounded_AndGovernedAfterAnAmplifiedWindow()
+    {
+        var audit = new List<HormoneChange>();
+        var greedy = new StaticController("greedy", PathwayHormones.Default with { MaxRetries = 3, RetryBudgetPercent = 80, RetryBudgetMinPerSecond = 50 });
+        var guarded = new GuardedController(greedy, StaticController.Defaults, new GuardrailSettings(), audit: audit.Add);
+        var calm = new PathwayWindow(1, 100, 100, 0, 0, 5, 2, 10) { Attempts = 100 };
+        var storm = new PathwayWindow(1, 100, 40, 60, 0, 5, 2, 10) { Attempts = 150 };
+
+        var bounded = guarded.Decide("a→b", calm, PathwayHormones.Default);
+        var governed = guarded.Decide("a→b", storm, bounded);
+        var held = new List<PathwayHormones>();
+        for (var i = 0; i < 10; i++)
+        {
+            held.Add(guarded.Decide("a→b", calm, held.LastOrDefault() ?? governed));
+        }
+
+        bounded.ShouldSatisfyAllConditions(
+            h => h.MaxRetries.ShouldBe(3),
+            h => h.RetryBudgetPercent.ShouldBe(10),
+            h => h.RetryBudgetMinPerSecond.ShouldBe(1));
+        governed.ShouldSatisfyAllConditions(
+            h => h.MaxRetries.ShouldBe(1),
+            h => h.RetryBudgetPercent.ShouldBe(2),
+            h => h.RetryBudgetMinPerSecond.ShouldBe(1));
+        held.Take(9).ShouldAllBe(h => h.MaxRetries == 1 && h.RetryBudgetPercent == 2, "held down for the budget's 10-second window");
+        held[^1].RetryBudgetPercent.ShouldBe(10, "then released");
+        audit.First(c => c.Hormone == "maxRetries" && c.NewValue == "1").Reason.ShouldBe("greedy; retry governor");
     }
 
     [Fact]

@@ -60,6 +60,34 @@ public sealed class PathwayAgentTests
     }
 
     [Fact]
+    public void ACutBelowGradient2_NeedsEvidenceOfCongestion()
+    {
+        // A slower but healthy backend: p99 60 ms of 250, nothing failed or timed out.
+        var slow = new PathwayWindow(1, 100, 100, 0, 0, 45, 40, 10) { RttP99Ms = 60, Attempts = 100 };
+        var queueing = slow with { RttP99Ms = 240, Successes = 80, Failures = 20, Timeouts = 20 };
+        var (kept, _) = PathwayAgent.Act([-1f, 0f, 0f, 0f, 0f], Current, AgentMemory.For(Current), 3, 20, slow, 250);
+        var (cut, _) = PathwayAgent.Act([-1f, 0f, 0f, 0f, 0f], Current, AgentMemory.For(Current), 3, 20, queueing, 250);
+        var (raised, _) = PathwayAgent.Act([1f, 0f, 0f, 0f, 0f], Current, AgentMemory.For(Current), 3, 20, slow, 250);
+
+        PathwayAgent.Congestion(slow, 250).ShouldBe(0);
+        PathwayAgent.Congestion(slow with { RttP99Ms = 150 }, 250).ShouldBe(0.5, 1e-9);
+        PathwayAgent.Congestion(queueing, 250).ShouldBe(1);
+        kept.ConcurrencyLimit.ShouldBe(20, "no congestion: Gradient2's limit stands");
+        cut.ConcurrencyLimit.ShouldBe((int)Math.Round(20 * Math.Exp(-0.5)));
+        raised.ConcurrencyLimit.ShouldBe((int)Math.Round(20 * Math.Exp(0.5)), "raising needs no evidence");
+    }
+
+    [Fact]
+    public void OfferedOverLimit_IsLittlesLaw()
+    {
+        // 200 calls a second at 50 ms ask for 10 slots: half of a limit of 20, 4× a limit of 2.5.
+        var window = new PathwayWindow(1, 200, 200, 0, 0, 50, 40, 10);
+        PathwayAgent.OfferedOverLimit(window, 20).ShouldBe(Math.Log(0.5) / Math.Log(8), 1e-9);
+        PathwayAgent.OfferedOverLimit(window, 1).ShouldBe(1);
+        PathwayAgent.OfferedOverLimit(new PathwayWindow(1, 0, 0, 0, 0, 0, 0, 0), 20).ShouldBe(0);
+    }
+
+    [Fact]
     public void AnOperatorsTimeout_IsTakenAsTheNewStartingPoint()
     {
         var memory = new AgentMemory(3, 20.4, 100.4);

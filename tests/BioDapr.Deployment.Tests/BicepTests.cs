@@ -60,6 +60,25 @@ public sealed class BicepTests
         typeof(BioDapr.Gateway.Immune.ClientOidcOptions).GetProperty("Audience").ShouldNotBeNull();
     }
 
+    /// <summary>Compiles <paramref name="bicepFile"/> with the served Bicep CLI and returns the ARM template.</summary>
+    internal static async Task<JsonNode> BuildAsync(string bicepFile, CancellationToken cancellationToken)
+    {
+        var output = Path.Combine(Directory.CreateTempSubdirectory("biodapr-bicep-").FullName, "template.json");
+        var build = await BicepAsync("build", bicepFile, "--outfile", output);
+        build.ExitCode.ShouldBe(0, build.Output);
+        build.Output.ShouldNotContain("Warning", customMessage: build.Output);
+        return JsonNode.Parse(await File.ReadAllTextAsync(output, cancellationToken))!;
+    }
+
+    /// <summary>The resources of a compiled template (an array, or an object by symbolic name in language version 2).</summary>
+    internal static IEnumerable<JsonObject> Resources(JsonNode template) =>
+        template["resources"] switch
+        {
+            JsonArray array => array.OfType<JsonObject>(),
+            JsonObject map => map.Select(p => p.Value).OfType<JsonObject>(),
+            _ => [],
+        };
+
     private static async Task<(int ExitCode, string Output)> BicepAsync(params string[] arguments)
     {
         var package = typeof(BicepTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "BicepPackage").Value!;

@@ -57,6 +57,55 @@ public sealed partial class OrganismTests
     }
 
     [Fact]
+    public async Task ConcurrentReservationsAndReleases_OfTwoSkus_ReserveOncePerOrder_AndConserveStock()
+    {
+        // Inventory changes different SKUs and orders in parallel but never two changes of one SKU or one order at once
+        // (a Redis state transaction has no rollback): 12 orders over two SKUs, each reservation sent three times at
+        // once (a retried call racing its original), and half of them released while the others are still reserving.
+        string[] skus = ["e2e-race-a", "e2e-race-b"];
+        var orders = Enumerable.Range(0, 12).Select(i => (Id: $"e2e-race-{Guid.NewGuid():N}", Sku: skus[i % 2], Quantity: 1 + (i % 3), Released: i % 4 < 2)).ToList();
+        using var http = new HttpClient();
+        var inventory = $"http://127.0.0.1:{organism.SidecarPorts["orders"]}/v1.0/invoke/inventory/method";
+
+        async Task<HttpStatusCode> ReserveAsync((string Id, string Sku, int Quantity, bool Released) order)
+        {
+            using var response = await http.PostAsJsonAsync($"{inventory}/reservations", new { orderId = order.Id, sku = order.Sku, quantity = order.Quantity, attempt = 1 }, Ct);
+            return response.StatusCode;
+        }
+
+        async Task<HttpStatusCode> ReleaseAsync(string orderId)
+        {
+            using var response = await http.DeleteAsync($"{inventory}/reservations/{orderId}?attempt=1", Ct);
+            return response.StatusCode;
+        }
+
+        var reservations = orders.SelectMany(o => Enumerable.Range(0, 3).Select(_ => ReserveAsync(o))).ToList();
+        var releases = orders.Where(o => o.Released).Select(o => ReleaseAsync(o.Id)).ToList();
+        var reserved = await Task.WhenAll(reservations);
+        var released = await Task.WhenAll(releases);
+
+        reserved.ShouldAllBe(s => s == HttpStatusCode.Created || s == HttpStatusCode.Gone, "a reservation is made, replayed, or refused because its release came first");
+        released.ShouldAllBe(s => s == HttpStatusCode.OK);
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
+        foreach (var sku in skus)
+        {
+            var stock = JsonDocument.Parse((string)(await redis.HashGetAsync("inventory||stock-" + sku, "data"))!).RootElement;
+            var held = 0;
+            foreach (var order in orders.Where(o => o.Sku == sku))
+            {
+                var record = JsonDocument.Parse((string)(await redis.HashGetAsync("inventory||reservation-" + order.Id, "data"))!).RootElement;
+                var state = record.GetProperty("state").GetString();
+                (state == "released").ShouldBe(order.Released, $"order {order.Id}: {record}");
+                held += state == "held" ? record.GetProperty("quantity").GetInt32() : 0;
+            }
+
+            (stock.GetProperty("available").GetInt32() + stock.GetProperty("reserved").GetInt32()).ShouldBe(1_000, $"{sku}: stock is conserved ({stock})");
+            stock.GetProperty("reserved").GetInt32().ShouldBe(held, $"{sku}: every reserved unit is held by exactly one reservation ({stock})");
+        }
+    }
+
+    [Fact]
     public async Task AClientRetryWithTheSameIdempotencyKey_GetsTheFirstOutcome_AndOneOrder()
     {
         const string sku = "e2e-keyed";

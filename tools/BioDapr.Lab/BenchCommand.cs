@@ -25,7 +25,7 @@ internal static class BenchCommand
         Options options;
         try
         {
-            options = new Options(args, "suite", "heldout", "seeds", "out", "fresh", "policy", "controllers", "tuning", "retune", "population", "generations", "training", "shorten", "curves", "threads");
+            options = new Options(args, "suite", "heldout", "heldout-seeds", "seeds", "out", "fresh", "policy", "controllers", "tuning", "retune", "population", "generations", "training", "shorten", "curves", "threads");
         }
         catch (ArgumentException ex)
         {
@@ -39,11 +39,12 @@ internal static class BenchCommand
         var tuningPath = options.Text("tuning", DefaultTuning);
         IPolicyModel policy;
         IReadOnlyList<EvaluationScenario> scenarios;
-        int seeds, threads;
+        int seeds, heldOutSeeds, threads;
         TuningSettings tuning;
         try
         {
             seeds = options.Integer("seeds", 20, 1, 1_000);
+            heldOutSeeds = options.Integer("heldout-seeds", seeds, 1, 1_000);
             threads = options.Integer("threads", Environment.ProcessorCount, 1, 256);
             tuning = new TuningSettings
             {
@@ -90,12 +91,13 @@ internal static class BenchCommand
         {
             OutputDirectory = output,
             Seeds = [.. Enumerable.Range(1, seeds)],
+            HeldOutSeeds = [.. Enumerable.Range(1, heldOutSeeds)],
             Fresh = options.Flag("fresh"),
             Controllers = controllers.Length == 0 ? null : controllers,
             PolicyFingerprint = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(policyPath))),
             Parallelism = threads,
         };
-        Console.WriteLine($"cortex benchmark: {scenarios.Count(s => s.Set == "suite")} suite scenarios ({suite}) + {scenarios.Count(s => s.Set == "heldout")} held-out, {seeds} seeds, policy {policyPath}, tuning {tuningPath}, results in {output}");
+        Console.WriteLine($"cortex benchmark: {scenarios.Count(s => s.Set == "suite")} suite scenarios ({suite}) + {scenarios.Count(s => s.Set == "heldout")} held-out, {seeds} seeds ({heldOutSeeds} on held-out), policy {policyPath}, tuning {tuningPath}, results in {output}");
         var benchmark = new SuiteBenchmark(settings, policy, tuned);
         IReadOnlyList<SuiteRun> runs;
         try

@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "live" => await LiveCommand.RunAsync(args[1..]),
     "coldstart" => await ColdStartCommand.RunAsync(args[1..]),
     "evolve" => await EvolveCommand.RunAsync(args[1..]),
+    "scale-bench" => ScaleBenchCommand.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -20,7 +21,7 @@ static int Usage()
                   --iterations 60 --episodes 8 --seed 7 --out services/cells/BioDapr.Cortex/policy/cortex-policy.json [--curve run.csv]
           bench   every controller (tuned + default) on the fixed suite and the held-out generated set: tables with paired
                   CIs per scenario, family and phase, the targets, plots (resumable; tuned baselines cached)
-                  --seeds 20 --heldout 1 --suite scenarios/suite --out docs/benchmarks/cortex-suite [--controllers a,b]
+                  --seeds 20 --heldout 1 [--heldout-seeds N] --suite scenarios/suite --out docs/benchmarks/cortex-suite [--controllers a,b]
                   [--tuning docs/benchmarks/cortex/tuned-baselines.json] [--retune --population 10 --generations 5 --training 6 --shorten 1]
                   [--curves docs/benchmarks/cortex/training] [--policy file] [--threads n] [--fresh]
                   --scenario file: the single-scenario benchmark instead (--seeds 5 --out docs/benchmarks/cortex)
@@ -30,6 +31,11 @@ static int Usage()
           coldstart  a fresh organism replays the scenario the moment it is up, then again warm: goodput of both
                   --scenario scenarios/reference.yaml --shorten 0.1 --rate-scale 0.25 --runs 1 --seed 1 --out docs/benchmarks/coldstart
                   [--hormones components/local/hormones.json]
+          scale-bench  the arrival forecasters on the real traces (MASE, 80 % coverage) and the scaling policies (predictive,
+                  reactive HPA, fixed) in the replica simulator: tables, results.json, plots (docs/scaling.md)
+                  --traces docs/traces --out docs/benchmarks/scaling --seed 1 --epochs 25 --held-out-days 4 --cold-start 60
+                  --mean-rate 30 --per-replica 10 --targets 0.5,0.6,0.7,0.8
+                  --predictive-targets 0.5,0.6,0.7,0.8,0.9,1.0
           evolve  the static-policy search as a Dapr workflow on the running cortex, watched with progress and ETA
                   (./biodapr evolve ...; see docs/workflows.md)
         """);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using BioDapr.Sidecar.MultiAppRun;
 
 namespace BioDapr.Launcher;
@@ -15,7 +16,7 @@ namespace BioDapr.Launcher;
 /// cortex's live benchmark, the cold-start benchmark and the chaos command. Start it with <see cref="StartAsync"/>;
 /// dispose it to stop everything and delete its files.
 /// </summary>
-public class LocalOrganism : IAsyncDisposable
+public partial class LocalOrganism : IAsyncDisposable
 {
     private RedisProcess _redis = new();
     private GlewlwydProvider? _identity;
@@ -56,6 +57,7 @@ public class LocalOrganism : IAsyncDisposable
     {
         ["e2e-slow"] = 1_000, ["e2e-flaky"] = 1_000, ["e2e-keyed"] = 1_000, ["e2e-identity"] = 1_000, ["e2e-forged"] = 1_000, ["e2e-visible"] = 1_000,
         ["e2e-big"] = 1_000, ["e2e-refused"] = 1_000, ["e2e-crash"] = 1_000, ["e2e-killed"] = 1_000, ["restart-app"] = 1_000, ["restart-sidecar"] = 1_000, ["e2e-fair"] = 100_000, ["e2e-scarce"] = 3,
+        ["e2e-race-a"] = 1_000, ["e2e-race-b"] = 1_000,
         ["chaos-plenty"] = ChaosPlentyStock, ["chaos-scarce"] = ChaosScarceStock,
     };
 
@@ -146,11 +148,8 @@ public class LocalOrganism : IAsyncDisposable
         // Configurations (secret scopes, access control), pointed at this organism's Redis and secrets file.
         foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot, "components", "local"), "*.yaml"))
         {
-            var text = (await File.ReadAllTextAsync(file, cancellationToken))
+            var text = SecretsFileValue().Replace(await File.ReadAllTextAsync(file, cancellationToken), "${prefix}" + Path.Combine(_root, "secrets.json"))
                 .Replace("localhost:6379", _redis.Host, StringComparison.Ordinal)
-                // The repository's path is relative to services/cells/<Cell>/ (three levels up); the longer form first.
-                .Replace("../../../components/local/secrets.json", Path.Combine(_root, "secrets.json"), StringComparison.Ordinal)
-                .Replace("../../components/local/secrets.json", Path.Combine(_root, "secrets.json"), StringComparison.Ordinal)
                 // daprd's default initTimeout (5 s) is too short when the machine is shared with builds and other organisms.
                 .Replace("\nspec:\n", "\nspec:\n  initTimeout: 60s\n", StringComparison.Ordinal);
             foreach (var (from, to) in ComponentReplacements)
@@ -396,4 +395,8 @@ public class LocalOrganism : IAsyncDisposable
             }
         }
     }
+
+    // The secret store's secretsFile (a path relative to the app's directory, however deep the cells sit).
+    [GeneratedRegex(@"(?<prefix>value:\s*)\S*components/local/secrets\.json", RegexOptions.CultureInvariant)]
+    private static partial Regex SecretsFileValue();
 }

@@ -5,6 +5,8 @@ using BioDapr.Cortex.Apis;
 using BioDapr.Cortex.Dashboard;
 using BioDapr.Cortex.Evolution;
 using BioDapr.Cortex.Hormones;
+using BioDapr.Cortex.Scaling;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCellDefaults();
@@ -22,6 +24,8 @@ builder.Services.AddActors(options =>
 });
 builder.Services.AddCortexEvolution();
 builder.AddOrganismPage();
+builder.Services.AddOptions<ScalingOptions>().BindConfiguration(ScalingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.TryAddSingleton<IDesiredReplicasSource, PlaceholderDesiredReplicas>();
 
 var app = builder.Build();
 // Load the policy now, so a missing or corrupt weights file stops the cell at start with the reason.
@@ -31,4 +35,5 @@ app.MapCellDefaultEndpoints();
 app.MapCortexApi();
 app.MapEvolutionApi();
 app.MapOrganismPage();
+app.MapScalingApi();
 app.Run();

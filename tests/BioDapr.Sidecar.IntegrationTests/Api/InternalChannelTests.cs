@@ -167,8 +167,8 @@ public sealed class InternalChannelTests : IAsyncLifetime
     {
         await using var impostor = await TestApp.StartAsync();
         await File.WriteAllTextAsync(
-            Path.Combine(_nameResolution, "billing.json"),
-            $$"""{"appId":"billing","internalPort":{{impostor.Port}},"httpPort":{{impostor.Port}},"processId":{{Environment.ProcessId}},"actorTypes":[]}""",
+            Path.Combine(_nameResolution, "billing@0.json"),
+            $$"""{"appId":"billing","internalPort":{{impostor.Port}},"httpPort":{{impostor.Port}},"processId":{{Environment.ProcessId}},"actorTypes":[],"instanceId":"0","appReady":true}""",
             Ct);
 
         using var response = await _gateway.Client.PostAsync("/v1.0/invoke/billing/method/charge", new StringContent("{}"), Ct);

@@ -10,18 +10,22 @@ namespace BioDapr.Inventory.Stock;
 /// the reservation record of the order it is for, guarded by both ETags (first-write for new keys): a repeated
 /// or redelivered call finds the record and returns the first outcome, two concurrent calls cannot both win,
 /// and stock is conserved (available + reserved = the catalogue's initial stock).
-/// Changes are made one at a time in this process: a state transaction on Redis (daprd's <c>state.redis</c> as much
-/// as the development sidecar's) is MULTI/EXEC without rollback, so when one of its two writes failed its ETag or
+/// Changes that touch the same SKU or the same order are made one at a time in this process (a lock per order, then
+/// a lock per SKU, always in that order): a state transaction on Redis (daprd's <c>state.redis</c> as much as the
+/// development sidecar's) is MULTI/EXEC without rollback, so when one of its two writes failed its ETag or
 /// first-write check, the other stayed applied, and concurrent changes of one SKU or one order left stock changed
-/// without its reservation record (found by <c>./biodapr chaos</c>: 1 to 7 units adrift per fault). Serialized, the
-/// checks cannot fail between the read and the write. Once a change has started it runs to its end even when its
-/// caller gives up (a timed-out request): the sidecar would finish the write anyway, after the next change read.
+/// without its reservation record (found by <c>./biodapr chaos</c>: 1 to 7 units adrift per fault). Under the locks
+/// the checks cannot fail between the read and the write; changes of different SKUs and orders run in parallel (one
+/// lock for the whole ledger capped inventory at one change per three sidecar round trips, and orders timed out
+/// under the reference load). Once a change has started it runs to its end even when its caller gives up (a
+/// timed-out request): the sidecar would finish the write anyway, after the next change read.
 /// Several inventory replicas on Redis would need more (compensation of a half-applied transaction); the organism
 /// runs one.
 /// </summary>
-public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue catalogue, TimeProvider time, IOptions<RecyclingOptions> recycling, ILogger<StockLedger> logger) : IDisposable
+public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue catalogue, TimeProvider time, IOptions<RecyclingOptions> recycling, ILogger<StockLedger> logger)
 {
-    private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly KeyedLock _orders = new();
+    private readonly KeyedLock _skus = new();
 
     /// <summary>The state store.</summary>
     public const string StateStore = "statestore";
@@ -43,22 +47,6 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
     /// <summary>Writes the catalogue's stock for every SKU not stored yet (first-write: stored stock is never overwritten).</summary>
     public async Task<int> SeedAsync(CancellationToken cancellationToken)
     {
-        await _writer.WaitAsync(cancellationToken);
-        try
-        {
-            return await SeedOnceAsync(cancellationToken);
-        }
-        finally
-        {
-            _writer.Release();
-        }
-    }
-
-    /// <inheritdoc />
-    public void Dispose() => _writer.Dispose();
-
-    private async Task<int> SeedOnceAsync(CancellationToken cancellationToken)
-    {
         var keys = catalogue.Products.Keys.Select(StockKey).ToList();
         var stored = await sidecar.GetBulkStateAsync(StateStore, keys, parallelism: null, cancellationToken: cancellationToken);
         var missing = stored.Where(item => string.IsNullOrEmpty(item.Value)).Select(item => item.Key[StockKeyPrefix.Length..]).ToList();
@@ -66,9 +54,12 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
         foreach (var sku in missing)
         {
             // Another replica (or a reservation) may have written it first.
-            if (await sidecar.TrySaveFirstAsync(StateStore, StockKey(sku), new StockLevel(sku, catalogue.Products[sku], 0), cancellationToken))
+            using (await _skus.AcquireAsync(sku, cancellationToken))
             {
-                seeded++;
+                if (await sidecar.TrySaveFirstAsync(StateStore, StockKey(sku), new StockLevel(sku, catalogue.Products[sku], 0), cancellationToken))
+                {
+                    seeded++;
+                }
             }
         }
 
@@ -83,14 +74,10 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
     public async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation, StockLevel? Stock)> ReserveAsync(
         string orderId, int attempt, string sku, int quantity, CancellationToken cancellationToken)
     {
-        await _writer.WaitAsync(cancellationToken);
-        try
+        using (await _orders.AcquireAsync(orderId, cancellationToken))
+        using (await _skus.AcquireAsync(sku, cancellationToken))
         {
             return await ReserveOnceAsync(orderId, attempt, sku, quantity, CancellationToken.None);
-        }
-        finally
-        {
-            _writer.Release();
         }
     }
 
@@ -163,14 +150,20 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
     /// </summary>
     public async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation)> ReleaseAsync(string orderId, int attempt, CancellationToken cancellationToken)
     {
-        await _writer.WaitAsync(cancellationToken);
-        try
+        using (await _orders.AcquireAsync(orderId, cancellationToken))
         {
-            return await ReleaseOnceAsync(orderId, attempt, CancellationToken.None);
-        }
-        finally
-        {
-            _writer.Release();
+            // The order's record names the SKU whose stock a release gives back; it cannot change while the order's
+            // lock is held (only the ledger writes it; an expiry leaves no units to give back).
+            var held = await sidecar.GetStateAsync<ReservationRecord?>(StateStore, ReservationKey(orderId), cancellationToken: cancellationToken);
+            if (held?.Sku is not { } sku)
+            {
+                return await ReleaseOnceAsync(orderId, attempt, CancellationToken.None);
+            }
+
+            using (await _skus.AcquireAsync(sku, cancellationToken))
+            {
+                return await ReleaseOnceAsync(orderId, attempt, CancellationToken.None);
+            }
         }
     }
 

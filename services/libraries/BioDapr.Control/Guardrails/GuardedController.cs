@@ -23,6 +23,7 @@ public sealed class GuardedController(
     TimeProvider? time = null) : IPathwayController
 {
     private readonly Dictionary<string, GuardState> _state = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PathwayHormones> _shadow = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public string Name => primary.Name;
@@ -34,7 +35,7 @@ public sealed class GuardedController(
     public void Restore(string pathway, GuardState state) => _state[pathway] = state ?? throw new ArgumentNullException(nameof(state));
 
     /// <inheritdoc />
-    public PathwayHormones Initial(string pathway) => Bound(primary.Initial(pathway), null).Hormones;
+    public PathwayHormones Initial(string pathway) => Bound(primary.Initial(pathway), null, false).Hormones;
 
     /// <inheritdoc />
     public PathwayHormones Decide(string pathway, PathwayWindow window, PathwayHormones current)
@@ -47,13 +48,19 @@ public sealed class GuardedController(
         }
 
         var state = StateOf(pathway);
+        // The safe controller runs every window on its own previous choice (a shadow), so the guard always
+        // knows what it would hold now, and a fallback continues from there instead of from the agent's values.
+        var shadow = _shadow.GetValueOrDefault(pathway, current);
         var reward = window.Calls == 0 ? (double?)null : (double)window.Successes / window.Calls;
-        state = state.Observe(reward, settings);
+        var estimate = SafeEstimate(window, current, shadow, settings);
+        state = state.Observe(reward, estimate, settings);
+        var safeNext = safe.Decide(pathway, window, shadow);
+        _shadow[pathway] = safeNext;
         string reason;
         PathwayHormones proposed;
         if (state.SafeFor > 0)
         {
-            proposed = safe.Decide(pathway, window, current);
+            proposed = safeNext;
             reason = state.FallbackReason ?? $"fallback to {safe.Name}";
             state = state with { SafeFor = state.SafeFor - 1 };
             // Keep the agent's own memory in step with what is in force.
@@ -65,8 +72,13 @@ public sealed class GuardedController(
             reason = primary.Name;
         }
 
+        // The retry governor: after a window whose attempts ran above the amplification the cortex may
+        // cause, it holds the retry head down for a budget window (10 decisions), so the budget's allowance
+        // does not refill and burst again the moment the amplification dips.
+        var governedFor = window.Calls > 0 && window.Amplification > settings.MaxAmplification ? settings.GovernorHold : Math.Max(0, state.GovernedFor - 1);
+        state = state with { GovernedFor = governedFor };
         _state[pathway] = state;
-        var (bounded, notes) = Bound(proposed, current);
+        var (bounded, notes) = Bound(proposed, current, governedFor > 0);
         if (notes.Count > 0)
         {
             reason += "; " + string.Join(", ", notes);
@@ -82,6 +94,56 @@ public sealed class GuardedController(
         }
 
         return bounded;
+    }
+
+    /// <summary>
+    /// A live estimate of the share of calls that would have succeeded in <paramref name="window"/> had the
+    /// safe controller's <paramref name="shadow"/> limit been in force instead of <paramref name="current"/>
+    /// (null without calls). Only shedding is credited: when the agent held a lower limit than the safe
+    /// controller and its limiter shed calls, the safe controller would have admitted about
+    /// <c>admitted × (shadow ÷ current − 1)</c> more of them (Little's law at an unchanged round-trip time),
+    /// and they succeed like the admitted ones did, scaled by how healthy the target looks (latency room under
+    /// the objective, no timeouts): a slow but healthy backend earns the full credit, a queueing or failing
+    /// one none, since admitting more there would not have raised goodput. When the safe controller holds
+    /// the same or a lower limit, the estimate is the agent's own reward (no evidence either way).
+    /// </summary>
+    public static double? SafeEstimate(PathwayWindow window, PathwayHormones current, PathwayHormones shadow, GuardrailSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(shadow);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (window.Calls <= 0)
+        {
+            return null;
+        }
+
+        double calls = window.Calls;
+        var successes = (double)Math.Clamp(window.Successes, 0, window.Calls);
+        var rejected = (double)Math.Clamp(window.Rejected, 0, window.Calls);
+        var admitted = calls - rejected;
+        if (rejected <= 0 || admitted <= 0 || shadow.ConcurrencyLimit <= current.ConcurrencyLimit)
+        {
+            return successes / calls;
+        }
+
+        var extra = Math.Min(rejected, admitted * (((double)shadow.ConcurrencyLimit / Math.Max(1, current.ConcurrencyLimit)) - 1));
+        return Math.Min(1, (successes + (extra * (successes / admitted) * TargetHealth(window, settings.LatencyObjectiveMs))) / calls);
+    }
+
+    /// <summary>
+    /// How much room the target has for more calls, 0–1: 1 while the window's p99 (less the mean wait in the
+    /// pathway's own limiter queue, which a higher limit removes) stays under half the
+    /// latency objective and nothing timed out, falling to 0 as the p99 nears the objective or as more than
+    /// 10 % of the attempts time out.
+    /// </summary>
+    public static double TargetHealth(PathwayWindow window, double latencyObjectiveMs)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        var p99 = Math.Max(0, (window.RttP99Ms > 0 ? window.RttP99Ms : window.RttP50Ms) - window.QueueDelayMs);
+        var latencyRoom = Math.Clamp(2 * (1 - (p99 / Math.Max(1, latencyObjectiveMs))), 0, 1);
+        var timeoutShare = window.Attempts > 0 ? (double)window.Timeouts / window.Attempts : 0;
+        return latencyRoom * Math.Clamp(1 - (10 * timeoutShare), 0, 1);
     }
 
     /// <summary>The hormones that differ between two snapshots, as (key suffix, old, new) strings; the suffix is the camelCase property name, as the cells bind it.</summary>
@@ -109,7 +171,7 @@ public sealed class GuardedController(
         _ => value?.ToString() ?? string.Empty,
     };
 
-    private (PathwayHormones Hormones, List<string> Notes) Bound(PathwayHormones proposed, PathwayHormones? current)
+    private (PathwayHormones Hormones, List<string> Notes) Bound(PathwayHormones proposed, PathwayHormones? current, bool governed)
     {
         var notes = new List<string>();
         var limit = proposed.ConcurrencyLimit;
@@ -129,6 +191,15 @@ public sealed class GuardedController(
         var timeoutBounded = Math.Clamp(timeout, settings.MinTimeoutMs, settings.MaxTimeoutMs);
         var retries = Math.Clamp(proposed.MaxRetries, 0, settings.MaxRetries);
         var budget = Math.Clamp(proposed.RetryBudgetPercent, 0, settings.MaxRetryBudgetPercent);
+        var budgetFloor = Math.Clamp(proposed.RetryBudgetMinPerSecond, 0, settings.MaxRetryBudgetMinPerSecond);
+        if (governed)
+        {
+            // The retry governor: attempts ran above the amplification the cortex may cause; whatever was
+            // proposed, the next window gets at most one retry out of a small budget.
+            (retries, budget, budgetFloor) = (Math.Min(retries, 1), Math.Min(budget, settings.GovernedRetryBudgetPercent), Math.Min(budgetFloor, 1));
+            notes.Add("retry governor");
+        }
+
         var breakMs = proposed.BreakerBreakMs;
         if (current is not null && breakMs != current.BreakerBreakMs)
         {
@@ -142,7 +213,7 @@ public sealed class GuardedController(
         }
 
         var breakBounded = Math.Clamp(breakMs, settings.MinBreakerBreakMs, settings.MaxBreakerBreakMs);
-        if (limitBounded != limit || timeoutBounded != timeout || retries != proposed.MaxRetries || budget != proposed.RetryBudgetPercent || breakBounded != breakMs)
+        if (!notes.Contains("retry governor") && (limitBounded != limit || timeoutBounded != timeout || retries != proposed.MaxRetries || budget != proposed.RetryBudgetPercent || budgetFloor != proposed.RetryBudgetMinPerSecond || breakBounded != breakMs))
         {
             notes.Add("bounded");
         }
@@ -153,6 +224,7 @@ public sealed class GuardedController(
             TimeoutMs = timeoutBounded,
             MaxRetries = retries,
             RetryBudgetPercent = budget,
+            RetryBudgetMinPerSecond = budgetFloor,
             BreakerBreakMs = breakBounded,
         };
         return (bounded.Validate().Count == 0 ? bounded : current ?? PathwayHormones.Default, notes);
@@ -172,7 +244,11 @@ public sealed class GuardedController(
 /// <param name="Behind">Consecutive decisions the agent has been behind by more than the margin.</param>
 /// <param name="SafeFor">Decisions the safe controller keeps control (0: the agent decides).</param>
 /// <param name="FallbackReason">Why the last fallback happened.</param>
-public sealed record GuardState(double AgentReward, double SafeReward, int Behind, int SafeFor, string? FallbackReason)
+/// <param name="LiveSafeReward">Smoothed live estimate of the safe controller's reward in the agent's windows (<see cref="GuardedController.SafeEstimate"/>).</param>
+/// <param name="Strikes">Fallbacks in a row without the agent holding its own for a full cool-down since; each doubles the next cool-down (at most 8×).</param>
+/// <param name="Calm">Decisions in a row the agent has been in charge without falling behind.</param>
+/// <param name="GovernedFor">Decisions the retry governor still holds the retry head down.</param>
+public sealed record GuardState(double AgentReward, double SafeReward, int Behind, int SafeFor, string? FallbackReason, double LiveSafeReward = 1, int Strikes = 0, int Calm = 0, int GovernedFor = 0)
 {
     /// <summary>The state before any decision.</summary>
     public static GuardState Initial(GuardrailSettings settings)
@@ -181,8 +257,13 @@ public sealed record GuardState(double AgentReward, double SafeReward, int Behin
         return new GuardState(1, settings.InitialSafeReward, 0, 0, null);
     }
 
-    /// <summary>Folds one window's reward in (null: no calls, nothing to learn) and decides whether to fall back.</summary>
-    public GuardState Observe(double? reward, GuardrailSettings settings)
+    /// <summary>
+    /// Folds one window's reward in (null: no calls, nothing to learn) with the live estimate of what the
+    /// safe controller would have got (<paramref name="safeEstimate"/>), and decides whether to fall back:
+    /// the agent is behind when its smoothed reward trails the better of the safe controller's measured
+    /// reward and its live estimate by more than the margin.
+    /// </summary>
+    public GuardState Observe(double? reward, double? safeEstimate, GuardrailSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (reward is not { } value)
@@ -197,14 +278,23 @@ public sealed record GuardState(double AgentReward, double SafeReward, int Behin
         }
 
         var agent = AgentReward + (alpha * (value - AgentReward));
-        var behind = agent < SafeReward - settings.FallbackMargin ? Behind + 1 : 0;
+        var live = LiveSafeReward + (alpha * ((safeEstimate ?? value) - LiveSafeReward));
+        var measuredGap = SafeReward - agent;
+        var liveGap = live - agent;
+        var behind = measuredGap > settings.FallbackMargin || liveGap > settings.LiveFallbackMargin ? Behind + 1 : 0;
         if (behind >= settings.FallbackPatience)
         {
-            var reason = string.Create(CultureInfo.InvariantCulture, $"fallback: agent reward {agent:F2} behind safe {SafeReward:F2} for {behind} decisions");
+            var reason = liveGap > settings.LiveFallbackMargin && liveGap - settings.LiveFallbackMargin >= measuredGap - settings.FallbackMargin
+                ? string.Create(CultureInfo.InvariantCulture, $"fallback: agent reward {agent:F2} behind the live estimate for the safe controller {live:F2} for {behind} decisions")
+                : string.Create(CultureInfo.InvariantCulture, $"fallback: agent reward {agent:F2} behind safe {SafeReward:F2} for {behind} decisions");
+            var strikes = Math.Min(Strikes + 1, 4);
             // Start the agent afresh after the cool-down, level with the safe controller.
-            return new GuardState(SafeReward, SafeReward, 0, settings.FallbackCooldown, reason);
+            return new GuardState(SafeReward, SafeReward, 0, settings.FallbackCooldown << (strikes - 1), reason, SafeReward, strikes, 0, GovernedFor);
         }
 
-        return this with { AgentReward = agent, Behind = behind };
+        // A full cool-down's worth of decisions in charge without falling behind clears the strikes.
+        var calm = behind == 0 ? Calm + 1 : 0;
+        var held = calm >= settings.FallbackCooldown;
+        return this with { AgentReward = agent, Behind = behind, LiveSafeReward = live, Strikes = held ? 0 : Strikes, Calm = calm };
     }
 }

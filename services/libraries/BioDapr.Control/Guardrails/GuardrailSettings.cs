@@ -25,9 +25,37 @@ public sealed record GuardrailSettings
     [Range(0, 10)]
     public int MaxRetries { get; init; } = 3;
 
-    /// <summary>Largest retry budget the cortex may set, percent of calls.</summary>
+    /// <summary>
+    /// Largest retry budget the cortex may set, percent of calls: 10 %, so that over the budget's window
+    /// retries add at most a tenth to the calls, leaving room under the amplification target of 1.2 for
+    /// the floor and for bursts within the window.
+    /// </summary>
     [Range(0.0, 100.0)]
-    public double MaxRetryBudgetPercent { get; init; } = 50;
+    public double MaxRetryBudgetPercent { get; init; } = 10;
+
+    /// <summary>Largest retry-budget floor (retries per second allowed whatever the call rate) the cortex may leave in force.</summary>
+    [Range(0.0, 1_000.0)]
+    public double MaxRetryBudgetMinPerSecond { get; init; } = 1;
+
+    /// <summary>
+    /// The retry governor's trigger: when a window's attempts exceed this many per call (a burst the
+    /// budget's 10-second window and floor let through), the next <see cref="GovernorHold"/> decisions allow
+    /// at most one retry out of <see cref="GovernedRetryBudgetPercent"/> with a floor of one retry a second.
+    /// </summary>
+    [Range(1.0, 10.0)]
+    public double MaxAmplification { get; init; } = 1.15;
+
+    /// <summary>How many decisions the retry governor holds the retry head down after an amplified window (the retry budget's window is 10 s).</summary>
+    [Range(1, 10_000)]
+    public int GovernorHold { get; init; } = 10;
+
+    /// <summary>The retry budget, percent of calls, the governor leaves after an amplification above <see cref="MaxAmplification"/>.</summary>
+    [Range(0.0, 100.0)]
+    public double GovernedRetryBudgetPercent { get; init; } = 2;
+
+    /// <summary>The latency objective, ms, against which the live estimate of the safe controller judges a target's room for more calls.</summary>
+    [Range(1, 600_000)]
+    public double LatencyObjectiveMs { get; init; } = 250;
 
     /// <summary>Shortest breaker break time the cortex may set, ms.</summary>
     [Range(100, 600_000)]
@@ -48,6 +76,14 @@ public sealed record GuardrailSettings
     /// <summary>How far the agent's smoothed reward may fall below the safe controller's before it is replaced.</summary>
     [Range(0.0, 1.0)]
     public double FallbackMargin { get; init; } = 0.1;
+
+    /// <summary>
+    /// How far the agent's smoothed reward may fall below the smoothed live estimate of the safe
+    /// controller's (the calls its limiter shed that the safe controller's limit would have served) before
+    /// it is replaced.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double LiveFallbackMargin { get; init; } = 0.03;
 
     /// <summary>Consecutive decisions behind before falling back.</summary>
     [Range(1, 10_000)]

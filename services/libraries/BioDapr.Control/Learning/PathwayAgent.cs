@@ -34,7 +34,8 @@ public readonly record struct NeighbourSignals(double DownstreamTrouble, double 
 /// The learning agent of one pathway: turns a window of vital signs into features, asks the model for
 /// an action, and maps the action to hormones. The agent learns a <b>residual</b>: action 0 scales the
 /// limit Gradient2 would set (<c>limit = g2 × e^(0.5·a₀)</c>), so the untrained agent (a ≈ 0) is
-/// Gradient2; the timeout moves by <c>× e^(0.25·a₁)</c> a decision; the retries
+/// Gradient2; a cut below it (a₀ &lt; 0) is scaled by <see cref="Congestion"/>, so the agent cannot shed
+/// calls a slower but healthy backend would have served; the timeout moves by <c>× e^(0.25·a₁)</c> a decision; the retries
 /// (<c>2 + round(1.5·a₂)</c>, 0–3), the retry budget (<c>20 % × e^(1.5·a₃)</c>) and the breaker's break
 /// time (<c>5 s × e^(1.5·a₄)</c>) are set around BioDapr's defaults. Actions are clipped to ±1. Pure:
 /// the caller keeps the memory (a dictionary in the simulator, actor state in the live cortex).
@@ -54,7 +55,7 @@ public static class PathwayAgent
         "p99OverSlo", "queueDelayOverSlo", "utilisation", "logLimit", "timeoutHeadroom",
         "amplification", "logRate", "downstreamTrouble", "downstreamP99OverSlo", "siblingTrouble",
         "gradient2Step", "successShare-1", "p99OverSlo-1", "successShare-2", "p99OverSlo-2",
-        "retries", "logBreak",
+        "retries", "logBreak", "offeredOverLimit", "congestion",
     ];
 
     /// <summary>Names of the action dimensions, in order.</summary>
@@ -102,6 +103,8 @@ public static class PathwayAgent
             history[0], history[1], history[2], history[3],
             current.MaxRetries / 3f,
             (float)(Math.Log(Math.Max(current.BreakerBreakMs, 1) / 500.0) / Math.Log(120)),
+            (float)OfferedOverLimit(window, current.ConcurrencyLimit),
+            (float)Congestion(window, sloMs),
         };
         return (observation, baseline);
     }
@@ -130,7 +133,10 @@ public static class PathwayAgent
 
         // Someone else changed the timeout (an operator, the fallback controller): start from its value.
         var timeout = (int)Math.Round(memory.TimeoutMs) == current.TimeoutMs ? memory.TimeoutMs : current.TimeoutMs;
-        var limit = Math.Clamp(Math.Max(gradient2Limit, 1) * Math.Exp(LimitScale * A(0)), 1, 100_000);
+        // Shedding below Gradient2 needs evidence that the target is congested: a cut is scaled by it, so a
+        // slower but healthy backend (higher round-trip time, no queue, no timeouts) keeps Gradient2's limit.
+        var residual = A(0) < 0 ? A(0) * (float)Congestion(window, sloMs) : A(0);
+        var limit = Math.Clamp(Math.Max(gradient2Limit, 1) * Math.Exp(LimitScale * residual), 1, 100_000);
         timeout = Math.Clamp(timeout * Math.Exp(TimeoutScale * A(1)), 1, 60_000);
         var next = current with
         {
@@ -142,6 +148,39 @@ public static class PathwayAgent
         };
         var history = memory.History is { Length: 4 } known ? known : [1, 0, 1, 0];
         return (next, new AgentMemory(baseline, limit, timeout) { History = [SuccessShare(window), P99OverSlo(window, sloMs), history[0], history[1]] });
+    }
+
+    /// <summary>
+    /// The concurrency the window's calls asked for at their round-trip time (Little's law: call rate × p50)
+    /// over the limit, as log₈ clamped to ±1: above 0 the limit, not the target, is what holds calls back.
+    /// </summary>
+    public static double OfferedOverLimit(PathwayWindow window, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        if (window.Calls == 0 || window.Seconds <= 0 || window.RttP50Ms <= 0)
+        {
+            return 0;
+        }
+
+        var offered = window.Calls / window.Seconds * window.RttP50Ms / 1000.0;
+        return Math.Clamp(Math.Log(Math.Max(offered, 1e-3) / Math.Max(1, limit)) / Math.Log(8), -1, 1);
+    }
+
+    /// <summary>
+    /// Evidence, 0–1, that the target is congested or failing rather than merely slow: the p99, less the
+    /// mean wait in this pathway's own limiter queue, nearing the latency objective (0 below 40 %, 1 at
+    /// 80 %), attempts timing out (1 at 10 %) or failing (1 at 20 %).
+    /// A backend that got slower with room to spare scores 0.
+    /// </summary>
+    public static double Congestion(PathwayWindow window, double sloMs)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        // The time calls waited in this pathway's own limiter queue is the limit's doing, not the target's.
+        var p99 = Math.Max(0, (window.RttP99Ms > 0 ? window.RttP99Ms : window.RttP50Ms) - window.QueueDelayMs);
+        var latency = ((p99 / sloMs) - 0.4) / 0.4;
+        var timeouts = 10 * Share(window.Timeouts, window.Attempts);
+        var failures = 5 * Share(window.Failures, window.Calls);
+        return Math.Clamp(Math.Max(latency, Math.Max(timeouts, failures)), 0, 1);
     }
 
     private static double Share(long part, long whole) => whole <= 0 ? 0 : Math.Clamp((double)part / whole, 0, 1);

@@ -21,6 +21,9 @@ public sealed record SuiteSettings
     /// <summary>Evaluation seeds per controller and scenario (the issue asks for ≥ 20).</summary>
     public IReadOnlyList<int> Seeds { get; init; } = [.. Enumerable.Range(1, 20)];
 
+    /// <summary>Evaluation seeds on the held-out set (null: <see cref="Seeds"/>), when time allows fewer there.</summary>
+    public IReadOnlyList<int>? HeldOutSeeds { get; init; }
+
     /// <summary>Held-out generated scenarios per family (<see cref="ScenarioGenerator.HeldOut(int, ScenarioFamily)"/>).</summary>
     public int HeldOutPerFamily { get; init; } = 1;
 
@@ -117,8 +120,8 @@ public sealed class SuiteBenchmark(SuiteSettings settings, IPolicyModel policy, 
         "gradient2-tuned" => BaselineSpace.Create(TunableBaseline.Gradient2, tuned[TunableBaseline.Gradient2].Genes, name),
         "envoy-adaptive" => new EnvoyAdaptiveController("envoy-adaptive"),
         "envoy-tuned" => BaselineSpace.Create(TunableBaseline.Envoy, tuned[TunableBaseline.Envoy].Genes, name),
-        "cortex-agent" => new GuardedController(new LearningController(policy, name) { SloMs = sloMs }, BaselineSpace.Create(TunableBaseline.Gradient2, tuned[TunableBaseline.Gradient2].Genes, "gradient2-tuned"), new GuardrailSettings { FallbackPatience = int.MaxValue / 2 }),
-        "cortex" => new GuardedController(new LearningController(policy, name) { SloMs = sloMs }, BaselineSpace.Create(TunableBaseline.Gradient2, tuned[TunableBaseline.Gradient2].Genes, "gradient2-tuned"), new GuardrailSettings()),
+        "cortex-agent" => new GuardedController(new LearningController(policy, name) { SloMs = sloMs }, BaselineSpace.Create(TunableBaseline.Gradient2, tuned[TunableBaseline.Gradient2].Genes, "gradient2-tuned"), new GuardrailSettings { FallbackPatience = int.MaxValue / 2, LatencyObjectiveMs = sloMs }),
+        "cortex" => new GuardedController(new LearningController(policy, name) { SloMs = sloMs }, BaselineSpace.Create(TunableBaseline.Gradient2, tuned[TunableBaseline.Gradient2].Genes, "gradient2-tuned"), new GuardrailSettings { LatencyObjectiveMs = sloMs }),
         _ => throw new ArgumentException($"unknown controller '{name}' (known: {string.Join(", ", AllControllers)})", nameof(name)),
     };
 
@@ -130,7 +133,7 @@ public sealed class SuiteBenchmark(SuiteSettings settings, IPolicyModel policy, 
         var names = settings.Controllers ?? DefaultControllers;
         var code = string.Join('/', new[] { typeof(Simulator), typeof(PathwayHormones), typeof(Scenario), typeof(IPathwayController) }.Select(t => t.Assembly.ManifestModule.ModuleVersionId));
         var tuning = Hash(JsonSerializer.Serialize(tuned, Json));
-        var jobs = scenarios.SelectMany(s => names.SelectMany(n => settings.Seeds.Select(seed => (Scenario: s, Name: n, Seed: seed)))).ToList();
+        var jobs = scenarios.SelectMany(s => names.SelectMany(n => (s.Set == "heldout" && settings.HeldOutSeeds is { } fewer ? fewer : settings.Seeds).Select(seed => (Scenario: s, Name: n, Seed: seed)))).ToList();
         var results = new SuiteRun[jobs.Count];
         var clock = Stopwatch.StartNew();
         var simulated = 0;

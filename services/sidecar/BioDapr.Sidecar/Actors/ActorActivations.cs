@@ -11,7 +11,6 @@ internal sealed partial class ActorActivations(
     ActorAppConfig config,
     IActorCallbackChannel channel,
     ActorPlacement placement,
-    string appId,
     TimeProvider time,
     ILogger logger)
 {
@@ -41,7 +40,7 @@ internal sealed partial class ActorActivations(
                 foreach (var ((type, id), instance) in _active)
                 {
                     var idle = time.GetElapsedTime(instance.LastUsed) > config.Types[type].IdleTimeout;
-                    var moved = placement.Resolve(type, id)?.AppId != appId;
+                    var moved = !placement.IsHere(placement.Resolve(type, id));
                     // Timer firings are turns, so a timer faster than the idle timeout keeps the actor active.
                     if ((idle && instance.Lock.IsIdle) || moved)
                     {

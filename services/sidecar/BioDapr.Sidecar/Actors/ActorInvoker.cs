@@ -54,7 +54,7 @@ internal sealed class ActorInvoker : IDisposable
     {
         var host = _placement.Resolve(type, id)
             ?? throw new DaprApiException(DaprErrors.ActorNoAddress($"{type}||{id}"));
-        if (host.AppId == _appId)
+        if (_placement.IsHere(host))
         {
             return await InvokeLocalAsync(type, id, "method/" + EscapePath(method) + template.RequestUri?.Query, template, reentrancyId, cancellationToken);
         }

@@ -6,8 +6,11 @@ namespace BioDapr.Sidecar.Actors;
 
 /// <summary>
 /// Which live sidecar hosts an actor: rendezvous (highest random weight) hashing of (type, id) over the
-/// app ids whose sidecars publish the type, so every sidecar reaches the same answer and only the
-/// actors of a host that leaves move. The registry is re-read at most every 500 ms.
+/// sidecars (app id and instance: each replica of an app is a host of its own, as daprd's placement
+/// table holds one member per daprd) that publish the type, so every sidecar reaches the same answer
+/// and only the actors of a host that leaves move. The registry is re-read at most every 500 ms, so
+/// while replicas come and go two sidecars may briefly disagree (daprd locks its placement table during
+/// dissemination instead; here an actor may briefly run on two replicas during that window).
 /// </summary>
 internal sealed class ActorPlacement(FileNameResolver resolver, TimeProvider time)
 {
@@ -17,6 +20,10 @@ internal sealed class ActorPlacement(FileNameResolver resolver, TimeProvider tim
 
     /// <summary>Forces the next lookup to re-read the registry (after this sidecar changed its entry).</summary>
     public void Invalidate() => Volatile.Write(ref _refreshedAt, long.MinValue);
+
+    /// <summary>Whether <paramref name="host"/> is this sidecar (its app id and its instance: another replica of the same app is not).</summary>
+    public bool IsHere(NameResolutionEntry? host) =>
+        host is not null && resolver.Own is { } own && host.AppId == own.AppId && host.InstanceId == own.InstanceId;
 
     /// <summary>The host of the actor, or null when no live sidecar hosts the type.</summary>
     public NameResolutionEntry? Resolve(string actorType, string actorId)
@@ -30,8 +37,8 @@ internal sealed class ActorPlacement(FileNameResolver resolver, TimeProvider tim
                 continue;
             }
 
-            var weight = XxHash64.HashToUInt64(Encoding.UTF8.GetBytes($"{host.AppId}\n{actorType}\n{actorId}"));
-            if (best is null || weight > bestWeight || (weight == bestWeight && string.CompareOrdinal(host.AppId, best.AppId) < 0))
+            var weight = XxHash64.HashToUInt64(Encoding.UTF8.GetBytes($"{host.AppId}@{host.InstanceId}\n{actorType}\n{actorId}"));
+            if (best is null || weight > bestWeight || (weight == bestWeight && string.CompareOrdinal(host.AppId + "@" + host.InstanceId, best.AppId + "@" + best.InstanceId) < 0))
             {
                 best = host;
                 bestWeight = weight;

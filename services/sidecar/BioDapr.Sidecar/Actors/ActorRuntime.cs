@@ -35,11 +35,11 @@ internal sealed partial class ActorRuntime : IAsyncDisposable
         _config = config;
         _logger = logger;
         _placement = new ActorPlacement(nameResolver, time);
-        _activations = new ActorActivations(config, channel, _placement, appId, time, logger);
+        _activations = new ActorActivations(config, channel, _placement, time, logger);
         Invoker = new ActorInvoker(config, _activations, _placement, channel, peers, appId, maxBodySize, time);
         State = new ActorStateService(actorStateStore, _activations, appId);
         var reminderStore = actorStateStore is null ? null : new ReminderStore(actorStateStore.Component, random);
-        Reminders = new ReminderScheduler(config, reminderStore, Invoker, _placement, appId, time, logger);
+        Reminders = new ReminderScheduler(config, reminderStore, Invoker, _placement, time, logger);
         Timers = new ActorTimers(config, _activations, Invoker, time, logger, _stop.Token);
     }
 

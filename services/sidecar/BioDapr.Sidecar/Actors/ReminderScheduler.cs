@@ -15,7 +15,6 @@ internal sealed partial class ReminderScheduler(
     ReminderStore? store,
     ActorInvoker invoker,
     ActorPlacement placement,
-    string appId,
     TimeProvider time,
     ILogger logger)
 {
@@ -150,7 +149,7 @@ internal sealed partial class ReminderScheduler(
                 var now = time.GetUtcNow();
                 foreach (var reminder in _reminders.Values.Where(r => r.NextFire <= now))
                 {
-                    if (placement.Resolve(reminder.ActorType, reminder.ActorId)?.AppId != appId || !_firing.TryAdd(reminder.Key, 0))
+                    if (!placement.IsHere(placement.Resolve(reminder.ActorType, reminder.ActorId)) || !_firing.TryAdd(reminder.Key, 0))
                     {
                         continue;
                     }

@@ -119,10 +119,23 @@ internal static partial class DaprdCommand
         GracefulShutdown = options.GracefulShutdownDuration,
         Namespace = Environment.GetEnvironmentVariable("NAMESPACE") ?? string.Empty,
         NameResolutionDirectory = FileNameResolver.DefaultDirectory(Environment.GetEnvironmentVariable),
+        Replica = Environment.GetEnvironmentVariable(ReplicaVariable) is { Length: > 0 } replica ? replica : null,
+        DrainDelay = DrainDelayFrom(Environment.GetEnvironmentVariable(DrainDelayVariable)),
         PlacementHostAddress = options.PlacementHostAddress,
     };
 
     // daprd listens on every address given; the development sidecar binds one (loopback by default).
+    /// <summary>The replica index the runner gives each sidecar (and app) of a replicated app.</summary>
+    public const string ReplicaVariable = "BIODAPR_REPLICA";
+
+    /// <summary>Milliseconds a stopping sidecar keeps answering after leaving name resolution.</summary>
+    public const string DrainDelayVariable = "BIODAPR_DRAIN_DELAY_MS";
+
+    private static TimeSpan DrainDelayFrom(string? text) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) && ms is > 0 and <= 60_000
+            ? TimeSpan.FromMilliseconds(ms)
+            : TimeSpan.Zero;
+
     private static string ListenAddress(IReadOnlyList<string> addresses) =>
         addresses.FirstOrDefault(a => a.Length > 0) is { } address
             ? address is "localhost" ? "127.0.0.1" : address

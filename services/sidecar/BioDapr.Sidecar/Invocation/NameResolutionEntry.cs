@@ -7,4 +7,17 @@ namespace BioDapr.Sidecar.Invocation;
 /// <param name="ProcessId">The sidecar's process id (stale entries of dead processes are ignored).</param>
 /// <param name="ActorTypes">Actor types the sidecar's app hosts (used by actor placement).</param>
 /// <param name="Signature">The run's signature over the entry (see <see cref="Security.PeerAuthenticator"/>); null when the run has no secret.</param>
-internal sealed record NameResolutionEntry(string AppId, int InternalPort, int HttpPort, int ProcessId, IReadOnlyList<string> ActorTypes, string? Signature = null);
+internal sealed record NameResolutionEntry(string AppId, int InternalPort, int HttpPort, int ProcessId, IReadOnlyList<string> ActorTypes, string? Signature = null)
+{
+    /// <summary>
+    /// Which replica of the app this sidecar serves (the runner's replica index; the process id for a
+    /// sidecar started by hand). Replicas of one app id have one entry each.
+    /// </summary>
+    public string InstanceId { get; init; } = string.Empty;
+
+    /// <summary>
+    /// Whether the sidecar's app is connected and (with app health checks) healthy: resolution prefers
+    /// ready replicas, as a platform routes only to ready pods.
+    /// </summary>
+    public bool AppReady { get; init; }
+}

@@ -347,7 +347,12 @@ internal sealed partial class ServiceInvoker : IDisposable
         await response.Body.WriteAsync(answer.Body);
     }
 
-    private static bool IsUnavailable(HttpRequestException ex) => ex.InnerException is SocketException;
+    // "Unavailable" as gRPC reports it to daprd: the target could not be reached, or its connection broke
+    // (a killed replica's pooled connection is reset) before an answer came; the next attempt resolves again.
+    private static bool IsUnavailable(HttpRequestException ex) =>
+        ex.InnerException is SocketException
+        || ex.HttpRequestError == HttpRequestError.ConnectionError
+        || ex.InnerException is IOException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown } };
 
     // As daprd's gRPC statuses: the built-in policy retries Unauthenticated (and Unavailable) only; an
     // explicit app policy retries any error without a status code, a denial included; an oversized body

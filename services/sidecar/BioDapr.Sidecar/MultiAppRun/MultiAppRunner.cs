@@ -21,6 +21,13 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
     private const int PortAttempts = 3;
 
     private readonly List<Supervised> _running = [];
+    private readonly Dictionary<string, ReplicaSet> _apps = new(StringComparer.Ordinal);
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private HttpClient? _http;
+    private CancellationToken _stop;
+    private CancellationToken _stopReports;
+    private bool _up;
+    private int _scaling;
     private readonly List<Task> _readyReports = [];
     private readonly Func<int> _freePort = freePort ?? LoopbackPorts.Next;
 
@@ -45,14 +52,54 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
     /// <summary>A process that ran this long before dying counts as healthy: its restart count starts over.</summary>
     public TimeSpan HealthyUptime { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long a replica being removed keeps answering after it left name resolution (the sidecar's drain delay).</summary>
+    public TimeSpan DrainDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The apps of the run and their replicas (for the control API).</summary>
+    public IReadOnlyList<AppStatus> Status()
+    {
+        lock (_running)
+        {
+            return [.. _apps.Values.Select(set => new AppStatus(
+                set.Template.AppId,
+                [.. set.Replicas.OrderBy(r => r.Plan.Replica).Select(r => new ReplicaStatus(
+                    r.Plan.Replica,
+                    r.State,
+                    r.Plan.DaprHttpPort,
+                    r.Plan.AppPort,
+                    r.Sidecar is { HasExited: false } sidecar ? sidecar.Id : null,
+                    r.App is { HasExited: false } process ? process.Id : null))]))];
+        }
+    }
+
     /// <summary>Runs until stopped or until every app has exited; returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken stop)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         using var stopReports = new CancellationTokenSource();
+        _http = http;
+        _stop = stop;
+        _stopReports = stopReports.Token;
+        List<Supervised> initial = [];
+        lock (_running)
+        {
+            foreach (var plan in apps)
+            {
+                var set = new ReplicaSet(plan);
+                _apps[plan.AppId] = set;
+                for (var i = 0; i < plan.Replicas; i++)
+                {
+                    var replica = new Supervised(plan.ForReplica(i, _freePort, plan.Replicas > 1 ? DrainDelay : TimeSpan.Zero));
+                    set.Replicas.Add(replica);
+                    _running.Add(replica);
+                    initial.Add(replica);
+                }
+            }
+        }
+
         try
         {
-            await Task.WhenAll(apps.Select(app => StartAsync(app, http, stop)));
+            await Task.WhenAll(initial.Select(replica => StartAsync(replica, http, stop)));
         }
         catch (StartupFailedException ex)
         {
@@ -67,35 +114,231 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
         }
 
         await output.WriteLineAsync("✅  You're up and running! Both Dapr and your app logs will appear here.");
-        List<Supervised> running;
         lock (_running)
         {
-            running = [.. _running];
+            foreach (var replica in initial)
+            {
+                replica.State = ReplicaState.Ready;
+                replica.Supervision = SuperviseAsync(replica, http, stop, stopReports.Token);
+            }
+
+            _up = true;
         }
 
-        var exitCodes = await Task.WhenAll(running.Select(s => SuperviseAsync(s, http, stop, stopReports.Token)));
+        // Until stopped, or until every replica's supervision ended on its own (scaling adds and removes some meanwhile).
+        var stopped = Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default);
+        while (!stop.IsCancellationRequested)
+        {
+            Task changed;
+            Task<int>[] supervisions;
+            lock (_running)
+            {
+                changed = _changed.Task;
+                supervisions = [.. _running.Select(r => r.Supervision!)];
+                if (_scaling == 0 && supervisions.All(t => t.IsCompleted))
+                {
+                    break;
+                }
+            }
+
+            await Task.WhenAny([stopped, changed, .. supervisions.Where(t => !t.IsCompleted)]);
+            lock (_running)
+            {
+                if (_changed.Task.IsCompleted)
+                {
+                    _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+            }
+        }
+
         if (stop.IsCancellationRequested)
         {
             await output.WriteLineAsync("ℹ️  Stopping the apps and their sidecars...");
         }
 
-        await StopAllAsync(stopReports);
-        return exitCodes.Max();
-    }
-
-    private async Task StartAsync(AppRunPlan plan, HttpClient http, CancellationToken stop)
-    {
-        var app = new Supervised(plan);
+        Task<int>[] remaining;
         lock (_running)
         {
-            _running.Add(app);
+            remaining = [.. _running.Select(r => r.Supervision).OfType<Task<int>>()];
         }
 
+        // Stopped: every supervision returns at once; otherwise they all ended already.
+        var exitCodes = await Task.WhenAll(remaining);
+        await StopAllAsync(stopReports);
+        return exitCodes.DefaultIfEmpty(0).Max();
+    }
+
+    /// <summary>
+    /// Changes the number of replicas of <paramref name="appId"/>: new replicas are started and join name
+    /// resolution once their app is ready; removed replicas (the highest indexes) leave name resolution
+    /// first, finish what they are doing (deliveries stop, in-flight calls complete during the drain
+    /// delay and the sidecar's graceful shutdown), then their app stops. Scaling one app is serialized.
+    /// </summary>
+    public async Task<ScaleResult> ScaleAsync(string appId, int replicas, CancellationToken cancellationToken)
+    {
+        ReplicaSet? set;
+        lock (_running)
+        {
+            if (!_up || _stop.IsCancellationRequested)
+            {
+                return ScaleResult.Refused(ScaleOutcome.NotRunning, "the run is not up (starting or stopping); try again once every app is ready");
+            }
+
+            _apps.TryGetValue(appId, out set);
+        }
+
+        if (set is null)
+        {
+            return ScaleResult.Refused(ScaleOutcome.UnknownApp, $"app '{appId}' is not part of this run (apps: {string.Join(", ", apps.Select(a => a.AppId))})");
+        }
+
+        if (replicas is < 1 or > RunFileParser.MaxReplicas)
+        {
+            return ScaleResult.Refused(ScaleOutcome.BadCount, $"{replicas} is not a replica count from 1 to {RunFileParser.MaxReplicas}");
+        }
+
+        await set.Gate.WaitAsync(cancellationToken);
+        lock (_running)
+        {
+            _scaling++;
+        }
+
+        try
+        {
+            List<Supervised> current;
+            lock (_running)
+            {
+                current = [.. set.Replicas.Where(r => r.State is not ReplicaState.Draining)];
+                if (current.Count > 0 && current.All(r => r.Supervision is { IsCompleted: true }))
+                {
+                    return ScaleResult.Refused(ScaleOutcome.GivenUp, $"app '{appId}' is no longer running (it exited or was given up after repeated restarts)");
+                }
+            }
+
+            if (replicas > current.Count)
+            {
+                var used = current.Select(r => r.Plan.Replica).ToHashSet();
+                var added = new List<Supervised>();
+                lock (_running)
+                {
+                    for (var index = 0; added.Count < replicas - current.Count; index++)
+                    {
+                        if (!used.Contains(index))
+                        {
+                            var replica = new Supervised(set.Template.ForReplica(index, _freePort, DrainDelay));
+                            set.Replicas.Add(replica);
+                            _running.Add(replica);
+                            added.Add(replica);
+                        }
+                    }
+                }
+
+                var failures = new List<string>();
+                await Task.WhenAll(added.Select(async replica =>
+                {
+                    try
+                    {
+                        await StartAsync(replica, _http!, _stop);
+                        lock (_running)
+                        {
+                            replica.State = ReplicaState.Ready;
+                            replica.Supervision = SuperviseAsync(replica, _http!, _stop, _stopReports);
+                        }
+                    }
+                    catch (Exception ex) when (ex is StartupFailedException or OperationCanceledException)
+                    {
+                        lock (failures)
+                        {
+                            failures.Add(ex.Message);
+                        }
+
+                        await DisposeReplicaAsync(set, replica);
+                    }
+                }));
+                if (failures.Count > 0)
+                {
+                    await error.WriteLineAsync("❌  " + string.Join("\n❌  ", failures));
+                    return ScaleResult.Refused(ScaleOutcome.StartFailed, $"{failures.Count} of {added.Count} new replicas of '{appId}' did not start: {string.Join("; ", failures)}");
+                }
+            }
+            else if (replicas < current.Count)
+            {
+                var removed = current.OrderByDescending(r => r.Plan.Replica).Take(current.Count - replicas).ToList();
+                await Task.WhenAll(removed.Select(replica => DrainAsync(set, replica)));
+            }
+
+            await output.WriteLineAsync($"ℹ️  App {appId} runs {replicas} replica{(replicas == 1 ? string.Empty : "s")}");
+            return ScaleResult.Done(Status().Single(a => a.AppId == appId));
+        }
+        finally
+        {
+            lock (_running)
+            {
+                _scaling--;
+                _changed.TrySetResult();
+            }
+
+            set.Gate.Release();
+        }
+    }
+
+    // Out of rotation (the sidecar unregisters on SIGTERM and drains), then the app.
+    private async Task DrainAsync(ReplicaSet set, Supervised replica)
+    {
+        await output.WriteLineAsync($"ℹ️  Removing replica {replica.Plan.DisplayName}: draining its sidecar, then stopping its app");
+        Task<int>? supervision;
+        lock (_running)
+        {
+            replica.State = ReplicaState.Draining;
+            supervision = replica.Supervision;
+        }
+
+        await replica.Removal.CancelAsync();
+        if (supervision is not null)
+        {
+            await supervision;
+        }
+
+        if (replica.Sidecar is { } sidecar)
+        {
+            await sidecar.StopAsync(GracePeriod + DrainDelay);
+        }
+
+        if (replica.App is { } app)
+        {
+            await app.StopAsync(GracePeriod);
+        }
+
+        await DisposeReplicaAsync(set, replica);
+        await output.WriteLineAsync($"✅  Replica {replica.Plan.DisplayName} stopped");
+    }
+
+    private async Task DisposeReplicaAsync(ReplicaSet set, Supervised replica)
+    {
+        if (replica.App is { } app)
+        {
+            await app.DisposeAsync();
+        }
+
+        if (replica.Sidecar is { } sidecar)
+        {
+            await sidecar.DisposeAsync();
+        }
+
+        lock (_running)
+        {
+            set.Replicas.Remove(replica);
+            _running.Remove(replica);
+        }
+    }
+
+    private async Task StartAsync(Supervised app, HttpClient http, CancellationToken stop)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
         deadline.CancelAfter(StartupTimeout);
         for (var attempt = 1; ; attempt++)
         {
-            await output.WriteLineAsync($"ℹ️  Starting Dapr sidecar for app {app.Plan.AppId} (HTTP port {app.Plan.DaprHttpPort})");
+            await output.WriteLineAsync($"ℹ️  Starting Dapr sidecar for app {app.Plan.DisplayName} (HTTP port {app.Plan.DaprHttpPort})");
             app.Sidecar = StartSidecar(app);
             try
             {
@@ -104,7 +347,7 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
             }
             catch (StartupFailedException) when (attempt < PortAttempts && app.Plan.PickedPorts.Count > 0 && LostPortRace(app.Sidecar))
             {
-                await error.WriteLineAsync($"⚠️  The sidecar of app {app.Plan.AppId} could not bind a port the runner picked (address already in use); starting it again on fresh ports");
+                await error.WriteLineAsync($"⚠️  The sidecar of app {app.Plan.DisplayName} could not bind a port the runner picked (address already in use); starting it again on fresh ports");
                 await app.Sidecar.DisposeAsync();
                 app.Plan = app.Plan.WithFreshPorts(_freePort);
             }
@@ -112,26 +355,26 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
 
         if (app.Plan.Command.Count > 0)
         {
-            await output.WriteLineAsync($"ℹ️  Starting app {app.Plan.AppId}: {string.Join(' ', app.Plan.Command)}");
+            await output.WriteLineAsync($"ℹ️  Starting app {app.Plan.DisplayName}: {string.Join(' ', app.Plan.Command)}");
             try
             {
                 app.App = StartApp(app);
             }
             catch (InvalidOperationException ex)
             {
-                throw new StartupFailedException($"app {app.Plan.AppId} could not be started: {ex.Message}");
+                throw new StartupFailedException($"app {app.Plan.DisplayName} could not be started: {ex.Message}");
             }
         }
 
         // Ready: the sidecar reached its app (app port open, subscriptions started).
         await WaitForAsync(http, app, $"http://127.0.0.1:{app.Plan.DaprHttpPort}/v1.0/healthz", withApp: true, deadline.Token, stop);
-        await output.WriteLineAsync($"✅  App {app.Plan.AppId} and its sidecar are ready");
+        await output.WriteLineAsync($"✅  App {app.Plan.DisplayName} and its sidecar are ready");
     }
 
     private ChildProcess StartSidecar(Supervised app) =>
         ChildProcess.Start(
             launcher.CreateStartInfo(app.Plan),
-            $"== DAPR - {app.Plan.AppId} == ",
+            $"== DAPR - {app.Plan.DisplayName} == ",
             app.Plan.DaprdLogDestination is "console" or "fileAndConsole" ? output : null,
             app.Plan.DaprdLogDestination is "file" or "fileAndConsole" ? LogPath(app.Plan, "daprd", ++app.SidecarStarts) : null);
 
@@ -152,7 +395,7 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
         start.Environment.Remove(Security.PeerAuthenticator.SecretVariable);
         return ChildProcess.Start(
             start,
-            $"== APP - {app.Plan.AppId} == ",
+            $"== APP - {app.Plan.DisplayName} == ",
             app.Plan.AppLogDestination is "console" or "fileAndConsole" ? output : null,
             app.Plan.AppLogDestination is "file" or "fileAndConsole" ? LogPath(app.Plan, "app", ++app.AppStarts) : null);
     }
@@ -162,7 +405,8 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
     {
         var stamp = DateTime.Now.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
         var suffix = starts == 1 ? string.Empty : "_" + starts.ToString(CultureInfo.InvariantCulture);
-        return Path.Combine(plan.AppDirPath, ".dapr", "logs", $"{plan.AppId}_{kind}_{stamp}{suffix}.log");
+        var name = plan.Replica == 0 ? plan.AppId : plan.AppId + "-" + plan.Replica.ToString(CultureInfo.InvariantCulture);
+        return Path.Combine(plan.AppDirPath, ".dapr", "logs", $"{name}_{kind}_{stamp}{suffix}.log");
     }
 
     private static bool LostPortRace(ChildProcess sidecar) =>
@@ -187,7 +431,7 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
             {
                 var stuck = (withApp ? app.App : null) ?? app.Sidecar;
                 throw new StartupFailedException(
-                    $"app {app.Plan.AppId} was not ready within {StartupTimeout.TotalSeconds:0} s ({url} did not answer 204). Last lines of the {(stuck == app.Sidecar ? "sidecar" : "app")}:\n  "
+                    $"app {app.Plan.DisplayName} was not ready within {StartupTimeout.TotalSeconds:0} s ({url} did not answer 204). Last lines of the {(stuck == app.Sidecar ? "sidecar" : "app")}:\n  "
                     + string.Join("\n  ", stuck.Tail));
             }
 
@@ -216,8 +460,11 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
     }
 
     // After startup: restarts what dies; returns the app's exit code (0, or 1 when it was given up).
-    private async Task<int> SuperviseAsync(Supervised app, HttpClient http, CancellationToken stop, CancellationToken stopReports)
+    // A replica being removed ends its supervision (returning 0) without touching its processes: the drain does that.
+    private async Task<int> SuperviseAsync(Supervised app, HttpClient http, CancellationToken runStop, CancellationToken stopReports)
     {
+        using var stopOrRemoval = CancellationTokenSource.CreateLinkedTokenSource(runStop, app.Removal.Token);
+        var stop = stopOrRemoval.Token;
         var stopped = Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default);
         var sidecarRestarts = new RestartCount();
         var appRestarts = new RestartCount();
@@ -236,7 +483,7 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
 
             if (process is not null && finished == process.Exited && process.ExitCode == 0)
             {
-                await output.WriteLineAsync($"ℹ️  The app of {app.Plan.AppId} exited");
+                await output.WriteLineAsync($"ℹ️  The app of {app.Plan.DisplayName} exited");
                 await sidecar.StopAsync(GracePeriod);
                 return 0;
             }
@@ -248,7 +495,7 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
             var attempt = restarts.Next(uptime.Elapsed >= HealthyUptime);
             if (attempt > MaxRestarts)
             {
-                await error.WriteLineAsync($"❌  {Describe(app.Plan, which, dead)}\n   It died {MaxRestarts + 1} times in a row: not restarted again; stopping app {app.Plan.AppId}.");
+                await error.WriteLineAsync($"❌  {Describe(app.Plan, which, dead)}\n   It died {MaxRestarts + 1} times in a row: not restarted again; stopping app {app.Plan.DisplayName}.");
                 if (process is not null)
                 {
                     await process.StopAsync(GracePeriod);
@@ -260,7 +507,7 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
 
             var wait = Backoff(attempt);
             await error.WriteLineAsync(
-                $"⚠️  {Describe(app.Plan, which, dead)}\n   Restarting the {which} of {app.Plan.AppId} in {wait.TotalSeconds:0.#} s (restart {attempt} of at most {MaxRestarts} in a row).");
+                $"⚠️  {Describe(app.Plan, which, dead)}\n   Restarting the {which} of {app.Plan.DisplayName} in {wait.TotalSeconds:0.#} s (restart {attempt} of at most {MaxRestarts} in a row).");
             try
             {
                 await Task.Delay(wait, stop);
@@ -286,7 +533,7 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
             }
             catch (InvalidOperationException ex)
             {
-                await error.WriteLineAsync($"❌  the {which} of app {app.Plan.AppId} could not be restarted: {ex.Message}");
+                await error.WriteLineAsync($"❌  the {which} of app {app.Plan.DisplayName} could not be restarted: {ex.Message}");
                 return 1;
             }
 
@@ -310,7 +557,7 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
                 using var response = await http.GetAsync($"http://127.0.0.1:{app.Plan.DaprHttpPort}/v1.0/healthz", deadline.Token);
                 if ((int)response.StatusCode == 204)
                 {
-                    await output.WriteLineAsync($"✅  App {app.Plan.AppId} and its sidecar are ready again");
+                    await output.WriteLineAsync($"✅  App {app.Plan.DisplayName} and its sidecar are ready again");
                     return;
                 }
 
@@ -352,11 +599,29 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
     }
 
     private static string Describe(AppRunPlan app, string which, ChildProcess process) =>
-        $"the {which} of app {app.AppId} exited with code {process.ExitCode}. Last lines:\n  " + string.Join("\n  ", process.Tail);
+        $"the {which} of app {app.DisplayName} exited with code {process.ExitCode}. Last lines:\n  " + string.Join("\n  ", process.Tail);
 
-    /// <summary>One app of the run: its plan (ports may be re-picked at startup) and its current processes.</summary>
+    /// <summary>The replicas of one app and the plan new replicas are made from.</summary>
+    private sealed class ReplicaSet(AppRunPlan template)
+    {
+        public AppRunPlan Template { get; } = template;
+
+        public List<Supervised> Replicas { get; } = [];
+
+        /// <summary>One scale operation at a time per app.</summary>
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+    }
+
+    /// <summary>One replica of an app: its plan (ports may be re-picked at startup) and its current processes.</summary>
     private sealed class Supervised(AppRunPlan plan)
     {
+        public ReplicaState State { get; set; } = ReplicaState.Starting;
+
+        public Task<int>? Supervision { get; set; }
+
+        /// <summary>Cancelled when the replica is removed by scaling.</summary>
+        public CancellationTokenSource Removal { get; } = new();
+
         public int SidecarStarts;
 
         public int AppStarts;

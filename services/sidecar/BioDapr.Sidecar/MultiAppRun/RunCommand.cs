@@ -9,13 +9,16 @@ namespace BioDapr.Sidecar.MultiAppRun;
 internal static class RunCommand
 {
     public const string Usage = """
-        Usage: run -f <dapr.yaml | directory> [--startup-timeout <seconds>]
+        Usage: run -f <dapr.yaml | directory> [--startup-timeout <seconds>] [--control-port <port>]
 
         Runs every app of a Dapr multi-app run file with its development sidecar, like `dapr run -f`.
           -f, --run-file        the run file (a directory means <directory>/dapr.yaml)
           --startup-timeout     seconds each app and its sidecar may take to become ready (default 120;
                                 not a Dapr CLI flag: raise it on a slow or heavily loaded machine)
+          --control-port        the runner's control API port on 127.0.0.1 (default: a free port; not a Dapr
+                                CLI flag): lists replicas and changes them (`scale <app> <n>`)
           -h, --help            this text
+        An app's `replicas: n` (not a Dapr CLI field) starts n replicas, each with its own sidecar.
         Ctrl-C (SIGINT) or SIGTERM stops the apps, then their sidecars.
         """;
 
@@ -23,6 +26,7 @@ internal static class RunCommand
     {
         string? file = null;
         var startupTimeout = MultiAppRunner.DefaultStartupTimeout;
+        var controlPort = 0;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -40,6 +44,14 @@ internal static class RunCommand
                     if (!TryParseSeconds(args[++i], out startupTimeout))
                     {
                         await stderr.WriteLineAsync($"run: --startup-timeout must be a whole number of seconds from 1 to 3600, but is '{args[i]}'\n\n{Usage}");
+                        return 2;
+                    }
+
+                    break;
+                case "--control-port" when i + 1 < args.Count:
+                    if (!int.TryParse(args[++i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out controlPort) || controlPort is < 1 or > 65535)
+                    {
+                        await stderr.WriteLineAsync($"run: --control-port must be a port from 1 to 65535, but is '{args[i]}'\n\n{Usage}");
                         return 2;
                     }
 
@@ -75,9 +87,49 @@ internal static class RunCommand
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, stop));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, stop));
-        var runner = new MultiAppRunner(apps, SidecarLauncher.Self(), stdout, stderr) { StartupTimeout = startupTimeout };
-        return await runner.RunAsync(stop.Token);
+
+        // The control API listens before the apps start: they get its address and token.
+        var token = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        MultiAppRunner? runner = null;
+        RunnerControlApi control;
+        try
+        {
+            control = await RunnerControlApi.StartAsync(() => Volatile.Read(ref runner), controlPort != 0 ? controlPort : LoopbackPorts.Next(), token, stop.Token);
+        }
+        catch (IOException ex)
+        {
+            await stderr.WriteLineAsync($"❌  the runner's control API cannot listen: {ex.Message} (choose another --control-port)");
+            return 1;
+        }
+
+        await using (control)
+        {
+            apps = WithControl(apps, control.Url, token);
+            var stateFile = RunnerControlApi.StateFile(file);
+            RunnerControlApi.WriteState(stateFile, control.Url, token);
+            await stdout.WriteLineAsync($"ℹ️  Runner control API on {control.Url} (scale with: scale <app> <replicas>)");
+            try
+            {
+                Volatile.Write(ref runner, new MultiAppRunner(apps, SidecarLauncher.Self(), stdout, stderr) { StartupTimeout = startupTimeout });
+                return await runner!.RunAsync(stop.Token);
+            }
+            finally
+            {
+                File.Delete(stateFile);
+            }
+        }
     }
+
+    /// <summary>The plans with the control API's address and token in each app's environment.</summary>
+    internal static IReadOnlyList<AppRunPlan> WithControl(IReadOnlyList<AppRunPlan> apps, Uri url, string token) =>
+        [.. apps.Select(app => app with
+        {
+            AppEnvironment = new Dictionary<string, string>(app.AppEnvironment, StringComparer.Ordinal)
+            {
+                [RunnerControlApi.UrlVariable] = url.ToString().TrimEnd('/'),
+                [RunnerControlApi.TokenVariable] = token,
+            },
+        })];
 
     internal static bool TryParseSeconds(string text, out TimeSpan value)
     {

@@ -26,7 +26,17 @@ internal static class RunFileParser
     [
         "appID", "appChannelAddress", "appPort", "daprHTTPPort", "daprGRPCPort", "profilePort", "command", "metricsPort",
         "unixDomainSocket", "daprInternalGRPCPort", "appDirPath", "containerImage", "containerImagePullPolicy", "createService",
+        ReplicasKey,
     ];
+
+    /// <summary>
+    /// The app field with the number of replicas to start (a BioDapr extension: the Dapr CLI ignores unknown
+    /// fields and runs one; Azure Container Apps scales by its scale rules instead).
+    /// </summary>
+    public const string ReplicasKey = "replicas";
+
+    /// <summary>The most replicas one app may have in a development run.</summary>
+    public const int MaxReplicas = 16;
 
     /// <summary>Parses the file (or <c>&lt;dir&gt;/dapr.yaml</c> for a directory) into one plan per app.</summary>
     public static (IReadOnlyList<AppRunPlan> Apps, IReadOnlyList<string> Warnings) Parse(string path, Func<string, string?> getEnvironmentVariable, Func<int> freePort)
@@ -154,6 +164,12 @@ internal static class RunFileParser
             }
 
             usedPorts[appPort.Value] = appId + ".appPort";
+        }
+
+        var replicas = reader.Int(app, ReplicasKey, field) ?? 1;
+        if (replicas is < 1 or > MaxReplicas)
+        {
+            throw reader.Error(app, $"{field}.{ReplicasKey}", $"{replicas} is not a replica count from 1 to {MaxReplicas}");
         }
 
         var command = reader.StringList(app, "command", field) ?? [];
@@ -308,6 +324,7 @@ internal static class RunFileParser
             DaprdLogDestination = LogDestination(reader, Shared("daprdLogDestination") ?? "file", app, field + ".daprdLogDestination"),
             AppLogDestination = LogDestination(reader, Shared("appLogDestination") ?? "fileAndConsole", app, field + ".appLogDestination"),
             PickedPorts = picked,
+            Replicas = replicas,
         };
     }
 

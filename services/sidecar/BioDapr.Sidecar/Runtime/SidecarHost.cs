@@ -76,7 +76,11 @@ internal sealed partial class SidecarHost : IAsyncDisposable
         var host = new SidecarHost(runtime, web, httpPort, internalPort, grpcPort, logger);
         runtime.Health.SetOutboundReady();
         await runtime.NameResolver.RegisterAsync(
-            new NameResolutionEntry(settings.AppId, internalPort, httpPort, Environment.ProcessId, []),
+            new NameResolutionEntry(settings.AppId, internalPort, httpPort, Environment.ProcessId, [])
+            {
+                InstanceId = FileNameResolver.InstanceOf(Environment.ProcessId, settings.Replica),
+                AppReady = !runtime.HasApp,
+            },
             cancellationToken);
         Log.Listening(logger, settings.AppId, httpPort, grpcPort, internalPort);
         await RecoverWorkflowsAsync(web.Services.GetRequiredService<WorkflowEngine>(), logger, cancellationToken);
@@ -92,10 +96,16 @@ internal sealed partial class SidecarHost : IAsyncDisposable
             return;
         }
 
-        using var grace = new CancellationTokenSource(Runtime.Settings.GracefulShutdown);
+        // Out of rotation first: no new calls are routed here while deliveries stop and in-flight calls finish.
+        Runtime.NameResolver.Unregister(Runtime.Settings.AppId);
+        using var grace = new CancellationTokenSource(Runtime.Settings.GracefulShutdown + Runtime.Settings.DrainDelay);
         await _background.CancelAsync();
         await Runtime.StopAsync(grace.Token);
-        Runtime.NameResolver.Unregister(Runtime.Settings.AppId);
+        if (Runtime.Settings.DrainDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(Runtime.Settings.DrainDelay, Runtime.Time, CancellationToken.None);
+        }
+
         await _web.StopAsync(grace.Token);
         await Task.WhenAll(_connect.ContinueWith(_ => { }, TaskScheduler.Default), _healthMonitor.ContinueWith(_ => { }, TaskScheduler.Default));
         Log.Stopped(_logger, Runtime.Settings.AppId);
@@ -178,6 +188,7 @@ internal sealed partial class SidecarHost : IAsyncDisposable
         try
         {
             await Runtime.ConnectAppAsync(cancellationToken);
+            await Runtime.NameResolver.UpdateOwnAsync(own => own with { AppReady = true }, cancellationToken);
             if (Runtime.Settings.EnableAppHealthCheck && Runtime.HasApp)
             {
                 _healthMonitor = MonitorAppHealthAsync(cancellationToken);
@@ -212,6 +223,7 @@ internal sealed partial class SidecarHost : IAsyncDisposable
                 {
                     healthy = false;
                     Log.AppUnhealthy(_logger, Runtime.Settings.AppId);
+                    await Runtime.NameResolver.UpdateOwnAsync(own => own with { AppReady = false }, cancellationToken);
                     await Runtime.Subscriptions.StopAsync();
                 }
                 else if (!healthy && ok)
@@ -219,6 +231,7 @@ internal sealed partial class SidecarHost : IAsyncDisposable
                     healthy = true;
                     Log.AppHealthy(_logger, Runtime.Settings.AppId);
                     await Runtime.Subscriptions.StartAsync(sink, cancellationToken);
+                    await Runtime.NameResolver.UpdateOwnAsync(own => own with { AppReady = true }, cancellationToken);
                 }
             }
         }

@@ -278,9 +278,9 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
                 Time,
                 Random,
                 LoggerFactory.CreateLogger("BioDapr.Sidecar.Actors"));
-            if (config.Types.Count > 0 && NameResolver.TryResolve(Settings.AppId, out var entry))
+            if (config.Types.Count > 0)
             {
-                await NameResolver.RegisterAsync(entry with { ActorTypes = [.. config.Types.Keys] }, cancellationToken);
+                await NameResolver.UpdateOwnAsync(own => own with { ActorTypes = [.. config.Types.Keys] }, cancellationToken);
             }
 
             await actors.StartAsync(cancellationToken);
@@ -300,9 +300,9 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         }
 
         Actors = null;
-        if (previous.HostedTypes.Count > 0 && NameResolver.TryResolve(Settings.AppId, out var entry))
+        if (previous.HostedTypes.Count > 0)
         {
-            await NameResolver.RegisterAsync(entry with { ActorTypes = [] }, cancellationToken);
+            await NameResolver.UpdateOwnAsync(own => own with { ActorTypes = [] }, cancellationToken);
         }
 
         await previous.DisposeAsync();

@@ -74,6 +74,19 @@ internal sealed record SidecarSettings
     /// <summary>The name-resolution directory shared by the sidecars of the machine.</summary>
     public required string NameResolutionDirectory { get; init; }
 
+    /// <summary>
+    /// The replica this sidecar serves when the runner starts several of one app (<c>BIODAPR_REPLICA</c>);
+    /// null for a single sidecar (its name-resolution instance is then its process id).
+    /// </summary>
+    public string? Replica { get; init; }
+
+    /// <summary>
+    /// How long a stopping sidecar keeps answering after it left name resolution (<c>BIODAPR_DRAIN_DELAY_MS</c>;
+    /// zero by default), so callers that resolved it just before still reach it, as a load balancer's
+    /// deregistration delay does. Set by the runner for replicated apps.
+    /// </summary>
+    public TimeSpan DrainDelay { get; init; }
+
     /// <summary>Placement address given with --placement-host-address (actors); null when absent.</summary>
     public string? PlacementHostAddress { get; init; }
 

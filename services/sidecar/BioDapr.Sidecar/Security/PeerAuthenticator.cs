@@ -128,7 +128,9 @@ internal sealed class PeerAuthenticator
         entry.InternalPort.ToString(CultureInfo.InvariantCulture),
         entry.HttpPort.ToString(CultureInfo.InvariantCulture),
         entry.ProcessId.ToString(CultureInfo.InvariantCulture),
-        string.Join(',', entry.ActorTypes.Select(Escape)));
+        string.Join(',', entry.ActorTypes.Select(Escape)),
+        Escape(entry.InstanceId),
+        entry.AppReady ? "ready" : "starting");
 
     // HMAC-SHA256 over the signed text and who it is for (fields never contain a space or a newline: they are escaped).
     private string Mac(string signed, string audience)

@@ -1,0 +1,45 @@
+namespace BioDapr.Scaling.Policies;
+
+/// <summary>
+/// Predictive scaling: replicas asked for now are ready only after the cold start, so the fleet is sized now
+/// for the highest forecast arrival rate (the 80 % interval's upper bound, the 90 % quantile) of every bucket
+/// between now and now + cold start + one period, through the capacity model. A reactive floor (the observed
+/// rate plus the backlog to drain) covers what the forecast missed. Scale-down waits for the stabilisation
+/// window. Without a forecast it is the reactive floor alone.
+/// </summary>
+public sealed class PredictivePolicy(PredictiveSettings settings) : IScalingPolicy
+{
+    private readonly Queue<(TimeSpan At, int Replicas)> _recommendations = new();
+
+    /// <inheritdoc />
+    public string Name => "predictive";
+
+    /// <inheritdoc />
+    public TimeSpan Period => settings.Period;
+
+    /// <inheritdoc />
+    public int Decide(ScalingObservation observation)
+    {
+        ArgumentNullException.ThrowIfNull(observation);
+        var floorRate = observation.ArrivalRate + (observation.Backlog / settings.BacklogDrain.TotalSeconds);
+        var desired = settings.Capacity.ReplicasFor(floorRate);
+        if (observation.Forecast is { } forecast && observation.Bucket > TimeSpan.Zero)
+        {
+            var reach = observation.IntoBucket + settings.ColdStart + settings.Period;
+            var last = Math.Min(forecast.Horizon - 1, (int)(reach / observation.Bucket));
+            for (var k = 0; k <= last; k++)
+            {
+                desired = Math.Max(desired, settings.Capacity.ReplicasFor(forecast.Upper[k] / observation.Bucket.TotalSeconds));
+            }
+        }
+
+        desired = Math.Clamp(desired, settings.MinReplicas, settings.MaxReplicas);
+        _recommendations.Enqueue((observation.Now, desired));
+        while (_recommendations.Count > 0 && observation.Now - _recommendations.Peek().At > settings.ScaleDownStabilisation)
+        {
+            _recommendations.Dequeue();
+        }
+
+        return desired < observation.Replicas ? Math.Min(observation.Replicas, _recommendations.Max(r => r.Replicas)) : desired;
+    }
+}

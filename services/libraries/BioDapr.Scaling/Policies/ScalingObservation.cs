@@ -1,0 +1,20 @@
+using BioDapr.Scaling.Forecasting;
+
+namespace BioDapr.Scaling.Policies;
+
+/// <summary>
+/// What a scaling policy sees at a decision: the cell's replicas (provisioned, and ready to serve), the
+/// utilisation of the ready replicas and the arrival rate over the last decision period, the requests waiting,
+/// and the latest forecast of arrivals per bucket (index 0 is the bucket in progress, which started
+/// <see cref="IntoBucket"/> ago), or null when there is none.
+/// </summary>
+public sealed record ScalingObservation(
+    TimeSpan Now,
+    int Replicas,
+    int ReadyReplicas,
+    double Utilisation,
+    double ArrivalRate,
+    double Backlog,
+    Forecast? Forecast,
+    TimeSpan Bucket,
+    TimeSpan IntoBucket);
