@@ -7,7 +7,7 @@ using StackExchange.Redis;
 namespace BioDapr.EndToEnd.Tests;
 
 /// <summary>The organism through <c>run -f</c>: one cell publishes, another subscribes, a hormone changed in Redis changes a running cell, a secret is read, one cell invokes another.</summary>
-public sealed partial class OrganismTests(Organism organism) : IClassFixture<Organism>
+public sealed partial class OrganismTests(Organism organism, Chromium chromium) : IClassFixture<Organism>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

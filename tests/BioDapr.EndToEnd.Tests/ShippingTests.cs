@@ -23,7 +23,7 @@ public sealed class ShippingOrganism : IAsyncLifetime
 /// twice; its hormones (configuration API subscription) switch its pathogens live; it publishes vitals; its callbacks
 /// need the sidecar's APP_API_TOKEN.
 /// </summary>
-public sealed class ShippingTests(ShippingOrganism shipping) : IClassFixture<ShippingOrganism>
+public sealed partial class ShippingTests(ShippingOrganism shipping, Chromium chromium) : IClassFixture<ShippingOrganism>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -101,6 +101,9 @@ public partial class LocalOrganism : IAsyncDisposable
     /// <summary>A second client's API key (the <c>bulk</c> client).</summary>
     public static string BulkApiKey => "e2e-bulk-key";
 
+    /// <summary>The operator key of the organism page (secret <c>cortex-operator-keys</c>; operator <c>e2e-operator</c>).</summary>
+    public static string OperatorKey => "e2e-operator-key";
+
     /// <summary>
     /// The organism's OpenID Connect provider (glewlwyd, a process of its own, after <see cref="StartAsync"/>), with the machine
     /// clients <see cref="MachineClient"/> (both scopes), <see cref="OtherMachineClient"/> (both scopes) and <see cref="ReaderClient"/>
@@ -140,7 +143,7 @@ public partial class LocalOrganism : IAsyncDisposable
         await _identity.StartAsync(cancellationToken);
         var components = Path.Combine(_root, "components");
         Directory.CreateDirectory(components);
-        await File.WriteAllTextAsync(Path.Combine(_root, "secrets.json"), """{"orders-api-key":"e2e-key","gateway-api-keys":"shop=e2e-shop-key;bulk=e2e-bulk-key"}""", cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(_root, "secrets.json"), """{"orders-api-key":"e2e-key","gateway-api-keys":"shop=e2e-shop-key;bulk=e2e-bulk-key","cortex-operator-keys":"e2e-operator=e2e-operator-key"}""", cancellationToken);
         // The repository's own components (with their scopes, topic scoping included) and per-app
         // Configurations (secret scopes, access control), pointed at this organism's Redis and secrets file.
         foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot, "components", "local"), "*.yaml"))

@@ -2,6 +2,7 @@ using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Hosting;
 using BioDapr.Cortex.Agents;
 using BioDapr.Cortex.Apis;
+using BioDapr.Cortex.Dashboard;
 using BioDapr.Cortex.Evolution;
 using BioDapr.Cortex.Hormones;
 using BioDapr.Cortex.Scaling;
@@ -12,7 +13,8 @@ builder.AddCellDefaults();
 builder.AddHormones<CortexHormones>("hormones", "cortex.");
 builder.Services.Configure<CortexOptions>(builder.Configuration.GetSection("Cortex"));
 builder.Services.AddSingleton(builder.Configuration.GetSection("Cortex:HormoneStore").Get<HormoneStoreOptions>() ?? new HormoneStoreOptions());
-builder.Services.AddSingleton<IHormoneStore, RedisHormoneStore>();
+builder.Services.AddSingleton<RedisHormoneStore>();
+builder.Services.AddSingleton<IHormoneStore>(services => services.GetRequiredService<RedisHormoneStore>());
 builder.Services.AddSingleton<CortexBrain>();
 builder.Services.AddSingleton<PathwayDirectory>();
 builder.Services.AddActors(options =>
@@ -21,6 +23,7 @@ builder.Services.AddActors(options =>
     options.UseJsonSerialization = true;
 });
 builder.Services.AddCortexEvolution();
+builder.AddOrganismPage();
 builder.Services.AddOptions<ScalingOptions>().BindConfiguration(ScalingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.TryAddSingleton<IDesiredReplicasSource, PlaceholderDesiredReplicas>();
 
@@ -31,5 +34,6 @@ app.UseCellDefaults();
 app.MapCellDefaultEndpoints();
 app.MapCortexApi();
 app.MapEvolutionApi();
+app.MapOrganismPage();
 app.MapScalingApi();
 app.Run();

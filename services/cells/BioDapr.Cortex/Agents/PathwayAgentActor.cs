@@ -35,7 +35,7 @@ public sealed partial class PathwayAgentActor(ActorHost host, CortexBrain brain,
         if (changes.Count > 0)
         {
             // Write first: if the store is down the turn fails, nothing is recorded and the next window retries.
-            await store.WriteAsync(cell, target, [.. changes.Select(c => (c.Hormone, c.NewValue))], CancellationToken.None);
+            await store.WriteAsync(cell, target, [.. changes.Select(c => (c.Hormone, c.NewValue))], new HormoneOrigin("cortex", string.Join("; ", changes.Select(c => c.Reason).Distinct(StringComparer.Ordinal))), CancellationToken.None);
             var audit = await GetOrDefaultAsync<List<HormoneChange>>(AuditKey, []);
             audit.AddRange(changes);
             var capacity = Math.Max(1, options.Value.AuditCapacity);

@@ -102,7 +102,7 @@ public static class EvolutionApi
         foreach (var (pathway, h) in proposal.Hormones)
         {
             var parts = pathway.Split('→', 2);
-            await store.WriteAsync(parts[0], parts[1], [.. Hormones.Select(p => (JsonNamingPolicy.CamelCase.ConvertName(p.Name), Text(p.GetValue(h))))], cancellationToken);
+            await store.WriteAsync(parts[0], parts[1], [.. Hormones.Select(p => (JsonNamingPolicy.CamelCase.ConvertName(p.Name), Text(p.GetValue(h))))], new HormoneOrigin("cortex evolution", "adopted the evolved static policy"), cancellationToken);
         }
 
         return TypedResults.Ok<IReadOnlyList<string>>([.. proposal.Hormones.Keys.Order(StringComparer.Ordinal)]);

@@ -61,9 +61,17 @@ public sealed class RedisHormoneStore(DaprClient dapr, HormoneStoreOptions optio
     }
 
     /// <inheritdoc />
-    public async Task WriteAsync(string cell, string target, IReadOnlyList<(string Hormone, string Value)> values, CancellationToken cancellationToken)
+    public Task WriteAsync(string cell, string target, IReadOnlyList<(string Hormone, string Value)> values, HormoneOrigin origin, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(values);
+        return WriteKeysAsync([.. values.Select(v => (HormoneKeys.Pathway(cell, target, v.Hormone), v.Value))], origin, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task WriteKeysAsync(IReadOnlyList<(string Key, string Value)> values, HormoneOrigin origin, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(origin);
         if (values.Count == 0)
         {
             return;
@@ -71,12 +79,46 @@ public sealed class RedisHormoneStore(DaprClient dapr, HormoneStoreOptions optio
 
         var database = await DatabaseAsync(cancellationToken);
         var version = time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        // One MSET: the pathway's hormones change together.
         var pairs = values
-            .Select(v => new KeyValuePair<RedisKey, RedisValue>(HormoneKeys.Pathway(cell, target, v.Hormone), HormoneValue.Format(v.Value, version)))
+            .Select(v => new KeyValuePair<RedisKey, RedisValue>(v.Key, HormoneValue.Format(v.Value, version)))
             .ToArray();
-        await database.StringSetAsync(pairs).WaitAsync(cancellationToken);
+        // One transaction: the origins are recorded before the values change (a reader woken by the change finds them),
+        // and the hormones change together (one MSET).
+        var transaction = database.CreateTransaction();
+        foreach (var (key, value) in values)
+        {
+            _ = transaction.StreamAddAsync(
+                HormoneOrigins.StreamKey,
+                [new("key", key), new("value", value), new("version", version), new("by", origin.By), new("reason", origin.Reason)],
+                maxLength: HormoneOrigins.Capacity,
+                useApproximateMaxLength: true);
+        }
+
+        _ = transaction.StringSetAsync(pairs);
+        if (!await transaction.ExecuteAsync().WaitAsync(cancellationToken))
+        {
+            throw new RedisException("the hormone write was not applied");
+        }
     }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<HormoneOriginRecord>> OriginsAsync(string afterId, int count, CancellationToken cancellationToken)
+    {
+        var database = await DatabaseAsync(cancellationToken);
+        // Exclusive start: "(" + id (Redis 6.2+); "0" reads from the oldest kept.
+        var start = afterId is "0" or "" ? "-" : "(" + afterId;
+        var entries = await database.StreamRangeAsync(HormoneOrigins.StreamKey, start, "+", count).WaitAsync(cancellationToken);
+        return [.. entries.Select(e => new HormoneOriginRecord(
+            e.Id!,
+            e["key"]!,
+            e["value"]!,
+            e["version"]!,
+            e["by"].IsNull ? HormoneOrigin.Unrecorded : (string)e["by"]!,
+            e["reason"].IsNull ? string.Empty : (string)e["reason"]!))];
+    }
+
+    /// <summary>The Redis behind the store (the organism page reads the gateway's immune ledger from the same server).</summary>
+    internal Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken) => ConnectedAsync(cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -90,7 +132,7 @@ public sealed class RedisHormoneStore(DaprClient dapr, HormoneStoreOptions optio
         _connecting.Dispose();
     }
 
-    private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
+    private async Task<IDatabase> ConnectedAsync(CancellationToken cancellationToken)
     {
         if (_connection is { } open)
         {
