@@ -9,32 +9,19 @@ public sealed class CellScalerTests
 {
     private static readonly CellForecastOptions Options = new() { BucketSeconds = 300 };
 
-    private sealed class RecordingScaler(int provisioned, int ready) : IReplicaScaler
-    {
-        public List<int> Sets { get; } = [];
-
-        public Task<ReplicaCount> GetAsync(string appId, CancellationToken cancellationToken) => Task.FromResult(new ReplicaCount(provisioned, ready));
-
-        public Task SetAsync(string appId, int replicas, CancellationToken cancellationToken)
-        {
-            Sets.Add(replicas);
-            return Task.CompletedTask;
-        }
-    }
-
     [Fact]
     public async Task Reactive_AppliesTheHpaDecision_AndLeavesAnUnchangedCountAlone()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
-        var scaler = new RecordingScaler(4, 4);
+        var scaler = new RecordingReplicaScaler(("orders", 4));
         var forecasts = new CellForecasts(() => new SeasonalNaiveForecaster(3), Options, time);
         var cell = new CellScaler("orders", new HpaPolicy(new HpaSettings { TargetUtilisation = 0.6 }), scaler, forecasts, Options, time);
 
-        (await cell.StepAsync(new CellLoad(0.62, 20, 0), TestContext.Current.CancellationToken)).ShouldBe(4);
+        (await cell.StepAsync(new CellLoad(0.62, 20, 0), RecordingReplicaScaler.Running("orders", 4), TestContext.Current.CancellationToken)).ShouldBe(new CellDecision("orders", 4, CellDecision.Observed, Applied: false));
         time.Advance(TimeSpan.FromSeconds(15));
-        (await cell.StepAsync(new CellLoad(0.9, 30, 0), TestContext.Current.CancellationToken)).ShouldBe(6);
+        (await cell.StepAsync(new CellLoad(0.9, 30, 0), RecordingReplicaScaler.Running("orders", 4), TestContext.Current.CancellationToken)).ShouldBe(new CellDecision("orders", 6, CellDecision.Observed, Applied: true));
 
-        scaler.Sets.ShouldBe([6]);
+        scaler.Scales.ShouldBe([("orders", 6)]);
     }
 
     [Fact]
@@ -58,13 +45,31 @@ public sealed class CellScalerTests
 
         // 12:04 on day 3: the bucket in progress (12:00) is calm, the wave starts in 60 s; the cold start is 60 s.
         time.SetUtcNow(start.AddDays(2).AddHours(12).AddMinutes(4));
-        var scaler = new RecordingScaler(2, 2);
+        var scaler = new RecordingReplicaScaler(("orders", 2));
         var policy = new PredictivePolicy(new PredictiveSettings { Capacity = new CapacityModel(10, 0.5), ColdStart = TimeSpan.FromSeconds(60) });
         var cell = new CellScaler("orders", policy, scaler, forecasts, Options, time);
 
-        var desired = await cell.StepAsync(new CellLoad(0.5, 10, 0), TestContext.Current.CancellationToken);
+        var desired = await cell.StepAsync(new CellLoad(0.5, 10, 0), RecordingReplicaScaler.Running("orders", 2), TestContext.Current.CancellationToken);
 
-        desired.ShouldBe(20); // 100 req/s / (10 x 0.5), while the observed rate still needs 2
-        scaler.Sets.ShouldBe([20]);
+        desired.ShouldBe(new CellDecision("orders", 20, CellDecision.Forecast, Applied: true)); // 100 req/s / (10 x 0.5), while the observed rate still needs 2
+        scaler.Scales.ShouldBe([("orders", 20)]);
+    }
+
+    [Fact]
+    public async Task WithoutARunner_TheDecisionIsPublishedOnly_AndARefusalIsReturnedNotThrown()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        var forecasts = new CellForecasts(() => new SeasonalNaiveForecaster(3), Options, time);
+        var policy = new HpaPolicy(new HpaSettings { TargetUtilisation = 0.5 });
+        var published = new CellScaler("orders", policy, scaler: null, forecasts, Options, time);
+        (await published.StepAsync(new CellLoad(1.0, 10, 0), running: null, TestContext.Current.CancellationToken)).ShouldBe(new CellDecision("orders", 2, CellDecision.Observed, Applied: false));
+
+        var refusing = new RecordingReplicaScaler(("orders", 1)) { Refuse = "the runner refused PUT /v1.0/apps/orders/replicas: 409 a scale of orders is in progress" };
+        var cell = new CellScaler("orders", new HpaPolicy(new HpaSettings { TargetUtilisation = 0.5 }), refusing, forecasts, Options, time);
+        var decision = await cell.StepAsync(new CellLoad(1.0, 10, 0), RecordingReplicaScaler.Running("orders", 1), TestContext.Current.CancellationToken);
+
+        decision.Applied.ShouldBeFalse();
+        decision.Replicas.ShouldBe(2);
+        decision.Error.ShouldBe("the runner refused PUT /v1.0/apps/orders/replicas: 409 a scale of orders is in progress");
     }
 }

@@ -6,7 +6,6 @@ using BioDapr.Cortex.Dashboard;
 using BioDapr.Cortex.Evolution;
 using BioDapr.Cortex.Hormones;
 using BioDapr.Cortex.Scaling;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCellDefaults();
@@ -24,8 +23,8 @@ builder.Services.AddActors(options =>
 });
 builder.Services.AddCortexEvolution();
 builder.AddOrganismPage();
-builder.Services.AddOptions<ScalingOptions>().BindConfiguration(ScalingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.TryAddSingleton<IDesiredReplicasSource, PlaceholderDesiredReplicas>();
+// Desired replicas per cell: the placeholder, or the live forecast loop when Cortex:Scaling:Enabled (off by default).
+builder.Services.AddCortexScaling(builder.Configuration);
 
 var app = builder.Build();
 // Load the policy now, so a missing or corrupt weights file stops the cell at start with the reason.

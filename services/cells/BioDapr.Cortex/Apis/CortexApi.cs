@@ -6,6 +6,7 @@ using BioDapr.Contracts.Events;
 using BioDapr.Control.Guardrails;
 using BioDapr.Cortex.Agents;
 using BioDapr.Cortex.Dashboard;
+using BioDapr.Cortex.Scaling;
 using Dapr;
 using Dapr.Actors;
 using Dapr.Actors.Client;
@@ -33,7 +34,7 @@ public static partial class CortexApi
     /// vitals are perishable, the next window (one second later) supersedes it, and a redelivered stale
     /// window would make the agent act on the past.
     /// </summary>
-    internal static async Task<Ok<TopicResponse>> OnVitalsAsync(VitalsReported vitals, CloudEventAttributes cloudEvent, IActorProxyFactory proxies, PathwayDirectory pathways, OrganismView page, ILogger<PathwayDirectory> logger)
+    internal static async Task<Ok<TopicResponse>> OnVitalsAsync(VitalsReported vitals, CloudEventAttributes cloudEvent, IActorProxyFactory proxies, PathwayDirectory pathways, OrganismView page, ScalingVitals scaling, ILogger<PathwayDirectory> logger)
     {
         if (vitals is not { Cell: { Length: > 0 } cell, Windows: { } windows })
         {
@@ -42,6 +43,7 @@ public static partial class CortexApi
         }
 
         page.Record(vitals);
+        scaling.Observe(vitals);
         var failed = 0;
         foreach (var window in windows.Where(w => w is { Kind: VitalsKind.Pathway } && !string.IsNullOrWhiteSpace(w.Name)))
         {

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace BioDapr.Cortex.Scaling;
 
-/// <summary>Options of the desired-replicas endpoint (configuration section <c>Cortex:Scaling</c>).</summary>
+/// <summary>Options of the desired-replicas endpoint and of the live scaling loop (configuration section <c>Cortex:Scaling</c>).</summary>
 public sealed class ScalingOptions
 {
     public const string SectionName = "Cortex:Scaling";
@@ -14,7 +14,45 @@ public sealed class ScalingOptions
     [MinLength(1)]
     public string[] Cells { get; set; } = ["gateway", "orders", "inventory", "payments", "notifications", "shipping"];
 
-    /// <summary>What <see cref="PlaceholderDesiredReplicas"/> answers for every cell.</summary>
+    /// <summary>What <see cref="PlaceholderDesiredReplicas"/> answers for every cell (and the forecast source for a cell with no vitals yet).</summary>
     [Range(1, 100)]
     public int PlaceholderReplicas { get; set; } = DefaultPlaceholderReplicas;
+
+    /// <summary>
+    /// <c>Cortex:Scaling:Enabled</c>: runs the live scaling loop (record arrivals from vitals, retrain the
+    /// forecasters, decide with the predictive policy, apply through the runner when one started the cortex).
+    /// Off by default: the endpoint then serves the placeholder.
+    /// </summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Seconds between two decisions of the loop.</summary>
+    [Range(1, 3600)]
+    public int PeriodSeconds { get; set; } = 15;
+
+    /// <summary>Cells decided for but never scaled through the runner: the gateway, whose public port is fixed.</summary>
+    public string[] NotApplied { get; set; } = ["gateway"];
+
+    /// <summary>Requests per second one replica serves at full utilisation (the capacity model).</summary>
+    [Range(0.001, 1_000_000)]
+    public double PerReplicaRate { get; set; } = 50;
+
+    /// <summary>The utilisation the fleet is sized for (headroom).</summary>
+    [Range(0.05, 1)]
+    public double TargetUtilisation { get; set; } = 0.6;
+
+    /// <summary>Seconds from asking for a replica to its first served request (a runner replica: sidecar + app start).</summary>
+    [Range(0, 3600)]
+    public int ColdStartSeconds { get; set; } = 10;
+
+    /// <summary>Fewest replicas asked for (never below 1).</summary>
+    [Range(1, 100)]
+    public int MinReplicas { get; set; } = 1;
+
+    /// <summary>Most replicas asked for.</summary>
+    [Range(1, 100)]
+    public int MaxReplicas { get; set; } = 5;
+
+    /// <summary>Seconds a scale-down waits until every recommendation of the window is lower.</summary>
+    [Range(0, 3600)]
+    public int ScaleDownStabilisationSeconds { get; set; } = 120;
 }

@@ -1,3 +1,4 @@
+using BioDapr.Control.Replicas;
 using BioDapr.Scaling.Forecasting;
 using BioDapr.Scaling.Policies;
 
@@ -5,32 +6,51 @@ namespace BioDapr.Scaling.Live;
 
 /// <summary>
 /// One cell's scaling on a running organism: each <see cref="StepAsync"/> (every policy period, from the
-/// cortex's loop) reads the cell's replicas through <see cref="IReplicaScaler"/>, takes the latest forecast from
+/// cortex's loop) takes the cell's replicas as the runner reports them, the latest forecast from
 /// <see cref="CellForecasts"/> (index 0 = the bucket in progress, as the cortex records every completed bucket),
-/// lets the policy decide and applies a changed count. The same policies run in the replica simulator.
+/// lets the policy decide and applies a changed count through <see cref="IReplicaScaler"/>. Without a runner
+/// (a deployment, where the platform's KEDA rule reads the decision) the replicas are taken to be the last
+/// decision. The same policies run in the replica simulator.
 /// </summary>
-public sealed class CellScaler(string appId, IScalingPolicy policy, IReplicaScaler scaler, CellForecasts forecasts, CellForecastOptions options, TimeProvider time, int horizon = 3)
+public sealed class CellScaler(string appId, IScalingPolicy policy, IReplicaScaler? scaler, CellForecasts forecasts, CellForecastOptions options, TimeProvider time, int horizon = 3)
 {
     private readonly DateTimeOffset _started = time.GetUtcNow();
+    private int _last = 1;
 
     /// <summary>The cell this scaler drives.</summary>
     public string AppId { get; } = appId;
 
-    /// <summary>Decides and applies one step; returns the replica count asked for.</summary>
-    public async Task<int> StepAsync(CellLoad load, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decides one step from <paramref name="load"/>; when <paramref name="running"/> (the runner's view of this
+    /// cell) is given and a scaler is present, a changed count is applied. A refused scale is returned in
+    /// <see cref="CellDecision.Error"/>, not thrown: the next period tries again.
+    /// </summary>
+    public async Task<CellDecision> StepAsync(CellLoad load, CellReplicas? running, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(load);
-        var count = await scaler.GetAsync(AppId, cancellationToken).ConfigureAwait(false);
+        var provisioned = running is null ? _last : running.Replicas.Count(r => r.State != "draining");
+        var ready = running is null ? _last : running.Replicas.Count(r => r.State == "ready");
         var now = time.GetUtcNow();
         var bucket = TimeSpan.FromSeconds(options.BucketSeconds);
         var intoBucket = TimeSpan.FromTicks(now.UtcTicks % bucket.Ticks);
-        var observation = new ScalingObservation(now - _started, count.Provisioned, count.Ready, load.Utilisation, load.ArrivalRate, load.Backlog, forecasts.Forecast(AppId, horizon), bucket, intoBucket);
-        var desired = policy.Decide(observation);
-        if (desired != count.Provisioned)
+        var forecast = forecasts.Forecast(AppId, horizon);
+        var observation = new ScalingObservation(now - _started, provisioned, ready, load.Utilisation, load.ArrivalRate, load.Backlog, forecast, bucket, intoBucket);
+        var desired = Math.Max(1, policy.Decide(observation));
+        _last = desired;
+        var source = forecast is null ? CellDecision.Observed : CellDecision.Forecast;
+        if (scaler is null || running is null || desired == provisioned)
         {
-            await scaler.SetAsync(AppId, desired, cancellationToken).ConfigureAwait(false);
+            return new CellDecision(AppId, desired, source, Applied: false);
         }
 
-        return desired;
+        try
+        {
+            await scaler.ScaleAsync(AppId, desired, cancellationToken).ConfigureAwait(false);
+            return new CellDecision(AppId, desired, source, Applied: true);
+        }
+        catch (ReplicaScalingException ex)
+        {
+            return new CellDecision(AppId, desired, source, Applied: false, ex.Message);
+        }
     }
 }
