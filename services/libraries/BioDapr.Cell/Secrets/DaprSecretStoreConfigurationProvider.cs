@@ -59,6 +59,10 @@ internal sealed class DaprSecretStoreConfigurationProvider(DaprSecretStoreOption
                 {
                     Add(data, name, await client.GetSecretAsync(options.StoreName, name));
                 }
+                catch (DaprException) when (options.Optional)
+                {
+                    // Optional: a store that is not configured here, or a secret that is absent or not granted, is left out.
+                }
                 catch (DaprException ex)
                 {
                     // The message names the store and the secret, never a value.

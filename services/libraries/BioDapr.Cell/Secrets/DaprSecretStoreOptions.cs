@@ -12,6 +12,9 @@ public sealed class DaprSecretStoreOptions
     /// <summary>How long to wait for the sidecar (default 60 s).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>When true, an unreachable sidecar leaves the secrets out instead of failing startup.</summary>
+    /// <summary>
+    /// When true, an unreachable sidecar leaves the secrets out instead of failing startup, and so does a named secret the
+    /// sidecar refuses (store not configured for the app, secret absent or not granted).
+    /// </summary>
     public bool Optional { get; init; }
 }
