@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using BioDapr.Cell.Secrets;
 
 namespace BioDapr.Cortex.Dashboard;
 
@@ -20,24 +19,5 @@ public sealed class OperatorKeys(IConfiguration configuration)
     public bool Configured => !string.IsNullOrWhiteSpace(configuration[SecretName]);
 
     /// <summary>The operator whose key is <paramref name="key"/>, or null.</summary>
-    public string? Identify(string? key)
-    {
-        if (string.IsNullOrEmpty(key) || configuration[SecretName] is not { Length: > 0 } secret)
-        {
-            return null;
-        }
-
-        var sent = Encoding.UTF8.GetBytes(key);
-        string? found = null;
-        foreach (var entry in secret.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var equals = entry.IndexOf('=', StringComparison.Ordinal);
-            if (equals > 0 && CryptographicOperations.FixedTimeEquals(sent, Encoding.UTF8.GetBytes(entry[(equals + 1)..])))
-            {
-                found = entry[..equals];
-            }
-        }
-
-        return found;
-    }
+    public string? Identify(string? key) => NamedKeys.Identify(configuration[SecretName], key);
 }

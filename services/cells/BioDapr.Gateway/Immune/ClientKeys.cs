@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using BioDapr.Cell.Secrets;
 
 namespace BioDapr.Gateway.Immune;
 
@@ -19,24 +18,5 @@ public sealed class ClientKeys(IConfiguration configuration)
             .FirstOrDefault(key => key is { Length: > 0 });
 
     /// <summary>The client whose key is <paramref name="apiKey"/>, or null.</summary>
-    public string? Identify(string? apiKey)
-    {
-        if (string.IsNullOrEmpty(apiKey) || configuration[SecretName] is not { Length: > 0 } secret)
-        {
-            return null;
-        }
-
-        var sent = Encoding.UTF8.GetBytes(apiKey);
-        string? found = null;
-        foreach (var entry in secret.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var equals = entry.IndexOf('=', StringComparison.Ordinal);
-            if (equals > 0 && CryptographicOperations.FixedTimeEquals(sent, Encoding.UTF8.GetBytes(entry[(equals + 1)..])))
-            {
-                found = entry[..equals];
-            }
-        }
-
-        return found;
-    }
+    public string? Identify(string? apiKey) => NamedKeys.Identify(configuration[SecretName], apiKey);
 }
