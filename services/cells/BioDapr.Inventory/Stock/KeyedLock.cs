@@ -36,18 +36,6 @@ internal sealed class KeyedLock
         return new Holder(this, key, gate);
     }
 
-    /// <summary>The keys currently held or waited for (for tests).</summary>
-    public int KeysInUse
-    {
-        get
-        {
-            lock (_gates)
-            {
-                return _gates.Count;
-            }
-        }
-    }
-
     private void Leave(string key, Gate gate)
     {
         lock (_gates)

@@ -143,11 +143,11 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
             var path = Path.Combine(settings.OutputDirectory, "runs", $"{name}-seed{seed}.json");
             RunReport? report = null;
             var key = RunKey(name);
-            var cached = !settings.Fresh && TryLoad(path, key, out report);
+            var cached = !settings.Fresh && RunCache.TryLoad(path, key, out report);
             if (!cached)
             {
                 report = ScenarioRun.Evaluate(scenario, Create(name, tuned), seed);
-                Save(path, key, report!);
+                RunCache.Save(path, key, report!);
             }
 
             reports[i] = report!;
@@ -292,35 +292,5 @@ public sealed class ControllerBenchmark(BenchmarkSettings settings, IPolicyModel
             runs.Sum(r => r.Unrecovered),
             phaseEfficiency,
             phaseRecovery);
-    }
-
-    private sealed record CachedRun(string Key, RunReport Report);
-
-    private static bool TryLoad(string path, string key, out RunReport? report)
-    {
-        report = null;
-        if (!File.Exists(path))
-        {
-            return false;
-        }
-
-        try
-        {
-            var cached = JsonSerializer.Deserialize<CachedRun>(File.ReadAllText(path), Json);
-            report = cached?.Key == key ? cached.Report : null;
-        }
-        catch (JsonException)
-        {
-            // A run interrupted while writing: simulate it again.
-        }
-
-        return report is not null;
-    }
-
-    private static void Save(string path, string key, RunReport report)
-    {
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(new CachedRun(key, report), Json));
-        File.Move(temporary, path, overwrite: true);
     }
 }

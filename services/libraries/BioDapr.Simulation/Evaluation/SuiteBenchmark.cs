@@ -147,11 +147,11 @@ public sealed class SuiteBenchmark(SuiteSettings settings, IPolicyModel policy, 
             var path = Path.Combine(directory, $"{name}-seed{seed}.json");
             var key = Hash($"{scenario.Hash}|{code}|{(name.StartsWith("cortex", StringComparison.Ordinal) ? settings.PolicyFingerprint : string.Empty)}|{(name.EndsWith("-tuned", StringComparison.Ordinal) || name.StartsWith("cortex", StringComparison.Ordinal) ? tuning : string.Empty)}");
             RunReport? report = null;
-            var cached = !settings.Fresh && TryLoad(path, key, out report);
+            var cached = !settings.Fresh && RunCache.TryLoad(path, key, out report);
             if (!cached)
             {
                 report = ScenarioRun.Evaluate(scenario.Scenario, Create(name, scenario.Scenario.Slo.LatencyMs), seed);
-                Save(path, key, report!);
+                RunCache.Save(path, key, report!);
             }
 
             results[i] = new SuiteRun(scenario.Set, scenario.Family, scenario.Scenario.Name, report!);
@@ -256,34 +256,4 @@ public sealed class SuiteBenchmark(SuiteSettings settings, IPolicyModel policy, 
 
     /// <summary>A short content hash (cache keys).</summary>
     public static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
-
-    private sealed record CachedRun(string Key, RunReport Report);
-
-    private static bool TryLoad(string path, string key, out RunReport? report)
-    {
-        report = null;
-        if (!File.Exists(path))
-        {
-            return false;
-        }
-
-        try
-        {
-            var cached = JsonSerializer.Deserialize<CachedRun>(File.ReadAllText(path), Json);
-            report = cached?.Key == key ? cached.Report : null;
-        }
-        catch (JsonException)
-        {
-            // A run interrupted while writing: simulate it again.
-        }
-
-        return report is not null;
-    }
-
-    private static void Save(string path, string key, RunReport report)
-    {
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(new CachedRun(key, report), Json));
-        File.Move(temporary, path, overwrite: true);
-    }
 }
