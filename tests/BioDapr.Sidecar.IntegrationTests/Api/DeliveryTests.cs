@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -133,6 +134,14 @@ public sealed class DeliveryTests
     [Fact]
     public async Task Delivery_CarriesTheTraceAndAppToken()
     {
+        // A listener that records every activity (as OpenTelemetry in the same process would) makes .NET's
+        // HttpClient start its own spans; the sidecar's trace context must still be the one the app sees.
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = _ => true,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
         await using var app = await TestApp.StartAsync();
         await using var sidecar = await StartAsync(app, appApiToken: "app-secret", config: "apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata: {name: c}\nspec:\n  tracing:\n    samplingRate: \"1\"\n");
         const string traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";

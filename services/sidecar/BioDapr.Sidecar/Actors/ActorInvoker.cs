@@ -27,7 +27,7 @@ internal sealed class ActorInvoker : IDisposable
     private readonly string _appId;
     private readonly long _maxBodySize;
     private readonly TimeProvider _time;
-    private readonly HttpClient _peers = new(new SocketsHttpHandler { UseProxy = false, UseCookies = false, AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient _peers = new(new SocketsHttpHandler { UseProxy = false, UseCookies = false, AllowAutoRedirect = false, ActivityHeadersPropagator = null }) { Timeout = Timeout.InfiniteTimeSpan };
 
     public ActorInvoker(
         ActorAppConfig config,

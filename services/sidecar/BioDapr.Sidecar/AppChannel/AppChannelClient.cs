@@ -40,6 +40,8 @@ internal sealed class AppChannelClient : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
             ConnectTimeout = TimeSpan.FromSeconds(5),
+            // The sidecar propagates its own spans (TraceContext); .NET must not add or replace trace headers.
+            ActivityHeadersPropagator = null,
         })
         {
             BaseAddress = BaseAddress,

@@ -58,7 +58,7 @@ internal sealed class GrpcAppChannel : IEventSink, IDisposable
         {
             MaxReceiveMessageSize = (int)Math.Min(int.MaxValue, maxMessageSize),
             MaxSendMessageSize = (int)Math.Min(int.MaxValue, maxMessageSize),
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = TimeSpan.FromSeconds(5) },
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = TimeSpan.FromSeconds(5), ActivityHeadersPropagator = null },
         });
         _invoker = _channel.CreateCallInvoker();
     }

@@ -71,6 +71,7 @@ internal sealed partial class ServiceInvoker : IDisposable
             UseProxy = false,
             AutomaticDecompression = DecompressionMethods.None,
             ConnectTimeout = TimeSpan.FromSeconds(5),
+            ActivityHeadersPropagator = null,
         })
         {
             Timeout = Timeout.InfiniteTimeSpan,
