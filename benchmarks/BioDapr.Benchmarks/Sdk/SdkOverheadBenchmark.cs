@@ -19,7 +19,9 @@ namespace BioDapr.Benchmarks.Sdk;
 /// endpoint in a cell with the full pipeline — the immune check (<c>APP_API_TOKEN</c>), ingress
 /// (admission, pathogens, endpoint vitals) and one pathway execution (the Polly pipeline with
 /// limiter, retry budget, breaker and timeout around an in-memory attempt) — measured with wrk, same
-/// machine, same load, alternating runs. The cell runs on the official Dapr .NET SDK against the real development
+/// machine, same load, interleaved rounds. The bare server runs in a child process of its own (OpenTelemetry's listeners
+/// are process-wide, so beside the cell it was traced and metered too); each round also reports the CPU time and the
+/// bytes each server process spends per request, which a shared machine disturbs far less than the rate. The cell runs on the official Dapr .NET SDK against the real development
 /// sidecar (hormones from a Redis configuration store, vitals published once a second on a Redis pub/sub), as it
 /// does in the organism; the measured requests themselves never cross the sidecar.
 /// </summary>
