@@ -1,6 +1,7 @@
 using System.Net;
 using BioDapr.Cell.Ingress;
 using BioDapr.Cell.Pathways;
+using BioDapr.Contracts.Events;
 using BioDapr.Pathways.Policies;
 using BioDapr.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -284,7 +285,8 @@ public sealed class PathwaysAndIngressTests
         (await cell.Client.GetAsync("/missing", Ct)).Dispose();
         (await cell.Client.GetAsync("/broken", Ct)).Dispose();
 
-        await BioDapr.Testing.Eventually.TrueAsync(() => cell.Dapr.Published.Any(p => p is { PubSub: "pubsub", Topic: "vitals" }));
+        // The requests may span several windows: wait for the one with the last request (/broken), windows go out in order.
+        await BioDapr.Testing.Eventually.TrueAsync(() => cell.Dapr.Published.Any(p => p is { PubSub: "pubsub", Topic: "vitals", Data: VitalsReported v } && v.Windows.Any(w => w.Name == "GET /broken" && w.ServerErrors > 0)));
         var vitals = cell.Dapr.Published.Where(p => p is { PubSub: "pubsub", Topic: "vitals" }).ToList();
         var published = vitals.Select(p => System.Text.Json.JsonSerializer.SerializeToElement(p.Data, p.Data!.GetType(), Web)).ToList();
         var windows = published.SelectMany(p => p.GetProperty("windows").EnumerateArray()).ToList();
