@@ -337,6 +337,40 @@ public sealed partial class OrganismTests
     }
 
     [Fact]
+    public async Task AJournalSlotOfAnAttemptThatLostTheClaim_IsOnlyFreed_TheWinnersAttemptGoesOn()
+    {
+        // Two requests with one key both took a journal slot for attempt 1; only one claimed the order (its record names
+        // its slot, 104) and is still working on it. The loser stopped before giving its slot (103) back, with an
+        // earlier deadline. The sweeper must free slot 103 without touching the order: rolling back "attempt 1" would
+        // abort the winner's attempt and give back the stock it holds.
+        using var http = new HttpClient();
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
+        var before = await ReservedAsync(redis, "e2e-crash");
+        var order = Guid.NewGuid().ToString("N");
+        var past = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await SaveOrdersStateAsync(http,
+        [
+            new { key = "order-" + order, value = CrashedRecord(order, "pending", slot: 104, DateTimeOffset.UtcNow.AddMinutes(10)) },
+            new { key = "journal-103", value = new { orderId = order, attempt = 1, deadlineUnixMs = past.ToUnixTimeMilliseconds() } },
+        ]);
+        using var reserved = await http.PostAsJsonAsync(
+            $"http://127.0.0.1:{organism.SidecarPorts["orders"]}/v1.0/invoke/inventory/method/reservations",
+            new { orderId = order, sku = "e2e-crash", quantity = 2, attempt = 1 },
+            Ct);
+        reserved.StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        await Eventually.ReturnsAsync(() => redis.KeyExistsAsync("orders||journal-103"), exists => !exists, TimeSpan.FromSeconds(30), "the sweeper frees the loser's slot");
+
+        (await OrderStatusInStoreAsync(redis, order)).ShouldBe("pending", "the winner's attempt is not rolled back");
+        (await ReservedAsync(redis, "e2e-crash")).ShouldBe(before + 2, "the winner's units stay held");
+
+        // Clean up as the winner would have: give the units back.
+        using var release = await http.DeleteAsync($"http://127.0.0.1:{organism.SidecarPorts["orders"]}/v1.0/invoke/inventory/method/reservations/{order}?attempt=1", Ct);
+        release.IsSuccessStatusCode.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task OrdersKilledMidStream_ClientsRetryingWithTheirKeys_GetOneOrderEach_AndStockIsConserved()
     {
         const string sku = "e2e-killed";

@@ -103,7 +103,8 @@ public static class IntegrityAudit
                 if (!record.IsTerminal)
                 {
                     stuck++;
-                    Problem($"order {record.OrderId} is still {record.Status}");
+                    var journal = stored.Journal.Where(j => j.Value.Contains(record.OrderId, StringComparison.Ordinal)).Select(j => $"{j.Key} {j.Value}").ToList();
+                    Problem($"order {record.OrderId} is still {record.Status} (record {stored.OrderJson.GetValueOrDefault(record.OrderId)}; journal: {(journal.Count == 0 ? "no slot holds it" : string.Join("; ", journal))})");
                     continue;
                 }
 

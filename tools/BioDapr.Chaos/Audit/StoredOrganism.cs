@@ -13,6 +13,12 @@ public sealed class StoredOrganism
     /// <summary>Every order record (state key <c>order-{id}</c> of orders), by order id.</summary>
     public Dictionary<string, StoredOrder> Orders { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Every order record's stored JSON, by order id (for the audit's diagnosis of a stuck order).</summary>
+    public Dictionary<string, string> OrderJson { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Orders' journal (state keys <c>journal-{n}</c>): the slot key → the JSON of the attempt it holds.</summary>
+    public Dictionary<string, string> Journal { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Payment decisions (state key <c>payment-{orderId}</c> of payments): order id → payment id (null: refused).</summary>
     public Dictionary<string, string?> Decisions { get; } = new(StringComparer.Ordinal);
 
@@ -38,6 +44,7 @@ public sealed class StoredOrganism
                 continue;
             }
 
+            stored.OrderJson[id.GetString()!] = order.GetRawText();
             stored.Orders[id.GetString()!] = new StoredOrder(
                 id.GetString()!,
                 order.GetProperty("client").GetString() ?? string.Empty,
@@ -47,6 +54,11 @@ public sealed class StoredOrganism
                 order.GetProperty("status").GetString() ?? string.Empty,
                 order.GetProperty("createdAt").GetDateTimeOffset(),
                 order.GetProperty("changedAt").GetDateTimeOffset());
+        }
+
+        foreach (var (key, json) in await ReadStateAsync(redis, "orders||journal-*", cancellationToken))
+        {
+            stored.Journal[key["orders||".Length..]] = json.RootElement.GetRawText();
         }
 
         foreach (var (key, json) in await ReadStateAsync(redis, "payments||payment-*", cancellationToken))

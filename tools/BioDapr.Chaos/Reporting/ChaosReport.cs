@@ -63,7 +63,7 @@ public static class ChaosReport
         md.AppendLine(CultureInfo.InvariantCulture, $"- **stuck**: accepted orders not confirmed or cancelled within {run.TerminalWithinSeconds} s after the last client was answered (must be 0).");
         md.AppendLine("- **drift**: units unaccounted for on the run's SKUs: initial − available − reserved, reserved − units held by");
         md.AppendLine("  reservations, held − units of placed/confirmed orders (must be 0; cumulative over the run).");
-        md.AppendLine("- **leaks**: hostile requests not refused (1 MiB bodies → 413, invalid keys → 401/429, malformed → 400, hormone");
+        md.AppendLine("- **leaks**: hostile requests not refused (1 MiB bodies → 413, or 429 while the key is over its rate; invalid keys → 401/429, malformed → 400, hormone");
         md.AppendLine("  writes to public or app ports without the app token → 401/403/404, a replayed key → the first order, the same key");
         md.AppendLine("  with another body → 422) (must be 0).");
         md.AppendLine("- **fair**: hostile row only: the well-behaved client, within its own limit, got ≥ 80 % of its orders answered at");

@@ -1,6 +1,7 @@
 using System.Net;
 using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Pathways;
+using BioDapr.Pathways.Policies;
 using BioDapr.Cell.Events;
 using BioDapr.Cell.State;
 using Dapr;
@@ -163,6 +164,12 @@ public sealed partial class OrderPlacement(
         var record = (await ReadAsync(journal.OrderId, cancellationToken))?.Value;
         switch (record)
         {
+            case null:
+            case not null when record.Attempt < journal.Attempt || (record.Attempt == journal.Attempt && record.Slot != slot):
+                // This attempt never claimed the order (it lost the race, or stopped between its slot and its claim):
+                // it reserved nothing, and the attempt number may be another request's: only the slot is freed.
+                await FreeSlotAsync(slot, journal.OrderId, journal.Attempt, cancellationToken);
+                break;
             case { Status: OrderStatuses.Pending } when record.Attempt == journal.Attempt:
                 await RollBackAsync(record.OrderId, record.Attempt, fence: null, cancellationToken);
                 break;
@@ -310,33 +317,55 @@ public sealed partial class OrderPlacement(
             Slot: null, previous?.Fenced ?? [], null, null, null, previous?.CreatedAt ?? now, now);
     }
 
-    // Claims the order and a free journal slot in one transaction. True: claimed (the returned record has its slot);
-    // false: the record changed meanwhile; null: no slot was free.
+    // Claims a free journal slot, then the order, as two single-key writes. Not one transaction: Dapr's Redis store
+    // neither rolls back a transaction's other operations when one fails nor honours first-write inside a transaction
+    // (it sets no first-write mark there, so a later "first" write overwrites the key). A claim in one transaction
+    // could overwrite the journal slot of another attempt, whose order then had no journal entry: placed, never
+    // announced, and stuck (found by the chaos command's overload runs, 2026-12-06). The slot is taken by a first-write
+    // save of its own (exclusive, since every slot write is one); the order by its ETag, or by a first-write save when
+    // it is new. True: claimed (the returned record has its slot); false: the record changed meanwhile (the slot is
+    // given back); null: no slot was free.
     private async Task<(bool? Claimed, OrderRecord? Record)> ClaimAsync(OrderRecord record, string? etag, CancellationToken cancellationToken)
     {
         var slots = options.Value.JournalSlots;
         for (var tries = 0; tries < SlotTries; tries++)
         {
             var slot = random.Instance.Next(slots);
+            if (!await TryTakeAsync(SlotKey(slot), new JournalEntry(record.OrderId, record.Attempt, record.DeadlineUnixMs), retention: null, cancellationToken))
+            {
+                continue;
+            }
+
             var claimed = record with { Slot = slot };
-            if (await sidecar.TryExecuteStateTransactionAsync(StateStore,
-                [
-                    sidecar.Upsert(OrderKey(record.OrderId), claimed, etag, Retention),
-                    sidecar.Upsert(SlotKey(slot), new JournalEntry(record.OrderId, record.Attempt, record.DeadlineUnixMs), etag: null),
-                ], cancellationToken))
+            var saved = etag is null
+                ? await TryTakeAsync(OrderKey(record.OrderId), claimed, Retention, cancellationToken)
+                : await sidecar.TrySaveStateAsync(StateStore, OrderKey(record.OrderId), claimed, etag, Retention, cancellationToken);
+            if (saved)
             {
                 return (true, claimed);
             }
 
-            // Either the order changed (someone else claimed it) or the slot was taken: tell which.
-            var now = await ReadAsync(record.OrderId, cancellationToken);
-            if (now.ETagOrNull() != etag)
-            {
-                return (false, null);
-            }
+            // Someone else claimed the order first: give the slot back (the sweeper frees it if this fails).
+            await FreeSlotAsync(slot, record.OrderId, record.Attempt, CancellationToken.None);
+            return (false, null);
         }
 
         return (null, null);
+    }
+
+    // A first-write save of a key that is not stored yet. A key that is stored (first-written) makes Dapr's Redis store
+    // fail the write with an error rather than an ETag conflict, so any refusal means "taken"; a store that is down
+    // shows on the next read.
+    private async Task<bool> TryTakeAsync<T>(string key, T value, StateRetention? retention, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await sidecar.TrySaveFirstAsync(StateStore, key, value, retention ?? StateRetention.Forever, cancellationToken);
+        }
+        catch (DaprException)
+        {
+            return false;
+        }
     }
 
     // A claimed attempt runs to its end whatever its caller does (a repeat of the request waits for it), bounded by
@@ -380,7 +409,7 @@ public sealed partial class OrderPlacement(
             if (stock is null || !stock.IsSuccessStatusCode)
             {
                 Log.InventoryFailed(logger, record.OrderId, "stock", check.Outcome.ToString());
-                return await GiveUpAsync(record, StatusCodes.Status502BadGateway, $"Inventory could not be asked for stock ({check.Outcome}); nothing was ordered.", cancellationToken);
+                return await GiveUpAsync(record, InventoryFailureStatus(check.Outcome), $"Inventory could not be asked for stock ({check.Outcome}); nothing was ordered.", cancellationToken);
             }
 
             var level = await stock.Content.ReadFromJsonAsync<StockLevelView>(cancellationToken);
@@ -408,7 +437,7 @@ public sealed partial class OrderPlacement(
                     return await RefuseAsync(record, StatusCodes.Status404NotFound, "Unknown SKU", $"The SKU '{record.Sku}' is not in the catalogue.", cancellationToken);
                 default:
                     Log.InventoryFailed(logger, record.OrderId, "reservation", reserved is null ? reservation.Outcome.ToString() : ((int)reserved.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    return await GiveUpAsync(record, StatusCodes.Status502BadGateway, $"Inventory could not reserve the stock ({reservation.Outcome}); nothing was ordered.", cancellationToken);
+                    return await GiveUpAsync(record, InventoryFailureStatus(reservation.Outcome), $"Inventory could not reserve the stock ({reservation.Outcome}); nothing was ordered.", cancellationToken);
             }
         }
 
@@ -477,8 +506,15 @@ public sealed partial class OrderPlacement(
     private async Task<PlacementOutcome> GiveUpAsync(OrderRecord record, int status, string detail, CancellationToken cancellationToken)
     {
         await RollBackAsync(record.OrderId, record.Attempt, fence: null, cancellationToken);
-        return PlacementOutcome.Problem(status, status == StatusCodes.Status502BadGateway ? "Inventory unavailable" : "Not placed", detail);
+        return PlacementOutcome.Problem(status, detail.StartsWith("Inventory", StringComparison.Ordinal) ? "Inventory unavailable" : "Not placed", detail);
     }
+
+    // Inventory too loaded to answer in time (timed out, shed, or its breaker open) is 503 with Retry-After: come back
+    // later, fewer at a time (the gateway's DownstreamCapacity reads it so). Inventory answering an error is 502.
+    private static int InventoryFailureStatus(PathwayOutcome outcome) =>
+        outcome is PathwayOutcome.Timeout or PathwayOutcome.Shed or PathwayOutcome.BreakerOpen
+            ? StatusCodes.Status503ServiceUnavailable
+            : StatusCodes.Status502BadGateway;
 
     // Marks a pending attempt aborted (fencing requestId, if any), then gives back its reservation and frees its
     // slot. Uses CancellationToken.None once the abort is written: a half-done rollback is left to the sweeper only
