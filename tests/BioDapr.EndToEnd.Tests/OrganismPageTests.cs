@@ -149,7 +149,7 @@ public sealed partial class OrganismTests
             var edgeAfter = DateTimeOffset.UtcNow - switched;
             await Expect(page.Locator("#graph [data-cell='inventory']")).ToHaveAttributeAsync("data-health", "errors", new() { Timeout = 3_000 });
             var cellAfter = DateTimeOffset.UtcNow - switched;
-            TestContext.Current.SendDiagnosticMessage($"after the switch: orders→inventory showed errors in {edgeAfter.TotalMilliseconds:0} ms, inventory in {cellAfter.TotalMilliseconds:0} ms");
+            TestContext.Current.TestOutputHelper?.WriteLine($"after the switch: orders→inventory showed errors in {edgeAfter.TotalMilliseconds:0} ms, inventory in {cellAfter.TotalMilliseconds:0} ms");
             cellAfter.ShouldBeLessThan(TimeSpan.FromSeconds(3.5));
             await Expect(page.Locator("#pathogens [data-cell='inventory']")).ToHaveAttributeAsync("data-infected", "true");
             // The switch is recorded as the operator's, with the action.
