@@ -123,8 +123,9 @@ public sealed partial class OrganismTests
         await OpenAsync(page);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         using var load = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        // Steady traffic through the gateway, so orders→inventory has calls to fail.
-        var traffic = Task.Run(() => OrderSteadilyAsync(http, load.Token), CancellationToken.None);
+        // Steady traffic through the gateway, so orders→inventory has calls to fail: three paced loops, so a one-second
+        // window holds several calls even on a loaded machine (with one, a window could hold a single lucky call).
+        var traffic = Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => OrderSteadilyAsync(http, load.Token), CancellationToken.None)));
         try
         {
             // The organism may still be warming up (cold start on a busy machine): first the pathway must carry calls
