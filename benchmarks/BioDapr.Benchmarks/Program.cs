@@ -28,8 +28,10 @@ static int Usage()
                        --messages 100000 --concurrency 64 --rate 1000 --seconds 15 --hormones 300 --out docs/benchmarks/foundation.json
           actors       actor calls through the sidecar (one id, many ids) and reminder firing lateness
                        --seconds 10 --concurrency 32 --ids 1000 --reminders 500 --out docs/benchmarks/actors.json
-          sdk-overhead the cell SDK's cost: a trivial endpoint, bare minimal API vs. immune + ingress + vitals + pathway (wrk)
-                       --seconds 15 --connections 32 --runs 3 --out docs/benchmarks/sdk-overhead.json
+          sdk-overhead the cell SDK's cost: a trivial endpoint, bare minimal API vs. immune + ingress + vitals + pathway (wrk),
+                       interleaved rounds with rate, p99, server CPU and bytes allocated per request, and the load average
+                       --seconds 15 --connections 32 --runs 5 --out docs/benchmarks/sdk-overhead.json
+                       --serve 300: only start both servers (for dotnet-trace/dotnet-counters) and print their ports
           invocation   service invocation through two sidecars, internal channel open vs. secured (run secret + access control)
                        --seconds 10 --concurrency 32 --rounds 3 --out docs/benchmarks/invocation.json
           grpc         publish, state save and state get through the gRPC API and the HTTP API of one sidecar (same payloads, same Redis):

@@ -69,7 +69,7 @@ public sealed class GuardrailTests
 
         // Behind for 3 decisions: the third already uses the safe controller, which keeps control 4 decisions.
         decisions.ShouldBe([40, 40, 20, 20, 20, 20, 40, 40]);
-        audit.First(c => c.NewValue == "20").Reason.ShouldContain("fallback: agent reward 0.05 behind safe 0.80 for 3 decisions");
+        audit.First(c => c.NewValue == "20").Reason.ShouldContain("fallback to safe: agent reward 0.05 behind safe 0.80 for 3 decisions");
         guarded.StateOf("a→b").SafeFor.ShouldBe(0);
     }
 
@@ -78,8 +78,8 @@ public sealed class GuardrailTests
     {
         // The downstream-latency case: the backend is slower (p99 60 ms of a 250 ms objective), nothing
         // queues or times out, the agent holds 10 where Gradient2 would hold 20 and its limiter sheds 30 %.
-        // Its success share (0.7) stays well above the assumed safe reward (0.5), so only the live
-        // estimate of the safe controller (1.0: the shed calls would have been served) can see the loss.
+        // Only the live estimate of the safe controller (1.0: the shed calls would have been served) can
+        // see the loss: nothing failed.
         var audit = new List<HormoneChange>();
         var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 10 });
         var safe = new StaticController("safe", PathwayHormones.Default with { ConcurrencyLimit = 20 });
@@ -97,7 +97,7 @@ public sealed class GuardrailTests
         limits[0].ShouldBe(10);
         limits[^1].ShouldBe(20, string.Join(",", limits));
         guarded.StateOf("orders→inventory").SafeFor.ShouldBeGreaterThan(0);
-        audit.First(c => c.Hormone == "concurrencyLimit").Reason.ShouldContain("behind the live estimate for the safe controller");
+        audit.First(c => c.Hormone == "concurrencyLimit").Reason.ShouldContain("fallback to safe: agent reward 0.78 behind its live estimate 0.98 for 5 decisions");
     }
 
     [Fact]
@@ -134,6 +134,162 @@ public sealed class GuardrailTests
         GuardedController.SafeEstimate(window with { Rejected = 0, Successes = 100 }, at(10), at(40), settings)!.Value.ShouldBe(1.0);
         GuardedController.SafeEstimate(new PathwayWindow(1, 0, 0, 0, 0, 0, 0, 0), at(10), at(40), settings).ShouldBeNull();
         GuardedController.TargetHealth(window with { RttP99Ms = 200 }, 250).ShouldBe(0.4, 1e-9);
+    }
+
+    [Fact]
+    public void TheGuardsReward_IsGoodput_AnAgentThatAdmitsEverythingAndAnswersLate_LosesToTheShadow()
+    {
+        // Every call succeeds, but after the objective (250 ms): the agent holds 1,000 and lets 40 calls
+        // queue at a target that serves them in 20 ms when calm. Its success share is 1.0; its goodput 0.
+        // The shadow (limit 10) would have kept the target's queue short: same throughput, 4× shorter
+        // round trips by Little's law, every call on time.
+        var audit = new List<HormoneChange>();
+        var agent = new StaticController("admit-all", PathwayHormones.Default with { ConcurrencyLimit = 1_000 });
+        var safe = new StaticController("safe", PathwayHormones.Default with { ConcurrencyLimit = 10 });
+        var guarded = new GuardedController(agent, safe, new GuardrailSettings(), audit: audit.Add);
+        var calm = new PathwayWindow(1, 100, 100, 0, 0, 20, 15, InFlight: 2) { RttP99Ms = 30, Attempts = 100, SuccessesWithinSlo = 100 };
+        var late = new PathwayWindow(1, 100, 100, 0, 0, 400, 300, InFlight: 40) { RttP99Ms = 600, Attempts = 100, SuccessesWithinSlo = 0, MaxInFlight = 45 };
+        var current = PathwayHormones.Default with { ConcurrencyLimit = 1_000 };
+        for (var i = 0; i < 5; i++)
+        {
+            current = guarded.Decide("gateway→orders", calm, current);
+        }
+
+        var limits = new List<int>();
+        for (var i = 0; i < 12; i++)
+        {
+            current = guarded.Decide("gateway→orders", late, current);
+            limits.Add(current.ConcurrencyLimit);
+        }
+
+        GuardedController.SafeEstimate(late, PathwayHormones.Default with { ConcurrencyLimit = 1_000 }, PathwayHormones.Default with { ConcurrencyLimit = 10 }, new GuardrailSettings(), baselineRttMs: 20)!.Value
+            .ShouldBe(1.0, 1e-6, "the shadow keeps the throughput and answers in about 100 ms");
+        GuardedController.SafeEstimate(late, PathwayHormones.Default with { ConcurrencyLimit = 1_000 }, PathwayHormones.Default with { ConcurrencyLimit = 1_000 }, new GuardrailSettings())!.Value
+            .ShouldBe(0.0, "the agent's own reward counts only calls within the objective");
+        guarded.StateOf("gateway→orders").SafeFor.ShouldBeGreaterThan(0, string.Join(",", limits));
+        limits[^1].ShouldBeLessThan(1_000);
+        audit.First(c => c.Hormone == "concurrencyLimit").Reason.ShouldContain("fallback to safe: agent reward");
+    }
+
+    [Fact]
+    public void ALiveVitalsWindow_CarriesItsGoodput_AndAWindowWithoutItCountsEverySuccess()
+    {
+        var vitals = new BioDapr.Contracts.Vitals.VitalsWindow
+        {
+            Cell = "orders",
+            Name = "inventory",
+            Kind = BioDapr.Contracts.Vitals.VitalsKind.Pathway,
+            Start = DateTimeOffset.UnixEpoch,
+            End = DateTimeOffset.UnixEpoch.AddSeconds(1),
+            Calls = 100,
+            Successes = 90,
+            SuccessesWithinSlo = 60,
+            Shed = 5,
+            ServerErrors = 5,
+        };
+
+        var window = PathwayWindow.FromVitals(vitals);
+
+        window.SuccessesWithinSlo.ShouldBe(60);
+        window.Goodput.ShouldBe(60);
+        (window with { SuccessesWithinSlo = null }).Goodput.ShouldBe(90);
+        (window with { SuccessesWithinSlo = 500 }).Goodput.ShouldBe(90, "never more than the successes");
+    }
+
+    [Fact]
+    public void TheLiveEstimate_OfALowerLimit_CreditsOnlyQueueingAtTheTarget()
+    {
+        var settings = new GuardrailSettings();
+        var at = (int limit) => PathwayHormones.Default with { ConcurrencyLimit = limit };
+        // On time and not queueing (2 calls in flight): a lower limit that still covers them changes nothing.
+        var calm = new PathwayWindow(1, 100, 100, 0, 0, 20, 15, InFlight: 2) { RttP99Ms = 30, SuccessesWithinSlo = 100 };
+        GuardedController.SafeEstimate(calm, at(40), at(10), settings)!.Value.ShouldBe(1.0);
+        // A lower limit below what the calls need (2 in flight at 20 ms each): the shadow loses throughput.
+        GuardedController.SafeEstimate(calm with { RttMinMs = 20 }, at(40), at(1), settings, baselineRttMs: 20)!.Value.ShouldBe(0.5, 1e-9);
+        // A slow but healthy backend (round trips 300 ms even when calm, 30 in flight): a lower limit only sheds.
+        var slow = new PathwayWindow(1, 100, 100, 0, 0, 300, 290, InFlight: 30) { RttP99Ms = 320, SuccessesWithinSlo = 0 };
+        GuardedController.SafeEstimate(slow, at(40), at(10), new GuardrailSettings { LatencyObjectiveMs = 250 }, baselineRttMs: 290)!.Value.ShouldBe(0.0, 1e-6);
+        // Half the calls late through queueing at the target: a lower limit would have had them on time.
+        var queueing = new PathwayWindow(1, 100, 100, 0, 0, 250, 20, InFlight: 25) { RttP99Ms = 400, SuccessesWithinSlo = 50 };
+        GuardedController.SafeEstimate(queueing, at(100), at(10), settings, baselineRttMs: 20)!.Value.ShouldBe(1.0, 1e-3);
+        GuardedController.ShareBelow(100, 200, 100).ShouldBe(0.5, 1e-6);
+        GuardedController.ShareBelow(100, 200, 200).ShouldBe(0.99, 1e-4);
+        GuardedController.ShareBelow(100, 100, 99).ShouldBe(0);
+    }
+
+    [Fact]
+    public void TheLiveEstimate_OfAHigherLimit_CreditsLateCallsThatWaitedInTheLimiterQueue()
+    {
+        // Nothing shed, but 40 calls answered late after waiting in the agent's limiter queue (mean 200 ms)
+        // in front of a healthy target (p99 less the wait: 60 ms): twice the limit would have had them on time.
+        var window = new PathwayWindow(1, 100, 100, 0, 0, 230, 20, InFlight: 10) { RttP99Ms = 260, QueueDelayMs = 200, SuccessesWithinSlo = 60 };
+        var at = (int limit) => PathwayHormones.Default with { ConcurrencyLimit = limit };
+        GuardedController.SafeEstimate(window, at(10), at(10), new GuardrailSettings())!.Value.ShouldBe(0.6, 1e-9);
+        GuardedController.SafeEstimate(window, at(10), at(20), new GuardrailSettings())!.Value.ShouldBe(1.0, 1e-9);
+        GuardedController.SafeEstimate(window, at(10), at(15), new GuardrailSettings())!.Value.ShouldBe(0.8, 1e-9, "half the limit again: half the credit");
+    }
+
+    [Fact]
+    public void SeveralFallbacks_TheOneWithTheBestEstimateTakesOver()
+    {
+        // The agent holds 10 and sheds 30 % in front of a healthy target; fallback "g2" would hold 12
+        // (estimate 0.84), "aimd" 30 (estimate 1.0): the guard hands over to "aimd", not to the first.
+        var audit = new List<HormoneChange>();
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 10 });
+        IPathwayController[] fallbacks =
+        [
+            new StaticController("g2", PathwayHormones.Default with { ConcurrencyLimit = 12 }),
+            new StaticController("aimd", PathwayHormones.Default with { ConcurrencyLimit = 30 }),
+        ];
+        var guarded = new GuardedController(agent, fallbacks, new GuardrailSettings(), audit: audit.Add);
+        var shedding = new PathwayWindow(1, 100, 70, 0, 30, 45, 40, InFlight: 10) { RttP99Ms = 60, Attempts = 70, MaxInFlight = 10 };
+        var current = PathwayHormones.Default with { ConcurrencyLimit = 10 };
+        for (var i = 0; i < 10; i++)
+        {
+            current = guarded.Decide("a→b", shedding, current);
+        }
+
+        var state = guarded.StateOf("a→b");
+        state.SafeFor.ShouldBeGreaterThan(0);
+        state.Active.ShouldBe(1);
+        current.ConcurrencyLimit.ShouldBe(30);
+        audit.First(c => c.Hormone == "concurrencyLimit").Reason.ShouldContain("fallback to aimd");
+        guarded.Fallbacks.Select(f => f.Name).ShouldBe(["g2", "aimd"]);
+        Should.Throw<ArgumentException>(() => new GuardedController(agent, Array.Empty<IPathwayController>(), new GuardrailSettings()));
+    }
+
+    [Fact]
+    public void WhileAFallbackDecides_AnotherReplacesItOnlyAfterLeadingForThePatience()
+    {
+        // Fallback "low" (limit 10) is in charge; "high" (20) would admit the calls "low" sheds. A lead
+        // every other window is noise (no switch); a lead held for the patience is a switch, audited.
+        var audit = new List<HormoneChange>();
+        IPathwayController[] fallbacks =
+        [
+            new StaticController("low", PathwayHormones.Default with { ConcurrencyLimit = 10 }),
+            new StaticController("high", PathwayHormones.Default with { ConcurrencyLimit = 20 }),
+        ];
+        var settings = new GuardrailSettings { RewardSmoothing = 1, FallbackPatience = 3, FallbackCooldown = 100 };
+        var guarded = new GuardedController(new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 10 }), fallbacks, settings, audit: audit.Add);
+        guarded.Restore("a→b", GuardState.Initial(settings) with { SafeFor = 100, Active = 0, FallbackReason = "fallback to low" });
+        var shedding = new PathwayWindow(1, 100, 70, 0, 30, 45, 40, InFlight: 10) { RttP99Ms = 60, Attempts = 70, MaxInFlight = 10 };
+        var served = new PathwayWindow(1, 100, 100, 0, 0, 45, 40, InFlight: 10) { RttP99Ms = 60, Attempts = 100, MaxInFlight = 10 };
+        var current = PathwayHormones.Default with { ConcurrencyLimit = 10 };
+        for (var i = 0; i < 8; i++)
+        {
+            current = guarded.Decide("a→b", i % 2 == 0 ? shedding : served, current);
+        }
+
+        guarded.StateOf("a→b").Active.ShouldBe(0, "a lead in every other window is not held");
+        current.ConcurrencyLimit.ShouldBe(10);
+        for (var i = 0; i < 3; i++)
+        {
+            current = guarded.Decide("a→b", shedding, current);
+        }
+
+        guarded.StateOf("a→b").Active.ShouldBe(1);
+        current.ConcurrencyLimit.ShouldBe(15, "the switch is step-limited like any change");
+        audit.Last(c => c.Hormone == "concurrencyLimit").Reason.ShouldStartWith("fallback switch: high estimated 1.00 ahead of low 0.70 for 3 decisions");
     }
 
     [Fact]

@@ -312,12 +312,12 @@ public sealed partial class OrganismTests
         var before = await ReservedAsync(redis, "e2e-crash");
         var (halfDone, placed) = (Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"));
         var past = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var halfDoneSlot = await TakeFreeJournalSlotAsync(http, halfDone, past);
+        var placedSlot = await TakeFreeJournalSlotAsync(http, placed, past);
         await SaveOrdersStateAsync(http,
         [
-            new { key = "order-" + halfDone, value = CrashedRecord(halfDone, "pending", slot: 101, past) },
-            new { key = "journal-101", value = new { orderId = halfDone, attempt = 1, deadlineUnixMs = past.ToUnixTimeMilliseconds() } },
-            new { key = "order-" + placed, value = CrashedRecord(placed, "placed", slot: 102, past) },
-            new { key = "journal-102", value = new { orderId = placed, attempt = 1, deadlineUnixMs = past.ToUnixTimeMilliseconds() } },
+            new { key = "order-" + halfDone, value = CrashedRecord(halfDone, "pending", halfDoneSlot, past) },
+            new { key = "order-" + placed, value = CrashedRecord(placed, "placed", placedSlot, past) },
         ]);
         using var reserved = await http.PostAsJsonAsync(
             $"http://127.0.0.1:{organism.SidecarPorts["orders"]}/v1.0/invoke/inventory/method/reservations",
@@ -333,15 +333,15 @@ public sealed partial class OrganismTests
             "the sweeper rolls the half-done attempt back (its stock goes back) and announces the placed order (payments charges it)");
 
         settled.Reserved.ShouldBe(before);
-        (await redis.KeyExistsAsync(["orders||journal-101", "orders||journal-102"])).ShouldBe(0);
+        (await redis.KeyExistsAsync([$"orders||journal-{halfDoneSlot}", $"orders||journal-{placedSlot}"])).ShouldBe(0);
     }
 
     [Fact]
     public async Task AJournalSlotOfAnAttemptThatLostTheClaim_IsOnlyFreed_TheWinnersAttemptGoesOn()
     {
         // Two requests with one key both took a journal slot for attempt 1; only one claimed the order (its record names
-        // its slot, 104) and is still working on it. The loser stopped before giving its slot (103) back, with an
-        // earlier deadline. The sweeper must free slot 103 without touching the order: rolling back "attempt 1" would
+        // its slot) and is still working on it. The loser stopped before giving its slot back, with an earlier
+        // deadline. The sweeper must free the loser's slot without touching the order: rolling back "attempt 1" would
         // abort the winner's attempt and give back the stock it holds.
         using var http = new HttpClient();
         await using var connection = await RedisServer.ConnectAsync(organism.Redis);
@@ -349,10 +349,10 @@ public sealed partial class OrganismTests
         var before = await ReservedAsync(redis, "e2e-crash");
         var order = Guid.NewGuid().ToString("N");
         var past = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var loserSlot = await TakeFreeJournalSlotAsync(http, order, past);
         await SaveOrdersStateAsync(http,
         [
-            new { key = "order-" + order, value = CrashedRecord(order, "pending", slot: 104, DateTimeOffset.UtcNow.AddMinutes(10)) },
-            new { key = "journal-103", value = new { orderId = order, attempt = 1, deadlineUnixMs = past.ToUnixTimeMilliseconds() } },
+            new { key = "order-" + order, value = CrashedRecord(order, "pending", slot: (loserSlot + 1) % 128, DateTimeOffset.UtcNow.AddMinutes(10)) },
         ]);
         using var reserved = await http.PostAsJsonAsync(
             $"http://127.0.0.1:{organism.SidecarPorts["orders"]}/v1.0/invoke/inventory/method/reservations",
@@ -360,7 +360,7 @@ public sealed partial class OrganismTests
             Ct);
         reserved.StatusCode.ShouldBe(HttpStatusCode.Created);
 
-        await Eventually.ReturnsAsync(() => redis.KeyExistsAsync("orders||journal-103"), exists => !exists, TimeSpan.FromSeconds(30), "the sweeper frees the loser's slot");
+        await Eventually.ReturnsAsync(() => redis.KeyExistsAsync($"orders||journal-{loserSlot}"), exists => !exists, TimeSpan.FromSeconds(30), "the sweeper frees the loser's slot");
 
         (await OrderStatusInStoreAsync(redis, order)).ShouldBe("pending", "the winner's attempt is not rolled back");
         (await ReservedAsync(redis, "e2e-crash")).ShouldBe(before + 2, "the winner's units stay held");
@@ -465,6 +465,25 @@ public sealed partial class OrganismTests
     };
 
     // Writes keys of orders' state through orders' own sidecar (so they are stored exactly as orders stores them).
+    // Takes a journal slot that no live attempt holds, as orders does (a first-write save: a slot a live claim holds is
+    // refused), for attempt 1 of orderId with the given deadline.
+    private async Task<int> TakeFreeJournalSlotAsync(HttpClient http, string orderId, DateTimeOffset deadline)
+    {
+        for (var slot = 100; slot < 128; slot++)
+        {
+            using var saved = await http.PostAsJsonAsync(
+                $"http://127.0.0.1:{organism.SidecarPorts["orders"]}/v1.0/state/statestore",
+                new[] { new { key = $"journal-{slot}", value = new { orderId, attempt = 1, deadlineUnixMs = deadline.ToUnixTimeMilliseconds() }, options = new { concurrency = "first-write" } } },
+                Ct);
+            if (saved.StatusCode == HttpStatusCode.NoContent)
+            {
+                return slot;
+            }
+        }
+
+        throw new InvalidOperationException("no free journal slot between 100 and 127");
+    }
+
     private async Task SaveOrdersStateAsync(HttpClient http, object[] items)
     {
         using var saved = await http.PostAsJsonAsync($"http://127.0.0.1:{organism.SidecarPorts["orders"]}/v1.0/state/statestore", items, Ct);

@@ -450,6 +450,7 @@ public sealed class Simulator
         private long _windowTimeouts;
         private int _windowMaxInFlight;
         private long _windowSuccesses;
+        private long _windowWithinSlo;
         private long _windowFailures;
         private long _windowRejected;
         private long _windowAdmitted;
@@ -473,13 +474,14 @@ public sealed class Simulator
                 _limiter.InFlight)
             {
                 RttP99Ms = _latencies.Count == 0 ? 0 : _latencies[Math.Min(_latencies.Count - 1, (int)Math.Ceiling(_latencies.Count * 0.99) - 1)],
+                SuccessesWithinSlo = _windowWithinSlo,
                 Attempts = _windowAttempts,
                 Timeouts = _windowTimeouts,
                 MaxInFlight = Math.Max(_windowMaxInFlight, _limiter.InFlight),
                 QueueDelayMs = _windowAdmitted == 0 ? 0 : _windowQueueWaitMs / _windowAdmitted,
             };
             _latencies.Clear();
-            _windowCalls = _windowSuccesses = _windowFailures = _windowRejected = _windowAttempts = _windowTimeouts = 0;
+            _windowCalls = _windowSuccesses = _windowWithinSlo = _windowFailures = _windowRejected = _windowAttempts = _windowTimeouts = 0;
             _windowMaxInFlight = 0;
             _windowAdmitted = 0;
             _windowQueueWaitMs = 0;
@@ -512,7 +514,14 @@ public sealed class Simulator
                 if (success)
                 {
                     _windowSuccesses++;
-                    _latencies.Add(simulator.NowMs - started);
+                    var latency = simulator.NowMs - started;
+                    _latencies.Add(latency);
+                    // As the live cells' vitals count it: a pathway call answered after the scenario's
+                    // latency objective is not goodput (the request it serves cannot meet the objective).
+                    if (latency <= simulator._scenario.Slo.LatencyMs)
+                    {
+                        _windowWithinSlo++;
+                    }
                 }
                 else
                 {

@@ -198,7 +198,7 @@ public sealed class RedisLayoutTests(RedisServer redis) : IClassFixture<RedisSer
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
-    private static Dictionary<string, string> Fields(RedisReply flat)
+    internal static Dictionary<string, string> Fields(RedisReply flat)
     {
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i + 1 < flat.Items.Count; i += 2)

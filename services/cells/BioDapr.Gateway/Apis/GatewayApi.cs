@@ -86,13 +86,6 @@ public static partial class GatewayApi
         var result = await pathways["orders"].InvokeAsync(HttpMethod.Post, "orders", order, headers, deadline.Token);
         using (var response = result.Value)
         {
-            if (context.Features.Get<OrdersLoad>() is { } load)
-            {
-                // Orders shed it (503 with Retry-After) or it timed out: more requests in flight would not be served.
-                load.Overloaded = result.Outcome is PathwayOutcome.Timeout or PathwayOutcome.Shed
-                    || (response?.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is not null);
-            }
-
             if (response is not null && (int)response.StatusCode < 500)
             {
                 return await ForwardAsync(context, response, cancellationToken);

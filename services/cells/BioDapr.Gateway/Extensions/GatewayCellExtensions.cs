@@ -26,7 +26,6 @@ public static class GatewayCellExtensions
         builder.Services.AddClientAuthentication(builder.Configuration);
         builder.Services.AddSingleton<ClientRateLimiter>();
         builder.Services.AddSingleton<FairShareGate>();
-        builder.Services.AddSingleton(new DownstreamCapacity(initial: int.MaxValue / 2));
         builder.AddHormones<ImmuneHormones>("hormones", "gateway.immune.");
         builder.Services.AddSingleton(sp => new AnomalyDetector(sp.GetRequiredService<TimeProvider>(), () => sp.GetRequiredService<IHormones<ImmuneHormones>>().Current));
         builder.Services.AddSingleton(sp => new ImmuneSystem(sp.GetRequiredService<AnomalyDetector>(), sp.GetRequiredService<TimeProvider>(), () => sp.GetRequiredService<IHormones<ImmuneHormones>>().Current, sp.GetRequiredService<ILogger<ImmuneSystem>>()));

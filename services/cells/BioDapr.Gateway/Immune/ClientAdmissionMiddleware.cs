@@ -18,8 +18,7 @@ namespace BioDapr.Gateway.Immune;
 /// <item>the body is at most <see cref="GatewayOptions.MaxBodyBytes"/>: otherwise 413 (by Content-Length at once, or while
 /// reading a chunked body);</item>
 /// <item>each client gets its fair share of what the gateway may have in flight to orders (the smaller of the gateway's worker
-/// slots, the gateway → orders pathway's limit and queue, and what orders was seen to serve: <see cref="DownstreamCapacity"/>):
-/// beyond its share, 429.</item>
+/// slots and the gateway → orders pathway's limit and queue): beyond its share, 429.</item>
 /// </list>
 /// All of these are the client's own doing: answered with 4xx, they never count against a pathway or another client.
 /// </summary>
@@ -28,7 +27,6 @@ internal sealed class ClientAdmissionMiddleware(
     ClientAuthenticator authenticator,
     ClientRateLimiter rates,
     FairShareGate shares,
-    DownstreamCapacity downstream,
     IHormones<ClientLimits> limits,
     IHormones<AdmissionHormones> admission,
     IHormones<PathogenHormones> pathogens,
@@ -95,31 +93,25 @@ internal sealed class ClientAdmissionMiddleware(
             bodyLimit.MaxRequestBodySize = maxBody;
         }
 
-        var ceiling = Ceiling();
-        if (!shares.TryEnter(client, Math.Min(ceiling, downstream.Limit)))
+        if (!shares.TryEnter(client, Capacity()))
         {
             await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Over your share", $"Client {client} has its fair share of the gateway's capacity in flight; retry shortly.", TimeSpan.FromSeconds(1));
             return;
         }
 
-        var generation = downstream.Generation;
-        var load = new OrdersLoad();
         try
         {
             context.Features.Set(identity);
-            context.Features.Set(load);
             await next(context);
         }
         finally
         {
             shares.Exit(client);
-            downstream.Complete(generation, load.Overloaded, Ceiling());
         }
     }
 
-    // What the configuration lets the gateway have in flight to orders: its own worker slots, and the pathway's limit
-    // and queue. What orders can actually serve may be less: DownstreamCapacity learns that.
-    private int Ceiling()
+    // What the gateway can have in flight to orders: its own worker slots, and the pathway's limit and queue.
+    private int Capacity()
     {
         var slots = admission.Current.MaxConcurrency - pathogens.Current.SlotReduction + admission.Current.QueueLimit;
         var pathway = pathways["orders"].Hormones.Current;

@@ -1,3 +1,4 @@
+using Dapr;
 using BioDapr.Cell.State;
 using Microsoft.Extensions.Options;
 using Dapr.Client;
@@ -15,7 +16,9 @@ namespace BioDapr.Inventory.Stock;
 /// development sidecar's) is MULTI/EXEC without rollback, so when one of its two writes failed its ETag or
 /// first-write check, the other stayed applied, and concurrent changes of one SKU or one order left stock changed
 /// without its reservation record (found by <c>./biodapr chaos</c>: 1 to 7 units adrift per fault). Under the locks
-/// the checks cannot fail between the read and the write; changes of different SKUs and orders run in parallel (one
+/// the checks cannot fail between the read and the write (the SKU's lock is held only for the stock's read and the
+/// transaction: the order's record is read under the order's lock, which no one else writing it can pass); changes of
+/// different SKUs and orders run in parallel (one
 /// lock for the whole ledger capped inventory at one change per three sidecar round trips, and orders timed out
 /// under the reference load). Once a change has started it runs to its end even when its caller gives up (a
 /// timed-out request): the sidecar would finish the write anyway, after the next change read.
@@ -75,15 +78,19 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
         string orderId, int attempt, string sku, int quantity, CancellationToken cancellationToken)
     {
         using (await _orders.AcquireAsync(orderId, cancellationToken))
-        using (await _skus.AcquireAsync(sku, cancellationToken))
         {
-            return await ReserveOnceAsync(orderId, attempt, sku, quantity, CancellationToken.None);
+            return await ReserveOnceAsync(orderId, attempt, sku, quantity, cancellationToken);
         }
     }
 
+    // Under the order's lock: the reservation record is read (and, when only it changes, written) without the SKU's
+    // lock, which is held only for the stock's read and the transaction; a hot SKU's changes queue for one read and
+    // one write each, not three round trips. Waiting for the SKU's lock may be cancelled (nothing is written yet);
+    // once it is held, the change runs to its end.
     private async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation, StockLevel? Stock)> ReserveOnceAsync(
-        string orderId, int attempt, string sku, int quantity, CancellationToken cancellationToken)
+        string orderId, int attempt, string sku, int quantity, CancellationToken waitCancellation)
     {
+        var cancellationToken = CancellationToken.None;
         if (!catalogue.TryGet(sku, out var initial))
         {
             return (ReservationOutcome.UnknownSku, null, null);
@@ -123,18 +130,21 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
                 }
             }
 
-            var stockEntry = await sidecar.GetStateEntryAsync<StockLevel>(StateStore, StockKey(sku), cancellationToken: cancellationToken);
-            var stock = stockEntry?.Value ?? new StockLevel(sku, initial, 0);
-            if (stock.Available < quantity)
+            using (await _skus.AcquireAsync(sku, waitCancellation))
             {
-                return (ReservationOutcome.OutOfStock, null, stock);
-            }
+                var stockEntry = await sidecar.GetStateEntryAsync<StockLevel>(StateStore, StockKey(sku), cancellationToken: cancellationToken);
+                var stock = stockEntry?.Value ?? new StockLevel(sku, initial, 0);
+                if (stock.Available < quantity)
+                {
+                    return (ReservationOutcome.OutOfStock, null, stock);
+                }
 
-            var updated = stock with { Available = stock.Available - quantity, Reserved = stock.Reserved + quantity };
-            var reservation = new ReservationRecord(orderId, sku, quantity, attempt, ReservationRecord.Held, time.GetUtcNow());
-            if (await TryWriteAsync(StockKey(sku), updated, stockEntry.ETagOrNull(), ReservationKey(orderId), reservation, existing.ETagOrNull(), cancellationToken))
-            {
-                return (ReservationOutcome.Done, reservation, updated);
+                var updated = stock with { Available = stock.Available - quantity, Reserved = stock.Reserved + quantity };
+                var reservation = new ReservationRecord(orderId, sku, quantity, attempt, ReservationRecord.Held, time.GetUtcNow());
+                if (await TryWriteAsync(StockKey(sku), updated, stockEntry.ETagOrNull(), ReservationKey(orderId), reservation, existing.ETagOrNull(), cancellationToken))
+                {
+                    return (ReservationOutcome.Done, reservation, updated);
+                }
             }
 
             Log.Conflict(logger, sku, tries);
@@ -154,24 +164,27 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
         {
             // The order's record names the SKU whose stock a release gives back; it cannot change while the order's
             // lock is held (only the ledger writes it; an expiry leaves no units to give back).
-            var held = await sidecar.GetStateAsync<ReservationRecord?>(StateStore, ReservationKey(orderId), cancellationToken: cancellationToken);
-            if (held?.Sku is not { } sku)
+            // It is read once, here: the first try under the SKU's lock uses this read (nothing else writes it meanwhile).
+            var held = await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: cancellationToken);
+            if (held?.Value?.Sku is not { } sku)
             {
-                return await ReleaseOnceAsync(orderId, attempt, CancellationToken.None);
+                return await ReleaseOnceAsync(orderId, attempt, held, CancellationToken.None);
             }
 
             using (await _skus.AcquireAsync(sku, cancellationToken))
             {
-                return await ReleaseOnceAsync(orderId, attempt, CancellationToken.None);
+                return await ReleaseOnceAsync(orderId, attempt, held, CancellationToken.None);
             }
         }
     }
 
-    private async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation)> ReleaseOnceAsync(string orderId, int attempt, CancellationToken cancellationToken)
+    private async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation)> ReleaseOnceAsync(string orderId, int attempt, StateEntry<ReservationRecord>? known, CancellationToken cancellationToken)
     {
         for (var tries = 1; tries <= MaxTries; tries++)
         {
-            var existing = await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: cancellationToken);
+            var existing = tries == 1 && known is not null
+                ? known
+                : await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: cancellationToken);
             var now = time.GetUtcNow();
             if (existing?.Value is not { } record)
             {

@@ -509,8 +509,8 @@ public sealed partial class OrderPlacement(
         return PlacementOutcome.Problem(status, detail.StartsWith("Inventory", StringComparison.Ordinal) ? "Inventory unavailable" : "Not placed", detail);
     }
 
-    // Inventory too loaded to answer in time (timed out, shed, or its breaker open) is 503 with Retry-After: come back
-    // later, fewer at a time (the gateway's DownstreamCapacity reads it so). Inventory answering an error is 502.
+    // Inventory too loaded to answer in time (timed out, shed, or its breaker open) is 503 with Retry-After: unavailable
+    // for now, come back later. Inventory answering an error is 502.
     private static int InventoryFailureStatus(PathwayOutcome outcome) =>
         outcome is PathwayOutcome.Timeout or PathwayOutcome.Shed or PathwayOutcome.BreakerOpen
             ? StatusCodes.Status503ServiceUnavailable

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapr;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -20,58 +21,19 @@ public static partial class CloudEventsPipeline
 {
     private const string CloudEventsContentType = "application/cloudevents+json";
 
-    private static readonly object Unwrapped = new();
+    private static readonly object GuardKey = new();
 
     /// <summary>Adds the header scrub, the DROP answer for unreadable messages and <c>UseCloudEvents</c>.</summary>
     public static IApplicationBuilder UseCellCloudEvents(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.Use(static async (context, next) =>
+        app.Use(static (context, next) =>
         {
             RemoveForgedAttributes(context.Request.Headers);
             var topic = context.GetEndpoint()?.Metadata.GetMetadata<ITopicMetadata>();
-            string? unreadable;
-            try
-            {
-                await next(context);
-                unreadable = !context.Items.ContainsKey(Unwrapped) && context.Response is { StatusCode: StatusCodes.Status400BadRequest, HasStarted: false } && IsCloudEvent(context.Request)
-                    ? "the CloudEvent envelope has both data and data_base64"
-                    : null;
-            }
-            catch (BadHttpRequestException ex) when (topic is not null && !context.Response.HasStarted)
-            {
-                unreadable = ex.Message;
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or FormatException or JsonException && !context.Items.ContainsKey(Unwrapped))
-            {
-                // Thrown by the CloudEvents middleware itself, before the handler: the envelope is at fault.
-                if (topic is null || context.Response.HasStarted)
-                {
-                    throw new BadHttpRequestException("the CloudEvent envelope could not be read: " + ex.Message, StatusCodes.Status400BadRequest, ex);
-                }
-
-                unreadable = "the CloudEvent envelope could not be read: " + ex.Message;
-            }
-
-            if (unreadable is null)
-            {
-                return;
-            }
-
-            if (topic is null)
-            {
-                throw new BadHttpRequestException(unreadable);
-            }
-
-            var logger = context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("BioDapr.Cell.Events");
-            if (logger is not null)
-            {
-                Log.Dropped(logger, context.Request.Path, topic.PubsubName, topic.Name, context.Request.Headers[CloudEventAttributes.HeaderPrefix + "id"].ToString(), unreadable);
-            }
-
-            context.Response.Clear();
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            await context.Response.WriteAsJsonAsync(new TopicResponse(TopicResults.DropStatus), context.RequestAborted);
+            // Most requests are neither a CloudEvent nor a delivery: nothing below can fail on their behalf, so they pass
+            // without a state machine, a try block or the per-request marker (the cell's hot path).
+            return topic is null && !IsCloudEvent(context.Request) ? next(context) : GuardAsync(context, next, topic);
         });
         app.UseCloudEvents(new CloudEventsMiddlewareOptions
         {
@@ -81,10 +43,64 @@ public static partial class CloudEventsPipeline
         // Past this point an exception is the handler's, not the envelope's.
         app.Use(static (context, next) =>
         {
-            context.Items[Unwrapped] = true;
+            // Only a guarded request carries the marker (read through the feature, so no other request allocates Items).
+            if (context.Features.Get<IItemsFeature>()?.Items.TryGetValue(GuardKey, out var guard) == true && guard is Guard unwrapped)
+            {
+                unwrapped.Unwrapped = true;
+            }
+
             return next(context);
         });
         return app;
+    }
+
+    // A delivery or a CloudEvent: an envelope or body that cannot be read is answered DROP (subscriber) or 400.
+    private static async Task GuardAsync(HttpContext context, RequestDelegate next, ITopicMetadata? topic)
+    {
+        var guard = new Guard();
+        context.Items[GuardKey] = guard;
+        string? unreadable;
+        try
+        {
+            await next(context);
+            unreadable = !guard.Unwrapped && context.Response is { StatusCode: StatusCodes.Status400BadRequest, HasStarted: false } && IsCloudEvent(context.Request)
+                ? "the CloudEvent envelope has both data and data_base64"
+                : null;
+        }
+        catch (BadHttpRequestException ex) when (topic is not null && !context.Response.HasStarted)
+        {
+            unreadable = ex.Message;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or JsonException && !guard.Unwrapped)
+        {
+            // Thrown by the CloudEvents middleware itself, before the handler: the envelope is at fault.
+            if (topic is null || context.Response.HasStarted)
+            {
+                throw new BadHttpRequestException("the CloudEvent envelope could not be read: " + ex.Message, StatusCodes.Status400BadRequest, ex);
+            }
+
+            unreadable = "the CloudEvent envelope could not be read: " + ex.Message;
+        }
+
+        if (unreadable is null)
+        {
+            return;
+        }
+
+        if (topic is null)
+        {
+            throw new BadHttpRequestException(unreadable);
+        }
+
+        var logger = context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("BioDapr.Cell.Events");
+        if (logger is not null)
+        {
+            Log.Dropped(logger, context.Request.Path, topic.PubsubName, topic.Name, context.Request.Headers[CloudEventAttributes.HeaderPrefix + "id"].ToString(), unreadable);
+        }
+
+        context.Response.Clear();
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        await context.Response.WriteAsJsonAsync(new TopicResponse(TopicResults.DropStatus), context.RequestAborted);
     }
 
     private static bool IsCloudEvent(HttpRequest request) => request.ContentType?.StartsWith(CloudEventsContentType, StringComparison.OrdinalIgnoreCase) == true;
@@ -92,11 +108,11 @@ public static partial class CloudEventsPipeline
     private static void RemoveForgedAttributes(IHeaderDictionary headers)
     {
         List<string>? forged = null;
-        foreach (var name in headers.Keys)
+        foreach (var header in headers)
         {
-            if (name.StartsWith(CloudEventAttributes.HeaderPrefix, StringComparison.OrdinalIgnoreCase))
+            if (header.Key.StartsWith(CloudEventAttributes.HeaderPrefix, StringComparison.OrdinalIgnoreCase))
             {
-                (forged ??= []).Add(name);
+                (forged ??= []).Add(header.Key);
             }
         }
 
@@ -104,6 +120,12 @@ public static partial class CloudEventsPipeline
         {
             headers.Remove(name);
         }
+    }
+
+    // Set once the request got past the CloudEvents middleware: an exception after that point is the handler's.
+    private sealed class Guard
+    {
+        public bool Unwrapped { get; set; }
     }
 
     private static partial class Log

@@ -104,6 +104,8 @@ public static class CellHostingExtensions
         // A body that does not bind throws, so the exception handler can answer a subscriber's unreadable message
         // with DROP (and a public request with a 400 ProblemDetails) instead of a bare 400.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        // Topic declarations that the SDK's subscribe handler would merge silently stop the cell at start instead.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TopicDeclarationCheck>());
         services.AddHormoneInfrastructure();
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SidecarReadiness>());
         services.AddOptions<WarmupOptions>().Bind(configuration.GetSection(WarmupOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using BioDapr.Cell.Hosting;
@@ -21,12 +22,12 @@ internal sealed partial class SidecarTokenMiddleware(RequestDelegate next, IOpti
     private readonly byte[]? _expected = string.IsNullOrEmpty(options.Value.AppApiToken) ? null : Encoding.UTF8.GetBytes(options.Value.AppApiToken);
     private readonly int? _publicPort = options.Value.PublicPort;
 
-    public async Task InvokeAsync(HttpContext context)
+    // Not async: an admitted request (the hot path) goes on to the next middleware without a state machine.
+    public Task InvokeAsync(HttpContext context)
     {
         if (context.Request.Path.Equals(options.Value.HealthPath, StringComparison.OrdinalIgnoreCase))
         {
-            await next(context);
-            return;
+            return next(context);
         }
 
         var isPublic = context.GetEndpoint()?.Metadata.GetMetadata<PublicApiAttribute>() is not null;
@@ -35,27 +36,45 @@ internal sealed partial class SidecarTokenMiddleware(RequestDelegate next, IOpti
             // Not served on this port: answer as if the route did not exist.
             Log.WrongPort(logger, context.Connection.LocalPort, isPublic ? "a public endpoint" : "a sidecar callback");
             context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return;
+            return Task.CompletedTask;
         }
 
         if (isPublic || _expected is null)
         {
-            await next(context);
-            return;
+            return next(context);
         }
 
-        var sent = Encoding.UTF8.GetBytes(context.Request.Headers[Header].ToString());
-        if (CryptographicOperations.FixedTimeEquals(sent, _expected))
+        var sent = context.Request.Headers[Header].ToString();
+        if (Matches(sent, _expected))
         {
-            await next(context);
-            return;
+            return next(context);
         }
 
         Log.Rejected(logger, sent.Length > 0);
-        await Results.Problem(
+        return Results.Problem(
             title: "Missing or invalid sidecar token",
             detail: "This endpoint is called by the Dapr sidecar and requires the dapr-api-token header (APP_API_TOKEN).",
             statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
+    }
+
+    // Constant time in the token's content; the UTF-8 bytes of a usual token stay on the stack.
+    private static bool Matches(string sent, byte[] expected)
+    {
+        var length = Encoding.UTF8.GetMaxByteCount(sent.Length);
+        var rented = length > 256 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        try
+        {
+            Span<byte> buffer = rented is null ? stackalloc byte[256] : rented;
+            var written = Encoding.UTF8.GetBytes(sent, buffer);
+            return CryptographicOperations.FixedTimeEquals(buffer[..written], expected);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     private static partial class Log

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using BioDapr.Pathways.Vitals;
 using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Pathways;
 using BioDapr.Cell.Vitals;
@@ -28,6 +30,9 @@ internal sealed class CellIngressMiddleware(
 {
     private readonly PathString _healthPath = new(options.Value.HealthPath);
 
+    // The recorder of each (route endpoint, method), so a request does not build its "GET /route" name and hash it.
+    private readonly ConcurrentDictionary<(Endpoint Endpoint, string Method), VitalsRecorder> _recorders = new();
+
     public async Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
@@ -37,8 +42,7 @@ internal sealed class CellIngressMiddleware(
             return;
         }
 
-        var endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? path.Value ?? "/";
-        var recorder = vitals.For(VitalsKind.Endpoint, $"{context.Request.Method} {endpoint}");
+        var recorder = RecorderOf(context);
         var started = time.GetTimestamp();
         recorder.CallStarted();
         var outcome = PathwayOutcome.Success;
@@ -92,6 +96,20 @@ internal sealed class CellIngressMiddleware(
         {
             recorder.CallEnded(outcome, time.GetElapsedTime(started));
         }
+    }
+
+    private VitalsRecorder RecorderOf(HttpContext context)
+    {
+        var method = context.Request.Method;
+        if (context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route } endpoint)
+        {
+            return _recorders.TryGetValue((endpoint, method), out var known)
+                ? known
+                : _recorders.GetOrAdd((endpoint, method), static (key, state) => state.Vitals.For(VitalsKind.Endpoint, $"{key.Method} {state.Route}"), (Vitals: vitals, Route: route));
+        }
+
+        // Unrouted (404s): one recorder per path, as before; not cached, their number is the caller's to choose.
+        return vitals.For(VitalsKind.Endpoint, $"{method} {context.Request.Path.Value ?? "/"}");
     }
 }
 

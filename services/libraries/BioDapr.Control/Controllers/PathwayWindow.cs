@@ -30,6 +30,16 @@ public sealed record PathwayWindow(double Seconds, long Calls, long Successes, l
     /// <summary>Mean time the window's admitted calls waited in the limiter's queue, ms (0 where not measured).</summary>
     public double QueueDelayMs { get; init; }
 
+    /// <summary>
+    /// Calls that succeeded within the latency objective (goodput; null where not measured, then every
+    /// success counts). A call answered after the objective is not goodput: the caller's own deadline has
+    /// passed or is about to.
+    /// </summary>
+    public long? SuccessesWithinSlo { get; init; }
+
+    /// <summary>Goodput: the successes within the latency objective (all successes when that was not measured).</summary>
+    public long Goodput => Math.Clamp(SuccessesWithinSlo ?? Successes, 0, Math.Max(0, Successes));
+
     /// <summary>Attempts per call (1 = no retries).</summary>
     public double Amplification => Calls == 0 ? 1 : (double)Attempts / Calls;
 
@@ -49,6 +59,7 @@ public sealed record PathwayWindow(double Seconds, long Calls, long Successes, l
             vitals.InFlight)
         {
             RttP99Ms = vitals.LatencyP99Ms,
+            SuccessesWithinSlo = vitals.SuccessesWithinSlo,
             Attempts = vitals.Attempts,
             Timeouts = vitals.Timeouts,
             MaxInFlight = vitals.MaxInFlight,

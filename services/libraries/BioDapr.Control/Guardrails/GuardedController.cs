@@ -6,76 +6,121 @@ using BioDapr.Pathways.Hormones;
 namespace BioDapr.Control.Guardrails;
 
 /// <summary>
-/// The cortex's safety net around its agent (<paramref name="primary"/>): a freeze switch that stops
-/// every change, value bounds and a maximum step per decision on the concurrency limit and the timeout,
-/// and an automatic fallback to <paramref name="safe"/> when the agent's smoothed reward (the share of
-/// calls that succeeded) falls more than a margin behind the safe controller's for several decisions
-/// in a row; control returns to the agent after a cool-down. Every change it lets through is reported
-/// to <paramref name="audit"/> with the reason. State is per pathway and can be exported and restored
-/// (the live cortex keeps it in each pathway's actor).
+/// The cortex's safety net around its agent (the primary controller): a freeze switch that stops every
+/// change, value bounds and a maximum step per decision, a retry governor, and an automatic fallback to
+/// one of several tuned classic controllers (the fallbacks). Every fallback runs every window in the
+/// shadow, on its own previous choice, and the guard keeps a smoothed live estimate of the goodput (calls
+/// answered within the latency objective) each would have had in the window in force
+/// (<see cref="SafeEstimate"/>). When the agent's smoothed goodput share trails the best estimate by more
+/// than a margin for several decisions, the fallback with the best estimate takes over for a cool-down;
+/// while it decides, another fallback replaces it only when its estimate leads the one in charge by the
+/// margin for as many decisions (hysteresis), and control returns to the agent after the cool-down. Every
+/// change it lets through is reported to the audit with the reason. State is per pathway and can be
+/// exported and restored (the live cortex keeps it in each pathway's actor).
 /// </summary>
-public sealed class GuardedController(
-    IPathwayController primary,
-    IPathwayController safe,
-    GuardrailSettings settings,
-    Func<bool>? frozen = null,
-    Action<HormoneChange>? audit = null,
-    TimeProvider? time = null) : IPathwayController
+public sealed class GuardedController : IPathwayController
 {
     private readonly Dictionary<string, GuardState> _state = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, PathwayHormones> _shadow = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Pathway, int Fallback), PathwayHormones> _shadow = [];
+    private readonly IPathwayController _primary;
+    private readonly IReadOnlyList<IPathwayController> _fallbacks;
+    private readonly GuardrailSettings _settings;
+    private readonly Func<bool>? _frozen;
+    private readonly Action<HormoneChange>? _audit;
+    private readonly TimeProvider? _time;
+
+    /// <summary>Guards <paramref name="primary"/> with one fallback, <paramref name="safe"/>.</summary>
+    public GuardedController(IPathwayController primary, IPathwayController safe, GuardrailSettings settings, Func<bool>? frozen = null, Action<HormoneChange>? audit = null, TimeProvider? time = null)
+        : this(primary, [safe ?? throw new ArgumentNullException(nameof(safe))], settings, frozen, audit, time)
+    {
+    }
+
+    /// <summary>Guards <paramref name="primary"/> with several <paramref name="fallbacks"/> (the first is preferred on a tie).</summary>
+    public GuardedController(IPathwayController primary, IReadOnlyList<IPathwayController> fallbacks, GuardrailSettings settings, Func<bool>? frozen = null, Action<HormoneChange>? audit = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(primary);
+        ArgumentNullException.ThrowIfNull(fallbacks);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (fallbacks.Count == 0 || fallbacks.Any(f => f is null))
+        {
+            throw new ArgumentException("at least one fallback controller is needed, and none may be null", nameof(fallbacks));
+        }
+
+        _primary = primary;
+        _fallbacks = [.. fallbacks];
+        _settings = settings;
+        _frozen = frozen;
+        _audit = audit;
+        _time = time;
+    }
 
     /// <inheritdoc />
-    public string Name => primary.Name;
+    public string Name => _primary.Name;
+
+    /// <summary>The fallback controllers, in order.</summary>
+    public IReadOnlyList<IPathwayController> Fallbacks => _fallbacks;
 
     /// <summary>The guard state of a pathway (for persistence and diagnostics).</summary>
-    public GuardState StateOf(string pathway) => _state.TryGetValue(pathway, out var state) ? state : GuardState.Initial(settings);
+    public GuardState StateOf(string pathway) => _state.TryGetValue(pathway, out var state) ? state : GuardState.Initial(_settings);
 
     /// <summary>Restores a pathway's guard state (after an actor reactivation).</summary>
     public void Restore(string pathway, GuardState state) => _state[pathway] = state ?? throw new ArgumentNullException(nameof(state));
 
     /// <inheritdoc />
-    public PathwayHormones Initial(string pathway) => Bound(primary.Initial(pathway), null, false).Hormones;
+    public PathwayHormones Initial(string pathway) => Bound(_primary.Initial(pathway), null, false).Hormones;
 
     /// <inheritdoc />
     public PathwayHormones Decide(string pathway, PathwayWindow window, PathwayHormones current)
     {
         ArgumentNullException.ThrowIfNull(window);
         ArgumentNullException.ThrowIfNull(current);
-        if (frozen?.Invoke() == true)
+        if (_frozen?.Invoke() == true)
         {
             return current;
         }
 
         var state = StateOf(pathway);
-        // The safe controller runs every window on its own previous choice (a shadow), so the guard always
-        // knows what it would hold now, and a fallback continues from there instead of from the agent's values.
-        var shadow = _shadow.GetValueOrDefault(pathway, current);
-        var reward = window.Calls == 0 ? (double?)null : (double)window.Successes / window.Calls;
-        var estimate = SafeEstimate(window, current, shadow, settings);
-        state = state.Observe(reward, estimate, settings);
-        var safeNext = safe.Decide(pathway, window, shadow);
-        _shadow[pathway] = safeNext;
+        // Every fallback runs every window on its own previous choice (a shadow), so the guard always knows
+        // what each would hold now, and a fallback continues from there instead of from the agent's values.
+        var shadows = new PathwayHormones[_fallbacks.Count];
+        var estimates = new double?[_fallbacks.Count];
+        var baseline = state.NextBaseline(window);
+        for (var k = 0; k < _fallbacks.Count; k++)
+        {
+            shadows[k] = _shadow.GetValueOrDefault((pathway, k), current);
+            estimates[k] = SafeEstimate(window, current, shadows[k], _settings, baseline);
+        }
+
+        var reward = window.Calls == 0 ? (double?)null : (double)window.Goodput / window.Calls;
+        state = state.Observe(reward, estimates, _settings, [.. _fallbacks.Select(f => f.Name)]) with { BaselineRttMs = baseline };
+        for (var k = 0; k < _fallbacks.Count; k++)
+        {
+            var next = _fallbacks[k].Decide(pathway, window, shadows[k]);
+            _shadow[(pathway, k)] = next;
+            shadows[k] = next;
+        }
+
         string reason;
         PathwayHormones proposed;
         if (state.SafeFor > 0)
         {
-            proposed = safeNext;
-            reason = state.FallbackReason ?? $"fallback to {safe.Name}";
+            var active = Math.Clamp(state.Active, 0, _fallbacks.Count - 1);
+            proposed = shadows[active];
+            reason = state.FallbackReason ?? $"fallback to {_fallbacks[active].Name}";
             state = state with { SafeFor = state.SafeFor - 1 };
             // Keep the agent's own memory in step with what is in force.
-            primary.Decide(pathway, window, current);
+            _primary.Decide(pathway, window, current);
         }
         else
         {
-            proposed = primary.Decide(pathway, window, current);
-            reason = primary.Name;
+            proposed = _primary.Decide(pathway, window, current);
+            reason = _primary.Name;
         }
 
         // The retry governor: after a window whose attempts ran above the amplification the cortex may
         // cause, it holds the retry head down for a budget window (10 decisions), so the budget's allowance
         // does not refill and burst again the moment the amplification dips.
-        var governedFor = window.Calls > 0 && window.Amplification > settings.MaxAmplification ? settings.GovernorHold : Math.Max(0, state.GovernedFor - 1);
+        var governedFor = window.Calls > 0 && window.Amplification > _settings.MaxAmplification ? _settings.GovernorHold : Math.Max(0, state.GovernedFor - 1);
         state = state with { GovernedFor = governedFor };
         _state[pathway] = state;
         var (bounded, notes) = Bound(proposed, current, governedFor > 0);
@@ -84,12 +129,12 @@ public sealed class GuardedController(
             reason += "; " + string.Join(", ", notes);
         }
 
-        if (audit is not null)
+        if (_audit is not null)
         {
-            var at = (time ?? TimeProvider.System).GetUtcNow();
+            var at = (_time ?? TimeProvider.System).GetUtcNow();
             foreach (var (hormone, before, after) in Differences(current, bounded))
             {
-                audit(new HormoneChange(pathway, hormone, before, after, reason, at));
+                _audit(new HormoneChange(pathway, hormone, before, after, reason, at));
             }
         }
 
@@ -97,17 +142,27 @@ public sealed class GuardedController(
     }
 
     /// <summary>
-    /// A live estimate of the share of calls that would have succeeded in <paramref name="window"/> had the
-    /// safe controller's <paramref name="shadow"/> limit been in force instead of <paramref name="current"/>
-    /// (null without calls). Only shedding is credited: when the agent held a lower limit than the safe
-    /// controller and its limiter shed calls, the safe controller would have admitted about
-    /// <c>admitted × (shadow ÷ current − 1)</c> more of them (Little's law at an unchanged round-trip time),
-    /// and they succeed like the admitted ones did, scaled by how healthy the target looks (latency room under
-    /// the objective, no timeouts): a slow but healthy backend earns the full credit, a queueing or failing
-    /// one none, since admitting more there would not have raised goodput. When the safe controller holds
-    /// the same or a lower limit, the estimate is the agent's own reward (no evidence either way).
+    /// A live estimate of the goodput share (calls answered within the latency objective ÷ calls) the
+    /// <paramref name="shadow"/>'s concurrency limit would have had in <paramref name="window"/>, which ran
+    /// under <paramref name="current"/> (null without calls). Only the limit is compared; equal limits give
+    /// the window's own goodput share (no evidence either way).
+    /// <list type="bullet">
+    /// <item>A <b>higher</b> shadow limit, where the limiter shed calls: about <c>admitted × (shadow ÷ current − 1)</c>
+    /// more would have been admitted (Little's law at an unchanged round-trip time), succeeding like the
+    /// admitted ones did; and calls that succeeded late after waiting in the limiter's queue would have been
+    /// on time. Both are scaled by how healthy the target looks (<see cref="TargetHealth"/>): a slow but
+    /// healthy backend earns the full credit, a queueing or failing one none.</item>
+    /// <item>A <b>lower</b> shadow limit, where the calls in flight at the target (Little's law: completions
+    /// per second × median round-trip time, less the limiter wait) exceed it: the target would have held
+    /// fewer calls, so each would have waited less there. Its throughput stays while the shadow's limit covers
+    /// the calls' service time (<paramref name="baselineRttMs"/>, the calm round-trip time, or the window's
+    /// fastest call), and the round-trip time shrinks by Little's law to <c>limit ÷ throughput</c>; the share
+    /// of those calls within the objective comes from a log-normal fitted to the window's p50 and p99, scaled.
+    /// The calls it would have shed are lost. An agent that admits everything and answers late loses to a
+    /// shadow that holds the target to what it serves in time.</item>
+    /// </list>
     /// </summary>
-    public static double? SafeEstimate(PathwayWindow window, PathwayHormones current, PathwayHormones shadow, GuardrailSettings settings)
+    public static double? SafeEstimate(PathwayWindow window, PathwayHormones current, PathwayHormones shadow, GuardrailSettings settings, double baselineRttMs = 0)
     {
         ArgumentNullException.ThrowIfNull(window);
         ArgumentNullException.ThrowIfNull(current);
@@ -119,16 +174,87 @@ public sealed class GuardedController(
         }
 
         double calls = window.Calls;
+        var goodput = (double)window.Goodput;
+        var own = goodput / calls;
         var successes = (double)Math.Clamp(window.Successes, 0, window.Calls);
         var rejected = (double)Math.Clamp(window.Rejected, 0, window.Calls);
         var admitted = calls - rejected;
-        if (rejected <= 0 || admitted <= 0 || shadow.ConcurrencyLimit <= current.ConcurrencyLimit)
+        if (shadow.ConcurrencyLimit > current.ConcurrencyLimit)
         {
-            return successes / calls;
+            if (admitted <= 0)
+            {
+                return own;
+            }
+
+            var factor = ((double)shadow.ConcurrencyLimit / Math.Max(1, current.ConcurrencyLimit)) - 1;
+            var health = TargetHealth(window, settings.LatencyObjectiveMs);
+            var extra = Math.Min(rejected, admitted * factor) * (successes / admitted) * health;
+            var relieved = window.QueueDelayMs > 0 ? (successes - goodput) * health * Math.Min(1, factor) : 0;
+            return Math.Min(1, (goodput + extra + relieved) / calls);
         }
 
-        var extra = Math.Min(rejected, admitted * (((double)shadow.ConcurrencyLimit / Math.Max(1, current.ConcurrencyLimit)) - 1));
-        return Math.Min(1, (successes + (extra * (successes / admitted) * TargetHealth(window, settings.LatencyObjectiveMs))) / calls);
+        if (shadow.ConcurrencyLimit < current.ConcurrencyLimit)
+        {
+            return Math.Min(1, LowerLimitGoodput(window, shadow.ConcurrencyLimit, settings.LatencyObjectiveMs, baselineRttMs) is { } estimate ? estimate / calls : own);
+        }
+
+        return own;
+    }
+
+    /// <summary>The goodput (calls) a lower limit would have had in the window, or null when it would not have bound (see <see cref="SafeEstimate"/>).</summary>
+    private static double? LowerLimitGoodput(PathwayWindow window, int limit, double objectiveMs, double baselineRttMs)
+    {
+        var seconds = Math.Max(window.Seconds, 1e-3);
+        var successes = (double)Math.Max(0, window.Successes);
+        var completed = successes + Math.Max(0, window.Failures);
+        // The round-trip time at the target: the time in the agent's own limiter queue is not the target's.
+        var rtt = window.RttP50Ms - window.QueueDelayMs;
+        if (successes <= 0 || rtt <= 0)
+        {
+            return null;
+        }
+
+        var throughput = completed / seconds;
+        var inFlight = throughput * rtt / 1000;
+        if (limit >= inFlight)
+        {
+            return null;
+        }
+
+        var service = Math.Min(rtt, new[] { window.RttMinMs, baselineRttMs }.Where(v => v > 0).DefaultIfEmpty(rtt).Min());
+        var shadowThroughput = Math.Min(throughput, limit * 1000 / service);
+        var shadowRtt = Math.Max(service, limit * 1000 / shadowThroughput);
+        var scale = shadowRtt / rtt;
+        var p99 = Math.Max(rtt, window.RttP99Ms - window.QueueDelayMs);
+        var onTime = ShareBelow(rtt, p99, objectiveMs / scale);
+        return shadowThroughput * seconds * (successes / completed) * onTime;
+    }
+
+    /// <summary>The share of a log-normal latency distribution with the given median and 99th percentile that lies below <paramref name="x"/>.</summary>
+    public static double ShareBelow(double p50, double p99, double x)
+    {
+        if (p50 <= 0 || x <= 0)
+        {
+            return x >= p50 ? 1 : 0;
+        }
+
+        var sigma = Math.Log(Math.Max(p99, p50) / p50) / 2.3263478740;
+        if (sigma < 1e-9)
+        {
+            return x >= p50 ? 1 : 0;
+        }
+
+        return NormalCdf(Math.Log(x / p50) / sigma);
+    }
+
+    // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), enough for an estimate.
+    private static double NormalCdf(double z)
+    {
+        var x = Math.Abs(z) / Math.Sqrt(2);
+        var t = 1 / (1 + (0.3275911 * x));
+        var polynomial = ((((((((1.061405429 * t) - 1.453152027) * t) + 1.421413741) * t) - 0.284496736) * t) + 0.254829592) * t;
+        var erf = 1 - (polynomial * Math.Exp(-x * x));
+        return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
     }
 
     /// <summary>
@@ -187,16 +313,16 @@ public sealed class GuardedController(
             (limit, timeout) = (limitStep, timeoutStep);
         }
 
-        var limitBounded = Math.Clamp(limit, settings.MinConcurrencyLimit, settings.MaxConcurrencyLimit);
-        var timeoutBounded = Math.Clamp(timeout, settings.MinTimeoutMs, settings.MaxTimeoutMs);
-        var retries = Math.Clamp(proposed.MaxRetries, 0, settings.MaxRetries);
-        var budget = Math.Clamp(proposed.RetryBudgetPercent, 0, settings.MaxRetryBudgetPercent);
-        var budgetFloor = Math.Clamp(proposed.RetryBudgetMinPerSecond, 0, settings.MaxRetryBudgetMinPerSecond);
+        var limitBounded = Math.Clamp(limit, _settings.MinConcurrencyLimit, _settings.MaxConcurrencyLimit);
+        var timeoutBounded = Math.Clamp(timeout, _settings.MinTimeoutMs, _settings.MaxTimeoutMs);
+        var retries = Math.Clamp(proposed.MaxRetries, 0, _settings.MaxRetries);
+        var budget = Math.Clamp(proposed.RetryBudgetPercent, 0, _settings.MaxRetryBudgetPercent);
+        var budgetFloor = Math.Clamp(proposed.RetryBudgetMinPerSecond, 0, _settings.MaxRetryBudgetMinPerSecond);
         if (governed)
         {
             // The retry governor: attempts ran above the amplification the cortex may cause; whatever was
             // proposed, the next window gets at most one retry out of a small budget.
-            (retries, budget, budgetFloor) = (Math.Min(retries, 1), Math.Min(budget, settings.GovernedRetryBudgetPercent), Math.Min(budgetFloor, 1));
+            (retries, budget, budgetFloor) = (Math.Min(retries, 1), Math.Min(budget, _settings.GovernedRetryBudgetPercent), Math.Min(budgetFloor, 1));
             notes.Add("retry governor");
         }
 
@@ -212,7 +338,7 @@ public sealed class GuardedController(
             breakMs = stepped;
         }
 
-        var breakBounded = Math.Clamp(breakMs, settings.MinBreakerBreakMs, settings.MaxBreakerBreakMs);
+        var breakBounded = Math.Clamp(breakMs, _settings.MinBreakerBreakMs, _settings.MaxBreakerBreakMs);
         if (!notes.Contains("retry governor") && (limitBounded != limit || timeoutBounded != timeout || retries != proposed.MaxRetries || budget != proposed.RetryBudgetPercent || budgetFloor != proposed.RetryBudgetMinPerSecond || breakBounded != breakMs))
         {
             notes.Add("bounded");
@@ -232,24 +358,36 @@ public sealed class GuardedController(
 
     private int Step(int from, int to)
     {
-        var up = (int)Math.Ceiling(from * settings.MaxStepFactor);
-        var down = (int)Math.Floor(from / settings.MaxStepFactor);
+        var up = (int)Math.Ceiling(from * _settings.MaxStepFactor);
+        var down = (int)Math.Floor(from / _settings.MaxStepFactor);
         return Math.Clamp(to, Math.Min(down, from), Math.Max(up, from + 1));
     }
 }
 
-/// <summary>A pathway's guard state: the smoothed rewards, how long the agent has been behind, and the fallback in progress.</summary>
-/// <param name="AgentReward">Smoothed reward while the agent was in charge.</param>
-/// <param name="SafeReward">Smoothed reward while the safe controller was in charge (starts at the configured assumption).</param>
+/// <summary>A pathway's guard state: the smoothed rewards and estimates, how long the agent has been behind, and the fallback in progress.</summary>
+/// <param name="AgentReward">Smoothed reward (goodput share) while the agent was in charge.</param>
+/// <param name="SafeReward">Smoothed reward while a fallback was in charge (starts at the configured assumption).</param>
 /// <param name="Behind">Consecutive decisions the agent has been behind by more than the margin.</param>
-/// <param name="SafeFor">Decisions the safe controller keeps control (0: the agent decides).</param>
-/// <param name="FallbackReason">Why the last fallback happened.</param>
-/// <param name="LiveSafeReward">Smoothed live estimate of the safe controller's reward in the agent's windows (<see cref="GuardedController.SafeEstimate"/>).</param>
+/// <param name="SafeFor">Decisions the fallback keeps control (0: the agent decides).</param>
+/// <param name="FallbackReason">Why the last fallback (or switch between fallbacks) happened.</param>
+/// <param name="LiveSafeReward">The best of the smoothed live estimates of the fallbacks' rewards (<see cref="GuardedController.SafeEstimate"/>).</param>
 /// <param name="Strikes">Fallbacks in a row without the agent holding its own for a full cool-down since; each doubles the next cool-down (at most 8×).</param>
 /// <param name="Calm">Decisions in a row the agent has been in charge without falling behind.</param>
 /// <param name="GovernedFor">Decisions the retry governor still holds the retry head down.</param>
 public sealed record GuardState(double AgentReward, double SafeReward, int Behind, int SafeFor, string? FallbackReason, double LiveSafeReward = 1, int Strikes = 0, int Calm = 0, int GovernedFor = 0)
 {
+    /// <summary>The smoothed live estimate of each fallback's reward, in the guard's fallback order (null before the first window).</summary>
+    public IReadOnlyList<double>? Estimates { get; init; }
+
+    /// <summary>The fallback in charge while <see cref="SafeFor"/> is above 0 (index in the guard's fallback order).</summary>
+    public int Active { get; init; }
+
+    /// <summary>Consecutive decisions another fallback's estimate has led the one in charge by more than the margin.</summary>
+    public int Ahead { get; init; }
+
+    /// <summary>The pathway's calm round-trip time, ms: a slowly forgetting minimum of the window medians (0 until the first success).</summary>
+    public double BaselineRttMs { get; init; }
+
     /// <summary>The state before any decision.</summary>
     public static GuardState Initial(GuardrailSettings settings)
     {
@@ -257,44 +395,100 @@ public sealed record GuardState(double AgentReward, double SafeReward, int Behin
         return new GuardState(1, settings.InitialSafeReward, 0, 0, null);
     }
 
-    /// <summary>
-    /// Folds one window's reward in (null: no calls, nothing to learn) with the live estimate of what the
-    /// safe controller would have got (<paramref name="safeEstimate"/>), and decides whether to fall back:
-    /// the agent is behind when its smoothed reward trails the better of the safe controller's measured
-    /// reward and its live estimate by more than the margin.
-    /// </summary>
-    public GuardState Observe(double? reward, double? safeEstimate, GuardrailSettings settings)
+    /// <summary>The calm round-trip time after <paramref name="window"/>: a minimum of the medians that forgets 1 % a window, so a lasting change is learned.</summary>
+    public double NextBaseline(PathwayWindow window)
     {
+        ArgumentNullException.ThrowIfNull(window);
+        var p50 = window.RttP50Ms - window.QueueDelayMs;
+        if (window.Successes <= 0 || p50 <= 0)
+        {
+            return BaselineRttMs;
+        }
+
+        return BaselineRttMs <= 0 ? p50 : Math.Min(p50, BaselineRttMs * 1.01);
+    }
+
+    /// <summary>Folds one window in with a single fallback's estimate (see the overload for several).</summary>
+    public GuardState Observe(double? reward, double? safeEstimate, GuardrailSettings settings) => Observe(reward, [safeEstimate], settings, ["safe"]);
+
+    /// <summary>
+    /// Folds one window's reward in (null: no calls, nothing to learn) with the live estimates of what each
+    /// fallback would have got (<paramref name="estimates"/>, in the guard's order; null: no evidence, the
+    /// reward itself), and decides whether to fall back, and to which: the agent is behind when its smoothed
+    /// reward trails the best smoothed estimate by more than <see cref="GuardrailSettings.LiveFallbackMargin"/>,
+    /// or a fallback's measured reward by more than <see cref="GuardrailSettings.FallbackMargin"/>; after
+    /// <see cref="GuardrailSettings.FallbackPatience"/> decisions behind, the fallback with the best estimate
+    /// decides. While a fallback decides, another replaces it only after leading it by the live margin for
+    /// as many decisions (hysteresis).
+    /// </summary>
+    public GuardState Observe(double? reward, IReadOnlyList<double?> estimates, GuardrailSettings settings, IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(estimates);
         ArgumentNullException.ThrowIfNull(settings);
-        if (reward is not { } value)
+        ArgumentNullException.ThrowIfNull(names);
+        if (reward is not { } value || estimates.Count == 0)
         {
             return this;
         }
 
         var alpha = settings.RewardSmoothing;
+        IReadOnlyList<double> previous = Estimates is { } known && known.Count == estimates.Count ? known : [.. Enumerable.Repeat(LiveSafeReward, estimates.Count)];
+        var smoothed = new double[estimates.Count];
+        for (var k = 0; k < smoothed.Length; k++)
+        {
+            smoothed[k] = previous[k] + (alpha * ((estimates[k] ?? value) - previous[k]));
+        }
+
+        var best = 0;
+        for (var k = 1; k < smoothed.Length; k++)
+        {
+            best = smoothed[k] > smoothed[best] + 1e-12 ? k : best;
+        }
+
+        string Name(int k) => k < names.Count ? names[k] : $"fallback {k}";
         if (SafeFor > 0)
         {
-            return this with { SafeReward = SafeReward + (alpha * (value - SafeReward)) };
+            var active = Math.Clamp(Active, 0, smoothed.Length - 1);
+            // While a fallback decides, the agent's reward follows the reward in force, so it resumes level with it.
+            var safe = SafeReward + (alpha * (value - SafeReward));
+            var next = this with { SafeReward = safe, AgentReward = safe, Estimates = smoothed, LiveSafeReward = smoothed[best] };
+            var ahead = best != active && smoothed[best] - smoothed[active] > settings.LiveFallbackMargin ? Ahead + 1 : 0;
+            if (ahead < settings.FallbackPatience)
+            {
+                return next with { Ahead = ahead };
+            }
+
+            return next with
+            {
+                Active = best,
+                Ahead = 0,
+                FallbackReason = string.Create(CultureInfo.InvariantCulture, $"fallback switch: {Name(best)} estimated {smoothed[best]:F2} ahead of {Name(active)} {smoothed[active]:F2} for {ahead} decisions"),
+            };
         }
 
         var agent = AgentReward + (alpha * (value - AgentReward));
-        var live = LiveSafeReward + (alpha * ((safeEstimate ?? value) - LiveSafeReward));
+        var live = smoothed[best];
         var measuredGap = SafeReward - agent;
         var liveGap = live - agent;
         var behind = measuredGap > settings.FallbackMargin || liveGap > settings.LiveFallbackMargin ? Behind + 1 : 0;
         if (behind >= settings.FallbackPatience)
         {
             var reason = liveGap > settings.LiveFallbackMargin && liveGap - settings.LiveFallbackMargin >= measuredGap - settings.FallbackMargin
-                ? string.Create(CultureInfo.InvariantCulture, $"fallback: agent reward {agent:F2} behind the live estimate for the safe controller {live:F2} for {behind} decisions")
-                : string.Create(CultureInfo.InvariantCulture, $"fallback: agent reward {agent:F2} behind safe {SafeReward:F2} for {behind} decisions");
+                ? string.Create(CultureInfo.InvariantCulture, $"fallback to {Name(best)}: agent reward {agent:F2} behind its live estimate {live:F2} for {behind} decisions")
+                : string.Create(CultureInfo.InvariantCulture, $"fallback to {Name(best)}: agent reward {agent:F2} behind safe {SafeReward:F2} for {behind} decisions");
             var strikes = Math.Min(Strikes + 1, 4);
-            // Start the agent afresh after the cool-down, level with the safe controller.
-            return new GuardState(SafeReward, SafeReward, 0, settings.FallbackCooldown << (strikes - 1), reason, SafeReward, strikes, 0, GovernedFor);
+            // Start the agent afresh after the cool-down, level with the fallbacks.
+            return new GuardState(SafeReward, SafeReward, 0, settings.FallbackCooldown << (strikes - 1), reason, live, strikes, 0, GovernedFor)
+            {
+                Estimates = smoothed,
+                Active = best,
+                BaselineRttMs = BaselineRttMs,
+            };
         }
 
         // A full cool-down's worth of decisions in charge without falling behind clears the strikes.
         var calm = behind == 0 ? Calm + 1 : 0;
         var held = calm >= settings.FallbackCooldown;
-        return this with { AgentReward = agent, Behind = behind, LiveSafeReward = live, Strikes = held ? 0 : Strikes, Calm = calm };
+        return this with { AgentReward = agent, Behind = behind, LiveSafeReward = live, Strikes = held ? 0 : Strikes, Calm = calm, Estimates = smoothed, Ahead = 0 };
     }
 }

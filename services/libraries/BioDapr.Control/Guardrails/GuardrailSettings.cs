@@ -53,7 +53,7 @@ public sealed record GuardrailSettings
     [Range(0.0, 100.0)]
     public double GovernedRetryBudgetPercent { get; init; } = 2;
 
-    /// <summary>The latency objective, ms, against which the live estimate of the safe controller judges a target's room for more calls.</summary>
+    /// <summary>The latency objective, ms, against which the live estimates of the fallbacks judge a target's room for more calls and the calls' lateness.</summary>
     [Range(1, 600_000)]
     public double LatencyObjectiveMs { get; init; } = 250;
 
@@ -69,18 +69,22 @@ public sealed record GuardrailSettings
     [Range(1.0, 100.0)]
     public double MaxStepFactor { get; init; } = 1.5;
 
-    /// <summary>Reward (share of calls that succeeded) the safe controller is assumed to reach before it has run.</summary>
+    /// <summary>
+    /// Reward (goodput share: calls answered within the objective) a fallback is assumed to reach before one
+    /// has run. 0 by default: no assumption, only the live estimates and measured rewards count (under
+    /// overload every controller's goodput share falls, so an assumed value would blame the agent for the load).
+    /// </summary>
     [Range(0.0, 1.0)]
-    public double InitialSafeReward { get; init; } = 0.5;
+    public double InitialSafeReward { get; init; }
 
-    /// <summary>How far the agent's smoothed reward may fall below the safe controller's before it is replaced.</summary>
+    /// <summary>How far the agent's smoothed reward may fall below a fallback's measured reward before it is replaced.</summary>
     [Range(0.0, 1.0)]
     public double FallbackMargin { get; init; } = 0.1;
 
     /// <summary>
-    /// How far the agent's smoothed reward may fall below the smoothed live estimate of the safe
-    /// controller's (the calls its limiter shed that the safe controller's limit would have served) before
-    /// it is replaced.
+    /// How far the agent's smoothed reward may fall below the best smoothed live estimate of a fallback's
+    /// (<see cref="GuardedController.SafeEstimate"/>) before it is replaced; also the lead another fallback
+    /// needs over the one in charge to replace it.
     /// </summary>
     [Range(0.0, 1.0)]
     public double LiveFallbackMargin { get; init; } = 0.03;

@@ -83,7 +83,7 @@ public sealed class SuiteBenchmark(SuiteSettings settings, IPolicyModel policy, 
     ];
 
     /// <summary>Every controller the benchmark knows.</summary>
-    public static IReadOnlyList<string> AllControllers { get; } = [.. DefaultControllers, "none", "cortex-agent"];
+    public static IReadOnlyList<string> AllControllers { get; } = [.. DefaultControllers, "none", "cortex-agent", "cortex-multi"];
 
     /// <summary>The evaluation scenarios: the suite's files (sorted) and <paramref name="heldOutPerFamily"/> held-out scenarios of each family.</summary>
     public static IReadOnlyList<EvaluationScenario> Scenarios(string suiteDirectory, int heldOutPerFamily)
@@ -108,7 +108,12 @@ public sealed class SuiteBenchmark(SuiteSettings settings, IPolicyModel policy, 
         return list;
     }
 
-    /// <summary>A fresh controller by name (the tuned ones from the tuning file; the cortex falls back to the tuned Gradient2).</summary>
+    /// <summary>
+    /// A fresh controller by name (the tuned ones from the tuning file). The cortex's guard shadows the tuned
+    /// Gradient2 and falls back to it on the goodput estimate; <c>cortex-agent</c> never falls back;
+    /// <c>cortex-multi</c> shadows the tuned Gradient2, AIMD and Envoy and falls back to the best-estimated
+    /// (measured worse than the Gradient2 guard: docs/benchmarks.md).
+    /// </summary>
     public IPathwayController Create(string name, double sloMs) => name switch
     {
         "none" => StaticController.None,
@@ -120,10 +125,19 @@ public sealed class SuiteBenchmark(SuiteSettings settings, IPolicyModel policy, 
         "gradient2-tuned" => BaselineSpace.Create(TunableBaseline.Gradient2, tuned[TunableBaseline.Gradient2].Genes, name),
         "envoy-adaptive" => new EnvoyAdaptiveController("envoy-adaptive"),
         "envoy-tuned" => BaselineSpace.Create(TunableBaseline.Envoy, tuned[TunableBaseline.Envoy].Genes, name),
-        "cortex-agent" => new GuardedController(new LearningController(policy, name) { SloMs = sloMs }, BaselineSpace.Create(TunableBaseline.Gradient2, tuned[TunableBaseline.Gradient2].Genes, "gradient2-tuned"), new GuardrailSettings { FallbackPatience = int.MaxValue / 2, LatencyObjectiveMs = sloMs }),
-        "cortex" => new GuardedController(new LearningController(policy, name) { SloMs = sloMs }, BaselineSpace.Create(TunableBaseline.Gradient2, tuned[TunableBaseline.Gradient2].Genes, "gradient2-tuned"), new GuardrailSettings { LatencyObjectiveMs = sloMs }),
+        "cortex-agent" => new GuardedController(new LearningController(policy, name) { SloMs = sloMs }, Fallbacks()[0], new GuardrailSettings { FallbackPatience = int.MaxValue / 2, LatencyObjectiveMs = sloMs }),
+        "cortex" => new GuardedController(new LearningController(policy, name) { SloMs = sloMs }, Fallbacks()[0], new GuardrailSettings { LatencyObjectiveMs = sloMs }),
+        "cortex-multi" => new GuardedController(new LearningController(policy, name) { SloMs = sloMs }, Fallbacks(), new GuardrailSettings { LatencyObjectiveMs = sloMs }),
         _ => throw new ArgumentException($"unknown controller '{name}' (known: {string.Join(", ", AllControllers)})", nameof(name)),
     };
+
+    /// <summary>The fallbacks a guard may shadow: the tuned Gradient2 (the cortex's), AIMD and Envoy (fresh instances; all three in <c>cortex-multi</c>).</summary>
+    public IReadOnlyList<IPathwayController> Fallbacks() =>
+    [
+        BaselineSpace.Create(TunableBaseline.Gradient2, tuned[TunableBaseline.Gradient2].Genes, "gradient2-tuned"),
+        BaselineSpace.Create(TunableBaseline.Aimd, tuned[TunableBaseline.Aimd].Genes, "aimd-tuned"),
+        BaselineSpace.Create(TunableBaseline.Envoy, tuned[TunableBaseline.Envoy].Genes, "envoy-tuned"),
+    ];
 
     /// <summary>Runs every controller × scenario × seed (cached), logging progress with the time left.</summary>
     public IReadOnlyList<SuiteRun> Run(IReadOnlyList<EvaluationScenario> scenarios, Action<string> log, CancellationToken cancellationToken = default)

@@ -399,7 +399,7 @@ internal sealed partial class RedisPubSub : IPubSub
         [LoggerMessage(EventId = 82, Level = LogLevel.Warning, Message = "Message {Id} of stream {Topic} was not acknowledged (processing deadline or shutdown); it will be redelivered")]
         public static partial void LeftPending(ILogger logger, string id, string topic);
 
-        [LoggerMessage(EventId = 83, Level = LogLevel.Warning, Message = "Error processing message {Id} of stream {Topic}: {Reason}")]
+        [LoggerMessage(EventId = 83, Level = LogLevel.Warning, Message = "Error processing message {Id} of stream {Topic}: {Reason}; acknowledged, it will not be redelivered (as Dapr 1.17+: only the inbound resiliency policy retries a failed delivery)")]
         public static partial void HandlerFailed(ILogger logger, string id, string topic, string reason);
 
         [LoggerMessage(EventId = 84, Level = LogLevel.Error, Message = "Error acknowledging message {Id} of stream {Topic}: {Reason}")]
