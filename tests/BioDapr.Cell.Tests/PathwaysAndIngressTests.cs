@@ -1,6 +1,7 @@
 using System.Net;
 using BioDapr.Cell.Ingress;
 using BioDapr.Cell.Pathways;
+using BioDapr.Contracts.Events;
 using BioDapr.Pathways.Policies;
 using BioDapr.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -284,7 +285,8 @@ public sealed class PathwaysAndIngressTests
         (await cell.Client.GetAsync("/missing", Ct)).Dispose();
         (await cell.Client.GetAsync("/broken", Ct)).Dispose();
 
-        await BioDapr.Testing.Eventually.TrueAsync(() => cell.Dapr.Published.Any(p => p is { PubSub: "pubsub", Topic: "vitals" }));
+        // The requests may span several windows: wait for the one with the last request (/broken), windows go out in order.
+        await BioDapr.Testing.Eventually.TrueAsync(() => cell.Dapr.Published.Any(p => p is { PubSub: "pubsub", Topic: "vitals", Data: VitalsReported v } && v.Windows.Any(w => w.Name == "GET /broken" && w.ServerErrors > 0)));
         var vitals = cell.Dapr.Published.Where(p => p is { PubSub: "pubsub", Topic: "vitals" }).ToList();
         var published = vitals.Select(p => System.Text.Json.JsonSerializer.SerializeToElement(p.Data, p.Data!.GetType(), Web)).ToList();
         var windows = published.SelectMany(p => p.GetProperty("windows").EnumerateArray()).ToList();
@@ -296,6 +298,42 @@ public sealed class PathwaysAndIngressTests
         Sum("GET /missing", "clientErrors").ShouldBe(1);
         Sum("GET /broken", "serverErrors").ShouldBe(1);
         vitals[0].Metadata["cloudevent.type"].ShouldBe("biodapr.vitals.v1");
+    }
+
+    [Fact]
+    public async Task AWindowWhoseOnlyNewsIsACallThatEnded_IsPublished()
+    {
+        // A call that outlives its window ends in one where no call started and none is in flight: that window carries
+        // the call's outcome (often a failure) and must be published, or the outcome is never reported.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddCellVitals(),
+            map: app => app.MapGet("/slow", async () =>
+            {
+                await release.Task;
+                return Results.StatusCode(500);
+            }),
+            settings: new() { ["Cell:Vitals:Window"] = "00:00:00.100" });
+        List<System.Text.Json.JsonElement> Windows() => [.. cell.Dapr.Published
+            .Where(p => p is { PubSub: "pubsub", Topic: "vitals" })
+            .Select(p => System.Text.Json.JsonSerializer.SerializeToElement(p.Data, p.Data!.GetType(), Web))
+            .SelectMany(p => p.GetProperty("windows").EnumerateArray())
+            .Where(w => w.GetProperty("name").GetString() == "GET /slow")];
+
+        var call = cell.Client.GetAsync("/slow", Ct);
+        await BioDapr.Testing.Eventually.TrueAsync(() => Windows().Any(w => w.GetProperty("inFlight").GetInt32() == 1), because: "the call is in flight");
+        // Windows close every 100 ms: wait for one after the call's start window, with the call still in flight.
+        var published = Windows().Count;
+        await BioDapr.Testing.Eventually.TrueAsync(() => Windows().Count > published + 1, because: "windows keep being published while the call is in flight");
+        release.SetResult();
+        (await call).Dispose();
+
+        var ended = await BioDapr.Testing.Eventually.ReturnsAsync(
+            () => Task.FromResult(Windows().FirstOrDefault(w => w.GetProperty("serverErrors").GetInt64() == 1)),
+            w => w.ValueKind == System.Text.Json.JsonValueKind.Object,
+            because: "the window in which the call ended is published");
+        ended.GetProperty("calls").GetInt64().ShouldBe(0, "the call started in an earlier window");
+        ended.GetProperty("inFlight").GetInt32().ShouldBe(0);
     }
 
     private static int InvocationCount(TestCell cell) => cell.Sidecar.Requests.Count(r => r.Path.StartsWith("/v1.0/invoke/", StringComparison.Ordinal));

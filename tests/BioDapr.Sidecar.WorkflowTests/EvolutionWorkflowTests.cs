@@ -26,6 +26,8 @@ namespace BioDapr.Sidecar.WorkflowTests;
 /// </summary>
 public sealed class EvolutionWorkflowTests(RedisServer redis) : IClassFixture<RedisServer>
 {
+    private const string OperatorKey = "wf-operator-key";
+
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
     private static string ReferenceScenario => Path.Combine(Organism.RepositoryRoot, "scenarios", "reference.yaml");
@@ -154,11 +156,14 @@ public sealed class EvolutionWorkflowTests(RedisServer redis) : IClassFixture<Re
             ["PUBLIC_PORT"] = port.ToString(CultureInfo.InvariantCulture),
             ["Cortex__HormoneStore__Redis"] = redis.Host,
             ["Logging__LogLevel__Default"] = "Warning",
+            // Starting and adopting are operator actions (no secret store here: the key comes from the environment).
+            ["cortex-operator-keys"] = "wf-operator=" + OperatorKey,
         });
         await using var survivor = Cortex(publicPort, appPort);
         await sidecar.RestartAsync();
         var doomed = Cortex(FreePort.Next());
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{publicPort}") };
+        http.DefaultRequestHeaders.Add("X-Operator-Key", OperatorKey);
         var request = Request(seed: 29, generations: 6);
         var id = "evolve-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -207,6 +212,12 @@ public sealed class EvolutionWorkflowTests(RedisServer redis) : IClassFixture<Re
         SameAsInProcess(proposal, InProcess(request), request);
         var history = await HistoryAsync(sidecar, id);
         history.Where(e => e.TaskCompleted is not null).Select(e => e.TaskCompleted.TaskScheduledId).ShouldBeUnique("each evaluation's result is recorded once");
+
+        using (var anonymous = new HttpClient { BaseAddress = http.BaseAddress })
+        {
+            using var refused = await anonymous.PostAsync($"/evolutions/{id}/adopt", null, TestContext.Current.CancellationToken);
+            refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized, "adopting is an operator action");
+        }
 
         using var adopted = await http.PostAsync($"/evolutions/{id}/adopt", null, TestContext.Current.CancellationToken);
         adopted.StatusCode.ShouldBe(HttpStatusCode.OK, await adopted.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));

@@ -12,11 +12,14 @@ namespace BioDapr.Lab;
 /// <c>evolve</c>: the static-policy search as a Dapr workflow on the running cortex (<c>POST /evolutions</c> on its
 /// public port), watched with progress and ETA; <c>watch</c> picks a running one up again, <c>adopt</c> puts a
 /// finished one's policy in force. <c>--in-process</c> runs the same search here, through the same fitness code the
-/// workflow's activity runs (for platforms without Dapr Workflow, such as Azure Container Apps).
+/// workflow's activity runs (for platforms without Dapr Workflow, such as Azure Container Apps). Starting and adopting
+/// are operator actions: the key comes from <c>--operator-key</c>, else <c>BIODAPR_OPERATOR_KEY</c>, else (for the local
+/// cortex only) the development key in <c>components/local/secrets.json</c>.
 /// </summary>
 internal static class EvolveCommand
 {
     private const string DefaultCortex = "http://127.0.0.1:5109";
+    private const string LocalSecrets = "components/local/secrets.json";
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static async Task<int> RunAsync(string[] args)
@@ -32,7 +35,7 @@ internal static class EvolveCommand
         Options options;
         try
         {
-            options = new Options(rest, "scenario", "seed", "population", "generations", "per-run", "shorten", "fitness-seeds", "mutation-rate", "elites", "id", "cortex", "out", "file", "in-process", "no-watch");
+            options = new Options(rest, "scenario", "seed", "population", "generations", "per-run", "shorten", "fitness-seeds", "mutation-rate", "elites", "id", "cortex", "out", "file", "in-process", "no-watch", "operator-key");
         }
         catch (ArgumentException ex)
         {
@@ -41,6 +44,11 @@ internal static class EvolveCommand
         }
 
         using var http = new HttpClient { BaseAddress = new Uri(options.Text("cortex", Environment.GetEnvironmentVariable("BIODAPR_CORTEX_URL") ?? DefaultCortex)), Timeout = TimeSpan.FromSeconds(30) };
+        if (OperatorKey(options, http.BaseAddress) is { Length: > 0 } key)
+        {
+            http.DefaultRequestHeaders.Add("X-Operator-Key", key);
+        }
+
         using var stop = Options.StopOnCtrlC(verb == "start" && options.Flag("in-process") ? "stopping the search" : "stopped watching; the evolution goes on in the cortex (./biodapr evolve watch <id>)");
         try
         {
@@ -66,6 +74,34 @@ internal static class EvolveCommand
         {
             return Fail($"evolve: {ex.Message}", 1);
         }
+    }
+
+    // --operator-key, BIODAPR_OPERATOR_KEY, or the local organism's development key (the first in cortex-operator-keys).
+    private static string? OperatorKey(Options options, Uri cortex)
+    {
+        if (options.Text("operator-key", Environment.GetEnvironmentVariable("BIODAPR_OPERATOR_KEY") ?? string.Empty) is { Length: > 0 } key)
+        {
+            return key;
+        }
+
+        if (!cortex.IsLoopback || !File.Exists(LocalSecrets))
+        {
+            return null;
+        }
+
+        string keys;
+        try
+        {
+            keys = JsonNode.Parse(File.ReadAllText(LocalSecrets))?["cortex-operator-keys"]?.GetValue<string>() ?? string.Empty;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or IOException)
+        {
+            Console.Error.WriteLine($"evolve: {LocalSecrets} has no readable cortex-operator-keys ({ex.Message}); pass --operator-key");
+            return null;
+        }
+
+        var first = keys.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(e => e.IndexOf('=', StringComparison.Ordinal) > 0);
+        return first?[(first.IndexOf('=', StringComparison.Ordinal) + 1)..];
     }
 
     private static JsonObject Request(Options options)

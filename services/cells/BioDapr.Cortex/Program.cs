@@ -5,6 +5,7 @@ using BioDapr.Cortex.Apis;
 using BioDapr.Cortex.Dashboard;
 using BioDapr.Cortex.Evolution;
 using BioDapr.Cortex.Hormones;
+using BioDapr.Cortex.Operators;
 using BioDapr.Cortex.Scaling;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -22,6 +23,8 @@ builder.Services.AddActors(options =>
     options.UseJsonSerialization = true;
 });
 builder.Services.AddCortexEvolution();
+// Operator actions (pathogen switches, starting and adopting evolutions) need an operator key.
+builder.AddCortexOperators();
 builder.AddOrganismPage();
 // Desired replicas per cell: the placeholder, or the live forecast loop when Cortex:Scaling:Enabled (off by default).
 builder.Services.AddCortexScaling(builder.Configuration);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using BioDapr.Cell.Immune;
 using BioDapr.Cortex.Evolution;
 using BioDapr.Cortex.Hormones;
+using BioDapr.Cortex.Operators;
 using BioDapr.Pathways.Hormones;
 using Dapr.Workflow;
 using Grpc.Core;
@@ -15,27 +16,31 @@ namespace BioDapr.Cortex.Apis;
 /// Evolution: starts an <see cref="EvolutionWorkflow"/> (the static-policy search as a Dapr workflow), reports its
 /// progress and its proposal (read through the Dapr workflow API), and adopts a proposal, which writes the proposed
 /// static policy of every pathway to the hormone store the cells read, the way the cortex writes its own decisions.
+/// Starting and adopting change the organism (or spend its cortex's time), so they are operator actions
+/// (<c>X-Operator-Key</c>, <see cref="OperatorEndpointExtensions.RequireOperator"/>); reading progress is open, like the
+/// organism page's reads.
 /// </summary>
-public static class EvolutionApi
+public static partial class EvolutionApi
 {
     // Every hormone of a pathway: the policy the simulator evaluated is the whole record (the genes plus the defaults).
     private static readonly PropertyInfo[] Hormones = [.. typeof(PathwayHormones).GetProperties().Where(p => p.CanWrite)];
 
     /// <summary>
     /// Maps <c>POST /evolutions</c>, <c>GET /evolutions/{instanceId}</c>, <c>POST /evolutions/{instanceId}/adopt</c>
-    /// and <c>POST /evolutions/adopt</c> (a proposal document as the body), all on the public port.
+    /// and <c>POST /evolutions/adopt</c> (a proposal document as the body), all on the public port; the POSTs need an
+    /// operator's key.
     /// </summary>
     public static IEndpointRouteBuilder MapEvolutionApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/evolutions").WithTags("Evolution");
-        group.MapPost("/", StartAsync).WithName("StartEvolution").PublicApi();
+        group.MapPost("/", StartAsync).WithName("StartEvolution").PublicApi().RequireOperator("starting an evolution");
         group.MapGet("/{instanceId}", GetAsync).WithName("GetEvolution").PublicApi();
-        group.MapPost("/{instanceId}/adopt", AdoptInstanceAsync).WithName("AdoptEvolution").PublicApi();
-        group.MapPost("/adopt", AdoptDocumentAsync).WithName("AdoptProposal").PublicApi();
+        group.MapPost("/{instanceId}/adopt", AdoptInstanceAsync).WithName("AdoptEvolution").PublicApi().RequireOperator("adopting an evolved policy");
+        group.MapPost("/adopt", AdoptDocumentAsync).WithName("AdoptProposal").PublicApi().RequireOperator("adopting an evolved policy");
         return routes;
     }
 
-    internal static async Task<Results<Accepted<EvolutionRunning>, ProblemHttpResult>> StartAsync(EvolutionRequest request, string? instanceId, DaprWorkflowClient workflows, CancellationToken cancellationToken)
+    internal static async Task<Results<Accepted<EvolutionRunning>, ProblemHttpResult>> StartAsync(EvolutionRequest request, string? instanceId, HttpContext context, IDaprWorkflowClient workflows, ILogger<EvolutionProposal> logger, CancellationToken cancellationToken)
     {
         var problems = request is null ? ["the body must be an evolution request"] : request.Validate();
         if (problems.Count == 0 && !File.Exists(request!.ScenarioPath))
@@ -58,16 +63,18 @@ public static class EvolutionApi
             return TypedResults.Problem($"evolution '{id}' was not started: {ex.Status.Detail}", statusCode: StatusCodes.Status409Conflict);
         }
 
+        Log.Started(logger, OperatorEndpointExtensions.OperatorOf(context) ?? "?", id);
+
         return TypedResults.Accepted($"/evolutions/{Uri.EscapeDataString(id)}", new EvolutionRunning(id, nameof(WorkflowRuntimeStatus.Pending), null));
     }
 
-    internal static async Task<Results<Ok<EvolutionProposal>, Accepted<EvolutionRunning>, ProblemHttpResult>> GetAsync(string instanceId, DaprWorkflowClient workflows, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<EvolutionProposal>, Accepted<EvolutionRunning>, ProblemHttpResult>> GetAsync(string instanceId, IDaprWorkflowClient workflows, CancellationToken cancellationToken)
     {
         var (proposal, running, problem) = await ReadAsync(instanceId, workflows, cancellationToken);
         return problem is not null ? problem : proposal is not null ? TypedResults.Ok(proposal) : TypedResults.Accepted((string?)null, running!);
     }
 
-    internal static async Task<Results<Ok<IReadOnlyList<string>>, ProblemHttpResult>> AdoptInstanceAsync(string instanceId, DaprWorkflowClient workflows, IHormoneStore hormones, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<IReadOnlyList<string>>, ProblemHttpResult>> AdoptInstanceAsync(string instanceId, HttpContext context, IDaprWorkflowClient workflows, IHormoneStore hormones, ILogger<EvolutionProposal> logger, CancellationToken cancellationToken)
     {
         var (proposal, _, problem) = await ReadAsync(instanceId, workflows, cancellationToken);
         if (problem is not null)
@@ -77,13 +84,13 @@ public static class EvolutionApi
 
         return proposal is null
             ? TypedResults.Problem($"evolution '{instanceId}' has not finished yet", statusCode: StatusCodes.Status409Conflict)
-            : await AdoptAsync(proposal, hormones, cancellationToken);
+            : await AdoptAsync(proposal, $"evolution '{instanceId}'", context, hormones, logger, cancellationToken);
     }
 
-    internal static Task<Results<Ok<IReadOnlyList<string>>, ProblemHttpResult>> AdoptDocumentAsync(EvolutionProposal proposal, IHormoneStore hormones, CancellationToken cancellationToken) =>
-        AdoptAsync(proposal, hormones, cancellationToken);
+    internal static Task<Results<Ok<IReadOnlyList<string>>, ProblemHttpResult>> AdoptDocumentAsync(EvolutionProposal proposal, HttpContext context, IHormoneStore hormones, ILogger<EvolutionProposal> logger, CancellationToken cancellationToken) =>
+        AdoptAsync(proposal, "a proposal document", context, hormones, logger, cancellationToken);
 
-    private static async Task<Results<Ok<IReadOnlyList<string>>, ProblemHttpResult>> AdoptAsync(EvolutionProposal? proposal, IHormoneStore store, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IReadOnlyList<string>>, ProblemHttpResult>> AdoptAsync(EvolutionProposal? proposal, string source, HttpContext context, IHormoneStore store, ILogger logger, CancellationToken cancellationToken)
     {
         if (proposal?.Hormones is not { Count: > 0 })
         {
@@ -99,16 +106,21 @@ public static class EvolutionApi
             return TypedResults.Problem($"invalid pathways or hormones in the proposal: {string.Join(", ", invalid)}", statusCode: StatusCodes.Status400BadRequest);
         }
 
+        // The values come from the evolution; the decision to put them in force is the operator's, named in the reason.
+        var name = OperatorEndpointExtensions.OperatorOf(context) ?? "?";
+        var origin = new HormoneOrigin("cortex evolution", $"adopted the evolved static policy of {source} (operator {name})");
         foreach (var (pathway, h) in proposal.Hormones)
         {
             var parts = pathway.Split('→', 2);
-            await store.WriteAsync(parts[0], parts[1], [.. Hormones.Select(p => (JsonNamingPolicy.CamelCase.ConvertName(p.Name), Text(p.GetValue(h))))], new HormoneOrigin("cortex evolution", "adopted the evolved static policy"), cancellationToken);
+            await store.WriteAsync(parts[0], parts[1], [.. Hormones.Select(p => (JsonNamingPolicy.CamelCase.ConvertName(p.Name), Text(p.GetValue(h))))], origin, cancellationToken);
         }
+
+        Log.Adopted(logger, name, source, proposal.Hormones.Count);
 
         return TypedResults.Ok<IReadOnlyList<string>>([.. proposal.Hormones.Keys.Order(StringComparer.Ordinal)]);
     }
 
-    private static async Task<(EvolutionProposal? Proposal, EvolutionRunning? Running, ProblemHttpResult? Problem)> ReadAsync(string instanceId, DaprWorkflowClient workflows, CancellationToken cancellationToken)
+    private static async Task<(EvolutionProposal? Proposal, EvolutionRunning? Running, ProblemHttpResult? Problem)> ReadAsync(string instanceId, IDaprWorkflowClient workflows, CancellationToken cancellationToken)
     {
         var state = await workflows.GetWorkflowStateAsync(instanceId, true, cancellationToken);
         if (state is null || !state.Exists)
@@ -132,4 +144,13 @@ public static class EvolutionApi
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value?.ToString() ?? string.Empty,
     };
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 650, Level = LogLevel.Warning, Message = "Evolution: operator {Operator} started evolution {InstanceId}")]
+        public static partial void Started(ILogger logger, string @operator, string instanceId);
+
+        [LoggerMessage(EventId = 651, Level = LogLevel.Warning, Message = "Evolution: operator {Operator} adopted the evolved static policy of {Source} ({Pathways} pathways)")]
+        public static partial void Adopted(ILogger logger, string @operator, string source, int pathways);
+    }
 }

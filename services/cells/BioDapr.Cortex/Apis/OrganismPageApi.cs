@@ -2,6 +2,7 @@ using System.Reflection;
 using BioDapr.Cell.Immune;
 using BioDapr.Cortex.Dashboard;
 using BioDapr.Cortex.Hormones;
+using BioDapr.Cortex.Operators;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BioDapr.Cortex.Apis;
@@ -32,31 +33,15 @@ public static partial class OrganismPageApi
         page.MapGet("/organism.css", (HttpContext context) => Asset(context, "organism.css", "text/css; charset=utf-8")).ExcludeFromDescription();
         page.MapGet("/state", (OrganismView view) => TypedResults.Ok(view.Snapshot())).WithName("OrganismState");
         page.MapGet("/events", (OrganismView view, CancellationToken cancellationToken) => TypedResults.ServerSentEvents(view.SubscribeAsync(cancellationToken))).WithName("OrganismEvents");
-        page.MapPost("/pathogens", SwitchPathogenAsync).WithName("SwitchPathogen");
+        page.MapPost("/pathogens", SwitchPathogenAsync).WithName("SwitchPathogen").RequireOperator("switching a pathogen");
         return routes;
     }
 
-    /// <summary>Switches a pathogen of a cell on or off (or heals it): an operator action, refused without an operator's key.</summary>
+    /// <summary>Switches a pathogen of a cell on or off (or heals it): an operator action (<see cref="OperatorEndpointExtensions.RequireOperator"/>).</summary>
     internal static async Task<Results<Ok<IReadOnlyDictionary<string, string>>, ProblemHttpResult>> SwitchPathogenAsync(
-        PathogenSwitch? request, HttpContext context, OperatorKeys operators, IHormoneStore store, OrganismView view, ILogger<OperatorKeys> logger, CancellationToken cancellationToken)
+        PathogenSwitch? request, HttpContext context, IHormoneStore store, OrganismView view, ILogger<OrganismView> logger, CancellationToken cancellationToken)
     {
-        var key = context.Request.Headers[OperatorKeys.Header].ToString();
-        if (string.IsNullOrEmpty(key))
-        {
-            return Refused(StatusCodes.Status401Unauthorized, $"switching a pathogen is an operator action: send an operator's key (secret '{OperatorKeys.SecretName}') in the {OperatorKeys.Header} header");
-        }
-
-        if (!operators.Configured)
-        {
-            return Refused(StatusCodes.Status403Forbidden, $"no operator keys are configured (secret '{OperatorKeys.SecretName}' in the secret store), so no one may switch pathogens");
-        }
-
-        if (operators.Identify(key) is not { } name)
-        {
-            Log.Refused(logger);
-            return Refused(StatusCodes.Status403Forbidden, $"the {OperatorKeys.Header} sent is not an operator's key");
-        }
-
+        var name = OperatorEndpointExtensions.OperatorOf(context) ?? throw new InvalidOperationException("the pathogen switch was reached without an operator");
         if (request is null)
         {
             return TypedResults.Problem("the body must be JSON: {\"cell\": \"inventory\", \"pathogen\": \"errors\", \"on\": true}", statusCode: StatusCodes.Status400BadRequest);
@@ -81,9 +66,6 @@ public static partial class OrganismPageApi
         return TypedResults.Ok<IReadOnlyDictionary<string, string>>(values.ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal));
     }
 
-    private static ProblemHttpResult Refused(int status, string detail) =>
-        TypedResults.Problem(detail, statusCode: status, title: status == StatusCodes.Status401Unauthorized ? "Operator key required" : "Not an operator");
-
     private static FileStreamHttpResult Asset(HttpContext context, string name, string contentType)
     {
         var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("organism-page/" + name)
@@ -99,8 +81,5 @@ public static partial class OrganismPageApi
     {
         [LoggerMessage(EventId = 630, Level = LogLevel.Warning, Message = "Organism page: operator {Operator} switched {Cell}: {Action}")]
         public static partial void Switched(ILogger logger, string @operator, string cell, string action);
-
-        [LoggerMessage(EventId = 631, Level = LogLevel.Warning, Message = "Organism page: a pathogen switch with a key that is not an operator's was refused")]
-        public static partial void Refused(ILogger logger);
     }
 }

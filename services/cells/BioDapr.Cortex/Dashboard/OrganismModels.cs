@@ -6,7 +6,9 @@ namespace BioDapr.Cortex.Dashboard;
 /// <param name="P99">99th percentile latency, ms.</param>
 /// <param name="Limit">The concurrency limit in force.</param>
 /// <param name="InFlight">Calls in flight when the window closed.</param>
-/// <param name="Calls">Calls that ended in the window.</param>
+/// <param name="Started">Calls that started in the window.</param>
+/// <param name="Ended">Calls that ended in the window (any outcome).</param>
+/// <param name="Attempts">Attempts made in the window (first attempts, retries and hedges).</param>
 /// <param name="Ok">Usable answers.</param>
 /// <param name="ClientErrors">4xx answers.</param>
 /// <param name="ServerErrors">5xx answers.</param>
@@ -14,8 +16,28 @@ namespace BioDapr.Cortex.Dashboard;
 /// <param name="Transport">Calls that could not reach the target.</param>
 /// <param name="BreakerOpen">Calls refused by the open breaker.</param>
 /// <param name="Shed">Calls shed by the concurrency limit.</param>
+/// <param name="Canceled">Calls the caller gave up on.</param>
 /// <param name="Retries">Retries made (failed attempts a retry absorbed: errors the caller did not see).</param>
-public sealed record VitalsPoint(long T, double Goodput, double P99, int Limit, int InFlight, long Calls, long Ok, long ClientErrors, long ServerErrors, long Timeouts, long Transport, long BreakerOpen, long Shed, long Retries);
+/// <param name="Health">The pathway's state in the window (<see cref="PathwayHealth"/>): <c>ok</c>, <c>errors</c>, <c>waiting</c> or <c>idle</c>.</param>
+public sealed record VitalsPoint(
+    long T,
+    double Goodput,
+    double P99,
+    int Limit,
+    int InFlight,
+    long Started,
+    long Ended,
+    long Attempts,
+    long Ok,
+    long ClientErrors,
+    long ServerErrors,
+    long Timeouts,
+    long Transport,
+    long BreakerOpen,
+    long Shed,
+    long Canceled,
+    long Retries,
+    string Health);
 
 /// <summary>A pathway (service invocation from one cell to another) and its recent windows, oldest first.</summary>
 /// <param name="Pathway"><c>cell→target</c>.</param>
@@ -35,7 +57,8 @@ public sealed record PathwayView(string Pathway, string Cell, string Target, IRe
 /// <param name="Calls">Requests its endpoints ended in its last window.</param>
 /// <param name="ServerErrors">Of which 5xx.</param>
 /// <param name="Shed">Of which shed by admission.</param>
-public sealed record CellView(string Cell, string Vitals, DateTimeOffset? LastVitals, long Calls, long ServerErrors, long Shed);
+/// <param name="Health">Its endpoints' state in its last window (<see cref="PathwayHealth.OfEndpoints"/>): <c>errors</c> (5xx, timeouts), <c>ok</c>, <c>waiting</c> or <c>idle</c>.</param>
+public sealed record CellView(string Cell, string Vitals, DateTimeOffset? LastVitals, long Calls, long ServerErrors, long Shed, string Health);
 
 /// <summary>One change of a hormone, with who made it and why.</summary>
 /// <param name="Key">The hormone.</param>

@@ -20,7 +20,7 @@ public sealed class OrganismView(IOptions<DashboardOptions> options, TimeProvide
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly DashboardOptions _options = options.Value;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, (DateTimeOffset At, long Calls, long ServerErrors, long Shed)> _cells = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset At, long Calls, long ServerErrors, long Shed, string Health)> _cells = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<VitalsPoint>> _pathways = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HormoneView> _hormones = new(StringComparer.Ordinal);
     private readonly LinkedList<HormoneChangeView> _changes = new();
@@ -37,6 +37,8 @@ public sealed class OrganismView(IOptions<DashboardOptions> options, TimeProvide
     {
         ArgumentNullException.ThrowIfNull(vitals);
         var points = new List<object>();
+        string health;
+        (long Calls, long ServerErrors, long Shed) totals;
         lock (_gate)
         {
             long calls = 0, serverErrors = 0, shed = 0;
@@ -73,10 +75,12 @@ public sealed class OrganismView(IOptions<DashboardOptions> options, TimeProvide
                 points.Add(new { pathway, cell = vitals.Cell, target = window.Name, point });
             }
 
-            _cells[vitals.Cell] = (end == DateTimeOffset.MinValue ? time.GetUtcNow() : end, calls, serverErrors, shed);
+            health = PathwayHealth.OfEndpoints(vitals.Windows);
+            _cells[vitals.Cell] = (end == DateTimeOffset.MinValue ? time.GetUtcNow() : end, calls, serverErrors, shed, health);
+            totals = (calls, serverErrors, shed);
         }
 
-        Broadcast("vitals", new { cell = vitals.Cell, at = time.GetUtcNow(), calls = vitals.Windows.Where(w => w.Kind == VitalsKind.Endpoint).Sum(w => w.Completed), serverErrors = vitals.Windows.Where(w => w.Kind == VitalsKind.Endpoint).Sum(w => w.ServerErrors), shed = vitals.Windows.Where(w => w.Kind == VitalsKind.Endpoint).Sum(w => w.Shed), pathways = points });
+        Broadcast("vitals", new { cell = vitals.Cell, at = time.GetUtcNow(), totals.Calls, totals.ServerErrors, totals.Shed, health, pathways = points });
     }
 
     /// <summary>Replaces every hormone with what the store holds (at start, and after the subscription was re-established).</summary>
@@ -179,8 +183,8 @@ public sealed class OrganismView(IOptions<DashboardOptions> options, TimeProvide
         {
             var names = _options.Cells.Concat(_cells.Keys.Order(StringComparer.Ordinal)).Distinct(StringComparer.Ordinal);
             var cells = names.Select(name => _cells.TryGetValue(name, out var seen)
-                    ? new CellView(name, now - seen.At > TimeSpan.FromSeconds(_options.SilentAfterSeconds) ? "idle" : "active", seen.At, seen.Calls, seen.ServerErrors, seen.Shed)
-                    : new CellView(name, _options.CellsWithoutVitals.Contains(name, StringComparer.Ordinal) ? "none" : "not seen", null, 0, 0, 0))
+                    ? new CellView(name, now - seen.At > TimeSpan.FromSeconds(_options.SilentAfterSeconds) ? "idle" : "active", seen.At, seen.Calls, seen.ServerErrors, seen.Shed, seen.Health)
+                    : new CellView(name, _options.CellsWithoutVitals.Contains(name, StringComparer.Ordinal) ? "none" : "not seen", null, 0, 0, 0, PathwayHealth.Idle))
                 .ToList();
             var pathways = _pathways
                 .OrderBy(p => p.Key, StringComparer.Ordinal)
@@ -219,7 +223,9 @@ public sealed class OrganismView(IOptions<DashboardOptions> options, TimeProvide
         Math.Round(w.LatencyP99Ms, 1),
         w.Limit,
         w.InFlight,
+        w.Calls,
         w.Completed,
+        w.Attempts,
         w.Successes,
         w.ClientErrors,
         w.ServerErrors,
@@ -227,7 +233,9 @@ public sealed class OrganismView(IOptions<DashboardOptions> options, TimeProvide
         w.TransportErrors,
         w.BreakerOpen,
         w.Shed,
-        w.Retries);
+        w.Canceled,
+        w.Retries,
+        PathwayHealth.Of(w));
 
     private void Broadcast(string type, object payload)
     {

@@ -1,4 +1,5 @@
 using Dapr.Workflow;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BioDapr.Cortex.Evolution;
 
@@ -10,6 +11,8 @@ public static class EvolutionServiceCollectionExtensions
     {
         services.AddSingleton<ScenarioCache>();
         services.AddDaprWorkflow(Register);
+        // The evolution API talks to the workflow client through its interface (tests put a fake behind it).
+        services.TryAddSingleton<IDaprWorkflowClient>(provider => provider.GetRequiredService<DaprWorkflowClient>());
         return services;
     }
 

@@ -86,7 +86,9 @@ internal sealed partial class VitalsPublisher(
         var end = time.GetUtcNow();
         var windows = vitals.Recorders
             .Select(r => r.Close(end, vitals.LimitOf(r), 0))
-            .Where(w => w.Calls > 0 || w.InFlight > 0)
+            // Every window with activity: one whose only news is a call that started earlier and ended now is kept,
+            // or a failure that outlived its window would never be reported.
+            .Where(w => w.HasActivity)
             .ToList();
         foreach (var window in windows)
         {

@@ -104,6 +104,14 @@ public sealed record VitalsWindow
     [JsonIgnore]
     public long Failures => Completed - Successes;
 
+    /// <summary>
+    /// Whether anything happened to the pathway or endpoint in the window: a call started, ended, was retried or is
+    /// still in flight. A window where the only news is a call that started earlier and ended now (a failure, often)
+    /// is activity too; only a window without any of these is quiet.
+    /// </summary>
+    [JsonIgnore]
+    public bool HasActivity => Calls > 0 || Completed > 0 || Attempts > 0 || InFlight > 0 || Queued > 0;
+
     /// <summary>Attempts per call: retry amplification (1 = none).</summary>
     [JsonIgnore]
     public double Amplification => Calls == 0 ? 1 : (double)Attempts / Calls;

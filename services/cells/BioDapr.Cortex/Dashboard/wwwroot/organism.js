@@ -40,7 +40,7 @@ function load(snapshot) {
 
 function onVitals(v) {
   const cell = state.cells.get(v.cell) || { cell: v.cell };
-  state.cells.set(v.cell, { ...cell, vitals: "active", lastVitals: v.at, calls: v.calls, serverErrors: v.serverErrors, shed: v.shed });
+  state.cells.set(v.cell, { ...cell, vitals: "active", lastVitals: v.at, calls: v.calls, serverErrors: v.serverErrors, shed: v.shed, health: v.health });
   for (const p of v.pathways) {
     const known = state.pathways.get(p.pathway) || { pathway: p.pathway, cell: p.cell, target: p.target, points: [] };
     known.points.push(p.point);
@@ -74,14 +74,20 @@ function latest(pathway) {
   return p && Date.now() - p.t < IDLE_MS ? p : null;
 }
 
-function failures(p) { return p.serverErrors + p.timeouts + p.transport + p.breakerOpen + p.shed; }
-// Failed attempts count too: a retry that hid an error from the caller still shows a sick target.
-function troubled(p) { return failures(p) + (p.retries || 0) > 0; }
+function failures(p) { return p.serverErrors + p.timeouts + p.transport + p.breakerOpen + p.shed + p.canceled; }
+// The cortex judges each window (PathwayHealth): ok, errors (failures or retried attempts, with or without a call
+// that ended), waiting (calls in flight, none ended yet) or idle (nothing attempted). A window older than IDLE_MS is idle.
+function healthOf(p) { return p ? p.health : "idle"; }
 
 function mix(p) {
-  if (!p || p.calls === 0) return "no calls";
-  const parts = [["5xx", p.serverErrors], ["timeout", p.timeouts], ["transport", p.transport], ["breaker", p.breakerOpen], ["shed", p.shed], ["4xx", p.clientErrors], ["retried", p.retries || 0]]
-    .filter(([, n]) => n > 0).map(([name, n]) => `${name} ${Math.round(100 * n / p.calls)}%`);
+  if (!p) return "no calls";
+  if (p.ended === 0) {
+    const parts = ["no call ended", p.inFlight ? `${p.inFlight} in flight` : null, p.retries ? `${p.retries} retried` : null].filter(Boolean);
+    return parts.join(" · ");
+  }
+  const parts = [["5xx", p.serverErrors], ["timeout", p.timeouts], ["transport", p.transport], ["breaker", p.breakerOpen], ["shed", p.shed], ["canceled", p.canceled], ["4xx", p.clientErrors], ["retried", p.retries]]
+    .filter(([, n]) => n > 0).map(([name, n]) => `${name} ${Math.round(100 * n / p.ended)}%`);
+  if (p.ok === 0 && failures(p) > 0) parts.unshift("none succeeded");
   return parts.length ? parts.join(" · ") : "no errors";
 }
 
@@ -107,7 +113,7 @@ function renderGraph() {
     const [x1, y1] = at(pathway.cell);
     const [x2, y2] = at(pathway.target);
     const p = latest(pathway);
-    const health = !p || p.calls === 0 ? "idle" : troubled(p) ? "errors" : "ok";
+    const health = healthOf(p);
     const breaker = p && p.breakerOpen > 0 ? "open" : "closed";
     const dx = x2 - x1, dy = y2 - y1, len = Math.hypot(dx, dy) || 1;
     const sx = x1 + dx / len * 70, sy = y1 + dy / len * 32, ex = x2 - dx / len * 70, ey = y2 - dy / len * 32;
@@ -119,7 +125,7 @@ function renderGraph() {
   }
   for (const cell of cells) {
     const [x, y] = at(cell.cell);
-    const errors = cell.vitals === "active" && cell.serverErrors > 0;
+    const errors = cell.vitals === "active" && cell.health === "errors";
     const status = cell.vitals === "active" ? `${cell.calls} req/s · 5xx ${cell.serverErrors}${cell.shed ? ` · shed ${cell.shed}` : ""}`
       : cell.vitals === "none" ? (cell.cell === "cortex" ? "serving this page" : "publishes no vitals")
       : cell.vitals === "idle" ? "idle (no calls lately)" : "no vitals seen";
@@ -150,7 +156,7 @@ function plot(points, series, width, height) {
 function renderPathways() {
   const rows = [...state.pathways.values()].sort((a, b) => a.pathway.localeCompare(b.pathway)).map(pathway => {
     const p = latest(pathway);
-    const health = !p || p.calls === 0 ? "idle" : troubled(p) ? "errors" : "ok";
+    const health = healthOf(p);
     return el("tr", { "data-pathway": pathway.pathway, "data-health": health },
       el("td", {}, pathway.pathway),
       el("td", { class: "num" }, p ? fixed(p.goodput, 1) : "–"),
@@ -290,7 +296,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const button = e.target.closest("button[data-pathogen]");
     if (button) switchPathogen(button);
   });
-  // Cells publish vitals only for windows with calls: without any for a while a cell is idle. Redraw every second.
+  // Cells publish vitals only for windows with activity: without any for a while a cell is idle. Redraw every second.
   setInterval(() => {
     for (const cell of state.cells.values()) {
       if (cell.vitals === "active" && Date.now() - new Date(cell.lastVitals).getTime() > 5000) cell.vitals = "idle";

@@ -96,12 +96,16 @@ export class CellVitals {
     return total;
   }
 
-  /** Closes the current windows (those with calls or calls in flight) and starts the next ones. */
+  /**
+   * Closes the current windows and starts the next ones. A window is published when anything happened in it: a call
+   * started or ended, or one is in flight (a call that started earlier and ended now carries its outcome).
+   */
   close(): VitalsWindow[] {
     const end = this.now();
     const windows: VitalsWindow[] = [];
     for (const r of this.#recorders.values()) {
-      if (r.calls > 0 || r.inFlight > 0) {
+      const ended = Object.values(r.counts).reduce((sum, n) => sum + n, 0);
+      if (r.calls > 0 || r.inFlight > 0 || ended > 0) {
         const sorted = r.latencies.sort((a, b) => a - b);
         const quantile = (q: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
         windows.push({
