@@ -331,7 +331,7 @@ public sealed partial class OrderPlacement(
         for (var tries = 0; tries < SlotTries; tries++)
         {
             var slot = random.Instance.Next(slots);
-            if (!await TryTakeAsync(SlotKey(slot), new JournalEntry(record.OrderId, record.Attempt, record.DeadlineUnixMs), retention: null, cancellationToken))
+            if (!await TryTakeAsync(SlotKey(slot), new JournalEntry(record.OrderId, record.Attempt, record.DeadlineUnixMs), StateRetention.Forever, cancellationToken))
             {
                 continue;
             }
@@ -356,11 +356,11 @@ public sealed partial class OrderPlacement(
     // A first-write save of a key that is not stored yet. A key that is stored (first-written) makes Dapr's Redis store
     // fail the write with an error rather than an ETag conflict, so any refusal means "taken"; a store that is down
     // shows on the next read.
-    private async Task<bool> TryTakeAsync<T>(string key, T value, StateRetention? retention, CancellationToken cancellationToken)
+    private async Task<bool> TryTakeAsync<T>(string key, T value, StateRetention retention, CancellationToken cancellationToken)
     {
         try
         {
-            return await sidecar.TrySaveFirstAsync(StateStore, key, value, retention ?? StateRetention.Forever, cancellationToken);
+            return await sidecar.TrySaveFirstAsync(StateStore, key, value, retention, cancellationToken);
         }
         catch (DaprException)
         {
@@ -409,7 +409,7 @@ public sealed partial class OrderPlacement(
             if (stock is null || !stock.IsSuccessStatusCode)
             {
                 Log.InventoryFailed(logger, record.OrderId, "stock", check.Outcome.ToString());
-                return await GiveUpAsync(record, InventoryFailureStatus(check.Outcome), $"Inventory could not be asked for stock ({check.Outcome}); nothing was ordered.", cancellationToken);
+                return await GiveUpAsync(record, InventoryFailureStatus(check.Outcome), "Inventory unavailable", $"Inventory could not be asked for stock ({check.Outcome}); nothing was ordered.", cancellationToken);
             }
 
             var level = await stock.Content.ReadFromJsonAsync<StockLevelView>(cancellationToken);
@@ -437,13 +437,13 @@ public sealed partial class OrderPlacement(
                     return await RefuseAsync(record, StatusCodes.Status404NotFound, "Unknown SKU", $"The SKU '{record.Sku}' is not in the catalogue.", cancellationToken);
                 default:
                     Log.InventoryFailed(logger, record.OrderId, "reservation", reserved is null ? reservation.Outcome.ToString() : ((int)reserved.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    return await GiveUpAsync(record, InventoryFailureStatus(reservation.Outcome), $"Inventory could not reserve the stock ({reservation.Outcome}); nothing was ordered.", cancellationToken);
+                    return await GiveUpAsync(record, InventoryFailureStatus(reservation.Outcome), "Inventory unavailable", $"Inventory could not reserve the stock ({reservation.Outcome}); nothing was ordered.", cancellationToken);
             }
         }
 
         if (record.DeadlineUnixMs - options.Value.PlacementMargin.TotalMilliseconds <= NowMs)
         {
-            return await GiveUpAsync(record, StatusCodes.Status503ServiceUnavailable, "The order could not be placed before the request's deadline; nothing was ordered.", cancellationToken);
+            return await GiveUpAsync(record, StatusCodes.Status503ServiceUnavailable, "Not placed", "The order could not be placed before the request's deadline; nothing was ordered.", cancellationToken);
         }
 
         for (var round = 0; round < MaxRounds; round++)
@@ -503,10 +503,10 @@ public sealed partial class OrderPlacement(
     }
 
     // This attempt cannot complete: roll it back, so the error answer hides nothing.
-    private async Task<PlacementOutcome> GiveUpAsync(OrderRecord record, int status, string detail, CancellationToken cancellationToken)
+    private async Task<PlacementOutcome> GiveUpAsync(OrderRecord record, int status, string title, string detail, CancellationToken cancellationToken)
     {
         await RollBackAsync(record.OrderId, record.Attempt, fence: null, cancellationToken);
-        return PlacementOutcome.Problem(status, detail.StartsWith("Inventory", StringComparison.Ordinal) ? "Inventory unavailable" : "Not placed", detail);
+        return PlacementOutcome.Problem(status, title, detail);
     }
 
     // Inventory too loaded to answer in time (timed out, shed, or its breaker open) is 503 with Retry-After: unavailable
