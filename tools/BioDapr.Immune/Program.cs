@@ -6,6 +6,7 @@ using BioDapr.Scenarios.Immune;
 using StackExchange.Redis;
 
 // ./biodapr immune bench [--seed 7 --days 2 --clients 16 --episodes 10 --out docs/benchmarks/immune.json]
+// ./biodapr immune live [--seed 7 --day 150 --clients 16 --episodes 3 --episode-length 20 --rate-scale 1 --forge-every 5 --out docs/benchmarks/immune-live.json]
 // ./biodapr immune list | audit [N] | release <target>   (the state store's Redis: BIODAPR_REDIS, default localhost:6379)
 var command = args.Length > 0 ? args[0] : "help";
 try
@@ -13,6 +14,7 @@ try
     return command switch
     {
         "bench" => Bench(args[1..]),
+        "live" => await BioDapr.Immune.Live.LiveCommand.RunAsync(args[1..], Console.Out, CancellationToken.None),
         "list" => await ListAsync(),
         "audit" => await AuditAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30),
         "release" when args.Length > 1 => await ReleaseAsync(args[1]),
@@ -27,7 +29,7 @@ catch (Exception ex) when (ex is FormatException or ArgumentException or RedisCo
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: ./biodapr immune bench [--seed N --days N --clients N --episodes N --out FILE] | list | audit [N] | release <target>");
+    Console.Error.WriteLine("usage: ./biodapr immune bench [--seed N --days N --clients N --episodes N --out FILE] | live [--seed N --day S --clients N --episodes N --episode-length S --rate-scale X --forge-every S --out FILE] | list | audit [N] | release <target>");
     return 2;
 }
 

@@ -120,6 +120,9 @@ public partial class LocalOrganism : IAsyncDisposable
     /// <summary>A machine client holding <c>orders:read</c> only.</summary>
     public const string ReaderClient = "e2e-reader";
 
+    /// <summary>More clients the gateway accepts (client name → API key) beside <see cref="ShopApiKey"/> and <see cref="BulkApiKey"/>; set before start.</summary>
+    public Dictionary<string, string> ExtraClientKeys { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Extra environment variables of a cell (by app id), e.g. configuration overrides.</summary>
     public Dictionary<string, Dictionary<string, string>> AppEnvironment { get; } = new(StringComparer.Ordinal);
 
@@ -143,7 +146,14 @@ public partial class LocalOrganism : IAsyncDisposable
         await _identity.StartAsync(cancellationToken);
         var components = Path.Combine(_root, "components");
         Directory.CreateDirectory(components);
-        await File.WriteAllTextAsync(Path.Combine(_root, "secrets.json"), """{"orders-api-key":"e2e-key","gateway-api-keys":"shop=e2e-shop-key;bulk=e2e-bulk-key","cortex-operator-keys":"e2e-operator=e2e-operator-key"}""", cancellationToken);
+        var clientKeys = string.Join(';', ExtraClientKeys.Select(k => k.Key + "=" + k.Value).Prepend("bulk=e2e-bulk-key").Prepend("shop=e2e-shop-key"));
+        var secrets = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["orders-api-key"] = "e2e-key",
+            ["gateway-api-keys"] = clientKeys,
+            ["cortex-operator-keys"] = "e2e-operator=e2e-operator-key",
+        };
+        await File.WriteAllTextAsync(Path.Combine(_root, "secrets.json"), JsonSerializer.Serialize(secrets), cancellationToken);
         // The repository's own components (with their scopes, topic scoping included) and per-app
         // Configurations (secret scopes, access control), pointed at this organism's Redis and secrets file.
         foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot, "components", "local"), "*.yaml"))

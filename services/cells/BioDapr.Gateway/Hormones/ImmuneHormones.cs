@@ -10,10 +10,10 @@ namespace BioDapr.Gateway.Hormones;
 public sealed record ImmuneHormones : IValidatableObject
 {
     /// <summary>
-    /// Whether the detector scores requests and quarantines clients at all. Off by default until the end-to-end
-    /// suite's deliberate floods of bad keys from loopback are adapted to it (they would, rightly, be quarantined).
+    /// Whether the detector scores requests and quarantines clients at all (on by default; the live run of the labelled
+    /// mix, <c>./biodapr immune live</c>, measures what it costs legitimate traffic).
     /// </summary>
-    public bool Enabled { get; init; }
+    public bool Enabled { get; init; } = true;
 
     /// <summary>The score from which a client is quarantined (throttled).</summary>
     [Range(1, 1_000)]

@@ -235,7 +235,8 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
             best *= 1 + (0.1 * Math.Min(5, Math.Abs(burstiness - cvMean) / (Math.Sqrt(cvVariance) + 0.25)));
         }
 
-        var newAddress = profile is not null && profile.Baseline.Samples >= SamplesBeforeAddressesMatter && !profile.Knows(address);
+        var unknownAddress = profile is not null && profile.KnowsOthers(address);
+        var newAddress = unknownAddress && profile!.Baseline.Samples >= SamplesBeforeAddressesMatter;
         if (newAddress)
         {
             best *= NewAddressFactor;
@@ -243,7 +244,10 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
 
         rateScore = rateOnly;
         otherScore = others;
-        return new AnomalyVerdict(TargetOf(client, address, newAddress), client, address, best, feature, newAddress);
+
+        // A key seen in clean use elsewhere but misbehaving from this address is quarantined there only, even while its
+        // profile is too young for the address to count as evidence: the client's own addresses keep working.
+        return new AnomalyVerdict(TargetOf(client, address, unknownAddress), client, address, best, feature, newAddress);
     }
 
     // A Poisson count's excess over its expectation in standard deviations; the floor keeps a near-zero expectation
@@ -362,6 +366,15 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
             lock (this)
             {
                 return _addresses.Contains(address);
+            }
+        }
+
+        /// <summary>True when the client was learned at some addresses, and <paramref name="address"/> is not one of them.</summary>
+        public bool KnowsOthers(string address)
+        {
+            lock (this)
+            {
+                return _addresses.Count > 0 && !_addresses.Contains(address);
             }
         }
 

@@ -12,7 +12,6 @@ public sealed class LabelledTrafficMix
     /// <summary>The attacks, in order.</summary>
     public static readonly TrafficLabel[] Attacks = [TrafficLabel.CredentialStuffing, TrafficLabel.Scraping, TrafficLabel.PayloadBomb, TrafficLabel.SlowDrip, TrafficLabel.CompromisedKey];
 
-    private static readonly TimeSpan Day = TimeSpan.FromDays(1);
     private readonly LabelledMixOptions _options;
     private readonly List<LegitimateClient> _clients = [];
     private readonly List<AttackEpisode> _episodes = [];
@@ -30,13 +29,14 @@ public sealed class LabelledTrafficMix
                 i,
                 $"client-{i:D2}",
                 [$"10.{i}.0.{1 + random.Next(200)}", $"10.{i}.1.{1 + random.Next(200)}"],
-                0.2 * Math.Pow(15, random.NextDouble()),
+                options.RateScale * 0.2 * Math.Pow(15, random.NextDouble()),
                 random.NextDouble(),
                 0.1 + (0.5 * random.NextDouble())));
         }
 
         // Attacks on the last day: wave 1 in its first half, wave 2 (the same attackers) in its second.
-        var lastDay = TimeSpan.FromDays(options.Days - 1);
+        var day = options.DayLength;
+        var lastDay = day * (options.Days - 1);
         var id = 0;
         for (var wave = 1; wave <= 2; wave++)
         {
@@ -44,7 +44,7 @@ public sealed class LabelledTrafficMix
             {
                 for (var k = 0; k < options.EpisodesPerAttack; k++)
                 {
-                    var start = lastDay + (Day / 2 * (wave - 1)) + TimeSpan.FromSeconds(random.Next((int)(Day.TotalSeconds / 2) - 600));
+                    var start = lastDay + (day / 2 * (wave - 1)) + TimeSpan.FromSeconds(random.Next(Math.Max(1, (int)((day / 2) - options.EpisodeMargin).TotalSeconds)));
                     var network = $"{Network(label)}.{k}";
                     var host = wave == 1 ? 10 + random.Next(100) : 150 + random.Next(100);
                     var client = label switch
@@ -65,7 +65,10 @@ public sealed class LabelledTrafficMix
     public IReadOnlyList<AttackEpisode> Episodes => _episodes;
 
     /// <summary>Where the evaluation starts (the last day; the days before teach the detector).</summary>
-    public TimeSpan EvaluationStart => TimeSpan.FromDays(_options.Days - 1);
+    public TimeSpan EvaluationStart => _options.DayLength * (_options.Days - 1);
+
+    /// <summary>The mix's end.</summary>
+    public TimeSpan End => _options.DayLength * _options.Days;
 
     /// <summary>The whole mix, in time order.</summary>
     public IEnumerable<LabelledRequest> Requests()
@@ -112,7 +115,7 @@ public sealed class LabelledTrafficMix
 
     private IEnumerator<LabelledRequest> Legitimate(LegitimateClient client, Random random)
     {
-        var end = TimeSpan.FromDays(_options.Days);
+        var end = End;
         var peak = client.Rate * (1 + _options.DailySwing);
         var at = TimeSpan.Zero;
         string? roaming = null;
@@ -125,7 +128,8 @@ public sealed class LabelledTrafficMix
                 yield break;
             }
 
-            var dayFraction = at.TotalDays - Math.Floor(at.TotalDays);
+            var days = at / _options.DayLength;
+            var dayFraction = days - Math.Floor(days);
             var rate = client.Rate * (1 + (_options.DailySwing * Math.Sin(2 * Math.PI * (dayFraction - client.Phase))));
             if (random.NextDouble() * peak > rate)
             {
@@ -216,6 +220,18 @@ public sealed record LabelledMixOptions
 
     /// <summary>Days of traffic; attacks come on the last, the days before teach the detector.</summary>
     public int Days { get; init; } = 2;
+
+    /// <summary>
+    /// How long a "day" of the mix is (default a real day). A live run against the organism compresses it to minutes:
+    /// the clients' daily cycle then swings within minutes, and attacks come in the last of these short days.
+    /// </summary>
+    public TimeSpan DayLength { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>The time kept free at the end of each half of the last day (no episode starts in it), so every episode ends inside its wave.</summary>
+    public TimeSpan EpisodeMargin { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Multiplies every legitimate client's rate (1: log-uniform 0.2–3 requests/s).</summary>
+    public double RateScale { get; init; } = 1;
 
     /// <summary>Legitimate clients.</summary>
     public int LegitimateClients { get; init; } = 16;

@@ -6,15 +6,18 @@ namespace BioDapr.Sidecar.Messaging;
 
 /// <summary>
 /// Hands messages to pub/sub components as daprd's publisher does: topic scoping first, then the
-/// component's outbound resiliency policy around the component call.
+/// component's outbound resiliency policy around the component call. A publish that topic scoping refuses is logged
+/// as a warning (daprd logs it at debug only): an app publishing what it may not is a forged event or a compromised
+/// cell, and the operator should see it.
 /// </summary>
-internal sealed class Publisher(ComponentStore components, ResiliencyProvider resiliency, string appId)
+internal sealed partial class Publisher(ComponentStore components, ResiliencyProvider resiliency, string appId, ILogger? logger = null)
 {
     /// <summary>Publishes one message. Throws <see cref="PublishNotAllowedException"/> or <see cref="PubSubPublishException"/>.</summary>
     public async Task PublishAsync(PubSubEntry pubsub, string topic, ReadOnlyMemory<byte> data, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
     {
         if (!pubsub.IsPublishAllowed(topic))
         {
+            Refused(pubsub.Name, topic);
             throw new PublishNotAllowedException(topic, appId);
         }
 
@@ -50,6 +53,7 @@ internal sealed class Publisher(ComponentStore components, ResiliencyProvider re
     {
         if (!pubsub.IsPublishAllowed(topic))
         {
+            Refused(pubsub.Name, topic);
             throw new PublishNotAllowedException(topic, appId);
         }
 
@@ -73,4 +77,18 @@ internal sealed class Publisher(ComponentStore components, ResiliencyProvider re
 
     /// <summary>Finds a pub/sub component by name.</summary>
     public bool TryGet(string name, out PubSubEntry entry) => components.PubSubs.TryGetValue(name, out entry!);
+
+    private void Refused(string pubsub, string topic)
+    {
+        if (logger is not null)
+        {
+            Log.PublishRefused(logger, appId, topic, pubsub);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 26, Level = LogLevel.Warning, Message = "Refused a publish: app {AppId} may not publish on topic {Topic} of {PubSub} (topic scoping); a forged event or a compromised app")]
+        public static partial void PublishRefused(ILogger logger, string appId, string topic, string pubSub);
+    }
 }

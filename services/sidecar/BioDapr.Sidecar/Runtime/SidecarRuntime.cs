@@ -46,7 +46,7 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         LoggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("BioDapr.Sidecar.Runtime");
         Tracing = new TracingPolicy(configuration.Tracing, random);
-        Publisher = new Publisher(components, resiliency, settings.AppId);
+        Publisher = new Publisher(components, resiliency, settings.AppId, loggerFactory.CreateLogger("BioDapr.Sidecar.Messaging"));
         AccessControl = AccessControlPolicy.Create(configuration.AccessControl, isHttp: true);
         Peers = new PeerAuthenticator(settings.InternalSecret, SidecarIdentity.Of(settings.AppId, settings.Namespace, AccessControl), time);
         NameResolver = new FileNameResolver(settings.NameResolutionDirectory, Peers);
