@@ -383,6 +383,15 @@ public partial class LocalOrganism : IAsyncDisposable
         .Cast<System.Reflection.AssemblyMetadataAttribute>()
         .Single(a => a.Key == "RepositoryRoot").Value!;
 
+    /// <summary>What the sidecars of <paramref name="appId"/> logged so far (the runner writes daprd's log to files, as the Dapr CLI does).</summary>
+    public string SidecarLog(string appId)
+    {
+        var logs = Path.Combine(_root, appId, ".dapr", "logs");
+        return Directory.Exists(logs)
+            ? string.Concat(Directory.GetFiles(logs, "*daprd*.log").Order(StringComparer.Ordinal).Select(file => File.ReadAllText(file)))
+            : string.Empty;
+    }
+
     /// <summary>The Dapr HTTP port of an app's sidecar (what the cell itself talks to), from the run's name resolution.</summary>
     public int SidecarHttpPort(string appId) => NameResolution(appId).GetProperty("httpPort").GetInt32();
 

@@ -164,6 +164,42 @@ public sealed class ImmuneSystemTests
     }
 
     [Fact]
+    public void RequestsReceivedWhole_ButAnsweredSlowly_AreNotASlowDrip()
+    {
+        // An overloaded organism answers slowly: the client sent its requests whole, the time is the organism's.
+        var harness = new ImmuneHarness();
+        harness.NormalDay();
+        var address = ImmuneHarness.AddressOf("alpha");
+        var started = Enumerable.Range(0, 8).Select(_ => harness.Immune.Begin("alpha", address)).ToArray();
+        foreach (var at in started)
+        {
+            harness.Immune.Received("alpha", address, at);
+        }
+
+        harness.Advance(harness.Clock.GetUtcNow().AddSeconds(30));
+
+        harness.Immune.Find("alpha", address).ShouldBeNull();
+        harness.Immune.Quarantines.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void AKeyMisbehavingFromAnAddressItWasNeverLearnedAt_IsQuarantinedThereOnly()
+    {
+        // Even while the client is too young for a new address to count as evidence, the key keeps working where it was learned.
+        var harness = new ImmuneHarness();
+        var start = harness.Clock.GetUtcNow();
+        harness.Normal(TimeSpan.FromMinutes(1));
+        var stolen = "172.16.9.9";
+
+        var took = harness.Until(() => harness.Immune.Find("charlie", stolen) is not null, () => harness.Send("charlie", stolen, RequestKind.ReadOrder, 404, 0), TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30));
+
+        took.ShouldNotBeNull();
+        harness.Immune.Quarantines.ShouldHaveSingleItem().Target.ShouldBe("client:charlie@" + stolen);
+        harness.Immune.Find("charlie", ImmuneHarness.AddressOf("charlie")).ShouldBeNull();
+        (harness.Clock.GetUtcNow() - start).ShouldBeLessThan(TimeSpan.FromMinutes(2));
+    }
+
+    [Fact]
     public void AFloodOfAddresses_IsForgotten()
     {
         var harness = new ImmuneHarness();

@@ -87,7 +87,8 @@ internal static class LiveCommand
         var loadAfter = LoadAverage();
         await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{organism.Redis}");
         var (ledger, _) = await new LedgerRedis(redis.GetDatabase()).LoadAsync();
-        var forgedResults = await CheckForgedAsync(forger.Attempts, sources, keys, organism.Output, cancellationToken);
+        var sidecarLogs = string.Concat(organism.RunningApps.Select(organism.SidecarLog));
+        var forgedResults = await CheckForgedAsync(forger.Attempts, sources, keys, sidecarLogs, cancellationToken);
         var result = LiveResults.Compute(mix, options, traffic.Outcomes, ledger, hormones, detectWithin, forgedResults, started, loadBefore, loadAfter);
         Print(result, output);
         Directory.CreateDirectory(Path.GetDirectoryName(outFile)!);
@@ -106,7 +107,7 @@ internal static class LiveCommand
         return placed.Length == 0 ? null : placed[n % placed.Length];
     }
 
-    private static async Task<ForgedSummary> CheckForgedAsync(IReadOnlyList<ForgedAttempt> attempts, LoopbackSources sources, Dictionary<string, string> keys, string organismOutput, CancellationToken cancellationToken)
+    private static async Task<ForgedSummary> CheckForgedAsync(IReadOnlyList<ForgedAttempt> attempts, LoopbackSources sources, Dictionary<string, string> keys, string sidecarLogs, CancellationToken cancellationToken)
     {
         var changed = new List<string>();
         var checkedOrders = 0;
@@ -125,7 +126,7 @@ internal static class LiveCommand
             }
         }
 
-        var logged = organismOutput.Split('\n').Count(line => line.Contains("Refused a publish", StringComparison.Ordinal));
+        var logged = sidecarLogs.Split('\n').Count(line => line.Contains("Refused a publish", StringComparison.Ordinal));
         return new ForgedSummary(attempts.Count, attempts.Count(a => a.Refused), attempts.Count(a => a.Status is >= 200 and < 300), logged, checkedOrders, [.. changed], [.. attempts]);
     }
 

@@ -67,6 +67,23 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
         return now;
     }
 
+    /// <summary>
+    /// The request begun at <paramref name="startedAt"/> has been received whole (its body read): from now on the time it
+    /// takes is the organism's, not the client's, so it no longer counts as held open by the client (a slow drip).
+    /// </summary>
+    public void Received(string? client, string address, long startedAt)
+    {
+        if (startedAt == 0 || !_windows.TryGetValue(client is null ? "\n" + address : client + "\n" + address, out var window))
+        {
+            return;
+        }
+
+        lock (window)
+        {
+            window.InFlight.Remove(startedAt);
+        }
+    }
+
     /// <summary>Scores a finished request and learns from it when it looks normal. <paramref name="startedAt"/> is <see cref="Begin"/>'s answer, or 0 when it was not begun.</summary>
     public AnomalyVerdict Observe(in RequestObservation request, long startedAt = 0)
     {

@@ -93,6 +93,11 @@ internal sealed class ClientAdmissionMiddleware(
             bodyLimit.MaxRequestBodySize = maxBody;
         }
 
+        if (!await immune.ReceiveBodyAsync(context))
+        {
+            return;
+        }
+
         if (!shares.TryEnter(client, Capacity()))
         {
             await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Over your share", $"Client {client} has its fair share of the gateway's capacity in flight; retry shortly.", TimeSpan.FromSeconds(1));

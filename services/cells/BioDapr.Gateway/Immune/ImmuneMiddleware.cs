@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace BioDapr.Gateway.Immune;
 
@@ -84,6 +85,45 @@ public static class ImmuneAdmissionExtensions
             request.StartedAt = immune.Begin(client, address);
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// Reads the request's body now, within the body limit admission has just set, and tells the detector it has the
+    /// request whole: the time a client takes to send its request can be a slow drip, the time the organism then takes
+    /// to answer is not the client's doing (an overloaded organism must not make its clients look like attackers).
+    /// False when the body could not be read (answered: 408 too slow, 413 too large, 400 cut short).
+    /// </summary>
+    public static async Task<bool> ReceiveBodyAsync(this ImmuneSystem immune, HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(immune);
+        ArgumentNullException.ThrowIfNull(context);
+        var request = context.Features.Get<ImmuneRequest>();
+        if (request is null || request.StartedAt == 0)
+        {
+            return true;
+        }
+
+        if (context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Request.Headers.TransferEncoding.Count > 0))
+        {
+            try
+            {
+                context.Request.EnableBuffering();
+                await context.Request.Body.DrainAsync(context.RequestAborted);
+                context.Request.Body.Position = 0;
+            }
+            catch (BadHttpRequestException ex)
+            {
+                if (!context.Response.HasStarted)
+                {
+                    await Results.Problem(ex.Message, statusCode: ex.StatusCode, title: "Request body not received").ExecuteAsync(context);
+                }
+
+                return false;
+            }
+        }
+
+        immune.Received(request.Client, request.Address, request.StartedAt);
         return true;
     }
 

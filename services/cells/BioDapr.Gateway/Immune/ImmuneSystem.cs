@@ -119,6 +119,9 @@ public sealed partial class ImmuneSystem
     /// <summary>A request of <paramref name="client"/> started (see <see cref="AnomalyDetector.Begin"/>).</summary>
     public long Begin(string? client, string address) => _detector.Begin(client, address);
 
+    /// <summary>The request begun at <paramref name="startedAt"/> was received whole (see <see cref="AnomalyDetector.Received"/>).</summary>
+    public void Received(string? client, string address, long startedAt) => _detector.Received(client, address, startedAt);
+
     /// <summary>Scores a finished request and quarantines its caller when the score (or a remembered signature) says so.</summary>
     public AnomalyVerdict Observe(in RequestObservation request, long startedAt = 0)
     {
