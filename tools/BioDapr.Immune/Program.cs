@@ -6,7 +6,7 @@ using BioDapr.Scenarios.Immune;
 using StackExchange.Redis;
 
 // ./biodapr immune bench [--seed 7 --days 2 --clients 16 --episodes 10 --out docs/benchmarks/immune.json]
-// ./biodapr immune live [--seed 7 --day 150 --clients 16 --episodes 3 --episode-length 20 --rate-scale 1 --forge-every 5 --out docs/benchmarks/immune-live.json]
+// ./biodapr immune live [--seed 7 --day 150 --clients 16 --episodes 3 --episode-length 20 --rate-scale 0.5 --forge-every 5 --out docs/benchmarks/immune-live.json]
 // ./biodapr immune list | audit [N] | release <target>   (the state store's Redis: BIODAPR_REDIS, default localhost:6379)
 var command = args.Length > 0 ? args[0] : "help";
 try

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using BioDapr.Contracts.Hormones;
 using BioDapr.Gateway.Hormones;
 using BioDapr.Launcher;
 using BioDapr.Scenarios.Immune;
@@ -23,7 +24,7 @@ internal static class LiveCommand
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
-        var options = new LabelledMixOptions { DayLength = TimeSpan.FromSeconds(150), EpisodesPerAttack = 3, EpisodeLength = TimeSpan.FromSeconds(20) };
+        var options = new LabelledMixOptions { DayLength = TimeSpan.FromSeconds(150), EpisodesPerAttack = 3, EpisodeLength = TimeSpan.FromSeconds(20), RateScale = 0.5 };
         var outFile = Path.Combine(LocalOrganism.RepositoryRoot, "docs", "benchmarks", "immune-live.json");
         var forgeEvery = TimeSpan.FromSeconds(5);
         var detectWithin = TimeSpan.FromSeconds(10);
@@ -67,9 +68,15 @@ internal static class LiveCommand
         organism.ExtraCatalogue[Sku] = 100_000_000;
         await output.WriteLineAsync($"immune live: starting the organism (load average {loadBefore}); then {requests.Count} labelled requests over {mix.End.TotalSeconds:0} s: {options.LegitimateClients} legitimate clients, the first {mix.EvaluationStart.TotalSeconds:0} s teaching, {mix.Episodes.Count} attack episodes after, a forged event every {forgeEvery.TotalSeconds:0} s");
         await organism.StartAsync(cancellationToken);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{organism.Redis}");
         if (!hormones.Enabled)
         {
-            await output.WriteLineAsync("immune live: the detector is off by default (gateway.immune.enabled); this run measures it off");
+            // The detector is off by default: turn it on as an operator would, with its hormone, and give the gateway's
+            // configuration subscription a moment to deliver it before the teaching starts.
+            var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+            await redis.GetDatabase().StringSetAsync("gateway.immune.enabled", HormoneValue.Format("true", version));
+            hormones = hormones with { Enabled = true };
+            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
         }
 
         using var sources = new LoopbackSources(new Uri($"http://127.0.0.1:{organism.GatewayPort}"));
@@ -85,7 +92,6 @@ internal static class LiveCommand
         // Let the gateway write its last decisions (gateway.immune.syncMs), then read them as an operator would.
         await Task.Delay(TimeSpan.FromMilliseconds(hormones.SyncMs * 2), cancellationToken);
         var loadAfter = LoadAverage();
-        await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{organism.Redis}");
         var (ledger, _) = await new LedgerRedis(redis.GetDatabase()).LoadAsync();
         var sidecarLogs = string.Concat(organism.RunningApps.Select(organism.SidecarLog));
         var forgedResults = await CheckForgedAsync(forger.Attempts, sources, keys, sidecarLogs, cancellationToken);
