@@ -83,6 +83,10 @@ internal static class LiveCommand
         using var sidecars = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
         var traffic = new LiveTraffic(sources, keys, Sku, options.Seed);
         var forger = new ForgedEvents(sidecars, organism.SidecarPorts);
+        var firstAddresses = requests.Where(r => r.Label == TrafficLabel.Legitimate && r.Client is not null)
+            .GroupBy(r => r.Client!, StringComparer.Ordinal).Select(g => (g.Key, g.First().Address)).ToArray();
+        await traffic.SeedAsync(firstAddresses, cancellationToken);
+        await output.WriteLineAsync($"immune live: {traffic.PlacedOrders().Count()} of {firstAddresses.Length} legitimate clients hold an order to read; the run starts");
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
         var forging = forger.RunAsync(clock, mix.EvaluationStart, mix.End, forgeEvery, n => Target(traffic, n), cancellationToken);

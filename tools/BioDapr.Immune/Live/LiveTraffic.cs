@@ -36,6 +36,31 @@ internal sealed class LiveTraffic(LoopbackSources sources, IReadOnlyDictionary<s
     public IEnumerable<(string Client, string OrderId)> PlacedOrders() =>
         _orders.SelectMany(o => o.Value.Select(id => (o.Key, id)));
 
+    /// <summary>
+    /// Before the run, each legitimate client places one order from its first address (not counted), so that its reads
+    /// read something from the start: without it, the first reads of every client would turn into orders and the
+    /// detector would learn a mix of operations the clients do not have.
+    /// </summary>
+    public async Task SeedAsync(IEnumerable<(string Client, string Address)> clients, CancellationToken cancellationToken)
+    {
+        await Parallel.ForEachAsync(clients, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (client, ct) =>
+        {
+            for (var attempt = 0; attempt < 5 && OrderOf(client.Client) is null; attempt++)
+            {
+                using var message = Post(keys[client.Client], Order(client.Client, 1));
+                using var response = await sources.From(LoopbackSources.Map(client.Address)).SendAsync(message, ct);
+                if (response.StatusCode == HttpStatusCode.Created)
+                {
+                    Remember(client.Client, await response.Content.ReadAsStringAsync(ct));
+                }
+                else
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                }
+            }
+        });
+    }
+
     /// <summary>Sends <paramref name="requests"/> (in time order) from <paramref name="clock"/>'s zero; returns when every answer is in.</summary>
     public async Task RunAsync(IEnumerable<LabelledRequest> requests, Stopwatch clock, TextWriter progress, CancellationToken cancellationToken)
     {
