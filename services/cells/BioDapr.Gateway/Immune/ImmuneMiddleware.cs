@@ -99,7 +99,7 @@ public static class ImmuneAdmissionExtensions
         ArgumentNullException.ThrowIfNull(immune);
         ArgumentNullException.ThrowIfNull(context);
         var request = context.Features.Get<ImmuneRequest>();
-        if (request is null || request.StartedAt == 0)
+        if (request is null || request.StartedAt == 0 || !immune.Enabled)
         {
             return true;
         }

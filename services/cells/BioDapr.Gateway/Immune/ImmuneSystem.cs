@@ -40,6 +40,9 @@ public sealed partial class ImmuneSystem
     /// <summary>The detector.</summary>
     public AnomalyDetector Detector => _detector;
 
+    /// <summary>Whether the detector is on now (hormone <c>gateway.immune.enabled</c>).</summary>
+    public bool Enabled => _hormones().Enabled;
+
     /// <summary>The quarantines in force now.</summary>
     public IReadOnlyList<Quarantine> Quarantines
     {
