@@ -140,6 +140,8 @@ internal static class ColdStartCommand
             var cold = await ReplayAsync(organism, scenarioPath, shorten, rateScale, seed, cancellationToken);
             Console.WriteLine($"run {run}: cold {Summary(cold, calm)}; replaying again (warm)");
             var warm = await ReplayAsync(organism, scenarioPath, shorten, rateScale, seed, cancellationToken);
+            // Every second of both replays (sent, goodput, shed, 5xx, late, connection failures, p50/p99), to see what errs when.
+            await File.WriteAllTextAsync(Path.Combine(output, "runs", $"run{run}-seconds.json"), JsonSerializer.Serialize(new { cold, warm }, Json), cancellationToken);
             Console.WriteLine($"run {run}: warm {Summary(warm, calm)}");
             return new RunResult(run, startup.TotalSeconds, Measure(cold, calm), Measure(warm, calm));
         }
