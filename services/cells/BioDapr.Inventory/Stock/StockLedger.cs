@@ -160,7 +160,9 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
 
             using (held)
             {
-                if (held != NotHeld.Instance && _pending.TakeAll(sku, MaxBatch) is { Count: > 0 } batch)
+                // Commit what is queued, until this reservation's own outcome is known: with more than a batch queued,
+                // it may be behind the first one, and those who queued after it may all have given up waiting.
+                while (held != NotHeld.Instance && !pending.Outcome.Task.IsCompleted && _pending.TakeAll(sku, MaxBatch) is { Count: > 0 } batch)
                 {
                     await CommitAsync(sku, initial, batch, cancellationToken);
                 }
