@@ -106,47 +106,6 @@ public sealed partial class OrganismTests
     }
 
     [Fact]
-    public async Task AFloodOfOneSku_IsGroupCommitted_EachOrderReservedOnce_TheLastUnitsToTheFirstInLine_AndStockConserved()
-    {
-        // 30 orders of one unit of a SKU with 20 in stock, each reservation sent twice at once: the ledger writes the ones
-        // queued on the SKU's lock together. 20 orders get their unit (both copies answer 201), 10 are out of stock (both
-        // copies 409), and the stock and records agree.
-        const string sku = "e2e-hot";
-        var orders = Enumerable.Range(0, 30).Select(_ => $"e2e-hot-{Guid.NewGuid():N}").ToList();
-        using var http = new HttpClient();
-        var inventory = $"http://127.0.0.1:{organism.SidecarPorts["orders"]}/v1.0/invoke/inventory/method";
-
-        async Task<HttpStatusCode> ReserveAsync(string orderId)
-        {
-            using var response = await http.PostAsJsonAsync($"{inventory}/reservations", new { orderId, sku, quantity = 1, attempt = 1 }, Ct);
-            return response.StatusCode;
-        }
-
-        var answers = await Task.WhenAll(orders.Select(async id => (Id: id, Statuses: await Task.WhenAll(ReserveAsync(id), ReserveAsync(id)))));
-
-        answers.ShouldAllBe(a => a.Statuses[0] == a.Statuses[1], "a repeat gets the first outcome");
-        answers.Count(a => a.Statuses[0] == HttpStatusCode.Created).ShouldBe(20);
-        answers.Count(a => a.Statuses[0] == HttpStatusCode.Conflict).ShouldBe(10);
-        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
-        var redis = connection.GetDatabase();
-        var stock = JsonDocument.Parse((string)(await redis.HashGetAsync("inventory||stock-" + sku, "data"))!).RootElement;
-        stock.GetProperty("available").GetInt32().ShouldBe(0, stock.ToString());
-        stock.GetProperty("reserved").GetInt32().ShouldBe(20, stock.ToString());
-        foreach (var (id, statuses) in answers)
-        {
-            var record = await redis.HashGetAsync("inventory||reservation-" + id, "data");
-            if (statuses[0] == HttpStatusCode.Created)
-            {
-                JsonDocument.Parse((string)record!).RootElement.GetProperty("state").GetString().ShouldBe("held", id);
-            }
-            else
-            {
-                record.IsNull.ShouldBeTrue($"{id} was out of stock but has a record: {record}");
-            }
-        }
-    }
-
-    [Fact]
     public async Task AClientRetryWithTheSameIdempotencyKey_GetsTheFirstOutcome_AndOneOrder()
     {
         const string sku = "e2e-keyed";

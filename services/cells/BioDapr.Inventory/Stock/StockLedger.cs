@@ -24,19 +24,11 @@ namespace BioDapr.Inventory.Stock;
 /// timed-out request): the sidecar would finish the write anyway, after the next change read.
 /// Several inventory replicas on Redis would need more (compensation of a half-applied transaction); the organism
 /// runs one.
-/// Reservations of one SKU are group-committed: those that queue while the SKU's lock is held are written together by
-/// whoever holds it next (one stock read and one transaction with the stock and every queued reservation record,
-/// at most 64), so a hot SKU serves a batch per round trip instead of one order (a flood of one SKU held inventory's
-/// workers and starved other clients' orders: <c>./biodapr chaos --faults hostile</c>).
 /// </summary>
 public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue catalogue, TimeProvider time, IOptions<RecyclingOptions> recycling, ILogger<StockLedger> logger)
 {
     private readonly KeyedLock _orders = new();
     private readonly KeyedLock _skus = new();
-    private readonly PendingQueues _pending = new();
-
-    // The most reservations of one SKU written in one transaction.
-    private const int MaxBatch = 64;
 
     /// <summary>The state store.</summary>
     public const string StateStore = "statestore";
@@ -138,93 +130,27 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
                 }
             }
 
-            // Group commit: the reservation joins the SKU's queue; whoever holds the SKU's lock next writes every
-            // reservation queued by then in one transaction with the stock (one read and one write for the lot).
-            var pending = new PendingReservation(orderId, attempt, quantity, existing.ETagOrNull(), time.GetUtcNow());
-            _pending.Add(sku, pending);
-            IDisposable held;
-            try
+            using (await _skus.AcquireAsync(sku, waitCancellation))
             {
-                held = await _skus.AcquireAsync(sku, waitCancellation);
-            }
-            catch (OperationCanceledException) when (_pending.TryWithdraw(sku, pending))
-            {
-                // Not taken by a batch: nothing was written for it.
-                throw;
-            }
-            catch (OperationCanceledException)
-            {
-                // A batch took it and is writing it: its outcome stands (the order's lock stays held until it is known).
-                held = NotHeld.Instance;
-            }
-
-            using (held)
-            {
-                // Commit what is queued, until this reservation's own outcome is known: with more than a batch queued,
-                // it may be behind the first one, and those who queued after it may all have given up waiting.
-                while (held != NotHeld.Instance && !pending.Outcome.Task.IsCompleted && _pending.TakeAll(sku, MaxBatch) is { Count: > 0 } batch)
+                var stockEntry = await sidecar.GetStateEntryAsync<StockLevel>(StateStore, StockKey(sku), cancellationToken: cancellationToken);
+                var stock = stockEntry?.Value ?? new StockLevel(sku, initial, 0);
+                if (stock.Available < quantity)
                 {
-                    await CommitAsync(sku, initial, batch, cancellationToken);
+                    return (ReservationOutcome.OutOfStock, null, stock);
                 }
-            }
 
-            var (outcome, reservation, stock) = await pending.Outcome.Task;
-            if (outcome != ReservationOutcome.Contended)
-            {
-                return (outcome, reservation, stock);
+                var updated = stock with { Available = stock.Available - quantity, Reserved = stock.Reserved + quantity };
+                var reservation = new ReservationRecord(orderId, sku, quantity, attempt, ReservationRecord.Held, time.GetUtcNow());
+                if (await TryWriteAsync(StockKey(sku), updated, stockEntry.ETagOrNull(), ReservationKey(orderId), reservation, existing.ETagOrNull(), cancellationToken))
+                {
+                    return (ReservationOutcome.Done, reservation, updated);
+                }
             }
 
             Log.Conflict(logger, sku, tries);
         }
 
         return (ReservationOutcome.Contended, null, null);
-    }
-
-    // Under the SKU's lock: one read of the stock, then the reservations that fit (in the order they queued) written in
-    // one transaction with it; those that do not fit are out of stock. Each waiter holds its order's lock, so no one
-    // else writes their records meanwhile and the ETag checks cannot fail between the read and the write.
-    private async Task CommitAsync(string sku, int initial, List<PendingReservation> batch, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var stockEntry = await sidecar.GetStateEntryAsync<StockLevel>(StateStore, StockKey(sku), cancellationToken: cancellationToken);
-            var stock = stockEntry?.Value ?? new StockLevel(sku, initial, 0);
-            var updated = stock;
-            var accepted = new List<(PendingReservation Pending, ReservationRecord Record)>(batch.Count);
-            foreach (var pending in batch)
-            {
-                if (updated.Available < pending.Quantity)
-                {
-                    pending.Outcome.TrySetResult((ReservationOutcome.OutOfStock, null, updated));
-                    continue;
-                }
-
-                updated = updated with { Available = updated.Available - pending.Quantity, Reserved = updated.Reserved + pending.Quantity };
-                accepted.Add((pending, new ReservationRecord(pending.OrderId, sku, pending.Quantity, pending.Attempt, ReservationRecord.Held, pending.At)));
-            }
-
-            if (accepted.Count == 0)
-            {
-                return;
-            }
-
-            List<StateTransactionRequest> operations = [sidecar.Upsert(StockKey(sku), updated, stockEntry.ETagOrNull())];
-            operations.AddRange(accepted.Select(a => sidecar.Upsert(ReservationKey(a.Pending.OrderId), a.Record, a.Pending.ETag, Retention)));
-            var written = await sidecar.TryExecuteStateTransactionAsync(StateStore, operations, cancellationToken);
-            foreach (var (pending, record) in accepted)
-            {
-                pending.Outcome.TrySetResult(written ? (ReservationOutcome.Done, record, updated) : (ReservationOutcome.Contended, null, null));
-            }
-        }
-        catch (Exception ex)
-        {
-            // The sidecar failed: every reservation of the batch fails with it (each caller may retry: a repeat finds
-            // the record if the write did happen).
-            foreach (var pending in batch)
-            {
-                pending.Outcome.TrySetException(ex);
-            }
-        }
     }
 
     /// <summary>
