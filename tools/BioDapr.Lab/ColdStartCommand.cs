@@ -24,7 +24,7 @@ internal static class ColdStartCommand
         Options options;
         try
         {
-            options = new Options(args, "scenario", "shorten", "rate-scale", "runs", "hormones", "seed", "out");
+            options = new Options(args, "scenario", "shorten", "rate-scale", "runs", "hormones", "seed", "out", "app-env");
         }
         catch (ArgumentException ex)
         {
@@ -35,6 +35,16 @@ internal static class ColdStartCommand
         var scenarioPath = options.Text("scenario", Path.Combine("scenarios", "reference.yaml"));
         var hormonesPath = options.Text("hormones", Path.Combine("components", "local", "hormones.json"));
         var output = options.Text("out", Path.Combine("docs", "benchmarks", "coldstart"));
+        // Extra environment for every app ("Name=value,Name=value"), to run the benchmark with one cold-start rule switched off.
+        var appEnvironment = options.Text("app-env", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(pair => pair.Split('=', 2))
+            .ToList();
+        if (appEnvironment.FirstOrDefault(pair => pair.Length != 2 || pair[0].Length == 0) is { } bad)
+        {
+            Console.Error.WriteLine($"coldstart: --app-env: '{string.Join('=', bad)}' is not Name=value");
+            return 2;
+        }
+
         Scenario scenario;
         Dictionary<string, string> hormones;
         double shorten, rateScale;
@@ -72,7 +82,7 @@ internal static class ColdStartCommand
         {
             for (var run = 1; run <= runs; run++)
             {
-                results.Add(await RunOnceAsync(run, scenarioPath, hormones, shorten, rateScale, seed + run - 1, calm, output, stop.Token));
+                results.Add(await RunOnceAsync(run, scenarioPath, hormones, appEnvironment, shorten, rateScale, seed + run - 1, calm, output, stop.Token));
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -85,7 +95,9 @@ internal static class ColdStartCommand
             return 1;
         }
 
-        var command = $"./biodapr cortex coldstart --scenario {scenarioPath} --shorten {shorten.ToString(CultureInfo.InvariantCulture)} --rate-scale {rateScale.ToString(CultureInfo.InvariantCulture)} --runs {runs} --seed {seed}";
+        var command = $"./biodapr cortex coldstart --scenario {scenarioPath} --shorten {shorten.ToString(CultureInfo.InvariantCulture)} --rate-scale {rateScale.ToString(CultureInfo.InvariantCulture)} --runs {runs} --seed {seed}"
+            + (hormonesPath == Path.Combine("components", "local", "hormones.json") ? "" : $" --hormones {hormonesPath}")
+            + (appEnvironment.Count == 0 ? "" : $" --app-env {string.Join(',', appEnvironment.Select(pair => string.Join('=', pair)))}");
         var table = Table(results, calm, command);
         await File.WriteAllTextAsync(Path.Combine(output, "results.json"), JsonSerializer.Serialize(new { command, calmPhases = calm, runs = results }, Json));
         await File.WriteAllTextAsync(Path.Combine(output, "results.md"), table);
@@ -96,7 +108,7 @@ internal static class ColdStartCommand
     }
 
     private static async Task<RunResult> RunOnceAsync(
-        int run, string scenarioPath, Dictionary<string, string> hormones, double shorten, double rateScale, int seed, HashSet<string> calm, string output, CancellationToken cancellationToken)
+        int run, string scenarioPath, Dictionary<string, string> hormones, List<string[]> appEnvironment, double shorten, double rateScale, int seed, HashSet<string> calm, string output, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.Combine(output, "runs"));
         var organism = new LocalOrganism { LogDirectory = Path.Combine(output, "runs") };
@@ -104,6 +116,10 @@ internal static class ColdStartCommand
         {
             // Warnings and errors only: logging every request would cost more CPU than serving it.
             organism.AppEnvironment[app] = new Dictionary<string, string>(StringComparer.Ordinal) { ["Logging__LogLevel__Default"] = "Warning" };
+            foreach (var pair in appEnvironment)
+            {
+                organism.AppEnvironment[app][pair[0]] = pair[1];
+            }
         }
 
         var started = TimeProvider.System.GetTimestamp();
@@ -124,6 +140,8 @@ internal static class ColdStartCommand
             var cold = await ReplayAsync(organism, scenarioPath, shorten, rateScale, seed, cancellationToken);
             Console.WriteLine($"run {run}: cold {Summary(cold, calm)}; replaying again (warm)");
             var warm = await ReplayAsync(organism, scenarioPath, shorten, rateScale, seed, cancellationToken);
+            // Every second of both replays (sent, goodput, shed, 5xx, late, connection failures, p50/p99), to see what errs when.
+            await File.WriteAllTextAsync(Path.Combine(output, "runs", $"run{run}-seconds.json"), JsonSerializer.Serialize(new { cold, warm }, Json), cancellationToken);
             Console.WriteLine($"run {run}: warm {Summary(warm, calm)}");
             return new RunResult(run, startup.TotalSeconds, Measure(cold, calm), Measure(warm, calm));
         }

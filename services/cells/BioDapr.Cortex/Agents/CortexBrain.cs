@@ -22,6 +22,9 @@ public sealed class CortexOptions
 
     /// <summary>The guardrails.</summary>
     public GuardrailSettings Guardrails { get; set; } = new();
+
+    /// <summary>How many windows the cortex watches before acting on a pathway, and how its cuts grow back.</summary>
+    public BaselineOptions Baseline { get; set; } = new();
 }
 
 /// <summary>

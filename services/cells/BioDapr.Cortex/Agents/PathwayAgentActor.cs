@@ -17,6 +17,7 @@ public sealed partial class PathwayAgentActor(ActorHost host, CortexBrain brain,
     private const string MemoryKey = "memory";
     private const string GuardKey = "guard";
     private const string AuditKey = "audit";
+    private const string BaselineKey = "baseline";
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<HormoneChange>> DecideAsync(VitalsWindow window)
@@ -26,12 +27,27 @@ public sealed partial class PathwayAgentActor(ActorHost host, CortexBrain brain,
         // The store is the source of truth: an operator's change, or another controller's, is seen at once.
         var current = await store.ReadAsync(cell, target, CancellationToken.None);
         var controller = brain.Controller;
+        var pathway = cell + "→" + target;
+        // No decision before the pathway has a baseline of its own in this life of the cell: cold-start latency is not one.
+        var (baseline, mayAct) = PathwayBaseline.Observe(await GetOrDefaultAsync<BaselineState?>(BaselineKey, null), window, current.ConcurrencyLimit, options.Value.Baseline);
+        await StateManager.SetStateAsync(BaselineKey, baseline);
+        if (!mayAct)
+        {
+            return [];
+        }
+
         var memory = await GetOrDefaultAsync<AgentMemory?>(MemoryKey, null);
         // Each controller keeps its own guard state, so switching does not inherit another's fallback.
         var guardKey = GuardKey + "." + controller;
         var guard = await GetOrDefaultAsync<GuardState?>(guardKey, null);
-        var pathway = cell + "→" + target;
-        var (_, changes, remembered, guarded) = brain.Decide(controller, pathway, PathwayWindow.FromVitals(window), current, memory, guard);
+        var (next, decided, remembered, guarded) = brain.Decide(controller, pathway, PathwayWindow.FromVitals(window), current, memory, guard);
+        var changes = decided;
+        if (!brain.Frozen() && PathwayBaseline.Recover(baseline, pathway, next, options.Value.Baseline, window.End) is { } recovery)
+        {
+            // The limit was cut and latency is back to normal: grow it back toward the baseline's (replacing the controller's limit change).
+            changes = [.. decided.Where(c => c.Hormone != recovery.Hormone), recovery];
+        }
+
         if (changes.Count > 0)
         {
             // Write first: if the store is down the turn fails, nothing is recorded and the next window retries.

@@ -26,8 +26,7 @@ public sealed class WarmupOptions
     /// <summary>
     /// How long after the warm-up the cell's pathways still treat latency as cold-start latency: attempt timeouts
     /// start at <see cref="ColdTimeoutFactor"/> times the hormone and the breaker needs that many times more calls
-    /// before it may open, both easing to the hormones' values; concurrency limits start at
-    /// <see cref="ColdLimitFraction"/> of the hormone and grow to it.
+    /// before it may open, both easing to the hormones' values (0: no easing).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ColdStart { get; set; } = TimeSpan.FromSeconds(30);
@@ -36,7 +35,10 @@ public sealed class WarmupOptions
     [Range(1.0, 20.0)]
     public double ColdTimeoutFactor { get; set; } = 3.0;
 
-    /// <summary>The fraction of a pathway's concurrency limit allowed right after the warm-up (at least 4 calls).</summary>
-    [Range(0.01, 1.0)]
-    public double ColdLimitFraction { get; set; } = 0.25;
+    /// <summary>
+    /// The slow start's first concurrency limit of each pathway: it grows by one per successful call until it reaches the
+    /// hormone's limit (doubling every round trip that goes well), then the hormone alone decides. 0: no slow start.
+    /// </summary>
+    [Range(0, 100_000)]
+    public int InitialLimit { get; set; } = 16;
 }

@@ -19,12 +19,14 @@ public sealed class CellPathway
     private static readonly Dictionary<string, string> EmptyHeaders = [];
     private readonly IHttpClientFactory _http;
     private readonly Pathway<HttpResponseMessage> _pathway;
+    private readonly Action<PathwayOutcome> _observe;
 
-    internal CellPathway(string target, IHormones<PathwayHormones> hormones, Func<PathwayHormones> inForce, IHttpClientFactory http, VitalsRecorder vitals, TimeProvider time, Random random)
+    internal CellPathway(string target, IHormones<PathwayHormones> hormones, Func<PathwayHormones> inForce, Action<PathwayOutcome> observe, IHttpClientFactory http, VitalsRecorder vitals, TimeProvider time, Random random)
     {
         Target = target;
         _http = http;
         Hormones = hormones;
+        _observe = observe;
         _pathway = new Pathway<HttpResponseMessage>(
             new PathwayState(target, inForce, time, random, vitals),
             response => PathwayOutcomes.FromStatusCode((int)response.StatusCode));
@@ -85,6 +87,7 @@ public sealed class CellPathway
             },
             MayRepeat(httpMethod, headers),
             cancellationToken).ConfigureAwait(false);
+        _observe(result.Outcome);
         if (activity is not null)
         {
             activity.SetTag("biodapr.pathway.outcome", result.Outcome.ToString());

@@ -28,7 +28,7 @@ public sealed class CellPathways(
         // Vitals report the limit in force, so the cortex sees whether its hormone was applied.
         vitals.ReportLimit(VitalsKind.Pathway, name, () => hormones.Current.ConcurrencyLimit);
         var coldStart = new PathwayColdStart(readiness, warmup.Value);
-        return new CellPathway(name, hormones, () => coldStart.Adjust(hormones.Current), http, vitals.For(VitalsKind.Pathway, name), time, random.Instance);
+        return new CellPathway(name, hormones, () => coldStart.Adjust(hormones.Current), coldStart.Observe, http, vitals.For(VitalsKind.Pathway, name), time, random.Instance);
     });
 }
 

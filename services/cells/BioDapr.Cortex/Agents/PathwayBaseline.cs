@@ -1,0 +1,122 @@
+using System.Globalization;
+using BioDapr.Contracts.Vitals;
+using BioDapr.Control.Guardrails;
+using BioDapr.Pathways.Hormones;
+
+namespace BioDapr.Cortex.Agents;
+
+/// <summary>The baseline rules of the cortex (configuration section <c>Cortex:Baseline</c>).</summary>
+public sealed class BaselineOptions
+{
+    /// <summary>Windows with traffic the cortex watches on a pathway before it may change its hormones (0: act at once).</summary>
+    public int MinWindows { get; set; } = 10;
+
+    /// <summary>A pause in a pathway's windows longer than this starts a new life: the cell restarted (or the pathway was idle), so the baseline is learned again.</summary>
+    public TimeSpan NewLifeGap { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A window is healthy when nothing failed on the target's side and its p95 latency is at most this many times the baseline's (or within the pathway's SLO).</summary>
+    public double HealthyLatencyFactor { get; set; } = 1.5;
+
+    /// <summary>Healthy windows in a row after which a concurrency limit the cortex cut grows back toward the baseline's.</summary>
+    public int RecoveryWindows { get; set; } = 3;
+
+    /// <summary>The most a recovery raises the limit in one window (the guardrails' step).</summary>
+    public double RecoveryStepFactor { get; set; } = 1.5;
+}
+
+/// <summary>
+/// What the cortex knows of one pathway's normal: how many windows with traffic it has seen in this life of the
+/// calling cell, the p95 latency of those first windows, the concurrency limit that was in force then, and how many
+/// healthy windows in a row it has seen since.
+/// </summary>
+public sealed record BaselineState
+{
+    /// <summary>Windows with traffic seen in this life.</summary>
+    public int Windows { get; init; }
+
+    /// <summary>End of the last window seen.</summary>
+    public DateTimeOffset LastEnd { get; init; }
+
+    /// <summary>The baseline's p95 latency (the lowest window p95 seen while learning, then kept), ms; 0 while unknown.</summary>
+    public double P95Ms { get; init; }
+
+    /// <summary>The concurrency limit in force when the baseline was complete: cuts grow back to it.</summary>
+    public int Limit { get; init; }
+
+    /// <summary>Healthy windows in a row.</summary>
+    public int Healthy { get; init; }
+}
+
+/// <summary>
+/// Two rules around the cortex's controller, so that a young organism is not cut on its first slow windows and a cut
+/// does not outlive its cause: (1) the controller decides nothing on a pathway until it has seen
+/// <see cref="BaselineOptions.MinWindows"/> windows with traffic in this life of the calling cell (cold-start latency
+/// is not a baseline); (2) after <see cref="BaselineOptions.RecoveryWindows"/> healthy windows in a row (no failure on
+/// the target's side, p95 within <see cref="BaselineOptions.HealthyLatencyFactor"/> of the baseline or within the SLO), a concurrency
+/// limit below the baseline's grows back toward it, by at most <see cref="BaselineOptions.RecoveryStepFactor"/> a window.
+/// </summary>
+public static class PathwayBaseline
+{
+    /// <summary>Takes in <paramref name="window"/>: the next state, and whether the controller may act on this window.</summary>
+    public static (BaselineState Next, bool MayAct) Observe(BaselineState? state, VitalsWindow window, int limitInForce, BaselineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(options);
+        state ??= new BaselineState();
+        if (!window.HasActivity || window.Completed == 0)
+        {
+            // Nothing to learn from; the pause is measured from the last window with traffic.
+            return (state, state.Windows >= options.MinWindows);
+        }
+
+        if (state.Windows > 0 && window.Start - state.LastEnd > options.NewLifeGap)
+        {
+            state = new BaselineState();
+        }
+
+        var learning = state.Windows < options.MinWindows;
+        var healthy = Healthy(window, state.P95Ms, options);
+        var next = state with
+        {
+            Windows = Math.Min(state.Windows + 1, int.MaxValue - 1),
+            LastEnd = window.End,
+            P95Ms = learning ? Lowest(state.P95Ms, window) : state.P95Ms,
+            Limit = learning ? limitInForce : state.Limit,
+            Healthy = learning ? 0 : healthy ? state.Healthy + 1 : 0,
+        };
+        return (next, next.Windows > options.MinWindows);
+    }
+
+    /// <summary>
+    /// The recovery rule: when the last windows were healthy and the limit in force (after the controller's decision,
+    /// <paramref name="decided"/>) is below the baseline's, the change that grows it back; null otherwise.
+    /// </summary>
+    public static HormoneChange? Recover(BaselineState state, string pathway, PathwayHormones decided, BaselineOptions options, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(decided);
+        ArgumentNullException.ThrowIfNull(options);
+        if (state.Windows <= options.MinWindows || state.Healthy < options.RecoveryWindows || decided.ConcurrencyLimit >= state.Limit)
+        {
+            return null;
+        }
+
+        var raised = (int)Math.Min(state.Limit, Math.Max(decided.ConcurrencyLimit + 1, Math.Ceiling(decided.ConcurrencyLimit * options.RecoveryStepFactor)));
+        return new HormoneChange(
+            pathway,
+            "concurrencyLimit",
+            decided.ConcurrencyLimit.ToString(CultureInfo.InvariantCulture),
+            raised.ToString(CultureInfo.InvariantCulture),
+            $"recovery: {state.Healthy} healthy windows in a row (p95 within {options.HealthyLatencyFactor.ToString(CultureInfo.InvariantCulture)}x the baseline's {state.P95Ms.ToString("F1", CultureInfo.InvariantCulture)} ms); the baseline's limit is {state.Limit.ToString(CultureInfo.InvariantCulture)}",
+            now);
+    }
+
+    private static bool Healthy(VitalsWindow window, double baselineP95Ms, BaselineOptions options) =>
+        window.ServerErrors + window.Timeouts + window.TransportErrors + window.BreakerOpen == 0
+        && baselineP95Ms > 0
+        && window.LatencyP95Ms <= Math.Max(baselineP95Ms * options.HealthyLatencyFactor, window.SloMs);
+
+    // The baseline is the best the pathway did while learning: the first windows of a cold organism are its slowest.
+    private static double Lowest(double current, VitalsWindow window) =>
+        window.LatencyP95Ms <= 0 ? current : current <= 0 ? window.LatencyP95Ms : Math.Min(current, window.LatencyP95Ms);
+}

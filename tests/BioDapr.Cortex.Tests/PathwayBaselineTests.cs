@@ -1,0 +1,119 @@
+using BioDapr.Contracts.Vitals;
+using BioDapr.Cortex.Agents;
+using BioDapr.Pathways.Hormones;
+
+namespace BioDapr.Cortex.Tests;
+
+/// <summary>The cortex learns a pathway's normal before it acts on it, and grows back what it cut once latency recovers.</summary>
+public sealed class PathwayBaselineTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 12, 6, 23, 0, 0, TimeSpan.Zero);
+    private static readonly BaselineOptions Options = new() { MinWindows = 10, NewLifeGap = TimeSpan.FromSeconds(10), RecoveryWindows = 3, HealthyLatencyFactor = 1.5, RecoveryStepFactor = 1.5 };
+
+    private static VitalsWindow Window(int second, double p95Ms = 20, long failures = 0) => new()
+    {
+        Cell = "orders",
+        Name = "inventory",
+        Kind = VitalsKind.Pathway,
+        Start = Start.AddSeconds(second),
+        End = Start.AddSeconds(second + 1),
+        Calls = 50,
+        Attempts = 50,
+        Successes = 50 - failures,
+        Timeouts = failures,
+        SuccessesWithinSlo = 50 - failures,
+        LatencyP95Ms = p95Ms,
+        SloMs = 25,
+    };
+
+    private static (BaselineState State, bool MayAct) Feed(BaselineState? state, IEnumerable<VitalsWindow> windows, int limit = 256)
+    {
+        var mayAct = false;
+        foreach (var window in windows)
+        {
+            (state, mayAct) = PathwayBaseline.Observe(state, window, limit, Options);
+        }
+
+        return (state!, mayAct);
+    }
+
+    [Fact]
+    public void TheFirstWindowsOfALife_AreOnlyWatched_EvenWhenTheyAreSlowAndFailing()
+    {
+        // A cold organism: 10 windows of 900 ms p95 with timeouts.
+        var (state, mayAct) = Feed(null, Enumerable.Range(0, 10).Select(s => Window(s, p95Ms: 900, failures: 20)));
+        mayAct.ShouldBeFalse();
+        state.Windows.ShouldBe(10);
+
+        (_, mayAct) = PathwayBaseline.Observe(state, Window(10), 256, Options);
+        mayAct.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void WindowsWithoutTraffic_DoNotCountTowardTheBaseline()
+    {
+        var idle = Window(0) with { Calls = 0, Attempts = 0, Successes = 0, SuccessesWithinSlo = 0 };
+        var (state, mayAct) = Feed(null, Enumerable.Repeat(idle, 20));
+        mayAct.ShouldBeFalse();
+        state.Windows.ShouldBe(0);
+    }
+
+    [Fact]
+    public void APauseLongerThanTheGap_StartsANewLife_TheRestartedCellIsWatchedAgain()
+    {
+        var (state, mayAct) = Feed(null, Enumerable.Range(0, 12).Select(s => Window(s)));
+        mayAct.ShouldBeTrue();
+
+        // The cell was killed and came back 30 s later: its first windows are cold again.
+        (state, mayAct) = PathwayBaseline.Observe(state, Window(42, p95Ms: 800, failures: 10), 256, Options);
+        mayAct.ShouldBeFalse();
+        state.Windows.ShouldBe(1);
+    }
+
+    [Fact]
+    public void TheBaselineIsTheBestLatencySeenWhileLearning_AndTheLimitInForceThen()
+    {
+        var windows = Enumerable.Range(0, 10).Select(s => Window(s, p95Ms: s == 0 ? 900 : 30 - s));
+        var (state, _) = Feed(null, windows, limit: 64);
+        state.P95Ms.ShouldBe(21);
+        state.Limit.ShouldBe(64);
+    }
+
+    [Fact]
+    public void ACutGrowsBack_AfterHealthyWindowsInARow_ByTheStepFactor_UpToTheBaselinesLimit()
+    {
+        var (state, _) = Feed(null, Enumerable.Range(0, 10).Select(s => Window(s)), limit: 100);
+        var cut = PathwayHormones.Default with { ConcurrencyLimit = 40 };
+
+        // Two healthy windows: not yet.
+        (state, _) = Feed(state, [Window(10), Window(11)], limit: 40);
+        PathwayBaseline.Recover(state, "orders→inventory", cut, Options, Start).ShouldBeNull();
+
+        (state, _) = Feed(state, [Window(12)], limit: 40);
+        var change = PathwayBaseline.Recover(state, "orders→inventory", cut, Options, Start).ShouldNotBeNull();
+        change.Hormone.ShouldBe("concurrencyLimit");
+        change.OldValue.ShouldBe("40");
+        change.NewValue.ShouldBe("60");
+        change.Reason.ShouldContain("recovery");
+
+        // Near the baseline it stops at the baseline's limit, and at it nothing changes.
+        PathwayBaseline.Recover(state, "orders→inventory", cut with { ConcurrencyLimit = 90 }, Options, Start)!.NewValue.ShouldBe("100");
+        PathwayBaseline.Recover(state, "orders→inventory", cut with { ConcurrencyLimit = 100 }, Options, Start).ShouldBeNull();
+    }
+
+    [Fact]
+    public void NoRecovery_WhileLatencyIsStillHigh_OrTheTargetFails()
+    {
+        var (state, _) = Feed(null, Enumerable.Range(0, 10).Select(s => Window(s)), limit: 100);
+        var cut = PathwayHormones.Default with { ConcurrencyLimit = 40 };
+
+        // p95 100 ms: above 1.5 x the 20 ms baseline and above the 25 ms SLO.
+        var (slow, _) = Feed(state, Enumerable.Range(10, 5).Select(s => Window(s, p95Ms: 100)), limit: 40);
+        PathwayBaseline.Recover(slow, "orders→inventory", cut, Options, Start).ShouldBeNull();
+
+        // One failing window resets the count.
+        var (failing, _) = Feed(state, [Window(10), Window(11), Window(12, failures: 1)], limit: 40);
+        failing.Healthy.ShouldBe(0);
+        PathwayBaseline.Recover(failing, "orders→inventory", cut, Options, Start).ShouldBeNull();
+    }
+}
