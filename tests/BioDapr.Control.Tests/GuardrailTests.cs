@@ -137,6 +137,26 @@ public sealed class GuardrailTests
     }
 
     [Fact]
+    public void OnATightObjective_AHigherLimitIsNotCreditedWithTheCallsItWouldHaveAdmitted()
+    {
+        // The first window of suite-tight-slo's overload spike (seed 1, gateway→orders at 19): arrivals doubled,
+        // the limiter shed 448 of 852 calls, every admitted call answered within the 60 ms objective, but at a
+        // p99 of 55 ms: orders' 8 slots already queue the 19 in flight. A higher limit would only lengthen
+        // that queue. The old estimate credited the tuned Gradient2's higher shadow (29) with a sixth of the
+        // shed calls, kept it 0.03–0.05 ahead of the agent, and the guard "fell back" by raising the limit
+        // from 19 to 29 and then 34, after which almost nothing was answered in time for 4 s.
+        var settings = new GuardrailSettings { LatencyObjectiveMs = 60 };
+        var onset = new PathwayWindow(1, 852, 403, 0, 448, 45.1, 20, InFlight: 19) { RttP99Ms = 55.1, Attempts = 404, MaxInFlight = 19, SuccessesWithinSlo = 403 };
+        var at = (int limit) => PathwayHormones.Default with { ConcurrencyLimit = limit };
+        var own = 403.0 / 852;
+
+        GuardedController.SafeEstimate(onset, at(19), at(29), settings)!.Value.ShouldBeLessThan(own + 0.005, "no room under the objective for the calls a higher limit would add");
+        GuardedController.SafeEstimate(onset, at(19), at(42), settings)!.Value.ShouldBeLessThan(own + 0.005);
+        // The same window on a 250 ms objective: the extra calls fit in the headroom even if they all queue.
+        GuardedController.SafeEstimate(onset, at(19), at(29), new GuardrailSettings { LatencyObjectiveMs = 250 })!.Value.ShouldBeGreaterThan(own + 0.2);
+    }
+
+    [Fact]
     public void TheGuardsReward_IsGoodput_AnAgentThatAdmitsEverythingAndAnswersLate_LosesToTheShadow()
     {
         // Every call succeeds, but after the objective (250 ms): the agent holds 1,000 and lets 40 calls

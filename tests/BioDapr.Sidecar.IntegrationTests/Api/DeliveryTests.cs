@@ -130,7 +130,7 @@ public sealed class DeliveryTests
         app.RequestsTo("/orders").ShouldHaveSingleItem().BodyText.ShouldContain("fresh");
     }
 
-    [Fact(Skip = "Quarantined 2026-12-06: fails about 1 in 10 runs of this assembly (and failed CI twice): the app receives a new root trace made by the sidecar (flags 01), so the sidecar's HTTP API did not see the publisher's traceparent. Invoke_ForwardsMethodQueryBodyAndIdentityHeaders failed once the same way. Never reproduced with only this class running; the sidecar's own HttpClients no longer let .NET inject trace headers, which did not remove it. Not diagnosed.")]
+    [Fact]
     public async Task Delivery_CarriesTheTraceAndAppToken()
     {
         await using var app = await TestApp.StartAsync();

@@ -42,7 +42,8 @@ public sealed class InvocationTests : IAsyncLifetime
         spec:
           policies:
             timeouts:
-              short: 300ms
+              # Long enough that a loaded machine does not time out (and retry) a call the test expects once.
+              short: 1s
             retries:
               twice:
                 policy: constant

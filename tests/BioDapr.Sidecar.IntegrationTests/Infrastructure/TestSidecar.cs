@@ -18,7 +18,9 @@ internal sealed class TestSidecar : IAsyncDisposable
     {
         Host = host;
         _directory = directory;
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{host.HttpPort}") };
+        // The tests set trace headers themselves: .NET's propagation must not replace them with the trace of whatever
+        // activity the test process happens to be in (seen: a test's traceparent arrived as a flags-03 .NET trace).
+        Client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = new Uri($"http://127.0.0.1:{host.HttpPort}") };
     }
 
     public SidecarHost Host { get; }

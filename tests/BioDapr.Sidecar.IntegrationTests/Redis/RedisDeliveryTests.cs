@@ -224,7 +224,7 @@ public sealed class RedisDeliveryTests(RedisServer redis) : IClassFixture<RedisS
 
         await using (app)
         {
-            await Eventually.ReturnsAsync(() => GroupAsync(raw, topic, group), g => g.Pending == 0, TimeSpan.FromSeconds(15), "the message is acknowledged once the app took it");
+            await Eventually.ReturnsAsync(() => GroupAsync(raw, topic, group), g => g.LastDelivered == id && g.Pending == 0, TimeSpan.FromSeconds(15), "the message is acknowledged once the app took it");
             if (answer == "connection refused")
             {
                 app.RequestsTo("/in").Count.ShouldBe(1);

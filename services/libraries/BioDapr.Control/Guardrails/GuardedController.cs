@@ -149,7 +149,9 @@ public sealed class GuardedController : IPathwayController
     /// <list type="bullet">
     /// <item>A <b>higher</b> shadow limit, where the limiter shed calls: about <c>admitted × (shadow ÷ current − 1)</c>
     /// more would have been admitted (Little's law at an unchanged round-trip time), succeeding like the
-    /// admitted ones did; and calls that succeeded late after waiting in the limiter's queue would have been
+    /// admitted ones did, but credited only for the share that would be on time even if the target had no
+    /// room for them (<see cref="OnTimeIfQueued"/>: every round-trip time stretched by the extra load); and
+    /// calls that succeeded late after waiting in the limiter's queue would have been
     /// on time. Both are scaled by how healthy the target looks (<see cref="TargetHealth"/>): a slow but
     /// healthy backend earns the full credit, a queueing or failing one none.</item>
     /// <item>A <b>lower</b> shadow limit, where the calls in flight at the target (Little's law: completions
@@ -188,7 +190,8 @@ public sealed class GuardedController : IPathwayController
 
             var factor = ((double)shadow.ConcurrencyLimit / Math.Max(1, current.ConcurrencyLimit)) - 1;
             var health = TargetHealth(window, settings.LatencyObjectiveMs);
-            var extra = Math.Min(rejected, admitted * factor) * (successes / admitted) * health;
+            var more = Math.Min(rejected, admitted * factor);
+            var extra = more * (successes / admitted) * health * OnTimeIfQueued(window, admitted, more, settings.LatencyObjectiveMs);
             var relieved = window.QueueDelayMs > 0 ? (successes - goodput) * health * Math.Min(1, factor) : 0;
             return Math.Min(1, (goodput + extra + relieved) / calls);
         }
@@ -199,6 +202,27 @@ public sealed class GuardedController : IPathwayController
         }
 
         return own;
+    }
+
+    /// <summary>
+    /// The share of the calls a higher limit would have added that are on time even if the target has no
+    /// room for them: a target at its capacity serves no more calls a second, so by Little's law every
+    /// round-trip time stretches by <c>(admitted + more) ÷ admitted</c>; the share is read off a log-normal
+    /// fitted to the window's p50 and p99 at the target (less the wait in the pathway's own limiter queue).
+    /// A raise is credited only within the latency headroom it leaves under the objective, so on a tight
+    /// objective (a p99 near it) the shed calls a higher limit would admit count for nothing.
+    /// </summary>
+    private static double OnTimeIfQueued(PathwayWindow window, double admitted, double more, double objectiveMs)
+    {
+        var rtt = window.RttP50Ms - window.QueueDelayMs;
+        if (rtt <= 0 || admitted <= 0)
+        {
+            return 1;
+        }
+
+        var p99 = Math.Max(rtt, (window.RttP99Ms > 0 ? window.RttP99Ms : window.RttP50Ms) - window.QueueDelayMs);
+        var stretch = (admitted + Math.Max(0, more)) / admitted;
+        return ShareBelow(rtt, p99, Math.Max(1, objectiveMs) / stretch);
     }
 
     /// <summary>The goodput (calls) a lower limit would have had in the window, or null when it would not have bound (see <see cref="SafeEstimate"/>).</summary>

@@ -6,8 +6,8 @@ const SVG = "http://www.w3.org/2000/svg";
 const PLOT_MS = 5 * 60 * 1000;
 const IDLE_MS = 10 * 1000;
 const LAYOUT = {
-  gateway: [90, 150], orders: [330, 150], inventory: [600, 60], payments: [600, 240],
-  notifications: [860, 240], shipping: [860, 60], cortex: [330, 290],
+  gateway: [80, 170], orders: [380, 170], inventory: [660, 60], payments: [660, 290],
+  notifications: [910, 290], shipping: [910, 60], cortex: [380, 330],
 };
 const state = { cells: new Map(), pathways: new Map(), hormones: new Map(), changes: [], quarantines: [], immuneError: null };
 let pending = false;
@@ -105,8 +105,8 @@ function pathogensOf(cell) {
 function renderGraph() {
   const cells = [...state.cells.values()];
   const extra = cells.filter(c => !LAYOUT[c.cell]);
-  const at = name => LAYOUT[name] || [90 + 200 * extra.findIndex(c => c.cell === name), 360];
-  const height = extra.length ? 400 : 340;
+  const at = name => LAYOUT[name] || [80 + 200 * extra.findIndex(c => c.cell === name), 440];
+  const height = extra.length ? 480 : 380;
   const svg = el("svg:svg", { viewBox: `0 0 1000 ${height}`, width: "100%", role: "img", "aria-label": "the cell graph" });
   svg.append(el("svg:defs", {}, el("svg:marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, el("svg:path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#5b7fb0" }))));
   for (const pathway of state.pathways.values()) {
@@ -117,11 +117,15 @@ function renderGraph() {
     const breaker = p && p.breakerOpen > 0 ? "open" : "closed";
     const dx = x2 - x1, dy = y2 - y1, len = Math.hypot(dx, dy) || 1;
     const sx = x1 + dx / len * 70, sy = y1 + dy / len * 32, ex = x2 - dx / len * 70, ey = y2 - dy / len * 32;
-    const mx = (sx + ex) / 2, my = (sy + ey) / 2 - 12;
+    // Labels in short lines, placed where no cell is: centred above a level edge (it runs between two neighbouring
+    // cells), and to the right of a slanted edge's middle, on the side away from the line.
+    const lines = p ? [`${fixed(p.goodput, 1)}/s · p99 ${fixed(p.p99, 0)} ms`, `limit ${p.limit} · breaker ${breaker}`, mix(p)] : ["idle"];
+    const mx = (sx + ex) / 2, my = (sy + ey) / 2, level = Math.abs(ey - sy) < 20;
+    const lineAt = i => level ? [mx, my - 14 - 13 * (lines.length - 1 - i)]
+      : ey < sy ? [mx + 10, my + 20 + 13 * i] : [mx + 10, my - 10 - 13 * (lines.length - 1 - i)];
     svg.append(el("svg:g", { class: "edge", "data-pathway": pathway.pathway, "data-health": health, "data-breaker": breaker },
       el("svg:line", { x1: sx, y1: sy, x2: ex, y2: ey, "marker-end": "url(#arrow)" }),
-      el("svg:text", { x: mx, y: my, "text-anchor": "middle" }, p ? `${fixed(p.goodput, 1)}/s · p99 ${fixed(p.p99, 0)} ms · limit ${p.limit}` : "idle"),
-      el("svg:text", { x: mx, y: my + 13, "text-anchor": "middle", class: "mix" }, p ? `breaker ${breaker} · ${mix(p)}` : "")));
+      ...lines.map((line, i) => el("svg:text", { x: lineAt(i)[0], y: lineAt(i)[1], "text-anchor": level ? "middle" : "start", class: i === 2 ? "mix" : undefined }, line))));
   }
   for (const cell of cells) {
     const [x, y] = at(cell.cell);
