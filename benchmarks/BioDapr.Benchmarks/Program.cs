@@ -32,6 +32,7 @@ static int Usage()
                        interleaved rounds with rate, p99, server CPU and bytes allocated per request, and the load average
                        --seconds 15 --connections 32 --runs 5 --out docs/benchmarks/sdk-overhead.json
                        --serve 300: only start both servers (for dotnet-trace/dotnet-counters) and print their ports
+                       --alloc-types: instead of the rounds, one loaded run of the cell with its allocation sampled by type
           invocation   service invocation through two sidecars, internal channel open vs. secured (run secret + access control)
                        --seconds 10 --concurrency 32 --rounds 3 --out docs/benchmarks/invocation.json
           grpc         publish, state save and state get through the gRPC API and the HTTP API of one sidecar (same payloads, same Redis):

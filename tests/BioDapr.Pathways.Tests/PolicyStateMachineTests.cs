@@ -145,6 +145,25 @@ public sealed class PolicyStateMachineTests
     }
 
     [Fact]
+    public void Limiter_TryAcquire_AdmitsOnlyAFreeSlotWithNobodyQueued()
+    {
+        var limiter = new ConcurrencyLimiter<string>();
+
+        limiter.TryAcquire(limit: 2).ShouldBeTrue();
+        limiter.Request("b", limit: 2, queueLimit: 5).ShouldBe(LimiterDecision.Admitted);
+        limiter.TryAcquire(limit: 2).ShouldBeFalse("the limit is reached");
+        limiter.Request("c", limit: 2, queueLimit: 5).ShouldBe(LimiterDecision.Queued);
+        limiter.TryAcquire(limit: 5).ShouldBeFalse("a raised limit still serves the queue first");
+        limiter.InFlight.ShouldBe(2);
+
+        limiter.Release(2).ShouldBe(["c"]);
+        limiter.Release(2).ShouldBeEmpty();
+        limiter.Release(2).ShouldBeEmpty();
+        limiter.InFlight.ShouldBe(0);
+        limiter.Queued.ShouldBe(0);
+    }
+
+    [Fact]
     public void Limiter_ReleaseAdmitsQueuedCallsInOrder()
     {
         var limiter = new ConcurrencyLimiter<string>();

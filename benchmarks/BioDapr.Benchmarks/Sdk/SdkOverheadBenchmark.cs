@@ -65,6 +65,13 @@ internal static partial class SdkOverheadBenchmark
             return 0;
         }
 
+        if (args.Contains("--alloc-types"))
+        {
+            await SampleAllocationsAsync("bare", bare.Port, seconds, connections, withToken: false, bare.SampleAllocationsAsync);
+            await SampleAllocationsAsync("cell", cell.Port, seconds, connections, withToken: true, OwnAllocationsAsync);
+            return 0;
+        }
+
         Console.WriteLine($"BioDapr SDK overhead — {Environment.ProcessorCount} cores, .NET {Environment.Version}, wrk -t2 -c{connections} -d{seconds}s, {runs} interleaved rounds (bare first in odd rounds, cell first in even ones)");
         await WrkAsync(bare.Port, 5, connections, withToken: false);
         await WrkAsync(cell.Port, 5, connections, withToken: true);
@@ -121,6 +128,31 @@ internal static partial class SdkOverheadBenchmark
         return 0;
     }
 
+    // Where a server's bytes go: one loaded run with the runtime's allocation ticks sampled inside the server's process
+    // (the sampler's own cost makes it no measurement of rate or CPU, so it replaces the rounds).
+    private static async Task SampleAllocationsAsync(string name, int port, int seconds, int connections, bool withToken, Func<Func<Task<WrkResult>>, Task<(long Allocated, IReadOnlyList<(string Type, long Bytes)> Types, WrkResult Wrk)>> sampled)
+    {
+        await WrkAsync(port, 5, connections, withToken);
+        var (allocated, types, wrk) = await sampled(() => WrkAsync(port, seconds, connections, withToken));
+        var total = Math.Max(1, types.Sum(t => t.Bytes));
+        var requests = Math.Max(1, wrk.Requests);
+        Console.WriteLine($"{name}: {wrk.Requests} requests, {(double)allocated / requests:F0} B/req allocated by its process; by type (sampled, scaled to that total):");
+        foreach (var (type, bytes) in types.Take(30))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(double)allocated * bytes / total / requests,7:F0} B/req  {100.0 * bytes / total,5:F1}%  {type}"));
+        }
+    }
+
+    private static async Task<(long, IReadOnlyList<(string Type, long Bytes)>, WrkResult)> OwnAllocationsAsync(Func<Task<WrkResult>> load)
+    {
+        using var sampler = new AllocationSampler();
+        sampler.Start();
+        var before = GC.GetTotalAllocatedBytes();
+        var wrk = await load();
+        var allocated = GC.GetTotalAllocatedBytes() - before;
+        return (allocated, sampler.Stop(), wrk);
+    }
+
     // wrk and the servers share the machine, so the rate also measures wrk; the CPU the benchmark process (both servers,
     // one loaded at a time) spends per request, and what it allocates, are the servers' own cost.
     private static async Task<Measured> MeasureAsync(int port, Func<Task<ProcessStats>> stats, int seconds, int connections, bool withToken)
@@ -145,6 +177,7 @@ internal static partial class SdkOverheadBenchmark
     private static async Task<int> RunBareChildAsync(int port)
     {
         await using var bare = await StartBareAsync(port);
+        AllocationSampler? sampler = null;
         Console.WriteLine("ready");
         while (await Console.In.ReadLineAsync() is { } line)
         {
@@ -152,6 +185,22 @@ internal static partial class SdkOverheadBenchmark
             {
                 var stats = ProcessStats.OfThisProcess();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{stats.CpuMicroseconds} {stats.AllocatedBytes} {stats.Gen0Collections}"));
+            }
+            else if (line == "alloc-start")
+            {
+                sampler ??= new AllocationSampler();
+                sampler.Start();
+                Console.WriteLine("started");
+            }
+            else if (line == "alloc-stop" && sampler is not null)
+            {
+                // One line per type ("bytes type"), then an empty line.
+                foreach (var (type, bytes) in sampler.Stop())
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{bytes} {type}"));
+                }
+
+                Console.WriteLine();
             }
         }
 
@@ -355,6 +404,30 @@ internal static partial class SdkOverheadBenchmark
             {
                 _gate.Release();
             }
+        }
+
+        public async Task<(long Allocated, IReadOnlyList<(string Type, long Bytes)> Types, WrkResult Wrk)> SampleAllocationsAsync(Func<Task<WrkResult>> load)
+        {
+            var before = await StatsAsync();
+            await CommandAsync("alloc-start");
+            await _process.StandardOutput.ReadLineAsync();
+            var wrk = await load();
+            await CommandAsync("alloc-stop");
+            var types = new List<(string Type, long Bytes)>();
+            while (await _process.StandardOutput.ReadLineAsync() is { Length: > 0 } line)
+            {
+                var space = line.IndexOf(' ', StringComparison.Ordinal);
+                types.Add((line[(space + 1)..], long.Parse(line.AsSpan(0, space), CultureInfo.InvariantCulture)));
+            }
+
+            var after = await StatsAsync();
+            return (after.AllocatedBytes - before.AllocatedBytes, types, wrk);
+        }
+
+        private async Task CommandAsync(string command)
+        {
+            await _process.StandardInput.WriteLineAsync(command);
+            await _process.StandardInput.FlushAsync();
         }
 
         public async ValueTask DisposeAsync()

@@ -116,7 +116,12 @@ public static partial class CloudEventsPipeline
             }
         }
 
-        foreach (var name in forged ?? [])
+        if (forged is null)
+        {
+            return;
+        }
+
+        foreach (var name in forged)
         {
             headers.Remove(name);
         }

@@ -20,10 +20,12 @@ public sealed class CellPathway
     private readonly IHttpClientFactory _http;
     private readonly Pathway<HttpResponseMessage> _pathway;
     private readonly Action<PathwayOutcome> _observe;
+    private readonly string _spanName;
 
     internal CellPathway(string target, IHormones<PathwayHormones> hormones, Func<PathwayHormones> inForce, Action<PathwayOutcome> observe, IHttpClientFactory http, VitalsRecorder vitals, TimeProvider time, Random random)
     {
         Target = target;
+        _spanName = "pathway " + target;
         _http = http;
         Hormones = hormones;
         _observe = observe;
@@ -58,10 +60,16 @@ public sealed class CellPathway
     public async ValueTask<PathwayResult<HttpResponseMessage>> InvokeAsync(HttpMethod httpMethod, string method, object? body, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(httpMethod);
-        // One span per pathway call; its attempts (retries, hedges) are the HTTP client spans below it.
-        using var activity = Telemetry.CellTelemetry.Pathways.StartActivity("pathway " + Target, ActivityKind.Internal);
-        activity?.SetTag("biodapr.pathway.target", Target);
-        activity?.SetTag("biodapr.pathway.method", method);
+        // One span per pathway call; its attempts (retries, hedges) are the HTTP client spans below it. Its name is built
+        // once, and a span nobody records (sampled out, propagation only) gets no tags.
+        using var activity = Telemetry.CellTelemetry.Pathways.StartActivity(_spanName, ActivityKind.Internal);
+        var recorded = activity is { IsAllDataRequested: true };
+        if (recorded)
+        {
+            activity!.SetTag("biodapr.pathway.target", Target);
+            activity.SetTag("biodapr.pathway.method", method);
+        }
+
         var result = await _pathway.ExecuteAsync(
             async attemptToken =>
             {
@@ -88,9 +96,9 @@ public sealed class CellPathway
             MayRepeat(httpMethod, headers),
             cancellationToken).ConfigureAwait(false);
         _observe(result.Outcome);
-        if (activity is not null)
+        if (recorded)
         {
-            activity.SetTag("biodapr.pathway.outcome", result.Outcome.ToString());
+            activity!.SetTag("biodapr.pathway.outcome", result.Outcome.ToString());
             activity.SetTag("biodapr.pathway.attempts", result.Attempts);
             if (result.Outcome != PathwayOutcome.Success)
             {

@@ -1,3 +1,4 @@
+using BioDapr.Pathways.Hormones;
 using BioDapr.Pathways.Policies;
 using Polly;
 
@@ -30,10 +31,7 @@ internal sealed class LimiterStrategy<T>(PathwayState state, OutcomeClassifier<T
             }
             finally
             {
-                foreach (var next in state.Limiter.Release(state.Hormones().ConcurrencyLimit))
-                {
-                    next.TrySetResult(true);
-                }
+                Resume(state.Limiter.Release(state.Hormones().ConcurrencyLimit));
             }
         }
 
@@ -41,10 +39,24 @@ internal sealed class LimiterStrategy<T>(PathwayState state, OutcomeClassifier<T
         return outcome;
     }
 
-    // Null when admitted; the rejection otherwise.
-    private async ValueTask<Exception?> EnterAsync(CancellationToken cancellationToken)
+    // Null when admitted; the rejection otherwise. A free slot with nobody queued (the common case) admits synchronously,
+    // without a waiter, a closure or a state machine.
+    private ValueTask<Exception?> EnterAsync(CancellationToken cancellationToken)
     {
         var hormones = state.Hormones();
+        return state.Limiter.TryAcquire(hormones.ConcurrencyLimit) ? default : QueueOrRejectAsync(hormones, cancellationToken);
+    }
+
+    private static void Resume(IReadOnlyList<TaskCompletionSource<bool>> admitted)
+    {
+        for (var i = 0; i < admitted.Count; i++)
+        {
+            admitted[i].TrySetResult(true);
+        }
+    }
+
+    private async ValueTask<Exception?> QueueOrRejectAsync(PathwayHormones hormones, CancellationToken cancellationToken)
+    {
         var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         switch (state.Limiter.Request(waiter, hormones.ConcurrencyLimit, hormones.QueueLimit))
         {
@@ -55,10 +67,7 @@ internal sealed class LimiterStrategy<T>(PathwayState state, OutcomeClassifier<T
         }
 
         // A raised limit admits waiters as soon as someone looks.
-        foreach (var next in state.Limiter.Drain(hormones.ConcurrencyLimit))
-        {
-            next.TrySetResult(true);
-        }
+        Resume(state.Limiter.Drain(hormones.ConcurrencyLimit));
 
         var queuedAt = state.Time.GetTimestamp();
         using var timeout = hormones.QueueTimeoutMs > 0

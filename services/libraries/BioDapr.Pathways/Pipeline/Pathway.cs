@@ -51,7 +51,7 @@ public sealed class Pathway<T>
     public async ValueTask<PathwayResult<T>> ExecuteAsync(Func<CancellationToken, ValueTask<T>> attempt, bool mayRepeat, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(State.Name, continueOnCapturedContext: false, cancellationToken);
-        context.Properties.Set(PathwayProperties.MayRepeat, mayRepeat);
+        PathwayProperties.SetMayRepeat(context.Properties, mayRepeat);
         try
         {
             var outcome = await _pipeline.ExecuteOutcomeAsync(

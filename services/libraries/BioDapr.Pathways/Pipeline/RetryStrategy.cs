@@ -17,7 +17,7 @@ internal sealed class RetryStrategy<T>(PathwayState state, OutcomeClassifier<T> 
         while (true)
         {
             state.Vitals.AttemptStarted(isRetry: attempt > 0, isHedge: false);
-            context.Properties.Set(PathwayProperties.Attempt, attempt + 1);
+            PathwayProperties.SetAttempt(context.Properties, attempt + 1);
             var outcome = await callback(context, state1).ConfigureAwait(context.ContinueOnCapturedContext);
             var kind = classifier.Classify(outcome, context.CancellationToken);
             var hormones = state.Hormones();

@@ -31,6 +31,24 @@ public sealed class ConcurrencyLimiter<TWaiter>
         }
     }
 
+    /// <summary>
+    /// Admits a new call when a slot is free and nobody is queued (the common case), without a waiter: false means the
+    /// call has to go through <see cref="Request"/>.
+    /// </summary>
+    public bool TryAcquire(int limit)
+    {
+        lock (_lock)
+        {
+            if (_inFlight < limit && _queue.Count == 0)
+            {
+                _inFlight++;
+                return true;
+            }
+
+            return false;
+        }
+    }
+
     /// <summary>Admits, queues or rejects a new call.</summary>
     public LimiterDecision Request(TWaiter waiter, int limit, int queueLimit)
     {
@@ -89,8 +107,14 @@ public sealed class ConcurrencyLimiter<TWaiter>
         }
     }
 
-    private List<TWaiter> AdmitQueued(int limit)
+    private IReadOnlyList<TWaiter> AdmitQueued(int limit)
     {
+        // Nobody waiting (the common case): no list.
+        if (_queue.Count == 0)
+        {
+            return [];
+        }
+
         List<TWaiter>? admitted = null;
         while (_inFlight < limit && _queue.First is { } first)
         {
@@ -100,6 +124,6 @@ public sealed class ConcurrencyLimiter<TWaiter>
             (admitted ??= []).Add(first.Value);
         }
 
-        return admitted ?? [];
+        return admitted is null ? Array.Empty<TWaiter>() : admitted;
     }
 }
