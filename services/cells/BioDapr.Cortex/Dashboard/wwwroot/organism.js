@@ -125,7 +125,10 @@ function renderGraph() {
       : ey < sy ? [mx + 10, my + 20 + 13 * i] : [mx + 10, my - 10 - 13 * (lines.length - 1 - i)];
     svg.append(el("svg:g", { class: "edge", "data-pathway": pathway.pathway, "data-health": health, "data-breaker": breaker },
       el("svg:line", { x1: sx, y1: sy, x2: ex, y2: ey, "marker-end": "url(#arrow)" }),
-      ...lines.map((line, i) => el("svg:text", { x: lineAt(i)[0], y: lineAt(i)[1], "text-anchor": level ? "middle" : "start", class: i === 2 ? "mix" : undefined }, line))));
+      ...lines.map((line, i) => {
+        const [x, y] = lineAt(i);
+        return el("svg:text", { x, y, "text-anchor": level ? "middle" : "start", class: i === 2 ? "mix" : undefined }, line);
+      })));
   }
   for (const cell of cells) {
     const [x, y] = at(cell.cell);
