@@ -1,7 +1,9 @@
 using BioDapr.Cell.Hormones;
 using BioDapr.Cell.Hosting;
+using BioDapr.Cell.Ingress;
 using BioDapr.Cell.Pathways;
 using BioDapr.Cell.Secrets;
+using BioDapr.Gateway.Admission;
 using BioDapr.Gateway.Hormones;
 using BioDapr.Gateway.Immune;
 using BioDapr.Gateway.OpenApi;
@@ -25,7 +27,15 @@ public static class GatewayCellExtensions
         builder.Services.AddSingleton<ClientKeys>();
         builder.Services.AddClientAuthentication(builder.Configuration);
         builder.Services.AddSingleton<ClientRateLimiter>();
-        builder.Services.AddSingleton<FairShareGate>();
+        builder.AddHormones<FairShareHormones>("hormones", "gateway.fairShare.");
+        builder.Services.AddSingleton(sp =>
+        {
+            var fairShare = sp.GetRequiredService<IHormones<FairShareHormones>>();
+            var admission = sp.GetRequiredService<IHormones<AdmissionHormones>>();
+            var pathogens = sp.GetRequiredService<IHormones<PathogenHormones>>();
+            var orders = sp.GetRequiredService<CellPathways>()["orders"];
+            return new FairShareScheduler(sp.GetRequiredService<TimeProvider>(), () => FairShareLimits.From(fairShare.Current, admission.Current, pathogens.Current, orders.State.Hormones()));
+        });
         builder.AddHormones<ImmuneHormones>("hormones", "gateway.immune.");
         builder.Services.AddSingleton(sp => new AnomalyDetector(sp.GetRequiredService<TimeProvider>(), () => sp.GetRequiredService<IHormones<ImmuneHormones>>().Current));
         builder.Services.AddSingleton(sp => new ImmuneSystem(sp.GetRequiredService<AnomalyDetector>(), sp.GetRequiredService<TimeProvider>(), () => sp.GetRequiredService<IHormones<ImmuneHormones>>().Current, sp.GetRequiredService<ILogger<ImmuneSystem>>()));

@@ -1,7 +1,6 @@
 using System.Globalization;
 using BioDapr.Cell.Hormones;
-using BioDapr.Cell.Ingress;
-using BioDapr.Cell.Pathways;
+using BioDapr.Gateway.Admission;
 using BioDapr.Gateway.Hormones;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -17,8 +16,10 @@ namespace BioDapr.Gateway.Immune;
 /// <item>the client holds the scope the operation needs (<see cref="ClientScopes"/>; an API key holds all): otherwise 403;</item>
 /// <item>the body is at most <see cref="GatewayOptions.MaxBodyBytes"/>: otherwise 413 (by Content-Length at once, or while
 /// reading a chunked body);</item>
-/// <item>each client gets its fair share of what the gateway may have in flight to orders (the smaller of the gateway's worker
-/// slots and the gateway → orders pathway's limit and queue): beyond its share, 429.</item>
+/// <item>each client gets its fair share of what the gateway may have in flight to orders (<see cref="FairShareScheduler"/>,
+/// hormones <c>gateway.fairShare.*</c>): a request waits for a slot in its own client's queue; one beyond that queue, or
+/// one that waited past the queue timeout with its client at its share, is 429; one that waited past it below its
+/// share is 503 (the capacity is busy); all with Retry-After, before anything was done.</item>
 /// </list>
 /// All of these are the client's own doing: answered with 4xx, they never count against a pathway or another client.
 /// </summary>
@@ -26,11 +27,8 @@ internal sealed class ClientAdmissionMiddleware(
     RequestDelegate next,
     ClientAuthenticator authenticator,
     ClientRateLimiter rates,
-    FairShareGate shares,
+    FairShareScheduler shares,
     IHormones<ClientLimits> limits,
-    IHormones<AdmissionHormones> admission,
-    IHormones<PathogenHormones> pathogens,
-    CellPathways pathways,
     ImmuneSystem immune,
     IOptions<GatewayOptions> options)
 {
@@ -98,10 +96,18 @@ internal sealed class ClientAdmissionMiddleware(
             return;
         }
 
-        if (!shares.TryEnter(client, Capacity()))
+        var ticket = await shares.EnterAsync(client, context.RequestAborted);
+        switch (ticket.Outcome)
         {
-            await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Over your share", $"Client {client} has its fair share of the gateway's capacity in flight; retry shortly.", TimeSpan.FromSeconds(1));
-            return;
+            case FairShareOutcome.QueueFull:
+                await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Over your share", $"Client {client} already has as many requests waiting for the orders cell as it may; nothing was done.", ticket.RetryAfter);
+                return;
+            case FairShareOutcome.OverShare:
+                await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Over your share", $"Client {client} has its fair share of the gateway's capacity in flight and this request found no slot in time; nothing was done.", ticket.RetryAfter);
+                return;
+            case FairShareOutcome.Busy:
+                await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "Orders busy", "The gateway's capacity to the orders cell stayed busy and this request found no slot in time; nothing was done.", ticket.RetryAfter);
+                return;
         }
 
         try
@@ -113,14 +119,6 @@ internal sealed class ClientAdmissionMiddleware(
         {
             shares.Exit(client);
         }
-    }
-
-    // What the gateway can have in flight to orders: its own worker slots, and the pathway's limit and queue.
-    private int Capacity()
-    {
-        var slots = admission.Current.MaxConcurrency - pathogens.Current.SlotReduction + admission.Current.QueueLimit;
-        var pathway = pathways["orders"].Hormones.Current;
-        return Math.Max(1, Math.Min(slots, pathway.ConcurrencyLimit + pathway.QueueLimit));
     }
 
     private static Task RefuseAsync(HttpContext context, int status, string title, string detail, TimeSpan? retryAfter)

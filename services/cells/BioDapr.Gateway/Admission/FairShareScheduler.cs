@@ -1,0 +1,333 @@
+namespace BioDapr.Gateway.Admission;
+
+/// <summary>
+/// Shares a capacity (the requests the gateway may have in flight to orders) fairly between clients. While a slot is
+/// free and nobody waits, a request is admitted at once. Otherwise it waits in its own client's queue (FIFO, at most
+/// <see cref="FairShareLimits.QueueLimit"/>, one more is refused with <see cref="FairShareOutcome.QueueFull"/>), and each
+/// slot that frees up goes to the waiting client with the fewest requests in flight, round-robin among equals. So a
+/// flood's requests wait behind each other in the flood's queue and never ahead of another client's request: a client
+/// with fewer requests in flight than the flood is served first, and clients that both want more than they get are
+/// served in turns. A request that gets no slot within <see cref="FairShareLimits.QueueTimeout"/> is refused before
+/// anything was done: <see cref="FairShareOutcome.OverShare"/> when its client had at least its fair share
+/// (capacity / clients with requests in flight or waiting) in flight, else <see cref="FairShareOutcome.Busy"/>.
+/// The limits are read at every decision, so a hormone change applies live: a lower capacity admits nobody until enough
+/// requests have ended (nothing is pre-empted); a higher one admits waiting requests at the next decision. A client
+/// with nothing in flight and nothing waiting is forgotten.
+/// </summary>
+public sealed class FairShareScheduler
+{
+    private static readonly TimeSpan MinimumRetryAfter = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly Func<FairShareLimits> _limits;
+    private readonly Dictionary<string, ClientState> _clients = new(StringComparer.Ordinal);
+
+    // Clients with requests waiting, in the order they are served among equals (a served client goes to the back).
+    private readonly LinkedList<ClientState> _backlogged = new();
+    private int _inFlight;
+    private int _queued;
+
+    /// <summary>Creates a scheduler whose limits are read from <paramref name="limits"/> at every decision.</summary>
+    public FairShareScheduler(TimeProvider time, Func<FairShareLimits> limits)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(limits);
+        _time = time;
+        _limits = limits;
+    }
+
+    /// <summary>Requests holding a slot now, all clients together.</summary>
+    public int InFlight
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _inFlight;
+            }
+        }
+    }
+
+    /// <summary>Requests waiting for a slot now, all clients together.</summary>
+    public int Queued
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queued;
+            }
+        }
+    }
+
+    /// <summary>Clients with requests in flight or waiting.</summary>
+    public int Clients
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _clients.Count;
+            }
+        }
+    }
+
+    /// <summary>Requests of <paramref name="client"/> holding a slot now.</summary>
+    public int InFlightOf(string client)
+    {
+        lock (_lock)
+        {
+            return _clients.TryGetValue(client, out var state) ? state.InFlight : 0;
+        }
+    }
+
+    /// <summary>
+    /// Asks for a slot for one request of <paramref name="client"/>: admitted at once, after waiting in the client's
+    /// queue, or refused. When admitted, call <see cref="Exit"/> once the request ends. Cancelling
+    /// <paramref name="cancellationToken"/> while waiting takes the request out of the queue and throws
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public Task<FairShareTicket> EnterAsync(string client, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        cancellationToken.ThrowIfCancellationRequested();
+        var limits = _limits();
+        var capacity = Math.Max(1, limits.Concurrency);
+        Waiter waiter;
+        List<Waiter>? admitted;
+        lock (_lock)
+        {
+            // A capacity raised since the last decision first goes to those already waiting.
+            admitted = AdmitWaiting(capacity);
+            var state = StateOf(client);
+            if (_inFlight < capacity && _backlogged.Count == 0)
+            {
+                state.InFlight++;
+                _inFlight++;
+                Complete(admitted, FairShareOutcome.Admitted);
+                return Task.FromResult(new FairShareTicket(FairShareOutcome.Admitted, TimeSpan.Zero, TimeSpan.Zero));
+            }
+
+            if (limits.QueueTimeout <= TimeSpan.Zero || limits.QueueLimit <= 0 || state.Waiting.Count >= limits.QueueLimit)
+            {
+                // No waiting at all is a refusal like a wait that ran out; a full queue is the client's own doing.
+                var outcome = limits.QueueTimeout > TimeSpan.Zero && limits.QueueLimit > 0 ? FairShareOutcome.QueueFull : Refusal(state, capacity);
+                Forget(state);
+                Complete(admitted, FairShareOutcome.Admitted);
+                return Task.FromResult(new FairShareTicket(outcome, MinimumRetryAfter, TimeSpan.Zero));
+            }
+
+            waiter = new Waiter(this, state, _time.GetTimestamp());
+            waiter.Node = state.Waiting.AddLast(waiter);
+            _queued++;
+            if (state.Waiting.Count == 1)
+            {
+                state.Backlog = _backlogged.AddLast(state);
+            }
+
+            waiter.Timer = _time.CreateTimer(static w => ((Waiter)w!).Scheduler.Expire((Waiter)w), waiter, limits.QueueTimeout, Timeout.InfiniteTimeSpan);
+        }
+
+        Complete(admitted, FairShareOutcome.Admitted);
+        if (cancellationToken.CanBeCanceled)
+        {
+            waiter.Cancellation = cancellationToken.Register(static (w, token) => ((Waiter)w!).Scheduler.Cancel((Waiter)w, token), waiter);
+        }
+
+        return waiter.Completion.Task;
+    }
+
+    /// <summary>Ends one admitted request of <paramref name="client"/>; its slot goes to the next waiting request.</summary>
+    public void Exit(string client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var capacity = Math.Max(1, _limits().Concurrency);
+        List<Waiter>? admitted;
+        lock (_lock)
+        {
+            if (_clients.TryGetValue(client, out var state) && state.InFlight > 0)
+            {
+                state.InFlight--;
+                _inFlight--;
+                Forget(state);
+            }
+
+            admitted = AdmitWaiting(capacity);
+        }
+
+        Complete(admitted, FairShareOutcome.Admitted);
+    }
+
+    /// <summary>Admits waiting requests while slots are free (after the capacity was raised).</summary>
+    public void Drain()
+    {
+        var capacity = Math.Max(1, _limits().Concurrency);
+        List<Waiter>? admitted;
+        lock (_lock)
+        {
+            admitted = AdmitWaiting(capacity);
+        }
+
+        Complete(admitted, FairShareOutcome.Admitted);
+    }
+
+    // Under the lock: the next free slots go to the backlogged client with the fewest in flight, the first of equals.
+    private List<Waiter>? AdmitWaiting(int capacity)
+    {
+        List<Waiter>? admitted = null;
+        while (_inFlight < capacity && _backlogged.First is { } node)
+        {
+            var next = node;
+            for (var candidate = node.Next; candidate is not null; candidate = candidate.Next)
+            {
+                if (candidate.Value.InFlight < next.Value.InFlight)
+                {
+                    next = candidate;
+                }
+            }
+
+            var state = next.Value;
+            var waiter = state.Waiting.First!.Value;
+            Dequeue(waiter);
+            state.InFlight++;
+            _inFlight++;
+            if (state.Backlog is not null)
+            {
+                // Served: to the back of the line among equals.
+                _backlogged.Remove(state.Backlog);
+                _backlogged.AddLast(state.Backlog);
+            }
+
+            (admitted ??= []).Add(waiter);
+        }
+
+        return admitted;
+    }
+
+    private void Expire(Waiter waiter)
+    {
+        FairShareOutcome outcome;
+        lock (_lock)
+        {
+            if (waiter.Node is null)
+            {
+                return;
+            }
+
+            Dequeue(waiter);
+            outcome = Refusal(waiter.Client, Math.Max(1, _limits().Concurrency));
+            Forget(waiter.Client);
+        }
+
+        waiter.Finish(outcome, MinimumRetryAfter, _time);
+    }
+
+    private void Cancel(Waiter waiter, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (waiter.Node is null)
+            {
+                return;
+            }
+
+            Dequeue(waiter);
+            Forget(waiter.Client);
+        }
+
+        waiter.Timer?.Dispose();
+        waiter.Completion.TrySetCanceled(cancellationToken);
+    }
+
+    // Under the lock: at or above its fair share, the client waited behind its own requests (429); below it, the capacity is busy (503).
+    private FairShareOutcome Refusal(ClientState state, int capacity)
+    {
+        var share = Math.Max(1, capacity / Math.Max(1, _clients.Count));
+        return state.InFlight >= share ? FairShareOutcome.OverShare : FairShareOutcome.Busy;
+    }
+
+    private ClientState StateOf(string client)
+    {
+        if (!_clients.TryGetValue(client, out var state))
+        {
+            state = new ClientState(client);
+            _clients.Add(client, state);
+        }
+
+        return state;
+    }
+
+    // Under the lock: takes a waiter out of its client's queue and, when that was the last, the client out of the line.
+    private void Dequeue(Waiter waiter)
+    {
+        var state = waiter.Client;
+        state.Waiting.Remove(waiter.Node!);
+        waiter.Node = null;
+        _queued--;
+        if (state.Waiting.Count == 0 && state.Backlog is not null)
+        {
+            _backlogged.Remove(state.Backlog);
+            state.Backlog = null;
+        }
+    }
+
+    // Under the lock: a client with nothing in flight and nothing waiting is forgotten (bounded memory, and its share goes back).
+    private void Forget(ClientState state)
+    {
+        if (state.InFlight == 0 && state.Waiting.Count == 0)
+        {
+            _clients.Remove(state.Name);
+        }
+    }
+
+    private void Complete(List<Waiter>? admitted, FairShareOutcome outcome)
+    {
+        if (admitted is null)
+        {
+            return;
+        }
+
+        foreach (var waiter in admitted)
+        {
+            if (!waiter.Finish(outcome, TimeSpan.Zero, _time))
+            {
+                // Cancelled in the same instant it was admitted: the slot is not used.
+                Exit(waiter.Client.Name);
+            }
+        }
+    }
+
+    private sealed class ClientState(string name)
+    {
+        public string Name { get; } = name;
+
+        public int InFlight { get; set; }
+
+        public LinkedList<Waiter> Waiting { get; } = new();
+
+        public LinkedListNode<ClientState>? Backlog { get; set; }
+    }
+
+    private sealed class Waiter(FairShareScheduler scheduler, ClientState client, long queuedAt)
+    {
+        public FairShareScheduler Scheduler { get; } = scheduler;
+
+        public ClientState Client { get; } = client;
+
+        public TaskCompletionSource<FairShareTicket> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public LinkedListNode<Waiter>? Node { get; set; }
+
+        public ITimer? Timer { get; set; }
+
+        public CancellationTokenRegistration Cancellation { get; set; }
+
+        public bool Finish(FairShareOutcome outcome, TimeSpan retryAfter, TimeProvider time)
+        {
+            Timer?.Dispose();
+            Cancellation.Dispose();
+            return Completion.TrySetResult(new FairShareTicket(outcome, retryAfter, time.GetElapsedTime(queuedAt)));
+        }
+    }
+}

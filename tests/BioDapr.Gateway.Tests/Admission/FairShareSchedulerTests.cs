@@ -1,0 +1,265 @@
+using System.ComponentModel.DataAnnotations;
+using BioDapr.Cell.Ingress;
+using BioDapr.Gateway.Admission;
+using BioDapr.Gateway.Hormones;
+using BioDapr.Pathways.Hormones;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BioDapr.Gateway.Tests.Admission;
+
+/// <summary>
+/// The gateway's fair sharing of its capacity to orders: per-client queues with a deadline, the next slot to the
+/// waiting client with the fewest in flight (round-robin among equals), limits read live.
+/// </summary>
+public sealed class FairShareSchedulerTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private FairShareLimits _limits = new(Concurrency: 4, QueueLimit: 32, QueueTimeout: TimeSpan.FromSeconds(1));
+
+    [Fact]
+    public async Task ALoneClient_UsesEveryFreeSlot_ThenWaitsInItsOwnQueue_AndGetsTheNextSlot()
+    {
+        var scheduler = NewScheduler();
+
+        var first = await EnterManyAsync(scheduler, "bulk", 4);
+        var waiting = scheduler.EnterAsync("bulk", Ct);
+
+        first.ShouldAllBe(t => t.Admitted);
+        waiting.IsCompleted.ShouldBeFalse();
+        scheduler.Queued.ShouldBe(1);
+        _time.Advance(TimeSpan.FromMilliseconds(300));
+        scheduler.Exit("bulk");
+        var ticket = await waiting;
+        ticket.Outcome.ShouldBe(FairShareOutcome.Admitted);
+        ticket.Waited.ShouldBe(TimeSpan.FromMilliseconds(300));
+        scheduler.InFlight.ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task AFloodsQueuedRequests_NeverGoAheadOfAnotherClients_TheNextSlotGoesToIt()
+    {
+        var scheduler = NewScheduler();
+        await EnterManyAsync(scheduler, "bulk", 4);
+        var flood = Enumerable.Range(0, 20).Select(_ => scheduler.EnterAsync("bulk", Ct)).ToList();
+
+        var shop = scheduler.EnterAsync("shop", Ct);
+        scheduler.Exit("bulk");
+
+        (await shop).Outcome.ShouldBe(FairShareOutcome.Admitted, "the flood's 20 waiting requests came first, but the slot goes to the client with none in flight");
+        flood.Count(t => t.IsCompleted).ShouldBe(0);
+        scheduler.InFlightOf("shop").ShouldBe(1);
+        scheduler.InFlightOf("bulk").ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task TwoClientsThatBothWantMore_ShareTheSlotsEqually()
+    {
+        _limits = _limits with { QueueLimit = 1_000 };
+        var scheduler = NewScheduler();
+        await EnterManyAsync(scheduler, "bulk", 4);
+        var bulk = Enumerable.Range(0, 200).Select(_ => scheduler.EnterAsync("bulk", Ct)).ToList();
+        var shop = Enumerable.Range(0, 200).Select(_ => scheduler.EnterAsync("shop", Ct)).ToList();
+
+        // Every completed request is replaced by its client's next; the one that ends is chosen at random.
+        var random = new Random(3);
+        for (var i = 0; i < 100; i++)
+        {
+            var inFlight = new[] { "bulk", "shop" }.Where(c => scheduler.InFlightOf(c) > 0).ToList();
+            scheduler.Exit(inFlight[random.Next(inFlight.Count)]);
+            Math.Abs(scheduler.InFlightOf("bulk") - scheduler.InFlightOf("shop")).ShouldBeLessThanOrEqualTo(2, $"round {i}");
+        }
+
+        scheduler.InFlightOf("bulk").ShouldBe(2);
+        scheduler.InFlightOf("shop").ShouldBe(2);
+        (bulk.Count(t => t.IsCompleted) + shop.Count(t => t.IsCompleted)).ShouldBe(100, "every freed slot went to a waiting request");
+        await Task.WhenAll(bulk.Concat(shop).Where(t => t.IsCompleted));
+    }
+
+    [Fact]
+    public async Task NClients_EachGetsItsShare_WhateverItAsksFor()
+    {
+        _limits = _limits with { Concurrency = 12, QueueLimit = 1_000 };
+        var scheduler = NewScheduler();
+        string[] clients = ["a", "b", "c", "d"];
+
+        // A different appetite each (a asks 4 times what d does), all more than a fair share; a came first and took every slot.
+        var pending = clients.SelectMany((c, i) => Enumerable.Range(0, 100 * (4 - i)).Select(_ => scheduler.EnterAsync(c, Ct))).ToList();
+        scheduler.InFlightOf("a").ShouldBe(12);
+        var random = new Random(11);
+        var balanced = false;
+        for (var i = 0; i < 150; i++)
+        {
+            var inFlight = clients.Where(c => scheduler.InFlightOf(c) > 0).ToList();
+            scheduler.Exit(inFlight[random.Next(inFlight.Count)]);
+            var spread = clients.Max(scheduler.InFlightOf) - clients.Min(scheduler.InFlightOf);
+            (balanced && spread > 1).ShouldBeFalse($"round {i}: once the shares are equal they stay equal");
+            balanced |= spread <= 1;
+        }
+
+        balanced.ShouldBeTrue();
+        clients.ShouldAllBe(c => scheduler.InFlightOf(c) == 3);
+        scheduler.InFlight.ShouldBe(12);
+        await Task.WhenAll(pending.Where(t => t.IsCompleted));
+    }
+
+    [Fact]
+    public async Task ARequestThatFindsNoSlotInTime_IsRefused_429AtItsShare_503BelowIt()
+    {
+        _limits = _limits with { Concurrency = 2 };
+        var scheduler = NewScheduler();
+        await EnterManyAsync(scheduler, "bulk", 2);
+        var bulk = scheduler.EnterAsync("bulk", Ct);
+        var shop = scheduler.EnterAsync("shop", Ct);
+
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        bulk.IsCompleted.ShouldBeFalse();
+        shop.IsCompleted.ShouldBeFalse();
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        var refusedBulk = await bulk;
+        var refusedShop = await shop;
+        refusedBulk.Outcome.ShouldBe(FairShareOutcome.OverShare, "bulk had 2 in flight, more than its share (2 slots / 2 clients)");
+        refusedShop.Outcome.ShouldBe(FairShareOutcome.Busy, "shop had nothing in flight: the capacity was busy");
+        refusedShop.RetryAfter.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
+        refusedShop.Waited.ShouldBe(TimeSpan.FromSeconds(1));
+        scheduler.Queued.ShouldBe(0);
+        scheduler.InFlight.ShouldBe(2, "a refused request never held a slot");
+        scheduler.Clients.ShouldBe(1, "shop, with nothing in flight or waiting, is forgotten");
+    }
+
+    [Fact]
+    public async Task OneRequestBeyondTheClientsQueue_IsRefusedAtOnce_AndNoQueueMeansNoWaiting()
+    {
+        _limits = _limits with { Concurrency = 1, QueueLimit = 2 };
+        var scheduler = NewScheduler();
+        await scheduler.EnterAsync("bulk", Ct);
+        var queued = Enumerable.Range(0, 2).Select(_ => scheduler.EnterAsync("bulk", Ct)).ToList();
+
+        (await scheduler.EnterAsync("bulk", Ct)).Outcome.ShouldBe(FairShareOutcome.QueueFull);
+        var shop = scheduler.EnterAsync("shop", Ct);
+        shop.IsCompleted.ShouldBeFalse("another client's queue is its own");
+
+        _limits = _limits with { QueueLimit = 0 };
+        (await scheduler.EnterAsync("other", Ct)).Outcome.ShouldBe(FairShareOutcome.Busy);
+        _limits = _limits with { QueueLimit = 2, QueueTimeout = TimeSpan.Zero };
+        (await scheduler.EnterAsync("bulk", Ct)).Outcome.ShouldBe(FairShareOutcome.OverShare);
+        queued.ShouldAllBe(t => !t.IsCompleted);
+    }
+
+    [Fact]
+    public async Task AWaitingRequestWhoseCallerGivesUp_LeavesTheQueue_AndTakesNoSlot()
+    {
+        _limits = _limits with { Concurrency = 1 };
+        var scheduler = NewScheduler();
+        await scheduler.EnterAsync("bulk", Ct);
+        using var gone = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var cancelled = scheduler.EnterAsync("shop", gone.Token);
+        var next = scheduler.EnterAsync("third", Ct);
+
+        await gone.CancelAsync();
+
+        await Should.ThrowAsync<OperationCanceledException>(() => cancelled);
+        scheduler.Queued.ShouldBe(1);
+        scheduler.Exit("bulk");
+        (await next).Admitted.ShouldBeTrue();
+        scheduler.InFlightOf("shop").ShouldBe(0);
+        scheduler.InFlight.ShouldBe(1);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        scheduler.InFlight.ShouldBe(1, "the cancelled request's deadline does nothing");
+    }
+
+    [Fact]
+    public async Task AClientThatLeaves_GivesItsShareBackToTheOthers()
+    {
+        _limits = _limits with { Concurrency = 6 };
+        var scheduler = NewScheduler();
+        foreach (var client in new[] { "a", "b", "c" })
+        {
+            await EnterManyAsync(scheduler, client, 2);
+        }
+
+        var waitingA = Enumerable.Range(0, 5).Select(_ => scheduler.EnterAsync("a", Ct)).ToList();
+        var waitingB = Enumerable.Range(0, 5).Select(_ => scheduler.EnterAsync("b", Ct)).ToList();
+
+        scheduler.Exit("c");
+        scheduler.Exit("c");
+
+        scheduler.Clients.ShouldBe(2);
+        scheduler.InFlightOf("a").ShouldBe(3);
+        scheduler.InFlightOf("b").ShouldBe(3);
+        await Task.WhenAll(waitingA.Concat(waitingB).Where(t => t.IsCompleted));
+        waitingA.Count(t => t.IsCompleted).ShouldBe(1);
+        waitingB.Count(t => t.IsCompleted).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task ACapacityChangedLive_LowerAdmitsNobodyUntilRequestsEnd_HigherAdmitsTheWaiting()
+    {
+        var scheduler = NewScheduler();
+        await EnterManyAsync(scheduler, "bulk", 4);
+        var waiting = Enumerable.Range(0, 4).Select(_ => scheduler.EnterAsync("shop", Ct)).ToList();
+
+        _limits = _limits with { Concurrency = 2 };
+        scheduler.Exit("bulk");
+        scheduler.Exit("bulk");
+        waiting.Count(t => t.IsCompleted).ShouldBe(0, "4 in flight, then 2, with a limit of 2: nothing is admitted");
+        scheduler.Exit("bulk");
+        waiting.Count(t => t.IsCompleted).ShouldBe(1);
+
+        _limits = _limits with { Concurrency = 6 };
+        scheduler.Drain();
+
+        waiting.ShouldAllBe(t => t.IsCompleted);
+        (await Task.WhenAll(waiting)).ShouldAllBe(t => t.Admitted);
+        scheduler.InFlight.ShouldBe(5);
+    }
+
+    [Fact]
+    public void ExitWithoutEnter_ChangesNothing()
+    {
+        var scheduler = NewScheduler();
+
+        scheduler.Exit("nobody");
+
+        scheduler.InFlight.ShouldBe(0);
+        scheduler.Clients.ShouldBe(0);
+    }
+
+    [Theory]
+    [InlineData(nameof(FairShareHormones.Concurrency), 0, 1_000, 32)]
+    [InlineData(nameof(FairShareHormones.QueueLimit), 8, 1_000, -1)]
+    [InlineData(nameof(FairShareHormones.QueueTimeoutMs), 8, 600_000, 32)]
+    public void AnOutOfBoundsHormone_FailsValidation_NamingIt(string property, int concurrency, int queueTimeoutMs, int queueLimit)
+    {
+        // The hormone set validates every update with these annotations and keeps the last good value (BioDapr.Cell.Tests).
+        var hormones = new FairShareHormones { Concurrency = concurrency, QueueTimeoutMs = queueTimeoutMs, QueueLimit = queueLimit };
+        var results = new List<ValidationResult>();
+
+        Validator.TryValidateObject(hormones, new ValidationContext(hormones), results, validateAllProperties: true).ShouldBeFalse();
+
+        results.ShouldHaveSingleItem().MemberNames.ShouldBe([property]);
+        var defaults = new FairShareHormones();
+        Validator.TryValidateObject(defaults, new ValidationContext(defaults), results, validateAllProperties: true).ShouldBeTrue("the defaults are valid");
+    }
+
+    [Fact]
+    public void TheLimitsInForce_AreTheHormones_BoundedByTheWorkerSlotsAndThePathwayLimit()
+    {
+        var fairShare = new FairShareHormones { Concurrency = 8, QueueLimit = 5, QueueTimeoutMs = 250 };
+
+        var limits = FairShareLimits.From(fairShare, new AdmissionHormones { MaxConcurrency = 64 }, new PathogenHormones(), new PathwayHormones());
+        var cut = FairShareLimits.From(fairShare, new AdmissionHormones { MaxConcurrency = 64 }, new PathogenHormones(), new PathwayHormones { ConcurrencyLimit = 3 });
+        var lostSlots = FairShareLimits.From(fairShare, new AdmissionHormones { MaxConcurrency = 8 }, new PathogenHormones { SlotReduction = 8 }, new PathwayHormones());
+
+        limits.ShouldBe(new FairShareLimits(8, 5, TimeSpan.FromMilliseconds(250)));
+        cut.Concurrency.ShouldBe(3);
+        lostSlots.Concurrency.ShouldBe(1);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<FairShareTicket[]> EnterManyAsync(FairShareScheduler scheduler, string client, int count) =>
+        await Task.WhenAll(Enumerable.Range(0, count).Select(_ => scheduler.EnterAsync(client, Ct)));
+
+    private FairShareScheduler NewScheduler() => new(_time, () => _limits);
+}
