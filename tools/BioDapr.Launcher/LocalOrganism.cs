@@ -56,7 +56,7 @@ public partial class LocalOrganism : IAsyncDisposable
     public Dictionary<string, int> ExtraCatalogue { get; } = new(StringComparer.Ordinal)
     {
         ["e2e-slow"] = 1_000, ["e2e-flaky"] = 1_000, ["e2e-keyed"] = 1_000, ["e2e-identity"] = 1_000, ["e2e-forged"] = 1_000, ["e2e-visible"] = 1_000,
-        ["e2e-big"] = 1_000, ["e2e-refused"] = 1_000, ["e2e-crash"] = 1_000, ["e2e-killed"] = 1_000, ["restart-app"] = 1_000, ["restart-sidecar"] = 1_000, ["e2e-fair"] = 100_000, ["e2e-scarce"] = 3,
+        ["e2e-big"] = 1_000, ["e2e-refused"] = 1_000, ["e2e-crash"] = 1_000, ["e2e-killed"] = 1_000, ["restart-app"] = 1_000, ["restart-sidecar"] = 1_000, ["e2e-fair"] = 100_000, ["e2e-polite"] = 1_000, ["e2e-scarce"] = 3,
         ["e2e-race-a"] = 1_000, ["e2e-race-b"] = 1_000,
         ["chaos-plenty"] = ChaosPlentyStock, ["chaos-scarce"] = ChaosScarceStock,
     };
