@@ -17,11 +17,11 @@ public sealed class FairShareSchedulerTests
     private FairShareLimits _limits = new(Concurrency: 4, QueueLimit: 32, QueueTimeout: TimeSpan.FromSeconds(1));
 
     [Fact]
-    public async Task ALoneClient_UsesEveryFreeSlot_ThenWaitsInItsOwnQueue_AndGetsTheNextSlot()
+    public async Task ALoneClient_UsesAllSlotsButOne_ThenWaitsInItsOwnQueue_AndGetsTheNextSlot()
     {
         var scheduler = NewScheduler();
 
-        var first = await EnterManyAsync(scheduler, "bulk", 4);
+        var first = await EnterManyAsync(scheduler, "bulk", 3);
         var waiting = scheduler.EnterAsync("bulk", Ct);
 
         first.ShouldAllBe(t => t.Admitted);
@@ -32,23 +32,27 @@ public sealed class FairShareSchedulerTests
         var ticket = await waiting;
         ticket.Outcome.ShouldBe(FairShareOutcome.Admitted);
         ticket.Waited.ShouldBe(TimeSpan.FromMilliseconds(300));
-        scheduler.InFlight.ShouldBe(4);
+        scheduler.InFlight.ShouldBe(3);
     }
 
     [Fact]
-    public async Task AFloodsQueuedRequests_NeverGoAheadOfAnotherClients_TheNextSlotGoesToIt()
+    public async Task ANewcomer_IsServedAtOnce_AndTheFloodsQueuedRequestsNeverGoAheadOfAnotherClients()
     {
         var scheduler = NewScheduler();
-        await EnterManyAsync(scheduler, "bulk", 4);
+        await EnterManyAsync(scheduler, "bulk", 3);
         var flood = Enumerable.Range(0, 20).Select(_ => scheduler.EnterAsync("bulk", Ct)).ToList();
 
         var shop = scheduler.EnterAsync("shop", Ct);
-        scheduler.Exit("bulk");
+        var third = scheduler.EnterAsync("third", Ct);
 
-        (await shop).Outcome.ShouldBe(FairShareOutcome.Admitted, "the flood's 20 waiting requests came first, but the slot goes to the client with none in flight");
+        shop.IsCompleted.ShouldBeTrue("the last free slot is kept for a client with nothing in flight");
+        (await shop).Outcome.ShouldBe(FairShareOutcome.Admitted);
+        third.IsCompleted.ShouldBeFalse("every slot is taken now");
+        scheduler.Exit("bulk");
+        (await third).Outcome.ShouldBe(FairShareOutcome.Admitted, "the flood's 20 waiting requests came first, but the slot goes to the client with none in flight");
         flood.Count(t => t.IsCompleted).ShouldBe(0);
-        scheduler.InFlightOf("shop").ShouldBe(1);
-        scheduler.InFlightOf("bulk").ShouldBe(3);
+        scheduler.InFlightOf("bulk").ShouldBe(2);
+        scheduler.InFlight.ShouldBe(4);
     }
 
     [Fact]
@@ -56,7 +60,7 @@ public sealed class FairShareSchedulerTests
     {
         _limits = _limits with { QueueLimit = 1_000 };
         var scheduler = NewScheduler();
-        await EnterManyAsync(scheduler, "bulk", 4);
+        await EnterManyAsync(scheduler, "bulk", 3);
         var bulk = Enumerable.Range(0, 200).Select(_ => scheduler.EnterAsync("bulk", Ct)).ToList();
         var shop = Enumerable.Range(0, 200).Select(_ => scheduler.EnterAsync("shop", Ct)).ToList();
 
@@ -69,9 +73,10 @@ public sealed class FairShareSchedulerTests
             Math.Abs(scheduler.InFlightOf("bulk") - scheduler.InFlightOf("shop")).ShouldBeLessThanOrEqualTo(2, $"round {i}");
         }
 
-        scheduler.InFlightOf("bulk").ShouldBe(2);
-        scheduler.InFlightOf("shop").ShouldBe(2);
-        (bulk.Count(t => t.IsCompleted) + shop.Count(t => t.IsCompleted)).ShouldBe(100, "every freed slot went to a waiting request");
+        // Both have requests in flight, so one slot stays free for a newcomer: 3 of 4 in use, shared 2 and 1.
+        scheduler.InFlight.ShouldBe(3);
+        Math.Abs(scheduler.InFlightOf("bulk") - scheduler.InFlightOf("shop")).ShouldBe(1);
+        (bulk.Count(t => t.IsCompleted) + shop.Count(t => t.IsCompleted)).ShouldBeGreaterThanOrEqualTo(99, "every freed slot but the one kept free went to a waiting request");
         await Task.WhenAll(bulk.Concat(shop).Where(t => t.IsCompleted));
     }
 
@@ -82,9 +87,10 @@ public sealed class FairShareSchedulerTests
         var scheduler = NewScheduler();
         string[] clients = ["a", "b", "c", "d"];
 
-        // A different appetite each (a asks 4 times what d does), all more than a fair share; a came first and took every slot.
+        // A different appetite each (a asks 4 times what d does), all more than a fair share; a came first and took all slots but one, b the last one.
         var pending = clients.SelectMany((c, i) => Enumerable.Range(0, 100 * (4 - i)).Select(_ => scheduler.EnterAsync(c, Ct))).ToList();
-        scheduler.InFlightOf("a").ShouldBe(12);
+        scheduler.InFlightOf("a").ShouldBe(11);
+        scheduler.InFlightOf("b").ShouldBe(1);
         var random = new Random(11);
         var balanced = false;
         for (var i = 0; i < 150; i++)
@@ -97,8 +103,8 @@ public sealed class FairShareSchedulerTests
         }
 
         balanced.ShouldBeTrue();
-        clients.ShouldAllBe(c => scheduler.InFlightOf(c) == 3);
-        scheduler.InFlight.ShouldBe(12);
+        clients.Count(c => scheduler.InFlightOf(c) == 3).ShouldBe(3);
+        scheduler.InFlight.ShouldBe(11, "one slot stays free for a newcomer");
         await Task.WhenAll(pending.Where(t => t.IsCompleted));
     }
 
@@ -107,24 +113,25 @@ public sealed class FairShareSchedulerTests
     {
         _limits = _limits with { Concurrency = 2 };
         var scheduler = NewScheduler();
-        await EnterManyAsync(scheduler, "bulk", 2);
+        await scheduler.EnterAsync("bulk", Ct);
         var bulk = scheduler.EnterAsync("bulk", Ct);
-        var shop = scheduler.EnterAsync("shop", Ct);
+        (await scheduler.EnterAsync("shop", Ct)).Admitted.ShouldBeTrue();
+        var third = scheduler.EnterAsync("third", Ct);
 
         _time.Advance(TimeSpan.FromMilliseconds(999));
         bulk.IsCompleted.ShouldBeFalse();
-        shop.IsCompleted.ShouldBeFalse();
+        third.IsCompleted.ShouldBeFalse();
         _time.Advance(TimeSpan.FromMilliseconds(1));
 
         var refusedBulk = await bulk;
-        var refusedShop = await shop;
-        refusedBulk.Outcome.ShouldBe(FairShareOutcome.OverShare, "bulk had 2 in flight, more than its share (2 slots / 2 clients)");
-        refusedShop.Outcome.ShouldBe(FairShareOutcome.Busy, "shop had nothing in flight: the capacity was busy");
-        refusedShop.RetryAfter.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
-        refusedShop.Waited.ShouldBe(TimeSpan.FromSeconds(1));
+        var refusedThird = await third;
+        refusedBulk.Outcome.ShouldBe(FairShareOutcome.OverShare, "bulk had 1 in flight, its share (2 slots / 3 clients, at least 1)");
+        refusedThird.Outcome.ShouldBe(FairShareOutcome.Busy, "third had nothing in flight: the capacity was busy");
+        refusedThird.RetryAfter.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
+        refusedThird.Waited.ShouldBe(TimeSpan.FromSeconds(1));
         scheduler.Queued.ShouldBe(0);
         scheduler.InFlight.ShouldBe(2, "a refused request never held a slot");
-        scheduler.Clients.ShouldBe(1, "shop, with nothing in flight or waiting, is forgotten");
+        scheduler.Clients.ShouldBe(2, "third, with nothing in flight or waiting, is forgotten");
     }
 
     [Fact]
@@ -171,7 +178,7 @@ public sealed class FairShareSchedulerTests
     [Fact]
     public async Task AClientThatLeaves_GivesItsShareBackToTheOthers()
     {
-        _limits = _limits with { Concurrency = 6 };
+        _limits = _limits with { Concurrency = 7 };
         var scheduler = NewScheduler();
         foreach (var client in new[] { "a", "b", "c" })
         {
@@ -196,22 +203,23 @@ public sealed class FairShareSchedulerTests
     public async Task ACapacityChangedLive_LowerAdmitsNobodyUntilRequestsEnd_HigherAdmitsTheWaiting()
     {
         var scheduler = NewScheduler();
-        await EnterManyAsync(scheduler, "bulk", 4);
+        await EnterManyAsync(scheduler, "bulk", 3);
         var waiting = Enumerable.Range(0, 4).Select(_ => scheduler.EnterAsync("shop", Ct)).ToList();
+        waiting.Count(t => t.IsCompleted).ShouldBe(1, "shop's first takes the slot kept free");
 
         _limits = _limits with { Concurrency = 2 };
         scheduler.Exit("bulk");
         scheduler.Exit("bulk");
-        waiting.Count(t => t.IsCompleted).ShouldBe(0, "4 in flight, then 2, with a limit of 2: nothing is admitted");
         scheduler.Exit("bulk");
-        waiting.Count(t => t.IsCompleted).ShouldBe(1);
+        waiting.Count(t => t.IsCompleted).ShouldBe(1, "4 in flight, then 1, with a limit of 2 whose last slot is kept free: nothing more is admitted");
+        scheduler.InFlight.ShouldBe(1);
 
         _limits = _limits with { Concurrency = 6 };
         scheduler.Drain();
 
         waiting.ShouldAllBe(t => t.IsCompleted);
         (await Task.WhenAll(waiting)).ShouldAllBe(t => t.Admitted);
-        scheduler.InFlight.ShouldBe(5);
+        scheduler.InFlight.ShouldBe(4);
     }
 
     [Fact]

@@ -2,7 +2,9 @@ namespace BioDapr.Gateway.Admission;
 
 /// <summary>
 /// Shares a capacity (the requests the gateway may have in flight to orders) fairly between clients. While a slot is
-/// free and nobody waits, a request is admitted at once. Otherwise it waits in its own client's queue (FIFO, at most
+/// free and nobody waits, a request is admitted at once, except that the last free slot is kept for a client with
+/// nothing in flight (so a newcomer is served at once even while a flood holds every other slot, and a lone client
+/// uses all slots but one). Otherwise it waits in its own client's queue (FIFO, at most
 /// <see cref="FairShareLimits.QueueLimit"/>, one more is refused with <see cref="FairShareOutcome.QueueFull"/>), and each
 /// slot that frees up goes to the waiting client with the fewest requests in flight, round-robin among equals. So a
 /// flood's requests wait behind each other in the flood's queue and never ahead of another client's request: a client
@@ -101,7 +103,7 @@ public sealed class FairShareScheduler
             // A capacity raised since the last decision first goes to those already waiting.
             admitted = AdmitWaiting(capacity);
             var state = StateOf(client);
-            if (_inFlight < capacity && _backlogged.Count == 0)
+            if (MayTake(state, capacity) && (_backlogged.Count == 0 || state.InFlight < FewestInFlightWaiting()))
             {
                 state.InFlight++;
                 _inFlight++;
@@ -188,6 +190,12 @@ public sealed class FairShareScheduler
             }
 
             var state = next.Value;
+            if (!MayTake(state, capacity))
+            {
+                // The last free slot is kept for a client with nothing in flight.
+                break;
+            }
+
             var waiter = state.Waiting.First!.Value;
             Dequeue(waiter);
             state.InFlight++;
@@ -238,6 +246,22 @@ public sealed class FairShareScheduler
 
         waiter.Timer?.Dispose();
         waiter.Completion.TrySetCanceled(cancellationToken);
+    }
+
+    // Under the lock: a client may take the last free slot only when it has nothing in flight, so a newcomer never
+    // waits for a release while the others hold every slot.
+    private bool MayTake(ClientState state, int capacity) =>
+        _inFlight < capacity && (state.InFlight == 0 || _inFlight + 1 < capacity);
+
+    private int FewestInFlightWaiting()
+    {
+        var fewest = int.MaxValue;
+        foreach (var state in _backlogged)
+        {
+            fewest = Math.Min(fewest, state.InFlight);
+        }
+
+        return fewest;
     }
 
     // Under the lock: at or above its fair share, the client waited behind its own requests (429); below it, the capacity is busy (503).
