@@ -1,25 +1,49 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using BioDapr.Launcher;
 using BioDapr.Testing;
 using BioDapr.Testing.Telemetry;
+using static Microsoft.Playwright.Assertions;
 
 namespace BioDapr.EndToEnd.Tests;
 
-/// <summary>The organism with every cell exporting its telemetry over OTLP to a receiver in the test.</summary>
+/// <summary>
+/// The organism with the cells an order passes through exporting their telemetry over OTLP to the standalone Aspire
+/// dashboard (the viewer of <c>./biodapr up --telemetry</c>), started from its restored package on free ports; the tests
+/// read what the dashboard holds through its telemetry HTTP API and its UI in chromium.
+/// </summary>
 public sealed class TracedOrganism : IAsyncLifetime
 {
-    public OtlpReceiver Telemetry { get; } = new();
+    public AspireDashboard Dashboard { get; } = new();
 
     public Organism Organism { get; } = new();
 
+    /// <summary>The spans of one trace the dashboard holds (empty while it has none).</summary>
+    public async Task<IReadOnlyList<ReceivedSpan>> TraceAsync(string traceId)
+    {
+        using var trace = await Dashboard.TraceAsync(traceId, TestContext.Current.CancellationToken);
+        return OtlpJsonTraceReader.Read(trace);
+    }
+
+    /// <summary>The latest spans of one cell the dashboard holds.</summary>
+    public async Task<IReadOnlyList<ReceivedSpan>> SpansAsync(string cell)
+    {
+        using var spans = await Dashboard.SpansAsync(cell, limit: 5000, TestContext.Current.CancellationToken);
+        return OtlpJsonTraceReader.Read(spans);
+    }
+
     public async ValueTask InitializeAsync()
     {
-        await Telemetry.InitializeAsync();
+        await Dashboard.StartAsync(TestContext.Current.CancellationToken);
         // The cells an order passes through export; the cortex stays as in every organism (less work on a shared machine).
         foreach (var app in new[] { "gateway", "orders", "inventory", "payments", "notifications" })
         {
-            Organism.AppEnvironment[app] = new Dictionary<string, string>(Telemetry.Environment, StringComparer.Ordinal);
+            Organism.AppEnvironment[app] = new Dictionary<string, string>(Dashboard.ExporterEnvironment, StringComparer.Ordinal)
+            {
+                // Traces are what these tests read; metrics every minute keep the dashboard's work small.
+                ["OTEL_METRIC_EXPORT_INTERVAL"] = "60000",
+            };
         }
 
         await Organism.InitializeAsync();
@@ -28,12 +52,12 @@ public sealed class TracedOrganism : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await Organism.DisposeAsync();
-        await Telemetry.DisposeAsync();
+        await Dashboard.DisposeAsync();
     }
 }
 
 /// <summary>One client request is one trace across the cells: W3C trace context flows through the sidecars.</summary>
-public sealed class TracingTests(TracedOrganism traced) : IClassFixture<TracedOrganism>
+public sealed class TracingTests(TracedOrganism traced, Chromium chromium) : IClassFixture<TracedOrganism>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -48,10 +72,12 @@ public sealed class TracingTests(TracedOrganism traced) : IClassFixture<TracedOr
 
         placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
         var spans = await Eventually.ReturnsAsync(
-            () => Task.FromResult(traced.Telemetry.Trace(traceId)),
+            () => traced.TraceAsync(traceId),
             // Spans arrive in export batches, per cell and in any order: wait for the pathway spans and their calls too.
             trace => new[] { "gateway", "orders", "inventory" }.All(cell => trace.Any(s => s.Service == cell && s.Kind == ReceivedSpanKind.Server))
-                && HasPathwayCall(trace, "gateway", "orders") && HasPathwayCall(trace, "orders", "inventory"),
+                && HasPathwayCall(trace, "gateway", "orders") && HasPathwayCall(trace, "orders", "inventory")
+                // A server span ends (and is exported) after the pathway spans under it: wait for their parents too.
+                && PathwaysHaveTheirServerSpans(trace, "gateway", "orders") && PathwaysHaveTheirServerSpans(trace, "orders", "inventory"),
             TimeSpan.FromSeconds(20),
             "the gateway, orders and inventory export their server spans of the order's trace, and the pathway spans with their calls");
 
@@ -65,8 +91,6 @@ public sealed class TracingTests(TracedOrganism traced) : IClassFixture<TracedOr
         {
             spans.Where(s => s.Service == cell && s.Kind == ReceivedSpanKind.Server).ShouldAllBe(s => s.ParentSpanId.Length == 16);
         }
-
-        traced.Telemetry.Rejected.ShouldBe(0);
     }
 
     [Fact]
@@ -81,7 +105,7 @@ public sealed class TracingTests(TracedOrganism traced) : IClassFixture<TracedOr
         // Orders publishes OrderPlaced through its sidecar's gRPC API (DaprClient); the sidecar carries the trace context
         // in the CloudEvent, and the subscribers' sidecars pass it on to payments and notifications.
         var spans = await Eventually.ReturnsAsync(
-            () => Task.FromResult(traced.Telemetry.Trace(traceId)),
+            () => traced.TraceAsync(traceId),
             trace => new[] { "payments", "notifications" }.All(cell => trace.Any(s => s.Service == cell && s.Kind == ReceivedSpanKind.Server)),
             TimeSpan.FromSeconds(30),
             "payments and notifications export server spans of the order's trace (delivered over pub/sub)");
@@ -92,6 +116,42 @@ public sealed class TracingTests(TracedOrganism traced) : IClassFixture<TracedOr
         }
     }
 
+    [Fact]
+    public async Task Order_IsOneTraceInTheDashboardsUi_AcrossTheCells()
+    {
+        using var http = new HttpClient();
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+
+        using var placed = await PlaceAsync(http, $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+
+        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        var cells = new[] { "gateway", "orders", "inventory", "payments", "notifications" };
+        await Eventually.ReturnsAsync(
+            () => traced.TraceAsync(traceId),
+            trace => cells.All(cell => trace.Any(s => s.Service == cell && s.Kind == ReceivedSpanKind.Server)),
+            TimeSpan.FromSeconds(30),
+            "every cell the order passes through has exported its server span of the order's trace");
+
+        // As a person would: the login link the dashboard printed, then the trace's page.
+        var page = await chromium.NewPageAsync();
+        var login = await page.GotoAsync(traced.Dashboard.LoginUrl.ToString());
+        login!.Ok.ShouldBeTrue($"the login link answers {login.Status}");
+        await page.GotoAsync(new Uri(traced.Dashboard.Url, "/traces/detail/" + traceId).ToString());
+        foreach (var cell in cells)
+        {
+            // The waterfall names each span's resource (the cell's service name) and the span itself.
+            await Expect(page.GetByText(cell, new() { Exact = true }).First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        }
+
+        await Expect(page.GetByText("pathway orders").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        (await page.ContentAsync()).ShouldContain(traceId[..7]);
+        if (Environment.GetEnvironmentVariable("BIODAPR_TRACE_SCREENSHOTS") is { Length: > 0 } screenshots)
+        {
+            Directory.CreateDirectory(screenshots);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "dashboard-order-trace.png"), FullPage = true });
+        }
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("00-not-a-trace-id-01")]
@@ -99,26 +159,36 @@ public sealed class TracingTests(TracedOrganism traced) : IClassFixture<TracedOr
     public async Task RequestWithoutAValidTraceContext_StartsANewTraceThatStillSpansTheCells(string? traceParent)
     {
         using var http = new HttpClient();
-        var before = traced.Telemetry.Spans.Select(s => s.TraceId).ToHashSet(StringComparer.Ordinal);
+        var before = (await traced.SpansAsync("gateway")).Select(s => s.TraceId).ToHashSet(StringComparer.Ordinal);
 
         using var placed = await PlaceAsync(http, traceParent);
 
         placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
         await Eventually.ReturnsAsync(
-            () => Task.FromResult(traced.Telemetry.Spans
-                .Where(s => !before.Contains(s.TraceId) && s.Service == "gateway" && s.Kind == ReceivedSpanKind.Server && s.ParentSpanId.Length == 0)
-                .Select(root => traced.Telemetry.Trace(root.TraceId))
-                .ToList()),
+            async () =>
+            {
+                var traces = new List<IReadOnlyList<ReceivedSpan>>();
+                foreach (var root in (await traced.SpansAsync("gateway")).Where(s => !before.Contains(s.TraceId) && s.Kind == ReceivedSpanKind.Server && s.ParentSpanId.Length == 0))
+                {
+                    traces.Add(await traced.TraceAsync(root.TraceId));
+                }
+
+                return traces;
+            },
             traces => traces.Any(trace => trace.Any(s => s.Service == "orders" && s.Kind == ReceivedSpanKind.Server)
                 && trace.Any(s => s.Service == "inventory" && s.Kind == ReceivedSpanKind.Server)),
             TimeSpan.FromSeconds(20),
             "the gateway starts a new trace (its server span is a root) that reaches orders and inventory");
-        traced.Telemetry.Spans.ShouldNotContain(s => s.TraceId == "00000000000000000000000000000000");
+        (await traced.TraceAsync("00000000000000000000000000000000")).ShouldBeEmpty();
     }
 
     private static bool HasPathwayCall(IReadOnlyList<ReceivedSpan> spans, string caller, string target) =>
         spans.Any(p => p.Service == caller && p.Scope == "BioDapr.Pathways" && p.Name == "pathway " + target
             && spans.Any(s => s.Service == caller && s.Kind == ReceivedSpanKind.Client && s.ParentSpanId == p.SpanId));
+
+    private static bool PathwaysHaveTheirServerSpans(IReadOnlyList<ReceivedSpan> spans, string caller, string target) =>
+        spans.Where(p => p.Service == caller && p.Scope == "BioDapr.Pathways" && p.Name == "pathway " + target)
+            .All(p => spans.Any(s => s.Service == caller && s.Kind == ReceivedSpanKind.Server && s.SpanId == p.ParentSpanId));
 
     private static void AssertPathway(IReadOnlyList<ReceivedSpan> spans, string caller, string target)
     {
