@@ -87,18 +87,18 @@ public sealed class PathwayBaselineTests
 
         // Two healthy windows: not yet.
         (state, _) = Feed(state, [Window(10), Window(11)], limit: 40);
-        PathwayBaseline.Recover(state, "orders→inventory", cut, Options, Start).ShouldBeNull();
+        PathwayBaseline.Recover(state, "orders→inventory", cut, cut, Options, Start).ShouldBeNull();
 
         (state, _) = Feed(state, [Window(12)], limit: 40);
-        var change = PathwayBaseline.Recover(state, "orders→inventory", cut, Options, Start).ShouldNotBeNull();
+        var change = PathwayBaseline.Recover(state, "orders→inventory", cut, cut, Options, Start).ShouldNotBeNull();
         change.Hormone.ShouldBe("concurrencyLimit");
         change.OldValue.ShouldBe("40");
         change.NewValue.ShouldBe("60");
         change.Reason.ShouldContain("recovery");
 
         // Near the baseline it stops at the baseline's limit, and at it nothing changes.
-        PathwayBaseline.Recover(state, "orders→inventory", cut with { ConcurrencyLimit = 90 }, Options, Start)!.NewValue.ShouldBe("100");
-        PathwayBaseline.Recover(state, "orders→inventory", cut with { ConcurrencyLimit = 100 }, Options, Start).ShouldBeNull();
+        PathwayBaseline.Recover(state, "orders→inventory", cut with { ConcurrencyLimit = 90 }, cut with { ConcurrencyLimit = 90 }, Options, Start)!.NewValue.ShouldBe("100");
+        PathwayBaseline.Recover(state, "orders→inventory", cut with { ConcurrencyLimit = 100 }, cut with { ConcurrencyLimit = 100 }, Options, Start).ShouldBeNull();
     }
 
     [Fact]
@@ -109,11 +109,49 @@ public sealed class PathwayBaselineTests
 
         // p95 100 ms: above 1.5 x the 20 ms baseline and above the 25 ms SLO.
         var (slow, _) = Feed(state, Enumerable.Range(10, 5).Select(s => Window(s, p95Ms: 100)), limit: 40);
-        PathwayBaseline.Recover(slow, "orders→inventory", cut, Options, Start).ShouldBeNull();
+        PathwayBaseline.Recover(slow, "orders→inventory", cut, cut, Options, Start).ShouldBeNull();
 
         // One failing window resets the count.
         var (failing, _) = Feed(state, [Window(10), Window(11), Window(12, failures: 1)], limit: 40);
         failing.Healthy.ShouldBe(0);
-        PathwayBaseline.Recover(failing, "orders→inventory", cut, Options, Start).ShouldBeNull();
+        PathwayBaseline.Recover(failing, "orders→inventory", cut, cut, Options, Start).ShouldBeNull();
+    }
+
+    [Fact]
+    public void AControllerThatCutsAgainOnEveryHealthyWindow_DoesNotHoldTheLimitDown_TheRecoveryGrowsFromTheLimitInForce()
+    {
+        // The warm replay's restore phase (docs/benchmarks.md, cold start): the controller's fallback cut the limit to 8
+        // during the overload and proposes 8 again on every window; latency is back to normal. Before, the recovery grew
+        // from the controller's decision (8 -> 12) and the next window's decision cut it back to 8: the limit never
+        // got past 12. It now grows from the limit in force, and reaches the baseline's 256 within a few windows.
+        var (state, _) = Feed(null, Enumerable.Range(0, 10).Select(s => Window(s)), limit: 256);
+        var inForce = PathwayHormones.Default with { ConcurrencyLimit = 8 };
+        var controllersCut = inForce;
+        var limits = new List<int>();
+        for (var second = 10; second < 40; second++)
+        {
+            (state, _) = PathwayBaseline.Observe(state, Window(second), inForce.ConcurrencyLimit, Options);
+            if (PathwayBaseline.Recover(state, "gateway→orders", inForce, controllersCut, Options, Start) is { } change)
+            {
+                change.OldValue.ShouldBe(inForce.ConcurrencyLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                inForce = inForce with { ConcurrencyLimit = int.Parse(change.NewValue, System.Globalization.CultureInfo.InvariantCulture) };
+            }
+
+            limits.Add(inForce.ConcurrencyLimit);
+        }
+
+        limits.ShouldBe(limits.Order().ToList(), "the limit only grows while the windows are healthy");
+        limits[^1].ShouldBe(256);
+        // 8 -> 12 -> 18 -> 27 -> ... -> 256: the first step after three healthy windows, then one step a window.
+        limits.IndexOf(256).ShouldBeLessThan(3 + 10);
+    }
+
+    [Fact]
+    public void AControllerThatRaisesFurtherThanTheRecovery_IsLeftAlone()
+    {
+        var (state, _) = Feed(null, Enumerable.Range(0, 13).Select(s => Window(s)), limit: 256);
+        var inForce = PathwayHormones.Default with { ConcurrencyLimit = 40 };
+        PathwayBaseline.Recover(state, "gateway→orders", inForce, inForce with { ConcurrencyLimit = 100 }, Options, Start).ShouldBeNull();
+        PathwayBaseline.Recover(state, "gateway→orders", inForce, inForce with { ConcurrencyLimit = 50 }, Options, Start)!.NewValue.ShouldBe("60");
     }
 }

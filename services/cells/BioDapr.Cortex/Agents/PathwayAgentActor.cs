@@ -42,7 +42,7 @@ public sealed partial class PathwayAgentActor(ActorHost host, CortexBrain brain,
         var guard = await GetOrDefaultAsync<GuardState?>(guardKey, null);
         var (next, decided, remembered, guarded) = brain.Decide(controller, pathway, PathwayWindow.FromVitals(window), current, memory, guard);
         var changes = decided;
-        if (!brain.Frozen() && PathwayBaseline.Recover(baseline, pathway, next, options.Value.Baseline, window.End) is { } recovery)
+        if (!brain.Frozen() && PathwayBaseline.Recover(baseline, pathway, current, next, options.Value.Baseline, window.End) is { } recovery)
         {
             // The limit was cut and latency is back to normal: grow it back toward the baseline's (replacing the controller's limit change).
             changes = [.. decided.Where(c => c.Hormone != recovery.Hormone), recovery];

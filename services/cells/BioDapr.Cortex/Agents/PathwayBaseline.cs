@@ -88,26 +88,37 @@ public static class PathwayBaseline
     }
 
     /// <summary>
-    /// The recovery rule: when the last windows were healthy and the limit in force (after the controller's decision,
-    /// <paramref name="decided"/>) is below the baseline's, the change that grows it back; null otherwise.
+    /// The recovery rule: when the last windows were healthy and the limit is below the baseline's, the change that grows
+    /// it back: from the limit in force (<paramref name="current"/>) by at most the step factor, up to the baseline's limit.
+    /// The controller's decision for the same window (<paramref name="decided"/>) does not hold it down: a controller
+    /// that cuts again on a healthy window would otherwise keep the limit near its own cut, and the recovery replaces it.
+    /// Null when there is nothing to recover, or when the controller already raises the limit as far.
     /// </summary>
-    public static HormoneChange? Recover(BaselineState state, string pathway, PathwayHormones decided, BaselineOptions options, DateTimeOffset now)
+    public static HormoneChange? Recover(BaselineState state, string pathway, PathwayHormones current, PathwayHormones decided, BaselineOptions options, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(decided);
         ArgumentNullException.ThrowIfNull(options);
-        if (state.Windows <= options.MinWindows || state.Healthy < options.RecoveryWindows || decided.ConcurrencyLimit >= state.Limit)
+        var inForce = current.ConcurrencyLimit;
+        if (state.Windows <= options.MinWindows || state.Healthy < options.RecoveryWindows || inForce >= state.Limit)
         {
             return null;
         }
 
-        var raised = (int)Math.Min(state.Limit, Math.Max(decided.ConcurrencyLimit + 1, Math.Ceiling(decided.ConcurrencyLimit * options.RecoveryStepFactor)));
+        var raised = (int)Math.Min(state.Limit, Math.Max(inForce + 1, Math.Ceiling(inForce * options.RecoveryStepFactor)));
+        if (decided.ConcurrencyLimit >= raised)
+        {
+            return null;
+        }
+
         return new HormoneChange(
             pathway,
             "concurrencyLimit",
-            decided.ConcurrencyLimit.ToString(CultureInfo.InvariantCulture),
+            inForce.ToString(CultureInfo.InvariantCulture),
             raised.ToString(CultureInfo.InvariantCulture),
-            $"recovery: {state.Healthy} healthy windows in a row (p95 within {options.HealthyLatencyFactor.ToString(CultureInfo.InvariantCulture)}x the baseline's {state.P95Ms.ToString("F1", CultureInfo.InvariantCulture)} ms); the baseline's limit is {state.Limit.ToString(CultureInfo.InvariantCulture)}",
+            $"recovery: {state.Healthy} healthy windows in a row (p95 within {options.HealthyLatencyFactor.ToString(CultureInfo.InvariantCulture)}x the baseline's {state.P95Ms.ToString("F1", CultureInfo.InvariantCulture)} ms); the baseline's limit is {state.Limit.ToString(CultureInfo.InvariantCulture)}"
+                + (decided.ConcurrencyLimit < inForce ? $"; replaces the controller's cut to {decided.ConcurrencyLimit.ToString(CultureInfo.InvariantCulture)}" : string.Empty),
             now);
     }
 
