@@ -26,6 +26,17 @@ public sealed class PathwayBaselineTests
         SloMs = 25,
     };
 
+    private static (BaselineState State, bool MayAct) Feed(BaselineState? state, IEnumerable<VitalsWindow> windows, PathwayHormones inForce)
+    {
+        var mayAct = false;
+        foreach (var window in windows)
+        {
+            (state, mayAct) = PathwayBaseline.Observe(state, window, inForce, Options);
+        }
+
+        return (state!, mayAct);
+    }
+
     private static (BaselineState State, bool MayAct) Feed(BaselineState? state, IEnumerable<VitalsWindow> windows, int limit = 256)
     {
         var mayAct = false;
@@ -153,5 +164,61 @@ public sealed class PathwayBaselineTests
         var inForce = PathwayHormones.Default with { ConcurrencyLimit = 40 };
         PathwayBaseline.Recover(state, "gateway→orders", inForce, inForce with { ConcurrencyLimit = 100 }, Options, Start).ShouldBeNull();
         PathwayBaseline.Recover(state, "gateway→orders", inForce, inForce with { ConcurrencyLimit = 50 }, Options, Start)!.NewValue.ShouldBe("60");
+    }
+
+    [Fact]
+    public void AControllerThatWalksTheTimeoutDown_StopsAtTheLatencyObjective_NotAtTheGuardrailsFloor()
+    {
+        // coldstart, 2026-12-07: the live controller cut gateway → orders' attempt timeout by about 3 % a window, from
+        // 1000 ms to the guardrails' 5 ms by the warm replay, and every placement timed out. The floor is the objective.
+        var (state, _) = Feed(null, Enumerable.Range(0, 10).Select(s => Window(s) with { SloMs = 250 }), PathwayHormones.Default);
+        var inForce = PathwayHormones.Default;
+        for (var second = 10; second < 200; second++)
+        {
+            // Slow, failing windows: no recovery, only the floor.
+            (state, _) = PathwayBaseline.Observe(state, Window(second, p95Ms: 900, failures: 10) with { SloMs = 250 }, inForce, Options);
+            var decided = inForce with { TimeoutMs = Math.Max(5, (int)(inForce.TimeoutMs * 0.965)) };
+            var change = PathwayBaseline.GuardTimeout(state, "gateway→orders", inForce, decided, 250, Options, Start);
+            inForce = change is null ? decided : inForce with { TimeoutMs = int.Parse(change.NewValue, System.Globalization.CultureInfo.InvariantCulture) };
+            inForce.TimeoutMs.ShouldBeGreaterThanOrEqualTo(250);
+        }
+
+        inForce.TimeoutMs.ShouldBe(250);
+        PathwayBaseline.GuardTimeout(state, "gateway→orders", inForce, inForce with { TimeoutMs = 241 }, 250, Options, Start)!
+            .Reason.ShouldContain("timeout floor");
+    }
+
+    [Fact]
+    public void ACutTimeout_GrowsBackToTheBaselines_AfterHealthyWindows()
+    {
+        var (state, _) = Feed(null, Enumerable.Range(0, 10).Select(s => Window(s)), PathwayHormones.Default);
+        state.TimeoutMs.ShouldBe(1000);
+        var inForce = PathwayHormones.Default with { TimeoutMs = 250 };
+        var timeouts = new List<int>();
+        for (var second = 10; second < 25; second++)
+        {
+            (state, _) = PathwayBaseline.Observe(state, Window(second), inForce, Options);
+            if (PathwayBaseline.GuardTimeout(state, "gateway→orders", inForce, inForce, 25, Options, Start) is { } change)
+            {
+                change.Reason.ShouldContain("recovery");
+                inForce = inForce with { TimeoutMs = int.Parse(change.NewValue, System.Globalization.CultureInfo.InvariantCulture) };
+            }
+
+            timeouts.Add(inForce.TimeoutMs);
+        }
+
+        // Three healthy windows, then 250 -> 375 -> 563 -> 845 -> 1000.
+        timeouts.Take(2).ShouldAllBe(t => t == 250);
+        timeouts[^1].ShouldBe(1000);
+    }
+
+    [Fact]
+    public void TheTimeoutGuard_LeavesAControllerThatRaises_AndAnOperatorsLowerTimeout_Alone()
+    {
+        var operators = PathwayHormones.Default with { TimeoutMs = 100 };
+        var (state, _) = Feed(null, Enumerable.Range(0, 10).Select(s => Window(s, p95Ms: 900)), operators);
+        PathwayBaseline.GuardTimeout(state, "orders→inventory", operators, operators with { TimeoutMs = 150 }, 250, Options, Start).ShouldBeNull();
+        // The operator's 100 ms is below the 250 ms objective: the floor is the operator's value, not the objective.
+        PathwayBaseline.GuardTimeout(state, "orders→inventory", operators, operators with { TimeoutMs = 50 }, 250, Options, Start)!.NewValue.ShouldBe("100");
     }
 }
