@@ -26,6 +26,17 @@ public sealed class PathwayBaselineTests
         SloMs = 25,
     };
 
+    private static (BaselineState State, bool MayAct) Feed(BaselineState? state, IEnumerable<VitalsWindow> windows, PathwayHormones inForce)
+    {
+        var mayAct = false;
+        foreach (var window in windows)
+        {
+            (state, mayAct) = PathwayBaseline.Observe(state, window, inForce, Options);
+        }
+
+        return (state!, mayAct);
+    }
+
     private static (BaselineState State, bool MayAct) Feed(BaselineState? state, IEnumerable<VitalsWindow> windows, int limit = 256)
     {
         var mayAct = false;
@@ -87,18 +98,18 @@ public sealed class PathwayBaselineTests
 
         // Two healthy windows: not yet.
         (state, _) = Feed(state, [Window(10), Window(11)], limit: 40);
-        PathwayBaseline.Recover(state, "orders→inventory", cut, Options, Start).ShouldBeNull();
+        PathwayBaseline.Recover(state, "orders→inventory", cut, cut, Options, Start).ShouldBeNull();
 
         (state, _) = Feed(state, [Window(12)], limit: 40);
-        var change = PathwayBaseline.Recover(state, "orders→inventory", cut, Options, Start).ShouldNotBeNull();
+        var change = PathwayBaseline.Recover(state, "orders→inventory", cut, cut, Options, Start).ShouldNotBeNull();
         change.Hormone.ShouldBe("concurrencyLimit");
         change.OldValue.ShouldBe("40");
         change.NewValue.ShouldBe("60");
         change.Reason.ShouldContain("recovery");
 
         // Near the baseline it stops at the baseline's limit, and at it nothing changes.
-        PathwayBaseline.Recover(state, "orders→inventory", cut with { ConcurrencyLimit = 90 }, Options, Start)!.NewValue.ShouldBe("100");
-        PathwayBaseline.Recover(state, "orders→inventory", cut with { ConcurrencyLimit = 100 }, Options, Start).ShouldBeNull();
+        PathwayBaseline.Recover(state, "orders→inventory", cut with { ConcurrencyLimit = 90 }, cut with { ConcurrencyLimit = 90 }, Options, Start)!.NewValue.ShouldBe("100");
+        PathwayBaseline.Recover(state, "orders→inventory", cut with { ConcurrencyLimit = 100 }, cut with { ConcurrencyLimit = 100 }, Options, Start).ShouldBeNull();
     }
 
     [Fact]
@@ -109,11 +120,105 @@ public sealed class PathwayBaselineTests
 
         // p95 100 ms: above 1.5 x the 20 ms baseline and above the 25 ms SLO.
         var (slow, _) = Feed(state, Enumerable.Range(10, 5).Select(s => Window(s, p95Ms: 100)), limit: 40);
-        PathwayBaseline.Recover(slow, "orders→inventory", cut, Options, Start).ShouldBeNull();
+        PathwayBaseline.Recover(slow, "orders→inventory", cut, cut, Options, Start).ShouldBeNull();
 
         // One failing window resets the count.
         var (failing, _) = Feed(state, [Window(10), Window(11), Window(12, failures: 1)], limit: 40);
         failing.Healthy.ShouldBe(0);
-        PathwayBaseline.Recover(failing, "orders→inventory", cut, Options, Start).ShouldBeNull();
+        PathwayBaseline.Recover(failing, "orders→inventory", cut, cut, Options, Start).ShouldBeNull();
+    }
+
+    [Fact]
+    public void AControllerThatCutsAgainOnEveryHealthyWindow_DoesNotHoldTheLimitDown_TheRecoveryGrowsFromTheLimitInForce()
+    {
+        // The warm replay's restore phase (docs/benchmarks.md, cold start): the controller's fallback cut the limit to 8
+        // during the overload and proposes 8 again on every window; latency is back to normal. Before, the recovery grew
+        // from the controller's decision (8 -> 12) and the next window's decision cut it back to 8: the limit never
+        // got past 12. It now grows from the limit in force, and reaches the baseline's 256 within a few windows.
+        var (state, _) = Feed(null, Enumerable.Range(0, 10).Select(s => Window(s)), limit: 256);
+        var inForce = PathwayHormones.Default with { ConcurrencyLimit = 8 };
+        var controllersCut = inForce;
+        var limits = new List<int>();
+        for (var second = 10; second < 40; second++)
+        {
+            (state, _) = PathwayBaseline.Observe(state, Window(second), inForce.ConcurrencyLimit, Options);
+            if (PathwayBaseline.Recover(state, "gateway→orders", inForce, controllersCut, Options, Start) is { } change)
+            {
+                change.OldValue.ShouldBe(inForce.ConcurrencyLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                inForce = inForce with { ConcurrencyLimit = int.Parse(change.NewValue, System.Globalization.CultureInfo.InvariantCulture) };
+            }
+
+            limits.Add(inForce.ConcurrencyLimit);
+        }
+
+        limits.ShouldBe(limits.Order().ToList(), "the limit only grows while the windows are healthy");
+        limits[^1].ShouldBe(256);
+        // 8 -> 12 -> 18 -> 27 -> ... -> 256: the first step after three healthy windows, then one step a window.
+        limits.IndexOf(256).ShouldBeLessThan(3 + 10);
+    }
+
+    [Fact]
+    public void AControllerThatRaisesFurtherThanTheRecovery_IsLeftAlone()
+    {
+        var (state, _) = Feed(null, Enumerable.Range(0, 13).Select(s => Window(s)), limit: 256);
+        var inForce = PathwayHormones.Default with { ConcurrencyLimit = 40 };
+        PathwayBaseline.Recover(state, "gateway→orders", inForce, inForce with { ConcurrencyLimit = 100 }, Options, Start).ShouldBeNull();
+        PathwayBaseline.Recover(state, "gateway→orders", inForce, inForce with { ConcurrencyLimit = 50 }, Options, Start)!.NewValue.ShouldBe("60");
+    }
+
+    [Fact]
+    public void AControllerThatWalksTheTimeoutDown_StopsAtTheLatencyObjective_NotAtTheGuardrailsFloor()
+    {
+        // coldstart, 2026-12-07: the live controller cut gateway → orders' attempt timeout by about 3 % a window, from
+        // 1000 ms to the guardrails' 5 ms by the warm replay, and every placement timed out. The floor is the objective.
+        var (state, _) = Feed(null, Enumerable.Range(0, 10).Select(s => Window(s) with { SloMs = 250 }), PathwayHormones.Default);
+        var inForce = PathwayHormones.Default;
+        for (var second = 10; second < 200; second++)
+        {
+            // Slow, failing windows: no recovery, only the floor.
+            (state, _) = PathwayBaseline.Observe(state, Window(second, p95Ms: 900, failures: 10) with { SloMs = 250 }, inForce, Options);
+            var decided = inForce with { TimeoutMs = Math.Max(5, (int)(inForce.TimeoutMs * 0.965)) };
+            var change = PathwayBaseline.GuardTimeout(state, "gateway→orders", inForce, decided, 250, Options, Start);
+            inForce = change is null ? decided : inForce with { TimeoutMs = int.Parse(change.NewValue, System.Globalization.CultureInfo.InvariantCulture) };
+            inForce.TimeoutMs.ShouldBeGreaterThanOrEqualTo(250);
+        }
+
+        inForce.TimeoutMs.ShouldBe(250);
+        PathwayBaseline.GuardTimeout(state, "gateway→orders", inForce, inForce with { TimeoutMs = 241 }, 250, Options, Start)!
+            .Reason.ShouldContain("timeout floor");
+    }
+
+    [Fact]
+    public void ACutTimeout_GrowsBackToTheBaselines_AfterHealthyWindows()
+    {
+        var (state, _) = Feed(null, Enumerable.Range(0, 10).Select(s => Window(s)), PathwayHormones.Default);
+        state.TimeoutMs.ShouldBe(1000);
+        var inForce = PathwayHormones.Default with { TimeoutMs = 250 };
+        var timeouts = new List<int>();
+        for (var second = 10; second < 25; second++)
+        {
+            (state, _) = PathwayBaseline.Observe(state, Window(second), inForce, Options);
+            if (PathwayBaseline.GuardTimeout(state, "gateway→orders", inForce, inForce, 25, Options, Start) is { } change)
+            {
+                change.Reason.ShouldContain("recovery");
+                inForce = inForce with { TimeoutMs = int.Parse(change.NewValue, System.Globalization.CultureInfo.InvariantCulture) };
+            }
+
+            timeouts.Add(inForce.TimeoutMs);
+        }
+
+        // Three healthy windows, then 250 -> 375 -> 563 -> 845 -> 1000.
+        timeouts.Take(2).ShouldAllBe(t => t == 250);
+        timeouts[^1].ShouldBe(1000);
+    }
+
+    [Fact]
+    public void TheTimeoutGuard_LeavesAControllerThatRaises_AndAnOperatorsLowerTimeout_Alone()
+    {
+        var operators = PathwayHormones.Default with { TimeoutMs = 100 };
+        var (state, _) = Feed(null, Enumerable.Range(0, 10).Select(s => Window(s, p95Ms: 900)), operators);
+        PathwayBaseline.GuardTimeout(state, "orders→inventory", operators, operators with { TimeoutMs = 150 }, 250, Options, Start).ShouldBeNull();
+        // The operator's 100 ms is below the 250 ms objective: the floor is the operator's value, not the objective.
+        PathwayBaseline.GuardTimeout(state, "orders→inventory", operators, operators with { TimeoutMs = 50 }, 250, Options, Start)!.NewValue.ShouldBe("100");
     }
 }

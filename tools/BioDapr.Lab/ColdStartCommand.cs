@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -139,7 +140,9 @@ internal static class ColdStartCommand
 
             var cold = await ReplayAsync(organism, scenarioPath, shorten, rateScale, seed, cancellationToken);
             Console.WriteLine($"run {run}: cold {Summary(cold, calm)}; replaying again (warm)");
+            await SaveAuditAsync(organism, Path.Combine(output, "runs", $"run{run}-audit-cold.json"), cancellationToken);
             var warm = await ReplayAsync(organism, scenarioPath, shorten, rateScale, seed, cancellationToken);
+            await SaveAuditAsync(organism, Path.Combine(output, "runs", $"run{run}-audit-warm.json"), cancellationToken);
             // Every second of both replays (sent, goodput, shed, 5xx, late, connection failures, p50/p99), to see what errs when.
             await File.WriteAllTextAsync(Path.Combine(output, "runs", $"run{run}-seconds.json"), JsonSerializer.Serialize(new { cold, warm }, Json), cancellationToken);
             Console.WriteLine($"run {run}: warm {Summary(warm, calm)}");
@@ -148,6 +151,33 @@ internal static class ColdStartCommand
         finally
         {
             await organism.DisposeAsync();
+        }
+    }
+
+    // The cortex's audit of every pathway it knows (newest first), as it stands now: what the live cortex changed, when and
+    // why. Best effort: a cortex that does not answer leaves the reason in the file instead.
+    private static async Task SaveAuditAsync(LocalOrganism organism, string path, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{organism.CortexPort}"), Timeout = TimeSpan.FromSeconds(10) };
+        var audits = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        try
+        {
+            var known = await http.GetFromJsonAsync<JsonElement>("/pathways", cancellationToken);
+            foreach (var sighting in known.EnumerateArray())
+            {
+                var pathway = sighting.GetProperty("pathway").GetString() ?? string.Empty;
+                var parts = pathway.Split('→', 2);
+                if (parts.Length == 2)
+                {
+                    audits[pathway] = await http.GetFromJsonAsync<JsonElement>($"/pathways/{Uri.EscapeDataString(parts[0])}/{Uri.EscapeDataString(parts[1])}/audit?limit=1000", cancellationToken);
+                }
+            }
+
+            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(audits, Json), cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or InvalidOperationException or KeyNotFoundException or TaskCanceledException)
+        {
+            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new { error = ex.Message, audits }, Json), cancellationToken);
         }
     }
 

@@ -29,7 +29,7 @@ public sealed partial class PathwayAgentActor(ActorHost host, CortexBrain brain,
         var controller = brain.Controller;
         var pathway = cell + "→" + target;
         // No decision before the pathway has a baseline of its own in this life of the cell: cold-start latency is not one.
-        var (baseline, mayAct) = PathwayBaseline.Observe(await GetOrDefaultAsync<BaselineState?>(BaselineKey, null), window, current.ConcurrencyLimit, options.Value.Baseline);
+        var (baseline, mayAct) = PathwayBaseline.Observe(await GetOrDefaultAsync<BaselineState?>(BaselineKey, null), window, current, options.Value.Baseline);
         await StateManager.SetStateAsync(BaselineKey, baseline);
         if (!mayAct)
         {
@@ -42,10 +42,21 @@ public sealed partial class PathwayAgentActor(ActorHost host, CortexBrain brain,
         var guard = await GetOrDefaultAsync<GuardState?>(guardKey, null);
         var (next, decided, remembered, guarded) = brain.Decide(controller, pathway, PathwayWindow.FromVitals(window), current, memory, guard);
         var changes = decided;
-        if (!brain.Frozen() && PathwayBaseline.Recover(baseline, pathway, next, options.Value.Baseline, window.End) is { } recovery)
+        if (!brain.Frozen())
         {
             // The limit was cut and latency is back to normal: grow it back toward the baseline's (replacing the controller's limit change).
-            changes = [.. decided.Where(c => c.Hormone != recovery.Hormone), recovery];
+            // The attempt timeout never goes below the latency objective, and a cut timeout grows back the same way.
+            foreach (var rule in new[]
+            {
+                PathwayBaseline.Recover(baseline, pathway, current, next, options.Value.Baseline, window.End),
+                PathwayBaseline.GuardTimeout(baseline, pathway, current, next, window.SloMs, options.Value.Baseline, window.End),
+            })
+            {
+                if (rule is not null)
+                {
+                    changes = [.. changes.Where(c => c.Hormone != rule.Hormone), .. rule.NewValue == rule.OldValue ? Array.Empty<HormoneChange>() : [rule]];
+                }
+            }
         }
 
         if (changes.Count > 0)

@@ -45,6 +45,9 @@ public sealed record BaselineState
 
     /// <summary>Healthy windows in a row.</summary>
     public int Healthy { get; init; }
+
+    /// <summary>The attempt timeout in force when the baseline was complete, ms (0: not known, a state kept before it was recorded): cut timeouts grow back to it.</summary>
+    public int TimeoutMs { get; init; }
 }
 
 /// <summary>
@@ -58,8 +61,14 @@ public sealed record BaselineState
 public static class PathwayBaseline
 {
     /// <summary>Takes in <paramref name="window"/>: the next state, and whether the controller may act on this window.</summary>
-    public static (BaselineState Next, bool MayAct) Observe(BaselineState? state, VitalsWindow window, int limitInForce, BaselineOptions options)
+    public static (BaselineState Next, bool MayAct) Observe(BaselineState? state, VitalsWindow window, int limitInForce, BaselineOptions options) =>
+        Observe(state, window, PathwayHormones.Default with { ConcurrencyLimit = limitInForce, TimeoutMs = 0 }, options);
+
+    /// <summary>Takes in <paramref name="window"/> with the hormones in force (<paramref name="inForce"/>): the next state, and whether the controller may act on this window.</summary>
+    public static (BaselineState Next, bool MayAct) Observe(BaselineState? state, VitalsWindow window, PathwayHormones inForce, BaselineOptions options)
     {
+        ArgumentNullException.ThrowIfNull(inForce);
+        var limitInForce = inForce.ConcurrencyLimit;
         ArgumentNullException.ThrowIfNull(window);
         ArgumentNullException.ThrowIfNull(options);
         state ??= new BaselineState();
@@ -82,33 +91,84 @@ public static class PathwayBaseline
             LastEnd = window.End,
             P95Ms = learning ? Lowest(state.P95Ms, window) : state.P95Ms,
             Limit = learning ? limitInForce : state.Limit,
+            TimeoutMs = learning ? inForce.TimeoutMs : state.TimeoutMs,
             Healthy = learning ? 0 : healthy ? state.Healthy + 1 : 0,
         };
         return (next, next.Windows > options.MinWindows);
     }
 
     /// <summary>
-    /// The recovery rule: when the last windows were healthy and the limit in force (after the controller's decision,
-    /// <paramref name="decided"/>) is below the baseline's, the change that grows it back; null otherwise.
+    /// The recovery rule: when the last windows were healthy and the limit is below the baseline's, the change that grows
+    /// it back: from the limit in force (<paramref name="current"/>) by at most the step factor, up to the baseline's limit.
+    /// The controller's decision for the same window (<paramref name="decided"/>) does not hold it down: a controller
+    /// that cuts again on a healthy window would otherwise keep the limit near its own cut, and the recovery replaces it.
+    /// Null when there is nothing to recover, or when the controller already raises the limit as far.
     /// </summary>
-    public static HormoneChange? Recover(BaselineState state, string pathway, PathwayHormones decided, BaselineOptions options, DateTimeOffset now)
+    public static HormoneChange? Recover(BaselineState state, string pathway, PathwayHormones current, PathwayHormones decided, BaselineOptions options, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(decided);
         ArgumentNullException.ThrowIfNull(options);
-        if (state.Windows <= options.MinWindows || state.Healthy < options.RecoveryWindows || decided.ConcurrencyLimit >= state.Limit)
+        var inForce = current.ConcurrencyLimit;
+        if (state.Windows <= options.MinWindows || state.Healthy < options.RecoveryWindows || inForce >= state.Limit)
         {
             return null;
         }
 
-        var raised = (int)Math.Min(state.Limit, Math.Max(decided.ConcurrencyLimit + 1, Math.Ceiling(decided.ConcurrencyLimit * options.RecoveryStepFactor)));
+        var raised = (int)Math.Min(state.Limit, Math.Max(inForce + 1, Math.Ceiling(inForce * options.RecoveryStepFactor)));
+        if (decided.ConcurrencyLimit >= raised)
+        {
+            return null;
+        }
+
         return new HormoneChange(
             pathway,
             "concurrencyLimit",
-            decided.ConcurrencyLimit.ToString(CultureInfo.InvariantCulture),
+            inForce.ToString(CultureInfo.InvariantCulture),
             raised.ToString(CultureInfo.InvariantCulture),
-            $"recovery: {state.Healthy} healthy windows in a row (p95 within {options.HealthyLatencyFactor.ToString(CultureInfo.InvariantCulture)}x the baseline's {state.P95Ms.ToString("F1", CultureInfo.InvariantCulture)} ms); the baseline's limit is {state.Limit.ToString(CultureInfo.InvariantCulture)}",
+            $"recovery: {state.Healthy} healthy windows in a row (p95 within {options.HealthyLatencyFactor.ToString(CultureInfo.InvariantCulture)}x the baseline's {state.P95Ms.ToString("F1", CultureInfo.InvariantCulture)} ms); the baseline's limit is {state.Limit.ToString(CultureInfo.InvariantCulture)}"
+                + (decided.ConcurrencyLimit < inForce ? $"; replaces the controller's cut to {decided.ConcurrencyLimit.ToString(CultureInfo.InvariantCulture)}" : string.Empty),
             now);
+    }
+
+    /// <summary>
+    /// The attempt timeout the cortex may leave in force after the controller's decision (<paramref name="decided"/>): never
+    /// below the pathway's latency objective (<paramref name="sloMs"/>; or the baseline's own timeout, if the operator set
+    /// it lower), because a timeout shorter than the objective fails calls that would still have been good, and those
+    /// failures then look like a reason to cut further (the controller walked gateway → orders from 1000 ms down to the
+    /// guardrails' 5 ms in one coldstart run, after which every call timed out). After healthy windows in a row a timeout
+    /// below the baseline's grows back toward it by at most the step factor a window, like the limit.
+    /// Null when the controller's decision stands.
+    /// </summary>
+    public static HormoneChange? GuardTimeout(BaselineState state, string pathway, PathwayHormones current, PathwayHormones decided, double sloMs, BaselineOptions options, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(decided);
+        ArgumentNullException.ThrowIfNull(options);
+        var floor = sloMs > 0 ? (int)Math.Ceiling(sloMs) : 0;
+        if (state.TimeoutMs > 0)
+        {
+            floor = Math.Min(floor, state.TimeoutMs);
+        }
+
+        var target = Math.Max(decided.TimeoutMs, floor);
+        var reason = $"timeout floor: never below the pathway's latency objective ({floor.ToString(CultureInfo.InvariantCulture)} ms)";
+        var inForce = current.TimeoutMs;
+        if (state.Windows > options.MinWindows && state.Healthy >= options.RecoveryWindows && state.TimeoutMs > 0 && inForce < state.TimeoutMs)
+        {
+            var raised = (int)Math.Min(state.TimeoutMs, Math.Max(inForce + 1, Math.Ceiling(inForce * options.RecoveryStepFactor)));
+            if (raised > target)
+            {
+                target = raised;
+                reason = $"recovery: {state.Healthy} healthy windows in a row; the baseline's attempt timeout is {state.TimeoutMs.ToString(CultureInfo.InvariantCulture)} ms";
+            }
+        }
+
+        return target == decided.TimeoutMs
+            ? null
+            : new HormoneChange(pathway, "timeoutMs", inForce.ToString(CultureInfo.InvariantCulture), target.ToString(CultureInfo.InvariantCulture), reason + (decided.TimeoutMs < inForce ? $"; replaces the controller's cut to {decided.TimeoutMs.ToString(CultureInfo.InvariantCulture)} ms" : string.Empty), now);
     }
 
     private static bool Healthy(VitalsWindow window, double baselineP95Ms, BaselineOptions options) =>
