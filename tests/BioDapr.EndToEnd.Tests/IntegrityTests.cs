@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using BioDapr.Launcher;
 using BioDapr.Testing;
 using StackExchange.Redis;
 
@@ -222,33 +223,46 @@ public sealed partial class OrganismTests
     }
 
     [Fact]
-    public async Task OversizedBodies_AreRefusedWithout_OpeningTheBreakerForEveryone()
+    public async Task OversizedBodies_AreRefusedWithout_OpeningTheBreakerForEveryone_AndTheBomberIsQuarantined()
     {
+        // The bomber is a client of its own at an address of its own; the well-behaved client orders from 127.0.0.1.
+        using var sources = new LoopbackSources();
+        var bomber = sources.From(LoopbackSources.NextAttacker());
         using var http = new HttpClient();
         var huge = new string('x', 5 << 20);
 
-        using var anonymous = await PostRawAsync(http, null, $$"""{"customerId":"{{huge}}{{huge}}{{huge}}{{huge}}{{huge}}","sku":"e2e-big","quantity":1}""");
+        using var anonymous = await PostRawAsync(bomber, null, $$"""{"customerId":"{{huge}}{{huge}}{{huge}}{{huge}}{{huge}}","sku":"e2e-big","quantity":1}""");
         var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 6; i++)
+        string? refusal = null;
+        for (var i = 0; i < 10 && refusal is null; i++)
         {
-            using var big = await PostRawAsync(http, "e2e-bulk-key", $$"""{"customerId":"{{huge}}","sku":"e2e-big","quantity":1}""");
+            using var big = await PostRawAsync(bomber, Organism.AttackerApiKey(1), $$"""{"customerId":"{{huge}}","sku":"e2e-big","quantity":1}""");
             statuses.Add(big.StatusCode);
+            if (big.StatusCode != HttpStatusCode.RequestEntityTooLarge)
+            {
+                refusal = await big.Content.ReadAsStringAsync(Ct);
+            }
         }
 
         using var normal = await AcceptedAsync(http, quantity: 1, sku: "e2e-big");
 
         anonymous.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        statuses.ShouldAllBe(s => s == HttpStatusCode.RequestEntityTooLarge);
+        statuses[0].ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        // A few bombs in a row are an anomaly (payload size): the detector quarantines the bomber (throttled: 429, refused: 403).
+        refusal.ShouldNotBeNull($"ten 5 MiB bodies in a row were all answered 413: {string.Join(", ", statuses)}");
+        statuses[^1].ShouldBeOneOf(HttpStatusCode.Forbidden, HttpStatusCode.TooManyRequests);
+        JsonDocument.Parse(refusal).RootElement.GetProperty("title").GetString().ShouldBeOneOf("Quarantined", "Throttled");
         normal.StatusCode.ShouldBe(HttpStatusCode.Created);
     }
 
     [Fact]
     public async Task Errors_CarryNoStackTrace_AndTheOrganismDoesNotRunAsDevelopment()
     {
-        using var http = new HttpClient();
+        using var sources = new LoopbackSources();
+        var http = sources.From(LoopbackSources.NextAttacker());
 
-        using var malformed = await PostRawAsync(http, Organism.ShopApiKey, """{"customerId": "c1", "sku": """);
-        using var wrongType = await PostRawAsync(http, Organism.ShopApiKey, """{"customerId": "c1", "sku": "apple", "quantity": "many"}""");
+        using var malformed = await PostRawAsync(http, Organism.AttackerApiKey(2), """{"customerId": "c1", "sku": """);
+        using var wrongType = await PostRawAsync(http, Organism.AttackerApiKey(2), """{"customerId": "c1", "sku": "apple", "quantity": "many"}""");
 
         malformed.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         wrongType.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
@@ -262,25 +276,40 @@ public sealed partial class OrganismTests
     }
 
     [Fact]
-    public async Task UnauthenticatedRequests_AreRateLimitedPerSourceAddress()
+    public async Task UnauthenticatedRequests_AreRateLimitedPerSourceAddress_AndAStuffingAddressIsQuarantined()
     {
+        using var sources = new LoopbackSources();
+        var stuffer = sources.From(LoopbackSources.NextAttacker());
         using var http = new HttpClient();
         var statuses = new List<HttpStatusCode>();
 
         for (var i = 0; i < 60; i++)
         {
-            using var response = await ThroughGatewayAsync(http, "not-a-key-" + i, quantity: 1, sku: "apple");
+            using var response = await ThroughGatewayAsync(stuffer, "not-a-key-" + i, quantity: 1, sku: "apple");
             statuses.Add(response.StatusCode);
         }
 
-        statuses.ShouldContain(HttpStatusCode.TooManyRequests);
-        statuses.ShouldAllBe(s => s == HttpStatusCode.Unauthorized || s == HttpStatusCode.TooManyRequests);
-        // Leave the address's allowance refilled for the other tests.
-        await Eventually.ReturnsAsync(
-            async () => (await ThroughGatewayAsync(http, "not-a-key", quantity: 1, sku: "apple")).StatusCode,
-            status => status == HttpStatusCode.Unauthorized,
+        // Sixty refused keys in a row are credential stuffing: the address is limited (429), quarantined (throttled: 429)
+        // and, still detected, refused (403).
+        var title = await Eventually.ReturnsAsync(
+            async () =>
+            {
+                using var response = await ThroughGatewayAsync(stuffer, "not-a-key-again", quantity: 1, sku: "apple");
+                return response.StatusCode == HttpStatusCode.Forbidden
+                    ? JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("title").GetString()
+                    : null;
+            },
+            t => t is not null,
             TimeSpan.FromSeconds(20),
-            "the allowance refills");
+            "the stuffing address is refused");
+        using var elsewhere = await ThroughGatewayAsync(http, "not-a-key", quantity: 1, sku: "apple");
+
+        statuses[0].ShouldBe(HttpStatusCode.Unauthorized);
+        statuses.ShouldAllBe(s => s == HttpStatusCode.Unauthorized || s == HttpStatusCode.TooManyRequests || s == HttpStatusCode.Forbidden);
+        statuses.ShouldContain(HttpStatusCode.TooManyRequests);
+        title.ShouldBe("Quarantined");
+        // Another address keeps its own allowance and is not quarantined.
+        elsewhere.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
     [Fact]

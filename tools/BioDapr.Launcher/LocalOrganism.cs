@@ -101,6 +101,18 @@ public partial class LocalOrganism : IAsyncDisposable
     /// <summary>A second client's API key (the <c>bulk</c> client).</summary>
     public static string BulkApiKey => "e2e-bulk-key";
 
+    /// <summary>How many attacker clients (<see cref="AttackerApiKey"/>) the gateway accepts.</summary>
+    public const int AttackerClients = 8;
+
+    /// <summary>
+    /// The API key of attacker client <paramref name="n"/> (1 to <see cref="AttackerClients"/>; client <c>attacker{n}</c>): a
+    /// test that misbehaves with a valid key (payload bombs, malformed bodies) uses one of its own, from a loopback address
+    /// of its own (<see cref="LoopbackSources"/>), so the quarantine the gateway's anomaly detector rightly decides touches
+    /// neither the well-behaved clients nor another test.
+    /// </summary>
+    public static string AttackerApiKey(int n) =>
+        n is >= 1 and <= AttackerClients ? $"e2e-attacker-{n}-key" : throw new ArgumentOutOfRangeException(nameof(n), n, $"attacker clients are 1 to {AttackerClients}");
+
     /// <summary>The operator key of the organism page (secret <c>cortex-operator-keys</c>; operator <c>e2e-operator</c>).</summary>
     public static string OperatorKey => "e2e-operator-key";
 
@@ -146,7 +158,9 @@ public partial class LocalOrganism : IAsyncDisposable
         await _identity.StartAsync(cancellationToken);
         var components = Path.Combine(_root, "components");
         Directory.CreateDirectory(components);
-        var clientKeys = string.Join(';', ExtraClientKeys.Select(k => k.Key + "=" + k.Value).Prepend("bulk=e2e-bulk-key").Prepend("shop=e2e-shop-key"));
+        var clientKeys = string.Join(';', ExtraClientKeys.Select(k => k.Key + "=" + k.Value)
+            .Concat(Enumerable.Range(1, AttackerClients).Select(n => $"attacker{n}={AttackerApiKey(n)}"))
+            .Prepend("bulk=e2e-bulk-key").Prepend("shop=e2e-shop-key"));
         var secrets = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["orders-api-key"] = "e2e-key",
