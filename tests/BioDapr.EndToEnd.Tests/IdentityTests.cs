@@ -75,7 +75,7 @@ public sealed partial class OrganismTests
         {
             // Each forger calls from an address of its own: the refusals of one address in a row would, rightly, have the
             // anomaly detector quarantine it (then 403, not the 401 with its reason this test reads).
-            using var response = await SendWithTokenAsync(sources.From(LoopbackSources.NextAttacker()), HttpMethod.Get, "/api/orders/" + new string('0', 32), token);
+            using var response = await SendWithTokenAsync(sources.From(LoopbackSources.NextAddress()), HttpMethod.Get, "/api/orders/" + new string('0', 32), token);
             response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized, name);
             response.Headers.WwwAuthenticate.ToString().ShouldContain("invalid_token", customMessage: name);
             JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("detail").GetString().ShouldNotBeNull().ShouldContain(reason, customMessage: name);

@@ -111,16 +111,20 @@ public sealed partial class OrganismTests
     {
         const string sku = "e2e-keyed";
         using var http = new HttpClient();
+        // Reusing a key with another body is a client error: a probe client of its own, at an address of its own, does it.
+        using var sources = new LoopbackSources();
+        var probe = sources.From(LoopbackSources.NextAddress());
+        var probeKey = Organism.ProbeApiKey(3);
         var key = "key-" + Guid.NewGuid().ToString("N");
 
         using var first = await Eventually.ReturnsAsync(
-            () => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: sku, idempotencyKey: key),
+            () => ThroughGatewayAsync(probe, probeKey, quantity: 2, sku: sku, idempotencyKey: key),
             response => response.StatusCode != HttpStatusCode.ServiceUnavailable,
             TimeSpan.FromSeconds(90),
             "the first order is answered");
         // (A 503 means the gateway could not reach orders: the documented answer is to send the same request again.)
-        using var again = await UntilAnsweredAsync(() => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: sku, idempotencyKey: key));
-        using var otherBody = await UntilAnsweredAsync(() => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 3, sku: sku, idempotencyKey: key));
+        using var again = await UntilAnsweredAsync(() => ThroughGatewayAsync(probe, probeKey, quantity: 2, sku: sku, idempotencyKey: key));
+        using var otherBody = await UntilAnsweredAsync(() => ThroughGatewayAsync(probe, probeKey, quantity: 3, sku: sku, idempotencyKey: key));
         using var otherClient = await UntilAnsweredAsync(() => ThroughGatewayAsync(http, "e2e-bulk-key", quantity: 2, sku: sku, idempotencyKey: key));
 
         first.StatusCode.ShouldBe(HttpStatusCode.Created, await first.Content.ReadAsStringAsync(Ct));
@@ -195,14 +199,17 @@ public sealed partial class OrganismTests
     [Fact]
     public async Task AnUnknownOrderId_And_AnotherClientsOrder_Are404()
     {
-        using var http = new HttpClient();
-        using var placed = await AcceptedAsync(http, quantity: 1, sku: "e2e-visible");
+        // Unknown ids are client errors: probe clients of their own, at addresses of their own, ask for them.
+        using var sources = new LoopbackSources();
+        var http = sources.From(LoopbackSources.NextAddress());
+        var other = sources.From(LoopbackSources.NextAddress());
+        using var placed = await AcceptedAsync(http, quantity: 1, sku: "e2e-visible", Organism.ProbeApiKey(4));
         placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
         var orderId = OrderId(await placed.Content.ReadAsStringAsync(Ct));
 
-        using var unknown = await GetOrderAsync(http, Organism.ShopApiKey, "0123456789abcdef0123456789abcdef");
-        using var foreign = await GetOrderAsync(http, "e2e-bulk-key", orderId);
-        using var own = await GetOrderAsync(http, Organism.ShopApiKey, orderId);
+        using var unknown = await GetOrderAsync(http, Organism.ProbeApiKey(4), "0123456789abcdef0123456789abcdef");
+        using var foreign = await GetOrderAsync(other, Organism.ProbeApiKey(5), orderId);
+        using var own = await GetOrderAsync(http, Organism.ProbeApiKey(4), orderId);
 
         unknown.StatusCode.ShouldBe(HttpStatusCode.NotFound);
         foreign.StatusCode.ShouldBe(HttpStatusCode.NotFound);
@@ -212,11 +219,11 @@ public sealed partial class OrganismTests
     [Fact]
     public async Task AnUnknownSku_Is404_AndNoStockIsInvented()
     {
-        using var http = new HttpClient();
+        using var sources = new LoopbackSources();
         await using var connection = await RedisServer.ConnectAsync(organism.Redis);
         var redis = connection.GetDatabase();
 
-        using var placed = await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 1, sku: "no-such-sku");
+        using var placed = await ThroughGatewayAsync(sources.From(LoopbackSources.NextAddress()), Organism.ProbeApiKey(6), quantity: 1, sku: "no-such-sku");
 
         placed.StatusCode.ShouldBe(HttpStatusCode.NotFound, await placed.Content.ReadAsStringAsync(Ct));
         (await redis.KeyExistsAsync(["inventory||stock-no-such-sku"])).ShouldBe(0);
@@ -227,7 +234,7 @@ public sealed partial class OrganismTests
     {
         // The bomber is a client of its own at an address of its own; the well-behaved client orders from 127.0.0.1.
         using var sources = new LoopbackSources();
-        var bomber = sources.From(LoopbackSources.NextAttacker());
+        var bomber = sources.From(LoopbackSources.NextAddress());
         using var http = new HttpClient();
         var huge = new string('x', 5 << 20);
 
@@ -236,7 +243,7 @@ public sealed partial class OrganismTests
         string? refusal = null;
         for (var i = 0; i < 10 && refusal is null; i++)
         {
-            using var big = await PostRawAsync(bomber, Organism.AttackerApiKey(1), $$"""{"customerId":"{{huge}}","sku":"e2e-big","quantity":1}""");
+            using var big = await PostRawAsync(bomber, Organism.ProbeApiKey(1), $$"""{"customerId":"{{huge}}","sku":"e2e-big","quantity":1}""");
             statuses.Add(big.StatusCode);
             if (big.StatusCode != HttpStatusCode.RequestEntityTooLarge)
             {
@@ -259,10 +266,10 @@ public sealed partial class OrganismTests
     public async Task Errors_CarryNoStackTrace_AndTheOrganismDoesNotRunAsDevelopment()
     {
         using var sources = new LoopbackSources();
-        var http = sources.From(LoopbackSources.NextAttacker());
+        var http = sources.From(LoopbackSources.NextAddress());
 
-        using var malformed = await PostRawAsync(http, Organism.AttackerApiKey(2), """{"customerId": "c1", "sku": """);
-        using var wrongType = await PostRawAsync(http, Organism.AttackerApiKey(2), """{"customerId": "c1", "sku": "apple", "quantity": "many"}""");
+        using var malformed = await PostRawAsync(http, Organism.ProbeApiKey(2), """{"customerId": "c1", "sku": """);
+        using var wrongType = await PostRawAsync(http, Organism.ProbeApiKey(2), """{"customerId": "c1", "sku": "apple", "quantity": "many"}""");
 
         malformed.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         wrongType.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
@@ -279,7 +286,7 @@ public sealed partial class OrganismTests
     public async Task UnauthenticatedRequests_AreRateLimitedPerSourceAddress_AndAStuffingAddressIsQuarantined()
     {
         using var sources = new LoopbackSources();
-        var stuffer = sources.From(LoopbackSources.NextAttacker());
+        var stuffer = sources.From(LoopbackSources.NextAddress());
         using var http = new HttpClient();
         var statuses = new List<HttpStatusCode>();
 
@@ -315,10 +322,10 @@ public sealed partial class OrganismTests
     [Fact]
     public async Task ACrLfInACustomerId_CannotForgeALogLine()
     {
-        using var http = new HttpClient();
+        using var sources = new LoopbackSources();
         var marker = "Forged" + Guid.NewGuid().ToString("N")[..8];
 
-        using var response = await PostRawAsync(http, Organism.ShopApiKey, $$"""{"customerId":"c1\r\ninfo: {{marker}}[0] refund sent","sku":"apple","quantity":1}""");
+        using var response = await PostRawAsync(sources.From(LoopbackSources.NextAddress()), Organism.ProbeApiKey(7), $$"""{"customerId":"c1\r\ninfo: {{marker}}[0] refund sent","sku":"apple","quantity":1}""");
 
         ((int)response.StatusCode).ShouldBeOneOf(201, 400);
         if (response.StatusCode == HttpStatusCode.Created)

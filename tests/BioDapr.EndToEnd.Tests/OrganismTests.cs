@@ -141,7 +141,7 @@ public sealed partial class OrganismTests(Organism organism, Chromium chromium) 
         var redis = connection.GetDatabase();
 
         // The unknown client calls from an address of its own (no other test spent its allowance).
-        using var unknownResponse = await ThroughGatewayAsync(sources.From(LoopbackSources.NextAttacker()), "not-a-key", quantity: 1, sku: "kiwi");
+        using var unknownResponse = await ThroughGatewayAsync(sources.From(LoopbackSources.NextAddress()), "not-a-key", quantity: 1, sku: "kiwi");
         var unknown = unknownResponse.StatusCode;
         await redis.StringSetAsync("gateway.burst", "1||e2e");
         await redis.StringSetAsync("gateway.ratePerSecond", "0.2||e2e");
@@ -235,11 +235,11 @@ public sealed partial class OrganismTests(Organism organism, Chromium chromium) 
 
     // An order the test needs accepted: sent again with the same Idempotency-Key while the answer is 503 (the documented
     // client behaviour; a machine shared by many builds can be slow enough for the gateway's budget), never ordered twice.
-    private async Task<HttpResponseMessage> AcceptedAsync(HttpClient http, int quantity, string sku)
+    private async Task<HttpResponseMessage> AcceptedAsync(HttpClient http, int quantity, string sku, string? apiKey = null)
     {
         var key = "e2e-" + Guid.NewGuid().ToString("N");
         return await Eventually.ReturnsAsync(
-            () => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity, sku, key),
+            () => ThroughGatewayAsync(http, apiKey ?? Organism.ShopApiKey, quantity, sku, key),
             response => response.StatusCode != HttpStatusCode.ServiceUnavailable,
             TimeSpan.FromSeconds(90),
             $"an order of {sku} is answered");

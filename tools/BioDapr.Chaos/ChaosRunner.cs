@@ -45,7 +45,7 @@ public sealed class ChaosRunner(LocalOrganism organism, ChaosOptions options, Te
 
         // The hostile client sends from a loopback address of its own (the well-behaved one keeps 127.0.0.1), as an
         // attacker on the internet would: the gateway's anomaly detector may quarantine it without touching the others.
-        using var hostileHttp = new HttpClient(LoopbackSources.Handler(LoopbackSources.NextAttacker(), maxConnectionsPerServer: 512)) { Timeout = Timeout.InfiniteTimeSpan };
+        using var hostileHttp = new HttpClient(LoopbackSources.Handler(LoopbackSources.NextAddress(), maxConnectionsPerServer: 512)) { Timeout = Timeout.InfiniteTimeSpan };
         var faults = ChaosMatrix.For(options, new OrderClient(hostileHttp, organism.GatewayPort, options.ClientPatience, time), hostileHttp);
         if (faults.Count == 0)
         {

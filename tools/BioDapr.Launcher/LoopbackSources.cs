@@ -18,20 +18,20 @@ public sealed class LoopbackSources(Uri? baseAddress = null) : IDisposable
     /// <summary>The address legitimate callers use (a plain <see cref="HttpClient"/> connects from it).</summary>
     public const string Legitimate = "127.0.0.1";
 
-    private static int _nextAttacker;
+    private static int _nextAddress;
 
     private readonly ConcurrentDictionary<string, HttpClient> _clients = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// A loopback address no other caller of this process was given (127.66.x.y, from 127.66.0.1 on): an attacker of its
-    /// own, whose quarantine touches nobody else.
+    /// A loopback address no other caller of this process was given (127.66.x.y, from 127.66.0.1 on): for an attacker, or
+    /// a test that misbehaves on purpose, whose quarantine then touches nobody else.
     /// </summary>
-    public static string NextAttacker()
+    public static string NextAddress()
     {
-        var n = Interlocked.Increment(ref _nextAttacker);
+        var n = Interlocked.Increment(ref _nextAddress);
         if (n >= 256 * 255)
         {
-            throw new InvalidOperationException("no attacker address left on 127.66.0.0/16");
+            throw new InvalidOperationException("no address left on 127.66.0.0/16");
         }
 
         return $"127.66.{n / 255}.{(n % 255) + 1}";
