@@ -1,25 +1,53 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using BioDapr.Launcher;
 using BioDapr.Testing;
 using BioDapr.Testing.Telemetry;
+using static Microsoft.Playwright.Assertions;
 
 namespace BioDapr.EndToEnd.Tests;
 
-/// <summary>The organism with every cell exporting its telemetry over OTLP to a receiver in the test.</summary>
+/// <summary>
+/// The organism with the cells an order passes through exporting their telemetry over OTLP to the standalone Aspire
+/// dashboard (the viewer of <c>./biodapr up --telemetry</c>), started from its restored package on free ports; the tests
+/// read what the dashboard holds through its telemetry HTTP API and its UI in chromium.
+/// </summary>
 public sealed class TracedOrganism : IAsyncLifetime
 {
-    public OtlpReceiver Telemetry { get; } = new();
+    public AspireDashboard Dashboard { get; } = new();
 
-    public Organism Organism { get; } = new();
+    public Organism Organism { get; }
+
+    public TracedOrganism() => Organism = new() { SidecarOtlpEndpoint = $"127.0.0.1:{Dashboard.OtlpHttpPort}" };
+
+    /// <summary>The spans of one trace the dashboard holds (empty while it has none).</summary>
+    public async Task<IReadOnlyList<ReceivedSpan>> TraceAsync(string traceId)
+    {
+        using var trace = await Dashboard.TraceAsync(traceId, TestContext.Current.CancellationToken);
+        return OtlpJsonTraceReader.Read(trace);
+    }
+
+    /// <summary>The latest spans of one cell the dashboard holds.</summary>
+    public async Task<IReadOnlyList<ReceivedSpan>> SpansAsync(string cell)
+    {
+        // The latest spans of every resource, filtered here: the cell and its sidecar are two instances of one service name.
+        using var spans = await Dashboard.SpansAsync(resource: null, limit: 10_000, TestContext.Current.CancellationToken);
+        return [.. OtlpJsonTraceReader.Read(spans).Where(span => span.Service == cell)];
+    }
 
     public async ValueTask InitializeAsync()
     {
-        await Telemetry.InitializeAsync();
+        await Dashboard.StartAsync(TestContext.Current.CancellationToken);
         // The cells an order passes through export; the cortex stays as in every organism (less work on a shared machine).
         foreach (var app in new[] { "gateway", "orders", "inventory", "payments", "notifications" })
         {
-            Organism.AppEnvironment[app] = new Dictionary<string, string>(Telemetry.Environment, StringComparer.Ordinal);
+            Organism.AppEnvironment[app] = new Dictionary<string, string>(Dashboard.ExporterEnvironment, StringComparer.Ordinal)
+            {
+                // Traces are what these tests read; metrics every minute keep the dashboard's work small.
+                ["OTEL_METRIC_EXPORT_INTERVAL"] = "60000",
+            };
         }
 
         await Organism.InitializeAsync();
@@ -28,12 +56,12 @@ public sealed class TracedOrganism : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await Organism.DisposeAsync();
-        await Telemetry.DisposeAsync();
+        await Dashboard.DisposeAsync();
     }
 }
 
 /// <summary>One client request is one trace across the cells: W3C trace context flows through the sidecars.</summary>
-public sealed class TracingTests(TracedOrganism traced) : IClassFixture<TracedOrganism>
+public sealed class TracingTests(TracedOrganism traced, Chromium chromium) : IClassFixture<TracedOrganism>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -48,25 +76,25 @@ public sealed class TracingTests(TracedOrganism traced) : IClassFixture<TracedOr
 
         placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
         var spans = await Eventually.ReturnsAsync(
-            () => Task.FromResult(traced.Telemetry.Trace(traceId)),
+            () => traced.TraceAsync(traceId),
             // Spans arrive in export batches, per cell and in any order: wait for the pathway spans and their calls too.
-            trace => new[] { "gateway", "orders", "inventory" }.All(cell => trace.Any(s => s.Service == cell && s.Kind == ReceivedSpanKind.Server))
-                && HasPathwayCall(trace, "gateway", "orders") && HasPathwayCall(trace, "orders", "inventory"),
+            trace => new[] { "gateway", "orders", "inventory" }.All(cell => trace.Any(s => s.Service == cell && IsCellServer(s)))
+                && HasPathwayCall(trace, "gateway", "orders") && HasPathwayCall(trace, "orders", "inventory")
+                // A server span ends (and is exported) after the pathway spans under it: wait for their parents too.
+                && PathwaysHaveTheirServerSpans(trace, "gateway", "orders") && PathwaysHaveTheirServerSpans(trace, "orders", "inventory"),
             TimeSpan.FromSeconds(20),
             "the gateway, orders and inventory export their server spans of the order's trace, and the pathway spans with their calls");
 
         // The gateway continues the client's trace.
-        spans.Where(s => s.Service == "gateway" && s.Kind == ReceivedSpanKind.Server).ShouldAllBe(s => s.ParentSpanId == clientSpanId);
+        spans.Where(s => s.Service == "gateway" && IsCellServer(s)).ShouldAllBe(s => s.ParentSpanId == clientSpanId);
         // Inside each cell, its pathway span is a child of the request it serves and the parent of the HTTP call to its sidecar.
         AssertPathway(spans, caller: "gateway", target: "orders");
         AssertPathway(spans, caller: "orders", target: "inventory");
         // Downstream cells are not roots: their server span continues the caller's context as the sidecars passed it on.
         foreach (var cell in new[] { "orders", "inventory" })
         {
-            spans.Where(s => s.Service == cell && s.Kind == ReceivedSpanKind.Server).ShouldAllBe(s => s.ParentSpanId.Length == 16);
+            spans.Where(s => s.Service == cell && IsCellServer(s)).ShouldAllBe(s => s.ParentSpanId.Length == 16);
         }
-
-        traced.Telemetry.Rejected.ShouldBe(0);
     }
 
     [Fact]
@@ -81,16 +109,86 @@ public sealed class TracingTests(TracedOrganism traced) : IClassFixture<TracedOr
         // Orders publishes OrderPlaced through its sidecar's gRPC API (DaprClient); the sidecar carries the trace context
         // in the CloudEvent, and the subscribers' sidecars pass it on to payments and notifications.
         var spans = await Eventually.ReturnsAsync(
-            () => Task.FromResult(traced.Telemetry.Trace(traceId)),
-            trace => new[] { "payments", "notifications" }.All(cell => trace.Any(s => s.Service == cell && s.Kind == ReceivedSpanKind.Server)),
+            () => traced.TraceAsync(traceId),
+            trace => new[] { "payments", "notifications" }.All(cell => trace.Any(s => s.Service == cell && IsCellServer(s))),
             TimeSpan.FromSeconds(30),
             "payments and notifications export server spans of the order's trace (delivered over pub/sub)");
 
         foreach (var cell in new[] { "payments", "notifications" })
         {
-            spans.Where(s => s.Service == cell && s.Kind == ReceivedSpanKind.Server).ShouldAllBe(s => s.ParentSpanId.Length == 16, $"{cell} continues the trace, it does not start one");
+            spans.Where(s => s.Service == cell && IsCellServer(s)).ShouldAllBe(s => s.ParentSpanId.Length == 16, $"{cell} continues the trace, it does not start one");
         }
     }
+
+    [Fact]
+    public async Task Order_IsOneTraceInTheDashboardsUi_AcrossTheCells()
+    {
+        using var http = new HttpClient();
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+
+        using var placed = await PlaceAsync(http, $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+
+        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        var cells = new[] { "gateway", "orders", "inventory", "payments", "notifications" };
+        await Eventually.ReturnsAsync(
+            () => traced.TraceAsync(traceId),
+            trace => cells.All(cell => trace.Any(s => s.Service == cell && IsCellServer(s))),
+            TimeSpan.FromSeconds(30),
+            "every cell the order passes through has exported its server span of the order's trace");
+
+        // As a person would: the login link the dashboard printed, then the trace's page.
+        var page = await chromium.NewPageAsync();
+        var login = await page.GotoAsync(traced.Dashboard.LoginUrl.ToString());
+        login!.Ok.ShouldBeTrue($"the login link answers {login.Status}");
+        await page.GotoAsync(new Uri(traced.Dashboard.Url, "/traces/detail/" + traceId).ToString());
+        foreach (var cell in cells)
+        {
+            // The waterfall names each span's resource (the cell's service name) and the span itself.
+            // With the sidecars exporting too, the dashboard tells the two instances apart: gateway-<cell instance>, gateway-sidecar-<replica>.
+            await Expect(page.GetByText(new Regex("^" + cell + "(-[0-9a-z-]+)?$")).First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Expect(page.GetByText(new Regex("^" + cell + "-sidecar(-[0-9]+)?$")).First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        }
+
+        await Expect(page.GetByText("pathway orders").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        (await page.ContentAsync()).ShouldContain(traceId[..7]);
+        if (Environment.GetEnvironmentVariable("BIODAPR_TRACE_SCREENSHOTS") is { Length: > 0 } screenshots)
+        {
+            Directory.CreateDirectory(screenshots);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "dashboard-order-trace.png"), FullPage = true });
+        }
+    }
+
+    [Fact]
+    public async Task Order_IncludesTheSidecarsSpans_BetweenTheCells()
+    {
+        using var http = new HttpClient();
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+
+        using var placed = await PlaceAsync(http, $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+
+        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        // The gateway's call to orders goes through its sidecar: the sidecar's server span is a child of the gateway's HTTP
+        // call, and orders' server span a child of that sidecar span (the sidecars pass their span on as traceparent).
+        // Delivered over pub/sub, payments' request is a child of its sidecar's consumer span.
+        var spans = await Eventually.ReturnsAsync(
+            () => traced.TraceAsync(traceId),
+            trace => SidecarBetween(trace, "gateway", "orders") is not null
+                && trace.Any(d => d.Service == "payments" && d.Scope == SidecarScope && d.Kind == ReceivedSpanKind.Consumer
+                    && trace.Any(s => s.Service == "payments" && IsCellServer(s) && s.ParentSpanId == d.SpanId))
+                && trace.Any(s => s.Service == "orders" && s.Scope == SidecarScope && s.Name.Contains("Dapr/", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30),
+            "the sidecars export their spans of the order's trace: the gateway's sidecar between the gateway and orders, payments' sidecar's delivery, orders' sidecar's gRPC API calls");
+
+        var sidecar = SidecarBetween(spans, "gateway", "orders")!;
+        sidecar.Name.ShouldContain("/v1.0/invoke/orders/method/");
+        spans.Where(s => s.Scope == SidecarScope).ShouldAllBe(s => s.ParentSpanId.Length == 16, "a sidecar span always continues its caller's context here");
+    }
+
+    // The caller's sidecar server span that is a child of a caller's client span and the parent of the target's server span.
+    private static ReceivedSpan? SidecarBetween(IReadOnlyList<ReceivedSpan> spans, string caller, string target) =>
+        spans.FirstOrDefault(d => d.Service == caller && d.Scope == SidecarScope && d.Kind == ReceivedSpanKind.Server
+            && spans.Any(c => c.Service == caller && c.Kind == ReceivedSpanKind.Client && c.SpanId == d.ParentSpanId)
+            && spans.Any(s => s.Service == target && IsCellServer(s) && s.ParentSpanId == d.SpanId));
 
     [Theory]
     [InlineData(null)]
@@ -99,26 +197,41 @@ public sealed class TracingTests(TracedOrganism traced) : IClassFixture<TracedOr
     public async Task RequestWithoutAValidTraceContext_StartsANewTraceThatStillSpansTheCells(string? traceParent)
     {
         using var http = new HttpClient();
-        var before = traced.Telemetry.Spans.Select(s => s.TraceId).ToHashSet(StringComparer.Ordinal);
+        var before = (await traced.SpansAsync("gateway")).Select(s => s.TraceId).ToHashSet(StringComparer.Ordinal);
 
         using var placed = await PlaceAsync(http, traceParent);
 
         placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
         await Eventually.ReturnsAsync(
-            () => Task.FromResult(traced.Telemetry.Spans
-                .Where(s => !before.Contains(s.TraceId) && s.Service == "gateway" && s.Kind == ReceivedSpanKind.Server && s.ParentSpanId.Length == 0)
-                .Select(root => traced.Telemetry.Trace(root.TraceId))
-                .ToList()),
-            traces => traces.Any(trace => trace.Any(s => s.Service == "orders" && s.Kind == ReceivedSpanKind.Server)
-                && trace.Any(s => s.Service == "inventory" && s.Kind == ReceivedSpanKind.Server)),
+            async () =>
+            {
+                var traces = new List<IReadOnlyList<ReceivedSpan>>();
+                foreach (var root in (await traced.SpansAsync("gateway")).Where(s => !before.Contains(s.TraceId) && IsCellServer(s) && s.ParentSpanId.Length == 0))
+                {
+                    traces.Add(await traced.TraceAsync(root.TraceId));
+                }
+
+                return traces;
+            },
+            traces => traces.Any(trace => trace.Any(s => s.Service == "orders" && IsCellServer(s))
+                && trace.Any(s => s.Service == "inventory" && IsCellServer(s))),
             TimeSpan.FromSeconds(20),
             "the gateway starts a new trace (its server span is a root) that reaches orders and inventory");
-        traced.Telemetry.Spans.ShouldNotContain(s => s.TraceId == "00000000000000000000000000000000");
+        (await traced.TraceAsync("00000000000000000000000000000000")).ShouldBeEmpty();
     }
 
     private static bool HasPathwayCall(IReadOnlyList<ReceivedSpan> spans, string caller, string target) =>
         spans.Any(p => p.Service == caller && p.Scope == "BioDapr.Pathways" && p.Name == "pathway " + target
             && spans.Any(s => s.Service == caller && s.Kind == ReceivedSpanKind.Client && s.ParentSpanId == p.SpanId));
+
+    /// <summary>The scope of the development sidecar's spans (its own exporter); the cells' are ASP.NET Core's, HttpClient's, …</summary>
+    private const string SidecarScope = "BioDapr.Sidecar";
+
+    private static bool IsCellServer(ReceivedSpan span) => span.Kind == ReceivedSpanKind.Server && span.Scope != SidecarScope;
+
+    private static bool PathwaysHaveTheirServerSpans(IReadOnlyList<ReceivedSpan> spans, string caller, string target) =>
+        spans.Where(p => p.Service == caller && p.Scope == "BioDapr.Pathways" && p.Name == "pathway " + target)
+            .All(p => spans.Any(s => s.Service == caller && IsCellServer(s) && s.SpanId == p.ParentSpanId));
 
     private static void AssertPathway(IReadOnlyList<ReceivedSpan> spans, string caller, string target)
     {
@@ -126,7 +239,7 @@ public sealed class TracingTests(TracedOrganism traced) : IClassFixture<TracedOr
         pathways.ShouldNotBeEmpty($"{caller} exports its pathway span to {target}");
         foreach (var pathway in pathways)
         {
-            spans.ShouldContain(s => s.Service == caller && s.Kind == ReceivedSpanKind.Server && s.SpanId == pathway.ParentSpanId, $"the {caller} pathway span hangs under {caller}'s server span");
+            spans.ShouldContain(s => s.Service == caller && IsCellServer(s) && s.SpanId == pathway.ParentSpanId, $"the {caller} pathway span hangs under {caller}'s server span");
         }
 
         // A pathway execution refused before its attempt (limiter, open breaker: possible on a loaded machine, where the

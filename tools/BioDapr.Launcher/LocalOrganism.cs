@@ -135,6 +135,12 @@ public partial class LocalOrganism : IAsyncDisposable
     /// <summary>More clients the gateway accepts (client name → API key) beside <see cref="ShopApiKey"/> and <see cref="BulkApiKey"/>; set before start.</summary>
     public Dictionary<string, string> ExtraClientKeys { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Where the sidecars export their spans (OTLP/HTTP, <c>host:port</c>) instead of the <c>localhost:4318</c> their
+    /// Configurations (dapr/config) name; set before start. Null (the default) keeps the repository's setting.
+    /// </summary>
+    public string? SidecarOtlpEndpoint { get; init; }
+
     /// <summary>Extra environment variables of a cell (by app id), e.g. configuration overrides.</summary>
     public Dictionary<string, Dictionary<string, string>> AppEnvironment { get; } = new(StringComparer.Ordinal);
 
@@ -218,7 +224,15 @@ public partial class LocalOrganism : IAsyncDisposable
             Directory.CreateDirectory(Path.Combine(_root, id));
             var command = id == "shipping" ? $"\"node\", \"{project}\"" : $"\"dotnet\", \"{ChildProcess.Built(project)}\"";
             runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {AppPorts[id]}\n    daprHTTPPort: {SidecarPorts[id]}\n    command: [ {command} ]\n");
-            runFile.Append($"    configFilePath: {Path.Combine(RepositoryRoot, "dapr", "config", id + ".yaml")}\n");
+            var configuration = Path.Combine(RepositoryRoot, "dapr", "config", id + ".yaml");
+            if (SidecarOtlpEndpoint is { } otlp)
+            {
+                var copy = Path.Combine(_root, id + ".configuration.yaml");
+                await File.WriteAllTextAsync(copy, (await File.ReadAllTextAsync(configuration, cancellationToken)).Replace("endpointAddress: localhost:4318", "endpointAddress: " + otlp, StringComparison.Ordinal), cancellationToken);
+                configuration = copy;
+            }
+
+            runFile.Append($"    configFilePath: {configuration}\n");
             var env = new Dictionary<string, string>(AppEnvironment.GetValueOrDefault(id) ?? [], StringComparer.Ordinal);
             if (publicPort is { } port)
             {

@@ -58,6 +58,29 @@ internal sealed class DaprHttpApi
 
         request.Headers.Remove(InvocationHeaders.ApiToken);
         var span = _runtime.Tracing.StartSpan(request.Headers[InvocationHeaders.TraceParent], request.Headers[InvocationHeaders.TraceState]);
+        if (span is null || _runtime.Tracing.Exporter is null)
+        {
+            await HandleAsync(context, segments, method, span);
+            return;
+        }
+
+        // As daprd: one server span per API call, named after the call, failed when it answers 5xx or throws.
+        var start = _runtime.Time.GetUtcNow();
+        var failed = true;
+        try
+        {
+            await HandleAsync(context, segments, method, span);
+            failed = context.Response.StatusCode >= 500;
+        }
+        finally
+        {
+            _runtime.Tracing.End(span, method + " " + request.Path, SpanKind.Server, start, failed);
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context, string[] segments, string method, TraceContext? span)
+    {
+        var request = context.Request;
         if (span is { } trace)
         {
             context.Response.Headers[InvocationHeaders.TraceParent] = trace.TraceParent;

@@ -40,6 +40,13 @@ internal sealed class GrpcCallGuard(SidecarRuntime runtime)
         }
     }
 
+    /// <summary>Now, on the runtime's clock (a call's start, for its span).</summary>
+    public DateTimeOffset Now => runtime.Time.GetUtcNow();
+
+    /// <summary>Ends the span <see cref="Enter"/> started, named after the gRPC method (exported when an exporter is configured).</summary>
+    public void Exit(ServerCallContext call, DateTimeOffset start, bool failed) =>
+        runtime.Tracing.End(Span(call), call.Method, SpanKind.Server, start, failed);
+
     /// <summary>The span <see cref="Enter"/> started for the call; null when tracing is off.</summary>
     public static TraceContext? Span(ServerCallContext call) =>
         call.UserState.TryGetValue(SpanKey, out var span) ? (TraceContext?)span : null;

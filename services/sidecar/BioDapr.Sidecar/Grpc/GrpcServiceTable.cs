@@ -33,13 +33,22 @@ internal sealed class GrpcServiceTable<TService>(ServiceDescriptor descriptor, G
         _bindings.Add(name, context => context.AddUnaryMethod(method, [], async (_, request, call) =>
         {
             guard.Enter(call);
+            var start = guard.Now;
+            var failed = true;
             try
             {
-                return await handler(request, call);
+                var response = await handler(request, call);
+                failed = false;
+                return response;
             }
             catch (DaprApiException ex)
             {
                 throw GrpcErrors.ToRpcException(ex.Error);
+            }
+            finally
+            {
+                // A unary call is one server span; streams (subscriptions, the actor stream) live too long to be one.
+                guard.Exit(call, start, failed);
             }
         }));
     }

@@ -125,60 +125,76 @@ internal sealed partial class TopicSubscription
         var span = _services.Tracing.Enabled && TraceContext.TryParse(traceParent, traceState, out var parent) ? parent.NewChild() : (TraceContext?)null;
 
         var policy = _services.Resiliency.ForComponentInbound(_pubsub.Name, _pubsub.Component.Type);
+        // The delivery (retries included) is one consumer span, a child of the publisher's context.
+        var deliveryStart = _services.Time.GetUtcNow();
+        var delivered = false;
         try
         {
-            // daprd delivers under a background context: the component's processing deadline does not
-            // cut the call short, it only decides whether a failure is acknowledged.
-            await policy.ExecuteAsync(
-                async ct =>
-                {
-                    SinkReply outcome;
-                    try
-                    {
-                        outcome = await _sink.DeliverAsync(new EventDelivery(path, data, cloudEvent, metadata, span, topic, _pubsub.Name), ct);
-                    }
-                    catch (EventSinkClosedException ex)
-                    {
-                        throw new PermanentFailureException(ex.Message, ex);
-                    }
-
-                    switch (outcome.Outcome)
-                    {
-                        case DeliveryOutcome.Success:
-                            return true;
-                        case DeliveryOutcome.Drop:
-                            Log.Dropped(_logger, eventId, topic);
-                            if (!string.IsNullOrEmpty(Definition.DeadLetterTopic) && !await TryDeadLetterAsync(message, ct))
-                            {
-                                throw new PermanentFailureException("message dropped and dead-lettering failed");
-                            }
-
-                            return true;
-                        default:
-                            throw outcome.StatusCode is { } status
-                                ? new StatusCodeFailureException(status, outcome.Detail)
-                                : new InvalidOperationException(outcome.Detail);
-                    }
-                },
-                _services.Stopping);
+            await DeliverWithPolicyAsync();
+            delivered = true;
         }
-        catch (Exception ex) when (_services.Stopping.IsCancellationRequested || ex is PermanentFailureException { InnerException: EventSinkClosedException })
+        finally
         {
-            // As daprd: a closing subscription (or a streaming subscriber that went away) leaves the message
-            // unacknowledged. Wait until the component cancels this handler (it does so when the subscription
-            // is disposed), so it does not ACK; another subscriber or a restart gets it again.
-            await Task.Delay(Timeout.Infinite, componentToken);
-            throw;
+            _services.Tracing.End(span, "deliver " + topic, SpanKind.Consumer, deliveryStart, !delivered);
         }
-        catch (Exception ex)
+
+        async Task DeliverWithPolicyAsync()
         {
-            Log.DeliveryFailed(_logger, eventId, topic, ex.Message);
-            if (!string.IsNullOrEmpty(Definition.DeadLetterTopic) && await TryDeadLetterAsync(message, componentToken))
+            try
             {
-                return;
-            }
+                // daprd delivers under a background context: the component's processing deadline does not
+                // cut the call short, it only decides whether a failure is acknowledged.
+                await policy.ExecuteAsync(
+                    async ct =>
+                    {
+                        SinkReply outcome;
+                        try
+                        {
+                            outcome = await _sink.DeliverAsync(new EventDelivery(path, data, cloudEvent, metadata, span, topic, _pubsub.Name), ct);
+                        }
+                        catch (EventSinkClosedException ex)
+                        {
+                            throw new PermanentFailureException(ex.Message, ex);
+                        }
 
-            throw;
+                        switch (outcome.Outcome)
+                        {
+                            case DeliveryOutcome.Success:
+                                return true;
+                            case DeliveryOutcome.Drop:
+                                Log.Dropped(_logger, eventId, topic);
+                                if (!string.IsNullOrEmpty(Definition.DeadLetterTopic) && !await TryDeadLetterAsync(message, ct))
+                                {
+                                    throw new PermanentFailureException("message dropped and dead-lettering failed");
+                                }
+
+                                return true;
+                            default:
+                                throw outcome.StatusCode is { } status
+                                    ? new StatusCodeFailureException(status, outcome.Detail)
+                                    : new InvalidOperationException(outcome.Detail);
+                        }
+                    },
+                    _services.Stopping);
+            }
+            catch (Exception ex) when (_services.Stopping.IsCancellationRequested || ex is PermanentFailureException { InnerException: EventSinkClosedException })
+            {
+                // As daprd: a closing subscription (or a streaming subscriber that went away) leaves the message
+                // unacknowledged. Wait until the component cancels this handler (it does so when the subscription
+                // is disposed), so it does not ACK; another subscriber or a restart gets it again.
+                await Task.Delay(Timeout.Infinite, componentToken);
+                throw;
+            }
+            catch (Exception ex)
+            {
+                Log.DeliveryFailed(_logger, eventId, topic, ex.Message);
+                if (!string.IsNullOrEmpty(Definition.DeadLetterTopic) && await TryDeadLetterAsync(message, componentToken))
+                {
+                    return;
+                }
+
+                throw;
+            }
         }
     }
 

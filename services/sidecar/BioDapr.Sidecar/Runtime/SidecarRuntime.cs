@@ -45,7 +45,13 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         Random = random;
         LoggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("BioDapr.Sidecar.Runtime");
-        Tracing = new TracingPolicy(configuration.Tracing, random);
+        Tracing = new TracingPolicy(configuration.Tracing, random)
+        {
+            Time = time,
+            Exporter = configuration.Tracing is { Enabled: true, Otel.EndpointAddress: not null }
+                ? new OtlpSpanExporter(configuration.Tracing.Otel, settings.AppId, settings.Replica, loggerFactory.CreateLogger("BioDapr.Sidecar.Tracing"), time)
+                : null,
+        };
         Publisher = new Publisher(components, resiliency, settings.AppId, loggerFactory.CreateLogger("BioDapr.Sidecar.Messaging"));
         AccessControl = AccessControlPolicy.Create(configuration.AccessControl, isHttp: true);
         Peers = new PeerAuthenticator(settings.InternalSecret, SidecarIdentity.Of(settings.AppId, settings.Namespace, AccessControl), time);
@@ -339,6 +345,11 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         Invoker.Dispose();
         AppChannel?.Dispose();
         GrpcAppChannel?.Dispose();
+        if (Tracing.Exporter is { } exporter)
+        {
+            await exporter.DisposeAsync();
+        }
+
         _stopping.Dispose();
     }
 

@@ -43,7 +43,10 @@ internal readonly record struct TraceContext(string TraceId, string SpanId, bool
     public static TraceContext NewRoot(bool sampled) => new(NewId(16), NewId(8), sampled, string.Empty);
 
     /// <summary>A child span of this context: same trace id, sampling decision and state; a new span id.</summary>
-    public TraceContext NewChild() => this with { SpanId = NewId(8) };
+    public TraceContext NewChild() => this with { SpanId = NewId(8), ParentSpanId = SpanId };
+
+    /// <summary>The span id of this span's parent (what it was made a child of), or empty for a root or a parsed context.</summary>
+    public string ParentSpanId { get; init; } = string.Empty;
 
     private static string NewId(int bytes)
     {

@@ -10,6 +10,21 @@ namespace BioDapr.Sidecar.Tracing;
 /// </summary>
 internal sealed class TracingPolicy(TracingSettings settings, Random random)
 {
+    /// <summary>Where finished spans go (the Configuration's <c>spec.tracing.otel</c>); null when none is configured.</summary>
+    public OtlpSpanExporter? Exporter { get; init; }
+
+    /// <summary>The clock of span start and end times.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Exports <paramref name="span"/> as finished now, when tracing is on, it was sampled and an exporter is configured.</summary>
+    public void End(TraceContext? span, string name, SpanKind kind, DateTimeOffset start, bool failed)
+    {
+        if (span is { } finished && Exporter is { } exporter)
+        {
+            exporter.Record(finished, name, kind, start, Time.GetUtcNow(), failed);
+        }
+    }
+
     private readonly double _rate = settings.EffectiveSamplingRate;
 
     /// <summary>False when the sampling rate is 0.</summary>
