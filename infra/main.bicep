@@ -195,7 +195,9 @@ module apps 'modules/containerApp.bicep' = [for cell in cells: {
     env: concat([
       { name: 'Hormones__hormones__Metadata__sentinelKey', value: sentinelKey }
       { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
-    ], cell.appId == 'gateway' ? gatewayAuthenticationEnv : [])
+    ], cell.appId == 'gateway' ? gatewayAuthenticationEnv : [],
+      // Dead letters are Service Bus messages here, expired by the operators subscription's TTL: the cortex trims no Redis stream.
+      cell.appId == 'cortex' ? [ { name: 'Cortex__DeadLetters__Redis', value: '' } ] : [])
   }
   dependsOn: [ daprComponents, access ]
 }]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using BioDapr.Launcher;
 using BioDapr.Testing;
 using StackExchange.Redis;
 
@@ -110,16 +111,20 @@ public sealed partial class OrganismTests
     {
         const string sku = "e2e-keyed";
         using var http = new HttpClient();
+        // Reusing a key with another body is a client error: a probe client of its own, at an address of its own, does it.
+        using var sources = new LoopbackSources();
+        var probe = sources.From(LoopbackSources.NextAddress());
+        var probeKey = Organism.ProbeApiKey(3);
         var key = "key-" + Guid.NewGuid().ToString("N");
 
         using var first = await Eventually.ReturnsAsync(
-            () => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: sku, idempotencyKey: key),
+            () => ThroughGatewayAsync(probe, probeKey, quantity: 2, sku: sku, idempotencyKey: key),
             response => response.StatusCode != HttpStatusCode.ServiceUnavailable,
             TimeSpan.FromSeconds(90),
             "the first order is answered");
         // (A 503 means the gateway could not reach orders: the documented answer is to send the same request again.)
-        using var again = await UntilAnsweredAsync(() => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: sku, idempotencyKey: key));
-        using var otherBody = await UntilAnsweredAsync(() => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 3, sku: sku, idempotencyKey: key));
+        using var again = await UntilAnsweredAsync(() => ThroughGatewayAsync(probe, probeKey, quantity: 2, sku: sku, idempotencyKey: key));
+        using var otherBody = await UntilAnsweredAsync(() => ThroughGatewayAsync(probe, probeKey, quantity: 3, sku: sku, idempotencyKey: key));
         using var otherClient = await UntilAnsweredAsync(() => ThroughGatewayAsync(http, "e2e-bulk-key", quantity: 2, sku: sku, idempotencyKey: key));
 
         first.StatusCode.ShouldBe(HttpStatusCode.Created, await first.Content.ReadAsStringAsync(Ct));
@@ -194,14 +199,17 @@ public sealed partial class OrganismTests
     [Fact]
     public async Task AnUnknownOrderId_And_AnotherClientsOrder_Are404()
     {
-        using var http = new HttpClient();
-        using var placed = await AcceptedAsync(http, quantity: 1, sku: "e2e-visible");
+        // Unknown ids are client errors: probe clients of their own, at addresses of their own, ask for them.
+        using var sources = new LoopbackSources();
+        var http = sources.From(LoopbackSources.NextAddress());
+        var other = sources.From(LoopbackSources.NextAddress());
+        using var placed = await AcceptedAsync(http, quantity: 1, sku: "e2e-visible", Organism.ProbeApiKey(4));
         placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
         var orderId = OrderId(await placed.Content.ReadAsStringAsync(Ct));
 
-        using var unknown = await GetOrderAsync(http, Organism.ShopApiKey, "0123456789abcdef0123456789abcdef");
-        using var foreign = await GetOrderAsync(http, "e2e-bulk-key", orderId);
-        using var own = await GetOrderAsync(http, Organism.ShopApiKey, orderId);
+        using var unknown = await GetOrderAsync(http, Organism.ProbeApiKey(4), "0123456789abcdef0123456789abcdef");
+        using var foreign = await GetOrderAsync(other, Organism.ProbeApiKey(5), orderId);
+        using var own = await GetOrderAsync(http, Organism.ProbeApiKey(4), orderId);
 
         unknown.StatusCode.ShouldBe(HttpStatusCode.NotFound);
         foreign.StatusCode.ShouldBe(HttpStatusCode.NotFound);
@@ -211,44 +219,57 @@ public sealed partial class OrganismTests
     [Fact]
     public async Task AnUnknownSku_Is404_AndNoStockIsInvented()
     {
-        using var http = new HttpClient();
+        using var sources = new LoopbackSources();
         await using var connection = await RedisServer.ConnectAsync(organism.Redis);
         var redis = connection.GetDatabase();
 
-        using var placed = await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 1, sku: "no-such-sku");
+        using var placed = await ThroughGatewayAsync(sources.From(LoopbackSources.NextAddress()), Organism.ProbeApiKey(6), quantity: 1, sku: "no-such-sku");
 
         placed.StatusCode.ShouldBe(HttpStatusCode.NotFound, await placed.Content.ReadAsStringAsync(Ct));
         (await redis.KeyExistsAsync(["inventory||stock-no-such-sku"])).ShouldBe(0);
     }
 
     [Fact]
-    public async Task OversizedBodies_AreRefusedWithout_OpeningTheBreakerForEveryone()
+    public async Task OversizedBodies_AreRefusedWithout_OpeningTheBreakerForEveryone_AndTheBomberIsQuarantined()
     {
+        // The bomber is a client of its own at an address of its own; the well-behaved client orders from 127.0.0.1.
+        using var sources = new LoopbackSources();
+        var bomber = sources.From(LoopbackSources.NextAddress());
         using var http = new HttpClient();
         var huge = new string('x', 5 << 20);
 
-        using var anonymous = await PostRawAsync(http, null, $$"""{"customerId":"{{huge}}{{huge}}{{huge}}{{huge}}{{huge}}","sku":"e2e-big","quantity":1}""");
+        using var anonymous = await PostRawAsync(bomber, null, $$"""{"customerId":"{{huge}}{{huge}}{{huge}}{{huge}}{{huge}}","sku":"e2e-big","quantity":1}""");
         var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 6; i++)
+        string? refusal = null;
+        for (var i = 0; i < 10 && refusal is null; i++)
         {
-            using var big = await PostRawAsync(http, "e2e-bulk-key", $$"""{"customerId":"{{huge}}","sku":"e2e-big","quantity":1}""");
+            using var big = await PostRawAsync(bomber, Organism.ProbeApiKey(1), $$"""{"customerId":"{{huge}}","sku":"e2e-big","quantity":1}""");
             statuses.Add(big.StatusCode);
+            if (big.StatusCode != HttpStatusCode.RequestEntityTooLarge)
+            {
+                refusal = await big.Content.ReadAsStringAsync(Ct);
+            }
         }
 
         using var normal = await AcceptedAsync(http, quantity: 1, sku: "e2e-big");
 
         anonymous.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        statuses.ShouldAllBe(s => s == HttpStatusCode.RequestEntityTooLarge);
+        statuses[0].ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        // A few bombs in a row are an anomaly (payload size): the detector quarantines the bomber (throttled: 429, refused: 403).
+        refusal.ShouldNotBeNull($"ten 5 MiB bodies in a row were all answered 413: {string.Join(", ", statuses)}");
+        statuses[^1].ShouldBeOneOf(HttpStatusCode.Forbidden, HttpStatusCode.TooManyRequests);
+        JsonDocument.Parse(refusal).RootElement.GetProperty("title").GetString().ShouldBeOneOf("Quarantined", "Throttled");
         normal.StatusCode.ShouldBe(HttpStatusCode.Created);
     }
 
     [Fact]
     public async Task Errors_CarryNoStackTrace_AndTheOrganismDoesNotRunAsDevelopment()
     {
-        using var http = new HttpClient();
+        using var sources = new LoopbackSources();
+        var http = sources.From(LoopbackSources.NextAddress());
 
-        using var malformed = await PostRawAsync(http, Organism.ShopApiKey, """{"customerId": "c1", "sku": """);
-        using var wrongType = await PostRawAsync(http, Organism.ShopApiKey, """{"customerId": "c1", "sku": "apple", "quantity": "many"}""");
+        using var malformed = await PostRawAsync(http, Organism.ProbeApiKey(2), """{"customerId": "c1", "sku": """);
+        using var wrongType = await PostRawAsync(http, Organism.ProbeApiKey(2), """{"customerId": "c1", "sku": "apple", "quantity": "many"}""");
 
         malformed.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         wrongType.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
@@ -262,34 +283,49 @@ public sealed partial class OrganismTests
     }
 
     [Fact]
-    public async Task UnauthenticatedRequests_AreRateLimitedPerSourceAddress()
+    public async Task UnauthenticatedRequests_AreRateLimitedPerSourceAddress_AndAStuffingAddressIsQuarantined()
     {
+        using var sources = new LoopbackSources();
+        var stuffer = sources.From(LoopbackSources.NextAddress());
         using var http = new HttpClient();
         var statuses = new List<HttpStatusCode>();
 
         for (var i = 0; i < 60; i++)
         {
-            using var response = await ThroughGatewayAsync(http, "not-a-key-" + i, quantity: 1, sku: "apple");
+            using var response = await ThroughGatewayAsync(stuffer, "not-a-key-" + i, quantity: 1, sku: "apple");
             statuses.Add(response.StatusCode);
         }
 
-        statuses.ShouldContain(HttpStatusCode.TooManyRequests);
-        statuses.ShouldAllBe(s => s == HttpStatusCode.Unauthorized || s == HttpStatusCode.TooManyRequests);
-        // Leave the address's allowance refilled for the other tests.
-        await Eventually.ReturnsAsync(
-            async () => (await ThroughGatewayAsync(http, "not-a-key", quantity: 1, sku: "apple")).StatusCode,
-            status => status == HttpStatusCode.Unauthorized,
+        // Sixty refused keys in a row are credential stuffing: the address is limited (429), quarantined (throttled: 429)
+        // and, still detected, refused (403).
+        var title = await Eventually.ReturnsAsync(
+            async () =>
+            {
+                using var response = await ThroughGatewayAsync(stuffer, "not-a-key-again", quantity: 1, sku: "apple");
+                return response.StatusCode == HttpStatusCode.Forbidden
+                    ? JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("title").GetString()
+                    : null;
+            },
+            t => t is not null,
             TimeSpan.FromSeconds(20),
-            "the allowance refills");
+            "the stuffing address is refused");
+        using var elsewhere = await ThroughGatewayAsync(http, "not-a-key", quantity: 1, sku: "apple");
+
+        statuses[0].ShouldBe(HttpStatusCode.Unauthorized);
+        statuses.ShouldAllBe(s => s == HttpStatusCode.Unauthorized || s == HttpStatusCode.TooManyRequests || s == HttpStatusCode.Forbidden);
+        statuses.ShouldContain(HttpStatusCode.TooManyRequests);
+        title.ShouldBe("Quarantined");
+        // Another address keeps its own allowance and is not quarantined.
+        elsewhere.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
     public async Task ACrLfInACustomerId_CannotForgeALogLine()
     {
-        using var http = new HttpClient();
+        using var sources = new LoopbackSources();
         var marker = "Forged" + Guid.NewGuid().ToString("N")[..8];
 
-        using var response = await PostRawAsync(http, Organism.ShopApiKey, $$"""{"customerId":"c1\r\ninfo: {{marker}}[0] refund sent","sku":"apple","quantity":1}""");
+        using var response = await PostRawAsync(sources.From(LoopbackSources.NextAddress()), Organism.ProbeApiKey(7), $$"""{"customerId":"c1\r\ninfo: {{marker}}[0] refund sent","sku":"apple","quantity":1}""");
 
         ((int)response.StatusCode).ShouldBeOneOf(201, 400);
         if (response.StatusCode == HttpStatusCode.Created)

@@ -1,4 +1,5 @@
 using System.Net;
+using BioDapr.Launcher;
 using BioDapr.Testing;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -37,10 +38,18 @@ public sealed partial class OrganismTests
         request["sku"]!["pattern"].ShouldNotBeNull();
 
         // Real answers: accepted, invalid, unauthenticated, unknown SKU, too large, key reused with another body, a token without
-        // the scope; status read and unknown.
+        // the scope; status read and unknown. Every kind of client error within a second from one client is what a prober
+        // does: the anomaly detector would, rightly, throttle it. So they come from three probe clients, each at an address of
+        // its own, each with at most two errors: the owner of the order (201, 422, 200, 404), one with bad input (400, 404) and
+        // one with a body too large (413); the unauthenticated call from a fourth address.
+        using var sources = new LoopbackSources();
+        var (owner, ownerKey) = (sources.From(LoopbackSources.NextAddress()), Organism.ProbeApiKey(8));
+        var (invalid, invalidKey) = (sources.From(LoopbackSources.NextAddress()), Organism.ProbeApiKey(9));
+        var (large, largeKey) = (sources.From(LoopbackSources.NextAddress()), Organism.ProbeApiKey(10));
+        var anonymous = sources.From(LoopbackSources.NextAddress());
         var key = "openapi-" + Guid.NewGuid().ToString("N");
         using var accepted = await Eventually.ReturnsAsync(
-            () => ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 1, sku: "apple", idempotencyKey: key),
+            () => ThroughGatewayAsync(owner, ownerKey, quantity: 1, sku: "apple", idempotencyKey: key),
             response => response.StatusCode != HttpStatusCode.ServiceUnavailable,
             TimeSpan.FromSeconds(90),
             "the order is answered");
@@ -48,14 +57,14 @@ public sealed partial class OrganismTests
         var answers = new List<(string Path, string Method, HttpResponseMessage Response)>
         {
             ("/api/orders", "post", accepted),
-            ("/api/orders", "post", await PostRawAsync(http, Organism.ShopApiKey, """{"customerId":"c1","sku":"apple","quantity":0}""")),
-            ("/api/orders", "post", await PostRawAsync(http, null, """{"customerId":"c1","sku":"apple","quantity":1}""")),
-            ("/api/orders", "post", await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 1, sku: "no-such-sku")),
-            ("/api/orders", "post", await PostRawAsync(http, Organism.ShopApiKey, $$"""{"customerId":"{{new string('x', 20_000)}}","sku":"apple","quantity":1}""")),
-            ("/api/orders", "post", await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 2, sku: "apple", idempotencyKey: key)),
+            ("/api/orders", "post", await PostRawAsync(invalid, invalidKey, """{"customerId":"c1","sku":"apple","quantity":0}""")),
+            ("/api/orders", "post", await PostRawAsync(anonymous, null, """{"customerId":"c1","sku":"apple","quantity":1}""")),
+            ("/api/orders", "post", await ThroughGatewayAsync(invalid, invalidKey, quantity: 1, sku: "no-such-sku")),
+            ("/api/orders", "post", await PostRawAsync(large, largeKey, $$"""{"customerId":"{{new string('x', 20_000)}}","sku":"apple","quantity":1}""")),
+            ("/api/orders", "post", await ThroughGatewayAsync(owner, ownerKey, quantity: 2, sku: "apple", idempotencyKey: key)),
             ("/api/orders", "post", await SendWithTokenAsync(http, HttpMethod.Post, "/api/orders", readerToken, new { customerId = "c1", sku = "apple", quantity = 1 })),
-            ("/api/orders/{orderId}", "get", await GetOrderAsync(http, Organism.ShopApiKey, orderId)),
-            ("/api/orders/{orderId}", "get", await GetOrderAsync(http, Organism.ShopApiKey, new string('0', 32))),
+            ("/api/orders/{orderId}", "get", await GetOrderAsync(owner, ownerKey, orderId)),
+            ("/api/orders/{orderId}", "get", await GetOrderAsync(owner, ownerKey, new string('0', 32))),
         };
 
         answers.Select(a => (int)a.Response.StatusCode).ShouldBe([201, 400, 401, 404, 413, 422, 403, 200, 404]);

@@ -9,8 +9,8 @@ public static class ChaosMatrix
     /// <summary>Every app of the organism.</summary>
     public static IReadOnlyList<string> Apps { get; } = ["gateway", "orders", "inventory", "payments", "notifications", "cortex"];
 
-    /// <summary>The matrix for <paramref name="options"/>.</summary>
-    public static IReadOnlyList<ChaosFault> For(ChaosOptions options, OrderClient hostileClient)
+    /// <summary>The matrix for <paramref name="options"/>; the hostile client's orders and its other requests go through <paramref name="hostileClient"/> and <paramref name="hostileHttp"/> (its own source address).</summary>
+    public static IReadOnlyList<ChaosFault> For(ChaosOptions options, OrderClient hostileClient, HttpClient hostileHttp)
     {
         ArgumentNullException.ThrowIfNull(options);
         List<ChaosFault> faults = options.Quick
@@ -20,7 +20,7 @@ public static class ChaosMatrix
                 new KillFault("payments", sidecar: true),
                 new RedisRestartFault(),
                 InventoryErrors(),
-                new HostileClientFault(hostileClient, options.Seed),
+                new HostileClientFault(hostileClient, hostileHttp, options.Seed),
             ]
             :
             [
@@ -33,7 +33,7 @@ public static class ChaosMatrix
                 new PathogenFault("pathogen orders errors", "20 % of orders' calls fail with 500", Hormones(("orders.pathogens.errorRate", "0.2"))),
                 new PathogenFault("pathogen payments errors", "50 % of payments' calls (its event deliveries) fail with 500", Hormones(("payments.pathogens.errorRate", "0.5"))),
                 new PathogenFault("pathogen orders outage", "orders answers every call with 503", Hormones(("orders.pathogens.outage", "true"))),
-                new HostileClientFault(hostileClient, options.Seed),
+                new HostileClientFault(hostileClient, hostileHttp, options.Seed),
             ];
         return options.Only is { Count: > 0 } only
             ? faults.Where(f => only.Any(name => f.Name.Contains(name, StringComparison.OrdinalIgnoreCase))).ToList()

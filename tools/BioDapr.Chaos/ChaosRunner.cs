@@ -42,7 +42,11 @@ public sealed class ChaosRunner(LocalOrganism organism, ChaosOptions options, Te
             Timeout = Timeout.InfiniteTimeSpan,
         };
         var client = new OrderClient(http, organism.GatewayPort, options.ClientPatience, time);
-        var faults = ChaosMatrix.For(options, client);
+
+        // The hostile client sends from a loopback address of its own (the well-behaved one keeps 127.0.0.1), as an
+        // attacker on the internet would: the gateway's anomaly detector may quarantine it without touching the others.
+        using var hostileHttp = new HttpClient(LoopbackSources.Handler(LoopbackSources.NextAddress(), maxConnectionsPerServer: 512)) { Timeout = Timeout.InfiniteTimeSpan };
+        var faults = ChaosMatrix.For(options, new OrderClient(hostileHttp, organism.GatewayPort, options.ClientPatience, time), hostileHttp);
         if (faults.Count == 0)
         {
             throw new ArgumentException($"no fault of the {(options.Quick ? "quick" : "full")} matrix matches --faults {string.Join(',', options.Only ?? [])}");

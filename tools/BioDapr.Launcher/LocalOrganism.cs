@@ -101,6 +101,18 @@ public partial class LocalOrganism : IAsyncDisposable
     /// <summary>A second client's API key (the <c>bulk</c> client).</summary>
     public static string BulkApiKey => "e2e-bulk-key";
 
+    /// <summary>How many probe clients (<see cref="ProbeApiKey"/>) the gateway accepts.</summary>
+    public const int ProbeClients = 12;
+
+    /// <summary>
+    /// The API key of probe client <paramref name="n"/> (1 to <see cref="ProbeClients"/>; client <c>probe{n}</c>): a test
+    /// that sends with a valid key what a well-behaved client does not (payload bombs, malformed bodies, unknown ids, a
+    /// reused Idempotency-Key) uses one of its own, from a loopback address of its own (<see cref="LoopbackSources"/>),
+    /// so a quarantine the gateway's anomaly detector decides touches neither the well-behaved clients nor another test.
+    /// </summary>
+    public static string ProbeApiKey(int n) =>
+        n is >= 1 and <= ProbeClients ? $"e2e-probe-{n}-key" : throw new ArgumentOutOfRangeException(nameof(n), n, $"probe clients are 1 to {ProbeClients}");
+
     /// <summary>The operator key of the organism page (secret <c>cortex-operator-keys</c>; operator <c>e2e-operator</c>).</summary>
     public static string OperatorKey => "e2e-operator-key";
 
@@ -152,7 +164,9 @@ public partial class LocalOrganism : IAsyncDisposable
         await _identity.StartAsync(cancellationToken);
         var components = Path.Combine(_root, "components");
         Directory.CreateDirectory(components);
-        var clientKeys = string.Join(';', ExtraClientKeys.Select(k => k.Key + "=" + k.Value).Prepend("bulk=e2e-bulk-key").Prepend("shop=e2e-shop-key"));
+        var clientKeys = string.Join(';', ExtraClientKeys.Select(k => k.Key + "=" + k.Value)
+            .Concat(Enumerable.Range(1, ProbeClients).Select(n => $"probe{n}={ProbeApiKey(n)}"))
+            .Prepend("bulk=e2e-bulk-key").Prepend("shop=e2e-shop-key"));
         var secrets = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["orders-api-key"] = "e2e-key",
@@ -238,6 +252,8 @@ public partial class LocalOrganism : IAsyncDisposable
             {
                 // The cortex writes hormones straight to the configuration store's Redis.
                 env["Cortex__HormoneStore__Redis"] = _redis.Host;
+                // ... and trims the dead-letter stream of the pub/sub's Redis (the same one here) on its actor reminder.
+                env["Cortex__DeadLetters__Redis"] = _redis.Host;
             }
 
             if (id == "inventory")

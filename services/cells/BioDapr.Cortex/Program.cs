@@ -6,6 +6,7 @@ using BioDapr.Cortex.Dashboard;
 using BioDapr.Cortex.Evolution;
 using BioDapr.Cortex.Hormones;
 using BioDapr.Cortex.Operators;
+using BioDapr.Cortex.Recycling;
 using BioDapr.Cortex.Scaling;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -20,9 +21,12 @@ builder.Services.AddSingleton<PathwayDirectory>();
 builder.Services.AddActors(options =>
 {
     options.Actors.RegisterActor<PathwayAgentActor>(PathwayAgentActor.TypeName);
+    options.Actors.RegisterDeadLetterTrim();
     options.UseJsonSerialization = true;
 });
 builder.Services.AddCortexEvolution();
+// Dead letters older than Cortex:DeadLetters:Retention are trimmed by an actor reminder.
+builder.AddDeadLetterRecycling();
 // Operator actions (pathogen switches, starting and adopting evolutions) need an operator key.
 builder.AddCortexOperators();
 builder.AddOrganismPage();

@@ -152,6 +152,33 @@ public sealed class ImmuneSystemTests
     }
 
     [Fact]
+    public void AYoungClientsFirstBurst_IsNotQuarantinedForItsRateAlone_ButItsErrorsStillAre()
+    {
+        // A fresh organism (nothing learned): a new integration's first batch of orders, as the end-to-end suite's load
+        // phases send them, against a prober of the same age sending the same rate of 404s.
+        var harness = new ImmuneHarness();
+        var start = harness.Clock.GetUtcNow();
+        var held = 0;
+        for (var i = 0; i < 60; i++)
+        {
+            harness.Advance(start.AddMilliseconds(i * 150));
+            held += harness.Send("batch", "10.5.5.5", RequestKind.PlaceOrder, 201, 200) ? 0 : 1;
+        }
+
+        var proberHeld = 0;
+        for (var i = 0; i < 60; i++)
+        {
+            harness.Advance(start.AddSeconds(10).AddMilliseconds(i * 150));
+            proberHeld += harness.Send("prober", "10.6.6.6", RequestKind.ReadOrder, 404, 0) ? 0 : 1;
+        }
+
+        held.ShouldBe(0);
+        harness.Immune.Quarantines.Select(q => q.Target).ShouldNotContain("client:batch");
+        proberHeld.ShouldBeGreaterThan(0);
+        harness.Immune.Quarantines.Select(q => q.Target).ShouldContain("client:prober");
+    }
+
+    [Fact]
     public void WhileOff_NothingIsScoredOrQuarantined()
     {
         var harness = new ImmuneHarness(hormones: new ImmuneHormones { Enabled = false });

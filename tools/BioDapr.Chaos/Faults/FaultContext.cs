@@ -2,6 +2,7 @@ using BioDapr.Chaos.Clients;
 using BioDapr.Contracts.Hormones;
 using BioDapr.Launcher;
 using BioDapr.Redis;
+using System.Text.Json;
 
 namespace BioDapr.Chaos.Faults;
 
@@ -48,6 +49,35 @@ public sealed class FaultContext(LocalOrganism organism, HttpClient http, Random
     }
 
     /// <summary>Puts hormones back as <see cref="SetHormonesAsync"/> found them (deleted when they were not set).</summary>
+    /// <summary>
+    /// The gateway's quarantines (target → stage and reason) as its immune ledger in the state store holds them (daprd's
+    /// <c>state.redis</c> layout: a hash at <c>gateway||immune-ledger</c> whose <c>data</c> is the JSON value); empty while
+    /// none was written. Read as JSON, not as the gateway's type: the chaos command does not load the gateway's assembly.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> QuarantinesAsync(CancellationToken cancellationToken)
+    {
+        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = Organism.Redis }, cancellationToken);
+        var data = (await redis.ExecuteAsync("HGET", ["gateway||immune-ledger", "data"], cancellationToken)).AsString();
+        var quarantines = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (data is null)
+        {
+            return quarantines;
+        }
+
+        using var ledger = JsonDocument.Parse(data);
+        if (ledger.RootElement.TryGetProperty("quarantines", out var stored) && stored.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var quarantine in stored.EnumerateObject())
+            {
+                var stage = quarantine.Value.TryGetProperty("stage", out var s) ? s.ToString() : "?";
+                var reason = quarantine.Value.TryGetProperty("reason", out var r) ? r.GetString() : null;
+                quarantines[quarantine.Name] = $"{stage}: {reason}";
+            }
+        }
+
+        return quarantines;
+    }
+
     public async Task RestoreHormonesAsync(IReadOnlyDictionary<string, string?> previous, CancellationToken cancellationToken)
     {
         await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = Organism.Redis }, cancellationToken);

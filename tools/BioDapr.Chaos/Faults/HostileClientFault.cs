@@ -11,9 +11,12 @@ namespace BioDapr.Chaos.Faults;
 /// a flood of orders at three times its own rate limit, oversized bodies, invalid keys, events forged through
 /// other apps' sidecars, the same Idempotency-Key replayed concurrently and with another body, and hormone
 /// writes to the cells' ports from outside. Every hostile request must be refused (or, for replays, answered
-/// with the first outcome); the flood's accepted orders are audited like any other.
+/// with the first outcome); the flood's accepted orders are audited like any other. The hostile client sends from a
+/// loopback address of its own (<paramref name="client"/> and <paramref name="http"/> are bound to it): with the gateway's
+/// anomaly detector on, it may be quarantined (a 403 or 429 is then its answer, a refusal like the others), and no
+/// quarantine may touch the well-behaved client.
 /// </summary>
-public sealed class HostileClientFault(OrderClient client, int seed) : ChaosFault
+public sealed class HostileClientFault(OrderClient client, HttpClient http, int seed) : ChaosFault
 {
     /// <summary>The per-client rate limit during the attack (orders per second; the well-behaved client stays under it).</summary>
     public const int ClientRateLimit = 20;
@@ -73,6 +76,7 @@ public sealed class HostileClientFault(OrderClient client, int seed) : ChaosFaul
         _stop.Dispose();
         _stop = null;
         await ReplayAsync(context, cancellationToken);
+        await NoteQuarantinesAsync(context, cancellationToken);
         if (_previous is not null)
         {
             await context.RestoreHormonesAsync(_previous, cancellationToken);
@@ -114,40 +118,41 @@ public sealed class HostileClientFault(OrderClient client, int seed) : ChaosFaul
         {
             // The key's rate is checked before the body's size (both before the body is read): while the flood keeps
             // the key over its rate, 429 refuses the body as surely as 413.
-            Expect(context, "1 MiB body", await client.SendRawAsync(LocalOrganism.BulkApiKey, $$"""{"customerId":"{{huge}}","sku":"chaos-plenty","quantity":1}""", stop), 413, 429);
-            Expect(context, "1 MiB body without a key", await client.SendRawAsync(null, $$"""{"customerId":"{{huge}}","sku":"chaos-plenty","quantity":1}""", stop), 401, 413, 429);
-            Expect(context, "invalid key", await client.SendRawAsync("chaos-invalid-" + round, """{"customerId":"x","sku":"chaos-plenty","quantity":1}""", stop), 401, 429);
-            Expect(context, "malformed body", await client.SendRawAsync(LocalOrganism.BulkApiKey, """{"customerId":"x","sku":""", stop), 400, 429);
-            await ForgeEventsAsync(context, round, stop);
-            await WriteHormonesFromOutsideAsync(context, stop);
+            // A quarantine (403 refused, 429 throttled) answers any of them once the detector has seen enough.
+            Expect(context, "1 MiB body", await client.SendRawAsync(LocalOrganism.BulkApiKey, $$"""{"customerId":"{{huge}}","sku":"chaos-plenty","quantity":1}""", stop), 413, 429, 403);
+            Expect(context, "1 MiB body without a key", await client.SendRawAsync(null, $$"""{"customerId":"{{huge}}","sku":"chaos-plenty","quantity":1}""", stop), 401, 413, 429, 403);
+            Expect(context, "invalid key", await client.SendRawAsync("chaos-invalid-" + round, """{"customerId":"x","sku":"chaos-plenty","quantity":1}""", stop), 401, 429, 403);
+            Expect(context, "malformed body", await client.SendRawAsync(LocalOrganism.BulkApiKey, """{"customerId":"x","sku":""", stop), 400, 429, 403);
+            await ForgeEventsAsync(context, http, round, stop);
+            await WriteHormonesFromOutsideAsync(context, http, stop);
         }
     }
 
     // Events published through sidecars of apps that may not publish them: a PaymentFailed for the good client's
     // accepted orders (it would cancel them), an OrderPlaced for an order nobody placed (it would be charged).
-    private static async Task ForgeEventsAsync(FaultContext context, int round, CancellationToken stop)
+    private static async Task ForgeEventsAsync(FaultContext context, HttpClient http, int round, CancellationToken stop)
     {
         var victims = context.Ledger.Snapshot().Where(o => !o.Hostile && o.OrderId is not null).Select(o => o.OrderId!).Take(2).ToList();
         foreach (var orderId in victims)
         {
-            await PublishAsync(context, "inventory", "payments", "biodapr.payments.failed.v1", $"{orderId}/forged-{round}",
+            await PublishAsync(context, http, "inventory", "payments", "biodapr.payments.failed.v1", $"{orderId}/forged-{round}",
                 new { orderId, reason = "forged by chaos", failedAt = DateTimeOffset.UtcNow }, stop);
         }
 
         var fake = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
         context.ForgedOrderIds.Add(fake);
-        await PublishAsync(context, "notifications", "orders", "biodapr.orders.placed.v1", fake,
+        await PublishAsync(context, http, "notifications", "orders", "biodapr.orders.placed.v1", fake,
             new { orderId = fake, customerId = "forger", sku = "chaos-plenty", quantity = 1, total = 9.99m, placedAt = DateTimeOffset.UtcNow }, stop);
-        await PublishAsync(context, "gateway", "orders", "biodapr.orders.placed.v1", fake + "-gw",
+        await PublishAsync(context, http, "gateway", "orders", "biodapr.orders.placed.v1", fake + "-gw",
             new { orderId = fake, customerId = "forger", sku = "chaos-plenty", quantity = 1, total = 9.99m, placedAt = DateTimeOffset.UtcNow }, stop);
     }
 
-    private static async Task PublishAsync(FaultContext context, string asApp, string topic, string type, string eventId, object data, CancellationToken stop)
+    private static async Task PublishAsync(FaultContext context, HttpClient http, string asApp, string topic, string type, string eventId, object data, CancellationToken stop)
     {
         var url = $"http://127.0.0.1:{context.Organism.SidecarPorts[asApp]}/v1.0/publish/pubsub/{topic}?metadata.cloudevent.type={type}&metadata.cloudevent.id={Uri.EscapeDataString(eventId)}";
         try
         {
-            using var response = await context.Http.PostAsJsonAsync(url, data, stop);
+            using var response = await http.PostAsJsonAsync(url, data, stop);
             // daprd refuses a topic the app may not publish (403); an accepted forgery must still change nothing
             // (the audit checks the effects), so it is a note, not a leak.
             if (response.IsSuccessStatusCode)
@@ -163,7 +168,7 @@ public sealed class HostileClientFault(OrderClient client, int seed) : ChaosFaul
 
     // Hormone updates (Dapr's configuration callback) sent to the public ports and, without the app token, to the
     // app ports: none may be applied.
-    private static async Task WriteHormonesFromOutsideAsync(FaultContext context, CancellationToken stop)
+    private static async Task WriteHormonesFromOutsideAsync(FaultContext context, HttpClient http, CancellationToken stop)
     {
         var targets = new List<(string What, int Port)>
         {
@@ -177,7 +182,7 @@ public sealed class HostileClientFault(OrderClient client, int seed) : ChaosFaul
             using var body = new StringContent("""{"id":"chaos","items":{"gateway.ratePerSecond":{"value":"100000","version":"999"}}}""", Encoding.UTF8, "application/json");
             try
             {
-                using var response = await context.Http.PostAsync($"http://127.0.0.1:{port}/configuration/hormones/gateway.ratePerSecond", body, stop);
+                using var response = await http.PostAsync($"http://127.0.0.1:{port}/configuration/hormones/gateway.ratePerSecond", body, stop);
                 Expect(context, "hormone write to the " + what, (int)response.StatusCode, 401, 403, 404, 405);
             }
             catch (HttpRequestException)
@@ -202,7 +207,7 @@ public sealed class HostileClientFault(OrderClient client, int seed) : ChaosFaul
                     order.Saw(orderId);
                 }
 
-                Expect(context, "replay of an accepted key", status, 201, 429, 503);
+                Expect(context, "replay of an accepted key", status, 201, 429, 503, 403);
             }
 
             var (otherBody, otherId, _) = await client.SendAsync(order, order.Quantity + 1, cancellationToken);
@@ -211,12 +216,36 @@ public sealed class HostileClientFault(OrderClient client, int seed) : ChaosFaul
                 order.Saw(otherId);
             }
 
-            Expect(context, "same key, another body", otherBody, 422, 429, 503);
+            Expect(context, "same key, another body", otherBody, 422, 429, 503, 403);
         }
 
         if (accepted.Count == 0)
         {
             context.Notes.Add("no flood order was accepted: replays not tried");
+        }
+    }
+
+    // What the gateway's immune response made of the attack (its ledger in the state store): a quarantine of the
+    // attacker is a note; one of the well-behaved client (its key, or 127.0.0.1) is a failed check.
+    private static async Task NoteQuarantinesAsync(FaultContext context, CancellationToken cancellationToken)
+    {
+        var quarantines = await context.QuarantinesAsync(cancellationToken);
+        if (quarantines.Count == 0)
+        {
+            context.Notes.Add("the gateway quarantined nobody");
+        }
+
+        foreach (var (target, what) in quarantines)
+        {
+            if (target is "client:shop" or "address:" + LoopbackSources.Legitimate || target.StartsWith("client:shop@", StringComparison.Ordinal))
+            {
+                context.Leaks++;
+                context.Notes.Add($"the well-behaved client was quarantined: {target} ({what})");
+            }
+            else
+            {
+                context.Notes.Add($"quarantined {target} ({what})");
+            }
         }
     }
 

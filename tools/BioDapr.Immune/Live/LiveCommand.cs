@@ -71,7 +71,7 @@ internal static class LiveCommand
         await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{organism.Redis}");
         if (!hormones.Enabled)
         {
-            // The detector is off by default: turn it on as an operator would, with its hormone, and give the gateway's
+            // The detector is on by default; if the hormones have it off, turn it on as an operator would, with its hormone, and give the gateway's
             // configuration subscription a moment to deliver it before the teaching starts.
             var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
             await redis.GetDatabase().StringSetAsync("gateway.immune.enabled", HormoneValue.Format("true", version));
@@ -126,7 +126,7 @@ internal static class LiveCommand
             // The owner reads its order from its first address: a forged PaymentFailed or OrderCancelled would have cancelled it.
             using var request = new HttpRequestMessage(HttpMethod.Get, "/api/orders/" + attempt.OrderId);
             request.Headers.Add("X-Api-Key", keys[attempt.Client!]);
-            var owner = LoopbackSources.Map($"10.{int.Parse(attempt.Client!["client-".Length..], CultureInfo.InvariantCulture)}.0.1");
+            var owner = MixAddress.ToLoopback($"10.{int.Parse(attempt.Client!["client-".Length..], CultureInfo.InvariantCulture)}.0.1");
             using var response = await sources.From(owner).SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             checkedOrders++;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using BioDapr.Launcher;
 using BioDapr.Scenarios.Immune;
 
 namespace BioDapr.Immune.Live;
@@ -48,7 +49,7 @@ internal sealed class LiveTraffic(LoopbackSources sources, IReadOnlyDictionary<s
             for (var attempt = 0; attempt < 5 && OrderOf(client.Client) is null; attempt++)
             {
                 using var message = Post(keys[client.Client], Order(client.Client, 1));
-                using var response = await sources.From(LoopbackSources.Map(client.Address)).SendAsync(message, ct);
+                using var response = await sources.From(MixAddress.ToLoopback(client.Address)).SendAsync(message, ct);
                 if (response.StatusCode == HttpStatusCode.Created)
                 {
                     Remember(client.Client, await response.Content.ReadAsStringAsync(ct));
@@ -89,7 +90,7 @@ internal sealed class LiveTraffic(LoopbackSources sources, IReadOnlyDictionary<s
 
     private async Task SendAsync(LabelledRequest request, Stopwatch clock, CancellationToken cancellationToken)
     {
-        var source = LoopbackSources.Map(request.Address);
+        var source = MixAddress.ToLoopback(request.Address);
         var sentAt = clock.Elapsed;
         var sentUtc = DateTimeOffset.UtcNow;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

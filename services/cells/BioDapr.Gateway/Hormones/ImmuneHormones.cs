@@ -10,12 +10,11 @@ namespace BioDapr.Gateway.Hormones;
 public sealed record ImmuneHormones : IValidatableObject
 {
     /// <summary>
-    /// Whether the detector scores requests and quarantines clients at all. Off by default: the end-to-end suite's
-    /// deliberate attacks (floods of refused keys and tokens, oversized bodies) all come from the loopback address its
-    /// legitimate calls use, and would, rightly, quarantine it (see the gateway's Immune/README.md).
-    /// <c>./biodapr immune live</c> turns it on for its run.
+    /// Whether the detector scores requests and quarantines clients at all. On by default (hormone
+    /// <c>gateway.immune.enabled</c>; <c>false</c> turns it off live). Whatever plays an attacker in the tests and tools
+    /// calls from a loopback address of its own, so the quarantines it earns do not touch the legitimate traffic.
     /// </summary>
-    public bool Enabled { get; init; }
+    public bool Enabled { get; init; } = true;
 
     /// <summary>The score from which a client is quarantined (throttled).</summary>
     [Range(1, 1_000)]

@@ -195,6 +195,7 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
         var n = window.Requests;
         var best = 0.0;
         var feature = AnomalyFeature.None;
+        var otherFeature = AnomalyFeature.None;
 
         void Consider(double score, AnomalyFeature which)
         {
@@ -202,9 +203,10 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
             {
                 rateOnly = Math.Max(rateOnly, score);
             }
-            else
+            else if (score > others)
             {
-                others = Math.Max(others, score);
+                others = score;
+                otherFeature = which;
             }
 
             if (score > best)
@@ -242,6 +244,16 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
         // Each request held open past slowRequestMs counts double: no normal request outlives the gateway's own time budget.
         var slow = window.InFlight.Count == 0 ? 0 : window.SlowInFlight(now, slowTicks > 0 ? slowTicks : settings.SlowRequestMs * TimeSpan.TicksPerMillisecond);
         Consider(2.0 * slow, AnomalyFeature.SlowRequests);
+
+        // A credentialed client whose rate for this hour is still being learned (fewer than TrustedSamples windows) is not
+        // accused by its rate alone: its first busy minutes (a new integration's first batch, a test suite's load phases)
+        // are what the baseline is learning, and the client's rate limit still bounds it. Other evidence still counts, and
+        // a key used from an address its client was never seen at is scored in full.
+        if (feature == AnomalyFeature.Rate && client is not null && Immature(profile, hour) && !(profile?.KnowsOthers(address) ?? false))
+        {
+            best = others;
+            feature = otherFeature;
+        }
 
         // Inter-arrival times unlike the client's (a metronome, or bursts) amplify other evidence, up to ×1.5, but never
         // accuse alone: small samples of random arrivals vary too much for that.
