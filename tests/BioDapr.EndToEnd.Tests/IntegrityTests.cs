@@ -229,10 +229,32 @@ public sealed partial class OrganismTests
         (await redis.KeyExistsAsync(["inventory||stock-no-such-sku"])).ShouldBe(0);
     }
 
+    /// <summary>
+    /// Turns the gateway's anomaly detector on (hormone <c>gateway.immune.enabled</c>, off by default) until disposed.
+    /// The gateway applies it live; a request sent before it is in force is only not scored.
+    /// </summary>
+    private async Task<IAsyncDisposable> DetectorOnAsync()
+    {
+        var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
+        await redis.StringSetAsync("gateway.immune.enabled", $"true||{DateTime.UtcNow.Ticks}");
+        return new DetectorSwitch(connection);
+    }
+
+    private sealed class DetectorSwitch(StackExchange.Redis.ConnectionMultiplexer connection) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await connection.GetDatabase().StringSetAsync("gateway.immune.enabled", $"false||{DateTime.UtcNow.Ticks}");
+            await connection.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task OversizedBodies_AreRefusedWithout_OpeningTheBreakerForEveryone_AndTheBomberIsQuarantined()
     {
         // The bomber is a client of its own at an address of its own; the well-behaved client orders from 127.0.0.1.
+        await using var detector = await DetectorOnAsync();
         using var sources = new LoopbackSources();
         var bomber = sources.From(LoopbackSources.NextAddress());
         using var http = new HttpClient();
@@ -285,6 +307,7 @@ public sealed partial class OrganismTests
     [Fact]
     public async Task UnauthenticatedRequests_AreRateLimitedPerSourceAddress_AndAStuffingAddressIsQuarantined()
     {
+        await using var detector = await DetectorOnAsync();
         using var sources = new LoopbackSources();
         var stuffer = sources.From(LoopbackSources.NextAddress());
         using var http = new HttpClient();
