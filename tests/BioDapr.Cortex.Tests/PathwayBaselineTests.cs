@@ -10,6 +10,10 @@ public sealed class PathwayBaselineTests
     private static readonly DateTimeOffset Start = new(2026, 12, 6, 23, 0, 0, TimeSpan.Zero);
     private static readonly BaselineOptions Options = new() { MinWindows = 10, NewLifeGap = TimeSpan.FromSeconds(10), RecoveryWindows = 3, HealthyLatencyFactor = 1.5, RecoveryStepFactor = 1.5 };
 
+    // Observes a window with only the limit known (the timeout not recorded), as a state kept before timeouts were.
+    private static (BaselineState Next, bool MayAct) Observe(BaselineState? state, VitalsWindow window, int limitInForce) =>
+        PathwayBaseline.Observe(state, window, PathwayHormones.Default with { ConcurrencyLimit = limitInForce, TimeoutMs = 0 }, Options);
+
     private static VitalsWindow Window(int second, double p95Ms = 20, long failures = 0) => new()
     {
         Cell = "orders",
@@ -42,7 +46,7 @@ public sealed class PathwayBaselineTests
         var mayAct = false;
         foreach (var window in windows)
         {
-            (state, mayAct) = PathwayBaseline.Observe(state, window, limit, Options);
+            (state, mayAct) = Observe(state, window, limit);
         }
 
         return (state!, mayAct);
@@ -56,7 +60,7 @@ public sealed class PathwayBaselineTests
         mayAct.ShouldBeFalse();
         state.Windows.ShouldBe(10);
 
-        (_, mayAct) = PathwayBaseline.Observe(state, Window(10), 256, Options);
+        (_, mayAct) = Observe(state, Window(10), 256);
         mayAct.ShouldBeTrue();
     }
 
@@ -76,7 +80,7 @@ public sealed class PathwayBaselineTests
         mayAct.ShouldBeTrue();
 
         // The cell was killed and came back 30 s later: its first windows are cold again.
-        (state, mayAct) = PathwayBaseline.Observe(state, Window(42, p95Ms: 800, failures: 10), 256, Options);
+        (state, mayAct) = Observe(state, Window(42, p95Ms: 800, failures: 10), 256);
         mayAct.ShouldBeFalse();
         state.Windows.ShouldBe(1);
     }
@@ -141,7 +145,7 @@ public sealed class PathwayBaselineTests
         var limits = new List<int>();
         for (var second = 10; second < 40; second++)
         {
-            (state, _) = PathwayBaseline.Observe(state, Window(second), inForce.ConcurrencyLimit, Options);
+            (state, _) = Observe(state, Window(second), inForce.ConcurrencyLimit);
             if (PathwayBaseline.Recover(state, "gateway→orders", inForce, controllersCut, Options, Start) is { } change)
             {
                 change.OldValue.ShouldBe(inForce.ConcurrencyLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -75,9 +75,8 @@ public sealed partial class DeadLetterArchive(RedisConnection redis, TimeProvide
     /// <summary>Removes the dead letters older than <paramref name="retention"/>; returns how many.</summary>
     public async Task<long> TrimAsync(TimeSpan retention, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(retention, TimeSpan.Zero);
-        var cutoff = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)retention.TotalMilliseconds;
-        var removed = await redis.ExecuteAsync("XTRIM", [stream, "MINID", cutoff.ToString(CultureInfo.InvariantCulture)], cancellationToken);
+        var minId = BioDapr.Contracts.DeadLetterRetention.MinId(time.GetUtcNow(), retention);
+        var removed = await redis.ExecuteAsync("XTRIM", [stream, "MINID", minId], cancellationToken);
         return removed.AsInt64();
     }
 

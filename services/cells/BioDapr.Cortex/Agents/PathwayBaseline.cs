@@ -60,10 +60,6 @@ public sealed record BaselineState
 /// </summary>
 public static class PathwayBaseline
 {
-    /// <summary>Takes in <paramref name="window"/>: the next state, and whether the controller may act on this window.</summary>
-    public static (BaselineState Next, bool MayAct) Observe(BaselineState? state, VitalsWindow window, int limitInForce, BaselineOptions options) =>
-        Observe(state, window, PathwayHormones.Default with { ConcurrencyLimit = limitInForce, TimeoutMs = 0 }, options);
-
     /// <summary>Takes in <paramref name="window"/> with the hormones in force (<paramref name="inForce"/>): the next state, and whether the controller may act on this window.</summary>
     public static (BaselineState Next, bool MayAct) Observe(BaselineState? state, VitalsWindow window, PathwayHormones inForce, BaselineOptions options)
     {
@@ -111,12 +107,12 @@ public static class PathwayBaseline
         ArgumentNullException.ThrowIfNull(decided);
         ArgumentNullException.ThrowIfNull(options);
         var inForce = current.ConcurrencyLimit;
-        if (state.Windows <= options.MinWindows || state.Healthy < options.RecoveryWindows || inForce >= state.Limit)
+        if (!Recovering(state, options) || inForce >= state.Limit)
         {
             return null;
         }
 
-        var raised = (int)Math.Min(state.Limit, Math.Max(inForce + 1, Math.Ceiling(inForce * options.RecoveryStepFactor)));
+        var raised = GrowBack(inForce, state.Limit, options);
         if (decided.ConcurrencyLimit >= raised)
         {
             return null;
@@ -156,9 +152,9 @@ public static class PathwayBaseline
         var target = Math.Max(decided.TimeoutMs, floor);
         var reason = $"timeout floor: never below the pathway's latency objective ({floor.ToString(CultureInfo.InvariantCulture)} ms)";
         var inForce = current.TimeoutMs;
-        if (state.Windows > options.MinWindows && state.Healthy >= options.RecoveryWindows && state.TimeoutMs > 0 && inForce < state.TimeoutMs)
+        if (Recovering(state, options) && state.TimeoutMs > 0 && inForce < state.TimeoutMs)
         {
-            var raised = (int)Math.Min(state.TimeoutMs, Math.Max(inForce + 1, Math.Ceiling(inForce * options.RecoveryStepFactor)));
+            var raised = GrowBack(inForce, state.TimeoutMs, options);
             if (raised > target)
             {
                 target = raised;
@@ -170,6 +166,14 @@ public static class PathwayBaseline
             ? null
             : new HormoneChange(pathway, "timeoutMs", inForce.ToString(CultureInfo.InvariantCulture), target.ToString(CultureInfo.InvariantCulture), reason + (decided.TimeoutMs < inForce ? $"; replaces the controller's cut to {decided.TimeoutMs.ToString(CultureInfo.InvariantCulture)} ms" : string.Empty), now);
     }
+
+    // Past the baseline's learning, after enough healthy windows in a row: cut values may grow back.
+    private static bool Recovering(BaselineState state, BaselineOptions options) =>
+        state.Windows > options.MinWindows && state.Healthy >= options.RecoveryWindows;
+
+    // One recovery step from the value in force toward the baseline's: at least +1, at most the step factor, never past it.
+    private static int GrowBack(int inForce, int baseline, BaselineOptions options) =>
+        (int)Math.Min(baseline, Math.Max(inForce + 1, Math.Ceiling(inForce * options.RecoveryStepFactor)));
 
     private static bool Healthy(VitalsWindow window, double baselineP95Ms, BaselineOptions options) =>
         window.ServerErrors + window.Timeouts + window.TransportErrors + window.BreakerOpen == 0

@@ -1,13 +1,11 @@
-using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace BioDapr.Cortex.Recycling;
 
 /// <summary>
-/// Removes the dead letters older than the retention from the dead-letter stream (<c>XTRIM MINID</c> at now − retention:
-/// a stream entry id starts with the millisecond it was added, so this is "dead-lettered before the cutoff"; idempotent,
-/// and the same rule as the operator's <c>./biodapr deadletters trim</c>). One multiplexed connection, opened on first
+/// Removes the dead letters older than the retention from the dead-letter stream (<c>XTRIM MINID</c>, the rule of
+/// <see cref="BioDapr.Contracts.DeadLetterRetention"/>, shared with the operator's <c>./biodapr deadletters trim</c>; idempotent). One multiplexed connection, opened on first
 /// use, that reconnects by itself after Redis restarts.
 /// </summary>
 public sealed partial class DeadLetterTrimmer(IOptions<DeadLetterOptions> options, TimeProvider time, ILogger<DeadLetterTrimmer> logger) : IAsyncDisposable
@@ -28,8 +26,9 @@ public sealed partial class DeadLetterTrimmer(IOptions<DeadLetterOptions> option
             return 0;
         }
 
-        var cutoff = time.GetUtcNow() - settings.Retention;
-        var minId = cutoff.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var now = time.GetUtcNow();
+        var cutoff = now - settings.Retention;
+        var minId = BioDapr.Contracts.DeadLetterRetention.MinId(now, settings.Retention);
         try
         {
             var redis = await ConnectAsync(settings.Redis!, cancellationToken);
