@@ -10,9 +10,13 @@ using static Microsoft.Playwright.Assertions;
 namespace BioDapr.EndToEnd.Tests;
 
 /// <summary>
-/// The organism with the cells an order passes through exporting their telemetry over OTLP to the standalone Aspire
-/// dashboard (the viewer of <c>./biodapr up --telemetry</c>), started from its restored package on free ports; the tests
-/// read what the dashboard holds through its telemetry HTTP API and its UI in chromium.
+/// The organism with the TypeScript shipping cell and with the cells an order passes through exporting their telemetry
+/// over OTLP to the standalone Aspire dashboard (the viewer of <c>./biodapr up --telemetry</c>), started from its restored
+/// package on free ports. One organism for two test classes (<see cref="TracedOrganismCollectionDefinition"/>): the tracing tests
+/// read what the dashboard holds through its telemetry HTTP API and its UI in chromium; the shipping tests use the shipping
+/// cell. Starting it once instead of twice saves an organism's start (a dozen processes) and its steady work on a 2-core
+/// machine. They do not disturb each other: the classes run one after the other, the shipping tests cure the pathogen
+/// they set, and the tracing tests follow traces of their own orders, whichever cells an order reaches after notifications.
 /// </summary>
 public sealed class TracedOrganism : IAsyncLifetime
 {
@@ -20,7 +24,7 @@ public sealed class TracedOrganism : IAsyncLifetime
 
     public Organism Organism { get; }
 
-    public TracedOrganism() => Organism = new() { SidecarOtlpEndpoint = $"127.0.0.1:{Dashboard.OtlpHttpPort}" };
+    public TracedOrganism() => Organism = new() { SidecarOtlpEndpoint = $"127.0.0.1:{Dashboard.OtlpHttpPort}", WithShipping = true };
 
     /// <summary>The spans of one trace the dashboard holds (empty while it has none).</summary>
     public async Task<IReadOnlyList<ReceivedSpan>> TraceAsync(string traceId)
@@ -60,8 +64,16 @@ public sealed class TracedOrganism : IAsyncLifetime
     }
 }
 
+/// <summary>The test classes that share one <see cref="TracedOrganism"/>: <see cref="TracingTests"/> and <see cref="ShippingTests"/>.</summary>
+[CollectionDefinition(Name)]
+public sealed class TracedOrganismCollectionDefinition : ICollectionFixture<TracedOrganism>
+{
+    public const string Name = "organism with shipping and telemetry";
+}
+
 /// <summary>One client request is one trace across the cells: W3C trace context flows through the sidecars.</summary>
-public sealed class TracingTests(TracedOrganism traced, Chromium chromium) : IClassFixture<TracedOrganism>
+[Collection(TracedOrganismCollectionDefinition.Name)]
+public sealed class TracingTests(TracedOrganism traced, Chromium chromium)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
