@@ -223,6 +223,94 @@ public sealed class FairShareSchedulerTests
     }
 
     [Fact]
+    public async Task ACapacityLoweredUnderAFlood_GivesTheNextSlotThatEnds_ToANewcomerWithNothingInFlight()
+    {
+        // The flood test on a loaded machine: the flood started under the default 8 slots, the test's 4 arrived with 7 in
+        // flight, and the polite client waited for 4 of them to end (longer than its 1.2 s on a loaded machine: 503).
+        _limits = _limits with { Concurrency = 8 };
+        var scheduler = NewScheduler();
+        await EnterManyAsync(scheduler, "bulk", 7);
+        var flood = scheduler.EnterAsync("bulk", Ct);
+        _limits = _limits with { Concurrency = 4 };
+
+        var polite = scheduler.EnterAsync("shop", Ct);
+        polite.IsCompleted.ShouldBeFalse("7 in flight and a capacity of 4: nothing is pre-empted");
+        scheduler.Exit("bulk");
+
+        polite.IsCompleted.ShouldBeTrue("the first slot that ends goes to the client with nothing in flight");
+        (await polite).Outcome.ShouldBe(FairShareOutcome.Admitted);
+        scheduler.InFlight.ShouldBe(7, "in flight stays where it was");
+        scheduler.Exit("bulk");
+        scheduler.Exit("bulk");
+        scheduler.Exit("bulk");
+        flood.IsCompleted.ShouldBeFalse("the flood's own waiting request waits until in flight is below the capacity");
+        scheduler.InFlight.ShouldBe(4);
+        scheduler.Exit("bulk");
+        flood.IsCompleted.ShouldBeFalse("3 in flight: the last free slot is kept for a client with nothing in flight");
+        scheduler.Exit("shop");
+        (await flood).Outcome.ShouldBe(FairShareOutcome.Admitted);
+        scheduler.InFlightOf("bulk").ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task AQueueThatHasNotBeenEmptyForAWholeQueueTimeout_IsStanding_ItsNewRequestsWaitOnlyTheStandingTimeout()
+    {
+        // The reference replay's client gives up after 1 s, the queue timeout: in a queue that stays, FIFO served only
+        // requests that had waited ~1 s, so every answer came after the client had gone (goodput 0).
+        _limits = _limits with { StandingQueueTimeout = TimeSpan.FromMilliseconds(50) };
+        var scheduler = NewScheduler();
+        await EnterManyAsync(scheduler, "shop", 3);
+        var first = scheduler.EnterAsync("shop", Ct);
+        _time.Advance(TimeSpan.FromMilliseconds(900));
+        var second = scheduler.EnterAsync("shop", Ct);
+        scheduler.Exit("shop");
+        (await first).Waited.ShouldBe(TimeSpan.FromMilliseconds(900));
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+
+        var standing = scheduler.EnterAsync("shop", Ct);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+
+        standing.IsCompleted.ShouldBeTrue("a request in a standing queue waits 50 ms, not 1 s");
+        var refused = await standing;
+        refused.Outcome.ShouldBe(FairShareOutcome.Busy, "the queue has not been empty for 1 s: a burst would have drained by now");
+        refused.Waited.ShouldBe(TimeSpan.FromMilliseconds(50));
+        second.IsCompleted.ShouldBeFalse("a request queued before the queue stood keeps its full timeout");
+        scheduler.Exit("shop");
+        (await second).Outcome.ShouldBe(FairShareOutcome.Admitted);
+
+        // Empty again: the next request is a burst's first and may wait the whole queue timeout.
+        var burst = scheduler.EnterAsync("shop", Ct);
+        _time.Advance(TimeSpan.FromMilliseconds(900));
+        burst.IsCompleted.ShouldBeFalse();
+        scheduler.Exit("shop");
+        (await burst).Waited.ShouldBe(TimeSpan.FromMilliseconds(900));
+    }
+
+    [Fact]
+    public async Task AStandingQueue_ShortensOnlyItsOwnClientsWait_AnotherClientsRequestWaitsTheFullTimeout()
+    {
+        _limits = _limits with { StandingQueueTimeout = TimeSpan.Zero };
+        var scheduler = NewScheduler();
+        await EnterManyAsync(scheduler, "bulk", 3);
+        var flood = scheduler.EnterAsync("bulk", Ct);
+        _time.Advance(TimeSpan.FromSeconds(1) - TimeSpan.FromMilliseconds(1));
+        (await scheduler.EnterAsync("shop", Ct)).Outcome.ShouldBe(FairShareOutcome.Admitted);
+        var stillFlooding = scheduler.EnterAsync("bulk", Ct);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        (await flood).Outcome.ShouldBe(FairShareOutcome.OverShare);
+        var another = scheduler.EnterAsync("bulk", Ct);
+        another.IsCompleted.ShouldBeTrue("bulk's queue has not been empty for 1 s, and a standing queue may not wait at all here");
+        (await another).Outcome.ShouldBe(FairShareOutcome.OverShare);
+
+        var polite = scheduler.EnterAsync("shop", Ct);
+        _time.Advance(TimeSpan.FromMilliseconds(800));
+        polite.IsCompleted.ShouldBeFalse("shop's own queue was empty: it may wait the whole queue timeout");
+        scheduler.Exit("shop");
+        (await polite).Outcome.ShouldBe(FairShareOutcome.Admitted);
+        stillFlooding.IsCompleted.ShouldBeFalse();
+    }
+
+    [Fact]
     public void ExitWithoutEnter_ChangesNothing()
     {
         var scheduler = NewScheduler();
@@ -237,10 +325,11 @@ public sealed class FairShareSchedulerTests
     [InlineData(nameof(FairShareHormones.Concurrency), 0, 1_000, 32)]
     [InlineData(nameof(FairShareHormones.QueueLimit), 8, 1_000, -1)]
     [InlineData(nameof(FairShareHormones.QueueTimeoutMs), 8, 600_000, 32)]
-    public void AnOutOfBoundsHormone_FailsValidation_NamingIt(string property, int concurrency, int queueTimeoutMs, int queueLimit)
+    [InlineData(nameof(FairShareHormones.StandingQueueTimeoutMs), 8, 1_000, 32, -1)]
+    public void AnOutOfBoundsHormone_FailsValidation_NamingIt(string property, int concurrency, int queueTimeoutMs, int queueLimit, int standingQueueTimeoutMs = 50)
     {
         // The hormone set validates every update with these annotations and keeps the last good value (BioDapr.Cell.Tests).
-        var hormones = new FairShareHormones { Concurrency = concurrency, QueueTimeoutMs = queueTimeoutMs, QueueLimit = queueLimit };
+        var hormones = new FairShareHormones { Concurrency = concurrency, QueueTimeoutMs = queueTimeoutMs, QueueLimit = queueLimit, StandingQueueTimeoutMs = standingQueueTimeoutMs };
         var results = new List<ValidationResult>();
 
         Validator.TryValidateObject(hormones, new ValidationContext(hormones), results, validateAllProperties: true).ShouldBeFalse();
@@ -259,7 +348,7 @@ public sealed class FairShareSchedulerTests
         var cut = FairShareLimits.From(fairShare, new AdmissionHormones { MaxConcurrency = 64 }, new PathogenHormones(), new PathwayHormones { ConcurrencyLimit = 3 });
         var lostSlots = FairShareLimits.From(fairShare, new AdmissionHormones { MaxConcurrency = 8 }, new PathogenHormones { SlotReduction = 8 }, new PathwayHormones());
 
-        limits.ShouldBe(new FairShareLimits(8, 5, TimeSpan.FromMilliseconds(250)));
+        limits.ShouldBe(new FairShareLimits(8, 5, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(FairShareHormones.DefaultStandingQueueTimeoutMs)));
         cut.Concurrency.ShouldBe(3);
         lostSlots.Concurrency.ShouldBe(1);
     }

@@ -8,7 +8,11 @@ namespace BioDapr.Gateway.Admission;
 /// <param name="Concurrency">Slots, all clients together (at least 1).</param>
 /// <param name="QueueLimit">Requests one client may have waiting.</param>
 /// <param name="QueueTimeout">The longest a request waits for a slot.</param>
-public readonly record struct FairShareLimits(int Concurrency, int QueueLimit, TimeSpan QueueTimeout)
+/// <param name="StandingQueueTimeout">
+/// The longest a request waits when its client's queue has not been empty for a whole <paramref name="QueueTimeout"/>
+/// (null: <paramref name="QueueTimeout"/>; at most <paramref name="QueueTimeout"/> applies).
+/// </param>
+public readonly record struct FairShareLimits(int Concurrency, int QueueLimit, TimeSpan QueueTimeout, TimeSpan? StandingQueueTimeout = null)
 {
     /// <summary>
     /// The gateway's limits now: the fair-share hormones, bounded by the gateway's own worker slots (less a pathogen's
@@ -23,6 +27,6 @@ public readonly record struct FairShareLimits(int Concurrency, int QueueLimit, T
         ArgumentNullException.ThrowIfNull(pathway);
         var slots = admission.MaxConcurrency - pathogens.SlotReduction + admission.QueueLimit;
         var concurrency = Math.Min(fairShare.Concurrency, Math.Min(slots, pathway.ConcurrencyLimit + pathway.QueueLimit));
-        return new FairShareLimits(Math.Max(1, concurrency), fairShare.QueueLimit, TimeSpan.FromMilliseconds(fairShare.QueueTimeoutMs));
+        return new FairShareLimits(Math.Max(1, concurrency), fairShare.QueueLimit, TimeSpan.FromMilliseconds(fairShare.QueueTimeoutMs), TimeSpan.FromMilliseconds(fairShare.StandingQueueTimeoutMs));
     }
 }

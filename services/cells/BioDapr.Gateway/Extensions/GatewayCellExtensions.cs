@@ -34,7 +34,7 @@ public static class GatewayCellExtensions
             var admission = sp.GetRequiredService<IHormones<AdmissionHormones>>();
             var pathogens = sp.GetRequiredService<IHormones<PathogenHormones>>();
             var orders = sp.GetRequiredService<CellPathways>()["orders"];
-            return new FairShareScheduler(sp.GetRequiredService<TimeProvider>(), () => FairShareLimits.From(fairShare.Current, admission.Current, pathogens.Current, orders.State.Hormones()));
+            return new FairShareScheduler(sp.GetRequiredService<TimeProvider>(), () => FairShareLimits.From(fairShare.Current, admission.Current, pathogens.Current, orders.State.Hormones()), sp.GetRequiredService<ILogger<FairShareScheduler>>());
         });
         builder.AddHormones<ImmuneHormones>("hormones", "gateway.immune.");
         builder.Services.AddSingleton(sp => new AnomalyDetector(sp.GetRequiredService<TimeProvider>(), () => sp.GetRequiredService<IHormones<ImmuneHormones>>().Current));

@@ -19,6 +19,9 @@ public sealed record FairShareHormones
     /// <summary>The default of <see cref="QueueTimeoutMs"/>.</summary>
     public const int DefaultQueueTimeoutMs = 1_000;
 
+    /// <summary>The default of <see cref="StandingQueueTimeoutMs"/>.</summary>
+    public const int DefaultStandingQueueTimeoutMs = 50;
+
     /// <summary>
     /// Requests the gateway has in flight to orders at once, all clients together (further bounded by the gateway's
     /// worker slots and by the gateway → orders pathway's concurrency limit and queue). Beyond what orders serves at
@@ -37,4 +40,14 @@ public sealed record FairShareHormones
     /// </summary>
     [Range(0, 60_000)]
     public int QueueTimeoutMs { get; init; } = DefaultQueueTimeoutMs;
+
+    /// <summary>
+    /// The longest a request waits for a slot, in milliseconds, when its client's queue is standing: it has not been
+    /// empty for a whole <see cref="QueueTimeoutMs"/> (at most QueueTimeoutMs applies; 0: such a request is refused at
+    /// once). A queue that absorbs a burst empties again; one that stays means the client sends more than its share is
+    /// served, and there every request would be answered only after waiting the whole queue timeout, after a client
+    /// whose deadline is as long has given up (controlled delay, as CoDel and "Fail at Scale").
+    /// </summary>
+    [Range(0, 60_000)]
+    public int StandingQueueTimeoutMs { get; init; } = DefaultStandingQueueTimeoutMs;
 }
