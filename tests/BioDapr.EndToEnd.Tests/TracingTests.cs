@@ -20,7 +20,8 @@ public sealed class TracedOrganism : IAsyncLifetime
 
     public Organism Organism { get; }
 
-    public TracedOrganism() => Organism = new() { SidecarOtlpEndpoint = $"127.0.0.1:{Dashboard.OtlpHttpPort}" };
+    // With the TypeScript shipping cell: an order's OrderConfirmed reaches it, and its spans join the order's trace.
+    public TracedOrganism() => Organism = new() { SidecarOtlpEndpoint = $"127.0.0.1:{Dashboard.OtlpHttpPort}", WithShipping = true };
 
     /// <summary>The spans of one trace the dashboard holds (empty while it has none).</summary>
     public async Task<IReadOnlyList<ReceivedSpan>> TraceAsync(string traceId)
@@ -41,7 +42,7 @@ public sealed class TracedOrganism : IAsyncLifetime
     {
         await Dashboard.StartAsync(TestContext.Current.CancellationToken);
         // The cells an order passes through export; the cortex stays as in every organism (less work on a shared machine).
-        foreach (var app in new[] { "gateway", "orders", "inventory", "payments", "notifications" })
+        foreach (var app in new[] { "gateway", "orders", "inventory", "payments", "notifications", "shipping" })
         {
             Organism.AppEnvironment[app] = new Dictionary<string, string>(Dashboard.ExporterEnvironment, StringComparer.Ordinal)
             {
@@ -180,8 +181,31 @@ public sealed class TracingTests(TracedOrganism traced, Chromium chromium) : ICl
             "the sidecars export their spans of the order's trace: the gateway's sidecar between the gateway and orders, payments' sidecar's delivery, orders' sidecar's gRPC API calls");
 
         var sidecar = SidecarBetween(spans, "gateway", "orders")!;
-        sidecar.Name.ShouldContain("/v1.0/invoke/orders/method/");
+        sidecar.Name.ShouldStartWith("CallLocal/orders/", customMessage: "daprd's name of an invocation span");
         spans.Where(s => s.Scope == SidecarScope).ShouldAllBe(s => s.ParentSpanId.Length == 16, "a sidecar span always continues its caller's context here");
+    }
+
+    [Fact]
+    public async Task Order_ReachesTheTypeScriptShippingCell_InTheSameTrace()
+    {
+        using var http = new HttpClient();
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+
+        using var placed = await PlaceAsync(http, $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+
+        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        // OrderConfirmed is delivered to shipping by its sidecar (a consumer span); the cell's OpenTelemetry Node SDK continues
+        // that span with its server span, and its ShipmentDispatched publish (the JS SDK's gRPC client) is a client span
+        // under it, continued by its sidecar's PublishEvent span.
+        var spans = await Eventually.ReturnsAsync(
+            () => traced.TraceAsync(traceId),
+            trace => trace.Any(d => d.Service == "shipping" && d.Scope == SidecarScope && d.Kind == ReceivedSpanKind.Consumer
+                    && trace.Any(s => s.Service == "shipping" && IsCellServer(s) && s.ParentSpanId == d.SpanId))
+                && trace.Any(c => c.Service == "shipping" && c.Scope != SidecarScope && c.Kind == ReceivedSpanKind.Client
+                    && trace.Any(p => p.Service == "shipping" && p.Scope == SidecarScope && p.ParentSpanId == c.SpanId && p.Name.EndsWith("/PublishEvent", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(60),
+            "shipping's server span under its sidecar's delivery span, and its publish under the server span, continued by its sidecar");
+        spans.Where(s => s.Service == "shipping").ShouldAllBe(s => s.ParentSpanId.Length == 16, "shipping continues the order's trace, it does not start one");
     }
 
     // The caller's sidecar server span that is a child of a caller's client span and the parent of the target's server span.
