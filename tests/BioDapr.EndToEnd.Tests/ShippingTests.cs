@@ -7,23 +7,15 @@ using StackExchange.Redis;
 
 namespace BioDapr.EndToEnd.Tests;
 
-/// <summary>The organism with the TypeScript shipping cell (services/cells/shipping, on the official Dapr JS SDK).</summary>
-public sealed class ShippingOrganism : IAsyncLifetime
-{
-    public Organism Organism { get; } = new() { WithShipping = true };
-
-    public ValueTask InitializeAsync() => Organism.InitializeAsync();
-
-    public ValueTask DisposeAsync() => Organism.DisposeAsync();
-}
-
 /// <summary>
 /// The shipping cell takes part in the organism like a C# cell: an order placed through the gateway is shipped
 /// (ShipmentDispatched), the customer told and the order shipped at orders; a redelivered OrderConfirmed never ships
 /// twice; its hormones (configuration API subscription) switch its pathogens live; it publishes vitals; its callbacks
 /// need the sidecar's APP_API_TOKEN.
 /// </summary>
-public sealed partial class ShippingTests(ShippingOrganism shipping, Chromium chromium) : IClassFixture<ShippingOrganism>
+/// <remarks>The organism (with the shipping cell, on the official Dapr JS SDK) is the tracing tests' (<see cref="TracedOrganism"/>).</remarks>
+[Collection(TracedOrganismCollectionDefinition.Name)]
+public sealed partial class ShippingTests(TracedOrganism shipping, Chromium chromium)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

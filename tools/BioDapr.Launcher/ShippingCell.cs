@@ -4,8 +4,8 @@ namespace BioDapr.Launcher;
 
 /// <summary>
 /// The TypeScript shipping cell (services/cells/shipping) as the organism runs it: its npm dependencies installed from the
-/// committed lockfile (<c>npm ci</c>, only when missing) and its TypeScript compiled (<c>npm run build</c>), once per
-/// process.
+/// committed lockfile (<c>npm ci</c>, only when missing) and its TypeScript compiled (<c>npm run build</c>) when its
+/// output is missing or older than a source, at most once per process.
 /// </summary>
 public static class ShippingCell
 {
@@ -27,12 +27,34 @@ public static class ShippingCell
                     Npm("ci", "--no-audit", "--no-fund");
                 }
 
-                Npm("run", "build");
-                _built = Path.Combine(Directory, "dist", "src", "main.js");
+                var entryPoint = Path.Combine(Directory, "dist", "src", "main.js");
+                // ./biodapr test has just compiled it (npm test); a compile costs tens of seconds on a loaded machine.
+                if (!IsUpToDate(entryPoint))
+                {
+                    Npm("run", "build");
+                }
+
+                _built = entryPoint;
             }
 
             return _built;
         }
+    }
+
+    // Up to date when the entry point is newer than every input of the compile: the sources, the compiler's settings and
+    // the locked dependencies (their types). A missing entry point or dist/ is never up to date.
+    private static bool IsUpToDate(string entryPoint)
+    {
+        if (!File.Exists(entryPoint))
+        {
+            return false;
+        }
+
+        var compiled = File.GetLastWriteTimeUtc(entryPoint);
+        var inputs = System.IO.Directory.EnumerateFiles(Path.Combine(Directory, "src"), "*.ts", SearchOption.AllDirectories)
+            .Append(Path.Combine(Directory, "tsconfig.json"))
+            .Append(Path.Combine(Directory, "package-lock.json"));
+        return inputs.All(input => File.GetLastWriteTimeUtc(input) < compiled);
     }
 
     private static void Npm(params string[] arguments)
