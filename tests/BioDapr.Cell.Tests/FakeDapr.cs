@@ -30,7 +30,7 @@ internal sealed class FakeDapr
         Client.WaitForSidecarAsync(Arg.Any<CancellationToken>()).Returns(Task.CompletedTask);
         Client.CheckHealthAsync(Arg.Any<CancellationToken>()).Returns(true);
         Client.CheckOutboundHealthAsync(Arg.Any<CancellationToken>()).Returns(_ => CheckOutboundHealth());
-        Client.GetMetadataAsync(Arg.Any<CancellationToken>()).Returns(new DaprMetadata("test-cell", [], new Dictionary<string, string>(), [new DaprComponentsMetadata("statestore", "state.in-memory", "v1", [])]));
+        Client.GetMetadataAsync(Arg.Any<CancellationToken>()).Returns(new DaprMetadata("test-cell", [], new Dictionary<string, string>(), [new DaprComponentsMetadata("statestore", "state.in-memory", "v1", ["ETAG", "TRANSACTIONAL"])]));
         Client.GetConfiguration(Arg.Any<string>(), Arg.Any<IReadOnlyList<string>>(), Arg.Any<IReadOnlyDictionary<string, string>>(), Arg.Any<CancellationToken>())
             .Returns(call => Get(call.ArgAt<string>(0), call.ArgAt<IReadOnlyList<string>>(1), call.ArgAt<IReadOnlyDictionary<string, string>?>(2)));
         Client.SubscribeConfiguration(Arg.Any<string>(), Arg.Any<IReadOnlyList<string>>(), Arg.Any<IReadOnlyDictionary<string, string>>(), Arg.Any<CancellationToken>())

@@ -1,5 +1,6 @@
 using System.Net;
 using BioDapr.Cell.Hosting;
+using BioDapr.Cell.Pathways;
 using BioDapr.Cell.Secrets;
 using Dapr;
 using Dapr.Client;
@@ -90,6 +91,36 @@ public sealed class HostingAndSecretsTests
         warmups.Count.ShouldBe(2);
         warmups.ShouldAllBe(token => token == "s3cret");
         cell.App.Services.GetRequiredService<CellReadiness>().IsReady.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task TheWarmUp_CallsEachPathwaysTargetThroughThePathway_AndWritesAndDeletesAWarmupKeyInATransaction()
+    {
+        var appPort = BioDapr.Testing.FreePort.Next();
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddPathway("inventory"),
+            settings: new()
+            {
+                ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Cell:Warmup:Rounds"] = "2",
+                // Exact counts: no probe may time out (and be retried by the pathway) on a loaded machine.
+                ["Cell:Warmup:ProbeTimeout"] = "00:01:00",
+                ["Cell:Warmup:Timeout"] = "00:02:00",
+            },
+            onLoopback: true);
+
+        await Eventually.TrueAsync(() => cell.App.Services.GetRequiredService<CellReadiness>().IsReady, TimeSpan.FromSeconds(60), "ready after the warm-up");
+
+        // The target's health endpoint through the pathway (so through the invocation client and the sidecar), once a round.
+        cell.Sidecar.Requests.Count(r => r.Path == "/v1.0/invoke/inventory/method/healthz").ShouldBe(2);
+        // The state store's write path: the warm-up key upserted and deleted in one transaction, once a round.
+        await cell.Dapr.Client.Received(2).ExecuteStateTransactionAsync(
+            "statestore",
+            Arg.Is<IReadOnlyList<StateTransactionRequest>>(ops => ops.Count == 2
+                && ops[0].Key == "biodapr-warmup" && ops[0].OperationType == StateOperationType.Upsert
+                && ops[1].Key == "biodapr-warmup" && ops[1].OperationType == StateOperationType.Delete),
+            Arg.Any<IReadOnlyDictionary<string, string>>(),
+            Arg.Any<CancellationToken>());
     }
 
     [Fact]

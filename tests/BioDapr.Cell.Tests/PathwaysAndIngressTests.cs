@@ -48,6 +48,71 @@ public sealed class PathwaysAndIngressTests
     }
 
     [Fact]
+    public async Task ATargetThatSheds_503WithRetryAfterAndNoBody_IsShed_NotRetriedAtOnce_AndDoesNotOpenTheBreaker()
+    {
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddPathway("orders"),
+            configuration: new()
+            {
+                ["test-cell.pathways.orders.maxRetries"] = "2",
+                ["test-cell.pathways.orders.breakerMinThroughput"] = "2",
+                ["test-cell.pathways.orders.breakerBreakMs"] = "60000",
+            });
+        cell.Sidecar.RespondWith(request =>
+        {
+            var shed = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
+            shed.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(1));
+            return shed;
+        });
+        var pathway = cell.App.Services.GetRequiredService<CellPathways>()["orders"];
+
+        var outcomes = new List<PathwayOutcome>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var result = (await pathway.InvokeAsync(HttpMethod.Get, "orders/a", null, Ct)).Value;
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            var result = await pathway.InvokeAsync(HttpMethod.Get, "orders/a", null, Ct);
+            result.Value?.Dispose();
+            outcomes.Add(result.Outcome);
+        }
+
+        // Every call reached orders once (no retry into a full admission) and the breaker never opened.
+        outcomes.ShouldAllBe(o => o == PathwayOutcome.Shed);
+        InvocationCount(cell).ShouldBe(13);
+        pathway.State.Breaker.State.ShouldBe(CircuitState.Closed);
+    }
+
+    [Fact]
+    public void OnlyAnEmpty503WithRetryAfter_IsShedding_AnOutageOrAProblemAnswerIsAServerError()
+    {
+        static HttpResponseMessage Answer(HttpStatusCode status, bool retryAfter, string? problem)
+        {
+            var response = new HttpResponseMessage(status);
+            if (retryAfter)
+            {
+                response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(1));
+            }
+
+            if (problem is not null)
+            {
+                response.Content = new StringContent(problem, System.Text.Encoding.UTF8, "application/problem+json");
+            }
+
+            return response;
+        }
+
+        CellPathway.Classify(Answer(HttpStatusCode.ServiceUnavailable, retryAfter: true, problem: null)).ShouldBe(PathwayOutcome.Shed);
+        CellPathway.Classify(Answer(HttpStatusCode.ServiceUnavailable, retryAfter: false, problem: null)).ShouldBe(PathwayOutcome.ServerError);
+        CellPathway.Classify(Answer(HttpStatusCode.ServiceUnavailable, retryAfter: true, problem: """{"title":"Contended"}""")).ShouldBe(PathwayOutcome.ServerError);
+        CellPathway.Classify(Answer(HttpStatusCode.InternalServerError, retryAfter: true, problem: null)).ShouldBe(PathwayOutcome.ServerError);
+        CellPathway.Classify(Answer(HttpStatusCode.TooManyRequests, retryAfter: true, problem: null)).ShouldBe(PathwayOutcome.ClientError);
+        CellPathway.Classify(Answer(HttpStatusCode.OK, retryAfter: false, problem: null)).ShouldBe(PathwayOutcome.Success);
+    }
+
+    [Fact]
     public async Task APostWithoutAnIdempotencyKey_IsSentOnce_WithAKeyItIsRetried_AndAGetIsRetried()
     {
         await using var cell = await TestCell.StartAsync(

@@ -1,4 +1,5 @@
 using BioDapr.Contracts.Vitals;
+using BioDapr.Control.Guardrails;
 using BioDapr.Cortex.Agents;
 using BioDapr.Pathways.Hormones;
 
@@ -224,5 +225,69 @@ public sealed class PathwayBaselineTests
         PathwayBaseline.GuardTimeout(state, "orders→inventory", operators, operators with { TimeoutMs = 150 }, 250, Options, Start).ShouldBeNull();
         // The operator's 100 ms is below the 250 ms objective: the floor is the operator's value, not the objective.
         PathwayBaseline.GuardTimeout(state, "orders→inventory", operators, operators with { TimeoutMs = 50 }, 250, Options, Start)!.NewValue.ShouldBe("100");
+    }
+
+    private static HormoneChange Change(string hormone, string old, string @new) => new("gateway→orders", hormone, old, @new, "test", Start);
+
+    [Fact]
+    public void TheDeadBand_DropsChangesSmallerThanItsFractionOfTheValueInForce_AndKeepsTheRest()
+    {
+        var options = new BaselineOptions { DeadBand = 0.02 };
+        var kept = PathwayBaseline.WithoutSmallChanges(
+            [
+                Change("timeoutMs", "1000", "985"),          // -1.5 %: a calm window's trim
+                Change("timeoutMs", "985", "1000"),          // +1.5 %: its recovery
+                Change("concurrencyLimit", "256", "252"),    // -1.6 %
+                Change("concurrencyLimit", "256", "250"),    // -2.3 %: kept
+                Change("breakerFailureRatio", "0.5", "0.4"), // -20 %: kept
+                Change("timeoutMs", "0", "5"),               // from 0: no fraction of it is a band
+                Change("breakerEnabled", "true", "false"),   // not a number
+            ],
+            options);
+        kept.Select(c => $"{c.Hormone} {c.OldValue}->{c.NewValue}").ShouldBe(
+            ["concurrencyLimit 256->250", "breakerFailureRatio 0.5->0.4", "timeoutMs 0->5", "breakerEnabled true->false"]);
+    }
+
+    [Fact]
+    public void AZeroDeadBand_WritesEveryChange()
+    {
+        IReadOnlyList<HormoneChange> changes = [Change("timeoutMs", "1000", "999")];
+        PathwayBaseline.WithoutSmallChanges(changes, new BaselineOptions { DeadBand = 0 }).ShouldBe(changes);
+    }
+
+    [Fact]
+    public void CalmWindows_WithAControllerThatTrimsTheTimeoutALittle_WriteNothing()
+    {
+        // The churn of the coldstart audit: a healthy pathway at its baseline (1000 ms), a controller that proposes -1.5 %
+        // every window; with the floor and the recovery rule as the actor applies them, then the dead band.
+        var options = new BaselineOptions { MinWindows = 10, RecoveryWindows = 3, DeadBand = BaselineOptions.DefaultDeadBand };
+        var inForce = PathwayHormones.Default;
+        BaselineState? state = null;
+        var writes = 0;
+        for (var second = 0; second < 60; second++)
+        {
+            bool mayAct;
+            (state, mayAct) = PathwayBaseline.Observe(state, Window(second) with { SloMs = 250 }, inForce, options);
+            if (!mayAct)
+            {
+                continue;
+            }
+
+            var decided = inForce with { TimeoutMs = (int)(inForce.TimeoutMs * 0.985) };
+            IReadOnlyList<HormoneChange> changes = [new("gateway→orders", "timeoutMs", $"{inForce.TimeoutMs}", $"{decided.TimeoutMs}", "controller", Start)];
+            if (PathwayBaseline.GuardTimeout(state, "gateway→orders", inForce, decided, 250, options, Start) is { } rule)
+            {
+                changes = rule.NewValue == rule.OldValue ? [] : [rule];
+            }
+
+            foreach (var change in PathwayBaseline.WithoutSmallChanges(changes, options))
+            {
+                writes++;
+                inForce = inForce with { TimeoutMs = int.Parse(change.NewValue, System.Globalization.CultureInfo.InvariantCulture) };
+            }
+        }
+
+        writes.ShouldBe(0);
+        inForce.TimeoutMs.ShouldBe(1000);
     }
 }

@@ -15,9 +15,9 @@ namespace BioDapr.Load;
 /// Faults are switched on and off by writing the target cells' pathogen hormones
 /// (<c>&lt;cell&gt;.pathogens.*</c>, Dapr's <c>value||version</c> format) to the hormone Redis.
 /// </summary>
-public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvider time)
+public sealed partial class LoadGenerator(LoadOptions options, TextWriter log, TimeProvider time)
 {
-    private readonly ConcurrentBag<(int Second, Kind Kind, double LatencyMs)> _results = [];
+    private readonly ConcurrentBag<(int Second, Kind Kind, double LatencyMs, string? Reason)> _results = [];
 
     private enum Kind
     {
@@ -75,7 +75,7 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
     }
 
     // Open-loop replay of a scenario's phases; results go to results (by scheduled second), phase names to phaseNames.
-    private async Task ReplayAsync(HttpClient http, IDatabase hormones, Scenario scenario, Random random, ConcurrentBag<(int Second, Kind Kind, double LatencyMs)> results, Dictionary<int, (string Phase, double Rate)> phaseNames, CancellationToken cancellationToken)
+    private async Task ReplayAsync(HttpClient http, IDatabase hormones, Scenario scenario, Random random, ConcurrentBag<(int Second, Kind Kind, double LatencyMs, string? Reason)> results, Dictionary<int, (string Phase, double Rate)> phaseNames, CancellationToken cancellationToken)
     {
         var deadline = TimeSpan.FromMilliseconds(scenario.Slo.ClientDeadlineMs);
         var total = scenario.Duration;
@@ -127,7 +127,7 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
         }
     }
 
-    private async Task SendAsync(HttpClient http, ConcurrentBag<(int Second, Kind Kind, double LatencyMs)> results, int second, long scheduled, double sloMs, TimeSpan deadline, int customer, CancellationToken cancellationToken)
+    private async Task SendAsync(HttpClient http, ConcurrentBag<(int Second, Kind Kind, double LatencyMs, string? Reason)> results, int second, long scheduled, double sloMs, TimeSpan deadline, int customer, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(deadline);
@@ -141,7 +141,8 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
             request.Headers.TryAddWithoutValidation("X-Api-Key", options.ApiKey);
             using var response = await http.SendAsync(request, timeout.Token);
             var latency = ElapsedMs(scheduled);
-            kind = (int)response.StatusCode switch
+            var status = (int)response.StatusCode;
+            kind = status switch
             {
                 >= 200 and < 300 => latency <= sloMs ? Kind.Good : Kind.Slow,
                 429 => Kind.Shed,
@@ -149,7 +150,7 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
                 >= 500 => Kind.ServerError,
                 _ => Kind.ClientError,
             };
-            results.Add((second, kind, latency));
+            results.Add((second, kind, latency, status is >= 200 and < 300 ? null : await ReasonAsync(response, timeout.Token)));
             return;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -161,8 +162,42 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
             kind = Kind.Transport;
         }
 
-        results.Add((second, kind, ElapsedMs(scheduled)));
+        results.Add((second, kind, ElapsedMs(scheduled), kind == Kind.Deadline ? "no answer within the client deadline" : "connection failure"));
     }
+
+    // Who refused and why, from the problem details the organism answers with: the status, the title, and the pathway
+    // outcome the gateway names in parentheses ("... not taking orders now (BreakerOpen) ..."). Numbers are dropped so
+    // the same reason counts once per second.
+    private static async Task<string> ReasonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var reason = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            using var problem = System.Text.Json.JsonDocument.Parse(body);
+            if (problem.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object)
+            {
+                if (problem.RootElement.TryGetProperty("title", out var title) && title.ValueKind == System.Text.Json.JsonValueKind.String)
+                {
+                    reason += " " + title.GetString();
+                }
+
+                if (problem.RootElement.TryGetProperty("detail", out var detail) && detail.ValueKind == System.Text.Json.JsonValueKind.String)
+                {
+                    reason += ": " + Digits().Replace(detail.GetString()!, "N");
+                }
+            }
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or HttpRequestException or OperationCanceledException)
+        {
+            reason += " (no problem details)";
+        }
+
+        return reason;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("[0-9]+")]
+    private static partial System.Text.RegularExpressions.Regex Digits();
 
     private static double ElapsedMs(long scheduled) => (Stopwatch.GetTimestamp() - scheduled) * 1000.0 / Stopwatch.Frequency;
 
@@ -269,6 +304,8 @@ public sealed class LoadGenerator(LoadOptions options, TextWriter log, TimeProvi
                 P50Ms = Percentile(answered, 0.50),
                 P99Ms = Percentile(answered, 0.99),
                 LatenciesMs = answered,
+                Refusals = results.Where(r => r.Reason is not null).GroupBy(r => r.Reason!, StringComparer.Ordinal)
+                    .OrderByDescending(g => g.Count()).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
             });
         }
 

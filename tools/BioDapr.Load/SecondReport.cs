@@ -42,6 +42,9 @@ public sealed record SecondReport
     /// <summary>p99.</summary>
     public double P99Ms { get; init; }
 
+    /// <summary>The answers that were not a success, counted by who refused and why (status, problem title and detail).</summary>
+    public IReadOnlyDictionary<string, int> Refusals { get; init; } = new Dictionary<string, int>();
+
     /// <summary>Latencies of the answered requests (not in the JSON report).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<double> LatenciesMs { get; init; } = [];

@@ -59,6 +59,8 @@ public sealed partial class PathwayAgentActor(ActorHost host, CortexBrain brain,
             }
         }
 
+        // The dead band: a change of a few percent is noise (a calm window's trim, then its recovery), not worth a write.
+        changes = PathwayBaseline.WithoutSmallChanges(changes, options.Value.Baseline);
         if (changes.Count > 0)
         {
             // Write first: if the store is down the turn fails, nothing is recorded and the next window retries.

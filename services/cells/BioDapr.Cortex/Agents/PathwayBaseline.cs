@@ -22,6 +22,16 @@ public sealed class BaselineOptions
 
     /// <summary>The most a recovery raises the limit in one window (the guardrails' step).</summary>
     public double RecoveryStepFactor { get; set; } = 1.5;
+
+    /// <summary>
+    /// The dead band: a numeric hormone change smaller than this fraction of the value in force is not written (0: every
+    /// change is). In calm windows the controller trimmed gateway → orders' timeout by ~1.5 % and the recovery rule gave
+    /// it back (1000 ↔ 985 ms), 80–170 writes per coldstart replay that changed nothing that mattered.
+    /// </summary>
+    public double DeadBand { get; set; } = DefaultDeadBand;
+
+    /// <summary>The default dead band: 2 % (above the ~1.5 % calm-window trims, below the ~3 % steps of a real walk).</summary>
+    public const double DefaultDeadBand = 0.02;
 }
 
 /// <summary>
@@ -166,6 +176,29 @@ public static class PathwayBaseline
             ? null
             : new HormoneChange(pathway, "timeoutMs", inForce.ToString(CultureInfo.InvariantCulture), target.ToString(CultureInfo.InvariantCulture), reason + (decided.TimeoutMs < inForce ? $"; replaces the controller's cut to {decided.TimeoutMs.ToString(CultureInfo.InvariantCulture)} ms" : string.Empty), now);
     }
+
+    /// <summary>
+    /// The dead band: drops every numeric change (old and new values both numbers) that moves the value by less than
+    /// <see cref="BaselineOptions.DeadBand"/> of the value in force, so a trim and its recovery do not write back and forth
+    /// in calm windows. Changes of other values (a switch, a name) and changes from 0 always pass.
+    /// </summary>
+    public static IReadOnlyList<HormoneChange> WithoutSmallChanges(IReadOnlyList<HormoneChange> changes, BaselineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.DeadBand <= 0)
+        {
+            return changes;
+        }
+
+        return [.. changes.Where(change => !Small(change, options.DeadBand))];
+    }
+
+    private static bool Small(HormoneChange change, double deadBand) =>
+        double.TryParse(change.OldValue, NumberStyles.Float, CultureInfo.InvariantCulture, out var old)
+        && double.TryParse(change.NewValue, NumberStyles.Float, CultureInfo.InvariantCulture, out var proposed)
+        && old != 0
+        && Math.Abs(proposed - old) < deadBand * Math.Abs(old);
 
     // Past the baseline's learning, after enough healthy windows in a row: cut values may grow back.
     private static bool Recovering(BaselineState state, BaselineOptions options) =>

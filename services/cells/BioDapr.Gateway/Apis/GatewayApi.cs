@@ -84,12 +84,17 @@ public static partial class GatewayApi
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(budget);
         var result = await pathways["orders"].InvokeAsync(HttpMethod.Post, "orders", order, headers, deadline.Token);
+        // What orders' last attempt answered, for the refusal's detail: who refused and why is what an operator (and the
+        // cold-start benchmark's per-second reasons) needs to tell orders' admission from a failed placement.
+        string answered;
         using (var response = result.Value)
         {
             if (response is not null && (int)response.StatusCode < 500)
             {
                 return await ForwardAsync(context, response, cancellationToken);
             }
+
+            answered = response is null ? result.Outcome.ToString() : await AnsweredAsync(response, result.Outcome, cancellationToken);
         }
 
         // The pathway ended in an error. If the order may have reached orders, give it up there: that rolls it back,
@@ -97,13 +102,13 @@ public static partial class GatewayApi
         cancellationToken.ThrowIfCancellationRequested();
         if (result.Outcome is PathwayOutcome.BreakerOpen or PathwayOutcome.Shed && result.Attempts <= 1)
         {
-            return Unavailable(context, $"The orders cell is not taking orders now ({result.Outcome}); nothing was ordered.");
+            return Unavailable(context, $"The orders cell is not taking orders now ({answered}); nothing was ordered.");
         }
 
         using var abort = await AbortAsync(http, headers, cancellationToken);
         if (abort?.StatusCode == HttpStatusCode.OK)
         {
-            return Unavailable(context, $"The order could not be placed ({result.Outcome}) and was rolled back: nothing was ordered. Retry with the same Idempotency-Key.");
+            return Unavailable(context, $"The order could not be placed ({answered}) and was rolled back: nothing was ordered. Retry with the same Idempotency-Key.");
         }
 
         if (abort is not null && (int)abort.StatusCode < 500)
@@ -111,7 +116,7 @@ public static partial class GatewayApi
             return await ForwardAsync(context, abort, cancellationToken);
         }
 
-        return Unavailable(context, $"The orders cell did not answer ({result.Outcome}) and the outcome is not known yet: retry with the same Idempotency-Key to get it (no order is placed after {headers["X-Request-Deadline"]} ms Unix time).");
+        return Unavailable(context, $"The orders cell did not answer ({answered}) and the outcome is not known yet: retry with the same Idempotency-Key to get it (no order is placed after {headers["X-Request-Deadline"]} ms Unix time).");
     }
 
     internal static async Task<Results<Ok<OrderStatusView>, NotFound, ProblemHttpResult>> GetAsync(string orderId, HttpContext context, IConfiguration configuration, CellPathways pathways, CancellationToken cancellationToken)
@@ -192,6 +197,28 @@ public static partial class GatewayApi
         }
 
         return TypedResults.Problem(problem.Detail, statusCode: (int)response.StatusCode, title: problem.Title);
+    }
+
+    // "ServerError: orders answered 503 'Too many orders in flight'"; an answer without problem details is orders' (or its
+    // sidecar's) admission shedding ("503 without details, Retry-After 1").
+    private static async Task<string> AnsweredAsync(HttpResponseMessage response, PathwayOutcome outcome, CancellationToken cancellationToken)
+    {
+        var status = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+        if (response.Content.Headers.ContentLength is 0 || response.Content.Headers.ContentType is null)
+        {
+            var retryAfter = response.Headers.RetryAfter?.Delta is { } delta ? $", Retry-After {delta.TotalSeconds.ToString(CultureInfo.InvariantCulture)}" : string.Empty;
+            return $"{outcome}: orders answered {status} without details{retryAfter}";
+        }
+
+        try
+        {
+            var problem = await ReadProblemAsync(response, cancellationToken);
+            return $"{outcome}: orders answered {status} '{problem.Title}'";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            return $"{outcome}: orders answered {status}, its body unreadable";
+        }
     }
 
     private static async Task<ProblemDetails> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -3,6 +3,9 @@ using Dapr;
 using Dapr.Client;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using BioDapr.Cell.Pathways;
+using BioDapr.Pathways.Policies;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,7 +14,9 @@ namespace BioDapr.Cell.Hosting;
 
 /// <summary>
 /// Warms the cell up once it listens, before it says it is ready: opens the connections to its sidecar (and warms the
-/// sidecar's paths the cell uses: metadata, state reads), then sends itself its <see cref="WarmupProbe"/>s a few rounds
+/// sidecar's paths the cell uses: metadata, state reads, a state transaction that writes and deletes a warm-up key, and
+/// one invocation of each pathway's target's health endpoint through the pathway itself, so the invocation client,
+/// both sidecars' invocation path and the pathway's pipeline are not first used by real requests), then sends itself its <see cref="WarmupProbe"/>s a few rounds
 /// over loopback, through the whole pipeline (each send bounded by <see cref="WarmupOptions.ProbeTimeout"/>). Hormones are already loaded (before the cell listens). A probe that fails is logged, not fatal:
 /// after <see cref="WarmupOptions.Timeout"/> the cell is ready anyway.
 /// </summary>
@@ -19,6 +24,8 @@ internal sealed partial class CellWarmup(
     IHostApplicationLifetime lifetime,
     IServer server,
     IEnumerable<WarmupProbe> probes,
+    IEnumerable<WarmupPathway> pathways,
+    IServiceProvider services,
     DaprClient sidecar,
     CellReadiness readiness,
     IOptions<WarmupOptions> options,
@@ -26,6 +33,8 @@ internal sealed partial class CellWarmup(
     TimeProvider time,
     ILogger<CellWarmup> logger) : IHostedService, IDisposable
 {
+    // The key the warm-up reads, writes and deletes in each state store (under the cell's own key prefix).
+    private const string WarmupKey = "biodapr-warmup";
     private readonly CancellationTokenSource _stopping = new();
     private Task _warming = Task.CompletedTask;
 
@@ -64,6 +73,7 @@ internal sealed partial class CellWarmup(
         try
         {
             await WarmSidecarAsync(deadline.Token);
+            failures += await WarmPathwaysAsync(deadline.Token);
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
             var publicPort = cell.Value.PublicPort;
             var appBase = Base(addresses, port => port != publicPort);
@@ -99,7 +109,15 @@ internal sealed partial class CellWarmup(
             {
                 var metadata = await sidecar.GetMetadataAsync(timeout.Token);
                 var stores = metadata.Components.Where(c => c.Type.StartsWith("state.", StringComparison.Ordinal)).Select(c => c.Name).ToList();
-                await Task.WhenAll(stores.Select(store => sidecar.GetStateAsync<string>(store, "biodapr-warmup", cancellationToken: timeout.Token)));
+                await Task.WhenAll(stores.Select(store => sidecar.GetStateAsync<string>(store, WarmupKey, cancellationToken: timeout.Token)));
+                // The write path (a transaction, as placements use): the warm-up key written and deleted at once, so nothing stays.
+                var transactional = metadata.Components
+                    .Where(c => c.Type.StartsWith("state.", StringComparison.Ordinal) && c.Capabilities.Contains("TRANSACTIONAL", StringComparer.OrdinalIgnoreCase))
+                    .Select(c => c.Name);
+                await Task.WhenAll(transactional.Select(store => sidecar.ExecuteStateTransactionAsync(
+                    store,
+                    [new StateTransactionRequest(WarmupKey, "\"warm-up\""u8.ToArray(), StateOperationType.Upsert), new StateTransactionRequest(WarmupKey, null, StateOperationType.Delete)],
+                    cancellationToken: timeout.Token)));
 
             }
             catch (Exception ex) when (ex is DaprException or HttpRequestException or Grpc.Core.RpcException
@@ -109,6 +127,42 @@ internal sealed partial class CellWarmup(
                 return;
             }
         }
+    }
+
+    // Each pathway's first calls: its target's health endpoint through the pathway (the invocation client, this sidecar,
+    // the target's sidecar, the target), a few rounds. A target that is not up yet only costs a logged failure. Returns the
+    // number of calls that did not succeed.
+    private async Task<int> WarmPathwaysAsync(CancellationToken cancellationToken)
+    {
+        var targets = pathways.Select(p => p.Target).Distinct(StringComparer.Ordinal).ToList();
+        if (targets.Count == 0)
+        {
+            return 0;
+        }
+
+        var cellPathways = services.GetRequiredService<CellPathways>();
+        var failures = 0;
+        for (var round = 0; round < options.Value.Rounds; round++)
+        {
+            var results = await Task.WhenAll(targets.Select(async target =>
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(options.Value.ProbeTimeout);
+                var result = await cellPathways[target].InvokeAsync(HttpMethod.Get, cell.Value.HealthPath, null, timeout.Token);
+                result.Value?.Dispose();
+                if (result.Outcome != PathwayOutcome.Success)
+                {
+                    Log.PathwayProbeFailed(logger, target, result.Outcome);
+                    return false;
+                }
+
+                return true;
+            }));
+            failures += results.Count(ok => !ok);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return failures;
     }
 
     private async Task<bool> SendAsync(HttpClient http, Uri? baseAddress, WarmupProbe probe, CancellationToken cancellationToken)
@@ -179,8 +233,14 @@ internal sealed partial class CellWarmup(
 
         [LoggerMessage(EventId = 172, Level = LogLevel.Debug, Message = "Warm-up of {What} failed: {Reason}")]
         public static partial void ProbeFailed(ILogger logger, string what, string reason);
+
+        [LoggerMessage(EventId = 173, Level = LogLevel.Debug, Message = "Warm-up of the pathway to {Target} ended {Outcome}")]
+        public static partial void PathwayProbeFailed(ILogger logger, string target, PathwayOutcome outcome);
     }
 }
+
+/// <summary>A pathway the warm-up calls before the cell is ready (registered by <c>AddPathway</c>): its target's health endpoint, through the pathway.</summary>
+public sealed record WarmupPathway(string Target);
 
 /// <summary>Declares a cell's warm-up requests.</summary>
 public static class WarmupExtensions

@@ -31,7 +31,26 @@ public sealed class CellPathway
         _observe = observe;
         _pathway = new Pathway<HttpResponseMessage>(
             new PathwayState(target, inForce, time, random, vitals),
-            response => PathwayOutcomes.FromStatusCode((int)response.StatusCode));
+            Classify);
+    }
+
+    /// <summary>
+    /// How an answer ended: by status code, except that a 503 with <c>Retry-After</c> and no body is the target's admission
+    /// shedding (the ingress refuses before doing anything, <c>CellIngressMiddleware</c>): <see cref="PathwayOutcome.Shed"/>,
+    /// which is neither retried at once (the target asked for a pause) nor counted by the breaker. A young organism's first
+    /// slow seconds filled orders' worker slots, and each refusal counted as a failure of orders: the gateway's breaker then
+    /// opened for 5 s, refused everything, and its probes met the same full slots (issue 11). An outage or an injected error
+    /// (503 without Retry-After) and a refusal with problem details (work was done) stay server errors.
+    /// </summary>
+    public static PathwayOutcome Classify(HttpResponseMessage response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        return response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable
+            && response.Headers.RetryAfter is not null
+            && response.Content.Headers.ContentLength is null or 0
+            && response.Content.Headers.ContentType is null
+                ? PathwayOutcome.Shed
+                : PathwayOutcomes.FromStatusCode((int)response.StatusCode);
     }
 
     /// <summary>The target app id.</summary>

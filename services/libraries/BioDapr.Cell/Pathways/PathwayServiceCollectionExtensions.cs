@@ -25,6 +25,8 @@ public static class PathwayServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(target);
         builder.AddCellVitals(hormoneStore);
         builder.AddHormones<PathwayHormones>(hormoneStore, HormoneKeys.PathwayPrefix(CellName(builder), target), HormoneName(target));
+        // The warm-up calls the target once per round through this pathway, so real requests are not its first use.
+        builder.Services.AddSingleton(new Hosting.WarmupPathway(target));
         return builder;
     }
 
