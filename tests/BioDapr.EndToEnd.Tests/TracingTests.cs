@@ -192,7 +192,7 @@ public sealed class TracingTests(TracedOrganism traced, Chromium chromium)
             "the sidecars export their spans of the order's trace: the gateway's sidecar between the gateway and orders, payments' sidecar's delivery, orders' sidecar's gRPC API calls");
 
         var sidecar = SidecarBetween(spans, "gateway", "orders")!;
-        sidecar.Name.ShouldContain("/v1.0/invoke/orders/method/");
+        sidecar.Name.ShouldStartWith("CallLocal/orders/", customMessage: "daprd's name of an invocation span");
         spans.Where(s => s.Scope == SidecarScope).ShouldAllBe(s => s.ParentSpanId.Length == 16, "a sidecar span always continues its caller's context here");
     }
 

@@ -1,3 +1,5 @@
+// First: the tracing instrumentations must be in place before express and @dapr/dapr load.
+import { telemetry } from "./hosting/telemetry.js";
 import express from "express";
 import { CommunicationProtocolEnum, DaprPubSubStatusEnum, DaprServer, LogLevel } from "@dapr/dapr";
 import { ShipmentDispatcher } from "./dispatch/shipmentDispatcher.js";
@@ -88,6 +90,9 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
     ready = false;
     publisher.stop();
-    void Promise.allSettled([hormones!.stop(), server.stop()]).then(() => process.exit(0));
+    void Promise.allSettled([hormones!.stop(), server.stop()])
+      // The last spans (the shutdown's own calls included) are flushed before the process exits.
+      .then(() => telemetry?.shutdown())
+      .finally(() => process.exit(0));
   });
 }

@@ -58,23 +58,23 @@ internal sealed class DaprHttpApi
 
         request.Headers.Remove(InvocationHeaders.ApiToken);
         var span = _runtime.Tracing.StartSpan(request.Headers[InvocationHeaders.TraceParent], request.Headers[InvocationHeaders.TraceState]);
-        if (span is null || _runtime.Tracing.Exporter is null)
+        if (span?.Recording is null)
         {
             await HandleAsync(context, segments, method, span);
             return;
         }
 
-        // As daprd: one server span per API call, named after the call, failed when it answers 5xx or throws.
-        var start = _runtime.Time.GetUtcNow();
-        var failed = true;
+        // As daprd: one span per API call, named and described after the call once it is answered.
+        var status = StatusCodes.Status500InternalServerError;
         try
         {
             await HandleAsync(context, segments, method, span);
-            failed = context.Response.StatusCode >= 500;
+            status = context.Response.StatusCode;
         }
         finally
         {
-            _runtime.Tracing.End(span, method + " " + request.Path, SpanKind.Server, start, failed);
+            var (name, attributes) = DaprSpanAttributes.ForHttpApi(context, segments, status);
+            _runtime.Tracing.End(span, name, DaprSpanAttributes.HttpError(status), attributes);
         }
     }
 

@@ -40,12 +40,12 @@ internal sealed class GrpcCallGuard(SidecarRuntime runtime)
         }
     }
 
-    /// <summary>Now, on the runtime's clock (a call's start, for its span).</summary>
-    public DateTimeOffset Now => runtime.Time.GetUtcNow();
-
-    /// <summary>Ends the span <see cref="Enter"/> started, named after the gRPC method (exported when an exporter is configured).</summary>
-    public void Exit(ServerCallContext call, DateTimeOffset start, bool failed) =>
-        runtime.Tracing.End(Span(call), call.Method, SpanKind.Server, start, failed);
+    /// <summary>
+    /// Ends the span <see cref="Enter"/> started, named after the gRPC method as daprd names it (recorded when a collector
+    /// is configured); <paramref name="error"/> is the failed call's status code, null on success.
+    /// </summary>
+    public void Exit(ServerCallContext call, string? error) =>
+        runtime.Tracing.End(Span(call), call.Method, error, [new("dapr.protocol", "grpc"), new("dapr.api", call.Method)]);
 
     /// <summary>The span <see cref="Enter"/> started for the call; null when tracing is off.</summary>
     public static TraceContext? Span(ServerCallContext call) =>

@@ -33,22 +33,29 @@ internal sealed class GrpcServiceTable<TService>(ServiceDescriptor descriptor, G
         _bindings.Add(name, context => context.AddUnaryMethod(method, [], async (_, request, call) =>
         {
             guard.Enter(call);
-            var start = guard.Now;
-            var failed = true;
+            // The span's status, as daprd's: the call's gRPC status code when it fails.
+            var error = nameof(StatusCode.Unknown);
             try
             {
                 var response = await handler(request, call);
-                failed = false;
+                error = null;
                 return response;
             }
             catch (DaprApiException ex)
             {
-                throw GrpcErrors.ToRpcException(ex.Error);
+                var failure = GrpcErrors.ToRpcException(ex.Error);
+                error = failure.StatusCode.ToString();
+                throw failure;
+            }
+            catch (RpcException ex)
+            {
+                error = ex.StatusCode.ToString();
+                throw;
             }
             finally
             {
                 // A unary call is one server span; streams (subscriptions, the actor stream) live too long to be one.
-                guard.Exit(call, start, failed);
+                guard.Exit(call, error);
             }
         }));
     }

@@ -5,7 +5,6 @@ using BioDapr.Sidecar.Expressions;
 using BioDapr.Sidecar.Resiliency;
 using BioDapr.Sidecar.Resources;
 using BioDapr.Sidecar.Runtime;
-using BioDapr.Sidecar.Tracing;
 using BioDapr.Sidecar.Wire;
 
 namespace BioDapr.Sidecar.Messaging;
@@ -122,11 +121,10 @@ internal sealed partial class TopicSubscription
             : cloudEvent.TryGetProperty("traceid", out var ti) && ti.ValueKind == JsonValueKind.String ? ti.GetString()
             : metadata.GetValueOrDefault("traceparent");
         var traceState = cloudEvent.TryGetProperty("tracestate", out var ts) && ts.ValueKind == JsonValueKind.String ? ts.GetString() : null;
-        var span = _services.Tracing.Enabled && TraceContext.TryParse(traceParent, traceState, out var parent) ? parent.NewChild() : (TraceContext?)null;
+        var span = _services.Tracing.StartDelivery(traceParent, traceState);
 
         var policy = _services.Resiliency.ForComponentInbound(_pubsub.Name, _pubsub.Component.Type);
         // The delivery (retries included) is one consumer span, a child of the publisher's context.
-        var deliveryStart = _services.Time.GetUtcNow();
         var delivered = false;
         try
         {
@@ -135,7 +133,11 @@ internal sealed partial class TopicSubscription
         }
         finally
         {
-            _services.Tracing.End(span, "deliver " + topic, SpanKind.Consumer, deliveryStart, !delivered);
+            if (span?.Recording is not null)
+            {
+                // daprd's subscription span: "pubsub/<topic>", with the messaging attributes.
+                _services.Tracing.End(span, "pubsub/" + topic, delivered ? null : "the delivery failed", [new("messaging.system", "pubsub"), new("messaging.destination.name", topic)]);
+            }
         }
 
         async Task DeliverWithPolicyAsync()

@@ -48,8 +48,8 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         Tracing = new TracingPolicy(configuration.Tracing, random)
         {
             Time = time,
-            Exporter = configuration.Tracing is { Enabled: true, Otel.EndpointAddress: not null }
-                ? new OtlpSpanExporter(configuration.Tracing.Otel, settings.AppId, settings.Replica, loggerFactory.CreateLogger("BioDapr.Sidecar.Tracing"), time)
+            Export = configuration.Tracing is { Enabled: true, Otel.EndpointAddress: not null }
+                ? new SpanExport(configuration.Tracing.Otel, settings.AppId, settings.Replica)
                 : null,
         };
         Publisher = new Publisher(components, resiliency, settings.AppId, loggerFactory.CreateLogger("BioDapr.Sidecar.Messaging"));
@@ -345,10 +345,7 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         Invoker.Dispose();
         AppChannel?.Dispose();
         GrpcAppChannel?.Dispose();
-        if (Tracing.Exporter is { } exporter)
-        {
-            await exporter.DisposeAsync();
-        }
+        Tracing.Dispose();
 
         _stopping.Dispose();
     }

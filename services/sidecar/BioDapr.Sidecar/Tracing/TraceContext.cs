@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace BioDapr.Sidecar.Tracing;
 
 /// <summary>
@@ -43,7 +45,17 @@ internal readonly record struct TraceContext(string TraceId, string SpanId, bool
     public static TraceContext NewRoot(bool sampled) => new(NewId(16), NewId(8), sampled, string.Empty);
 
     /// <summary>A child span of this context: same trace id, sampling decision and state; a new span id.</summary>
-    public TraceContext NewChild() => this with { SpanId = NewId(8), ParentSpanId = SpanId };
+    public TraceContext NewChild() => this with { SpanId = NewId(8), ParentSpanId = SpanId, Recording = null };
+
+    /// <summary>The context of a recorded span: its activity's ids, sampled.</summary>
+    public static TraceContext Of(Activity activity, string traceState) =>
+        new(activity.TraceId.ToHexString(), activity.SpanId.ToHexString(), Sampled: true, traceState) { Recording = activity };
+
+    /// <summary>
+    /// The activity that records this span for export (its span id is <see cref="SpanId"/>); null when the span is not
+    /// sampled or no collector is configured.
+    /// </summary>
+    public Activity? Recording { get; init; }
 
     /// <summary>The span id of this span's parent (what it was made a child of), or empty for a root or a parsed context.</summary>
     public string ParentSpanId { get; init; } = string.Empty;
