@@ -179,6 +179,102 @@ public sealed class ImmuneSystemTests
     }
 
     [Fact]
+    public void AMatureClientsBurst_FromAnAddressItIsKnownAt_IsNotQuarantined_FromANewAddressItIs()
+    {
+        // A client learned over a day (1 request/s at most ~1.7) sends ten times that from its own address for 30 s:
+        // volume within its rate limit is not an attack (the end-to-end suite's shop client was quarantined for it while
+        // it replayed a scenario). The same burst with its key from an address it was never seen at is a stolen key.
+        var harness = new ImmuneHarness();
+        harness.NormalDay();
+        var start = harness.Clock.GetUtcNow().AddHours(12);
+        var held = 0;
+        for (var i = 0; i < 300; i++)
+        {
+            harness.Advance(start.AddMilliseconds(i * 100));
+            held += harness.Send("bravo", ImmuneHarness.AddressOf("bravo"), RequestKind.PlaceOrder, 201, 200) ? 0 : 1;
+        }
+
+        held.ShouldBe(0);
+        harness.Immune.Quarantines.ShouldBeEmpty();
+
+        var stolen = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            harness.Advance(start.AddSeconds(40).AddMilliseconds(i * 100));
+            stolen += harness.Send("bravo", "172.16.5.5", RequestKind.PlaceOrder, 201, 200) ? 0 : 1;
+        }
+
+        stolen.ShouldBeGreaterThan(0);
+        harness.Immune.Quarantines.Select(q => q.Target).ShouldBe(["client:bravo@172.16.5.5"]);
+    }
+
+    [Fact]
+    public void AMatureClientPollingItsOrders_FromAnAddressItIsKnownAt_IsNotQuarantined_FromANewAddressItIs()
+    {
+        // A shop that only ever placed orders (10 minutes at 1/s) polls its orders' status at the same rate, as clients
+        // do while payments is down: reads of its own orders are not an attack (the end-to-end suite's shop client was
+        // quarantined for it, endpoint mix score 6.4). The same polling with its key from an address it was never seen
+        // at is a stolen key.
+        var harness = new ImmuneHarness();
+        var start = harness.Clock.GetUtcNow();
+        const string shop = "10.8.8.8";
+        for (var i = 0; i < 600; i++)
+        {
+            harness.Advance(start.AddSeconds(i));
+            harness.Send("shop", shop, RequestKind.PlaceOrder, 201, 200).ShouldBeTrue();
+        }
+
+        var held = 0;
+        for (var i = 0; i < 60; i++)
+        {
+            harness.Advance(start.AddSeconds(600 + i));
+            held += harness.Send("shop", shop, RequestKind.ReadOrder, 200, 0) ? 0 : 1;
+        }
+
+        held.ShouldBe(0);
+        harness.Immune.Quarantines.ShouldBeEmpty();
+
+        var stolen = 0;
+        for (var i = 0; i < 60; i++)
+        {
+            harness.Advance(start.AddSeconds(700 + i));
+            stolen += harness.Send("shop", "172.16.6.6", RequestKind.ReadOrder, 200, 0) ? 0 : 1;
+        }
+
+        stolen.ShouldBeGreaterThan(0);
+        harness.Immune.Quarantines.Select(q => q.Target).ShouldBe(["client:shop@172.16.6.6"]);
+    }
+
+    [Fact]
+    public void OrdersRefusingAMatureClientsPlacements_IsNotItsMistake_ButTheSameRefusalsFromTheGatewayAre()
+    {
+        // A shop that placed orders without a mistake for 10 minutes gets 409 "Out of stock" for 10 s (orders' decision
+        // on well-formed placements: the end-to-end suite's shop client was quarantined for it while it replayed a
+        // scenario). The same statuses as the gateway's own verdict on the requests (malformed bodies) are its mistake.
+        var harness = new ImmuneHarness();
+        var start = harness.Clock.GetUtcNow();
+        for (var i = 0; i < 600; i++)
+        {
+            harness.Advance(start.AddSeconds(i));
+            harness.Send("shop", "10.8.8.8", RequestKind.PlaceOrder, 201, 200).ShouldBeTrue();
+            harness.Send("fuzzer", "10.9.9.8", RequestKind.PlaceOrder, 201, 200).ShouldBeTrue();
+        }
+
+        var held = 0;
+        var fuzzerHeld = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            harness.Advance(start.AddSeconds(600).AddMilliseconds(i * 500));
+            held += harness.Send("shop", "10.8.8.8", RequestKind.PlaceOrder, 409, 200, domainAnswer: true) ? 0 : 1;
+            fuzzerHeld += harness.Send("fuzzer", "10.9.9.8", RequestKind.PlaceOrder, 400, 200) ? 0 : 1;
+        }
+
+        held.ShouldBe(0);
+        fuzzerHeld.ShouldBeGreaterThan(0);
+        harness.Immune.Quarantines.Select(q => q.Target).ShouldBe(["client:fuzzer"]);
+    }
+
+    [Fact]
     public void WhileOff_NothingIsScoredOrQuarantined()
     {
         var harness = new ImmuneHarness(hormones: new ImmuneHormones { Enabled = false });

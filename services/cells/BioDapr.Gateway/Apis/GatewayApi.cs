@@ -187,6 +187,13 @@ public static partial class GatewayApi
             return TypedResults.Created($"/api/orders/{accepted.OrderId}", accepted);
         }
 
+        // Orders refused a placement that passed the gateway's checks: its decision, not the client's mistake, for the
+        // anomaly detector (RequestObservation.DomainAnswer).
+        if (context.Features.Get<ImmuneRequest>() is { } immune)
+        {
+            immune.DomainAnswer = true;
+        }
+
         var problem = await ReadProblemAsync(response, cancellationToken);
         if (problem.Extensions.TryGetValue("errors", out var errors) && errors is System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.Object } fields)
         {

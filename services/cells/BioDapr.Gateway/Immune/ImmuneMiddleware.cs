@@ -37,7 +37,7 @@ internal sealed class ImmuneMiddleware(RequestDelegate next, ImmuneSystem immune
         {
             if (!request.Refused)
             {
-                immune.Observe(new RequestObservation(request.Client, request.Address, KindOf(context.Request), context.Response.StatusCode, context.Request.ContentLength ?? 0), request.StartedAt);
+                immune.Observe(new RequestObservation(request.Client, request.Address, KindOf(context.Request), context.Response.StatusCode, context.Request.ContentLength ?? 0, request.DomainAnswer), request.StartedAt);
             }
         }
     }

@@ -12,4 +12,10 @@ internal sealed class ImmuneRequest(string address)
 
     /// <summary>The quarantine answered it: not scored again.</summary>
     public bool Refused { get; set; }
+
+    /// <summary>
+    /// The answer is the orders cell's decision on a well-formed placement (out of stock, more than the maximum quantity,
+    /// a key still in progress or reused with another body), forwarded as it is: see <see cref="RequestObservation.DomainAnswer"/>.
+    /// </summary>
+    public bool DomainAnswer { get; set; }
 }

@@ -19,11 +19,18 @@ public enum RequestKind
 /// <param name="Kind">The operation.</param>
 /// <param name="Status">The HTTP status answered.</param>
 /// <param name="BodyBytes">The request body's size (Content-Length), 0 when unknown.</param>
-public readonly record struct RequestObservation(string? Client, string Address, RequestKind Kind, int Status, long BodyBytes)
+/// <param name="DomainAnswer">
+/// The status is the orders cell's decision on a placement that passed the gateway's checks (409 out of stock or a key
+/// still in progress, 400 over the maximum quantity, 422 a key reused with another body), not the gateway's verdict on
+/// the request itself. Such an answer depends on the organism's state (stock, a hormone an operator lowered, a retry
+/// racing its original), and a client that follows the API gets it: it is not the client's mistake. Reads stay
+/// counted: a 404 for an order id is how enumeration (scraping) looks.
+/// </param>
+public readonly record struct RequestObservation(string? Client, string Address, RequestKind Kind, int Status, long BodyBytes, bool DomainAnswer = false)
 {
     /// <summary>The caller's credential was missing or wrong (401), or it was limited for sending without one.</summary>
     public bool AuthFailed => Status == 401 || (Client is null && Status == 429);
 
-    /// <summary>The caller's own mistake (4xx other than a credential failure, a rate limit or a quarantine refusal).</summary>
-    public bool ClientError => Status is >= 400 and < 500 and not 401 and not 403 and not 429;
+    /// <summary>The caller's own mistake (4xx other than a credential failure, a rate limit, a quarantine refusal or a domain answer).</summary>
+    public bool ClientError => Status is >= 400 and < 500 and not 401 and not 403 and not 429 && !DomainAnswer;
 }
