@@ -230,8 +230,8 @@ public sealed partial class OrganismTests
     }
 
     /// <summary>
-    /// Makes sure the gateway's anomaly detector is on (hormone <c>gateway.immune.enabled</c>, on by default) for a test
-    /// that asserts a quarantine, whatever an earlier test left; disposing deletes the key, so the default applies again.
+    /// Turns the gateway's anomaly detector on (hormone <c>gateway.immune.enabled</c>, off by default) for a test that
+    /// asserts a quarantine; disposing deletes the key, so the default applies again.
     /// The gateway applies it live; a request sent before it is in force is only not scored.
     /// </summary>
     private async Task<IAsyncDisposable> DetectorOnAsync()

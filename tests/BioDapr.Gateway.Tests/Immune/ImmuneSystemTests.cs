@@ -272,6 +272,8 @@ public sealed class ImmuneSystemTests
         held.ShouldBe(0);
         fuzzerHeld.ShouldBeGreaterThan(0);
         harness.Immune.Quarantines.Select(q => q.Target).ShouldBe(["client:fuzzer"]);
+        // The audit names what the client got, so an operator can tell a fuzzer from a client with a bug.
+        harness.Immune.Quarantines.Single().Reason.ShouldContain("; last: POST /api/orders 400 ×");
     }
 
     [Fact]

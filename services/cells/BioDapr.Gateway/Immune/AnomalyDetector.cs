@@ -292,7 +292,7 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
 
         // A key seen in clean use elsewhere but misbehaving from this address is quarantined there only, even while its
         // profile is too young for the address to count as evidence: the client's own addresses keep working.
-        return new AnomalyVerdict(TargetOf(client, address, unknownAddress), client, address, best, feature, newAddress);
+        return new AnomalyVerdict(TargetOf(client, address, unknownAddress), client, address, best, feature, newAddress, Evidence: feature == AnomalyFeature.Errors && best >= settings.ScoreThreshold * Math.Min(1, settings.MemoryFactor) ? window.RecentErrors() : null);
     }
 
     // A Poisson count's excess over its expectation in standard deviations; the floor keeps a near-zero expectation

@@ -16,6 +16,10 @@ internal sealed class BehaviourWindow(long now)
     private double _gapMean;
     private double _gapSquares;
 
+    // The last client errors (kind × 1000 + status), a ring: the evidence a quarantine for errors names.
+    private readonly int[] _recentErrors = new int[8];
+    private int _recentErrorCount;
+
     public double Requests { get; private set; }
 
     public double Errors { get; private set; }
@@ -74,7 +78,12 @@ internal sealed class BehaviourWindow(long now)
     {
         Decay(now);
         Requests += 1;
-        Errors += request.ClientError ? 1 : 0;
+        if (request.ClientError)
+        {
+            Errors += 1;
+            _recentErrors[_recentErrorCount++ % _recentErrors.Length] = ((int)request.Kind * 1000) + request.Status;
+        }
+
         AuthFailures += request.AuthFailed ? 1 : 0;
         Large += request.BodyBytes > largeBodyBytes || request.Status == 413 ? 1 : 0;
         Reads += request.Kind == RequestKind.ReadOrder ? 1 : 0;
@@ -89,6 +98,23 @@ internal sealed class BehaviourWindow(long now)
         _lastArrival = now;
         LastSeen = now;
     }
+
+    /// <summary>The last client errors (at most 8), as an operator reads them: "GET 404 ×3, POST 400 ×1".</summary>
+    public string RecentErrors()
+    {
+        var count = Math.Min(_recentErrorCount, _recentErrors.Length);
+        return string.Join(", ", _recentErrors.Take(count)
+            .GroupBy(e => e)
+            .OrderByDescending(g => g.Count())
+            .Select(g => $"{KindName((RequestKind)(g.Key / 1000))} {g.Key % 1000} ×{g.Count()}"));
+    }
+
+    private static string KindName(RequestKind kind) => kind switch
+    {
+        RequestKind.PlaceOrder => "POST /api/orders",
+        RequestKind.ReadOrder => "GET /api/orders/{id}",
+        _ => "other",
+    };
 
     public int SlowInFlight(long now, long slowTicks)
     {

@@ -285,7 +285,7 @@ public sealed partial class ImmuneSystem
         var stage = verdict.Score >= settings.RefuseScore ? QuarantineStage.Refused : QuarantineStage.Throttled;
         var reason = remembered
             ? $"{Describe(verdict.Feature)} (score {score}) like a remembered attack from {(verdict.NewAddress || verdict.Client is null ? network : verdict.Client)}"
-            : $"{Describe(verdict.Feature)} (score {score}, threshold {settings.ScoreThreshold.ToString(CultureInfo.InvariantCulture)}){(verdict.NewAddress ? " with its key from an address it never used" : string.Empty)}";
+            : $"{Describe(verdict.Feature)} (score {score}, threshold {settings.ScoreThreshold.ToString(CultureInfo.InvariantCulture)}){(verdict.NewAddress ? " with its key from an address it never used" : string.Empty)}{(verdict.Evidence is { Length: > 0 } evidence ? "; last: " + evidence : string.Empty)}";
         var quarantine = new Quarantine(verdict.Target, stage, verdict.Feature, verdict.Score, reason, remembered, now, expires);
         if (!_quarantines.TryAdd(verdict.Target, quarantine))
         {
