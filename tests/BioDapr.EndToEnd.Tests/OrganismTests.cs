@@ -205,7 +205,12 @@ public sealed partial class OrganismTests(Organism organism, Chromium chromium) 
             ApiKey = "e2e-shop-key",
             HormoneRedis = $"127.0.0.1:{organism.Redis}",
             Shorten = 0.05,
-            RateScale = 0.08,
+            // A replay well within what this organism serves while the suite's other organism runs beside it on 2 cores:
+            // at 0.08 (steady phase ~21 orders/s) one client needs more than the 7 slots its fair share of orders allows
+            // once a placement takes 700 ms under the suite's own load (the gateway's log: "refused a request of shop
+            // (Busy) after 57 ms: capacity 8, 7 in flight, 10 waiting"), and the steady phase had no order within the SLO.
+            // At 0.03 (~8 orders/s) it is the organism's behaviour that is tested, not the machine's capacity.
+            RateScale = 0.03,
         };
         using var log = new StringWriter();
 
