@@ -230,8 +230,8 @@ public sealed partial class OrganismTests
     }
 
     /// <summary>
-    /// Turns the gateway's anomaly detector on (hormone <c>gateway.immune.enabled</c>, off by default) for a test that
-    /// asserts a quarantine; disposing deletes the key, so the default applies again.
+    /// Makes sure the gateway's anomaly detector is on (hormone <c>gateway.immune.enabled</c>, on by default) for a test
+    /// that asserts a quarantine, whatever an earlier test left; disposing deletes the key, so the default applies again.
     /// The gateway applies it live; a request sent before it is in force is only not scored.
     /// </summary>
     private async Task<IAsyncDisposable> DetectorOnAsync()
@@ -615,6 +615,15 @@ public sealed partial class OrganismTests
     // until orders go through again (an open breaker closes), so the next test starts on a healthy organism.
     private async Task WithHormonesAsync(IDatabase redis, string[] keysAndValues, Func<Task> body)
     {
+        // Start from an organism that takes orders: the tests share it, and a previous test's fault can leave a breaker
+        // open for its break (the organism page's test infects inventory with 50 % errors; FlakyInventory then saw 30 of
+        // 30 orders refused BreakerOpen within 2 s, before its own fault did anything).
+        using (var probe = new HttpClient())
+        {
+            using var ready = await AcceptedAsync(probe, quantity: 1, sku: "apple");
+            ready.StatusCode.ShouldBe(HttpStatusCode.Created, "the organism takes orders before the test's hormones are set");
+        }
+
         var keys = keysAndValues.Where((_, i) => i % 2 == 0).Append("cortex.freeze").ToArray();
         var set = keysAndValues.Select((v, i) => i % 2 == 0 ? v : v + "||e2e").Concat(["cortex.freeze", "true||e2e"]).ToList();
         await redis.StringSetAsync(RedisServer.Pairs(set));

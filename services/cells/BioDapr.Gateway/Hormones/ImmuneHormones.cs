@@ -10,13 +10,11 @@ namespace BioDapr.Gateway.Hormones;
 public sealed record ImmuneHormones : IValidatableObject
 {
     /// <summary>
-    /// Whether the detector scores requests and quarantines clients at all. Off by default (hormone
-    /// <c>gateway.immune.enabled</c>; <c>true</c> turns it on live): with it on, the end-to-end suite's legitimate client
-    /// is still quarantined for "client errors above its normal", from requests not yet identified (see the Immune
-    /// README). Whatever plays an attacker in the tests and tools calls from a loopback address of its own, so the
-    /// quarantines it earns do not touch the legitimate traffic.
+    /// Whether the detector scores requests and quarantines clients at all. On by default (hormone
+    /// <c>gateway.immune.enabled</c>; <c>false</c> turns it off live). Whatever plays an attacker in the tests and tools
+    /// calls from a loopback address of its own, so the quarantines it earns do not touch the legitimate traffic.
     /// </summary>
-    public bool Enabled { get; init; }
+    public bool Enabled { get; init; } = true;
 
     /// <summary>The score from which a client is quarantined (throttled).</summary>
     [Range(1, 1_000)]

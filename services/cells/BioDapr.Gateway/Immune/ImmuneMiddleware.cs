@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using BioDapr.Cell.Hosting;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace BioDapr.Gateway.Immune;
@@ -10,11 +11,13 @@ namespace BioDapr.Gateway.Immune;
 /// 413, 429, the API) gives the anomaly detector what happened. The client is learned from admission's single call,
 /// <see cref="ImmuneAdmissionExtensions.AdmitClientAsync"/>.
 /// </summary>
-internal sealed class ImmuneMiddleware(RequestDelegate next, ImmuneSystem immune)
+internal sealed class ImmuneMiddleware(RequestDelegate next, ImmuneSystem immune, WarmupRequests warmup)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<ClientApiAttribute>() is null)
+        // The gateway's own warm-up probes (an unknown order id, an invalid body, with a real client's key) are not that
+        // client's behaviour: neither scored nor refused here.
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ClientApiAttribute>() is null || warmup.IsWarmup(context.Request))
         {
             await next(context);
             return;

@@ -110,6 +110,7 @@ public static class CellHostingExtensions
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SidecarReadiness>());
         services.AddOptions<WarmupOptions>().Bind(configuration.GetSection(WarmupOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<CellReadiness>();
+        services.TryAddSingleton<WarmupRequests>();
         services.AddHostedService<CellWarmup>();
         services.AddHealthChecks()
             .AddCheck<WarmupHealthCheck>(WarmupHealthCheck.Name, tags: [ReadyTag])

@@ -25,6 +25,7 @@ internal sealed partial class CellWarmup(
     IServer server,
     IEnumerable<WarmupProbe> probes,
     IEnumerable<WarmupPathway> pathways,
+    WarmupRequests warmupRequests,
     IServiceProvider services,
     DaprClient sidecar,
     CellReadiness readiness,
@@ -187,6 +188,9 @@ internal sealed partial class CellWarmup(
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
+
+        // Marks it as the cell's own, so what judges clients (the gateway's anomaly detector) does not count it.
+        request.Headers.TryAddWithoutValidation(WarmupRequests.Header, warmupRequests.Token);
 
         if (probe.ContentType is { } contentType && request.Content is not null)
         {
