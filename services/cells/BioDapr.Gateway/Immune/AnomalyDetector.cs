@@ -195,7 +195,6 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
         var n = window.Requests;
         var best = 0.0;
         var feature = AnomalyFeature.None;
-        var otherFeature = AnomalyFeature.None;
 
         // The largest score among the features that show the caller doing something wrong (errors, failed
         // authentications, large bodies, requests held open), as opposed to how much and what it asks for (rate, mix).
@@ -208,10 +207,9 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
             {
                 rateOnly = Math.Max(rateOnly, score);
             }
-            else if (score > others)
+            else
             {
-                others = score;
-                otherFeature = which;
+                others = Math.Max(others, score);
             }
 
             if (which is not AnomalyFeature.Rate and not AnomalyFeature.EndpointMix && score > wrong)
