@@ -109,11 +109,14 @@ public sealed class TelemetryAndHealthTests
         seen.Tags.ShouldBeEmpty();
     }
 
-    // A request without a traceparent starts a trace, sampled as the default sampler samples a root.
-    [Fact]
-    public async Task Tracing_WithoutAnExporter_ARequestWithoutACaller_StartsASampledTrace()
+    // A request without a traceparent starts a trace, sampled as the default sampler samples a root; the flag is set
+    // first in the pipeline, whether or not (and wherever) the cell calls UseCellDefaults.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Tracing_WithoutAnExporter_ARequestWithoutACaller_StartsASampledTrace(bool useDefaults)
     {
-        await using var cell = await TracedCellAsync(settings: null);
+        await using var cell = await TracedCellAsync(settings: null, useDefaults);
 
         var seen = await cell.RequestAsync(traceParent: null);
 
@@ -145,10 +148,10 @@ public sealed class TelemetryAndHealthTests
         seen.Tags.ShouldContain("http.request.method");
     }
 
-    private static async Task<TracedCell> TracedCellAsync(Dictionary<string, string?>? settings)
+    private static async Task<TracedCell> TracedCellAsync(Dictionary<string, string?>? settings, bool useDefaults = true)
     {
         var traced = new TracedCell();
-        traced.Cell = await TestCell.StartAsync(settings: settings, map: app => app.MapGet("/traced", () =>
+        traced.Cell = await TestCell.StartAsync(settings: settings, useDefaults: useDefaults, map: app => app.MapGet("/traced", () =>
         {
             traced.Seen = Activity.Current is { } a
                 ? new SeenActivity(a.TraceId.ToHexString(), a.SpanId.ToHexString(), a.ParentSpanId.ToHexString(), a.Id ?? "", a.Recorded, a.IsAllDataRequested, [.. a.TagObjects.Select(t => t.Key)])

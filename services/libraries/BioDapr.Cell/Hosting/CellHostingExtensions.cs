@@ -132,11 +132,6 @@ public static class CellHostingExtensions
     public static WebApplication UseCellDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        if (app.Services.GetService<CellTracing>() is { RecordsSpans: false })
-        {
-            app.Use(CellTracing.MarkSampled);
-        }
-
         app.UseExceptionHandler();
         app.UseMiddleware<SidecarTokenMiddleware>();
         if (app.Services.GetService<Vitals.CellVitals>() is not null)

@@ -1,4 +1,5 @@
 using BioDapr.Cell.Hosting;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -48,6 +49,9 @@ public static class CellTelemetryExtensions
         var exporting = configuration[OtlpEndpointKey] is { Length: > 0 };
         var recordSpans = exporting || bool.TryParse(configuration[RecordSpansKey], out var record) && record;
         builder.Services.TryAddSingleton(_ => new CellTracing(recordSpans));
+        // First in the request pipeline, before any middleware of the cell (the gateway's immune layer runs before
+        // UseCellDefaults) can read the request activity's id or call its sidecar.
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, CellTracingStartupFilter>());
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(CellName(builder)))
             .WithTracing(tracing =>

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 
 namespace BioDapr.Cell.Telemetry;
@@ -38,7 +40,8 @@ internal sealed class CellTracing : IDisposable
     public bool RecordsSpans { get; }
 
     /// <summary>
-    /// Middleware (first in the pipeline, before anything reads the activity's id, which fixes its flags in the string):
+    /// Middleware (first in the pipeline through <see cref="CellTracingStartupFilter"/>, before anything reads the
+    /// activity's id, which fixes its flags in the string):
     /// the request's unrecorded activity gets the sampled flag when it has no remote parent or the parent was sampled.
     /// </summary>
     public static Task MarkSampled(HttpContext context, RequestDelegate next)
@@ -59,4 +62,18 @@ internal sealed class CellTracing : IDisposable
         && (flags & 1) == 1;
 
     public void Dispose() => _propagationOnly?.Dispose();
+}
+
+/// <summary>Puts <see cref="CellTracing.MarkSampled"/> first in the request pipeline when the cell does not record spans.</summary>
+internal sealed class CellTracingStartupFilter(CellTracing tracing) : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        if (!tracing.RecordsSpans)
+        {
+            app.Use(CellTracing.MarkSampled);
+        }
+
+        next(app);
+    };
 }
