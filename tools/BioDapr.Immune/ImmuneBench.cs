@@ -9,10 +9,18 @@ namespace BioDapr.Immune;
 /// <see cref="ImmuneSystem"/> the gateway runs) with a fake clock, as the middleware would: the quarantine is asked
 /// first, a refused request goes no further, an admitted one is scored when it ends; every simulated second the
 /// sweep runs and every two the ledger is synced. Counts what each request met and when each episode was quarantined.
+/// A long request's body arrives evenly over its duration and the detector is told its progress every second, as the
+/// gateway's body read does; a body slower than Kestrel's minimum data rate (240 B/s) is cut with 408 at the first
+/// heartbeat after its 5 s grace, as it is live (before this, the replay held a drip's bodies for their whole 30-60 s,
+/// which the live gateway never does).
 /// </summary>
 internal static class ImmuneBench
 {
     private static readonly DateTimeOffset Origin = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+
+    // Kestrel's defaults (KestrelServerLimits.MinRequestBodyDataRate): 240 bytes/s, enforced after a 5 s grace, checked on its 1 s heartbeat.
+    private const double KestrelMinimumBytesPerSecond = 240;
+    private static readonly TimeSpan KestrelGrace = TimeSpan.FromSeconds(5);
 
     public static ImmuneBenchResult Run(LabelledMixOptions options, ImmuneHormones hormones, TimeSpan detectWithin)
     {
@@ -20,7 +28,7 @@ internal static class ImmuneBench
         var clock = new ReplayClock(Origin);
         var immune = new ImmuneSystem(new AnomalyDetector(clock, () => hormones), clock, () => hormones);
         var ledger = new ImmuneLedger();
-        var ends = new PriorityQueue<(LabelledRequest Request, long StartedAt), DateTimeOffset>();
+        var ends = new PriorityQueue<(LabelledRequest Request, long StartedAt, int Status), DateTimeOffset>();
         var detected = new Dictionary<int, TimeSpan>();
         var episodes = mix.Episodes.OrderBy(e => e.Start).ToArray();
         var counts = new Dictionary<TrafficLabel, (long Requests, long Affected)>();
@@ -37,6 +45,7 @@ internal static class ImmuneBench
             {
                 EndUntil(nextSecond);
                 clock.Now = nextSecond;
+                Progress();
                 immune.Sweep();
                 if (++seconds % 2 == 0)
                 {
@@ -73,7 +82,21 @@ internal static class ImmuneBench
 
             if (request.Duration >= TimeSpan.FromSeconds(1))
             {
-                ends.Enqueue((request, immune.Begin(request.Client, request.Address)), at + request.Duration);
+                var startedAt = immune.Begin(request.Client, request.Address);
+                var end = at + request.Duration;
+                var status = request.Status;
+                if (request.BodyBytes > 0)
+                {
+                    immune.Receiving(request.Client, request.Address, startedAt, 0);
+                    if (request.BodyBytes / request.Duration.TotalSeconds < KestrelMinimumBytesPerSecond && request.Duration > KestrelGrace)
+                    {
+                        // Cut at the first heartbeat after the grace (the heartbeat's phase: where the request fell in its second).
+                        end = at + KestrelGrace + TimeSpan.FromTicks(TimeSpan.TicksPerSecond - (request.At.Ticks % TimeSpan.TicksPerSecond));
+                        status = 408;
+                    }
+                }
+
+                ends.Enqueue((request, startedAt, status), end);
                 continue;
             }
 
@@ -120,7 +143,8 @@ internal static class ImmuneBench
             legitimate == 0 ? 0 : (double)legitimateAffected / legitimate,
             [.. legitimateQuarantined.Order(StringComparer.Ordinal)],
             scored,
-            immune.Signatures.Count);
+            immune.Signatures.Count,
+            [.. mix.Episodes.Select(e => new BenchEpisode(e.Id, e.Label.ToString(), e.Wave, e.Slow, e.Client, e.Address, detected.TryGetValue(e.Id, out var t) ? t.TotalSeconds : null))]);
 
         void EndUntil(DateTimeOffset until)
         {
@@ -128,8 +152,21 @@ internal static class ImmuneBench
             {
                 ends.Dequeue();
                 clock.Now = end;
-                immune.Observe(Observation(open.Request), open.StartedAt);
+                immune.Observe(Observation(open.Request) with { Status = open.Status }, open.StartedAt);
                 scored++;
+            }
+        }
+
+        // The bodies still arriving have come this far (evenly over their request's duration).
+        void Progress()
+        {
+            foreach (var ((request, startedAt, _), _) in ends.UnorderedItems)
+            {
+                if (request.BodyBytes > 0)
+                {
+                    var elapsed = clock.Now - (Origin + request.At);
+                    immune.Receiving(request.Client, request.Address, startedAt, (long)Math.Min(request.BodyBytes, request.BodyBytes * elapsed.TotalSeconds / request.Duration.TotalSeconds));
+                }
             }
         }
 
@@ -181,4 +218,8 @@ internal sealed record ImmuneBenchResult(
     double FalsePositiveRate,
     string[] LegitimateTargetsQuarantined,
     long RequestsScored,
-    int Signatures);
+    int Signatures,
+    BenchEpisode[] Episodes);
+
+/// <summary>One attack episode of the replay and when it was quarantined (seconds from its start; null: not within its length and a minute).</summary>
+internal sealed record BenchEpisode(int Id, string Attack, int Wave, bool Slow, string? Client, string Address, double? Seconds);

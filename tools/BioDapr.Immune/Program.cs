@@ -29,13 +29,14 @@ catch (Exception ex) when (ex is FormatException or ArgumentException or RedisCo
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: ./biodapr immune bench [--seed N --days N --clients N --episodes N --out FILE] | live [--seed N --day S --clients N --episodes N --episode-length S --rate-scale X --forge-every S --out FILE] | list | audit [N] | release <target>");
+    Console.Error.WriteLine("usage: ./biodapr immune bench [--seed N --days N --clients N --episodes N --new-address-factor X --out FILE] | live [--seed N --day S --clients N --episodes N --episode-length S --rate-scale X --forge-every S --out FILE] | list | audit [N] | release <target>");
     return 2;
 }
 
 static int Bench(string[] args)
 {
     var options = new LabelledMixOptions();
+    var hormones = new ImmuneHormones { Enabled = true };
     var output = "docs/benchmarks/immune.json";
     for (var i = 0; i + 1 < args.Length; i += 2)
     {
@@ -46,17 +47,23 @@ static int Bench(string[] args)
             "--days" => options with { Days = Math.Max(2, int.Parse(value, CultureInfo.InvariantCulture)) },
             "--clients" => options with { LegitimateClients = int.Parse(value, CultureInfo.InvariantCulture) },
             "--episodes" => options with { EpisodesPerAttack = int.Parse(value, CultureInfo.InvariantCulture) },
-            "--out" => options,
+            "--out" or "--new-address-factor" => options,
             _ => throw new ArgumentException($"unknown option '{args[i]}'"),
         };
         if (args[i] == "--out")
         {
             output = value;
         }
+
+        // A hormone's trade-off, measured on the same mix (the default is components/local/hormones.json's).
+        if (args[i] == "--new-address-factor")
+        {
+            hormones = hormones with { NewAddressFactor = double.Parse(value, CultureInfo.InvariantCulture) };
+        }
     }
 
     var started = TimeProvider.System.GetTimestamp();
-    var result = ImmuneBench.Run(options, new ImmuneHormones { Enabled = true }, TimeSpan.FromSeconds(10));
+    var result = ImmuneBench.Run(options, hormones, TimeSpan.FromSeconds(10));
     var elapsed = TimeProvider.System.GetElapsedTime(started);
     Console.WriteLine($"labelled mix: seed {options.Seed}, {options.Days} days, {options.LegitimateClients} legitimate clients, {options.EpisodesPerAttack} episodes per attack per wave; {result.RequestsScored} requests scored in {elapsed.TotalSeconds:F1} s");
     Console.WriteLine("attack               episodes detected recall@10s requests-held  median-ttd-1st  median-ttd-2nd  slowest-ttd");
@@ -67,6 +74,8 @@ static int Bench(string[] args)
 
     Console.WriteLine($"precision (requests held that were attacks): {result.Precision:P2}");
     Console.WriteLine($"legitimate requests affected: {result.LegitimateAffected} of {result.LegitimateRequests} ({result.FalsePositiveRate:P3}); targets: {(result.LegitimateTargetsQuarantined.Length == 0 ? "none" : string.Join(", ", result.LegitimateTargetsQuarantined))}");
+    var late = result.Episodes.Where(e => e.Seconds is not <= 10).Select(e => $"#{e.Id} {e.Attack} wave {e.Wave}{(e.Slow ? " (slow)" : string.Empty)}: {(e.Seconds is { } s ? s.ToString("F1", CultureInfo.InvariantCulture) + " s" : "not detected")}").ToArray();
+    Console.WriteLine($"episodes not detected within 10 s: {(late.Length == 0 ? "none" : string.Join("; ", late))}");
     Console.WriteLine("forged events: not part of this replay (the consumers' source check drops them; see docs/benchmarks.md)");
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
     File.WriteAllText(output, JsonSerializer.Serialize(result, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));

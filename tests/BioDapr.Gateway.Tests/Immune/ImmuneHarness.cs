@@ -14,6 +14,7 @@ internal sealed class ImmuneHarness
     private static readonly double[] Rates = [0.5, 1, 2, 4];
     private readonly Random _random;
     private readonly List<(string Client, string Address, long Started)> _open = [];
+    private readonly Dictionary<long, double> _rates = [];
 
     public ImmuneHarness(int seed = 5, ImmuneHormones? hormones = null)
     {
@@ -87,8 +88,27 @@ internal sealed class ImmuneHarness
         return !held;
     }
 
-    /// <summary>Starts a request that stays open (a slow body) until <see cref="CloseAll"/>.</summary>
-    public void Open(string client, string address) => _open.Add((client, address, Immune.Begin(client, address)));
+    /// <summary>
+    /// Starts a request that stays open until <see cref="CloseAll"/>; with <paramref name="bodyBytesPerSecond"/>, its body
+    /// arrives at that rate (<see cref="Trickle"/> tells the detector how far it has come), otherwise it never arrives.
+    /// </summary>
+    public void Open(string client, string address, double? bodyBytesPerSecond = null)
+    {
+        var started = Immune.Begin(client, address);
+        Immune.Receiving(client, address, started, 0);
+        _open.Add((client, address, started));
+        _rates[started] = bodyBytesPerSecond ?? 0;
+    }
+
+    /// <summary>Tells the detector how far each open request's body has come by now (the gateway's body read does so as bytes arrive).</summary>
+    public void Trickle()
+    {
+        var now = Clock.GetUtcNow().UtcTicks;
+        foreach (var (client, address, started) in _open)
+        {
+            Immune.Receiving(client, address, started, (long)(_rates[started] * (now - started) / TimeSpan.TicksPerSecond));
+        }
+    }
 
     /// <summary>Ends the open requests with <paramref name="status"/>.</summary>
     public void CloseAll(int status)
@@ -99,6 +119,7 @@ internal sealed class ImmuneHarness
         }
 
         _open.Clear();
+        _rates.Clear();
     }
 
     /// <summary>Moves the clock, sweeping every whole second on the way as the gateway does.</summary>
@@ -109,6 +130,7 @@ internal sealed class ImmuneHarness
         while (next <= to)
         {
             Clock.SetUtcNow(next);
+            Trickle();
             Immune.Sweep();
             next = next.AddSeconds(1);
         }

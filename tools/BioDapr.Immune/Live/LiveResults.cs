@@ -8,7 +8,9 @@ namespace BioDapr.Immune.Live;
 /// Turns the live run's outcomes and the gateway's ledger into the detector's scores. An episode is detected when the
 /// gateway decided a quarantine whose target covers it (its address, its key, or its key from its address); its
 /// time-to-detect runs from its first request to that decision (0 when a quarantine from an earlier encounter still
-/// held it). A request is held when a quarantine answered it (403 Quarantined, 429 Throttled).
+/// held it). A decision made after the same attacker's next episode began belongs to that episode, not this one: before,
+/// run 4 credited a wave-1 slow drip (never quarantined in its episode) with its wave-2 return's quarantine, 62.5 s
+/// later. A request is held when a quarantine answered it (403 Quarantined, 429 Throttled).
 /// </summary>
 internal static class LiveResults
 {
@@ -26,6 +28,7 @@ internal static class LiveResults
     {
         var decisions = ledger.Audit.Where(a => a.Action is "quarantined" or "refused").OrderBy(a => a.At).ToArray();
         var byEpisode = outcomes.Where(o => o.Episode >= 0).ToLookup(o => o.Episode);
+        var firstSent = mix.Episodes.Where(e => byEpisode[e.Id].Any()).ToDictionary(e => e.Id, e => byEpisode[e.Id].Min(o => o.SentUtc));
         var episodes = mix.Episodes.Select(episode =>
         {
             var sent = byEpisode[episode.Id].ToArray();
@@ -38,7 +41,12 @@ internal static class LiveResults
             var first = sent.Min(o => o.SentUtc);
             var covering = decisions.Where(d => Covers(d.Target, episode.Client, source)).ToArray();
             var earlier = covering.LastOrDefault(d => d.At < first && d.At.AddSeconds(hormones.QuarantineSeconds) > first);
-            var next = covering.FirstOrDefault(d => d.At >= first);
+            var returns = mix.Episodes
+                .Where(e => e.Id != episode.Id && SameAttacker(e, episode) && firstSent.TryGetValue(e.Id, out var other) && other > first)
+                .Select(e => firstSent[e.Id])
+                .DefaultIfEmpty(DateTimeOffset.MaxValue)
+                .Min();
+            var next = covering.FirstOrDefault(d => d.At >= first && d.At < returns);
             double? ttd = earlier is not null ? 0 : next is not null ? (next.At - first).TotalSeconds : null;
             var firstHeld = sent.Where(o => o.Held).Select(o => (double?)(o.SentUtc - first).TotalSeconds).Min();
             return new EpisodeResult(episode.Id, episode.Label.ToString(), episode.Wave, source, episode.Client, ttd, (earlier ?? next)?.Target, firstHeld, sent.Length, sent.Count(o => o.Held));
@@ -98,6 +106,10 @@ internal static class LiveResults
             loadBefore,
             loadAfter);
     }
+
+    /// <summary>The same attacker: the same attack, key and network (its /24), a host of its own each time.</summary>
+    public static bool SameAttacker(AttackEpisode a, AttackEpisode b) =>
+        a.Label == b.Label && a.Client == b.Client && a.Address[..a.Address.LastIndexOf('.')] == b.Address[..b.Address.LastIndexOf('.')];
 
     /// <summary>Whether a quarantine of <paramref name="target"/> holds requests of <paramref name="client"/> from <paramref name="source"/>.</summary>
     public static bool Covers(string target, string? client, string source) =>

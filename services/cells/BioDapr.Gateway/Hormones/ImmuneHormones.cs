@@ -43,6 +43,40 @@ public sealed record ImmuneHormones : IValidatableObject
     [Range(500, 600_000)]
     public int SlowRequestMs { get; init; } = 8_000;
 
+    /// <summary>
+    /// A request whose body has been arriving for this long (milliseconds) at below <see cref="SlowBodyBytesPerSecond"/>
+    /// is a slow body, judged while it is still open (each counts like a request held past <see cref="SlowRequestMs"/>:
+    /// three at once reach the default threshold). Below Kestrel's own cut (its minimum body data rate of 240 B/s is
+    /// enforced after a 5 s grace, answered 408), so a drip is seen before its bodies are cut, not only by the 408s.
+    /// </summary>
+    [Range(500, 600_000)]
+    public int SlowBodyMs { get; init; } = 3_000;
+
+    /// <summary>
+    /// The average rate (bytes per second since the body began to arrive) below which a body open for
+    /// <see cref="SlowBodyMs"/> is slow: far below any real upload (an order of a few hundred bytes arrives in one
+    /// packet; a 2G link carries kilobytes per second) and below half of Kestrel's own minimum of 240 B/s.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int SlowBodyBytesPerSecond { get; init; } = 100;
+
+    /// <summary>
+    /// Score multiplier for a client's key used from an address it was never learned at, until that address has proven
+    /// itself (<see cref="AddressProofSamples"/>): what the caller does wrong there (client errors, large bodies, slow
+    /// bodies) is multiplied whatever the client's age; once the client is mature (about 100 clean samples), everything
+    /// is, rate and mix included. A stolen key gets less benefit of the doubt than its rightful client.
+    /// </summary>
+    [Range(1, 100)]
+    public double NewAddressFactor { get; init; } = 2;
+
+    /// <summary>
+    /// Clean samples (at most one per 2 s) without a client error in the caller's last ~10 s after which an address
+    /// counts as its client's own. Until then requests from it teach the client's baseline nothing (a thief cannot
+    /// teach its victim's profile its errors).
+    /// </summary>
+    [Range(1, 1_000)]
+    public int AddressProofSamples { get; init; } = 5;
+
     /// <summary>A body larger than this (bytes) counts as large; an order is well under 1 KiB.</summary>
     [Range(256, 16 * 1024 * 1024)]
     public int LargeBodyBytes { get; init; } = 4 * 1024;

@@ -30,6 +30,9 @@ internal sealed class BehaviourWindow(long now)
 
     public double Reads { get; private set; }
 
+    /// <summary>Requests whose body the server cut for arriving too slowly (408), decayed like the other counts.</summary>
+    public double SlowBodies { get; private set; }
+
     public int Gaps { get; private set; }
 
     /// <summary>When this window last taught the baseline (ticks).</summary>
@@ -41,8 +44,8 @@ internal sealed class BehaviourWindow(long now)
     /// <summary>When the last request arrived (ticks).</summary>
     public long LastSeen { get; private set; } = now;
 
-    /// <summary>Start times (ticks) of the requests in flight.</summary>
-    public List<long> InFlight { get; } = [];
+    /// <summary>The requests in flight: when each started and how its body is arriving.</summary>
+    public List<InFlightRequest> InFlight { get; } = [];
 
     /// <summary>Coefficient of variation of the recent inter-arrival times (1 for random arrivals, 0 for a metronome), or NaN with too few.</summary>
     public double Burstiness
@@ -71,6 +74,7 @@ internal sealed class BehaviourWindow(long now)
         AuthFailures *= factor;
         Large *= factor;
         Reads *= factor;
+        SlowBodies *= factor;
         _decayedAt = now;
     }
 
@@ -87,6 +91,7 @@ internal sealed class BehaviourWindow(long now)
         AuthFailures += request.AuthFailed ? 1 : 0;
         Large += request.BodyBytes > largeBodyBytes || request.Status == 413 ? 1 : 0;
         Reads += request.Kind == RequestKind.ReadOrder ? 1 : 0;
+        SlowBodies += request.SlowBody ? 1 : 0;
         if (_lastArrival > 0)
         {
             var gap = (double)(now - _lastArrival) / TimeSpan.TicksPerSecond;
@@ -116,17 +121,72 @@ internal sealed class BehaviourWindow(long now)
         _ => "other",
     };
 
-    public int SlowInFlight(long now, long slowTicks)
+    /// <summary>
+    /// A request began at <paramref name="now"/>; returns its start, which names it here: a tick (100 ns) later than
+    /// another request's in flight that began in the same tick, so each body's progress reaches its own request.
+    /// </summary>
+    public long Begin(long now)
+    {
+        while (InFlight.Exists(r => r.Started == now))
+        {
+            now++;
+        }
+
+        InFlight.Add(new InFlightRequest(now, 0, 0));
+        return now;
+    }
+
+    /// <summary>The request begun at <paramref name="started"/> ended, or was received whole: it is no longer in flight.</summary>
+    public void End(long started)
+    {
+        var at = InFlight.FindIndex(r => r.Started == started);
+        if (at >= 0)
+        {
+            InFlight.RemoveAt(at);
+        }
+    }
+
+    /// <summary>The request begun at <paramref name="started"/> has received <paramref name="bytes"/> of its body so far (its body began to arrive at the first call).</summary>
+    public void Receiving(long started, long now, long bytes)
+    {
+        var at = InFlight.FindIndex(r => r.Started == started);
+        if (at >= 0)
+        {
+            var request = InFlight[at];
+            InFlight[at] = request with { BodySince = request.BodySince == 0 ? now : request.BodySince, Bytes = bytes };
+        }
+    }
+
+    /// <summary>
+    /// The requests in flight that are slow: open for <paramref name="slowTicks"/> or more, or receiving their body for
+    /// <paramref name="bodyTicks"/> or more at below <paramref name="bytesPerSecond"/> on average. Each counts once.
+    /// </summary>
+    public int SlowInFlight(long now, long slowTicks, long bodyTicks = long.MaxValue, double bytesPerSecond = 0)
     {
         var slow = 0;
-        foreach (var started in InFlight)
+        foreach (var request in InFlight)
         {
-            if (now - started >= slowTicks)
+            if (now - request.Started >= slowTicks || request.SlowBody(now, bodyTicks, bytesPerSecond))
             {
                 slow++;
             }
         }
 
         return slow;
+    }
+}
+
+/// <summary>A request in flight: when it started and, once its body began to arrive, since when and how many bytes so far.</summary>
+internal readonly record struct InFlightRequest(long Started, long BodySince, long Bytes)
+{
+    /// <summary>Its body has been arriving for <paramref name="bodyTicks"/> or more at below <paramref name="bytesPerSecond"/> on average.</summary>
+    public bool SlowBody(long now, long bodyTicks, double bytesPerSecond)
+    {
+        if (BodySince == 0 || now - BodySince < bodyTicks)
+        {
+            return false;
+        }
+
+        return Bytes < bytesPerSecond * (now - BodySince) / TimeSpan.TicksPerSecond;
     }
 }

@@ -1,7 +1,7 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using BioDapr.Cell.Hosting;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace BioDapr.Gateway.Immune;
 
@@ -109,11 +109,23 @@ public static class ImmuneAdmissionExtensions
 
         if (context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Request.Headers.TransferEncoding.Count > 0))
         {
+            // Read through a buffer, telling the detector how far the body has come: a body still trickling in after
+            // slowBodyMs is judged while it is open, before Kestrel's minimum data rate cuts it with 408.
+            var buffer = ArrayPool<byte>.Shared.Rent(4096);
             try
             {
                 context.Request.EnableBuffering();
-                await context.Request.Body.DrainAsync(context.RequestAborted);
-                context.Request.Body.Position = 0;
+                var body = context.Request.Body;
+                immune.Receiving(request.Client, request.Address, request.StartedAt, 0);
+                long received = 0;
+                int read;
+                while ((read = await body.ReadAsync(buffer, context.RequestAborted)) > 0)
+                {
+                    received += read;
+                    immune.Receiving(request.Client, request.Address, request.StartedAt, received);
+                }
+
+                body.Position = 0;
             }
             catch (BadHttpRequestException ex)
             {
@@ -123,6 +135,10 @@ public static class ImmuneAdmissionExtensions
                 }
 
                 return false;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
 

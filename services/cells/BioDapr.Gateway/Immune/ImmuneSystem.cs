@@ -122,6 +122,9 @@ public sealed partial class ImmuneSystem
     /// <summary>A request of <paramref name="client"/> started (see <see cref="AnomalyDetector.Begin"/>).</summary>
     public long Begin(string? client, string address) => _detector.Begin(client, address);
 
+    /// <summary>The request begun at <paramref name="startedAt"/> has received <paramref name="bytes"/> of its body so far (see <see cref="AnomalyDetector.Receiving"/>).</summary>
+    public void Receiving(string? client, string address, long startedAt, long bytes) => _detector.Receiving(client, address, startedAt, bytes);
+
     /// <summary>The request begun at <paramref name="startedAt"/> was received whole (see <see cref="AnomalyDetector.Received"/>).</summary>
     public void Received(string? client, string address, long startedAt) => _detector.Received(client, address, startedAt);
 

@@ -31,6 +31,12 @@ public readonly record struct RequestObservation(string? Client, string Address,
     /// <summary>The caller's credential was missing or wrong (401), or it was limited for sending without one.</summary>
     public bool AuthFailed => Status == 401 || (Client is null && Status == 429);
 
+    /// <summary>
+    /// The body arrived too slowly and the server cut it (408: Kestrel's minimum body data rate, 240 B/s after a 5 s
+    /// grace, or the body's read timing out): on the clients' API nothing else answers 408. A slow drip's bodies end so.
+    /// </summary>
+    public bool SlowBody => Status == 408;
+
     /// <summary>The caller's own mistake (4xx other than a credential failure, a rate limit, a quarantine refusal or a domain answer).</summary>
     public bool ClientError => Status is >= 400 and < 500 and not 401 and not 403 and not 429 && !DomainAnswer;
 }

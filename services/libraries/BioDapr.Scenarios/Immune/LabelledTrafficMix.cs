@@ -4,7 +4,9 @@ namespace BioDapr.Scenarios.Immune;
 /// A labelled traffic mix for the gateway's anomaly detector: legitimate clients whose rates follow a daily cycle
 /// (each with its own peak hour, read/order mix, occasional mistakes and an occasional new address), and on the last
 /// day attack episodes of every <see cref="TrafficLabel"/>, in two waves: the second wave is the same attackers
-/// returning (same networks, same keys, new host addresses), which attack memory should recognise faster.
+/// returning (same networks, same keys, new host addresses), which attack memory should recognise faster. On the last
+/// day a few legitimate clients also move to an address they never used, in each wave, behaving as before: a stolen
+/// key is recognised by its new address and what it does there, and these are what the rule must leave alone.
 /// Deterministic for a seed. Time is the mix's own: a replay with a fake clock runs days in seconds.
 /// </summary>
 public sealed class LabelledTrafficMix
@@ -55,7 +57,8 @@ public sealed class LabelledTrafficMix
                         TrafficLabel.CompromisedKey => _clients[k % _clients.Count].Name,
                         _ => null,
                     };
-                    _episodes.Add(new AttackEpisode(id++, label, wave, start, client, $"{network}.{host}"));
+                    // Every third compromised key is used slowly (under one request a second), as the live run's late one was.
+                    _episodes.Add(new AttackEpisode(id++, label, wave, start, client, $"{network}.{host}", label == TrafficLabel.CompromisedKey && k % 3 == 1));
                 }
             }
         }
@@ -113,11 +116,34 @@ public sealed class LabelledTrafficMix
         _ => "172.16",
     };
 
+    /// <summary>
+    /// Where <paramref name="client"/> lives on the last day's waves when it is one of the movers (the last
+    /// <see cref="LabelledMixOptions.MovingClients"/> clients, never a compromised key's victim): per wave, from when, until
+    /// when, at which new address. Its own random source, so the rest of the mix is the same with or without movers.
+    /// </summary>
+    private (TimeSpan From, TimeSpan Until, string Address)[] Moves(LegitimateClient client)
+    {
+        if (client.Index < _options.LegitimateClients - _options.MovingClients || client.Index < _options.EpisodesPerAttack)
+        {
+            return [];
+        }
+
+        var random = new Random(unchecked((_options.Seed * 7919) + client.Index));
+        var half = _options.DayLength / 2;
+        return [.. Enumerable.Range(0, 2).Select(wave =>
+        {
+            var waveStart = EvaluationStart + (half * wave);
+            var from = waveStart + (half * 0.5 * random.NextDouble());
+            return (from, waveStart + half, $"10.{client.Index}.8.{1 + random.Next(250)}");
+        })];
+    }
+
     private IEnumerator<LabelledRequest> Legitimate(LegitimateClient client, Random random)
     {
         var end = End;
         var peak = client.Rate * (1 + _options.DailySwing);
         var at = TimeSpan.Zero;
+        var moves = Moves(client);
         string? roaming = null;
         while (true)
         {
@@ -143,6 +169,11 @@ public sealed class LabelledTrafficMix
             }
 
             var address = roaming ?? client.Addresses[random.Next(client.Addresses.Length)];
+            foreach (var (from, until, moved) in moves)
+            {
+                address = at >= from && at < until ? moved : address;
+            }
+
             var read = random.NextDouble() < client.ReadRatio;
             var mistake = random.NextDouble();
             if (mistake < _options.LegitimateAuthFailure)
@@ -189,7 +220,7 @@ public sealed class LabelledTrafficMix
             TrafficLabel.CredentialStuffing => 1 + (random.NextDouble() * 9),
             TrafficLabel.Scraping => 5 + (random.NextDouble() * 15),
             TrafficLabel.PayloadBomb => 0.5 + (random.NextDouble() * 3),
-            _ => 1 + (random.NextDouble() * 2),
+            _ => episode.Slow ? 0.7 + (random.NextDouble() * 0.3) : 1 + (random.NextDouble() * 2),
         };
         while (true)
         {
@@ -253,4 +284,10 @@ public sealed record LabelledMixOptions
 
     /// <summary>Per request, the chance that a legitimate client moves to (or back from) a new address.</summary>
     public double RoamingProbability { get; init; } = 0.0002;
+
+    /// <summary>
+    /// Legitimate clients (the last ones; never a compromised key's victim) that move, in each wave of the last day, to an
+    /// address they never used and stay there until the wave ends, behaving as before.
+    /// </summary>
+    public int MovingClients { get; init; } = 3;
 }

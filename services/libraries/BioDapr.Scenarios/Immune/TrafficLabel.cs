@@ -41,4 +41,5 @@ public readonly record struct LabelledRequest(TimeSpan At, TrafficLabel Label, i
 /// <param name="Start">When it starts.</param>
 /// <param name="Client">The key it uses, or null.</param>
 /// <param name="Address">Its source address.</param>
-public sealed record AttackEpisode(int Id, TrafficLabel Label, int Wave, TimeSpan Start, string? Client, string Address);
+/// <param name="Slow">A slow variant: a compromised key used at under one request a second (its errors build up slowly).</param>
+public sealed record AttackEpisode(int Id, TrafficLabel Label, int Wave, TimeSpan Start, string? Client, string Address, bool Slow = false);
