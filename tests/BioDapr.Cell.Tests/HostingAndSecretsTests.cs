@@ -59,6 +59,7 @@ public sealed class HostingAndSecretsTests
     [Fact]
     public async Task Health_Is503UntilTheWarmUpSentItsRequests_ThenReady()
     {
+        // Rounds of concurrent copies: the three copies of round 1 are all in flight before any is answered.
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var warmups = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var appPort = BioDapr.Testing.FreePort.Next();
@@ -75,10 +76,11 @@ public sealed class HostingAndSecretsTests
                 ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Cell:AppApiToken"] = "s3cret",
                 ["Cell:Warmup:Rounds"] = "2",
+                ["Cell:Warmup:Concurrency"] = "3",
             },
             onLoopback: true);
 
-        await Eventually.TrueAsync(() => !warmups.IsEmpty, TimeSpan.FromSeconds(10), "the warm-up calls the cell");
+        await Eventually.TrueAsync(() => warmups.Count == 3, TimeSpan.FromSeconds(10), "the warm-up sends a round's copies at once");
         using var cold = await cell.Client.GetAsync($"http://127.0.0.1:{appPort}/healthz", Ct);
         release.SetResult();
         await Eventually.ReturnsAsync(
@@ -88,7 +90,7 @@ public sealed class HostingAndSecretsTests
             "ready after the warm-up");
 
         cold.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
-        warmups.Count.ShouldBe(2);
+        warmups.Count.ShouldBe(6, "2 rounds of 3 copies");
         warmups.ShouldAllBe(token => token == "s3cret");
         cell.App.Services.GetRequiredService<CellReadiness>().IsReady.ShouldBeTrue();
     }
@@ -103,6 +105,7 @@ public sealed class HostingAndSecretsTests
             {
                 ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Cell:Warmup:Rounds"] = "2",
+                ["Cell:Warmup:Concurrency"] = "3",
                 // Exact counts: no probe may time out (and be retried by the pathway) on a loaded machine.
                 ["Cell:Warmup:ProbeTimeout"] = "00:01:00",
                 ["Cell:Warmup:Timeout"] = "00:02:00",
@@ -111,16 +114,27 @@ public sealed class HostingAndSecretsTests
 
         await Eventually.TrueAsync(() => cell.App.Services.GetRequiredService<CellReadiness>().IsReady, TimeSpan.FromSeconds(60), "ready after the warm-up");
 
-        // The target's health endpoint through the pathway (so through the invocation client and the sidecar), once a round.
-        cell.Sidecar.Requests.Count(r => r.Path == "/v1.0/invoke/inventory/method/healthz").ShouldBe(2);
-        // The state store's write path: the warm-up key upserted and deleted in one transaction, once a round.
-        await cell.Dapr.Client.Received(2).ExecuteStateTransactionAsync(
+        // The target's health endpoint through the pathway (so through the invocation client and the sidecar), 3 copies a round.
+        cell.Sidecar.Requests.Count(r => r.Path == "/v1.0/invoke/inventory/method/healthz").ShouldBe(6);
+        // The state store's write path: the warm-up key upserted and deleted in one transaction, 3 copies a round.
+        await cell.Dapr.Client.Received(6).ExecuteStateTransactionAsync(
             "statestore",
             Arg.Is<IReadOnlyList<StateTransactionRequest>>(ops => ops.Count == 2
                 && ops[0].Key == "biodapr-warmup" && ops[0].OperationType == StateOperationType.Upsert
                 && ops[1].Key == "biodapr-warmup" && ops[1].OperationType == StateOperationType.Delete),
             Arg.Any<IReadOnlyDictionary<string, string>>(),
             Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public void WarmupDefaults_CallEveryHotPathMoreOftenThanTheJitsTierUpThreshold()
+    {
+        // The runtime recompiles a method optimised after 30 calls (TC_CallCountThreshold); the warm-up makes more.
+        const int tierUpCalls = 30;
+        var defaults = new WarmupOptions();
+
+        (defaults.Rounds * defaults.Concurrency).ShouldBeGreaterThan(tierUpCalls);
+        defaults.Concurrency.ShouldBeGreaterThan(1, "concurrently, as real traffic comes");
     }
 
     [Fact]

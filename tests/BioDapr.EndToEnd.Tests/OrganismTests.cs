@@ -34,6 +34,25 @@ public sealed partial class OrganismTests(Organism organism, Chromium chromium) 
     }
 
     [Fact]
+    public void EveryCellAndSidecar_RunsWithTheOrganismsRuntimeSettings()
+    {
+        // A young organism ran unoptimised code for its first minute (docs/benchmarks.md "Cold start"): every .NET process of
+        // it starts with call counting from the first call (environment) and without dynamic PGO (its runtimeconfig.json).
+        foreach (var app in new[] { "gateway", "orders", "inventory", "payments", "notifications", "cortex" })
+        {
+            foreach (var sidecar in new[] { false, true })
+            {
+                var what = $"{app}'s {(sidecar ? "sidecar" : "cell")}";
+                var pid = organism.ProcessOf(app, sidecar);
+                File.ReadAllText($"/proc/{pid}/environ").Split('\0').ShouldContain("DOTNET_TC_CallCountingDelayMs=0", what);
+                var assembly = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').First(argument => argument.EndsWith(".dll", StringComparison.Ordinal));
+                using var runtimeConfig = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(assembly, ".runtimeconfig.json")));
+                runtimeConfig.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties").GetProperty("System.Runtime.TieredPGO").GetBoolean().ShouldBeFalse(what);
+            }
+        }
+    }
+
+    [Fact]
     public async Task WrongApiKey_IsRejected_TheKeyComesFromTheSecretStore()
     {
         using var http = new HttpClient();

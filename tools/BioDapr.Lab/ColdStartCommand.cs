@@ -71,12 +71,8 @@ internal static class ColdStartCommand
             .Select(p => p.Name)
             .ToHashSet(StringComparer.Ordinal);
         Directory.CreateDirectory(output);
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
+        // SIGTERM as well as Ctrl-C: the organism of the run is stopped (runner, sidecars, cells, Redis), not left running.
+        using var stop = Options.StopOnCtrlC("stopping; the organism of this run is stopped");
 
         var results = new List<RunResult>();
         try

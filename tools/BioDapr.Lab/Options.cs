@@ -49,18 +49,11 @@ internal sealed class Options
             : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--{name} must be a number from {min} to {max}, got '{value}'"));
     }
 
-    /// <summary>A token cancelled by Ctrl-C (which then does not kill the process), printing <paramref name="message"/>.</summary>
-    public static CancellationTokenSource StopOnCtrlC(string message)
-    {
-        var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-            Console.WriteLine(message);
-        };
-        return stop;
-    }
+    /// <summary>
+    /// Cancelled by Ctrl-C, SIGTERM or SIGHUP (which then do not end the process, so what the command started is stopped),
+    /// printing <paramref name="message"/>.
+    /// </summary>
+    public static BioDapr.Launcher.StopSignals StopOnCtrlC(string message) => new(_ => Console.WriteLine(message));
 
     public static string Duration(TimeSpan span) => span.TotalHours >= 1 ? span.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : span.ToString(@"m\:ss", CultureInfo.InvariantCulture);
 }

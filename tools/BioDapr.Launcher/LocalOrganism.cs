@@ -236,6 +236,8 @@ public partial class LocalOrganism : IAsyncDisposable
         File.Copy(Path.Combine(RepositoryRoot, "dapr", "resiliency.yaml"), Path.Combine(components, "resiliency.yaml"));
         var runFile = new StringBuilder(
             "version: 1\ncommon:\n  resourcesPaths: [ ./components ]\n"
+            // The cells' runtime settings, as dapr/dapr.yaml sets them (RuntimeSettings).
+            + "  env:\n" + string.Concat(RuntimeSettings.Environment.Select(setting => $"    {setting.Key}: \"{setting.Value}\"\n"))
             + "  enableAppHealthCheck: true\n  appHealthCheckPath: /healthz\n  appHealthProbeInterval: 1\n  appHealthProbeTimeout: 500\n  appHealthThreshold: 2\n"
             + "apps:\n");
         foreach (var (id, project, publicPort) in apps)
@@ -304,6 +306,7 @@ public partial class LocalOrganism : IAsyncDisposable
         }
 
         start.Environment["BIODAPR_NAME_RESOLUTION_DIR"] = Path.Combine(_root, "nameresolution");
+        RuntimeSettings.ApplyTo(start.Environment);
         _runner = Process.Start(start)!;
         _runner.OutputDataReceived += (_, e) => Append(e.Data);
         _runner.ErrorDataReceived += (_, e) => Append(e.Data);

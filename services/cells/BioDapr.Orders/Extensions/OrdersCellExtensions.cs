@@ -21,8 +21,9 @@ public static class OrdersCellExtensions
         builder.Services.AddHostedService<JournalSweeper>();
         builder.Services.AddValidation();
 
-        // Warm-up: an order orders refuses (validation), a read of an order, a payment event it drops.
-        builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Post, "/orders", """{"customerId":"","sku":"","quantity":0}"""));
+        // Warm-up: an order orders refuses (validation, past the API key check: without the key it stopped at 401), a read
+        // of an order, a payment event it drops.
+        builder.AddWarmupProbe(sp => new WarmupProbe(HttpMethod.Post, "/orders", """{"customerId":"","sku":"","quantity":0}""", Headers: [new("X-Api-Key", sp.GetRequiredService<IConfiguration>()["orders-api-key"] ?? string.Empty)]));
         builder.AddWarmupProbe(sp => new WarmupProbe(HttpMethod.Get, $"/orders/{new string('0', 32)}/status", Headers: [new("X-Api-Key", sp.GetRequiredService<IConfiguration>()["orders-api-key"] ?? string.Empty)]));
         builder.AddWarmupProbe(WarmupProbe.EmptyEvent("/events/payment-captured", BioDapr.Contracts.TopicPublishers.Payments));
         return builder;

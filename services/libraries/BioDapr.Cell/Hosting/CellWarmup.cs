@@ -16,8 +16,8 @@ namespace BioDapr.Cell.Hosting;
 /// Warms the cell up once it listens, before it says it is ready: opens the connections to its sidecar (and warms the
 /// sidecar's paths the cell uses: metadata, state reads, a state transaction that writes and deletes a warm-up key, and
 /// one invocation of each pathway's target's health endpoint through the pathway itself, so the invocation client,
-/// both sidecars' invocation path and the pathway's pipeline are not first used by real requests), then sends itself its <see cref="WarmupProbe"/>s a few rounds
-/// over loopback, through the whole pipeline (each send bounded by <see cref="WarmupOptions.ProbeTimeout"/>). Hormones are already loaded (before the cell listens). A probe that fails is logged, not fatal:
+/// both sidecars' invocation path and the pathway's pipeline are not first used by real requests), then sends itself its <see cref="WarmupProbe"/>s <see cref="WarmupOptions.Rounds"/> rounds of
+/// <see cref="WarmupOptions.Concurrency"/> concurrent copies over loopback (enough calls for the JIT to recompile the hot paths optimised), through the whole pipeline (each send bounded by <see cref="WarmupOptions.ProbeTimeout"/>). Hormones are already loaded (before the cell listens). A probe that fails is logged, not fatal:
 /// after <see cref="WarmupOptions.Timeout"/> the cell is ready anyway.
 /// </summary>
 internal sealed partial class CellWarmup(
@@ -79,9 +79,10 @@ internal sealed partial class CellWarmup(
             var publicPort = cell.Value.PublicPort;
             var appBase = Base(addresses, port => port != publicPort);
             var publicBase = publicPort is null ? appBase : Base(addresses, port => port == publicPort);
+            var copies = options.Value.Concurrency;
             for (var round = 0; round < options.Value.Rounds; round++)
             {
-                var results = await Task.WhenAll(warmups.Select(probe => SendAsync(http, probe.Public ? publicBase : appBase, probe, deadline.Token)));
+                var results = await Task.WhenAll(warmups.SelectMany(probe => Enumerable.Range(0, copies).Select(_ => SendAsync(http, probe.Public ? publicBase : appBase, probe, deadline.Token))));
                 failures += results.Count(ok => !ok);
             }
         }
@@ -96,7 +97,10 @@ internal sealed partial class CellWarmup(
 
         readiness.SetReady();
         var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
-        Log.Warm(logger, elapsed, warmups.Count, failures);
+        // What the JIT did so far (process-wide): the evidence of whether the warm-up reached the optimised code.
+        var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var jitMilliseconds = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds;
+        Log.Warm(logger, elapsed, warmups.Count, failures, jitMethods, jitMilliseconds);
     }
 
     // Opens the sidecar connections and runs the sidecar's paths the cell uses (metadata; reads of a key that does not exist).
@@ -110,12 +114,14 @@ internal sealed partial class CellWarmup(
             {
                 var metadata = await sidecar.GetMetadataAsync(timeout.Token);
                 var stores = metadata.Components.Where(c => c.Type.StartsWith("state.", StringComparison.Ordinal)).Select(c => c.Name).ToList();
-                await Task.WhenAll(stores.Select(store => sidecar.GetStateAsync<string>(store, WarmupKey, cancellationToken: timeout.Token)));
+                var copies = Enumerable.Range(0, options.Value.Concurrency).ToList();
+                await Task.WhenAll(stores.SelectMany(store => copies.Select(_ => sidecar.GetStateAsync<string>(store, WarmupKey, cancellationToken: timeout.Token))));
                 // The write path (a transaction, as placements use): the warm-up key written and deleted at once, so nothing stays.
                 var transactional = metadata.Components
                     .Where(c => c.Type.StartsWith("state.", StringComparison.Ordinal) && c.Capabilities.Contains("TRANSACTIONAL", StringComparer.OrdinalIgnoreCase))
                     .Select(c => c.Name);
-                await Task.WhenAll(transactional.Select(store => sidecar.ExecuteStateTransactionAsync(
+                // Concurrent copies end alike (each transaction ends with the delete), so nothing stays either.
+                await Task.WhenAll(transactional.SelectMany(store => copies.Select(_ => store)).Select(store => sidecar.ExecuteStateTransactionAsync(
                     store,
                     [new StateTransactionRequest(WarmupKey, "\"warm-up\""u8.ToArray(), StateOperationType.Upsert), new StateTransactionRequest(WarmupKey, null, StateOperationType.Delete)],
                     cancellationToken: timeout.Token)));
@@ -145,7 +151,7 @@ internal sealed partial class CellWarmup(
         var failures = 0;
         for (var round = 0; round < options.Value.Rounds; round++)
         {
-            var results = await Task.WhenAll(targets.Select(async target =>
+            var results = await Task.WhenAll(targets.SelectMany(target => Enumerable.Repeat(target, options.Value.Concurrency)).Select(async target =>
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(options.Value.ProbeTimeout);
@@ -229,8 +235,8 @@ internal sealed partial class CellWarmup(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 170, Level = LogLevel.Information, Message = "Warmed up in {Milliseconds:0} ms ({Probes} warm-up requests, {Failures} failed sends): ready")]
-        public static partial void Warm(ILogger logger, double milliseconds, int probes, int failures);
+        [LoggerMessage(EventId = 170, Level = LogLevel.Information, Message = "Warmed up in {Milliseconds:0} ms ({Probes} warm-up requests, {Failures} failed sends; {JitMethods} methods JIT-compiled in {JitMilliseconds:0} ms so far): ready")]
+        public static partial void Warm(ILogger logger, double milliseconds, int probes, int failures, long jitMethods, double jitMilliseconds);
 
         [LoggerMessage(EventId = 171, Level = LogLevel.Warning, Message = "The warm-up did not finish within {Timeout}: ready anyway")]
         public static partial void TimedOut(ILogger logger, TimeSpan timeout);

@@ -11,9 +11,27 @@ public sealed class WarmupOptions
     /// <summary>Whether the cell warms up (false: ready as soon as it listens).</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>How many times each warm-up request is sent (the JIT compiles what runs; a few rounds reach the hot paths' steady code).</summary>
-    [Range(1, 100)]
-    public int Rounds { get; set; } = 5;
+    /// <summary>
+    /// How many rounds of warm-up requests are sent. The JIT first compiles a method unoptimised (tier 0) and recompiles it
+    /// optimised (tier 1) once it has been called 30 times; a young cell serving real traffic at tier 0 was the first
+    /// seconds' bottleneck (docs/benchmarks.md "Cold start"). So the rounds times <see cref="Concurrency"/> exceed 30
+    /// calls of every hot path (the sidecar's, each pathway's and each probe's), before the cell says it is ready.
+    /// </summary>
+    [Range(1, 1000)]
+    public int Rounds { get; set; } = DefaultRounds;
+
+    /// <summary>The default <see cref="Rounds"/>.</summary>
+    public const int DefaultRounds = 20;
+
+    /// <summary>
+    /// How many copies of each warm-up request and pathway call a round sends at once, as real traffic does (the
+    /// concurrent paths: connection pools, locks, the admission's slots).
+    /// </summary>
+    [Range(1, 64)]
+    public int Concurrency { get; set; } = DefaultConcurrency;
+
+    /// <summary>The default <see cref="Concurrency"/>.</summary>
+    public const int DefaultConcurrency = 4;
 
     /// <summary>The longest warm-up: after it the cell says it is ready anyway (and logs what did not finish).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]

@@ -29,6 +29,8 @@ internal sealed class SidecarLauncher(string executable, IReadOnlyList<string> p
         // As the CLI: the sidecar gets the runner's environment plus DAPR_HOST_IP, not the app's env map;
         // and the run's credentials for this sidecar.
         start.Environment["DAPR_HOST_IP"] = "127.0.0.1";
+        // The development sidecar is .NET too: its first requests should not run unoptimised code for a minute.
+        RuntimeSettings.ApplyTo(start.Environment);
         foreach (var (name, value) in app.SidecarEnvironment)
         {
             start.Environment[name] = value;
