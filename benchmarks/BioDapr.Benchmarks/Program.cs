@@ -31,8 +31,9 @@ static int Usage()
           actors       actor calls through the sidecar (one id, many ids) and reminder firing lateness
                        --seconds 10 --concurrency 32 --ids 1000 --reminders 500 --out docs/benchmarks/actors.json
           sdk-overhead the cell SDK's cost: a trivial endpoint, bare minimal API vs. immune + ingress + vitals + pathway (wrk),
-                       interleaved rounds with rate, p99, server CPU and bytes allocated per request, and the load average
-                       --seconds 15 --connections 32 --runs 5 --out docs/benchmarks/sdk-overhead.json
+                       interleaved rounds with rate, p99, server CPU and bytes allocated per request, and the load average;
+                       the server under test pinned to the last core, wrk to the others (--no-pin: share every core)
+                       --seconds 6 --connections 32 --runs 12 --out docs/benchmarks/sdk-overhead.json
                        --serve 300: only start both servers (for dotnet-trace/dotnet-counters) and print their ports
                        --alloc-types: instead of the rounds, one loaded run of the cell with its allocation sampled by type
           invocation   service invocation through two sidecars, internal channel open vs. secured (run secret + access control)

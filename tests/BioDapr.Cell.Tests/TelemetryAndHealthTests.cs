@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using BioDapr.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -83,6 +86,103 @@ public sealed class TelemetryAndHealthTests
 
         (await cell.Client.GetAsync("/dapr/subscribe", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await cell.Client.GetAsync("/healthz", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    // Without an exporter the request span is not recorded, but the W3C context flows as before: the caller's trace and
+    // parent are continued, and the id the next hop receives (traceparent) keeps the caller's sampled flag.
+    [Theory]
+    [InlineData("01", true)]
+    [InlineData("00", false)]
+    public async Task Tracing_WithoutAnExporter_ContinuesTheCallersTrace_WithoutRecordingTheRequestSpan(string callerFlags, bool sampled)
+    {
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var parentId = ActivitySpanId.CreateRandom().ToHexString();
+        await using var cell = await TracedCellAsync(settings: null);
+
+        var seen = await cell.RequestAsync($"00-{traceId}-{parentId}-{callerFlags}");
+
+        seen.TraceId.ShouldBe(traceId);
+        seen.ParentSpanId.ShouldBe(parentId);
+        seen.Id.ShouldBe($"00-{traceId}-{seen.SpanId}-{callerFlags}");
+        seen.Sampled.ShouldBe(sampled);
+        seen.AllDataRequested.ShouldBeFalse();
+        seen.Tags.ShouldBeEmpty();
+    }
+
+    // A request without a traceparent starts a trace, sampled as the default sampler samples a root; the flag is set
+    // first in the pipeline, whether or not (and wherever) the cell calls UseCellDefaults.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Tracing_WithoutAnExporter_ARequestWithoutACaller_StartsASampledTrace(bool useDefaults)
+    {
+        await using var cell = await TracedCellAsync(settings: null, useDefaults);
+
+        var seen = await cell.RequestAsync(traceParent: null);
+
+        seen.TraceId.ShouldNotBe(default(ActivityTraceId).ToHexString());
+        seen.ParentSpanId.ShouldBe(default(ActivitySpanId).ToHexString());
+        seen.Sampled.ShouldBeTrue();
+        // The id the next hop receives: sampled (bit 0; .NET also sets bit 1, "random trace id", on a trace it starts).
+        seen.Id.ShouldStartWith($"00-{seen.TraceId}-{seen.SpanId}-");
+        (Convert.ToByte(seen.Id[^2..], 16) & 1).ShouldBe(1);
+        seen.Tags.ShouldBeEmpty();
+    }
+
+    // With an exporter (or Cell:RecordSpans) the request span is recorded with its OpenTelemetry tags.
+    [Theory]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")]
+    [InlineData("Cell:RecordSpans", "true")]
+    public async Task Tracing_WithAnExporter_RecordsTheRequestSpan(string key, string value)
+    {
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var parentId = ActivitySpanId.CreateRandom().ToHexString();
+        await using var cell = await TracedCellAsync(settings: new() { [key] = value });
+
+        var seen = await cell.RequestAsync($"00-{traceId}-{parentId}-01");
+
+        seen.TraceId.ShouldBe(traceId);
+        seen.ParentSpanId.ShouldBe(parentId);
+        seen.Sampled.ShouldBeTrue();
+        seen.AllDataRequested.ShouldBeTrue();
+        seen.Tags.ShouldContain("http.request.method");
+    }
+
+    private static async Task<TracedCell> TracedCellAsync(Dictionary<string, string?>? settings, bool useDefaults = true)
+    {
+        var traced = new TracedCell();
+        traced.Cell = await TestCell.StartAsync(settings: settings, useDefaults: useDefaults, map: app => app.MapGet("/traced", () =>
+        {
+            traced.Seen = Activity.Current is { } a
+                ? new SeenActivity(a.TraceId.ToHexString(), a.SpanId.ToHexString(), a.ParentSpanId.ToHexString(), a.Id ?? "", a.Recorded, a.IsAllDataRequested, [.. a.TagObjects.Select(t => t.Key)])
+                : null;
+            return Results.Ok();
+        }));
+        return traced;
+    }
+
+    private sealed record SeenActivity(string TraceId, string SpanId, string ParentSpanId, string Id, bool Sampled, bool AllDataRequested, IReadOnlyList<string> Tags);
+
+    private sealed class TracedCell : IAsyncDisposable
+    {
+        public TestCell Cell { get; set; } = null!;
+
+        public SeenActivity? Seen { get; set; }
+
+        public async Task<SeenActivity> RequestAsync(string? traceParent)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/traced");
+            if (traceParent is not null)
+            {
+                request.Headers.TryAddWithoutValidation("traceparent", traceParent);
+            }
+
+            using var response = await Cell.Client.SendAsync(request, Ct);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            return Seen.ShouldNotBeNull("the request ran in an activity");
+        }
+
+        public ValueTask DisposeAsync() => Cell.DisposeAsync();
     }
 
     private static Dictionary<string, object> Attributes(OpenTelemetry.Resources.Resource resource) =>

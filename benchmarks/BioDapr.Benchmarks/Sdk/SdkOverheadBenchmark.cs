@@ -32,14 +32,14 @@ internal static partial class SdkOverheadBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Contains("--bare-child"))
+        if (args.Contains("--child"))
         {
-            return await RunBareChildAsync(BenchArgs.Int(args, "--bare-child", 0));
+            return await RunChildAsync(args);
         }
 
-        var seconds = BenchArgs.Int(args, "--seconds", 15);
+        var seconds = BenchArgs.Int(args, "--seconds", 6);
         var connections = BenchArgs.Int(args, "--connections", 32);
-        var runs = BenchArgs.Int(args, "--runs", 5);
+        var runs = BenchArgs.Int(args, "--runs", 12);
         var serveSeconds = args.Contains("--serve") ? BenchArgs.Int(args, "--serve", 300) : 0;
         var output = BenchArgs.String(args, "--out", Path.Combine("docs", "benchmarks", "sdk-overhead.json"));
         if (serveSeconds == 0 && !File.Exists("/usr/bin/wrk") && !File.Exists("/usr/local/bin/wrk"))
@@ -48,33 +48,38 @@ internal static partial class SdkOverheadBenchmark
             return 2;
         }
 
+        // Pinning: the server under test gets the last core to itself, wrk (and everything else this benchmark starts: the
+        // sidecar, Redis) the others. Sharing both cores, wrk took a varying part of the server's CPU and the ratio swung.
+        var pinning = CorePinning.Choose(disabled: args.Contains("--no-pin"));
+        pinning.PinThisProcessToTheLoadCores();
+
         await using var redis = await BenchRedis.StartAsync();
         var resources = await BenchComponents.WriteAsync(redis.Host, new("pubsub", "pubsub.redis"), new("hormones", "configuration.redis"));
         var cellPort = BenchRedis.FreePort();
         using var sidecar = await BenchSidecar.StartAsync("bench", cellPort, resources, configFile: null, environment: null, nameResolutionDirectory: null, waitForApp: false);
-        // The bare server runs in a process of its own: the cell's OpenTelemetry listens process-wide (the ASP.NET Core
-        // activity source and diagnostic listener, the hosting meters), so in one process the bare server was traced and
-        // metered too.
-        await using var bare = await BareServer.StartAsync();
-        await using var cell = await StartCellAsync(cellPort, sidecar);
+        // Both servers run in processes of their own, started the same way: OpenTelemetry listens process-wide (the ASP.NET
+        // Core activity source and diagnostic listener, the hosting meters), so one process is never bare beside a cell; and
+        // each process's CPU time and allocation are its server's alone.
+        await using var bare = await ServerProcess.StartAsync("bare", BenchRedis.FreePort(), sidecar, pinning);
+        await using var cell = await ServerProcess.StartAsync("cell", cellPort, sidecar, pinning);
         if (serveSeconds > 0)
         {
             // For a profiler (dotnet-trace, dotnet-counters): both servers up, no load of our own.
-            Console.WriteLine($"serving for {serveSeconds} s: bare http://127.0.0.1:{bare.Port}/ping in process {bare.ProcessId}, cell in process {Environment.ProcessId} http://127.0.0.1:{cell.Port}/ping (header 'dapr-api-token: {Token}')");
+            Console.WriteLine($"serving for {serveSeconds} s: bare http://127.0.0.1:{bare.Port}/ping in process {bare.ProcessId}, cell http://127.0.0.1:{cell.Port}/ping in process {cell.ProcessId} (header 'dapr-api-token: {Token}'); {pinning.Describe()}");
             await Task.Delay(TimeSpan.FromSeconds(serveSeconds));
             return 0;
         }
 
         if (args.Contains("--alloc-types"))
         {
-            await SampleAllocationsAsync("bare", bare.Port, seconds, connections, withToken: false, bare.SampleAllocationsAsync);
-            await SampleAllocationsAsync("cell", cell.Port, seconds, connections, withToken: true, OwnAllocationsAsync);
+            await SampleAllocationsAsync("bare", bare, seconds, connections, withToken: false, pinning);
+            await SampleAllocationsAsync("cell", cell, seconds, connections, withToken: true, pinning);
             return 0;
         }
 
-        Console.WriteLine($"BioDapr SDK overhead — {Environment.ProcessorCount} cores, .NET {Environment.Version}, wrk -t2 -c{connections} -d{seconds}s, {runs} interleaved rounds (bare first in odd rounds, cell first in even ones)");
-        await WrkAsync(bare.Port, 5, connections, withToken: false);
-        await WrkAsync(cell.Port, 5, connections, withToken: true);
+        Console.WriteLine($"BioDapr SDK overhead — {Environment.ProcessorCount} cores, .NET {Environment.Version}, wrk -t2 -c{connections} -d{seconds}s, {runs} interleaved rounds (bare first in odd rounds, cell first in even ones); {pinning.Describe()}");
+        await WrkAsync(bare.Port, 5, connections, withToken: false, pinning);
+        await WrkAsync(cell.Port, 5, connections, withToken: true, pinning);
         var rounds = new List<Round>();
         for (var round = 1; round <= runs; round++)
         {
@@ -82,16 +87,16 @@ internal static partial class SdkOverheadBenchmark
             Measured b, c;
             if (round % 2 == 1)
             {
-                b = await MeasureAsync(bare.Port, bare.StatsAsync, seconds, connections, withToken: false);
-                c = await MeasureAsync(cell.Port, OwnStatsAsync, seconds, connections, withToken: true);
+                b = await MeasureAsync(bare, seconds, connections, withToken: false, pinning);
+                c = await MeasureAsync(cell, seconds, connections, withToken: true, pinning);
             }
             else
             {
-                c = await MeasureAsync(cell.Port, OwnStatsAsync, seconds, connections, withToken: true);
-                b = await MeasureAsync(bare.Port, bare.StatsAsync, seconds, connections, withToken: false);
+                c = await MeasureAsync(cell, seconds, connections, withToken: true, pinning);
+                b = await MeasureAsync(bare, seconds, connections, withToken: false, pinning);
             }
 
-            var r = new Round(round, b, c, c.RequestsPerSecond / b.RequestsPerSecond, c.P99Ms - b.P99Ms, c.CpuMicrosPerRequest - b.CpuMicrosPerRequest, c.BytesPerRequest - b.BytesPerRequest, loadBefore, LoadAverage());
+            var r = new Round(round, b, c, c.RequestsPerSecond / b.RequestsPerSecond, c.P99Ms - b.P99Ms, c.CpuMicrosPerRequest - b.CpuMicrosPerRequest, b.CpuMicrosPerRequest / c.CpuMicrosPerRequest, c.BytesPerRequest - b.BytesPerRequest, loadBefore, LoadAverage());
             rounds.Add(r);
             Console.WriteLine(
                 $"round {round}: bare {b.RequestsPerSecond:F0} req/s p99 {b.P99Ms:F2} ms {b.CpuMicrosPerRequest:F1} µs CPU {b.BytesPerRequest:F0} B/req | " +
@@ -99,28 +104,35 @@ internal static partial class SdkOverheadBenchmark
                 $"throughput {100 * r.ThroughputRatio:F1}%, added p99 {r.AddedP99Ms:F2} ms, added CPU {r.AddedCpuMicrosPerRequest:F1} µs/req | load {loadBefore:F1} → {r.LoadAfter:F1}");
         }
 
-        var ratio = rounds.Sum(r => r.Cell.RequestsPerSecond) / rounds.Sum(r => r.Bare.RequestsPerSecond);
-        var addedP99 = rounds.Average(r => r.Cell.P99Ms) - rounds.Average(r => r.Bare.P99Ms);
+        // The median and the spread of the rounds: one disturbed round (another process's burst) moves a median little.
+        var pooledRatio = rounds.Sum(r => r.Cell.RequestsPerSecond) / rounds.Sum(r => r.Bare.RequestsPerSecond);
         var ratios = Spread.Of(rounds.Select(r => r.ThroughputRatio));
+        var addedP99 = Spread.Of(rounds.Select(r => r.AddedP99Ms));
         var addedCpu = Spread.Of(rounds.Select(r => r.AddedCpuMicrosPerRequest));
-        var cpuRatio = rounds.Average(r => r.Bare.CpuMicrosPerRequest) / rounds.Average(r => r.Cell.CpuMicrosPerRequest);
+        var cpuRatios = Spread.Of(rounds.Select(r => r.CpuRatio));
+        var bareCpu = Spread.Of(rounds.Select(r => r.Bare.CpuMicrosPerRequest));
+        var cellCpu = Spread.Of(rounds.Select(r => r.Cell.CpuMicrosPerRequest));
         var load = Spread.Of(rounds.SelectMany(r => new[] { r.LoadBefore, r.LoadAfter }));
-        Console.WriteLine($"overall: cell throughput {100 * ratio:F1}% of bare (target >= 85%; rounds {100 * ratios.Min:F1}–{100 * ratios.Max:F1}%, sd {100 * ratios.StandardDeviation:F1} points), added p99 {addedP99:F2} ms (target <= 1 ms)");
-        Console.WriteLine($"server CPU: bare {rounds.Average(r => r.Bare.CpuMicrosPerRequest):F1} µs/req, cell {rounds.Average(r => r.Cell.CpuMicrosPerRequest):F1} µs/req (+{addedCpu.Mean:F1}, rounds {addedCpu.Min:F1}–{addedCpu.Max:F1}); bare ÷ cell CPU {100 * cpuRatio:F1}%; allocated: bare {rounds.Average(r => r.Bare.BytesPerRequest):F0} B/req, cell {rounds.Average(r => r.Cell.BytesPerRequest):F0} B/req");
+        Console.WriteLine($"overall: cell throughput {100 * ratios.Median:F1}% of bare, median of {runs} rounds (target >= 85%; rounds {100 * ratios.Min:F1}–{100 * ratios.Max:F1}%, quartiles {100 * ratios.LowerQuartile:F1}–{100 * ratios.UpperQuartile:F1}%, sd {100 * ratios.StandardDeviation:F1} points; pooled {100 * pooledRatio:F1}%), added p99 {addedP99.Median:F2} ms (target <= 1 ms; rounds {addedP99.Min:F2}–{addedP99.Max:F2})");
+        Console.WriteLine($"server CPU per request (median): bare {bareCpu.Median:F1} µs, cell {cellCpu.Median:F1} µs, added {addedCpu.Median:F1} µs (rounds {addedCpu.Min:F1}–{addedCpu.Max:F1}); bare ÷ cell CPU {100 * cpuRatios.Median:F1}% (rounds {100 * cpuRatios.Min:F1}–{100 * cpuRatios.Max:F1}%); allocated: bare {rounds.Average(r => r.Bare.BytesPerRequest):F0} B/req, cell {rounds.Average(r => r.Cell.BytesPerRequest):F0} B/req");
         Console.WriteLine($"load average (1 min) during the rounds: {load.Min:F1}–{load.Max:F1} on {Environment.ProcessorCount} cores");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         await File.WriteAllTextAsync(output, JsonSerializer.Serialize(new
         {
             machine = new { cores = Environment.ProcessorCount, dotnet = Environment.Version.ToString() },
             at = DateTimeOffset.UtcNow,
+            pinning = pinning.Describe(),
             seconds,
             connections,
             runs = rounds,
-            throughputRatio = ratio,
+            throughputRatio = ratios.Median,
             throughputRatioSpread = ratios,
-            addedP99Ms = addedP99,
+            pooledThroughputRatio = pooledRatio,
+            addedP99Ms = addedP99.Median,
+            addedP99MsSpread = addedP99,
             addedCpuMicrosPerRequest = addedCpu,
-            cpuRatio,
+            cpuMicrosPerRequest = new { bare = bareCpu, cell = cellCpu },
+            cpuRatio = cpuRatios,
             loadAverage = load,
             targets = new { throughputRatio = 0.85, addedP99Ms = 1.0 },
         }, Indented));
@@ -130,10 +142,10 @@ internal static partial class SdkOverheadBenchmark
 
     // Where a server's bytes go: one loaded run with the runtime's allocation ticks sampled inside the server's process
     // (the sampler's own cost makes it no measurement of rate or CPU, so it replaces the rounds).
-    private static async Task SampleAllocationsAsync(string name, int port, int seconds, int connections, bool withToken, Func<Func<Task<WrkResult>>, Task<(long Allocated, IReadOnlyList<(string Type, long Bytes)> Types, WrkResult Wrk)>> sampled)
+    private static async Task SampleAllocationsAsync(string name, ServerProcess server, int seconds, int connections, bool withToken, CorePinning pinning)
     {
-        await WrkAsync(port, 5, connections, withToken);
-        var (allocated, types, wrk) = await sampled(() => WrkAsync(port, seconds, connections, withToken));
+        await WrkAsync(server.Port, 5, connections, withToken, pinning);
+        var (allocated, types, wrk) = await server.SampleAllocationsAsync(() => WrkAsync(server.Port, seconds, connections, withToken, pinning));
         var total = Math.Max(1, types.Sum(t => t.Bytes));
         var requests = Math.Max(1, wrk.Requests);
         Console.WriteLine($"{name}: {wrk.Requests} requests, {(double)allocated / requests:F0} B/req allocated by its process; by type (sampled, scaled to that total):");
@@ -143,23 +155,13 @@ internal static partial class SdkOverheadBenchmark
         }
     }
 
-    private static async Task<(long, IReadOnlyList<(string Type, long Bytes)>, WrkResult)> OwnAllocationsAsync(Func<Task<WrkResult>> load)
+    // The rate also measures wrk; the CPU time the server's process spends per request, and what it allocates, are the
+    // server's own cost (and the CPU figure is disturbed far less by other processes than the rate).
+    private static async Task<Measured> MeasureAsync(ServerProcess server, int seconds, int connections, bool withToken, CorePinning pinning)
     {
-        using var sampler = new AllocationSampler();
-        sampler.Start();
-        var before = GC.GetTotalAllocatedBytes();
-        var wrk = await load();
-        var allocated = GC.GetTotalAllocatedBytes() - before;
-        return (allocated, sampler.Stop(), wrk);
-    }
-
-    // wrk and the servers share the machine, so the rate also measures wrk; the CPU the benchmark process (both servers,
-    // one loaded at a time) spends per request, and what it allocates, are the servers' own cost.
-    private static async Task<Measured> MeasureAsync(int port, Func<Task<ProcessStats>> stats, int seconds, int connections, bool withToken)
-    {
-        var before = await stats();
-        var wrk = await WrkAsync(port, seconds, connections, withToken);
-        var after = await stats();
+        var before = await server.StatsAsync();
+        var wrk = await WrkAsync(server.Port, seconds, connections, withToken, pinning);
+        var after = await server.StatsAsync();
         var requests = Math.Max(1, wrk.Requests);
         return new Measured(
             wrk.RequestsPerSecond,
@@ -170,13 +172,19 @@ internal static partial class SdkOverheadBenchmark
             after.Gen0Collections - before.Gen0Collections);
     }
 
-    private static Task<ProcessStats> OwnStatsAsync() => Task.FromResult(ProcessStats.OfThisProcess());
-
-    // The bare server's process: serves until its standard input closes; "stats" on a line of input is answered with
-    // its CPU time, bytes allocated and gen-0 collections so far.
-    private static async Task<int> RunBareChildAsync(int port)
+    // A server's process (this benchmark with --child bare|cell --port P [--dapr-http H --dapr-grpc G]): serves until its
+    // standard input closes; "stats" on a line of input is answered with its CPU time, bytes allocated and gen-0
+    // collections so far; "alloc-start" / "alloc-stop" sample its allocation by type.
+    private static async Task<int> RunChildAsync(string[] args)
     {
-        await using var bare = await StartBareAsync(port);
+        var kind = BenchArgs.String(args, "--child", "");
+        var port = BenchArgs.Int(args, "--port", 0);
+        await using var server = kind switch
+        {
+            "bare" => await StartBareAsync(port),
+            "cell" => await StartCellAsync(port, BenchArgs.Int(args, "--dapr-http", 0), BenchArgs.Int(args, "--dapr-grpc", 0)),
+            _ => throw new ArgumentException($"--child must be 'bare' or 'cell', got '{kind}'"),
+        };
         AllocationSampler? sampler = null;
         Console.WriteLine("ready");
         while (await Console.In.ReadLineAsync() is { } line)
@@ -228,18 +236,18 @@ internal static partial class SdkOverheadBenchmark
         var app = builder.Build();
         app.MapGet("/ping", () => Results.Ok(new { pong = true }));
         await app.StartAsync();
-        return new RunningApp(app, port);
+        return new RunningApp(app);
     }
 
-    private static async Task<RunningApp> StartCellAsync(int port, BenchSidecar sidecar)
+    private static async Task<RunningApp> StartCellAsync(int port, int sidecarHttpPort, int sidecarGrpcPort)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{sidecar.HttpPort}",
-            ["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{sidecar.GrpcPort}",
+            ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{sidecarHttpPort}",
+            ["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{sidecarGrpcPort}",
             ["Cell:Name"] = "bench",
             ["APP_API_TOKEN"] = Token,
         });
@@ -258,12 +266,14 @@ internal static partial class SdkOverheadBenchmark
             return result.IsGood ? Results.Ok(new { pong = true }) : Results.StatusCode(503);
         });
         await app.StartAsync();
-        return new RunningApp(app, port);
+        return new RunningApp(app);
     }
 
-    private static async Task<WrkResult> WrkAsync(int port, int seconds, int connections, bool withToken)
+    private static async Task<WrkResult> WrkAsync(int port, int seconds, int connections, bool withToken, CorePinning pinning)
     {
-        var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = pinning.StartInfo("wrk", pinning.LoadCores);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         foreach (var argument in new[] { "-t2", $"-c{connections}", $"-d{seconds}s", "--latency" })
         {
             start.ArgumentList.Add(argument);
@@ -317,20 +327,31 @@ internal static partial class SdkOverheadBenchmark
 
     private sealed record Measured(double RequestsPerSecond, double P50Ms, double P99Ms, double CpuMicrosPerRequest, double BytesPerRequest, int Gen0Collections);
 
-    private sealed record Round(int Run, Measured Bare, Measured Cell, double ThroughputRatio, double AddedP99Ms, double AddedCpuMicrosPerRequest, double AddedBytesPerRequest, double LoadBefore, double LoadAfter);
+    private sealed record Round(int Run, Measured Bare, Measured Cell, double ThroughputRatio, double AddedP99Ms, double AddedCpuMicrosPerRequest, double CpuRatio, double AddedBytesPerRequest, double LoadBefore, double LoadAfter);
 
-    private sealed record Spread(double Mean, double Min, double Max, double StandardDeviation)
+    private sealed record Spread(double Median, double Mean, double Min, double Max, double LowerQuartile, double UpperQuartile, double StandardDeviation)
     {
         public static Spread Of(IEnumerable<double> values)
         {
-            var list = values.Where(v => !double.IsNaN(v)).ToList();
+            var list = values.Where(v => !double.IsNaN(v)).Order().ToList();
             if (list.Count == 0)
             {
-                return new Spread(double.NaN, double.NaN, double.NaN, double.NaN);
+                return new Spread(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
             }
 
             var mean = list.Average();
-            return new Spread(mean, list.Min(), list.Max(), Math.Sqrt(list.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, list.Count - 1)));
+            return new Spread(
+                Quantile(list, 0.5), mean, list[0], list[^1], Quantile(list, 0.25), Quantile(list, 0.75),
+                Math.Sqrt(list.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, list.Count - 1)));
+        }
+
+        // Linear interpolation between the closest ranks of the sorted values.
+        private static double Quantile(List<double> sorted, double q)
+        {
+            var position = q * (sorted.Count - 1);
+            var lower = (int)Math.Floor(position);
+            var upper = Math.Min(sorted.Count - 1, lower + 1);
+            return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
         }
     }
 
@@ -343,13 +364,80 @@ internal static partial class SdkOverheadBenchmark
         }
     }
 
-    /// <summary>The bare server in a child process (this benchmark with <c>--bare-child PORT</c>).</summary>
-    private sealed class BareServer : IAsyncDisposable
+    /// <summary>
+    /// Which cores the server under test and the load (wrk, the sidecar, Redis, this process) use: the last core for the
+    /// server, the others for the load, when there are at least two and <c>taskset</c> is installed; else no pinning.
+    /// </summary>
+    private sealed class CorePinning
+    {
+        private CorePinning(string? serverCores, string? loadCores)
+        {
+            ServerCores = serverCores;
+            LoadCores = loadCores;
+        }
+
+        public string? ServerCores { get; }
+
+        public string? LoadCores { get; }
+
+        public static CorePinning Choose(bool disabled)
+        {
+            var cores = Environment.ProcessorCount;
+            if (disabled || cores < 2 || !OperatingSystem.IsLinux() || !File.Exists("/usr/bin/taskset"))
+            {
+                return new CorePinning(null, null);
+            }
+
+            return new CorePinning((cores - 1).ToString(CultureInfo.InvariantCulture), cores == 2 ? "0" : $"0-{cores - 2}");
+        }
+
+        public string Describe() => ServerCores is null
+            ? "no core pinning: servers and wrk share every core"
+            : $"server under test pinned to core {ServerCores}, wrk/sidecar/Redis to core(s) {LoadCores}";
+
+        // The sidecar and Redis are started by this process and inherit its cores.
+        public void PinThisProcessToTheLoadCores()
+        {
+            if (LoadCores is null)
+            {
+                return;
+            }
+
+            var start = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (var argument in new[] { "-a", "-p", "-c", LoadCores, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var taskset = Process.Start(start)!;
+            taskset.WaitForExit();
+            if (taskset.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"taskset could not pin this process to core(s) {LoadCores}");
+            }
+        }
+
+        public ProcessStartInfo StartInfo(string program, string? cores)
+        {
+            var start = new ProcessStartInfo(cores is null ? program : "taskset") { UseShellExecute = false };
+            if (cores is not null)
+            {
+                start.ArgumentList.Add("-c");
+                start.ArgumentList.Add(cores);
+                start.ArgumentList.Add(program);
+            }
+
+            return start;
+        }
+    }
+
+    /// <summary>A server in a child process (this benchmark with <c>--child bare|cell</c>), pinned to the server core.</summary>
+    private sealed class ServerProcess : IAsyncDisposable
     {
         private readonly Process _process;
         private readonly SemaphoreSlim _gate = new(1, 1);
 
-        private BareServer(Process process, int port)
+        private ServerProcess(Process process, int port)
         {
             _process = process;
             Port = port;
@@ -359,31 +447,45 @@ internal static partial class SdkOverheadBenchmark
 
         public int ProcessId => _process.Id;
 
-        public static async Task<BareServer> StartAsync()
+        public static async Task<ServerProcess> StartAsync(string kind, int port, BenchSidecar sidecar, CorePinning pinning)
         {
-            var port = BenchRedis.FreePort();
             var self = Environment.ProcessPath!;
-            var start = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true };
+            var start = pinning.StartInfo(self, pinning.ServerCores);
+            start.RedirectStandardInput = true;
+            start.RedirectStandardOutput = true;
             if (Path.GetFileNameWithoutExtension(self) == "dotnet")
             {
                 start.ArgumentList.Add(typeof(SdkOverheadBenchmark).Assembly.Location);
             }
 
-            foreach (var argument in new[] { "sdk-overhead", "--bare-child", port.ToString(CultureInfo.InvariantCulture) })
+            foreach (var argument in new[]
+            {
+                "sdk-overhead", "--child", kind, "--port", port.ToString(CultureInfo.InvariantCulture),
+                "--dapr-http", sidecar.HttpPort.ToString(CultureInfo.InvariantCulture), "--dapr-grpc", sidecar.GrpcPort.ToString(CultureInfo.InvariantCulture),
+            })
             {
                 start.ArgumentList.Add(argument);
             }
 
-            var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the bare server's process");
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            var ready = await process.StandardOutput.ReadLineAsync(timeout.Token);
+            var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start the {kind} server's process");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            string? ready;
+            try
+            {
+                ready = await process.StandardOutput.ReadLineAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                ready = "(nothing within 120 s)";
+            }
+
             if (ready != "ready")
             {
                 process.Kill(entireProcessTree: true);
-                throw new InvalidOperationException($"the bare server's process did not start (said '{ready}')");
+                throw new InvalidOperationException($"the {kind} server's process did not start (said '{ready}')");
             }
 
-            return new BareServer(process, port);
+            return new ServerProcess(process, port);
         }
 
         public async Task<ProcessStats> StatsAsync()
@@ -391,9 +493,8 @@ internal static partial class SdkOverheadBenchmark
             await _gate.WaitAsync();
             try
             {
-                await _process.StandardInput.WriteLineAsync("stats");
-                await _process.StandardInput.FlushAsync();
-                var line = await _process.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("the bare server's process exited");
+                await CommandAsync("stats");
+                var line = await _process.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("the server's process exited");
                 var parts = line.Split(' ');
                 return new ProcessStats(
                     double.Parse(parts[0], CultureInfo.InvariantCulture),
@@ -448,10 +549,8 @@ internal static partial class SdkOverheadBenchmark
         }
     }
 
-    private sealed class RunningApp(WebApplication app, int port) : IAsyncDisposable
+    private sealed class RunningApp(WebApplication app) : IAsyncDisposable
     {
-        public int Port { get; } = port;
-
         public async ValueTask DisposeAsync()
         {
             await app.StopAsync();
