@@ -33,7 +33,7 @@ public sealed partial class EnvironmentFilesTests
         azure.Warnings.Where(w => !w.Contains("not a YAML file", StringComparison.Ordinal)).ShouldBeEmpty();
         local.Resiliencies.ShouldHaveSingleItem();
         configuration.SecretScopes.ShouldHaveSingleItem().StoreName.ShouldBe("secretstore");
-        configuration.Tracing.Otel.ShouldNotBeNull().EndpointAddress.ShouldBe("localhost:4318");
+        configuration.Tracing.SamplingRate.ShouldBe("1");
         runWarnings.ShouldBeEmpty();
         apps.Count.ShouldBe(Repo.CellDirectories().Count + Repo.NodeCellDirectories().Count);
     }

@@ -136,10 +136,29 @@ public partial class LocalOrganism : IAsyncDisposable
     public Dictionary<string, string> ExtraClientKeys { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Where the sidecars export their spans (OTLP/HTTP, <c>host:port</c>) instead of the <c>localhost:4318</c> their
-    /// Configurations (dapr/config) name; set before start. Null (the default) keeps the repository's setting.
+    /// Where the sidecars export their spans (OTLP/HTTP, <c>host:port</c>): written into a copy of each Configuration
+    /// (dapr/config) as <c>spec.tracing.otel</c>; set before start. Null (the default) keeps the repository's
+    /// Configurations, which name no collector: the sidecars pass <c>traceparent</c> on and record nothing.
     /// </summary>
     public string? SidecarOtlpEndpoint { get; init; }
+
+    /// <summary>
+    /// A Configuration's text with <c>spec.tracing.otel</c> naming an OTLP/HTTP collector at <paramref name="endpoint"/>
+    /// (plain HTTP), under its <c>samplingRate</c> line; throws when the file has no such line to put it under.
+    /// </summary>
+    public static string WithOtlpCollector(string configuration, string endpoint, string path)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var samplingRate = SamplingRateLine().Match(configuration);
+        if (!samplingRate.Success)
+        {
+            throw new InvalidOperationException($"{path} has no 'spec.tracing.samplingRate' line to put the OTLP collector under");
+        }
+
+        var indent = samplingRate.Groups["indent"].Value;
+        var otel = $"{indent}otel:\n{indent}  endpointAddress: {endpoint}\n{indent}  isSecure: false\n{indent}  protocol: http\n";
+        return configuration.Insert(samplingRate.Index + samplingRate.Length, otel);
+    }
 
     /// <summary>Extra environment variables of a cell (by app id), e.g. configuration overrides.</summary>
     public Dictionary<string, Dictionary<string, string>> AppEnvironment { get; } = new(StringComparer.Ordinal);
@@ -230,7 +249,7 @@ public partial class LocalOrganism : IAsyncDisposable
             if (SidecarOtlpEndpoint is { } otlp)
             {
                 var copy = Path.Combine(_root, id + ".configuration.yaml");
-                await File.WriteAllTextAsync(copy, (await File.ReadAllTextAsync(configuration, cancellationToken)).Replace("endpointAddress: localhost:4318", "endpointAddress: " + otlp, StringComparison.Ordinal), cancellationToken);
+                await File.WriteAllTextAsync(copy, WithOtlpCollector(await File.ReadAllTextAsync(configuration, cancellationToken), otlp, configuration), cancellationToken);
                 configuration = copy;
             }
 
@@ -454,4 +473,8 @@ public partial class LocalOrganism : IAsyncDisposable
     // The secret store's secretsFile (a path relative to the app's directory, however deep the cells sit).
     [GeneratedRegex(@"(?<prefix>value:\s*)\S*components/local/secrets\.json", RegexOptions.CultureInvariant)]
     private static partial Regex SecretsFileValue();
+
+    // The tracing block's samplingRate line (with its line break), whose indentation the otel block takes.
+    [GeneratedRegex(@"^(?<indent>[ ]+)samplingRate:[^\n]*\n", RegexOptions.CultureInvariant | RegexOptions.Multiline)]
+    private static partial Regex SamplingRateLine();
 }

@@ -38,7 +38,8 @@ internal static class TracingBenchmark
             ("ids only", idsOnly, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
             ("sampled out", exporting, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"),
             ("sampled", exporting, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
-            // A plain `./biodapr up`: the Configurations name localhost:4318 and nothing listens there.
+            // What a plain `./biodapr up` did until the Configurations stopped naming localhost:4318 (nothing listens
+            // there); a plain `up` is now "ids only".
             ("sampled, collector down", collectorDown, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
         };
         Console.WriteLine($"BioDapr sidecar tracing benchmark — {Environment.ProcessorCount} cores, .NET {Environment.Version}; GET /v1.0/state/statestore/bench-key, {concurrency} in flight, {seconds} s per mode, {runs} interleaved runs; load average {LoadAverage()}");

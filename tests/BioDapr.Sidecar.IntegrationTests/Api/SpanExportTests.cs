@@ -1,6 +1,11 @@
 using System.Net;
 using System.Text;
 using BioDapr.Sidecar.IntegrationTests.Infrastructure;
+using Dapr.Client.Autogen.Grpc.v1;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using DaprGrpc = Dapr.Client.Autogen.Grpc.v1.Dapr;
 using BioDapr.Testing;
 using BioDapr.Testing.Telemetry;
 
@@ -80,6 +85,136 @@ public sealed class SpanExportTests
             s => s.Attributes["messaging.destination.name"].ShouldBe("orders"));
         receiver.Rejected.ShouldBe(0);
     }
+
+    [Fact]
+    public async Task BulkPublish_RecordsAProducerSpanPerEntry_UnderTheCallsSpan_AndEachEventCarriesItsEntrysSpan()
+    {
+        await using var receiver = new OtlpReceiver();
+        await receiver.InitializeAsync();
+        await using var app = await TestApp.StartAsync();
+        var resources = new Dictionary<string, string>
+        {
+            ["pubsub.yaml"] = Yaml.InMemoryPubSub(),
+            ["sub.yaml"] = Yaml.Subscription("pubsub", "orders", "/orders"),
+        };
+        await using var sidecar = await TestSidecar.StartAsync("traced", resources, app.Port, configYaml: TracedConfig(receiver.Port));
+        await sidecar.WaitUntilReadyAsync();
+
+        using var bulk = Traced(HttpMethod.Post, "/v1.0-alpha1/publish/bulk/pubsub/orders", """
+            [{"entryId":"1","event":{"n":1},"contentType":"application/json"},{"entryId":"2","event":{"n":2},"contentType":"application/json"}]
+            """);
+        using var published = await sidecar.Client.SendAsync(bulk, TestContext.Current.CancellationToken);
+
+        published.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await Eventually.TrueAsync(() => app.RequestsTo("/orders").Count == 2);
+        var spans = await Eventually.ReturnsAsync(
+            () => Task.FromResult(receiver.Trace(TraceId)),
+            trace => trace.Count(s => s.Kind == ReceivedSpanKind.Producer) == 2 && trace.Count(s => s.Name == "pubsub/orders") == 2
+                && trace.Any(s => s.Kind == ReceivedSpanKind.Server),
+            TimeSpan.FromSeconds(30),
+            "the call's span, a producer span per entry and both deliveries are exported");
+
+        var call = spans.Single(s => s.Kind == ReceivedSpanKind.Server);
+        call.ShouldSatisfyAllConditions(
+            s => s.Name.ShouldBe("/v1.0-alpha1/publish/bulk/pubsub/orders"),
+            s => s.ParentSpanId.ShouldBe(CallerSpanId));
+        var entries = spans.Where(s => s.Kind == ReceivedSpanKind.Producer).ToList();
+        entries.ShouldAllBe(s => s.ParentSpanId == call.SpanId && s.Name == "/v1.0-alpha1/publish/bulk/pubsub/orders" && s.Status != ReceivedSpanStatus.Error,
+            "daprd's StartProducerSpanChildFromParent: named after the path, a child of the call's span");
+        entries.Select(s => s.SpanId).Distinct().Count().ShouldBe(2, "each entry has a span of its own");
+        // Each event carries its own entry's span: its delivery (and the app's request) continues that span.
+        var deliveries = spans.Where(s => s.Name == "pubsub/orders").ToList();
+        deliveries.Select(d => d.ParentSpanId).Order(StringComparer.Ordinal).ShouldBe(entries.Select(e => e.SpanId).Order(StringComparer.Ordinal));
+        receiver.Rejected.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task BulkPublishOverGrpc_RecordsAProducerSpanPerEntry_NamedAfterTheMethod()
+    {
+        await using var receiver = new OtlpReceiver();
+        await receiver.InitializeAsync();
+        var resources = new Dictionary<string, string> { ["pubsub.yaml"] = Yaml.InMemoryPubSub() };
+        await using var sidecar = await TestSidecar.StartAsync("traced", resources, configYaml: TracedConfig(receiver.Port), configure: s => s with { GrpcPort = FreePort.Next() });
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{sidecar.Host.GrpcPort}");
+        var client = new DaprGrpc.DaprClient(channel);
+        var request = new BulkPublishRequest { PubsubName = "pubsub", Topic = "orders" };
+        request.Entries.Add(new BulkPublishRequestEntry { EntryId = "1", Event = ByteString.CopyFromUtf8("{}"), ContentType = "application/json" });
+        request.Entries.Add(new BulkPublishRequestEntry { EntryId = "2", Event = ByteString.CopyFromUtf8("{}"), ContentType = "application/json" });
+
+        await client.BulkPublishEventAsync(request, TracedMetadata(), cancellationToken: TestContext.Current.CancellationToken);
+
+        var spans = await Eventually.ReturnsAsync(
+            () => Task.FromResult(receiver.Trace(TraceId)),
+            trace => trace.Count(s => s.Kind == ReceivedSpanKind.Producer) == 2 && trace.Any(s => s.Kind == ReceivedSpanKind.Server),
+            TimeSpan.FromSeconds(30),
+            "the call's span and a producer span per entry are exported");
+        var call = spans.Single(s => s.Kind == ReceivedSpanKind.Server);
+        call.Name.ShouldBe("/dapr.proto.runtime.v1.Dapr/BulkPublishEvent");
+        spans.Where(s => s.Kind == ReceivedSpanKind.Producer).ShouldAllBe(s => s.ParentSpanId == call.SpanId && s.Name == "/dapr.proto.runtime.v1.Dapr/BulkPublishEvent/",
+            "daprd's bulkPublishEvent names them after the method with a trailing '/'");
+    }
+
+    [Fact]
+    public async Task AStreamingCall_IsOneSpan_FromItsStartToItsEnd_AndAFailedOneCarriesItsStatus()
+    {
+        await using var receiver = new OtlpReceiver();
+        await receiver.InitializeAsync();
+        var resources = new Dictionary<string, string> { ["pubsub.yaml"] = Yaml.InMemoryPubSub() };
+        await using var sidecar = await TestSidecar.StartAsync("traced", resources, configYaml: TracedConfig(receiver.Port), configure: s => s with { GrpcPort = FreePort.Next() });
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{sidecar.Host.GrpcPort}");
+        var client = new DaprGrpc.DaprClient(channel);
+
+        // A streaming subscription (daprd's GRPCTraceStreamServerInterceptor: one span for the stream), opened, then closed by the subscriber.
+        using (var stream = client.SubscribeTopicEventsAlpha1(TracedMetadata(), cancellationToken: TestContext.Current.CancellationToken))
+        {
+            await stream.RequestStream.WriteAsync(new SubscribeTopicEventsRequestAlpha1
+            {
+                InitialRequest = new SubscribeTopicEventsRequestInitialAlpha1 { PubsubName = "pubsub", Topic = "orders" },
+            }, TestContext.Current.CancellationToken);
+            (await stream.ResponseStream.MoveNext(TestContext.Current.CancellationToken)).ShouldBeTrue("the sidecar answers the initial request");
+            receiver.Trace(TraceId).ShouldBeEmpty("the stream's span ends with the stream, not before");
+            await stream.RequestStream.CompleteAsync();
+            while (await stream.ResponseStream.MoveNext(TestContext.Current.CancellationToken))
+            {
+            }
+        }
+
+        // A stream the sidecar refuses: a topic subscription on a pub/sub it does not have.
+        using (var refused = client.SubscribeTopicEventsAlpha1(TracedMetadata(), cancellationToken: TestContext.Current.CancellationToken))
+        {
+            await refused.RequestStream.WriteAsync(new SubscribeTopicEventsRequestAlpha1
+            {
+                InitialRequest = new SubscribeTopicEventsRequestInitialAlpha1 { PubsubName = "nopubsub", Topic = "orders" },
+            }, TestContext.Current.CancellationToken);
+            await Should.ThrowAsync<RpcException>(async () =>
+            {
+                while (await refused.ResponseStream.MoveNext(TestContext.Current.CancellationToken))
+                {
+                }
+            });
+        }
+
+        var spans = await Eventually.ReturnsAsync(
+            () => Task.FromResult(receiver.Trace(TraceId)),
+            trace => trace.Count(s => s.Name == "/dapr.proto.runtime.v1.Dapr/SubscribeTopicEventsAlpha1") == 2,
+            TimeSpan.FromSeconds(30),
+            "both streams' spans are exported once they end");
+        spans.ShouldAllBe(s => s.ParentSpanId == CallerSpanId && s.Kind == ReceivedSpanKind.Server && s.Attributes["dapr.protocol"] == "grpc"
+            && s.Attributes["dapr.api"] == "/dapr.proto.runtime.v1.Dapr/SubscribeTopicEventsAlpha1");
+        spans.Count(s => s.Status == ReceivedSpanStatus.Error).ShouldBe(1, "the refused stream ends with an error status, the closed one without");
+    }
+
+    private static string TracedConfig(int collectorPort) => $$"""
+        apiVersion: dapr.io/v1alpha1
+        kind: Configuration
+        metadata: {name: traced}
+        spec:
+          tracing:
+            samplingRate: "1"
+            otel: {endpointAddress: "127.0.0.1:{{collectorPort}}", isSecure: false, protocol: http}
+        """;
+
+    private static Metadata TracedMetadata() => new() { { "traceparent", $"00-{TraceId}-{CallerSpanId}-01" } };
 
     private static HttpRequestMessage Traced(HttpMethod method, string path, string? body)
     {

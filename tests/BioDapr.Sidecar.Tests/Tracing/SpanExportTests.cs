@@ -86,6 +86,48 @@ public sealed class SpanExportTests
     }
 
     [Fact]
+    public async Task BulkPublishEntrySpans_AreProducerChildrenOfTheCall_EndedTogetherWithTheCallsOutcome()
+    {
+        await using var receiver = new OtlpReceiver();
+        await receiver.InitializeAsync();
+        var tracing = Policy(receiver.Port, "1");
+        var call = tracing.StartSpan(CallerParent, null).ShouldNotBeNull();
+        var spans = new BulkPublishSpans(tracing, call, "/dapr.proto.runtime.v1.Dapr/BulkPublishEvent/");
+
+        var first = spans.StartEntry().ShouldNotBeNull();
+        var second = spans.StartEntry().ShouldNotBeNull();
+        spans.End("Internal");
+        tracing.End(call, "/dapr.proto.runtime.v1.Dapr/BulkPublishEvent", "Internal");
+
+        var exported = await Eventually.ReturnsAsync(
+            () => Task.FromResult(receiver.Trace("4bf92f3577b34da6a3ce929d0e0e4736")),
+            trace => trace.Count >= 3,
+            TimeSpan.FromSeconds(30),
+            "the call's span and both entries' spans are exported");
+        tracing.Dispose();
+        first.SpanId.ShouldNotBe(second.SpanId);
+        first.TraceParent.ShouldBe($"00-4bf92f3577b34da6a3ce929d0e0e4736-{first.SpanId}-01", "the entry's envelope carries its own span");
+        exported.Where(s => s.SpanId == first.SpanId || s.SpanId == second.SpanId).ShouldAllBe(s =>
+            s.Kind == ReceivedSpanKind.Producer && s.ParentSpanId == call.SpanId && s.Name == "/dapr.proto.runtime.v1.Dapr/BulkPublishEvent/" && s.Status == ReceivedSpanStatus.Error);
+        exported.Count.ShouldBe(3);
+    }
+
+    [Fact]
+    public void BulkPublishEntrySpans_FollowTheCallsDecision_NoneWithoutTracing_IdsOnlyWhenNotSampled()
+    {
+        var tracing = Policy(FreePort.Next(), "1");
+
+        new BulkPublishSpans(tracing, call: null, "/v1.0-alpha1/publish/bulk/pubsub/orders").StartEntry().ShouldBeNull("tracing off: no trace fields in the envelope");
+        var unsampledCall = tracing.StartSpan("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", null).ShouldNotBeNull();
+        var entry = new BulkPublishSpans(tracing, unsampledCall, "/v1.0-alpha1/publish/bulk/pubsub/orders").StartEntry().ShouldNotBeNull();
+        tracing.Dispose();
+
+        entry.Recording.ShouldBeNull("an unsampled call's entries are not recorded");
+        entry.TraceParent.ShouldEndWith("-00");
+        entry.ParentSpanId.ShouldBe(unsampledCall.SpanId);
+    }
+
+    [Fact]
     public void SamplingRateZero_StartsNoSpan()
     {
         var tracing = Policy(FreePort.Next(), "0");

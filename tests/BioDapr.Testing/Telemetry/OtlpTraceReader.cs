@@ -6,7 +6,7 @@ namespace BioDapr.Testing.Telemetry;
 /// Reads the parts of an OTLP <c>ExportTraceServiceRequest</c> (opentelemetry-proto, collector/trace/v1) the tests
 /// look at, field by field, skipping the rest: resource_spans (1) → resource (1, its attributes 1) and scope_spans
 /// (2) → scope (1, its name 1) and spans (2) → trace_id (1), span_id (2), parent_span_id (4), name (5), kind (6),
-/// attributes (9). Attributes are key (1) and value (2, an AnyValue whose string_value is field 1).
+/// attributes (9), status (15: its code 3). Attributes are key (1) and value (2, an AnyValue whose string_value is field 1).
 /// </summary>
 public static class OtlpTraceReader
 {
@@ -44,10 +44,32 @@ public static class OtlpTraceReader
         return spans;
     }
 
+    // Status: message (2), code (3).
+    private static ReceivedSpanStatus StatusCode(byte[] status)
+    {
+        var input = new CodedInputStream(status);
+        var code = ReceivedSpanStatus.Unset;
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            if (tag == WireFormat.MakeTag(3, WireFormat.WireType.Varint))
+            {
+                code = (ReceivedSpanStatus)input.ReadEnum();
+            }
+            else
+            {
+                input.SkipLastField();
+            }
+        }
+
+        return code;
+    }
+
     private static ReceivedSpan Span(string service, string scope, byte[] span)
     {
         string traceId = "", spanId = "", parent = "", name = "";
         var kind = ReceivedSpanKind.Unspecified;
+        var status = ReceivedSpanStatus.Unset;
         var input = new CodedInputStream(span);
         uint tag;
         while ((tag = input.ReadTag()) != 0)
@@ -69,6 +91,9 @@ public static class OtlpTraceReader
                 case (6, WireFormat.WireType.Varint):
                     kind = (ReceivedSpanKind)input.ReadEnum();
                     break;
+                case (15, WireFormat.WireType.LengthDelimited):
+                    status = StatusCode(input.ReadBytes().ToByteArray());
+                    break;
                 default:
                     input.SkipLastField();
                     break;
@@ -80,7 +105,7 @@ public static class OtlpTraceReader
             throw new InvalidDataException($"span '{name}' has a trace id of {traceId.Length / 2} bytes and a span id of {spanId.Length / 2} (expected 16 and 8)");
         }
 
-        return new ReceivedSpan(service, scope, traceId, spanId, parent, name, kind, Attributes(span, 9));
+        return new ReceivedSpan(service, scope, traceId, spanId, parent, name, kind, Attributes(span, 9)) { Status = status };
     }
 
     private static Dictionary<string, string> Attributes(byte[] message, int field)

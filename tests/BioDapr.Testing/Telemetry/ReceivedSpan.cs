@@ -11,6 +11,14 @@ public enum ReceivedSpanKind
     Consumer = 5,
 }
 
+/// <summary>The status of a span (OTLP <c>Status.StatusCode</c>).</summary>
+public enum ReceivedSpanStatus
+{
+    Unset = 0,
+    Ok = 1,
+    Error = 2,
+}
+
 /// <summary>One span as an app exported it.</summary>
 /// <param name="Service">The resource's <c>service.name</c>.</param>
 /// <param name="Scope">The instrumentation scope (activity source) name.</param>
@@ -28,4 +36,8 @@ public sealed record ReceivedSpan(
     string ParentSpanId,
     string Name,
     ReceivedSpanKind Kind,
-    IReadOnlyDictionary<string, string> Attributes);
+    IReadOnlyDictionary<string, string> Attributes)
+{
+    /// <summary>The span's status code (read from OTLP protobuf; <see cref="ReceivedSpanStatus.Unset"/> when not sent).</summary>
+    public ReceivedSpanStatus Status { get; init; }
+}

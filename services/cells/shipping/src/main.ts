@@ -1,7 +1,7 @@
 // First: the tracing instrumentations must be in place before express and @dapr/dapr load.
 import { telemetry } from "./hosting/telemetry.js";
 import express from "express";
-import { CommunicationProtocolEnum, DaprPubSubStatusEnum, DaprServer, LogLevel } from "@dapr/dapr";
+import { CommunicationProtocolEnum, DaprClient, DaprPubSubStatusEnum, DaprServer, LogLevel } from "@dapr/dapr";
 import { ShipmentDispatcher } from "./dispatch/shipmentDispatcher.js";
 import { OrderConfirmedType } from "./events/contracts.js";
 import { cloudEventContext, cloudEventOf } from "./hosting/cloudEventContext.js";
@@ -15,7 +15,10 @@ import { errorText, VitalsPublisher } from "./vitals/vitalsPublisher.js";
 
 // The shipping cell: OrderConfirmed (topic orders) → a carrier and a dispatch time → ShipmentDispatched (topic
 // shipments). Dapr plumbing through the official JS SDK (@dapr/dapr): DaprServer for the subscription (HTTP app
-// channel), its DaprClient over gRPC for state, publishing and the configuration API (hormones).
+// channel); its DaprClient over HTTP for state and publishing, so the order's trace goes on through them (the SDK's
+// HTTP client runs on node:http, which OpenTelemetry's HTTP instrumentation traces and gives traceparent; its gRPC
+// transport, ConnectRPC over node:http2, has no OpenTelemetry instrumentation); a second DaprClient over gRPC for the
+// configuration API (hormones: the SDK subscribes only over gRPC) and the vitals.
 
 const logger = consoleLogger("shipping");
 let settings;
@@ -52,14 +55,20 @@ const server = new DaprServer({
   logger: { level: LogLevel.Warn },
   clientOptions: {
     daprHost: settings.daprHost,
-    daprPort: String(settings.daprGrpcPort),
-    communicationProtocol: CommunicationProtocolEnum.GRPC,
+    daprPort: String(settings.daprHttpPort),
+    communicationProtocol: CommunicationProtocolEnum.HTTP,
     logger: { level: LogLevel.Warn },
   },
 });
 app.use(cloudEventContext());
+const grpcClient = new DaprClient({
+  daprHost: settings.daprHost,
+  daprPort: String(settings.daprGrpcPort),
+  communicationProtocol: CommunicationProtocolEnum.GRPC,
+  logger: { level: LogLevel.Warn },
+});
 
-hormones = new HormoneSource(settings.appId, settings.hormoneStore, server.client.configuration as unknown as ConfigurationApi, logger, 10_000, storeMetadata(process.env, settings.hormoneStore));
+hormones = new HormoneSource(settings.appId, settings.hormoneStore, grpcClient.configuration as unknown as ConfigurationApi, logger, 10_000, storeMetadata(process.env, settings.hormoneStore));
 const dispatcher = new ShipmentDispatcher(server.client as never, current, () => new Date(), logger, settings);
 const statusOf = { SUCCESS: DaprPubSubStatusEnum.SUCCESS, RETRY: DaprPubSubStatusEnum.RETRY, DROP: DaprPubSubStatusEnum.DROP };
 
@@ -79,8 +88,10 @@ await server.pubsub.subscribeWithOptions(settings.pubsub, "orders", {
   },
 });
 
-const publisher = new VitalsPublisher(vitals, server.client.pubsub, settings.pubsub, settings.vitalsWindowMs, logger);
+// Vitals every window are not part of an order: published over gRPC, they add no client spans of their own.
+const publisher = new VitalsPublisher(vitals, grpcClient.pubsub, settings.pubsub, settings.vitalsWindowMs, logger);
 await server.start();
+await grpcClient.start();
 await hormones.start();
 publisher.start();
 ready = true;
@@ -90,7 +101,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
     ready = false;
     publisher.stop();
-    void Promise.allSettled([hormones!.stop(), server.stop()])
+    void Promise.allSettled([hormones!.stop(), server.stop(), grpcClient.stop()])
       // The last spans (the shutdown's own calls included) are flushed before the process exits.
       .then(() => telemetry?.shutdown())
       .finally(() => process.exit(0));

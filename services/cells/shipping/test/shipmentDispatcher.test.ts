@@ -11,6 +11,7 @@ function fakeSidecar() {
   const state = new Map<string, string>();
   const published: { topic: string; data: Record<string, unknown>; metadata: Record<string, string> }[] = [];
   let failPublishes = 0;
+  let answerPublishErrors = 0;
   const api: SidecarApi = {
     state: {
       get: async (_store, key) => (state.has(key) ? JSON.parse(state.get(key)!) : ""),
@@ -30,12 +31,23 @@ function fakeSidecar() {
           failPublishes--;
           throw { error: new Error("sidecar unavailable") };
         }
+        if (answerPublishErrors > 0) {
+          // The JS SDK's HTTP client does not throw when a publish fails: it answers { error }.
+          answerPublishErrors--;
+          return { error: new Error("Internal Server Error: ERR_PUBSUB_PUBLISH_MESSAGE") };
+        }
         published.push({ topic, data: data as Record<string, unknown>, metadata: options?.metadata ?? {} });
         return {};
       },
     },
   };
-  return { api, state, published, failNextPublishes: (n: number) => (failPublishes = n) };
+  return {
+    api,
+    state,
+    published,
+    failNextPublishes: (n: number) => (failPublishes = n),
+    answerNextPublishesWithAnError: (n: number) => (answerPublishErrors = n),
+  };
 }
 
 const order = { orderId: "o-1", customerId: "c-1", paymentId: "p-1", confirmedAt: "2026-03-02T09:10:00Z" };
@@ -101,6 +113,19 @@ test("a failed publish throws (the sidecar redelivers) and the redelivery publis
   assert.equal(await d.onOrderConfirmed(delivery()), "SUCCESS");
   assert.equal(sidecar.published.length, 1);
   assert.equal(sidecar.published[0]!.data.shipmentId, "shp-o-1");
+});
+
+test("a publish answered with an error (the SDK's HTTP client does not throw) is not marked published, and is retried", async () => {
+  const sidecar = fakeSidecar();
+  const { d } = dispatcher(sidecar.api);
+  sidecar.answerNextPublishesWithAnError(1);
+
+  await assert.rejects(() => d.onOrderConfirmed(delivery()), /ERR_PUBSUB_PUBLISH_MESSAGE/);
+  assert.equal(sidecar.published.length, 0);
+  assert.equal(sidecar.state.has("shipment-published-o-1"), false, "a shipment whose event was not published is not marked published");
+
+  assert.equal(await d.onOrderConfirmed(delivery()), "SUCCESS");
+  assert.equal(sidecar.published.length, 1);
 });
 
 test("an OrderConfirmed that breaks its contract is dropped, naming the fields", async () => {

@@ -7,7 +7,9 @@ import { after, before, test } from "node:test";
 import { otlpEndpoint, startTelemetry } from "../src/hosting/telemetry.js";
 
 // The cell's tracing against a real OTLP/HTTP receiver on loopback: a process started as the cell starts (the telemetry
-// module loaded before express) receives one delivery with the sidecar's traceparent, and exports its server span.
+// module loaded before express and @dapr/dapr) receives one delivery with the sidecar's traceparent, publishes through
+// the SDK's DaprClient over HTTP (to the same loopback server, standing in for the sidecar's HTTP API), and exports its
+// server span and the publish's client span, whose traceparent the sidecar receives.
 
 interface ReceivedSpan {
   service: string;
@@ -19,6 +21,7 @@ interface ReceivedSpan {
 }
 
 const received: ReceivedSpan[] = [];
+const sidecarCalls: { method: string; url: string; traceparent: string }[] = [];
 let receiver: Server;
 let receiverPort = 0;
 let cell: ChildProcess | undefined;
@@ -31,6 +34,15 @@ before(async () => {
       if (request.url === "/v1/traces" && request.headers["content-type"] === "application/x-protobuf") {
         received.push(...readExport(Buffer.concat(chunks)));
         response.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+      } else if (request.url?.startsWith("/v1.0/")) {
+        // The sidecar's HTTP API as far as the SDK's client needs it: health, metadata, publish.
+        sidecarCalls.push({ method: request.method ?? "", url: request.url, traceparent: String(request.headers.traceparent ?? "") });
+        if (request.url.startsWith("/v1.0/metadata")) {
+          // The SDK's start() waits for the sidecar's metadata.
+          response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: "shipping" }));
+        } else {
+          response.writeHead(204).end();
+        }
       } else {
         response.writeHead(415).end();
       }
@@ -58,15 +70,22 @@ test("a delivery with the sidecar's traceparent is a server span of the order's 
   // The cell's shape: express serving a subscription route on loopback; the health probe is not traced.
   const app = `
     import express from "express";
+    import { CommunicationProtocolEnum, DaprClient, LogLevel } from "@dapr/dapr";
+    const client = new DaprClient({ daprHost: "127.0.0.1", daprPort: process.env.DAPR_HTTP_PORT, communicationProtocol: CommunicationProtocolEnum.HTTP, logger: { level: LogLevel.Error } });
     const app = express();
     app.use(express.json({ type: ["application/json", "application/cloudevents+json"] }));
     app.get("/healthz", (_req, res) => void res.send("ok"));
-    app.post("/order-confirmed", (_req, res) => void res.json({ status: "SUCCESS" }));
+    app.post("/order-confirmed", async (_req, res) => {
+      const published = await client.pubsub.publish("pubsub", "shipments", { orderId: "o-1" });
+      res.json({ status: published.error ? "RETRY" : "SUCCESS" });
+    });
+    // As the cell: the client is started (its health checks done) before the first delivery.
+    await client.start();
     const server = app.listen(0, "127.0.0.1", () => console.log("port " + server.address().port));
   `;
   cell = spawn(process.execPath, ["--import", telemetryModule, "--input-type=module", "-e", app], {
     cwd: packageDirectory,
-    env: { ...process.env, APP_ID: "shipping", OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`, OTEL_BSP_SCHEDULE_DELAY: "100" },
+    env: { ...process.env, APP_ID: "shipping", DAPR_HTTP_PORT: String(receiverPort), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`, OTEL_BSP_SCHEDULE_DELAY: "100" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -89,18 +108,27 @@ test("a delivery with the sidecar's traceparent is a server span of the order's 
   });
   assert.equal(delivery.status, 200);
 
+  assert.deepEqual(await delivery.json(), { status: "SUCCESS" });
+
+  // The server span ends after the publish's client span: both arrive, in one batch or two.
   const deadline = Date.now() + 20_000;
-  while (!received.some((s) => s.traceId === traceId) && Date.now() < deadline) {
+  const ofTrace = () => received.filter((s) => s.traceId === traceId);
+  while (!(ofTrace().some((s) => s.kind === 2) && ofTrace().some((s) => s.kind === 3)) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const spans = received.filter((s) => s.traceId === traceId);
-  assert.equal(spans.length, 1, `one span of the delivery's trace arrives (received: ${JSON.stringify(received)})`);
-  const [span] = spans;
-  assert.equal(span.kind, 2, "a server span (SPAN_KIND_SERVER)");
-  assert.equal(span.parentSpanId, sidecarSpanId, "a child of the sidecar's delivery span");
-  assert.equal(span.service, "shipping");
-  assert.match(span.name, /^POST/);
+  const spans = ofTrace();
+  assert.equal(spans.length, 2, `the delivery's server span and the publish's client span arrive (received: ${JSON.stringify(received)})`);
+  const server = spans.find((s) => s.kind === 2)!;
+  assert.equal(server.parentSpanId, sidecarSpanId, "the server span (SPAN_KIND_SERVER) is a child of the sidecar's delivery span");
+  assert.equal(server.service, "shipping");
+  assert.match(server.name, /^POST/);
+  const publish = spans.find((s) => s.kind === 3)!;
+  assert.equal(publish.parentSpanId, server.spanId, "the publish (SPAN_KIND_CLIENT) is a child of the delivery's server span");
+  const publishCall = sidecarCalls.find((c) => c.method === "POST" && c.url.startsWith("/v1.0/publish/pubsub/shipments"));
+  assert.ok(publishCall, `the SDK published over HTTP (calls: ${JSON.stringify(sidecarCalls)})`);
+  assert.equal(publishCall.traceparent, `00-${traceId}-${publish.spanId}-01`, "the sidecar receives the client span as the publish's parent");
   assert.ok(!received.some((s) => s.name.includes("healthz")), "the health probe is not traced");
+  assert.ok(received.every((s) => s.traceId === traceId), "calls to the sidecar outside a delivery start no traces");
 });
 
 // A minimal reader of OTLP's ExportTraceServiceRequest (opentelemetry-proto collector/trace/v1): resource_spans (1) →

@@ -61,14 +61,32 @@ internal sealed class PubSubApi(SidecarRuntime runtime, PubSubService pubsub)
                 converted.Add(new PublishEntry(entry.EntryId, bytes, entry.ContentType, entry.Metadata));
             }
 
-            var failed = await pubsub.BulkPublishAsync(pubsubName, topic, converted, metadata, span, context.RequestAborted);
-            if (failed.Count == 0)
+            // daprd's producer span per entry, named after the request path, ending with the call's HTTP status.
+            var spans = new BulkPublishSpans(runtime.Tracing, span, context.Request.Path.Value ?? string.Empty);
+            var answered = false;
+            try
             {
-                ApiHttp.WriteEmpty(context.Response);
-                return;
-            }
+                var failed = await pubsub.BulkPublishAsync(pubsubName, topic, converted, metadata, spans, context.RequestAborted);
+                if (failed.Count == 0)
+                {
+                    ApiHttp.WriteEmpty(context.Response);
+                }
+                else
+                {
+                    await WriteFailedEntriesAsync(context, DaprErrors.PubSubPublishMessage(pubsubName, topic, failed[0].Error), failed);
+                }
 
-            await WriteFailedEntriesAsync(context, DaprErrors.PubSubPublishMessage(pubsubName, topic, failed[0].Error), failed);
+                answered = true;
+            }
+            catch (DaprApiException ex)
+            {
+                await ApiHttp.WriteErrorAsync(context.Response, ex.Error);
+                answered = true;
+            }
+            finally
+            {
+                spans.End(DaprSpanAttributes.HttpError(answered ? context.Response.StatusCode : StatusCodes.Status500InternalServerError));
+            }
         }
         catch (DaprApiException ex)
         {

@@ -87,14 +87,15 @@ internal sealed class PubSubService(ComponentStore components, Publisher publish
 
     /// <summary>
     /// Publishes the entries one by one, up to 100 at once (Redis has no native bulk publish; daprd's
-    /// default bulk publisher does the same). Returns the entries that failed; throws for request errors.
+    /// default bulk publisher does the same). Returns the entries that failed; throws for request errors. Each entry
+    /// wrapped in a CloudEvent gets its span from <paramref name="spans"/> (the caller ends them with the call's outcome).
     /// </summary>
     public async Task<IReadOnlyList<FailedPublishEntry>> BulkPublishAsync(
         string pubsubName,
         string topic,
         IReadOnlyList<PublishEntry> entries,
         IReadOnlyDictionary<string, string> metadata,
-        TraceContext? span,
+        BulkPublishSpans? spans,
         CancellationToken cancellationToken)
     {
         var (pubsub, rawPayload) = Validate(pubsubName, topic, metadata);
@@ -120,7 +121,7 @@ internal sealed class PubSubService(ComponentStore components, Publisher publish
 
             var data = rawPayload
                 ? entry.Event
-                : Envelope(pubsubName, topic, entry.ContentType, entry.Event, entryMetadata ?? new Dictionary<string, string>(), span?.NewChild());
+                : Envelope(pubsubName, topic, entry.ContentType, entry.Event, entryMetadata ?? new Dictionary<string, string>(), spans?.StartEntry());
             messages.Add((entry.EntryId, data, entryMetadata));
         }
 

@@ -20,7 +20,7 @@ internal sealed class DaprGrpcMethods : IServiceMethodProvider<DaprGrpcService>
     {
         var table = new GrpcServiceTable<DaprGrpcService>(DaprService.Descriptor, new GrpcCallGuard(runtime));
         var state = new StateGrpc(services.State);
-        var pubsub = new PubSubGrpc(services.PubSub);
+        var pubsub = new PubSubGrpc(services.PubSub, runtime.Tracing);
         var secrets = new SecretsGrpc(services.Secrets);
         var configuration = new ConfigurationGrpc(runtime, services.Configuration);
         var metadata = new MetadataGrpc(runtime);

@@ -12,7 +12,8 @@ namespace BioDapr.Sidecar.Grpc;
 /// Binds the methods of one protobuf service descriptor to handlers by name, with marshallers built from
 /// the message types' own parsers (no hand-written encoding). Methods without a handler answer with
 /// <see cref="Fallbacks"/>. Every handler runs behind <see cref="GrpcCallGuard"/> (API token, trace
-/// context) and has <see cref="DaprApiException"/> translated by <see cref="GrpcErrors"/>.
+/// context; one span per call, a stream's from its start to its end) and has <see cref="DaprApiException"/>
+/// translated by <see cref="GrpcErrors"/>.
 /// </summary>
 /// <typeparam name="TService">The marker type Grpc.AspNetCore maps (<c>MapGrpcService&lt;TService&gt;</c>).</typeparam>
 internal sealed class GrpcServiceTable<TService>(ServiceDescriptor descriptor, GrpcCallGuard guard)
@@ -54,7 +55,6 @@ internal sealed class GrpcServiceTable<TService>(ServiceDescriptor descriptor, G
             }
             finally
             {
-                // A unary call is one server span; streams (subscriptions, the actor stream) live too long to be one.
                 guard.Exit(call, error);
             }
         }));
@@ -65,18 +65,8 @@ internal sealed class GrpcServiceTable<TService>(ServiceDescriptor descriptor, G
         where TResponse : class, IMessage<TResponse>, new()
     {
         var method = Method<TRequest, TResponse>(MethodType.ServerStreaming, name);
-        _bindings.Add(name, context => context.AddServerStreamingMethod(method, [], async (_, request, writer, call) =>
-        {
-            guard.Enter(call);
-            try
-            {
-                await handler(request, writer, call);
-            }
-            catch (DaprApiException ex)
-            {
-                throw GrpcErrors.ToRpcException(ex.Error);
-            }
-        }));
+        _bindings.Add(name, context => context.AddServerStreamingMethod(method, [], (_, request, writer, call) =>
+            TracedStreamAsync(call, () => handler(request, writer, call))));
     }
 
     public void Duplex<TRequest, TResponse>(string name, Func<IAsyncStreamReader<TRequest>, IServerStreamWriter<TResponse>, ServerCallContext, Task> handler)
@@ -84,18 +74,42 @@ internal sealed class GrpcServiceTable<TService>(ServiceDescriptor descriptor, G
         where TResponse : class, IMessage<TResponse>, new()
     {
         var method = Method<TRequest, TResponse>(MethodType.DuplexStreaming, name);
-        _bindings.Add(name, context => context.AddDuplexStreamingMethod(method, [], async (_, reader, writer, call) =>
+        _bindings.Add(name, context => context.AddDuplexStreamingMethod(method, [], (_, reader, writer, call) =>
+            TracedStreamAsync(call, () => handler(reader, writer, call))));
+    }
+
+    // A stream is one span, as daprd's GRPCTraceStreamServerInterceptor records it: from the call's start to its end (a
+    // configuration or topic subscription lives as long as its subscriber), its status the stream's ending status.
+    private async Task TracedStreamAsync(ServerCallContext call, Func<Task> handler)
+    {
+        guard.Enter(call);
+        var error = nameof(StatusCode.Unknown);
+        try
         {
-            guard.Enter(call);
-            try
-            {
-                await handler(reader, writer, call);
-            }
-            catch (DaprApiException ex)
-            {
-                throw GrpcErrors.ToRpcException(ex.Error);
-            }
-        }));
+            await handler();
+            error = null;
+        }
+        catch (DaprApiException ex)
+        {
+            var failure = GrpcErrors.ToRpcException(ex.Error);
+            error = failure.StatusCode.ToString();
+            throw failure;
+        }
+        catch (RpcException ex)
+        {
+            error = ex.StatusCode.ToString();
+            throw;
+        }
+        catch (OperationCanceledException) when (call.CancellationToken.IsCancellationRequested)
+        {
+            // The subscriber went away (or the sidecar is stopping): the stream ends cancelled.
+            error = nameof(StatusCode.Cancelled);
+            throw;
+        }
+        finally
+        {
+            guard.Exit(call, error);
+        }
     }
 
     /// <summary>Adds every method of the descriptor: the handlers given, the fallback for the rest.</summary>
@@ -135,7 +149,10 @@ internal sealed class GrpcServiceTable<TService>(ServiceDescriptor descriptor, G
         RpcException Refuse(ServerCallContext call)
         {
             guard.Enter(call);
-            return GrpcErrors.ToRpcException(Fallbacks.GetValueOrDefault(descriptorMethod.Name) ?? DaprErrors.NotImplemented());
+            var refusal = GrpcErrors.ToRpcException(Fallbacks.GetValueOrDefault(descriptorMethod.Name) ?? DaprErrors.NotImplemented());
+            // The refused call's span ends here, as any call's (an activity left running would never be exported).
+            guard.Exit(call, refusal.StatusCode.ToString());
+            return refusal;
         }
 
         switch (type)

@@ -1,4 +1,5 @@
 using BioDapr.Sidecar.BuildingBlocks;
+using BioDapr.Sidecar.Tracing;
 using BioDapr.Sidecar.Wire;
 using Dapr.Client.Autogen.Grpc.v1;
 using Grpc.Core;
@@ -6,7 +7,7 @@ using Grpc.Core;
 namespace BioDapr.Sidecar.Grpc;
 
 /// <summary>Publishing over gRPC, translated onto <see cref="PubSubService"/> (daprd: <c>pkg/api/grpc/grpc.go</c> PublishEvent, BulkPublishEvent).</summary>
-internal sealed class PubSubGrpc(PubSubService pubsub)
+internal sealed class PubSubGrpc(PubSubService pubsub, TracingPolicy tracing)
 {
     public async Task<Google.Protobuf.WellKnownTypes.Empty> PublishEventAsync(PublishEventRequest request, ServerCallContext call)
     {
@@ -31,15 +32,31 @@ internal sealed class PubSubGrpc(PubSubService pubsub)
         var entries = request.Entries
             .Select(e => new PublishEntry(e.EntryId, e.Event.Memory, e.ContentType, e.Metadata.Count == 0 ? null : e.Metadata))
             .ToList();
-        var failed = await pubsub.BulkPublishAsync(request.PubsubName, request.Topic, entries, request.Metadata, GrpcCallGuard.Span(call), call.CancellationToken);
-        if (failed.Count > 0)
+        // daprd's producer span per entry, named after the method with a trailing '/', ending with the call's status.
+        var spans = new BulkPublishSpans(tracing, GrpcCallGuard.Span(call), call.Method + "/");
+        var error = nameof(StatusCode.Unknown);
+        try
         {
-            throw new DaprApiException(DaprErrors.PubSubPublishMessage(
-                request.PubsubName,
-                request.Topic,
-                string.Join("; ", failed.Select(f => $"entry {f.EntryId}: {f.Error}"))));
-        }
+            var failed = await pubsub.BulkPublishAsync(request.PubsubName, request.Topic, entries, request.Metadata, spans, call.CancellationToken);
+            if (failed.Count > 0)
+            {
+                throw new DaprApiException(DaprErrors.PubSubPublishMessage(
+                    request.PubsubName,
+                    request.Topic,
+                    string.Join("; ", failed.Select(f => $"entry {f.EntryId}: {f.Error}"))));
+            }
 
-        return new BulkPublishResponse();
+            error = null;
+            return new BulkPublishResponse();
+        }
+        catch (DaprApiException ex)
+        {
+            error = GrpcErrors.ToRpcException(ex.Error).StatusCode.ToString();
+            throw;
+        }
+        finally
+        {
+            spans.End(error);
+        }
     }
 }

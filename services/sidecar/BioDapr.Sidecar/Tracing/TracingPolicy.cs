@@ -62,6 +62,12 @@ internal sealed class TracingPolicy(TracingSettings settings, Random random) : I
         Enabled && TraceContext.TryParse(traceParent, traceState, out var parent) ? Child(parent, ActivityKind.Consumer) : null;
 
     /// <summary>
+    /// A producer span under <paramref name="parent"/> (daprd's span of one bulk-published entry): recorded when the parent
+    /// is sampled and a collector is configured, otherwise only its ids.
+    /// </summary>
+    public TraceContext StartProducer(in TraceContext parent) => Child(parent, ActivityKind.Producer);
+
+    /// <summary>
     /// Ends <paramref name="span"/> now: when it is recorded, names it, adds <paramref name="attributes"/>, sets its status
     /// (an error with <paramref name="error"/> as description when that is not null) and hands it to the export.
     /// </summary>

@@ -80,9 +80,14 @@ export class ShipmentDispatcher {
       this.logger.log("error", "Refused to publish a ShipmentDispatched that breaks its contract", { orderId: order.orderId, problems: eventProblems });
       return "DROP";
     }
-    await this.sidecar.pubsub.publish(this.stores.pubsub, "shipments", event, {
+    const published = await this.sidecar.pubsub.publish(this.stores.pubsub, "shipments", event, {
       metadata: { "cloudevent.id": `${order.orderId}/shipped`, "cloudevent.type": ShipmentDispatchedType },
     });
+    // The SDK's HTTP client answers a failed publish with { error } instead of throwing: never mark it published.
+    const failure = publishError(published);
+    if (failure !== undefined) {
+      throw failure;
+    }
     await this.sidecar.state.save(this.stores.stateStore, [{ key: publishedKey(order.orderId), value: { publishedAt: this.now().toISOString() } }]);
     this.logger.log("info", "Shipment dispatched", { orderId: order.orderId, carrier: shipment.carrier, dispatchAt: shipment.dispatchAt });
     return "SUCCESS";
@@ -121,6 +126,15 @@ export class ShipmentDispatcher {
     const value = await this.sidecar.state.get(this.stores.stateStore, shipmentKey(orderId));
     return value && typeof value === "object" ? (value as ShipmentRecord) : undefined;
   }
+}
+
+/** The error of a publish the sidecar refused, from the JS SDK's answer (its HTTP client returns { error }). */
+function publishError(answer: unknown): Error | undefined {
+  if (answer && typeof answer === "object" && "error" in answer && answer.error) {
+    const error = answer.error;
+    return error instanceof Error ? error : new Error(`the sidecar refused the publish: ${String(error)}`);
+  }
+  return undefined;
 }
 
 export const shipmentKey = (orderId: string): string => `shipment-${orderId}`;

@@ -8,6 +8,9 @@ export interface Settings {
   /** The token the sidecar sends in dapr-api-token on every callback: APP_API_TOKEN (none: not checked). */
   readonly appApiToken: string | undefined;
   readonly daprHost: string;
+  /** The sidecar's HTTP API (state and publishing, traced): DAPR_HTTP_PORT (default 3500). */
+  readonly daprHttpPort: number;
+  /** The sidecar's gRPC API (the configuration API, which the JS SDK serves only over gRPC; vitals): DAPR_GRPC_PORT. */
   readonly daprGrpcPort: number;
   readonly pubsub: string;
   readonly stateStore: string;
@@ -53,6 +56,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     appPort,
     appApiToken: env.APP_API_TOKEN ? env.APP_API_TOKEN : undefined,
     daprHost: env.DAPR_HOST ?? "127.0.0.1",
+    daprHttpPort: port(env, "DAPR_HTTP_PORT", 3500),
     daprGrpcPort: port(env, "DAPR_GRPC_PORT", 50001),
     pubsub: name(env, "SHIPPING_PUBSUB", "pubsub"),
     stateStore: name(env, "SHIPPING_STATESTORE", "statestore"),

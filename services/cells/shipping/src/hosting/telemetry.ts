@@ -1,14 +1,15 @@
 // The cell's traces (vitals = telemetry), as the .NET cells export theirs: OpenTelemetry's Node SDK with the HTTP
-// instrumentation (the sidecar's deliveries arrive over HTTP, with traceparent: the cell's server span continues the
-// order's trace) and the gRPC instrumentation (the SDK's DaprClient publishes over gRPC: its client span and the
-// traceparent it sends join the same trace). Spans go over OTLP/HTTP protobuf to OTEL_EXPORTER_OTLP_ENDPOINT
+// instrumentation. The sidecar's deliveries arrive over HTTP with traceparent: the cell's server span continues the
+// order's trace. The SDK's DaprClient calls the sidecar over HTTP for state and publishing (main.ts): each call is a
+// client span whose traceparent the sidecar continues, so ShipmentDispatched stays in the order's trace. (No gRPC
+// instrumentation: @dapr/dapr 3.18 talks gRPC through ConnectRPC over node:http2, which neither OpenTelemetry's gRPC
+// instrumentation, made for @grpc/grpc-js, nor its HTTP one sees.) Spans go over OTLP/HTTP protobuf to OTEL_EXPORTER_OTLP_ENDPOINT
 // (+ /v1/traces; OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is), which `./biodapr up --telemetry` sets; nothing is
 // exported when neither is set.
 //
-// This module must run before express and @dapr/dapr are loaded (the instrumentations patch node:http and
-// @grpc/grpc-js when they are required): main.ts imports it first, and `node --import ./dist/src/hosting/telemetry.js`
+// This module must run before express and @dapr/dapr are loaded (the instrumentation patches node:http when it is
+// required): main.ts imports it first, and `node --import ./dist/src/hosting/telemetry.js`
 // does the same for any other entry point.
-import { GrpcInstrumentation } from "@opentelemetry/instrumentation-grpc";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { NodeSDK } from "@opentelemetry/sdk-node";
@@ -30,8 +31,11 @@ export function startTelemetry(env: NodeJS.ProcessEnv, healthPath = "/healthz"):
     traceExporter: new OTLPTraceExporter(),
     instrumentations: [
       // Health probes every second would bury the deliveries.
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => request.url === healthPath }),
-      new GrpcInstrumentation(),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => request.url === healthPath,
+        // Calls to the sidecar outside a delivery (the SDK's start-up health checks) start no traces of their own.
+        requireParentforOutgoingSpans: true,
+      }),
     ],
   });
   sdk.start();
