@@ -31,33 +31,8 @@ internal sealed class GrpcServiceTable<TService>(ServiceDescriptor descriptor, G
         where TResponse : class, IMessage<TResponse>, new()
     {
         var method = Method<TRequest, TResponse>(MethodType.Unary, name);
-        _bindings.Add(name, context => context.AddUnaryMethod(method, [], async (_, request, call) =>
-        {
-            guard.Enter(call);
-            // The span's status, as daprd's: the call's gRPC status code when it fails.
-            var error = nameof(StatusCode.Unknown);
-            try
-            {
-                var response = await handler(request, call);
-                error = null;
-                return response;
-            }
-            catch (DaprApiException ex)
-            {
-                var failure = GrpcErrors.ToRpcException(ex.Error);
-                error = failure.StatusCode.ToString();
-                throw failure;
-            }
-            catch (RpcException ex)
-            {
-                error = ex.StatusCode.ToString();
-                throw;
-            }
-            finally
-            {
-                guard.Exit(call, error);
-            }
-        }));
+        _bindings.Add(name, context => context.AddUnaryMethod(method, [], (_, request, call) =>
+            TracedAsync(call, () => handler(request, call), isStream: false)));
     }
 
     public void ServerStreaming<TRequest, TResponse>(string name, Func<TRequest, IServerStreamWriter<TResponse>, ServerCallContext, Task> handler)
@@ -80,14 +55,20 @@ internal sealed class GrpcServiceTable<TService>(ServiceDescriptor descriptor, G
 
     // A stream is one span, as daprd's GRPCTraceStreamServerInterceptor records it: from the call's start to its end (a
     // configuration or topic subscription lives as long as its subscriber), its status the stream's ending status.
-    private async Task TracedStreamAsync(ServerCallContext call, Func<Task> handler)
+    private Task<bool> TracedStreamAsync(ServerCallContext call, Func<Task> handler) =>
+        TracedAsync(call, async () => { await handler(); return true; }, isStream: true);
+
+    // A call under its span. The span's status, as daprd's: the call's gRPC status code when it fails; a stream whose
+    // subscriber went away (or whose sidecar is stopping) ends cancelled.
+    private async Task<T> TracedAsync<T>(ServerCallContext call, Func<Task<T>> handler, bool isStream)
     {
         guard.Enter(call);
         var error = nameof(StatusCode.Unknown);
         try
         {
-            await handler();
+            var result = await handler();
             error = null;
+            return result;
         }
         catch (DaprApiException ex)
         {
@@ -100,9 +81,8 @@ internal sealed class GrpcServiceTable<TService>(ServiceDescriptor descriptor, G
             error = ex.StatusCode.ToString();
             throw;
         }
-        catch (OperationCanceledException) when (call.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (isStream && call.CancellationToken.IsCancellationRequested)
         {
-            // The subscriber went away (or the sidecar is stopping): the stream ends cancelled.
             error = nameof(StatusCode.Cancelled);
             throw;
         }
