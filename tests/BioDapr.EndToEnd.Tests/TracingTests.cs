@@ -113,11 +113,7 @@ public sealed class TracingTests(TracedOrganism traced, Chromium chromium)
     public async Task Order_StaysOneTrace_AcrossPubSub_ToPaymentsAndNotifications()
     {
         using var http = new HttpClient();
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
-
-        using var placed = await PlaceAsync(http, $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
-
-        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        var traceId = await PlaceInANewTraceAsync(http);
         // Orders publishes OrderPlaced through its sidecar's gRPC API (DaprClient); the sidecar carries the trace context
         // in the CloudEvent, and the subscribers' sidecars pass it on to payments and notifications.
         var spans = await Eventually.ReturnsAsync(
@@ -136,11 +132,7 @@ public sealed class TracingTests(TracedOrganism traced, Chromium chromium)
     public async Task Order_IsOneTraceInTheDashboardsUi_AcrossTheCells()
     {
         using var http = new HttpClient();
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
-
-        using var placed = await PlaceAsync(http, $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
-
-        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        var traceId = await PlaceInANewTraceAsync(http);
         var cells = new[] { "gateway", "orders", "inventory", "payments", "notifications" };
         await Eventually.ReturnsAsync(
             () => traced.TraceAsync(traceId),
@@ -188,11 +180,7 @@ public sealed class TracingTests(TracedOrganism traced, Chromium chromium)
     public async Task Order_IncludesTheSidecarsSpans_BetweenTheCells()
     {
         using var http = new HttpClient();
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
-
-        using var placed = await PlaceAsync(http, $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
-
-        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        var traceId = await PlaceInANewTraceAsync(http);
         // The gateway's call to orders goes through its sidecar: the sidecar's server span is a child of the gateway's HTTP
         // call, and orders' server span a child of that sidecar span (the sidecars pass their span on as traceparent).
         // Delivered over pub/sub, payments' request is a child of its sidecar's consumer span.
@@ -214,11 +202,7 @@ public sealed class TracingTests(TracedOrganism traced, Chromium chromium)
     public async Task Order_ReachesTheTypeScriptShippingCell_AndItsShipment_InTheSameTrace()
     {
         using var http = new HttpClient();
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
-
-        using var placed = await PlaceAsync(http, $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
-
-        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        var traceId = await PlaceInANewTraceAsync(http);
         // OrderConfirmed is delivered to shipping by its sidecar (a consumer span); the cell's OpenTelemetry Node SDK continues
         // that span with its server span; its ShipmentDispatched publish (the JS SDK's client over HTTP) is a client span
         // under it, continued by its sidecar's publish span, whose context the event carries to orders' sidecar.
@@ -304,6 +288,15 @@ public sealed class TracingTests(TracedOrganism traced, Chromium chromium)
     }
 
     // An order through the gateway, sent again with the same Idempotency-Key while the answer is 503 (a slow shared machine).
+    // Places an order as a caller with a sampled trace of its own, and returns that trace's id.
+    private async Task<string> PlaceInANewTraceAsync(HttpClient http)
+    {
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        using var placed = await PlaceAsync(http, $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        placed.StatusCode.ShouldBe(HttpStatusCode.Created, await placed.Content.ReadAsStringAsync(Ct));
+        return traceId;
+    }
+
     private async Task<HttpResponseMessage> PlaceAsync(HttpClient http, string? traceParent)
     {
         var key = "trace-" + Guid.NewGuid().ToString("N");

@@ -133,8 +133,7 @@ public sealed class SpanExportTests
     {
         await using var receiver = new OtlpReceiver();
         await receiver.InitializeAsync();
-        var resources = new Dictionary<string, string> { ["pubsub.yaml"] = Yaml.InMemoryPubSub() };
-        await using var sidecar = await TestSidecar.StartAsync("traced", resources, configYaml: TracedConfig(receiver.Port), configure: s => s with { GrpcPort = FreePort.Next() });
+        await using var sidecar = await StartTracedGrpcSidecarAsync(receiver);
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{sidecar.Host.GrpcPort}");
         var client = new DaprGrpc.DaprClient(channel);
         var request = new BulkPublishRequest { PubsubName = "pubsub", Topic = "orders" };
@@ -159,8 +158,7 @@ public sealed class SpanExportTests
     {
         await using var receiver = new OtlpReceiver();
         await receiver.InitializeAsync();
-        var resources = new Dictionary<string, string> { ["pubsub.yaml"] = Yaml.InMemoryPubSub() };
-        await using var sidecar = await TestSidecar.StartAsync("traced", resources, configYaml: TracedConfig(receiver.Port), configure: s => s with { GrpcPort = FreePort.Next() });
+        await using var sidecar = await StartTracedGrpcSidecarAsync(receiver);
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{sidecar.Host.GrpcPort}");
         var client = new DaprGrpc.DaprClient(channel);
 
@@ -213,6 +211,14 @@ public sealed class SpanExportTests
             samplingRate: "1"
             otel: {endpointAddress: "127.0.0.1:{{collectorPort}}", isSecure: false, protocol: http}
         """;
+
+    // A sidecar with an in-memory pub/sub and its gRPC API, exporting its spans to the receiver.
+    private static Task<TestSidecar> StartTracedGrpcSidecarAsync(OtlpReceiver receiver) =>
+        TestSidecar.StartAsync(
+            "traced",
+            new Dictionary<string, string> { ["pubsub.yaml"] = Yaml.InMemoryPubSub() },
+            configYaml: TracedConfig(receiver.Port),
+            configure: s => s with { GrpcPort = FreePort.Next() });
 
     private static Metadata TracedMetadata() => new() { { "traceparent", $"00-{TraceId}-{CallerSpanId}-01" } };
 
