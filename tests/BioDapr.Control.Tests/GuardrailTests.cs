@@ -1,6 +1,7 @@
 using BioDapr.Control.Controllers;
 using BioDapr.Control.Guardrails;
 using BioDapr.Pathways.Hormones;
+using BioDapr.Pathways.Policies;
 
 namespace BioDapr.Control.Tests;
 
@@ -14,7 +15,7 @@ public sealed class GuardrailTests
     {
         var audit = new List<HormoneChange>();
         var wild = new StaticController("wild", PathwayHormones.Default with { ConcurrencyLimit = 5_000, TimeoutMs = 1 });
-        var guarded = new GuardedController(wild, StaticController.Defaults, new GuardrailSettings { MaxStepFactor = 2, MaxConcurrencyLimit = 300, MinTimeoutMs = 50, MaxRetryBudgetPercent = 100, MaxRetryBudgetMinPerSecond = 100 }, audit: audit.Add);
+        var guarded = new GuardedController(wild, StaticController.Defaults, new GuardrailSettings { MaxStepFactor = 2, MaxConcurrencyLimit = 300, MinTimeoutMs = 50, MaxRetryBudgetPercent = 100, MaxRetryBudgetMinPerSecond = 100, SmoothRetryBudget = false }, audit: audit.Add);
         var current = PathwayHormones.Default with { ConcurrencyLimit = 100, TimeoutMs = 1_000 };
 
         var first = guarded.Decide("a→b", Healthy, current);
@@ -312,12 +313,70 @@ public sealed class GuardrailTests
         audit.Last(c => c.Hormone == "concurrencyLimit").Reason.ShouldStartWith("fallback switch: high estimated 1.00 ahead of low 0.70 for 3 decisions");
     }
 
+    [Theory]
+    [InlineData(0.3)]
+    [InlineData(0.6)]
+    public void DuringAnErrorBurst_TheSmoothedRetryBudget_SpreadsRetriesOverEverySecond_UnderTheAmplificationTarget(double failing)
+    {
+        // The real retry budget (a 10-second window of 1-second buckets) on a fake clock: 200 calls a second,
+        // 20 calm seconds, then 60 seconds in which `failing` of the attempts fail; every failed attempt asks
+        // for a retry, which the budget grants or refuses. The guard sees each second's window and sets the next.
+        List<double> Burst(GuardrailSettings settings)
+        {
+            var greedy = new StaticController("greedy", PathwayHormones.Default with { MaxRetries = 3, RetryBudgetPercent = 80, RetryBudgetMinPerSecond = 50 });
+            var guarded = new GuardedController(greedy, StaticController.Defaults, settings);
+            var budget = new RetryBudget();
+            var hormones = guarded.Initial("a→b");
+            var amplification = new List<double>();
+            for (var second = 0; second < 80; second++)
+            {
+                var burst = second >= 20;
+                var attempts = 0;
+                var failures = 0.0;
+                for (var call = 0; call < 200; call++)
+                {
+                    var now = TimeSpan.FromSeconds(second + (call / 200.0));
+                    budget.OnRequest(now);
+                    attempts++;
+                    failures += burst ? failing : 0;
+                    for (var retry = 0; retry < hormones.MaxRetries && failures >= 1 && budget.TryWithdraw(now, hormones); retry++)
+                    {
+                        failures -= 1;
+                        attempts++;
+                        failures += failing;
+                    }
+
+                    failures = Math.Min(failures, 1);
+                }
+
+                var window = new PathwayWindow(1, 200, 200, 0, 0, 5, 2, 10) { Attempts = attempts };
+                if (burst)
+                {
+                    amplification.Add(window.Amplification);
+                }
+
+                hormones = guarded.Decide("a→b", window, hormones);
+            }
+
+            return amplification;
+        }
+
+        var smoothed = Burst(new GuardrailSettings());
+        var bunched = Burst(new GuardrailSettings { SmoothRetryBudget = false, GovernedRetryBudgetPercent = 15 });
+
+        smoothed.Max().ShouldBeLessThanOrEqualTo(1.2, "no second above the amplification target");
+        smoothed.Count(a => a >= 1.1).ShouldBeGreaterThanOrEqualTo(55, "and retries in nearly every second of the burst");
+        bunched.Count(a => a > 1.2).ShouldBeGreaterThan(5, "the window's allowance spent in bursts");
+        bunched.Count(a => a < 1.05).ShouldBeGreaterThan(20, "and seconds with almost none between them");
+        smoothed.Sum().ShouldBeGreaterThan(bunched.Sum() - 1, "without fewer retries in all");
+    }
+
     [Fact]
     public void TheRetryHead_IsBounded_AndGovernedAfterAnAmplifiedWindow()
     {
         var audit = new List<HormoneChange>();
         var greedy = new StaticController("greedy", PathwayHormones.Default with { MaxRetries = 3, RetryBudgetPercent = 80, RetryBudgetMinPerSecond = 50 });
-        var guarded = new GuardedController(greedy, StaticController.Defaults, new GuardrailSettings(), audit: audit.Add);
+        var guarded = new GuardedController(greedy, StaticController.Defaults, new GuardrailSettings { SmoothRetryBudget = false }, audit: audit.Add);
         var calm = new PathwayWindow(1, 100, 100, 0, 0, 5, 2, 10) { Attempts = 100 };
         var storm = new PathwayWindow(1, 100, 40, 60, 0, 5, 2, 10) { Attempts = 150 };
 
@@ -331,14 +390,14 @@ public sealed class GuardrailTests
 
         bounded.ShouldSatisfyAllConditions(
             h => h.MaxRetries.ShouldBe(3),
-            h => h.RetryBudgetPercent.ShouldBe(10),
+            h => h.RetryBudgetPercent.ShouldBe(15),
             h => h.RetryBudgetMinPerSecond.ShouldBe(1));
         governed.ShouldSatisfyAllConditions(
             h => h.MaxRetries.ShouldBe(1),
-            h => h.RetryBudgetPercent.ShouldBe(2),
+            h => h.RetryBudgetPercent.ShouldBe(10),
             h => h.RetryBudgetMinPerSecond.ShouldBe(1));
-        held.Take(9).ShouldAllBe(h => h.MaxRetries == 1 && h.RetryBudgetPercent == 2, "held down for the budget's 10-second window");
-        held[^1].RetryBudgetPercent.ShouldBe(10, "then released");
+        held.Take(9).ShouldAllBe(h => h.MaxRetries == 1 && h.RetryBudgetPercent == 10, "held down for the budget's 10-second window");
+        held[^1].RetryBudgetPercent.ShouldBe(15, "then released");
         audit.First(c => c.Hormone == "maxRetries" && c.NewValue == "1").Reason.ShouldBe("greedy; retry governor");
     }
 

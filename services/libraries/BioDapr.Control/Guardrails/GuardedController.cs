@@ -20,6 +20,9 @@ namespace BioDapr.Control.Guardrails;
 /// </summary>
 public sealed class GuardedController : IPathwayController
 {
+    /// <summary>The retry budget's window, seconds (<c>RetryBudget</c>: ten 1-second buckets).</summary>
+    private const int RetryBudgetWindowSeconds = 10;
+
     private readonly Dictionary<string, GuardState> _state = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Pathway, int Fallback), PathwayHormones> _shadow = [];
     private readonly IPathwayController _primary;
@@ -121,9 +124,13 @@ public sealed class GuardedController : IPathwayController
         // cause, it holds the retry head down for a budget window (10 decisions), so the budget's allowance
         // does not refill and burst again the moment the amplification dips.
         var governedFor = window.Calls > 0 && window.Amplification > _settings.MaxAmplification ? _settings.GovernorHold : Math.Max(0, state.GovernedFor - 1);
-        state = state with { GovernedFor = governedFor };
+        // What the retry budget's 10-second window holds at the next second: this window and the 8 before it
+        // (calls, and attempts beyond the calls: retries and hedges).
+        var recentCalls = Recent(state.RecentCalls, window.Calls);
+        var recentRetries = Recent(state.RecentRetries, Math.Max(0, window.Attempts - window.Calls));
+        state = state with { GovernedFor = governedFor, RecentCalls = recentCalls, RecentRetries = recentRetries };
         _state[pathway] = state;
-        var (bounded, notes) = Bound(proposed, current, governedFor > 0);
+        var (bounded, notes) = Bound(proposed, current, governedFor > 0, new RetryHistory(recentCalls.Sum(), recentRetries.Sum(), window.Calls));
         if (notes.Count > 0)
         {
             reason += "; " + string.Join(", ", notes);
@@ -321,7 +328,13 @@ public sealed class GuardedController : IPathwayController
         _ => value?.ToString() ?? string.Empty,
     };
 
-    private (PathwayHormones Hormones, List<string> Notes) Bound(PathwayHormones proposed, PathwayHormones? current, bool governed)
+    private static double[] Recent(IReadOnlyList<double>? history, double value)
+    {
+        var kept = history ?? [];
+        return [.. kept.Skip(Math.Max(0, kept.Count - (RetryBudgetWindowSeconds - 2))), value];
+    }
+
+    private (PathwayHormones Hormones, List<string> Notes) Bound(PathwayHormones proposed, PathwayHormones? current, bool governed, RetryHistory? history = null)
     {
         var notes = new List<string>();
         var limit = proposed.ConcurrencyLimit;
@@ -350,6 +363,27 @@ public sealed class GuardedController : IPathwayController
             notes.Add("retry governor");
         }
 
+        if (history is { } recent && _settings.SmoothRetryBudget)
+        {
+            // The budget is a sum over a 10-second window, so an allowance saved up in calm seconds is spent in
+            // one burst when failures start, and comes free again in a lump 10 s later: the retries bunch into a
+            // few seconds at 1.3-1.4 attempts per call while the rest get none. Set each second's percentage so
+            // the window, with the retries already in it, leaves room for about `budget` % of the next second's
+            // calls plus the floor's second (this second's calls as the estimate), never above the cap.
+            var expected = recent.LastCalls;
+            var total = recent.Calls + expected;
+            if (total > 0)
+            {
+                var room = recent.Retries + (budget / 100 * expected) - (budgetFloor * (RetryBudgetWindowSeconds - 1));
+                var smoothed = Math.Floor(1_000 * Math.Max(0, room) / total) / 10;
+                if (smoothed < budget)
+                {
+                    budget = smoothed;
+                    notes.Add("retry budget smoothed");
+                }
+            }
+        }
+
         var breakMs = proposed.BreakerBreakMs;
         if (current is not null && breakMs != current.BreakerBreakMs)
         {
@@ -363,7 +397,7 @@ public sealed class GuardedController : IPathwayController
         }
 
         var breakBounded = Math.Clamp(breakMs, _settings.MinBreakerBreakMs, _settings.MaxBreakerBreakMs);
-        if (!notes.Contains("retry governor") && (limitBounded != limit || timeoutBounded != timeout || retries != proposed.MaxRetries || budget != proposed.RetryBudgetPercent || budgetFloor != proposed.RetryBudgetMinPerSecond || breakBounded != breakMs))
+        if (!notes.Contains("retry governor") && !notes.Contains("retry budget smoothed") && (limitBounded != limit || timeoutBounded != timeout || retries != proposed.MaxRetries || budget != proposed.RetryBudgetPercent || budgetFloor != proposed.RetryBudgetMinPerSecond || breakBounded != breakMs))
         {
             notes.Add("bounded");
         }
@@ -388,6 +422,9 @@ public sealed class GuardedController : IPathwayController
     }
 }
 
+/// <summary>The retry budget's window as the guard sees it: calls and retries (attempts beyond the calls) over the last 9 windows, and the last window's calls.</summary>
+internal readonly record struct RetryHistory(double Calls, double Retries, double LastCalls);
+
 /// <summary>A pathway's guard state: the smoothed rewards and estimates, how long the agent has been behind, and the fallback in progress.</summary>
 /// <param name="AgentReward">Smoothed reward (goodput share) while the agent was in charge.</param>
 /// <param name="SafeReward">Smoothed reward while a fallback was in charge (starts at the configured assumption).</param>
@@ -411,6 +448,12 @@ public sealed record GuardState(double AgentReward, double SafeReward, int Behin
 
     /// <summary>The pathway's calm round-trip time, ms: a slowly forgetting minimum of the window medians (0 until the first success).</summary>
     public double BaselineRttMs { get; init; }
+
+    /// <summary>Calls of the last windows (at most 9, oldest first): the retry budget's 10-second window less the second to come.</summary>
+    public IReadOnlyList<double>? RecentCalls { get; init; }
+
+    /// <summary>Attempts beyond the calls (retries and hedges) of the same windows as <see cref="RecentCalls"/>.</summary>
+    public IReadOnlyList<double>? RecentRetries { get; init; }
 
     /// <summary>The state before any decision.</summary>
     public static GuardState Initial(GuardrailSettings settings)

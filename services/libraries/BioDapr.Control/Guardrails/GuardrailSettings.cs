@@ -26,12 +26,13 @@ public sealed record GuardrailSettings
     public int MaxRetries { get; init; } = 3;
 
     /// <summary>
-    /// Largest retry budget the cortex may set, percent of calls: 10 %, so that over the budget's window
-    /// retries add at most a tenth to the calls, leaving room under the amplification target of 1.2 for
-    /// the floor and for bursts within the window.
+    /// Largest retry budget the cortex may set, percent of calls: 15 %, so that with the budget spread over
+    /// the seconds (<see cref="SmoothRetryBudget"/>) retries add at most about 0.15 to each second's calls,
+    /// under the amplification target of 1.2 with room for the floor. (10 % before the smoothing: the
+    /// window's allowance was spent in bursts.)
     /// </summary>
     [Range(0.0, 100.0)]
-    public double MaxRetryBudgetPercent { get; init; } = 10;
+    public double MaxRetryBudgetPercent { get; init; } = 15;
 
     /// <summary>Largest retry-budget floor (retries per second allowed whatever the call rate) the cortex may leave in force.</summary>
     [Range(0.0, 1_000.0)]
@@ -43,15 +44,23 @@ public sealed record GuardrailSettings
     /// at most one retry out of <see cref="GovernedRetryBudgetPercent"/> with a floor of one retry a second.
     /// </summary>
     [Range(1.0, 10.0)]
-    public double MaxAmplification { get; init; } = 1.15;
+    public double MaxAmplification { get; init; } = 1.2;
 
     /// <summary>How many decisions the retry governor holds the retry head down after an amplified window (the retry budget's window is 10 s).</summary>
     [Range(1, 10_000)]
     public int GovernorHold { get; init; } = 10;
 
+    /// <summary>
+    /// Whether the guard spreads the retry budget over the seconds (default): each decision sets the
+    /// percentage so that the budget's 10-second window, with the retries already in it, leaves room for
+    /// about the capped share of the next second's calls, instead of an allowance saved up in calm seconds
+    /// being spent in one burst when failures start.
+    /// </summary>
+    public bool SmoothRetryBudget { get; init; } = true;
+
     /// <summary>The retry budget, percent of calls, the governor leaves after an amplification above <see cref="MaxAmplification"/>.</summary>
     [Range(0.0, 100.0)]
-    public double GovernedRetryBudgetPercent { get; init; } = 2;
+    public double GovernedRetryBudgetPercent { get; init; } = 10;
 
     /// <summary>The latency objective, ms, against which the live estimates of the fallbacks judge a target's room for more calls and the calls' lateness.</summary>
     [Range(1, 600_000)]
