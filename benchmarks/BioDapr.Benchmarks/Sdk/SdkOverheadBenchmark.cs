@@ -192,45 +192,37 @@ internal static partial class SdkOverheadBenchmark
         };
         using var starvation = new ThreadPoolStarvation();
         Console.WriteLine("ready");
-        // Reading standard input blocks its thread (Console.In's ReadLineAsync reads synchronously). After an awaited start
-        // this method runs on a thread-pool thread, and the cell's start always yields (it waits for its sidecar): the loop
-        // held one of the pool's threads for good, and pinned to one core the pool's minimum is one thread. Whenever hill
-        // climbing brought the pool down to that, no thread was left for Kestrel's completions until the starvation check
-        // added one about half a second later: the cell's 0.5-0.9 s stalls (issue 13, item 8). The bare server's start
-        // completes synchronously, so its loop stayed on the main thread. The loop now has a thread of its own in both.
-        await Task.Factory.StartNew(() => ServeCommands(starvation), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // On a thread of its own (CommandLoop): this method continues on a thread-pool thread after the cell's start, which
+        // always yields, and a blocking read there starved the pinned cell's pool (issue 13, item 8).
+        AllocationSampler? sampler = null;
+        await CommandLoop.RunAsync(Console.In, line => Serve(line, starvation, ref sampler));
+        sampler?.Dispose();
         return 0;
     }
 
-    private static void ServeCommands(ThreadPoolStarvation starvation)
+    private static void Serve(string line, ThreadPoolStarvation starvation, ref AllocationSampler? sampler)
     {
-        AllocationSampler? sampler = null;
-        while (Console.In.ReadLine() is { } line)
+        if (line == "stats")
         {
-            if (line == "stats")
-            {
-                var stats = ProcessStats.OfThisProcess(starvation);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{stats.CpuMicroseconds} {stats.AllocatedBytes} {stats.Gen0Collections} {stats.StarvationInjections} {stats.PoolThreads}"));
-            }
-            else if (line == "alloc-start")
-            {
-                sampler ??= new AllocationSampler();
-                sampler.Start();
-                Console.WriteLine("started");
-            }
-            else if (line == "alloc-stop" && sampler is not null)
-            {
-                // One line per type ("bytes type"), then an empty line.
-                foreach (var (type, bytes) in sampler.Stop())
-                {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{bytes} {type}"));
-                }
-
-                Console.WriteLine();
-            }
+            var stats = ProcessStats.OfThisProcess(starvation);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{stats.CpuMicroseconds} {stats.AllocatedBytes} {stats.Gen0Collections} {stats.StarvationInjections} {stats.PoolThreads}"));
         }
+        else if (line == "alloc-start")
+        {
+            sampler ??= new AllocationSampler();
+            sampler.Start();
+            Console.WriteLine("started");
+        }
+        else if (line == "alloc-stop" && sampler is not null)
+        {
+            // One line per type ("bytes type"), then an empty line.
+            foreach (var (type, bytes) in sampler.Stop())
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{bytes} {type}"));
+            }
 
-        sampler?.Dispose();
+            Console.WriteLine();
+        }
     }
 
     private static double LoadAverage()
