@@ -7,6 +7,7 @@ using BioDapr.Benchmarks.Infrastructure;
 using BioDapr.Cell.Hosting;
 using BioDapr.Cell.Pathways;
 using BioDapr.Cell.Vitals;
+using BioDapr.Launcher;
 using BioDapr.Pathways.Hormones;
 using BioDapr.Pathways.Pipeline;
 using BioDapr.Pathways.Policies;
@@ -66,8 +67,17 @@ internal static partial class SdkOverheadBenchmark
         {
             // For a profiler (dotnet-trace, dotnet-counters): both servers up, no load of our own.
             Console.WriteLine($"serving for {serveSeconds} s: bare http://127.0.0.1:{bare.Port}/ping in process {bare.ProcessId}, cell http://127.0.0.1:{cell.Port}/ping in process {cell.ProcessId} (header 'dapr-api-token: {Token}'); {pinning.Describe()}");
-            await Task.Delay(TimeSpan.FromSeconds(serveSeconds));
-            return 0;
+            // Ctrl-C or SIGTERM ends the wait early; the servers, the sidecar and Redis are still stopped on the way out.
+            using var stop = new StopSignals(signal => Console.WriteLine($"{signal}: stopping the servers, the sidecar and Redis"));
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(serveSeconds), stop.Token);
+                return 0;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return 130;
+            }
         }
 
         if (args.Contains("--alloc-types"))
