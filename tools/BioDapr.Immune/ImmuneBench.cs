@@ -32,7 +32,10 @@ internal static class ImmuneBench
         var detected = new Dictionary<int, TimeSpan>();
         var episodes = mix.Episodes.OrderBy(e => e.Start).ToArray();
         var counts = new Dictionary<TrafficLabel, (long Requests, long Affected)>();
-        var legitimateQuarantined = new HashSet<string>(StringComparer.Ordinal);
+        var legitimateQuarantined = new Dictionary<string, long>(StringComparer.Ordinal);
+
+        // Per episode, the highest score its requests reached within detectWithin (what a miss came closest with).
+        var peaks = new Dictionary<int, AnomalyVerdict>();
         var evaluationStart = Origin + mix.EvaluationStart;
         var nextSecond = Origin.AddSeconds(1);
         var seconds = 0L;
@@ -71,7 +74,8 @@ internal static class ImmuneBench
                 counts[request.Label] = (requests + 1, affected + (quarantine is null ? 0 : 1));
                 if (quarantine is not null && request.Label == TrafficLabel.Legitimate)
                 {
-                    legitimateQuarantined.Add(quarantine.Target + " (" + quarantine.Reason + ")");
+                    var key = quarantine.Target + " (" + (quarantine.Remembered ? "memory: " : string.Empty) + quarantine.Reason + ")";
+                    legitimateQuarantined[key] = legitimateQuarantined.GetValueOrDefault(key) + 1;
                 }
             }
 
@@ -100,7 +104,7 @@ internal static class ImmuneBench
                 continue;
             }
 
-            immune.Observe(Observation(request));
+            Peak(request, immune.Observe(Observation(request)));
             scored++;
             if (request.Episode >= 0 && !detected.ContainsKey(request.Episode) && immune.Find(request.Client, request.Address) is not null)
             {
@@ -141,10 +145,29 @@ internal static class ImmuneBench
             legitimate,
             legitimateAffected,
             legitimate == 0 ? 0 : (double)legitimateAffected / legitimate,
-            [.. legitimateQuarantined.Order(StringComparer.Ordinal)],
+            [.. legitimateQuarantined.OrderBy(q => q.Key, StringComparer.Ordinal).Select(q => $"{q.Key}: {q.Value} requests")],
             scored,
             immune.Signatures.Count,
-            [.. mix.Episodes.Select(e => new BenchEpisode(e.Id, e.Label.ToString(), e.Wave, e.Slow, e.Client, e.Address, detected.TryGetValue(e.Id, out var t) ? t.TotalSeconds : null))]);
+            [.. mix.Episodes.Select(e => new BenchEpisode(
+                e.Id,
+                e.Label.ToString(),
+                e.Wave,
+                e.Slow,
+                e.Client,
+                e.Address,
+                detected.TryGetValue(e.Id, out var t) ? t.TotalSeconds : null,
+                peaks.TryGetValue(e.Id, out var peak) ? Math.Round(peak.Score, 2) : null,
+                peaks.TryGetValue(e.Id, out peak) ? peak.Feature.ToString() + (peak.Breakdown is { } b ? " (" + b + ")" : string.Empty) : null))]);
+
+        void Peak(in LabelledRequest request, in AnomalyVerdict verdict)
+        {
+            if (request.Episode >= 0
+                && clock.Now - (Origin + mix.Episodes[request.Episode].Start) <= detectWithin
+                && (!peaks.TryGetValue(request.Episode, out var best) || verdict.Score > best.Score))
+            {
+                peaks[request.Episode] = verdict;
+            }
+        }
 
         void EndUntil(DateTimeOffset until)
         {
@@ -152,7 +175,7 @@ internal static class ImmuneBench
             {
                 ends.Dequeue();
                 clock.Now = end;
-                immune.Observe(Observation(open.Request) with { Status = open.Status }, open.StartedAt);
+                Peak(open.Request, immune.Observe(Observation(open.Request) with { Status = open.Status }, open.StartedAt));
                 scored++;
             }
         }
@@ -221,5 +244,8 @@ internal sealed record ImmuneBenchResult(
     int Signatures,
     BenchEpisode[] Episodes);
 
-/// <summary>One attack episode of the replay and when it was quarantined (seconds from its start; null: not within its length and a minute).</summary>
-internal sealed record BenchEpisode(int Id, string Attack, int Wave, bool Slow, string? Client, string Address, double? Seconds);
+/// <summary>
+/// One attack episode of the replay and when it was quarantined (seconds from its start; null: not within its length and a
+/// minute), with the highest score its requests reached within the detection time and the feature (what a miss came closest with).
+/// </summary>
+internal sealed record BenchEpisode(int Id, string Attack, int Wave, bool Slow, string? Client, string Address, double? Seconds, double? PeakScore, string? PeakFeature);

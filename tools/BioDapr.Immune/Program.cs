@@ -89,7 +89,7 @@ static int Bench(string[] args)
 
     Console.WriteLine($"precision (requests held that were attacks): {result.Precision:P2}");
     Console.WriteLine($"legitimate requests affected: {result.LegitimateAffected} of {result.LegitimateRequests} ({result.FalsePositiveRate:P3}); targets: {(result.LegitimateTargetsQuarantined.Length == 0 ? "none" : string.Join(", ", result.LegitimateTargetsQuarantined))}");
-    var late = result.Episodes.Where(e => e.Seconds is not <= 10).Select(e => $"#{e.Id} {e.Attack} wave {e.Wave}{(e.Slow ? " (slow)" : string.Empty)}: {(e.Seconds is { } s ? s.ToString("F1", CultureInfo.InvariantCulture) + " s" : "not detected")}").ToArray();
+    var late = result.Episodes.Where(e => e.Seconds is not <= 10).Select(e => $"#{e.Id} {e.Attack} wave {e.Wave}{(e.Slow ? " (slow)" : string.Empty)}: {(e.Seconds is { } s ? s.ToString("F1", CultureInfo.InvariantCulture) + " s" : "not detected")} (peak within 10 s: {e.PeakScore?.ToString("F1", CultureInfo.InvariantCulture) ?? "-"} {e.PeakFeature})").ToArray();
     Console.WriteLine($"episodes not detected within 10 s: {(late.Length == 0 ? "none" : string.Join("; ", late))}");
     Console.WriteLine("forged events: not part of this replay (the consumers' source check drops them; see docs/benchmarks.md)");
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);

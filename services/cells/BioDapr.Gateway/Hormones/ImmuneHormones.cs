@@ -62,9 +62,10 @@ public sealed record ImmuneHormones : IValidatableObject
 
     /// <summary>
     /// Score multiplier for a client's key used from an address it was never learned at, until that address has proven
-    /// itself (<see cref="AddressProofSamples"/>): what the caller does wrong there (client errors, large bodies, slow
-    /// bodies) is multiplied whatever the client's age; once the client is mature (about 100 clean samples), everything
-    /// is, rate and mix included. A stolen key gets less benefit of the doubt than its rightful client.
+    /// itself (<see cref="AddressProofSamples"/>): there the evidence of a different pattern (the key's rate as far as
+    /// that address explains it, the endpoint mix) and of wrong-doing (client errors, failed authentications, large or
+    /// slow bodies) is added up (÷√3) and multiplied by this (<see cref="Immune.AnomalyFeature.UnlikeItsClient"/>). A
+    /// thief shows both; a client that moved keeps its pattern, and one fluctuating feature is not doubled.
     /// </summary>
     [Range(1, 100)]
     public double NewAddressFactor { get; init; } = 2;

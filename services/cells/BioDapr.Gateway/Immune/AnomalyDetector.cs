@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using BioDapr.Gateway.Hormones;
 
 namespace BioDapr.Gateway.Immune;
@@ -12,8 +13,9 @@ namespace BioDapr.Gateway.Immune;
 /// this hour of day, blended with the population's (all clients, or all callers without a credential) while the client
 /// has few samples of its own. Each count is scored as a Poisson excess over its expected value,
 /// <c>(observed − expected) / √(expected + 1)</c>, the rate also against the client's own variance; the request's score
-/// is the largest; from an address the client's key was never learned at, what the caller does wrong is multiplied by
-/// <c>newAddressFactor</c> (everything is, once the client is mature) until that address proves itself. Only clean windows
+/// is the largest; from an address the client's key was never learned at (until that address proves itself), the evidence of
+/// a different pattern (the key's rate, the endpoint mix) and of wrong-doing is added up and multiplied by
+/// <c>newAddressFactor</c> (<see cref="AnomalyFeature.UnlikeItsClient"/>). Only clean windows
 /// (every feature below half the threshold; the rate below the threshold while the client's hour has few samples of its own) teach the
 /// baseline, so an attacker cannot teach it his attack.
 /// </para>
@@ -29,9 +31,6 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
     private const int MaxKnownAddresses = 64;
     private const long LearnEveryTicks = 2 * TimeSpan.TicksPerSecond;
     private const long ForgetIdleTicks = 10 * TimeSpan.TicksPerMinute;
-
-    // Clean samples of a client (all hours) before an address it was never seen at counts as new.
-    private const int SamplesBeforeAddressesMatter = 100;
 
     // Samples (client's hour + population's hour) below which the hour's baseline is not trusted and the pooled one is used.
     private const int TrustedSamples = 30;
@@ -220,6 +219,7 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
     private AnomalyVerdict Score(BehaviourWindow window, BehaviourWindow whole, ClientProfile? profile, string? client, string address, int hour, long now, ImmuneHormones settings, out double rateScore, out double otherScore, double slowScale = 1)
     {
         var rateOnly = 0.0;
+        var rateHere = 0.0;
         var others = 0.0;
         var population = client is null ? _anonymousPopulation : _keyedPopulation;
         var own = profile?.Baseline;
@@ -260,7 +260,15 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
         if (rateKnown)
         {
             // The rate is the client's, from all its addresses: a client that moves, or spreads over several, keeps its rate.
-            Consider((whole.Requests - rateMean) / Math.Sqrt(rateVariance + rateMean + 1), AnomalyFeature.Rate);
+            // Only as far as this address's own requests explain it, though: a thief using the key elsewhere raises the
+            // key's rate, and its victim calling from a new address at that moment (roaming) did not (seeds 10 and 16 of
+            // the bench: the victim quarantined at its new address for its thief's rate, score 6.2-18.4). So the rate
+            // accuses the lower of the key's excess and this address's own; the key's excess alone is what learning uses.
+            var scale = Math.Sqrt(rateVariance + rateMean + 1);
+            var keyExcess = (whole.Requests - rateMean) / scale;
+            rateHere = whole == window ? keyExcess : Math.Min(keyExcess, (window.Requests - rateMean) / scale);
+            Consider(rateHere, AnomalyFeature.Rate);
+            rateOnly = Math.Max(rateOnly, keyExcess);
         }
 
         Consider(Excess(window.Errors, Expect(own, population, hour, HourlyBaseline.ErrorRatio).Mean * n, 0.5), AnomalyFeature.Errors);
@@ -279,7 +287,8 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
 
         Consider(Excess(window.Large, Expect(own, population, hour, HourlyBaseline.LargeRatio).Mean * n, 0.1), AnomalyFeature.PayloadSize);
         var reads = Math.Clamp(Expect(own, population, hour, HourlyBaseline.ReadRatio).Mean, 0, 1);
-        Consider((window.Reads - (reads * n)) / Math.Sqrt((reads * (1 - reads) * n) + 1), AnomalyFeature.EndpointMix);
+        var mixScore = (window.Reads - (reads * n)) / Math.Sqrt((reads * (1 - reads) * n) + 1);
+        Consider(mixScore, AnomalyFeature.EndpointMix);
 
         // Each request held open past slowRequestMs counts double: no normal request outlives the gateway's own time budget.
         // So does each body still trickling in after slowBodyMs at below slowBodyBytesPerSecond (far below any real
@@ -320,21 +329,31 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
             best *= burst;
         }
 
-        // A key used from an address its client was never learned at (and that has not proven itself yet) gets less benefit
-        // of the doubt: what it does wrong there is multiplied by newAddressFactor whatever the client's age, and once the
-        // client is mature everything is, rate and mix included. Before, only a mature client's new address counted; live,
-        // with a day compressed to 150 s, the stolen keys' clients had too few samples, so a thief reading at ~1/s needed
-        // about eight 404s (15 s) to be quarantined. A client that moves keeps its behaviour and makes no more errors than
-        // before: about 1 %, not the 3 in a few seconds it now takes.
+        // A key used from an address its client was never learned at (and that has not proven itself yet): a stolen key, or
+        // its client moving (a new office, a new cloud address). A mover keeps its pattern and its ~1 % mistakes; a thief
+        // brings his own: reads of orders that are not his victim's, many of them 404s, on top of the victim's own traffic
+        // (the key's rate), at the thief's hours. So what counts there is the evidence of a different pattern (the key's
+        // rate, the endpoint mix) and of wrong-doing (client errors, failed authentications, large or slow bodies) added up
+        // (Stouffer's sum of the three scores, ÷√3) and multiplied by newAddressFactor, burstiness amplifying: a thief
+        // shows them together, a mover at most one fluctuation at a time. Before (immune7), everything a *mature* client
+        // did at a new address was doubled, each feature alone: a roaming client's read mix at 3 standard deviations (seed 9)
+        // or four of its own 400/404s in a few seconds (seed 8) quarantined it there (docs/benchmarks.md, immune8).
         var unknownAddress = profile is not null && profile.KnowsOthers(address);
-        if (unknownAddress && profile!.Baseline.Samples >= SamplesBeforeAddressesMatter)
+        string? breakdown = null;
+        if (unknownAddress)
         {
-            best *= settings.NewAddressFactor;
-        }
-        else if (unknownAddress && wrong * burst * settings.NewAddressFactor > best)
-        {
-            best = wrong * burst * settings.NewAddressFactor;
-            feature = wrongFeature;
+            var mix = Math.Max(0, mixScore);
+            var rate = Math.Max(0, rateHere);
+            var wrongDoing = Math.Max(0, wrong);
+            var combined = settings.NewAddressFactor * (mix + rate + wrongDoing) / Math.Sqrt(3) * burst;
+            if (combined > best)
+            {
+                best = combined;
+                feature = AnomalyFeature.UnlikeItsClient;
+                breakdown = best < settings.ScoreThreshold * Math.Min(1, settings.MemoryFactor) ? null : string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"mix {mix:F1} + rate {rate:F1} + {Name(wrongFeature)} {wrongDoing:F1}");
+            }
         }
 
         rateScore = rateOnly;
@@ -342,7 +361,8 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
 
         // A key seen in clean use elsewhere but misbehaving from this address is quarantined there only: the client's own
         // addresses keep working.
-        return new AnomalyVerdict(TargetOf(client, address, unknownAddress), client, address, best, feature, unknownAddress, Evidence: feature == AnomalyFeature.Errors && best >= settings.ScoreThreshold * Math.Min(1, settings.MemoryFactor) ? window.RecentErrors() : null);
+        var errorsCount = feature == AnomalyFeature.Errors || (feature == AnomalyFeature.UnlikeItsClient && wrongFeature == AnomalyFeature.Errors);
+        return new AnomalyVerdict(TargetOf(client, address, unknownAddress), client, address, best, feature, unknownAddress, Evidence: errorsCount && best >= settings.ScoreThreshold * Math.Min(1, settings.MemoryFactor) ? window.RecentErrors() : null, Breakdown: breakdown);
     }
 
     // A Poisson count's excess over its expectation in standard deviations; the floor keeps a near-zero expectation
@@ -353,6 +373,16 @@ public sealed class AnomalyDetector(TimeProvider time, Func<ImmuneHormones> horm
     private static bool Immature(ClientProfile? profile, int hour) => profile is not null && profile.Baseline.Get(hour, HourlyBaseline.Requests).Samples < TrustedSamples;
 
     private static double Excess(double observed, double expected, double floor) => (observed - expected) / Math.Sqrt(expected + floor);
+
+    // The wrong-doing feature as the audit names it in a breakdown.
+    private static string Name(AnomalyFeature feature) => feature switch
+    {
+        AnomalyFeature.Errors => "errors",
+        AnomalyFeature.FailedAuthentication => "failed authentications",
+        AnomalyFeature.PayloadSize => "large bodies",
+        AnomalyFeature.SlowRequests => "slow requests",
+        _ => "wrong-doing",
+    };
 
     // The expected value of a feature at this hour: the client's own, blended with the population's while it has few samples;
     // the pooled hours when this hour is barely known; the prior (and "not known") when nothing is.

@@ -29,4 +29,11 @@ public enum AnomalyFeature
 
     /// <summary>Inter-arrival times unlike the client's (machine-regular or bursty).</summary>
     Burstiness,
+
+    /// <summary>
+    /// A key used from an address its client was never learned at, unlike its client: a different pattern (the key's rate,
+    /// the endpoint mix) and wrong-doing (errors, failed authentications, large or slow bodies) together, the way a stolen
+    /// key looks and a client that moved does not.
+    /// </summary>
+    UnlikeItsClient,
 }

@@ -10,4 +10,5 @@ namespace BioDapr.Gateway.Immune;
 /// <param name="NewAddress">The client's key came from an address it was never seen at.</param>
 /// <param name="MemoryOnly">The evidence is too early to act on alone (requests held open for <c>memoryFactor</c> of the slow time): only a remembered attack acts on it.</param>
 /// <param name="Evidence">For client errors: the last ones the caller got ("GET /api/orders/{id} 404 ×3"), named in the audit.</param>
-public readonly record struct AnomalyVerdict(string Target, string? Client, string Address, double Score, AnomalyFeature Feature, bool NewAddress, bool MemoryOnly = false, string? Evidence = null);
+/// <param name="Breakdown">For <see cref="AnomalyFeature.UnlikeItsClient"/>: the scores that added up ("mix 2.1 + rate 0.4 + errors 3.0"), named in the audit.</param>
+public readonly record struct AnomalyVerdict(string Target, string? Client, string Address, double Score, AnomalyFeature Feature, bool NewAddress, bool MemoryOnly = false, string? Evidence = null, string? Breakdown = null);

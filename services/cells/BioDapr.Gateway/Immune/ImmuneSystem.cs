@@ -287,8 +287,8 @@ public sealed partial class ImmuneSystem
 
         var stage = verdict.Score >= settings.RefuseScore ? QuarantineStage.Refused : QuarantineStage.Throttled;
         var reason = remembered
-            ? $"{Describe(verdict.Feature)} (score {score}) like a remembered attack from {(verdict.NewAddress || verdict.Client is null ? network : verdict.Client)}"
-            : $"{Describe(verdict.Feature)} (score {score}, threshold {settings.ScoreThreshold.ToString(CultureInfo.InvariantCulture)}){(verdict.NewAddress ? " with its key from an address it never used" : string.Empty)}{(verdict.Evidence is { Length: > 0 } evidence ? "; last: " + evidence : string.Empty)}";
+            ? $"{Describe(verdict.Feature)} (score {score}) like a remembered attack from {(verdict.Client is null ? network : verdict.NewAddress ? verdict.Client + "'s key from " + network : verdict.Client)}"
+            : $"{Describe(verdict.Feature)} (score {score}{(verdict.Breakdown is { Length: > 0 } breakdown ? " = " + settings.NewAddressFactor.ToString(CultureInfo.InvariantCulture) + " × (" + breakdown + ") ÷ √3" : string.Empty)}, threshold {settings.ScoreThreshold.ToString(CultureInfo.InvariantCulture)}){(verdict.NewAddress ? " with its key from an address it never used" : string.Empty)}{(verdict.Evidence is { Length: > 0 } evidence ? "; last: " + evidence : string.Empty)}";
         var quarantine = new Quarantine(verdict.Target, stage, verdict.Feature, verdict.Score, reason, remembered, now, expires);
         if (!_quarantines.TryAdd(verdict.Target, quarantine))
         {
@@ -316,8 +316,13 @@ public sealed partial class ImmuneSystem
         {
             foreach (var signature in _signatures)
             {
+                // A stolen key is remembered as that key from that network: another key used from the same /24 (another
+                // client of the same provider) is not convicted by it, and a client whose key matches must show the same
+                // kind of evidence again (a different pattern and wrong-doing together), not one fluctuating feature.
                 if (signature.Feature == verdict.Feature && signature.NewAddress == verdict.NewAddress
-                    && (verdict.Client is null || verdict.NewAddress ? signature.Network == network : signature.Client == verdict.Client))
+                    && (verdict.Client is null ? signature.Network == network
+                        : verdict.NewAddress ? signature.Network == network && signature.Client == verdict.Client
+                        : signature.Client == verdict.Client))
                 {
                     return true;
                 }
@@ -379,6 +384,7 @@ public sealed partial class ImmuneSystem
         AnomalyFeature.EndpointMix => "reads unlike its normal mix of operations",
         AnomalyFeature.SlowRequests => "requests held open far beyond normal (slow drip)",
         AnomalyFeature.Burstiness => "inter-arrival times unlike its own",
+        AnomalyFeature.UnlikeItsClient => "unlike its client (its pattern and its mistakes) at an address the key was never used from",
         _ => "anomalous behaviour",
     };
 
