@@ -61,6 +61,15 @@ public partial class LocalOrganism : IAsyncDisposable
         ["chaos-plenty"] = ChaosPlentyStock, ["chaos-scarce"] = ChaosScarceStock,
     };
 
+    /// <summary>Replicas per app id (default 1; the run file's <c>replicas:</c>); set before start.</summary>
+    public Dictionary<string, int> Replicas { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The apps this organism runs (null: all of them); set before start, for tests that need only a few cells.</summary>
+    public IReadOnlySet<string>? OnlyApps { get; init; }
+
+    /// <summary>Apps that run as their sidecar alone, without the cell (a caller with that app's identity); set before start.</summary>
+    public IReadOnlySet<string> SidecarOnly { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>The initial stock of <c>chaos-plenty</c>, which the chaos command orders most.</summary>
     public const int ChaosPlentyStock = 1_000_000;
 
@@ -242,9 +251,24 @@ public partial class LocalOrganism : IAsyncDisposable
             + "apps:\n");
         foreach (var (id, project, publicPort) in apps)
         {
+            if (OnlyApps is { } only && !only.Contains(id))
+            {
+                continue;
+            }
+
             Directory.CreateDirectory(Path.Combine(_root, id));
+            if (SidecarOnly.Contains(id))
+            {
+                runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    daprHTTPPort: {SidecarPorts[id]}\n    configFilePath: {Path.Combine(RepositoryRoot, "dapr", "config", id + ".yaml")}\n");
+                continue;
+            }
+
             var command = id == "shipping" ? $"\"node\", \"{project}\"" : $"\"dotnet\", \"{ChildProcess.Built(project)}\"";
             runFile.Append($"  - appID: {id}\n    appDirPath: ./{id}\n    appPort: {AppPorts[id]}\n    daprHTTPPort: {SidecarPorts[id]}\n    command: [ {command} ]\n");
+            if (Replicas.TryGetValue(id, out var replicas) && replicas != 1)
+            {
+                runFile.Append(System.Globalization.CultureInfo.InvariantCulture, $"    replicas: {replicas}\n");
+            }
             var configuration = Path.Combine(RepositoryRoot, "dapr", "config", id + ".yaml");
             if (SidecarOtlpEndpoint is { } otlp)
             {
@@ -384,7 +408,13 @@ public partial class LocalOrganism : IAsyncDisposable
     /// The process id of an app of this organism (<paramref name="sidecar"/>: of its sidecar), found by
     /// its working directory (the app's directory of this run) and, for a sidecar, its <c>--app-id</c>.
     /// </summary>
-    public int ProcessOf(string appId, bool sidecar = false)
+    public int ProcessOf(string appId, bool sidecar = false) => ProcessOf(appId, replica: null, sidecar);
+
+    /// <summary>
+    /// As <see cref="ProcessOf(string, bool)"/>, of replica <paramref name="replica"/> (the runner's <c>BIODAPR_REPLICA</c>
+    /// in the process's environment; null: any).
+    /// </summary>
+    public int ProcessOf(string appId, int? replica, bool sidecar = false)
     {
         var directory = Path.Combine(_root, appId);
         foreach (var entry in Directory.GetDirectories("/proc"))
@@ -402,7 +432,8 @@ public partial class LocalOrganism : IAsyncDisposable
                 }
 
                 // The app and its sidecar share the directory; only the sidecar has daprd's --app-id.
-                if (File.ReadAllText(Path.Combine(entry, "cmdline")).Split('\0').Contains("--app-id") == sidecar)
+                if (File.ReadAllText(Path.Combine(entry, "cmdline")).Split('\0').Contains("--app-id") == sidecar
+                    && (replica is null || File.ReadAllText(Path.Combine(entry, "environ")).Split('\0').Contains("BIODAPR_REPLICA=" + replica.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))))
                 {
                     return pid;
                 }

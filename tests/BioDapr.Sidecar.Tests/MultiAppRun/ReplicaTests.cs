@@ -32,15 +32,15 @@ public sealed class ReplicaTests : IClassFixture<RedisServer>, IAsyncDisposable
               res.end(JSON.stringify([{ pubsubname: 'pubsub', topic: process.env.TOPIC, route: '/work' }]));
             } else if (req.url === '/work') {
               const n = JSON.parse(body).data.n;
-              fs.appendFileSync(started, replica + ' ' + n + '\n');
+              fs.appendFileSync(started, replica + ' ' + n + ' ' + Date.now() + '\n');
               if (replica === '1' && fs.existsSync(process.env.HOLD_FLAG)) {
                 return;
               }
               setTimeout(() => {
-                fs.appendFileSync(done, replica + ' ' + n + '\n');
+                fs.appendFileSync(done, replica + ' ' + n + ' ' + Date.now() + '\n');
                 res.setHeader('content-type', 'application/json');
                 res.end('{"status":"SUCCESS"}');
-              }, replica === '1' ? 300 : 0);
+              }, replica === '1' ? (fs.existsSync(process.env.HOLD_FLAG + '.slow') ? 2000 : 300) : 0);
             } else if (req.url.startsWith('/whoami')) {
               setTimeout(() => res.end(replica), 5);
             } else {
@@ -190,6 +190,73 @@ public sealed class ReplicaTests : IClassFixture<RedisServer>, IAsyncDisposable
             .ShouldBeTrue("the held messages come back through XPENDING/XCLAIM");
     }
 
+    // Issue 18: a replica scaled down while events flow. As daprd's subscription Stop, its sidecar lets the deliveries in
+    // flight finish (and acknowledges them) and starts no new one; what it had read but not delivered stays pending in
+    // the group and another replica claims it once it has been idle processingTimeout (6 s here), checked every
+    // redeliverInterval (500 ms). Every message handled exactly once, none lost; the time to redelivery measured.
+    [Fact]
+    public async Task ScaleDown_2To1_WhileEventsFlow_InFlightFinishOnTheDrainedReplica_TheRestIsRedeliveredOnce()
+    {
+        var (runner, apps) = Runner(replicas: 2);
+        var run = _run = runner.RunAsync(_stop.Token);
+        await UpAsync(run);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apps.Single(a => a.AppId == _caller).DaprHttpPort}") };
+
+        // Replica 1 takes 2 s per message (10 at a time), so when it is drained it has messages in flight (they finish
+        // within the 5 s graceful shutdown) and more read but waiting.
+        await File.WriteAllTextAsync(Path.Combine(_root, "hold.slow"), "", Ct);
+        await PublishAsync(http, 1, 60);
+        await Eventually.TrueAsync(() => Started().Count(s => s.Replica == "1") >= 3, TimeSpan.FromSeconds(30), "replica 1 never had a message in flight");
+        var scaledAt = DateTimeOffset.UtcNow;
+        var result = await runner.ScaleAsync(_worker, 1, Ct);
+        result.Outcome.ShouldBe(ScaleOutcome.Done, result.Problem);
+        var stoppedAt = DateTimeOffset.UtcNow;
+        await PublishAsync(http, 61, 80);
+
+        try
+        {
+            await Eventually.TrueAsync(() => Done().Select(d => d.N).Distinct().Count() >= 80, TimeSpan.FromSeconds(90));
+        }
+        catch (TimeoutException)
+        {
+            var missing = Enumerable.Range(1, 80).Except(Done().Select(d => d.N));
+            Assert.Fail($"messages were lost: missing {string.Join(",", missing)}\nerrors:\n{Errors()}\nlogs:\n{SidecarLogs()}");
+        }
+
+        // Settle: nothing pending, nothing redelivered a second time.
+        using (var redis = await _redis.ConnectAsync())
+        {
+            await Eventually.ReturnsAsync(
+                async () => (await redis.GetDatabase().StreamPendingAsync(_topic, _worker)).PendingMessageCount,
+                pending => pending == 0,
+                TimeSpan.FromSeconds(30),
+                "every message is acknowledged");
+        }
+
+        Done().Select(d => d.N).Order().ShouldBe(Enumerable.Range(1, 80), "a message was lost or handled twice");
+        var started = Timed("started.log");
+        var done = Timed("done.log");
+
+        // Replica 1's deliveries in flight at the stop finished there (daprd's graceful Stop), and were not redelivered.
+        var finishedOnDrained = done.Where(d => d.Replica == "1" && d.At >= scaledAt).Select(d => d.N).ToList();
+        finishedOnDrained.ShouldNotBeEmpty("no delivery was in flight on the drained replica when it stopped");
+        started.Where(s => finishedOnDrained.Contains(s.N)).Count().ShouldBe(finishedOnDrained.Count, "a delivery finished on the drained replica was delivered again");
+
+        // What replica 1 had read but not delivered came to replica 0 after processingTimeout.
+        var redelivered = started.Where(s => s.Replica == "0" && s.N <= 60 && s.At > stoppedAt).ToList();
+        redelivered.ShouldNotBeEmpty("nothing was left pending by the drained replica (its queue was empty): the case is not tested");
+        var latest = redelivered.Max(s => s.At) - stoppedAt;
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"scale-down: {finishedOnDrained.Count} deliveries finished on the drained replica; {redelivered.Count} messages redelivered to replica 0, " +
+            $"the first {(redelivered.Min(s => s.At) - stoppedAt).TotalSeconds:0.0} s and the last {latest.TotalSeconds:0.0} s after its sidecar stopped " +
+            "(processingTimeout 6 s, redeliverInterval 500 ms)");
+        Directory.GetFiles(Path.Combine(_root, "worker", ".dapr", "logs"), "*daprd*")
+            .Any(f => File.ReadAllText(f).Contains("Redelivering message", StringComparison.Ordinal))
+            .ShouldBeTrue("the pending messages come back through XPENDING/XCLAIM");
+
+        latest.ShouldBeLessThan(TimeSpan.FromSeconds(60), "redelivered within processingTimeout + redeliverInterval (plus this machine's load)");
+    }
+
     [Fact]
     public async Task Scale_2To3To1_UnderLoad_FailsNoCall_AndBadRequestsAreRefused()
     {
@@ -337,6 +404,13 @@ public sealed class ReplicaTests : IClassFixture<RedisServer>, IAsyncDisposable
 
     private List<(string Replica, int N)> Started() => Lines("started.log");
 
+    // When each line was written (the worker's clock, ms since the epoch), by message number.
+    private List<(string Replica, int N, DateTimeOffset At)> Timed(string name) =>
+        [.. File.ReadAllLines(Path.Combine(_root, name))
+            .Select(l => l.Split(' '))
+            .Where(p => p.Length == 3)
+            .Select(p => (p[0], int.Parse(p[1], CultureInfo.InvariantCulture), DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(p[2], CultureInfo.InvariantCulture))))];
+
     private List<(string Replica, int N)> Done() => Lines("done.log");
 
     private List<(string Replica, int N)> Lines(string name)
@@ -349,7 +423,7 @@ public sealed class ReplicaTests : IClassFixture<RedisServer>, IAsyncDisposable
 
         return [.. File.ReadAllLines(path)
             .Select(l => l.Split(' '))
-            .Where(p => p.Length == 2 && int.TryParse(p[1], CultureInfo.InvariantCulture, out _))
+            .Where(p => p.Length >= 2 && int.TryParse(p[1], CultureInfo.InvariantCulture, out _))
             .Select(p => (p[0], int.Parse(p[1], CultureInfo.InvariantCulture)))];
     }
 
@@ -373,6 +447,8 @@ public sealed class ReplicaTests : IClassFixture<RedisServer>, IAsyncDisposable
             spec:
               type: pubsub.redis
               version: v1
+              # daprd's default (5 s) is too short on a machine shared with builds and other organisms.
+              initTimeout: 60s
               metadata:
                 - name: redisHost
                   value: 127.0.0.1:{_redis.Port}

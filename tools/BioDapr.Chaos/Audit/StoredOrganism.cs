@@ -67,21 +67,52 @@ public sealed class StoredOrganism
             stored.Decisions[key["payments||payment-".Length..]] = decision.TryGetProperty("paymentId", out var paymentId) && paymentId.ValueKind == JsonValueKind.String ? paymentId.GetString() : null;
         }
 
+        // A reservation record with a change under way (inventory's ledger: "reserving" / "releasing") holds its units
+        // when the stock's decision on that change says so: a reservation once decided applied, a release until then.
+        var pending = new List<(string OrderId, string Sku, int Quantity, string State, string Change)>();
         foreach (var (key, json) in await ReadStateAsync(redis, "inventory||reservation-*", cancellationToken))
         {
             var reservation = json.RootElement;
-            if (reservation.GetProperty("state").GetString() == "held" && reservation.GetProperty("sku").GetString() is { } sku)
+            var state = reservation.GetProperty("state").GetString();
+            if (reservation.GetProperty("sku").GetString() is not { } sku)
             {
-                stored.HeldReservations[key["inventory||reservation-".Length..]] = (sku, reservation.GetProperty("quantity").GetInt32());
+                continue;
+            }
+
+            var orderId = key["inventory||reservation-".Length..];
+            if (state == "held")
+            {
+                stored.HeldReservations[orderId] = (sku, reservation.GetProperty("quantity").GetInt32());
+            }
+            else if (state is "reserving" or "releasing" && reservation.TryGetProperty("change", out var change))
+            {
+                pending.Add((orderId, sku, reservation.GetProperty("quantity").GetInt32(), state, change.GetProperty("id").GetString()!));
             }
         }
 
+        var decisions = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (var sku in skus)
         {
             if ((await redis.ExecuteAsync("HGET", ["inventory||stock-" + sku, "data"], cancellationToken)).AsString() is { } data)
             {
                 using var stock = JsonDocument.Parse(data);
                 stored.Stock[sku] = (stock.RootElement.GetProperty("available").GetInt32(), stock.RootElement.GetProperty("reserved").GetInt32());
+                if (stock.RootElement.TryGetProperty("decisions", out var made))
+                {
+                    foreach (var decision in made.EnumerateObject())
+                    {
+                        decisions[decision.Name] = decision.Value.GetProperty("applied").GetBoolean();
+                    }
+                }
+            }
+        }
+
+        foreach (var (orderId, sku, quantity, state, change) in pending)
+        {
+            var decided = decisions.TryGetValue(change, out var applied);
+            if (state == "reserving" ? decided && applied : !decided)
+            {
+                stored.HeldReservations[orderId] = (sku, quantity);
             }
         }
 

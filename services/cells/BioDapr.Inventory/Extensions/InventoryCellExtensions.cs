@@ -17,6 +17,7 @@ public static class InventoryCellExtensions
         builder.Services.AddSingleton(sp => ProductCatalogue.Load(sp.GetRequiredService<IOptions<CatalogueOptions>>(), sp.GetRequiredService<IHostEnvironment>()));
         builder.Services.AddSingleton<StockLedger>();
         builder.Services.AddHostedService<CatalogueSeeder>();
+        builder.Services.AddHostedService<LedgerSweeper>();
         builder.AddCellVitals();
         builder.AddRecycling();
         builder.Services.AddValidation();

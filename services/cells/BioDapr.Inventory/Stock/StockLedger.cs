@@ -1,4 +1,3 @@
-using Dapr;
 using BioDapr.Cell.State;
 using Microsoft.Extensions.Options;
 using Dapr.Client;
@@ -7,28 +6,32 @@ using BioDapr.Inventory.Catalogue;
 namespace BioDapr.Inventory.Stock;
 
 /// <summary>
-/// Stock and reservations in the state store. Every change of a SKU's stock is written in one transaction with
-/// the reservation record of the order it is for, guarded by both ETags (first-write for new keys): a repeated
-/// or redelivered call finds the record and returns the first outcome, two concurrent calls cannot both win,
-/// and stock is conserved (available + reserved = the catalogue's initial stock).
-/// Changes that touch the same SKU or the same order are made one at a time in this process (a lock per order, then
-/// a lock per SKU, always in that order): a state transaction on Redis (daprd's <c>state.redis</c> as much as the
-/// development sidecar's) is MULTI/EXEC without rollback, so when one of its two writes failed its ETag or
-/// first-write check, the other stayed applied, and concurrent changes of one SKU or one order left stock changed
-/// without its reservation record (found by <c>./biodapr chaos</c>: 1 to 7 units adrift per fault). Under the locks
-/// the checks cannot fail between the read and the write (the SKU's lock is held only for the stock's read and the
-/// transaction: the order's record is read under the order's lock, which no one else writing it can pass); changes of
-/// different SKUs and orders run in parallel (one
-/// lock for the whole ledger capped inventory at one change per three sidecar round trips, and orders timed out
-/// under the reference load). Once a change has started it runs to its end even when its caller gives up (a
-/// timed-out request): the sidecar would finish the write anyway, after the next change read.
-/// Several inventory replicas on Redis would need more (compensation of a half-applied transaction); the organism
-/// runs one.
+/// Stock and reservations in the state store, correct with several inventory replicas writing the same store.
+/// A Redis state transaction (daprd's <c>state.redis</c> as much as the development sidecar's) is MULTI/EXEC without
+/// rollback: when one of its ETag checks fails the other writes stay applied, so the ledger never relies on a
+/// transaction of two keys. Every write is of one key, guarded by its ETag (first-write for new keys):
+/// <list type="number">
+/// <item>the order's record announces the change (<see cref="ReservationRecord.Reserving"/> or
+/// <see cref="ReservationRecord.Releasing"/>, with a new change id);</item>
+/// <item>the SKU's stock decides it: units moved (or not, when too few are left) and the decision recorded under the
+/// change id, in one write, so the change is applied at most once whoever decides it;</item>
+/// <item>the order's record is settled from the decision (held, released, or back to what it was).</item>
+/// </list>
+/// Whoever finds a record with a change under way (a retry, a release, another replica, the sweep of
+/// <see cref="SweepAsync"/>) completes that change first, by the same steps: a replica killed between them leaves
+/// nothing half done. A decision is removed from the stock once its record is settled (by the next write of that stock
+/// in this process, or by the sweep). Changes that touch the same SKU or the same order still queue in this process
+/// (a lock per order, then a lock per SKU) so a replica does not conflict with itself; between replicas the ETags do
+/// it, and a conflicting write is read again and retried. Once a change has started it runs to its end even when its
+/// caller gives up (a timed-out request).
 /// </summary>
 public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue catalogue, TimeProvider time, IOptions<RecyclingOptions> recycling, ILogger<StockLedger> logger)
 {
     private readonly KeyedLock _orders = new();
     private readonly KeyedLock _skus = new();
+
+    // Changes settled by this process whose decisions are still in their SKU's stock: removed at its next write here.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentDictionary<string, byte>> _settled = new(StringComparer.Ordinal);
 
     /// <summary>The state store.</summary>
     public const string StateStore = "statestore";
@@ -36,7 +39,7 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
     /// <summary>The attempt a release without an attempt fences: every attempt of the order (a cancelled order).</summary>
     public const int EveryAttempt = int.MaxValue;
 
-    private const int MaxTries = 20;
+    private const int MaxTries = 40;
 
     /// <summary>The stock of <paramref name="sku"/>; null when it is not in the catalogue.</summary>
     public async Task<StockLevel?> GetStockAsync(string sku, CancellationToken cancellationToken) =>
@@ -77,80 +80,81 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
     public async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation, StockLevel? Stock)> ReserveAsync(
         string orderId, int attempt, string sku, int quantity, CancellationToken cancellationToken)
     {
-        using (await _orders.AcquireAsync(orderId, cancellationToken))
-        {
-            return await ReserveOnceAsync(orderId, attempt, sku, quantity, cancellationToken);
-        }
-    }
-
-    // Under the order's lock: the reservation record is read (and, when only it changes, written) without the SKU's
-    // lock, which is held only for the stock's read and the transaction; a hot SKU's changes queue for one read and
-    // one write each, not three round trips. Waiting for the SKU's lock may be cancelled (nothing is written yet);
-    // once it is held, the change runs to its end.
-    private async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation, StockLevel? Stock)> ReserveOnceAsync(
-        string orderId, int attempt, string sku, int quantity, CancellationToken waitCancellation)
-    {
-        var cancellationToken = CancellationToken.None;
-        if (!catalogue.TryGet(sku, out var initial))
+        if (!catalogue.TryGet(sku, out _))
         {
             return (ReservationOutcome.UnknownSku, null, null);
         }
 
-        for (var tries = 1; tries <= MaxTries; tries++)
+        using (await _orders.AcquireAsync(orderId, cancellationToken))
         {
-            var existing = await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: cancellationToken);
-            if (existing?.Value is { } record)
+            // Once the order's lock is held the change runs to its end (the store would finish a write anyway).
+            var none = CancellationToken.None;
+            for (var tries = 1; tries <= MaxTries; tries++)
             {
-                if (record.Attempt > attempt || (record.Attempt == attempt && record.State == ReservationRecord.Released))
+                var existing = await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: none);
+                if (existing?.Value is { IsPending: true } pending)
                 {
-                    return (ReservationOutcome.Released, record, null);
-                }
-
-                if (record.State == ReservationRecord.Held)
-                {
-                    if (record.Sku != sku || record.Quantity != quantity)
-                    {
-                        return (ReservationOutcome.Mismatch, record, null);
-                    }
-
-                    if (record.Attempt == attempt)
-                    {
-                        return (ReservationOutcome.Replayed, record, null);
-                    }
-
-                    // An earlier attempt's units are still held for this order: this attempt takes them over.
-                    var adopted = record with { Attempt = attempt, ChangedAt = time.GetUtcNow() };
-                    if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), adopted, existing.ETag, Retention, cancellationToken))
-                    {
-                        return (ReservationOutcome.Done, adopted, null);
-                    }
-
-                    Log.Conflict(logger, sku, tries);
+                    await CompleteAsync(pending, none);
                     continue;
                 }
-            }
 
-            using (await _skus.AcquireAsync(sku, waitCancellation))
-            {
-                var stockEntry = await sidecar.GetStateEntryAsync<StockLevel>(StateStore, StockKey(sku), cancellationToken: cancellationToken);
-                var stock = stockEntry?.Value ?? new StockLevel(sku, initial, 0);
-                if (stock.Available < quantity)
+                if (existing?.Value is { } record)
                 {
-                    return (ReservationOutcome.OutOfStock, null, stock);
+                    if (record.Attempt > attempt || (record.Attempt == attempt && record.State == ReservationRecord.Released))
+                    {
+                        return (ReservationOutcome.Released, record, null);
+                    }
+
+                    if (record.State == ReservationRecord.Held)
+                    {
+                        if (record.Sku != sku || record.Quantity != quantity)
+                        {
+                            return (ReservationOutcome.Mismatch, record, null);
+                        }
+
+                        if (record.Attempt == attempt)
+                        {
+                            return (ReservationOutcome.Replayed, record, null);
+                        }
+
+                        // An earlier attempt's units are still held for this order: this attempt takes them over.
+                        var adopted = record with { Attempt = attempt, ChangedAt = time.GetUtcNow() };
+                        if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), adopted, existing.ETag, Retention, none))
+                        {
+                            return (ReservationOutcome.Done, adopted, null);
+                        }
+
+                        Log.Conflict(logger, orderId, tries);
+                        continue;
+                    }
                 }
 
-                var updated = stock with { Available = stock.Available - quantity, Reserved = stock.Reserved + quantity };
-                var reservation = new ReservationRecord(orderId, sku, quantity, attempt, ReservationRecord.Held, time.GetUtcNow());
-                if (await TryWriteAsync(StockKey(sku), updated, stockEntry.ETagOrNull(), ReservationKey(orderId), reservation, existing.ETagOrNull(), cancellationToken))
+                // Announce the change on the order's record, then let the stock decide it.
+                var reserving = new ReservationRecord(orderId, sku, quantity, attempt, ReservationRecord.Reserving, time.GetUtcNow(),
+                    new PendingChange(Guid.NewGuid().ToString("N"), existing?.Value));
+                if (!await TrySaveAsync(ReservationKey(orderId), reserving, existing.ETagOrNull(), none))
                 {
-                    return (ReservationOutcome.Done, reservation, updated);
+                    Log.Conflict(logger, orderId, tries);
+                    continue;
                 }
+
+                var (decided, settled, stock, elsewhere) = await CompleteAsync(reserving, none);
+                if (elsewhere)
+                {
+                    continue;
+                }
+
+                return decided switch
+                {
+                    true => (ReservationOutcome.Done, settled, stock),
+                    false => (ReservationOutcome.OutOfStock, null, stock),
+                    // Too contended to decide now: the record stays announced; the next call (or the sweep) completes it.
+                    null => (ReservationOutcome.Contended, null, null),
+                };
             }
 
-            Log.Conflict(logger, sku, tries);
+            return (ReservationOutcome.Contended, null, null);
         }
-
-        return (ReservationOutcome.Contended, null, null);
     }
 
     /// <summary>
@@ -162,72 +166,269 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
     {
         using (await _orders.AcquireAsync(orderId, cancellationToken))
         {
-            // The order's record names the SKU whose stock a release gives back; it cannot change while the order's
-            // lock is held (only the ledger writes it; an expiry leaves no units to give back).
-            // It is read once, here: the first try under the SKU's lock uses this read (nothing else writes it meanwhile).
-            var held = await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: cancellationToken);
-            if (held?.Value?.Sku is not { } sku)
+            var none = CancellationToken.None;
+            for (var tries = 1; tries <= MaxTries; tries++)
             {
-                return await ReleaseOnceAsync(orderId, attempt, held, CancellationToken.None);
+                var existing = await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: none);
+                var now = time.GetUtcNow();
+                if (existing?.Value is not { } record)
+                {
+                    var fence = new ReservationRecord(orderId, null, 0, attempt, ReservationRecord.Released, now);
+                    if (await TrySaveAsync(ReservationKey(orderId), fence, null, none))
+                    {
+                        return (ReservationOutcome.Done, fence);
+                    }
+
+                    continue;
+                }
+
+                if (record.IsPending)
+                {
+                    await CompleteAsync(record, none);
+                    continue;
+                }
+
+                if (record.Attempt > attempt || (record.State == ReservationRecord.Released && record.Attempt == attempt))
+                {
+                    return (ReservationOutcome.Replayed, record);
+                }
+
+                if (record.State == ReservationRecord.Released)
+                {
+                    var raised = record with { Attempt = attempt, ChangedAt = now };
+                    if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), raised, existing.ETag, Retention, none))
+                    {
+                        return (ReservationOutcome.Replayed, raised);
+                    }
+
+                    continue;
+                }
+
+                var releasing = record with
+                {
+                    Attempt = attempt,
+                    State = ReservationRecord.Releasing,
+                    ChangedAt = now,
+                    Change = new PendingChange(Guid.NewGuid().ToString("N"), record),
+                };
+                if (!await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), releasing, existing.ETag, Retention, none))
+                {
+                    Log.Conflict(logger, orderId, tries);
+                    continue;
+                }
+
+                var (decided, settled, _, elsewhere) = await CompleteAsync(releasing, none);
+                if (elsewhere)
+                {
+                    continue;
+                }
+
+                if (decided is null)
+                {
+                    return (ReservationOutcome.Contended, null);
+                }
+
+                Log.Released(logger, orderId, record.Quantity, record.Sku!);
+                return (ReservationOutcome.Done, settled);
             }
 
-            using (await _skus.AcquireAsync(sku, cancellationToken))
+            return (ReservationOutcome.Contended, null);
+        }
+    }
+
+    /// <summary>
+    /// Completes what earlier changes left under way: for every catalogue SKU, a decision older than
+    /// <paramref name="olderThan"/> whose order's record still announces that change is completed (the record settled);
+    /// decisions whose record is settled are removed from the stock. Returns how many changes were completed.
+    /// A change announced on an order's record that no stock decided yet has moved nothing; it is completed by the next
+    /// call for that order.
+    /// </summary>
+    public async Task<int> SweepAsync(TimeSpan olderThan, CancellationToken cancellationToken)
+    {
+        var completed = 0;
+        foreach (var sku in catalogue.Products.Keys)
+        {
+            var stock = await sidecar.GetStateAsync<StockLevel>(StateStore, StockKey(sku), cancellationToken: cancellationToken);
+            if (stock?.Decisions is not { Count: > 0 } decisions)
             {
-                return await ReleaseOnceAsync(orderId, attempt, held, CancellationToken.None);
+                continue;
+            }
+
+            var now = time.GetUtcNow();
+            foreach (var (id, decision) in decisions.Where(d => now - d.Value.At >= olderThan))
+            {
+                using (await _orders.AcquireAsync(decision.OrderId, cancellationToken))
+                {
+                    var record = await sidecar.GetStateAsync<ReservationRecord>(StateStore, ReservationKey(decision.OrderId), cancellationToken: CancellationToken.None);
+                    if (record?.Change?.Id == id)
+                    {
+                        await CompleteAsync(record, CancellationToken.None);
+                        completed++;
+                    }
+                    else
+                    {
+                        // Settled (or expired): nobody will look for this decision again.
+                        Settled(sku, id);
+                    }
+                }
+            }
+
+            await PruneAsync(sku, cancellationToken);
+        }
+
+        return completed;
+    }
+
+    // Steps 2 and 3 for a record that announces a change (under the order's lock): the stock's decision (made here, or
+    // found), then the record settled from it. Returns the decision (null: too contended to decide, or settled
+    // elsewhere), the settled record (null when put back to none) and the stock as decided; Elsewhere when the record
+    // no longer announced the change (someone else completed it): the caller reads the record again.
+    private async Task<(bool? Applied, ReservationRecord? Settled, StockLevel? Stock, bool Elsewhere)> CompleteAsync(ReservationRecord pending, CancellationToken cancellationToken)
+    {
+        var change = pending.Change!;
+        var sku = pending.Sku!;
+        var (applied, stock, elsewhere) = await DecideAsync(pending, cancellationToken);
+        if (elsewhere)
+        {
+            return (null, null, stock, true);
+        }
+
+        if (applied is null)
+        {
+            return (null, null, null, false);
+        }
+
+        var settled = pending.State == ReservationRecord.Reserving
+            ? applied.Value ? pending with { State = ReservationRecord.Held, Change = null } : change.Prior
+            : pending with { State = ReservationRecord.Released, Change = null };
+        var current = await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(pending.OrderId), cancellationToken: cancellationToken);
+        if (current?.Value?.Change?.Id != change.Id)
+        {
+            // Someone else settled it from the same decision.
+            Settled(sku, change.Id);
+            return (applied, current?.Value, stock, false);
+        }
+
+        var written = settled is null
+            ? await sidecar.TryDeleteStateAsync(StateStore, ReservationKey(pending.OrderId), current.ETag, cancellationToken: cancellationToken)
+            : await sidecar.TrySaveStateAsync(StateStore, ReservationKey(pending.OrderId), settled, current.ETag, Retention, cancellationToken);
+        if (written)
+        {
+            Settled(sku, change.Id);
+        }
+
+        // Not written: another replica settled it meanwhile, from the same decision; the result is the same.
+        return (applied, settled, stock, false);
+    }
+
+    // Step 2: the stock's decision on the change, recorded in the same write as the units it moves (under the SKU's lock).
+    // Elsewhere: the record no longer announces the change (settled by someone else); nothing decided here.
+    private async Task<(bool? Applied, StockLevel? Stock, bool Elsewhere)> DecideAsync(ReservationRecord pending, CancellationToken cancellationToken)
+    {
+        var id = pending.Change!.Id;
+        var sku = pending.Sku!;
+        using (await _skus.AcquireAsync(sku, cancellationToken))
+        {
+            for (var tries = 1; tries <= MaxTries; tries++)
+            {
+                var entry = await sidecar.GetStateEntryAsync<StockLevel>(StateStore, StockKey(sku), cancellationToken: cancellationToken);
+                var stock = entry?.Value ?? new StockLevel(sku, catalogue.TryGet(sku, out var initial) ? initial : 0, 0);
+                if (stock.Decisions?.GetValueOrDefault(id) is { } known)
+                {
+                    return (known.Applied, stock, false);
+                }
+
+                // Not decided in the stock as read: decide only if the order's record, read after the stock, still announces
+                // the change. A decision is removed only once its record is settled, and a settled record never announces
+                // that change again; so if it still does, the change was not decided before that stock read, and a decision
+                // made since would have changed the stock's ETag and fails this write. A caller holding an older read of
+                // the record would otherwise apply a change twice (its decision removed meanwhile).
+                var record = await sidecar.GetStateAsync<ReservationRecord>(StateStore, ReservationKey(pending.OrderId), cancellationToken: cancellationToken);
+                if (record?.Change?.Id != id)
+                {
+                    return (null, stock, true);
+                }
+
+                var reserving = pending.State == ReservationRecord.Reserving;
+                var applied = !reserving || stock.Available >= pending.Quantity;
+                var moved = !applied ? stock
+                    : reserving ? stock with { Available = stock.Available - pending.Quantity, Reserved = stock.Reserved + pending.Quantity }
+                    : stock with { Available = stock.Available + pending.Quantity, Reserved = Math.Max(0, stock.Reserved - pending.Quantity) };
+                var decisions = WithoutSettled(sku, stock.Decisions);
+                decisions[id] = new StockDecision(pending.OrderId, applied, time.GetUtcNow());
+                var updated = moved with { Decisions = decisions };
+                if (await TrySaveAsync(StockKey(sku), updated, entry.ETagOrNull(), cancellationToken, forever: true))
+                {
+                    return (applied, updated, false);
+                }
+
+                Log.Conflict(logger, sku, tries);
+            }
+
+            return (null, null, false);
+        }
+    }
+
+    // Removes from a SKU's stock the decisions of changes settled since (one write, only when there are some).
+    private async Task PruneAsync(string sku, CancellationToken cancellationToken)
+    {
+        using (await _skus.AcquireAsync(sku, cancellationToken))
+        {
+            for (var tries = 1; tries <= MaxTries; tries++)
+            {
+                var entry = await sidecar.GetStateEntryAsync<StockLevel>(StateStore, StockKey(sku), cancellationToken: cancellationToken);
+                if (entry?.Value is not { Decisions: { Count: > 0 } decisions } stock)
+                {
+                    return;
+                }
+
+                var kept = WithoutSettled(sku, decisions);
+                if (kept.Count == decisions.Count)
+                {
+                    return;
+                }
+
+                if (await sidecar.TrySaveStateAsync(StateStore, StockKey(sku), stock with { Decisions = kept.Count == 0 ? null : kept }, entry.ETag, StateRetention.Forever, cancellationToken))
+                {
+                    return;
+                }
             }
         }
     }
 
-    private async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation)> ReleaseOnceAsync(string orderId, int attempt, StateEntry<ReservationRecord>? known, CancellationToken cancellationToken)
+    private void Settled(string sku, string id) =>
+        _settled.GetOrAdd(sku, _ => new(StringComparer.Ordinal))[id] = 0;
+
+    // The decisions still needed: those of changes not known here to be settled. The ones dropped are forgotten here
+    // only once the write that drops them succeeded, which a caller cannot tell; keeping them known is harmless (ids are
+    // never reused), so they stay until the process ends, bounded below.
+    private Dictionary<string, StockDecision> WithoutSettled(string sku, IReadOnlyDictionary<string, StockDecision>? decisions)
     {
-        for (var tries = 1; tries <= MaxTries; tries++)
+        var kept = new Dictionary<string, StockDecision>(StringComparer.Ordinal);
+        if (decisions is null)
         {
-            var existing = tries == 1 && known is not null
-                ? known
-                : await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: cancellationToken);
-            var now = time.GetUtcNow();
-            if (existing?.Value is not { } record)
-            {
-                var fence = new ReservationRecord(orderId, null, 0, attempt, ReservationRecord.Released, now);
-                if (await TrySaveFirstAsync(ReservationKey(orderId), fence, cancellationToken))
-                {
-                    return (ReservationOutcome.Done, fence);
-                }
-
-                continue;
-            }
-
-            if (record.Attempt > attempt || (record.State == ReservationRecord.Released && record.Attempt == attempt))
-            {
-                return (ReservationOutcome.Replayed, record);
-            }
-
-            if (record.State == ReservationRecord.Released)
-            {
-                var raised = record with { Attempt = attempt, ChangedAt = now };
-                if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), raised, existing.ETag, Retention, cancellationToken))
-                {
-                    return (ReservationOutcome.Replayed, raised);
-                }
-
-                continue;
-            }
-
-            var sku = record.Sku!;
-            var stockEntry = await sidecar.GetStateEntryAsync<StockLevel>(StateStore, StockKey(sku), cancellationToken: cancellationToken);
-            var stock = stockEntry?.Value ?? new StockLevel(sku, catalogue.TryGet(sku, out var initial) ? initial : 0, record.Quantity);
-            var updated = stock with { Available = stock.Available + record.Quantity, Reserved = Math.Max(0, stock.Reserved - record.Quantity) };
-            var released = record with { Attempt = attempt, State = ReservationRecord.Released, ChangedAt = now };
-            if (await TryWriteAsync(StockKey(sku), updated, stockEntry.ETagOrNull(), ReservationKey(orderId), released, existing.ETagOrNull(), cancellationToken))
-            {
-                Log.Released(logger, orderId, record.Quantity, sku);
-                return (ReservationOutcome.Done, released);
-            }
-
-            Log.Conflict(logger, sku, tries);
+            return kept;
         }
 
-        return (ReservationOutcome.Contended, null);
+        _settled.TryGetValue(sku, out var settled);
+        foreach (var (id, decision) in decisions)
+        {
+            if (settled is null || !settled.ContainsKey(id))
+            {
+                kept[id] = decision;
+            }
+        }
+
+        if (settled is { Count: > 4096 })
+        {
+            // Forget the ids no longer in the stock: they were dropped by an earlier write.
+            foreach (var id in settled.Keys.Where(id => !decisions.ContainsKey(id)).ToList())
+            {
+                settled.TryRemove(id, out _);
+            }
+        }
+
+        return kept;
     }
 
     private const string StockKeyPrefix = "stock-";
@@ -236,17 +437,15 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
 
     private static string ReservationKey(string orderId) => "reservation-" + orderId;
 
-    // One transaction: the stock and the reservation record, each guarded by its ETag (first-write when new).
-    private Task<bool> TryWriteAsync(string stockKey, StockLevel stock, string? stockETag, string reservationKey, ReservationRecord reservation, string? reservationETag, CancellationToken cancellationToken) =>
-        sidecar.TryExecuteStateTransactionAsync(StateStore,
-        [
-            sidecar.Upsert(stockKey, stock, stockETag),
-            sidecar.Upsert(reservationKey, reservation, reservationETag, Retention),
-        ], cancellationToken);
-
-    // Only reservations are written through here (the stock's first write is above): they expire after the retention.
-    private Task<bool> TrySaveFirstAsync<T>(string key, T value, CancellationToken cancellationToken) =>
-        sidecar.TrySaveFirstAsync(StateStore, key, value, Retention, cancellationToken);
+    // One key, guarded by its ETag; first-write when it was not stored. Reservation records expire after the
+    // retention; the stock never does.
+    private async Task<bool> TrySaveAsync<T>(string key, T value, string? etag, CancellationToken cancellationToken, bool forever = false)
+    {
+        var retention = forever ? StateRetention.Forever : Retention;
+        return etag is null
+            ? await sidecar.TrySaveFirstAsync(StateStore, key, value, retention, cancellationToken)
+            : await sidecar.TrySaveStateAsync(StateStore, key, value, etag, retention, cancellationToken);
+    }
 
     // Recycling: a reservation record (the deduplication of one order's stock) expires Recycling:Retention after its last
     // write; the stock level itself never expires.
@@ -254,8 +453,8 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Stock of {Sku} changed meanwhile (try {Try}); trying again")]
-        public static partial void Conflict(ILogger logger, string sku, int @try);
+        [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "{Key} changed meanwhile (try {Try}); trying again")]
+        public static partial void Conflict(ILogger logger, string key, int @try);
 
         [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Released {Quantity} x {Sku} of order {OrderId}")]
         public static partial void Released(ILogger logger, string orderId, int quantity, string sku);

@@ -69,6 +69,13 @@ internal sealed partial class TopicSubscription
     /// <summary>The component handler. Throws when the message was not handled (the component then ACKs or not per its rules).</summary>
     public async Task HandleAsync(PubSubMessage message, CancellationToken componentToken)
     {
+        if (_services.Stopping.IsCancellationRequested)
+        {
+            // As daprd's closed subscription: a message that was not being delivered when the sidecar began to stop is not
+            // delivered now; it stays unacknowledged (the component cancels this handler) and is redelivered.
+            await Task.Delay(Timeout.Infinite, componentToken);
+        }
+
         var metadata = new Dictionary<string, string>(message.Metadata, StringComparer.Ordinal) { ["pubsubName"] = _pubsub.Name };
         var topic = _pubsub.TopicPrefix.Length > 0 && message.Topic.StartsWith(_pubsub.TopicPrefix, StringComparison.Ordinal)
             ? message.Topic[_pubsub.TopicPrefix.Length..]
@@ -145,7 +152,8 @@ internal sealed partial class TopicSubscription
             try
             {
                 // daprd delivers under a background context: the component's processing deadline does not
-                // cut the call short, it only decides whether a failure is acknowledged.
+                // cut the call short, it only decides whether a failure is acknowledged. A delivery in flight when the
+                // sidecar stops may finish within the graceful shutdown (Cut), as daprd's Stop waits for it.
                 await policy.ExecuteAsync(
                     async ct =>
                     {
@@ -177,7 +185,7 @@ internal sealed partial class TopicSubscription
                                     : new InvalidOperationException(outcome.Detail);
                         }
                     },
-                    _services.Stopping);
+                    _services.Cut);
             }
             catch (Exception ex) when (_services.Stopping.IsCancellationRequested || ex is PermanentFailureException { InnerException: EventSinkClosedException })
             {

@@ -23,6 +23,9 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
 
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
+
+    // Cancelled GracefulShutdown after _stopping: deliveries in flight at the stop may finish until then (daprd waits for them).
+    private readonly CancellationTokenSource _deliveriesCut = new();
     private readonly SemaphoreSlim _actorsGate = new(1, 1);
     private readonly TaskCompletionSource<bool> _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -67,7 +70,7 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
             EventSink = new HttpEventSink(AppChannel);
         }
 
-        var delivery = new DeliveryServices(Publisher, resiliency, Tracing, time, _stopping.Token);
+        var delivery = new DeliveryServices(Publisher, resiliency, Tracing, time, _stopping.Token, _deliveriesCut.Token);
         Subscriptions = new SubscriptionManager(delivery, settings, resources, components, loggerFactory.CreateLogger("BioDapr.Sidecar.Messaging"));
         ConfigurationUpdates = new ConfigurationUpdateDispatcher(components, AppChannel, resiliency, loggerFactory.CreateLogger("BioDapr.Sidecar.Configuration"), _stopping.Token);
         Invoker = new ServiceInvoker(settings, NameResolver, Peers, AccessControl, resiliency, AppChannel, GrpcAppChannel, loggerFactory.CreateLogger("BioDapr.Sidecar.Invocation"));
@@ -317,10 +320,16 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
     /// <summary>Asks the host to stop (the <c>/v1.0/shutdown</c> API).</summary>
     public void RequestShutdown(bool force) => _shutdownRequested.TrySetResult(force);
 
-    /// <summary>Stops deliveries and closes configuration subscriptions; in-flight messages stay unacknowledged.</summary>
+    /// <summary>
+    /// Stops deliveries and closes configuration subscriptions. As daprd's subscription Stop: no new delivery starts,
+    /// deliveries in flight may finish (and are acknowledged) within the graceful shutdown; messages read but not
+    /// delivered, and deliveries cut at its end, stay unacknowledged and are redelivered (another replica claims them
+    /// once idle for the component's processingTimeout).
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         Health.SetNotReady("runtime");
+        _deliveriesCut.CancelAfter(Settings.GracefulShutdown);
         await _stopping.CancelAsync();
         await Subscriptions.StopAsync();
         await ConfigurationUpdates.CloseAllAsync(cancellationToken);
@@ -332,6 +341,8 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         {
             await _stopping.CancelAsync();
         }
+
+        await _deliveriesCut.CancelAsync();
 
         await Subscriptions.DisposeAsync();
         if (Actors is { } actors)
@@ -348,6 +359,7 @@ internal sealed partial class SidecarRuntime : IAsyncDisposable
         Tracing.Dispose();
 
         _stopping.Dispose();
+        _deliveriesCut.Dispose();
     }
 
     private static partial class Log
