@@ -1,3 +1,4 @@
+using BioDapr.Contracts;
 using Dapr;
 using BioDapr.Cell.State;
 using Microsoft.Extensions.Options;
@@ -91,7 +92,8 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
         string orderId, int attempt, string sku, int quantity, CancellationToken waitCancellation)
     {
         var cancellationToken = CancellationToken.None;
-        if (!catalogue.TryGet(sku, out var initial))
+        // The warm-up SKU is reserved only by warm-up placements, and they reserve nothing else.
+        if (Products.IsWarmupSku(sku) != Products.IsWarmupOrder(orderId) || !catalogue.TryGet(sku, out var initial))
         {
             return (ReservationOutcome.UnknownSku, null, null);
         }
@@ -180,6 +182,11 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
 
     private async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation)> ReleaseOnceAsync(string orderId, int attempt, StateEntry<ReservationRecord>? known, CancellationToken cancellationToken)
     {
+        if (Products.IsWarmupOrder(orderId))
+        {
+            return await ForgetWarmupAsync(orderId, attempt, known, cancellationToken);
+        }
+
         for (var tries = 1; tries <= MaxTries; tries++)
         {
             var existing = tries == 1 && known is not null
@@ -221,6 +228,48 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
             if (await TryWriteAsync(StockKey(sku), updated, stockEntry.ETagOrNull(), ReservationKey(orderId), released, existing.ETagOrNull(), cancellationToken))
             {
                 Log.Released(logger, orderId, record.Quantity, sku);
+                return (ReservationOutcome.Done, released);
+            }
+
+            Log.Conflict(logger, sku, tries);
+        }
+
+        return (ReservationOutcome.Contended, null);
+    }
+
+    // A warm-up placement's release leaves nothing behind: the unit goes back to the warm-up SKU's stock and the reservation
+    // record is deleted in the same transaction (a real order's record stays, Released, to fence a late reservation; a
+    // warm-up placement waits for its reservation's answer before it releases, and no one retries it). Nothing held: no
+    // fence is written either.
+    private async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation)> ForgetWarmupAsync(string orderId, int attempt, StateEntry<ReservationRecord>? known, CancellationToken cancellationToken)
+    {
+        for (var tries = 1; tries <= MaxTries; tries++)
+        {
+            var existing = tries == 1 && known is not null
+                ? known
+                : await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: cancellationToken);
+            var released = new ReservationRecord(orderId, existing?.Value?.Sku, existing?.Value?.Quantity ?? 0, attempt, ReservationRecord.Released, time.GetUtcNow());
+            if (existing?.Value is not { } record)
+            {
+                return (ReservationOutcome.Done, released);
+            }
+
+            var deleteRecord = new StateTransactionRequest(ReservationKey(orderId), null, StateOperationType.Delete, existing.ETagOrNull());
+            if (record.State != ReservationRecord.Held || record.Sku is not { } sku)
+            {
+                if (await sidecar.TryExecuteStateTransactionAsync(StateStore, [deleteRecord], cancellationToken))
+                {
+                    return (ReservationOutcome.Done, released);
+                }
+
+                continue;
+            }
+
+            var stockEntry = await sidecar.GetStateEntryAsync<StockLevel>(StateStore, StockKey(sku), cancellationToken: cancellationToken);
+            var stock = stockEntry?.Value ?? new StockLevel(sku, catalogue.TryGet(sku, out var initial) ? initial : 0, record.Quantity);
+            var updated = stock with { Available = stock.Available + record.Quantity, Reserved = Math.Max(0, stock.Reserved - record.Quantity) };
+            if (await sidecar.TryExecuteStateTransactionAsync(StateStore, [sidecar.Upsert(StockKey(sku), updated, stockEntry.ETagOrNull()), deleteRecord], cancellationToken))
+            {
                 return (ReservationOutcome.Done, released);
             }
 
