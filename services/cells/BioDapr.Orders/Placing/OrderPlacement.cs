@@ -120,18 +120,32 @@ public sealed partial class OrderPlacement(
         var now = time.GetUtcNow();
         var deadline = NowMs + (long)options.Value.DefaultDeadline.TotalMilliseconds;
         var record = new OrderRecord(orderId, WarmupClient, orderId, string.Empty, WarmupClient, Products.WarmupSku, 1, 0m, OrderStatuses.Pending, 1, deadline, Slot: null, [], null, null, null, now, now);
-        var (claim, claimed) = await ClaimAsync(record, null, cancellationToken);
+        // Runs to its end even if the warm-up's request gives up (its probe timeout): a half-done warm-up is what leaves state.
+        _ = cancellationToken;
+        var (claim, claimed) = await ClaimAsync(record, null, CancellationToken.None);
         if (claim != true)
         {
             return false;
         }
 
         var outcome = await ProcessUntilDeadlineAsync(claimed!, warmUp: true);
+        return await ForgetWarmupAsync(orderId) && outcome.RolledBack;
+    }
+
+    // Deletes a warm-up order's record once it is settled (aborted or refused) and its journal slot is free (so its unit
+    // was released); otherwise the sweeper settles it later and calls this again. True when the record is gone.
+    private async Task<bool> ForgetWarmupAsync(string orderId)
+    {
         var entry = await ReadAsync(orderId, CancellationToken.None);
-        if (entry?.Value is { Status: OrderStatuses.Aborted or OrderStatuses.Refused } settled && settled.Slot is { } slot
-            && (await sidecar.GetStateAsync<JournalEntry>(StateStore, SlotKey(slot), cancellationToken: CancellationToken.None))?.OrderId != orderId)
+        if (entry?.Value is null)
         {
-            return await sidecar.TryDeleteStateAsync(StateStore, OrderKey(orderId), entry.ETag, cancellationToken: CancellationToken.None) && outcome.RolledBack;
+            return true;
+        }
+
+        if (entry.Value is { Status: OrderStatuses.Aborted or OrderStatuses.Refused } settled
+            && (settled.Slot is not { } slot || (await sidecar.GetStateAsync<JournalEntry>(StateStore, SlotKey(slot), cancellationToken: CancellationToken.None))?.OrderId != orderId))
+        {
+            return await sidecar.TryDeleteStateAsync(StateStore, OrderKey(orderId), entry.ETag, cancellationToken: CancellationToken.None);
         }
 
         return false;
@@ -223,6 +237,12 @@ public sealed partial class OrderPlacement(
                 }
 
                 break;
+        }
+
+        if (Products.IsWarmupOrder(journal.OrderId))
+        {
+            // A warm-up placement that did not finish (its inventory not ready yet, or the cell stopped): settled now, forgotten.
+            await ForgetWarmupAsync(journal.OrderId);
         }
 
         Log.Settled(logger, journal.OrderId, journal.Attempt, record?.Status ?? "missing");
