@@ -4,36 +4,48 @@ using BioDapr.Testing;
 
 namespace BioDapr.EndToEnd.Tests;
 
-/// <summary>The lab's commands that own an organism stop it when they are told to stop (SIGTERM), not only on Ctrl-C.</summary>
+/// <summary>The commands that own an organism (lab, soak, chaos, immune live) stop it when they are told to stop (SIGTERM), not only on Ctrl-C.</summary>
 public sealed class LabStopTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task SigTerm_OfTheColdStartCommand_StopsTheOrganismItStarted()
+    // Every command that owns an organism: the lab's cold start, the soak, the chaos run and the immune system's live run.
+    private static string[] Arguments(string project, string output) => project switch
+    {
+        "BioDapr.Lab" =>
+        [
+            "coldstart", "--runs", "1", "--shorten", "0.1", "--rate-scale", "0.1", "--out", output,
+            "--scenario", Path.Combine(LocalOrganism.RepositoryRoot, "scenarios", "reference.yaml"),
+            "--hormones", Path.Combine(LocalOrganism.RepositoryRoot, "components", "local", "hormones.json"),
+        ],
+        "BioDapr.Recycling" => ["soak", "--rate", "5", "--duration", "10m", "--retention", "2m", "--out", Path.Combine(output, "soak")],
+        "BioDapr.Chaos" => ["--quick", "--orders", "5", "--no-report", "--out", Path.Combine(output, "chaos.json")],
+        "BioDapr.Immune" => ["live", "--out", Path.Combine(output, "immune-live.json")],
+        _ => throw new ArgumentOutOfRangeException(nameof(project), project, "not a command that owns an organism"),
+    };
+
+    [Theory]
+    [InlineData("BioDapr.Lab")]
+    [InlineData("BioDapr.Recycling")]
+    [InlineData("BioDapr.Chaos")]
+    [InlineData("BioDapr.Immune")]
+    public async Task SigTerm_OfACommandThatOwnsAnOrganism_StopsEverythingItStarted(string project)
     {
         var output = Directory.CreateTempSubdirectory("biodapr-lab-stop-").FullName;
-        await using var lab = ChildProcess.Start(
-            "BioDapr.Lab",
-            [
-                "coldstart", "--runs", "1", "--shorten", "0.1", "--rate-scale", "0.1", "--out", output,
-                "--scenario", Path.Combine(LocalOrganism.RepositoryRoot, "scenarios", "reference.yaml"),
-                "--hormones", Path.Combine(LocalOrganism.RepositoryRoot, "components", "local", "hormones.json"),
-            ],
-            new Dictionary<string, string>());
+        await using var command = ChildProcess.Start(project, Arguments(project, output), new Dictionary<string, string>());
 
         // Its organism is on the way: Redis, the runner and at least one sidecar (a process with daprd's --app-id) run.
         var started = await Eventually.ReturnsAsync(
-            () => Task.FromResult(Descendants(lab.Id)),
+            () => Task.FromResult(Descendants(command.Id)),
             tree => tree.Any(p => p.CommandLine.Contains("redis-server", StringComparison.Ordinal)) && tree.Any(p => p.CommandLine.Contains("--app-id", StringComparison.Ordinal)),
             TimeSpan.FromMinutes(5),
-            "the lab starts an organism");
+            $"{project} starts an organism");
 
-        LocalOrganism.Terminate(lab.Id).ShouldBeTrue();
+        LocalOrganism.Terminate(command.Id).ShouldBeTrue();
 
-        await Eventually.TrueAsync(() => lab.HasExited, TimeSpan.FromMinutes(2), "the lab stops");
-        lab.ExitCode.ShouldBe(130, lab.Output);
-        started.Where(p => IsAlive(p.Pid)).Select(p => $"{p.Pid}: {p.CommandLine}").ShouldBeEmpty("everything the lab started is stopped");
+        await Eventually.TrueAsync(() => command.HasExited, TimeSpan.FromMinutes(2), $"{project} stops");
+        command.ExitCode.ShouldBe(130, command.Output);
+        started.Where(p => IsAlive(p.Pid)).Select(p => $"{p.Pid}: {p.CommandLine}").ShouldBeEmpty($"everything {project} started is stopped");
         Directory.Delete(output, recursive: true);
     }
 

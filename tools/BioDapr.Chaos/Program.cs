@@ -14,12 +14,8 @@ catch (ArgumentException ex)
     return 2;
 }
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
+// Ctrl-C, SIGTERM or SIGHUP: the organism is stopped before the process ends.
+using var stop = new StopSignals(signal => Console.Error.WriteLine($"biodapr chaos: {signal}; stopping the organism"));
 
 var startedAt = DateTimeOffset.UtcNow;
 var loadBefore = LoadAverage();

@@ -14,7 +14,7 @@ try
     return command switch
     {
         "bench" => Bench(args[1..]),
-        "live" => await BioDapr.Immune.Live.LiveCommand.RunAsync(args[1..], Console.Out, CancellationToken.None),
+        "live" => await LiveAsync(args[1..]),
         "list" => await ListAsync(),
         "audit" => await AuditAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30),
         "release" when args.Length > 1 => await ReleaseAsync(args[1]),
@@ -25,6 +25,21 @@ catch (Exception ex) when (ex is FormatException or ArgumentException or RedisCo
 {
     Console.Error.WriteLine("biodapr immune: " + ex.Message);
     return 1;
+}
+
+// Ctrl-C, SIGTERM or SIGHUP: the live run's organism (Redis, runner, sidecars, cells) is stopped before the process ends.
+static async Task<int> LiveAsync(string[] args)
+{
+    using var stop = new BioDapr.Launcher.StopSignals(signal => Console.Error.WriteLine($"biodapr immune: {signal}; stopping the organism"));
+    try
+    {
+        return await BioDapr.Immune.Live.LiveCommand.RunAsync(args, Console.Out, stop.Token);
+    }
+    catch (OperationCanceledException) when (stop.IsCancellationRequested)
+    {
+        Console.Error.WriteLine("biodapr immune: stopped");
+        return 130;
+    }
 }
 
 static int Usage()

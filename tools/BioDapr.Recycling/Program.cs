@@ -1,14 +1,11 @@
 using BioDapr.Recycling.DeadLetters;
 using BioDapr.Recycling.Soak;
+using BioDapr.Launcher;
 using BioDapr.Redis;
 
 // ./biodapr deadletters list|replay|trim ...   ./biodapr soak [--rate 200] [--duration 1h] [--retention 10m] ...
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
+// Ctrl-C, SIGTERM or SIGHUP: the soak's organism (Redis, runner, sidecars, cells) is stopped before the process ends.
+using var stop = new StopSignals(signal => Console.Error.WriteLine($"biodapr: {signal}; stopping"));
 
 try
 {
@@ -23,6 +20,11 @@ catch (ArgumentException ex)
 {
     await Console.Error.WriteLineAsync("biodapr: " + ex.Message);
     return 2;
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    await Console.Error.WriteLineAsync("biodapr: stopped");
+    return 130;
 }
 catch (RedisConnectionException ex)
 {

@@ -99,8 +99,8 @@ internal static partial class SdkOverheadBenchmark
             var r = new Round(round, b, c, c.RequestsPerSecond / b.RequestsPerSecond, c.P99Ms - b.P99Ms, c.CpuMicrosPerRequest - b.CpuMicrosPerRequest, b.CpuMicrosPerRequest / c.CpuMicrosPerRequest, c.BytesPerRequest - b.BytesPerRequest, loadBefore, LoadAverage());
             rounds.Add(r);
             Console.WriteLine(
-                $"round {round}: bare {b.RequestsPerSecond:F0} req/s p99 {b.P99Ms:F2} ms {b.CpuMicrosPerRequest:F1} µs CPU {b.BytesPerRequest:F0} B/req | " +
-                $"cell {c.RequestsPerSecond:F0} req/s p99 {c.P99Ms:F2} ms {c.CpuMicrosPerRequest:F1} µs CPU {c.BytesPerRequest:F0} B/req | " +
+                $"round {round}: bare {b.RequestsPerSecond:F0} req/s p99 {b.P99Ms:F2} ms {b.CpuMicrosPerRequest:F1} µs CPU {b.BytesPerRequest:F0} B/req starved {b.StarvationInjections} | " +
+                $"cell {c.RequestsPerSecond:F0} req/s p99 {c.P99Ms:F2} ms {c.CpuMicrosPerRequest:F1} µs CPU {c.BytesPerRequest:F0} B/req starved {c.StarvationInjections} | " +
                 $"throughput {100 * r.ThroughputRatio:F1}%, added p99 {r.AddedP99Ms:F2} ms, added CPU {r.AddedCpuMicrosPerRequest:F1} µs/req | load {loadBefore:F1} → {r.LoadAfter:F1}");
         }
 
@@ -115,6 +115,8 @@ internal static partial class SdkOverheadBenchmark
         var load = Spread.Of(rounds.SelectMany(r => new[] { r.LoadBefore, r.LoadAfter }));
         Console.WriteLine($"overall: cell throughput {100 * ratios.Median:F1}% of bare, median of {runs} rounds (target >= 85%; rounds {100 * ratios.Min:F1}–{100 * ratios.Max:F1}%, quartiles {100 * ratios.LowerQuartile:F1}–{100 * ratios.UpperQuartile:F1}%, sd {100 * ratios.StandardDeviation:F1} points; pooled {100 * pooledRatio:F1}%), added p99 {addedP99.Median:F2} ms (target <= 1 ms; rounds {addedP99.Min:F2}–{addedP99.Max:F2})");
         Console.WriteLine($"server CPU per request (median): bare {bareCpu.Median:F1} µs, cell {cellCpu.Median:F1} µs, added {addedCpu.Median:F1} µs (rounds {addedCpu.Min:F1}–{addedCpu.Max:F1}); bare ÷ cell CPU {100 * cpuRatios.Median:F1}% (rounds {100 * cpuRatios.Min:F1}–{100 * cpuRatios.Max:F1}%); allocated: bare {rounds.Average(r => r.Bare.BytesPerRequest):F0} B/req, cell {rounds.Average(r => r.Cell.BytesPerRequest):F0} B/req");
+        var starved = new { bare = rounds.Sum(r => r.Bare.StarvationInjections), cell = rounds.Sum(r => r.Cell.StarvationInjections) };
+        Console.WriteLine($"thread-pool starvation (threads added because work waited ~0.5 s with no thread free, in the server's process): bare {starved.bare}, cell {starved.cell} over {runs} rounds (expected 0: a count is a stall the process caused itself)");
         Console.WriteLine($"load average (1 min) during the rounds: {load.Min:F1}–{load.Max:F1} on {Environment.ProcessorCount} cores");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         await File.WriteAllTextAsync(output, JsonSerializer.Serialize(new
@@ -133,6 +135,7 @@ internal static partial class SdkOverheadBenchmark
             addedCpuMicrosPerRequest = addedCpu,
             cpuMicrosPerRequest = new { bare = bareCpu, cell = cellCpu },
             cpuRatio = cpuRatios,
+            starvationInjections = starved,
             loadAverage = load,
             targets = new { throughputRatio = 0.85, addedP99Ms = 1.0 },
         }, Indented));
@@ -169,12 +172,14 @@ internal static partial class SdkOverheadBenchmark
             wrk.P99Ms,
             (after.CpuMicroseconds - before.CpuMicroseconds) / requests,
             (double)(after.AllocatedBytes - before.AllocatedBytes) / requests,
-            after.Gen0Collections - before.Gen0Collections);
+            after.Gen0Collections - before.Gen0Collections,
+            after.StarvationInjections - before.StarvationInjections,
+            after.PoolThreads);
     }
 
     // A server's process (this benchmark with --child bare|cell --port P [--dapr-http H --dapr-grpc G]): serves until its
-    // standard input closes; "stats" on a line of input is answered with its CPU time, bytes allocated and gen-0
-    // collections so far; "alloc-start" / "alloc-stop" sample its allocation by type.
+    // standard input closes; "stats" on a line of input is answered with its CPU time, bytes allocated, gen-0 collections,
+    // thread-pool starvation injections and pool threads so far; "alloc-start" / "alloc-stop" sample its allocation by type.
     private static async Task<int> RunChildAsync(string[] args)
     {
         var kind = BenchArgs.String(args, "--child", "");
@@ -185,34 +190,39 @@ internal static partial class SdkOverheadBenchmark
             "cell" => await StartCellAsync(port, BenchArgs.Int(args, "--dapr-http", 0), BenchArgs.Int(args, "--dapr-grpc", 0)),
             _ => throw new ArgumentException($"--child must be 'bare' or 'cell', got '{kind}'"),
         };
-        AllocationSampler? sampler = null;
+        using var starvation = new ThreadPoolStarvation();
         Console.WriteLine("ready");
-        while (await Console.In.ReadLineAsync() is { } line)
-        {
-            if (line == "stats")
-            {
-                var stats = ProcessStats.OfThisProcess();
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{stats.CpuMicroseconds} {stats.AllocatedBytes} {stats.Gen0Collections}"));
-            }
-            else if (line == "alloc-start")
-            {
-                sampler ??= new AllocationSampler();
-                sampler.Start();
-                Console.WriteLine("started");
-            }
-            else if (line == "alloc-stop" && sampler is not null)
-            {
-                // One line per type ("bytes type"), then an empty line.
-                foreach (var (type, bytes) in sampler.Stop())
-                {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{bytes} {type}"));
-                }
-
-                Console.WriteLine();
-            }
-        }
-
+        // On a thread of its own (CommandLoop): this method continues on a thread-pool thread after the cell's start, which
+        // always yields, and a blocking read there starved the pinned cell's pool (issue 13, item 8).
+        AllocationSampler? sampler = null;
+        await CommandLoop.RunAsync(Console.In, line => Serve(line, starvation, ref sampler));
+        sampler?.Dispose();
         return 0;
+    }
+
+    private static void Serve(string line, ThreadPoolStarvation starvation, ref AllocationSampler? sampler)
+    {
+        if (line == "stats")
+        {
+            var stats = ProcessStats.OfThisProcess(starvation);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{stats.CpuMicroseconds} {stats.AllocatedBytes} {stats.Gen0Collections} {stats.StarvationInjections} {stats.PoolThreads}"));
+        }
+        else if (line == "alloc-start")
+        {
+            sampler ??= new AllocationSampler();
+            sampler.Start();
+            Console.WriteLine("started");
+        }
+        else if (line == "alloc-stop" && sampler is not null)
+        {
+            // One line per type ("bytes type"), then an empty line.
+            foreach (var (type, bytes) in sampler.Stop())
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{bytes} {type}"));
+            }
+
+            Console.WriteLine();
+        }
     }
 
     private static double LoadAverage()
@@ -325,7 +335,9 @@ internal static partial class SdkOverheadBenchmark
 
     private sealed record WrkResult(double RequestsPerSecond, long Requests, double P50Ms, double P99Ms);
 
-    private sealed record Measured(double RequestsPerSecond, double P50Ms, double P99Ms, double CpuMicrosPerRequest, double BytesPerRequest, int Gen0Collections);
+    // StarvationInjections: threads the pool added because it was starved during the round (ThreadPoolStarvation);
+    // PoolThreads: its threads at the round's end.
+    private sealed record Measured(double RequestsPerSecond, double P50Ms, double P99Ms, double CpuMicrosPerRequest, double BytesPerRequest, int Gen0Collections, long StarvationInjections, int PoolThreads);
 
     private sealed record Round(int Run, Measured Bare, Measured Cell, double ThroughputRatio, double AddedP99Ms, double AddedCpuMicrosPerRequest, double CpuRatio, double AddedBytesPerRequest, double LoadBefore, double LoadAfter);
 
@@ -355,12 +367,12 @@ internal static partial class SdkOverheadBenchmark
         }
     }
 
-    private sealed record ProcessStats(double CpuMicroseconds, long AllocatedBytes, int Gen0Collections)
+    private sealed record ProcessStats(double CpuMicroseconds, long AllocatedBytes, int Gen0Collections, long StarvationInjections, int PoolThreads)
     {
-        public static ProcessStats OfThisProcess()
+        public static ProcessStats OfThisProcess(ThreadPoolStarvation starvation)
         {
             using var process = Process.GetCurrentProcess();
-            return new ProcessStats(process.TotalProcessorTime.TotalMicroseconds, GC.GetTotalAllocatedBytes(), GC.CollectionCount(0));
+            return new ProcessStats(process.TotalProcessorTime.TotalMicroseconds, GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), starvation.Injections, ThreadPool.ThreadCount);
         }
     }
 
@@ -499,7 +511,9 @@ internal static partial class SdkOverheadBenchmark
                 return new ProcessStats(
                     double.Parse(parts[0], CultureInfo.InvariantCulture),
                     long.Parse(parts[1], CultureInfo.InvariantCulture),
-                    int.Parse(parts[2], CultureInfo.InvariantCulture));
+                    int.Parse(parts[2], CultureInfo.InvariantCulture),
+                    long.Parse(parts[3], CultureInfo.InvariantCulture),
+                    int.Parse(parts[4], CultureInfo.InvariantCulture));
             }
             finally
             {
