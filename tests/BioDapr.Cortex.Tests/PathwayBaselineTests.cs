@@ -194,6 +194,46 @@ public sealed class PathwayBaselineTests
     }
 
     [Fact]
+    public void WhileThePathwayShedsAndQueues_AControllersTimeoutCut_IsRefused_AndTheTimeoutInForceKept()
+    {
+        // The second quiet coldstart run, 2026-12-07, warm replay: orders' slots full (calls shed at gateway → orders'
+        // limit, others waiting for a slot), the limit unchanged, and the controller cutting the attempt timeout about 3 %
+        // a window: 977 -> 558 ms. Slow because queued is not hung: the cut stays out while the pathway is saturated.
+        var (state, _) = Feed(null, Enumerable.Range(0, 10).Select(s => Window(s) with { SloMs = 250 }), PathwayHormones.Default);
+        var inForce = PathwayHormones.Default with { TimeoutMs = 977 };
+        for (var second = 10; second < 30; second++)
+        {
+            var saturated = Window(second, p95Ms: 600) with { SloMs = 250, Shed = 30, Queued = 8, QueueWaitP95Ms = 180 };
+            (state, _) = PathwayBaseline.Observe(state, saturated, inForce, Options);
+            var decided = inForce with { TimeoutMs = (int)(inForce.TimeoutMs * 0.97) };
+            var change = PathwayBaseline.GuardTimeout(state, "gateway→orders", inForce, decided, 250, Options, Start, saturated);
+            change.ShouldNotBeNull();
+            change.NewValue.ShouldBe("977");
+            change.Reason.ShouldContain("overload hold");
+            inForce = inForce with { TimeoutMs = int.Parse(change.NewValue, System.Globalization.CultureInfo.InvariantCulture) };
+        }
+
+        inForce.TimeoutMs.ShouldBe(977);
+
+        // Shed alone, or a queue alone, is saturation too.
+        PathwayBaseline.GuardTimeout(state, "gateway→orders", inForce, inForce with { TimeoutMs = 900 }, 250, Options, Start, Window(40) with { Shed = 1 })!.NewValue.ShouldBe("977");
+        PathwayBaseline.GuardTimeout(state, "gateway→orders", inForce, inForce with { TimeoutMs = 900 }, 250, Options, Start, Window(41) with { QueueWaitP95Ms = 12 })!.NewValue.ShouldBe("977");
+        // A controller that raises the timeout while saturated is left alone.
+        PathwayBaseline.GuardTimeout(state, "gateway→orders", inForce, inForce with { TimeoutMs = 1100 }, 250, Options, Start, Window(42) with { Shed = 30 }).ShouldBeNull();
+    }
+
+    [Fact]
+    public void AHangingTarget_WithoutSheddingOrQueueing_MayStillHaveItsTimeoutCut_DownToTheObjective()
+    {
+        // Timeouts with free slots (a latency spike): failing fast is what the cut is for; only the floor applies.
+        var (state, _) = Feed(null, Enumerable.Range(0, 10).Select(s => Window(s) with { SloMs = 250 }), PathwayHormones.Default);
+        var hanging = Window(10, p95Ms: 2000, failures: 20) with { SloMs = 250 };
+        (state, _) = PathwayBaseline.Observe(state, hanging, PathwayHormones.Default, Options);
+        PathwayBaseline.GuardTimeout(state, "gateway→orders", PathwayHormones.Default, PathwayHormones.Default with { TimeoutMs = 800 }, 250, Options, Start, hanging).ShouldBeNull();
+        PathwayBaseline.GuardTimeout(state, "gateway→orders", PathwayHormones.Default, PathwayHormones.Default with { TimeoutMs = 100 }, 250, Options, Start, hanging)!.NewValue.ShouldBe("250");
+    }
+
+    [Fact]
     public void ACutTimeout_GrowsBackToTheBaselines_AfterHealthyWindows()
     {
         var (state, _) = Feed(null, Enumerable.Range(0, 10).Select(s => Window(s)), PathwayHormones.Default);

@@ -45,11 +45,12 @@ public sealed partial class PathwayAgentActor(ActorHost host, CortexBrain brain,
         if (!brain.Frozen())
         {
             // The limit was cut and latency is back to normal: grow it back toward the baseline's (replacing the controller's limit change).
-            // The attempt timeout never goes below the latency objective, and a cut timeout grows back the same way.
+            // The attempt timeout never goes below the latency objective, is not cut while the pathway sheds or queues, and a
+            // cut timeout grows back the same way.
             foreach (var rule in new[]
             {
                 PathwayBaseline.Recover(baseline, pathway, current, next, options.Value.Baseline, window.End),
-                PathwayBaseline.GuardTimeout(baseline, pathway, current, next, window.SloMs, options.Value.Baseline, window.End),
+                PathwayBaseline.GuardTimeout(baseline, pathway, current, next, window.SloMs, options.Value.Baseline, window.End, window),
             })
             {
                 if (rule is not null)

@@ -145,9 +145,14 @@ public static class PathwayBaseline
     /// failures then look like a reason to cut further (the controller walked gateway → orders from 1000 ms down to the
     /// guardrails' 5 ms in one coldstart run, after which every call timed out). After healthy windows in a row a timeout
     /// below the baseline's grows back toward it by at most the step factor a window, like the limit.
+    /// While <paramref name="window"/> shows the pathway saturated (calls shed by its concurrency limit, or waiting for a
+    /// slot), a cut is refused and the timeout in force kept: the calls are slow because they queue, not because the target
+    /// hangs, and a shorter timeout turns slow successes into failures and retries that queue again (the second quiet
+    /// coldstart run of 2026-12-07: gateway → orders walked 977 → 558 ms while orders' slots were full, and the warm
+    /// replay's restore phase served 42.9 % against 99.0 % in the run before). The concurrency limit answers overload.
     /// Null when the controller's decision stands.
     /// </summary>
-    public static HormoneChange? GuardTimeout(BaselineState state, string pathway, PathwayHormones current, PathwayHormones decided, double sloMs, BaselineOptions options, DateTimeOffset now)
+    public static HormoneChange? GuardTimeout(BaselineState state, string pathway, PathwayHormones current, PathwayHormones decided, double sloMs, BaselineOptions options, DateTimeOffset now, VitalsWindow? window = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(current);
@@ -162,6 +167,12 @@ public static class PathwayBaseline
         var target = Math.Max(decided.TimeoutMs, floor);
         var reason = $"timeout floor: never below the pathway's latency objective ({floor.ToString(CultureInfo.InvariantCulture)} ms)";
         var inForce = current.TimeoutMs;
+        if (window is not null && Saturated(window) && target < inForce)
+        {
+            target = inForce;
+            reason = $"overload hold: {window.Shed.ToString(CultureInfo.InvariantCulture)} calls shed, {window.Queued.ToString(CultureInfo.InvariantCulture)} queued (p95 wait {window.QueueWaitP95Ms.ToString("F0", CultureInfo.InvariantCulture)} ms); a shorter timeout would fail calls that are slow only because they queue";
+        }
+
         if (Recovering(state, options) && state.TimeoutMs > 0 && inForce < state.TimeoutMs)
         {
             var raised = GrowBack(inForce, state.TimeoutMs, options);
@@ -199,6 +210,9 @@ public static class PathwayBaseline
         && double.TryParse(change.NewValue, NumberStyles.Float, CultureInfo.InvariantCulture, out var proposed)
         && old != 0
         && Math.Abs(proposed - old) < deadBand * Math.Abs(old);
+
+    // The pathway's limit is its bottleneck in this window: calls were shed, or waited for a slot.
+    private static bool Saturated(VitalsWindow window) => window.Shed > 0 || window.Queued > 0 || window.QueueWaitP95Ms > 0;
 
     // Past the baseline's learning, after enough healthy windows in a row: cut values may grow back.
     private static bool Recovering(BaselineState state, BaselineOptions options) =>

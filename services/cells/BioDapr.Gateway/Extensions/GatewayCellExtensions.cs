@@ -45,9 +45,12 @@ public static class GatewayCellExtensions
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer<ClientSecurityDocumentTransformer>());
 
         // Warm-up (before the cell says it is ready): the whole gateway → orders chain with a read, an order the
-        // gateway refuses, and the OpenAPI document.
+        // gateway refuses, an order orders refuses, and the OpenAPI document.
         builder.AddWarmupProbe(sp => new WarmupProbe(HttpMethod.Get, "/api/orders/" + new string('0', 32), Public: true, Headers: [new("X-Api-Key", sp.GetRequiredService<ClientKeys>().AnyKey() ?? string.Empty)]));
         builder.AddWarmupProbe(sp => new WarmupProbe(HttpMethod.Post, "/api/orders", """{"customerId":"","sku":"","quantity":0}""", Public: true, Headers: [new("X-Api-Key", sp.GetRequiredService<ClientKeys>().AnyKey() ?? string.Empty)]));
+        // An order of the warm-up SKU: through admission, the pathway's POST and orders' placement handler, which refuses it
+        // (404, nothing stored: only orders' own warm-up may place that SKU, and the gateway forwards no warm-up token).
+        builder.AddWarmupProbe(sp => new WarmupProbe(HttpMethod.Post, "/api/orders", $$"""{"customerId":"warm-up","sku":"{{BioDapr.Contracts.Products.WarmupSku}}","quantity":1}""", Public: true, Headers: [new("X-Api-Key", sp.GetRequiredService<ClientKeys>().AnyKey() ?? string.Empty)]));
         builder.AddWarmupProbe(new WarmupProbe(HttpMethod.Get, "/openapi/v1.json", Public: true));
         return builder;
     }

@@ -24,8 +24,23 @@ public sealed partial class ProductCatalogue
     /// <summary>Every SKU with its initial stock.</summary>
     public IReadOnlyDictionary<string, int> Products => _initialStock;
 
-    /// <summary>True when <paramref name="sku"/> is sold here; <paramref name="initialStock"/> is what it starts with.</summary>
-    public bool TryGet(string sku, out int initialStock) => _initialStock.TryGetValue(sku, out initialStock);
+    /// <summary>The stock the warm-up SKU (<see cref="BioDapr.Contracts.Products.WarmupSku"/>) starts with: the warm-up reserves one unit at a time and gives it back.</summary>
+    public const int WarmupStock = 1_000;
+
+    /// <summary>
+    /// True when <paramref name="sku"/> is sold here (or is the warm-up SKU, which is not in <see cref="Products"/>);
+    /// <paramref name="initialStock"/> is what it starts with.
+    /// </summary>
+    public bool TryGet(string sku, out int initialStock)
+    {
+        if (BioDapr.Contracts.Products.IsWarmupSku(sku))
+        {
+            initialStock = WarmupStock;
+            return true;
+        }
+
+        return _initialStock.TryGetValue(sku, out initialStock);
+    }
 
     /// <summary>Reads the catalogue file named by <paramref name="options"/>.</summary>
     public static ProductCatalogue Load(IOptions<CatalogueOptions> options, Microsoft.Extensions.Hosting.IHostEnvironment environment)

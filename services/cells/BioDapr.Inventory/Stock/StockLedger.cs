@@ -1,4 +1,5 @@
 using BioDapr.Cell.State;
+using BioDapr.Contracts;
 using Microsoft.Extensions.Options;
 using Dapr.Client;
 using BioDapr.Inventory.Catalogue;
@@ -80,7 +81,8 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
     public async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation, StockLevel? Stock)> ReserveAsync(
         string orderId, int attempt, string sku, int quantity, CancellationToken cancellationToken)
     {
-        if (!catalogue.TryGet(sku, out _))
+        // The warm-up SKU is reserved only by warm-up placements, and they reserve nothing else.
+        if (Products.IsWarmupSku(sku) != Products.IsWarmupOrder(orderId) || !catalogue.TryGet(sku, out _))
         {
             return (ReservationOutcome.UnknownSku, null, null);
         }
@@ -166,74 +168,95 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
     {
         using (await _orders.AcquireAsync(orderId, cancellationToken))
         {
-            var none = CancellationToken.None;
-            for (var tries = 1; tries <= MaxTries; tries++)
+            var released = await ReleaseUnderLockAsync(orderId, attempt);
+            if (Products.IsWarmupOrder(orderId) && released.Reservation is { State: ReservationRecord.Released })
             {
-                var existing = await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: none);
-                var now = time.GetUtcNow();
-                if (existing?.Value is not { } record)
-                {
-                    var fence = new ReservationRecord(orderId, null, 0, attempt, ReservationRecord.Released, now);
-                    if (await TrySaveAsync(ReservationKey(orderId), fence, null, none))
-                    {
-                        return (ReservationOutcome.Done, fence);
-                    }
-
-                    continue;
-                }
-
-                if (record.IsPending)
-                {
-                    await CompleteAsync(record, none);
-                    continue;
-                }
-
-                if (record.Attempt > attempt || (record.State == ReservationRecord.Released && record.Attempt == attempt))
-                {
-                    return (ReservationOutcome.Replayed, record);
-                }
-
-                if (record.State == ReservationRecord.Released)
-                {
-                    var raised = record with { Attempt = attempt, ChangedAt = now };
-                    if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), raised, existing.ETag, Retention, none))
-                    {
-                        return (ReservationOutcome.Replayed, raised);
-                    }
-
-                    continue;
-                }
-
-                var releasing = record with
-                {
-                    Attempt = attempt,
-                    State = ReservationRecord.Releasing,
-                    ChangedAt = now,
-                    Change = new PendingChange(Guid.NewGuid().ToString("N"), record),
-                };
-                if (!await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), releasing, existing.ETag, Retention, none))
-                {
-                    Log.Conflict(logger, orderId, tries);
-                    continue;
-                }
-
-                var (decided, settled, _, elsewhere) = await CompleteAsync(releasing, none);
-                if (elsewhere)
-                {
-                    continue;
-                }
-
-                if (decided is null)
-                {
-                    return (ReservationOutcome.Contended, null);
-                }
-
-                Log.Released(logger, orderId, record.Quantity, record.Sku!);
-                return (ReservationOutcome.Done, settled);
+                // A warm-up placement's release leaves nothing behind: its units are back (above) and its record is
+                // deleted instead of kept as a fence (a warm-up placement waits for its reservation's answer before it
+                // releases, and no one retries it). Its decision in the stock is pruned as any settled one.
+                await sidecar.DeleteStateAsync(StateStore, ReservationKey(orderId), cancellationToken: CancellationToken.None);
             }
 
-            return (ReservationOutcome.Contended, null);
+            return released;
         }
+    }
+
+    // Under the order's lock.
+    private async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation)> ReleaseUnderLockAsync(string orderId, int attempt)
+    {
+        var none = CancellationToken.None;
+        for (var tries = 1; tries <= MaxTries; tries++)
+        {
+            var existing = await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(orderId), cancellationToken: none);
+            var now = time.GetUtcNow();
+            if (existing?.Value is not { } record)
+            {
+                var fence = new ReservationRecord(orderId, null, 0, attempt, ReservationRecord.Released, now);
+                if (Products.IsWarmupOrder(orderId))
+                {
+                    // Nothing held by a warm-up placement: nothing to give back, and no fence written.
+                    return (ReservationOutcome.Done, fence);
+                }
+
+                if (await TrySaveAsync(ReservationKey(orderId), fence, null, none))
+                {
+                    return (ReservationOutcome.Done, fence);
+                }
+
+                continue;
+            }
+
+            if (record.IsPending)
+            {
+                await CompleteAsync(record, none);
+                continue;
+            }
+
+            if (record.Attempt > attempt || (record.State == ReservationRecord.Released && record.Attempt == attempt))
+            {
+                return (ReservationOutcome.Replayed, record);
+            }
+
+            if (record.State == ReservationRecord.Released)
+            {
+                var raised = record with { Attempt = attempt, ChangedAt = now };
+                if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), raised, existing.ETag, Retention, none))
+                {
+                    return (ReservationOutcome.Replayed, raised);
+                }
+
+                continue;
+            }
+
+            var releasing = record with
+            {
+                Attempt = attempt,
+                State = ReservationRecord.Releasing,
+                ChangedAt = now,
+                Change = new PendingChange(Guid.NewGuid().ToString("N"), record),
+            };
+            if (!await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), releasing, existing.ETag, Retention, none))
+            {
+                Log.Conflict(logger, orderId, tries);
+                continue;
+            }
+
+            var (decided, settled, _, elsewhere) = await CompleteAsync(releasing, none);
+            if (elsewhere)
+            {
+                continue;
+            }
+
+            if (decided is null)
+            {
+                return (ReservationOutcome.Contended, null);
+            }
+
+            Log.Released(logger, orderId, record.Quantity, record.Sku!);
+            return (ReservationOutcome.Done, settled);
+        }
+
+        return (ReservationOutcome.Contended, null);
     }
 
     /// <summary>

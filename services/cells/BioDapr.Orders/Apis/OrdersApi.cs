@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using BioDapr.Cell.Events;
+using BioDapr.Cell.Hosting;
 using BioDapr.Contracts;
 using BioDapr.Contracts.Events;
 using BioDapr.Orders.Placing;
@@ -63,11 +64,26 @@ public static partial class OrdersApi
         OrderPlacement placement,
         TimeProvider time,
         IOptions<OrdersOptions> options,
+        WarmupRequests warmup,
         CancellationToken cancellationToken)
     {
         if (Caller(http, configuration) is { } refused)
         {
             return refused;
+        }
+
+        if (Products.IsWarmupSku(order.Sku))
+        {
+            // Only this process's own warm-up may place the warm-up SKU (its token is made at start and never leaves the
+            // process); for anyone else it is not in the catalogue, and nothing is stored.
+            if (!warmup.IsWarmup(http))
+            {
+                return TypedResults.Problem($"The SKU '{order.Sku}' is not in the catalogue.", statusCode: StatusCodes.Status404NotFound, title: "Unknown SKU");
+            }
+
+            return await placement.WarmUpAsync(cancellationToken)
+                ? TypedResults.NoContent()
+                : TypedResults.Problem("The warm-up placement did not run to its end.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Warm-up incomplete");
         }
 
         var key = http.Headers[KeyHeader].ToString();

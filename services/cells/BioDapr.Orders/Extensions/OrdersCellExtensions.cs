@@ -24,6 +24,9 @@ public static class OrdersCellExtensions
         // Warm-up: an order orders refuses (validation, past the API key check: without the key it stopped at 401), a read
         // of an order, a payment event it drops.
         builder.AddWarmupProbe(sp => new WarmupProbe(HttpMethod.Post, "/orders", """{"customerId":"","sku":"","quantity":0}""", Headers: [new("X-Api-Key", sp.GetRequiredService<IConfiguration>()["orders-api-key"] ?? string.Empty)]));
+        // The placement's own code (claim, stock, reservation, rollback) with no effect: the warm-up SKU reserved and
+        // released, the order record deleted; only this process's warm-up token may place it (OrderPlacement.WarmUpAsync).
+        builder.AddWarmupProbe(sp => new WarmupProbe(HttpMethod.Post, "/orders", $$"""{"customerId":"warm-up","sku":"{{BioDapr.Contracts.Products.WarmupSku}}","quantity":1}""", Headers: [new("X-Api-Key", sp.GetRequiredService<IConfiguration>()["orders-api-key"] ?? string.Empty)]));
         builder.AddWarmupProbe(sp => new WarmupProbe(HttpMethod.Get, $"/orders/{new string('0', 32)}/status", Headers: [new("X-Api-Key", sp.GetRequiredService<IConfiguration>()["orders-api-key"] ?? string.Empty)]));
         builder.AddWarmupProbe(WarmupProbe.EmptyEvent("/events/payment-captured", BioDapr.Contracts.TopicPublishers.Payments));
         return builder;

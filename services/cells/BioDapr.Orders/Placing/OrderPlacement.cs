@@ -107,6 +107,54 @@ public sealed partial class OrderPlacement(
     }
 
     /// <summary>
+    /// The warm-up placement (sent by the cell to itself before it is ready): the placement's own code with no effect. It
+    /// claims a journal slot and a new order (id <see cref="Products.WarmupOrderPrefix"/> + random), asks inventory for
+    /// the warm-up SKU's stock, reserves one unit, then rolls the attempt back as a failed placement is rolled back (the
+    /// order marked aborted, the unit released, the slot freed) and deletes the order record. Nothing is placed or
+    /// published; inventory deletes a warm-up order's reservation record on release. True when it ran to the end and left
+    /// nothing; false when a step failed (an attempt still pending is left to the sweeper, which rolls it back).
+    /// </summary>
+    public async Task<bool> WarmUpAsync(CancellationToken cancellationToken)
+    {
+        var orderId = Products.WarmupOrderPrefix + random.Instance.NextInt64().ToString("x16", System.Globalization.CultureInfo.InvariantCulture) + random.Instance.NextInt64().ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+        var now = time.GetUtcNow();
+        var deadline = NowMs + (long)options.Value.DefaultDeadline.TotalMilliseconds;
+        var record = new OrderRecord(orderId, WarmupClient, orderId, string.Empty, WarmupClient, Products.WarmupSku, 1, 0m, OrderStatuses.Pending, 1, deadline, Slot: null, [], null, null, null, now, now);
+        // Runs to its end even if the warm-up's request gives up (its probe timeout): a half-done warm-up is what leaves state.
+        _ = cancellationToken;
+        var (claim, claimed) = await ClaimAsync(record, null, CancellationToken.None);
+        if (claim != true)
+        {
+            return false;
+        }
+
+        var outcome = await ProcessUntilDeadlineAsync(claimed!, warmUp: true);
+        return await ForgetWarmupAsync(orderId) && outcome.RolledBack;
+    }
+
+    // Deletes a warm-up order's record once it is settled (aborted or refused) and its journal slot is free (so its unit
+    // was released); otherwise the sweeper settles it later and calls this again. True when the record is gone.
+    private async Task<bool> ForgetWarmupAsync(string orderId)
+    {
+        var entry = await ReadAsync(orderId, CancellationToken.None);
+        if (entry?.Value is null)
+        {
+            return true;
+        }
+
+        if (entry.Value is { Status: OrderStatuses.Aborted or OrderStatuses.Refused } settled
+            && (settled.Slot is not { } slot || (await sidecar.GetStateAsync<JournalEntry>(StateStore, SlotKey(slot), cancellationToken: CancellationToken.None))?.OrderId != orderId))
+        {
+            return await sidecar.TryDeleteStateAsync(StateStore, OrderKey(orderId), entry.ETag, cancellationToken: CancellationToken.None);
+        }
+
+        return false;
+    }
+
+    /// <summary>The client of warm-up placements (no client can be it: the gateway names clients by their key's id).</summary>
+    public const string WarmupClient = "biodapr-warmup";
+
+    /// <summary>
     /// The caller of <paramref name="requestId"/> gives up: a pending attempt is rolled back and the request is fenced,
     /// so it cannot start another attempt even if it arrives later. An order already settled returns its first outcome
     /// instead (the caller answers with it); otherwise the outcome says nothing was ordered.
@@ -189,6 +237,12 @@ public sealed partial class OrderPlacement(
                 }
 
                 break;
+        }
+
+        if (Products.IsWarmupOrder(journal.OrderId))
+        {
+            // A warm-up placement that did not finish (its inventory not ready yet, or the cell stopped): settled now, forgotten.
+            await ForgetWarmupAsync(journal.OrderId);
         }
 
         Log.Settled(logger, journal.OrderId, journal.Attempt, record?.Status ?? "missing");
@@ -370,13 +424,13 @@ public sealed partial class OrderPlacement(
 
     // A claimed attempt runs to its end whatever its caller does (a repeat of the request waits for it), bounded by
     // the caller's deadline; if it fails half-way, it is rolled back.
-    private async Task<PlacementOutcome> ProcessUntilDeadlineAsync(OrderRecord record)
+    private async Task<PlacementOutcome> ProcessUntilDeadlineAsync(OrderRecord record, bool warmUp = false)
     {
         var remaining = TimeSpan.FromMilliseconds(Math.Max(1, record.DeadlineUnixMs - NowMs));
         using var deadline = new CancellationTokenSource(remaining, time);
         try
         {
-            return await ProcessAsync(record, deadline.Token);
+            return await ProcessAsync(record, warmUp, deadline.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or DaprException or HttpRequestException)
         {
@@ -395,7 +449,7 @@ public sealed partial class OrderPlacement(
         }
     }
 
-    private async Task<PlacementOutcome> ProcessAsync(OrderRecord record, CancellationToken cancellationToken)
+    private async Task<PlacementOutcome> ProcessAsync(OrderRecord record, bool warmUp, CancellationToken cancellationToken)
     {
         var inventory = pathways["inventory"];
         var check = await inventory.InvokeAsync(HttpMethod.Get, "stock/" + record.Sku, null, cancellationToken);
@@ -444,6 +498,13 @@ public sealed partial class OrderPlacement(
         if (record.DeadlineUnixMs - options.Value.PlacementMargin.TotalMilliseconds <= NowMs)
         {
             return await GiveUpAsync(record, StatusCodes.Status503ServiceUnavailable, "Not placed", "The order could not be placed before the request's deadline; nothing was ordered.", cancellationToken);
+        }
+
+        if (warmUp)
+        {
+            // The warm-up stops here: rolled back as a failed placement is (never placed, never announced).
+            await RollBackAsync(record.OrderId, record.Attempt, fence: null, cancellationToken);
+            return PlacementOutcome.Aborted("Warm-up placement: rolled back, nothing was ordered.");
         }
 
         for (var round = 0; round < MaxRounds; round++)
