@@ -158,10 +158,8 @@ public sealed class ReplicaTests : IClassFixture<RedisServer>, IAsyncDisposable
     [Fact]
     public async Task KilledReplica_MessagesItHeld_AreRedeliveredToAnother()
     {
-        var (runner, apps) = Runner(replicas: 2);
-        var run = _run = runner.RunAsync(_stop.Token);
-        await UpAsync(run);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apps.Single(a => a.AppId == _caller).DaprHttpPort}") };
+        var (runner, caller) = await StartTwoReplicasAsync();
+        using var http = caller;
 
         // Replica 1 holds what it gets from now on; kill -9 it with messages in flight.
         await File.WriteAllTextAsync(Path.Combine(_root, "hold"), "", Ct);
@@ -197,10 +195,8 @@ public sealed class ReplicaTests : IClassFixture<RedisServer>, IAsyncDisposable
     [Fact]
     public async Task ScaleDown_2To1_WhileEventsFlow_InFlightFinishOnTheDrainedReplica_TheRestIsRedeliveredOnce()
     {
-        var (runner, apps) = Runner(replicas: 2);
-        var run = _run = runner.RunAsync(_stop.Token);
-        await UpAsync(run);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apps.Single(a => a.AppId == _caller).DaprHttpPort}") };
+        var (runner, caller) = await StartTwoReplicasAsync();
+        using var http = caller;
 
         // Replica 1 takes 2 s per message (10 at a time), so when it is drained it has messages in flight (they finish
         // within the 5 s graceful shutdown) and more read but waiting.
@@ -425,6 +421,15 @@ public sealed class ReplicaTests : IClassFixture<RedisServer>, IAsyncDisposable
             .Select(l => l.Split(' '))
             .Where(p => p.Length >= 2 && int.TryParse(p[1], CultureInfo.InvariantCulture, out _))
             .Select(p => (p[0], int.Parse(p[1], CultureInfo.InvariantCulture)))];
+    }
+
+    // The runner with two replicas of the worker, up, and an HTTP client to the caller's sidecar (the caller disposes it).
+    private async Task<(MultiAppRunner Runner, HttpClient Caller)> StartTwoReplicasAsync()
+    {
+        var (runner, apps) = Runner(replicas: 2);
+        var run = _run = runner.RunAsync(_stop.Token);
+        await UpAsync(run);
+        return (runner, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apps.Single(a => a.AppId == _caller).DaprHttpPort}") });
     }
 
     private async Task UpAsync(Task<int> run)
