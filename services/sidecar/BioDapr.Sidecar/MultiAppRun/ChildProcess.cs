@@ -27,7 +27,11 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>
+    /// True once the process has exited and its output has been read to the end, so <see cref="Tail"/>
+    /// holds its last words (the OS reports the exit before the pipe is drained).
+    /// </summary>
+    public bool HasExited => Exited.IsCompleted;
 
     public int ExitCode => _process.ExitCode;
 
