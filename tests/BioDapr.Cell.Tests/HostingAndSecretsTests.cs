@@ -272,6 +272,35 @@ public sealed class HostingAndSecretsTests
     }
 
     [Fact]
+    public async Task APathwaysTargetThatRefusesTheHealthCheck_IsGivenUpAtOnce_NotWaitedFor()
+    {
+        var appPort = BioDapr.Testing.FreePort.Next();
+        var checks = 0;
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddPathway("inventory"),
+            configuration: TouchyBreaker(),
+            settings: new()
+            {
+                ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // Waiting would take 5 minutes.
+                ["Cell:Warmup:TargetWait"] = "00:05:00",
+                ["Cell:Warmup:Timeout"] = "00:10:00",
+            },
+            onLoopback: true,
+            // Access control that does not allow the call: asking again will not change it.
+            invocations: _ =>
+            {
+                Interlocked.Increment(ref checks);
+                return new HttpResponseMessage(HttpStatusCode.Forbidden);
+            });
+
+        await Eventually.TrueAsync(() => cell.App.Services.GetRequiredService<CellReadiness>().IsReady, TimeSpan.FromSeconds(60), "ready without waiting for a target that refuses");
+
+        Volatile.Read(ref checks).ShouldBe(1, "one check, nothing through the pathway");
+        cell.App.Services.GetRequiredService<CellPathways>()["inventory"].State.Breaker.Openings.ShouldBe(0);
+    }
+
+    [Fact]
     public void WarmupDefaults_CallEveryHotPathMoreOftenThanTheJitsTierUpThreshold()
     {
         // The runtime recompiles a method optimised after 30 calls (TC_CallCountThreshold); the warm-up makes more.

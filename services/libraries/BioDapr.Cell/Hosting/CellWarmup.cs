@@ -263,6 +263,12 @@ internal sealed partial class CellWarmup(
                     }
 
                     lastAnswer = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    if ((int)response.StatusCode is >= 400 and < 500)
+                    {
+                        // Refused (403: access control does not let this cell call the target's health), or no such
+                        // endpoint: asking again will not change it. A target warming up answers 503, an unknown one 500.
+                        return (false, polls, lastAnswer);
+                    }
                 }
                 catch (HttpRequestException ex)
                 {
@@ -372,7 +378,7 @@ internal sealed partial class CellWarmup(
         [LoggerMessage(EventId = 174, Level = LogLevel.Information, Message = "Pathway to {Target} warmed: its target answered ready after {WaitedMs:0} ms ({Polls} health checks around the pathway); {Succeeded} of {Sent} warm-up calls through the pathway succeeded; breaker {Breaker}, {Openings} openings")]
         public static partial void PathwayWarmed(ILogger logger, string target, double waitedMs, int polls, int sent, int succeeded, BioDapr.Pathways.Policies.CircuitState breaker, long openings);
 
-        [LoggerMessage(EventId = 175, Level = LogLevel.Warning, Message = "Pathway to {Target} not warmed: its target did not answer ready within {Timeout} ({Polls} health checks, last answer {LastAnswer}); its first real calls find it cold")]
+        [LoggerMessage(EventId = 175, Level = LogLevel.Warning, Message = "Pathway to {Target} not warmed: its target did not answer ready ({Polls} health checks within at most {Timeout}, last answer {LastAnswer}); its first real calls find it cold")]
         public static partial void TargetNotReady(ILogger logger, string target, TimeSpan timeout, int polls, string lastAnswer);
 
         [LoggerMessage(EventId = 176, Level = LogLevel.Information, Message = "A pathway's target was not ready within {TargetWait}: the cell goes on, and warms that pathway once its target answers")]
