@@ -26,6 +26,7 @@ public sealed class GuardedController : IPathwayController
 
     private readonly Dictionary<string, GuardState> _state = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Pathway, int Fallback), PathwayHormones> _shadow = [];
+    private readonly Dictionary<string, PathwayWindow> _lastWindows = new(StringComparer.Ordinal);
     private readonly IPathwayController _primary;
     private readonly IReadOnlyList<IPathwayController> _fallbacks;
     private readonly GuardrailSettings _settings;
@@ -83,6 +84,7 @@ public sealed class GuardedController : IPathwayController
             return current;
         }
 
+        _lastWindows[pathway] = window;
         var state = StateOf(pathway);
         // Every fallback runs every window on its own previous choice (a shadow), so the guard always knows
         // what each would hold now, and a fallback continues from there instead of from the agent's values.
@@ -121,20 +123,17 @@ public sealed class GuardedController : IPathwayController
             reason = _primary.Name;
             // The cut hold: the agent cuts the limit only on evidence that the target is congested; a slower
             // but healthy target (a slow dependency: the round-trip time up, every call on time) keeps the
-            // concurrency its offered calls need. A limit that sheds calls while the target shows no sign of
-            // congestion at all (p99 under 40 % of the objective, nothing failing or timing out) is raised to
-            // it, stepped like any change; with some congestion it is only held, since a raise could fill a
-            // target that is already at its capacity. The fallbacks are left as they are (they are the
-            // baselines the agent is measured against).
-            if (_settings.HoldCutsWithoutCongestion && HealthyFloor(window, _settings.LatencyObjectiveMs, _settings.CutHoldShedShare) is { } floor && proposed.ConcurrencyLimit < floor)
+            // concurrency its offered calls need. It only holds, never raises: a raise on a target that
+            // looks healthy filled a shared or saturated one past the objective (orders' 16 slots behind
+            // gateway→orders, one database behind three entry APIs). Not while another caller of the same
+            // target shows congestion: there a cut is the admission that leaves the target to the others.
+            // The fallbacks are left as they are (they are the baselines the agent is measured against).
+            if (_settings.HoldCutsWithoutCongestion && proposed.ConcurrencyLimit < current.ConcurrencyLimit && !SiblingCongested(pathway)
+                && HealthyFloor(window, _settings.LatencyObjectiveMs, _settings.CutHoldShedShare) is { } floor && proposed.ConcurrencyLimit < floor)
             {
-                var shedding = window.Rejected > 0 && PathwayAgent.Congestion(window, _settings.LatencyObjectiveMs) <= 0;
-                var held = shedding ? floor : Math.Min(current.ConcurrencyLimit, floor);
-                if (held > proposed.ConcurrencyLimit)
-                {
-                    reason += string.Create(CultureInfo.InvariantCulture, $"; {(shedding ? "raised" : "cut held")} to {held} (proposed {proposed.ConcurrencyLimit}): {(shedding ? "calls shed at a target with no congestion" : "no congestion at the target")}");
-                    proposed = proposed with { ConcurrencyLimit = held };
-                }
+                var held = Math.Min(current.ConcurrencyLimit, floor);
+                reason += string.Create(CultureInfo.InvariantCulture, $"; cut held to {held} (proposed {proposed.ConcurrencyLimit}): no congestion at the target");
+                proposed = proposed with { ConcurrencyLimit = held };
             }
         }
 
@@ -265,6 +264,20 @@ public sealed class GuardedController : IPathwayController
 
         var offered = window.Calls / window.Seconds * rtt / 1000;
         return ErlangServers(offered, shedShare, 100_000);
+    }
+
+    /// <summary>Whether another caller of <paramref name="pathway"/>'s target (<c>caller→target</c>) showed congestion in its last window (<see cref="HealthyFloor"/> null).</summary>
+    private bool SiblingCongested(string pathway)
+    {
+        var arrow = pathway.IndexOf('→', StringComparison.Ordinal);
+        if (arrow < 0)
+        {
+            return false;
+        }
+
+        var target = pathway[arrow..];
+        return _lastWindows.Any(other => other.Key != pathway && other.Key.EndsWith(target, StringComparison.Ordinal)
+            && other.Value.Calls > 0 && HealthyFloor(other.Value, _settings.LatencyObjectiveMs, _settings.CutHoldShedShare) is null);
     }
 
     /// <summary>The fewest servers (slots) whose Erlang B blocking probability at <paramref name="offered"/> erlangs is at most <paramref name="blocking"/> (at most <paramref name="max"/>).</summary>

@@ -59,10 +59,9 @@ public sealed record GuardrailSettings
     public bool SmoothRetryBudget { get; init; } = true;
 
     /// <summary>
-    /// Whether the guard holds the agent's limit cuts while the target shows no congestion, and raises a
-    /// limit that sheds calls there (default; see <see cref="GuardedController.HealthyFloor"/>): a slower
-    /// dependency raises the round-trip time with no queue anywhere, and a cut made on that alone sheds
-    /// calls the target would have answered in time.
+    /// Whether the guard holds the agent's limit cuts while the target shows no congestion (default; see
+    /// <see cref="GuardedController.HealthyFloor"/>): a slower dependency raises the round-trip time with no
+    /// queue anywhere, and a cut made on that alone sheds calls the target would have answered in time.
     /// </summary>
     public bool HoldCutsWithoutCongestion { get; init; } = true;
 
