@@ -26,16 +26,19 @@ public sealed partial class OrganismTests
         // nothing to see but that the attempts left nothing (below).
         var warmups = string.Join('\n', organism.Output.Split('\n').Where(l => l.Contains("CellWarmup", StringComparison.Ordinal)));
         var inTime = !warmups.Split('\n').Any(l => l.Contains("did not finish", StringComparison.Ordinal) && (l.Contains("APP - orders", StringComparison.Ordinal) || l.Contains("APP - inventory", StringComparison.Ordinal)));
+        // Placements that did not finish in time are rolled back by orders' journal sweeper after their deadline: the
+        // stock is looked at once no warm-up record is left (at a load average of ~200 it still held 24 units before).
+        await ShouldHoldNoWarmupStateAsync(redis);
         var stock = (string?)await redis.HashGetAsync("inventory||stock-" + WarmupSku, "data");
         if (inTime || stock is not null)
         {
             stock.ShouldNotBeNull($"orders and inventory warmed up in time, but no warm-up reservation reached inventory (orders' warm-up placement did not run); warm-ups:\n{warmups}");
-            using var level = JsonDocument.Parse(stock);
-            level.RootElement.GetProperty("available").GetInt32().ShouldBe(1_000);
-            level.RootElement.GetProperty("reserved").GetInt32().ShouldBe(0);
+            await Eventually.ReturnsAsync(
+                async () => (string?)await redis.HashGetAsync("inventory||stock-" + WarmupSku, "data") ?? string.Empty,
+                AllUnitsBack,
+                TimeSpan.FromSeconds(60),
+                "every warm-up unit is back: 1,000 available, 0 reserved");
         }
-
-        await ShouldHoldNoWarmupStateAsync(redis);
     }
 
     [Fact]
@@ -82,6 +85,12 @@ public sealed partial class OrganismTests
 
         ((string?)await redis.HashGetAsync("inventory||stock-" + WarmupSku, "data")).ShouldBe(stockBefore);
         await ShouldHoldNoWarmupStateAsync(redis);
+    }
+
+    private static bool AllUnitsBack(string stock)
+    {
+        using var level = JsonDocument.Parse(stock);
+        return level.RootElement.GetProperty("available").GetInt32() == 1_000 && level.RootElement.GetProperty("reserved").GetInt32() == 0;
     }
 
     // No order, journal entry, reservation or fence of a warm-up placement; no event, payment or notification about the

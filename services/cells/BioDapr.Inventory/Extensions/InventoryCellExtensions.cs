@@ -16,6 +16,7 @@ public static class InventoryCellExtensions
         builder.Services.AddOptions<CatalogueOptions>().Bind(builder.Configuration.GetSection(CatalogueOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(sp => ProductCatalogue.Load(sp.GetRequiredService<IOptions<CatalogueOptions>>(), sp.GetRequiredService<IHostEnvironment>()));
         builder.Services.AddSingleton<StockLedger>();
+        builder.Services.AddSingleton<IStockSweep>(sp => sp.GetRequiredService<StockLedger>());
         builder.Services.AddHostedService<CatalogueSeeder>();
         builder.Services.AddHostedService<LedgerSweeper>();
         builder.AddCellVitals();

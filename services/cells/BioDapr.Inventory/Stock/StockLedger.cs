@@ -26,7 +26,7 @@ namespace BioDapr.Inventory.Stock;
 /// it, and a conflicting write is read again and retried. Once a change has started it runs to its end even when its
 /// caller gives up (a timed-out request).
 /// </summary>
-public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue catalogue, TimeProvider time, IOptions<RecyclingOptions> recycling, ILogger<StockLedger> logger)
+public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue catalogue, TimeProvider time, IOptions<RecyclingOptions> recycling, ILogger<StockLedger> logger) : IStockSweep
 {
     private readonly KeyedLock _orders = new();
     private readonly KeyedLock _skus = new();
@@ -41,6 +41,12 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
     public const int EveryAttempt = int.MaxValue;
 
     private const int MaxTries = 40;
+
+    // 1 once a change ended with a failure since the sweeper last asked (it may be left under way).
+    private int _interrupted;
+
+    /// <inheritdoc />
+    public bool TakeInterrupted() => Interlocked.Exchange(ref _interrupted, 0) == 1;
 
     /// <summary>The stock of <paramref name="sku"/>; null when it is not in the catalogue.</summary>
     public async Task<StockLevel?> GetStockAsync(string sku, CancellationToken cancellationToken) =>
@@ -78,7 +84,11 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
     /// <paramref name="orderId"/>, once: a repeat returns the first reservation (<see cref="ReservationOutcome.Replayed"/>).
     /// Units an earlier attempt of the same order still holds are taken over instead of reserved twice.
     /// </summary>
-    public async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation, StockLevel? Stock)> ReserveAsync(
+    public Task<(ReservationOutcome Outcome, ReservationRecord? Reservation, StockLevel? Stock)> ReserveAsync(
+        string orderId, int attempt, string sku, int quantity, CancellationToken cancellationToken) =>
+        NotingFailureAsync(ReserveCoreAsync(orderId, attempt, sku, quantity, cancellationToken));
+
+    private async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation, StockLevel? Stock)> ReserveCoreAsync(
         string orderId, int attempt, string sku, int quantity, CancellationToken cancellationToken)
     {
         // The warm-up SKU is reserved only by warm-up placements, and they reserve nothing else.
@@ -164,7 +174,10 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
     /// <paramref name="orderId"/> holds, once, and fences that attempt: its reservation, if still on its way,
     /// is refused when it arrives. Units a later attempt took over stay held.
     /// </summary>
-    public async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation)> ReleaseAsync(string orderId, int attempt, CancellationToken cancellationToken)
+    public Task<(ReservationOutcome Outcome, ReservationRecord? Reservation)> ReleaseAsync(string orderId, int attempt, CancellationToken cancellationToken) =>
+        NotingFailureAsync(ReleaseCoreAsync(orderId, attempt, cancellationToken));
+
+    private async Task<(ReservationOutcome Outcome, ReservationRecord? Reservation)> ReleaseCoreAsync(string orderId, int attempt, CancellationToken cancellationToken)
     {
         using (await _orders.AcquireAsync(orderId, cancellationToken))
         {
@@ -178,6 +191,21 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
             }
 
             return released;
+        }
+    }
+
+    // A change that ends with a failure (the sidecar or the store away) may be left under way: the sweeper is told, so it
+    // completes it as soon as the store answers again instead of at its next regular sweep.
+    private async Task<T> NotingFailureAsync<T>(Task<T> change)
+    {
+        try
+        {
+            return await change;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Interlocked.Exchange(ref _interrupted, 1);
+            throw;
         }
     }
 
@@ -260,7 +288,7 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
     }
 
     /// <summary>
-    /// Completes what earlier changes left under way: for every catalogue SKU, a decision older than
+    /// Completes what earlier changes left under way: for every catalogue SKU and the warm-up SKU, a decision older than
     /// <paramref name="olderThan"/> whose order's record still announces that change is completed (the record settled);
     /// decisions whose record is settled are removed from the stock. Returns how many changes were completed.
     /// A change announced on an order's record that no stock decided yet has moved nothing; it is completed by the next
@@ -269,7 +297,9 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
     public async Task<int> SweepAsync(TimeSpan olderThan, CancellationToken cancellationToken)
     {
         var completed = 0;
-        foreach (var sku in catalogue.Products.Keys)
+        // The warm-up SKU is in no catalogue file, and after orders' warm-up nothing writes its stock again: only the
+        // sweep removes the decisions its warm-up placements leave there (a new process does not know them as settled).
+        foreach (var sku in catalogue.Products.Keys.Append(Products.WarmupSku).Distinct(StringComparer.Ordinal))
         {
             var stock = await sidecar.GetStateAsync<StockLevel>(StateStore, StockKey(sku), cancellationToken: cancellationToken);
             if (stock?.Decisions is not { Count: > 0 } decisions)
