@@ -21,7 +21,8 @@ param topics = [
   { name: 'orders', subscribers: [ 'notifications', 'payments', 'inventory', 'shipping' ] }
   { name: 'payments', subscribers: [ 'orders' ] }
   { name: 'shipments', subscribers: [ 'orders', 'notifications' ] }
-  { name: 'vitals', subscribers: [] }
+  // Vital signs (component vitals-pubsub): read live by the cortex, kept 10 minutes (the local stream's small cap).
+  { name: 'vitals', subscribers: [ 'cortex' ], retention: 'PT10M' }
   // Dead letters of every cell's subscriptions; the 'operators' subscription keeps them for the retention
   // (Service Bus message time to live, ISO 8601), as the local Redis stream keeps them for ./biodapr deadletters.
   { name: 'deadletters', subscribers: [ 'operators' ], retention: 'P7D' }

@@ -412,8 +412,8 @@ public sealed class PathwaysAndIngressTests
         (await cell.Client.GetAsync("/broken", Ct)).Dispose();
 
         // The requests may span several windows: wait for the one with the last request (/broken), windows go out in order.
-        await BioDapr.Testing.Eventually.TrueAsync(() => cell.Dapr.Published.Any(p => p is { PubSub: "pubsub", Topic: "vitals", Data: VitalsReported v } && v.Windows.Any(w => w.Name == "GET /broken" && w.ServerErrors > 0)));
-        var vitals = cell.Dapr.Published.Where(p => p is { PubSub: "pubsub", Topic: "vitals" }).ToList();
+        await BioDapr.Testing.Eventually.TrueAsync(() => cell.Dapr.Published.Any(p => p is { PubSub: "vitals-pubsub", Topic: "vitals", Data: VitalsReported v } && v.Windows.Any(w => w.Name == "GET /broken" && w.ServerErrors > 0)));
+        var vitals = cell.Dapr.Published.Where(p => p is { PubSub: "vitals-pubsub", Topic: "vitals" }).ToList();
         var published = vitals.Select(p => System.Text.Json.JsonSerializer.SerializeToElement(p.Data, p.Data!.GetType(), Web)).ToList();
         var windows = published.SelectMany(p => p.GetProperty("windows").EnumerateArray()).ToList();
         long Sum(string endpoint, string field) => windows.Where(w => w.GetProperty("name").GetString() == endpoint).Sum(w => w.GetProperty(field).GetInt64());
@@ -441,7 +441,7 @@ public sealed class PathwaysAndIngressTests
             }),
             settings: new() { ["Cell:Vitals:Window"] = "00:00:00.100" });
         List<System.Text.Json.JsonElement> Windows() => [.. cell.Dapr.Published
-            .Where(p => p is { PubSub: "pubsub", Topic: "vitals" })
+            .Where(p => p is { PubSub: "vitals-pubsub", Topic: "vitals" })
             .Select(p => System.Text.Json.JsonSerializer.SerializeToElement(p.Data, p.Data!.GetType(), Web))
             .SelectMany(p => p.GetProperty("windows").EnumerateArray())
             .Where(w => w.GetProperty("name").GetString() == "GET /slow")];

@@ -1,6 +1,10 @@
 using BioDapr.Cell.State;
+using System.Text.Json;
+using Dapr;
 using Dapr.Client;
+using Grpc.Core;
 using NSubstitute;
+using NSubstitute.ExceptionExtensions;
 
 namespace BioDapr.Cell.Tests;
 
@@ -45,6 +49,46 @@ public sealed class StateRetentionTests
             Arg.Is<StateOptions>(o => o.Concurrency == ConcurrencyMode.FirstWrite),
             Arg.Is<IReadOnlyDictionary<string, string>>(m => m["ttlInSeconds"] == "120"),
             Ct);
+    }
+
+    [Fact]
+    public async Task TrySaveFirst_TheRedisStoresPlainErrorForAKeyStoredMeanwhile_IsFalse()
+    {
+        // components-contrib state/redis: a first-write without an ETag that finds the key answers "failed to set key"
+        // as a plain error (gRPC Internal), not as an ETag conflict.
+        var dapr = FirstWriteFailsWith(StatusCode.Internal, "failed saving state in state store statestore: failed to set key k: failed to set key k");
+        dapr.GetStateAndETagAsync<JsonElement>("statestore", "k", null, null, Ct).Returns((default(JsonElement), "1"));
+
+        (await dapr.TrySaveFirstAsync("statestore", "k", 1, Ct)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task TrySaveFirst_AFailureWithTheKeyNotStored_IsThrown()
+    {
+        var dapr = FirstWriteFailsWith(StatusCode.Internal, "failed saving state in state store statestore: connection refused");
+        dapr.GetStateAndETagAsync<JsonElement>("statestore", "k", null, null, Ct).Returns((default(JsonElement), string.Empty));
+
+        var thrown = await Should.ThrowAsync<DaprException>(() => dapr.TrySaveFirstAsync("statestore", "k", 1, Ct));
+
+        thrown.InnerException.ShouldBeOfType<RpcException>().Status.Detail.ShouldContain("connection refused");
+    }
+
+    [Fact]
+    public async Task TrySaveFirst_AnAbortedWrite_IsFalseWithoutARead()
+    {
+        var dapr = FirstWriteFailsWith(StatusCode.Aborted, "possible etag mismatch");
+
+        (await dapr.TrySaveFirstAsync("statestore", "k", 1, Ct)).ShouldBeFalse();
+
+        await dapr.DidNotReceiveWithAnyArgs().GetStateAndETagAsync<JsonElement>(default!, default!, default, default, Ct);
+    }
+
+    private static DaprClient FirstWriteFailsWith(StatusCode code, string detail)
+    {
+        var dapr = Substitute.For<DaprClient>();
+        dapr.SaveStateAsync("statestore", "k", 1, Arg.Any<StateOptions>(), Arg.Any<IReadOnlyDictionary<string, string>>(), Ct)
+            .ThrowsAsync(new DaprException("State operation failed", new RpcException(new Status(code, detail))));
+        return dapr;
     }
 
     [Fact]

@@ -84,7 +84,9 @@ public sealed class GuardrailTests
         var audit = new List<HormoneChange>();
         var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 10 });
         var safe = new StaticController("safe", PathwayHormones.Default with { ConcurrencyLimit = 20 });
-        var guarded = new GuardedController(agent, safe, new GuardrailSettings(), audit: audit.Add);
+        // The cut hold off (it would not act here anyway: the agent does not cut), so the fallback on the
+        // live estimate is tested on its own.
+        var guarded = new GuardedController(agent, safe, new GuardrailSettings { HoldCutsWithoutCongestion = false }, audit: audit.Add);
         var shedding = new PathwayWindow(1, 100, 70, 0, 30, 45, 40, InFlight: 10) { RttP99Ms = 60, Attempts = 70, MaxInFlight = 10 };
         var current = PathwayHormones.Default with { ConcurrencyLimit = 10 };
 
@@ -99,6 +101,124 @@ public sealed class GuardrailTests
         limits[^1].ShouldBe(20, string.Join(",", limits));
         guarded.StateOf("orders→inventory").SafeFor.ShouldBeGreaterThan(0);
         audit.First(c => c.Hormone == "concurrencyLimit").Reason.ShouldContain("fallback to safe: agent reward 0.78 behind its live estimate 0.98 for 5 decisions");
+    }
+
+    // orders→inventory in suite-downstream-latency's slow-backend phase (seed 1, second 24): inventory answers
+    // 40 ms slower, 330 calls a second, 16 in flight (orders' 16 slots), p99 48 ms of a 250 ms objective,
+    // nothing queues, fails or times out. The offered load is 330 × 42.6 ms = 14.1 erlangs.
+    private static readonly PathwayWindow SlowDependency = new(1, 330, 330, 0, 0, 42.6, 40.7, InFlight: 16) { RttP99Ms = 48, Attempts = 330, MaxInFlight = 16 };
+
+    [Fact]
+    public void ACut_OnASlowButHealthyTarget_IsHeld_WithTheReasonAudited()
+    {
+        // The untrained agent's Gradient2 reads the 16× round-trip time as congestion and asks for 8; before
+        // the hold the limit walked 20 → 11 and shed 200 calls a second the target would have served.
+        var audit = new List<HormoneChange>();
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 8 });
+        var guarded = new GuardedController(agent, StaticController.Defaults, new GuardrailSettings(), audit: audit.Add);
+        var current = PathwayHormones.Default with { ConcurrencyLimit = 20 };
+
+        var next = guarded.Decide("orders→inventory", SlowDependency, current);
+
+        next.ConcurrencyLimit.ShouldBe(20);
+        GuardedController.HealthyFloor(SlowDependency, 250, 0.001).ShouldBe(27);
+        audit.ShouldNotContain(c => c.Hormone == "concurrencyLimit");
+    }
+
+    [Theory]
+    [InlineData(260, 0, 0)]
+    [InlineData(48, 83, 0)]
+    [InlineData(48, 0, 40)]
+    public void ACut_OnACongestedTarget_Stands(double p99Ms, long failures, long timeouts)
+    {
+        // Late calls (p99 over the objective), 25 % failing or 12 % of the attempts timing out: congestion.
+        var audit = new List<HormoneChange>();
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 8 });
+        var guarded = new GuardedController(agent, StaticController.Defaults, new GuardrailSettings(), audit: audit.Add);
+        var congested = SlowDependency with { Successes = 330 - failures, Failures = failures, RttP99Ms = p99Ms, Attempts = 330, Timeouts = timeouts };
+
+        var next = guarded.Decide("orders→inventory", congested, PathwayHormones.Default with { ConcurrencyLimit = 20 });
+
+        GuardedController.HealthyFloor(congested, 250, 0.001).ShouldBeNull();
+        next.ConcurrencyLimit.ShouldBe(13, "20 ÷ 1.5, the step limit");
+        audit.Single(c => c.Hormone == "concurrencyLimit").Reason.ShouldStartWith("agent; step limited");
+    }
+
+    [Fact]
+    public void WithTheHoldOff_ACut_OnASlowButHealthyTarget_Stands()
+    {
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 8 });
+        var guarded = new GuardedController(agent, StaticController.Defaults, new GuardrailSettings { HoldCutsWithoutCongestion = false });
+
+        guarded.Decide("orders→inventory", SlowDependency, PathwayHormones.Default with { ConcurrencyLimit = 20 }).ConcurrencyLimit.ShouldBe(13);
+    }
+
+    [Fact]
+    public void AHeldCut_StopsAtTheFloor_WhenTheFloorIsBelowTheCurrentLimit()
+    {
+        // At 100 calls a second the same target needs far less: a cut from 20 to 8 is held at the floor, 13.
+        var audit = new List<HormoneChange>();
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 8 });
+        var guarded = new GuardedController(agent, StaticController.Defaults, new GuardrailSettings { MaxStepFactor = 3 }, audit: audit.Add);
+        var quieter = SlowDependency with { Calls = 100, Successes = 100, Attempts = 100, RttP50Ms = 45 };
+
+        var next = guarded.Decide("orders→inventory", quieter, PathwayHormones.Default with { ConcurrencyLimit = 20 });
+
+        next.ConcurrencyLimit.ShouldBe(13);
+        audit.Single(c => c.Hormone == "concurrencyLimit").Reason.ShouldStartWith("agent; cut held to 13 (proposed 8): no congestion at the target");
+    }
+
+    [Fact]
+    public void TheCutHold_NeverRaises_ASheddingLimit()
+    {
+        // A limit that sheds in front of a target with no congestion stays where the agent holds it: a raise
+        // there filled shared or saturated targets past the objective (suite multi-API: reports→db raised
+        // 20 → 68 in front of a 10-slot database, −42 points in the surge). Only cuts are held.
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 10 });
+        var guarded = new GuardedController(agent, StaticController.Defaults, new GuardrailSettings());
+        var shedding = new PathwayWindow(1, 300, 240, 0, 60, 42.6, 40.7, InFlight: 10) { RttP99Ms = 48, Attempts = 240, MaxInFlight = 10 };
+
+        GuardedController.HealthyFloor(shedding, 250, 0.001).ShouldBe(25);
+        guarded.Decide("reports→db", shedding, PathwayHormones.Default with { ConcurrencyLimit = 10 }).ConcurrencyLimit.ShouldBe(10);
+    }
+
+    [Fact]
+    public void ACut_IsNotHeld_WhileAnotherCallerOfTheSameTargetShowsCongestion()
+    {
+        // Several entry APIs share one database: checkout→db answers late, so reports→db's cut is the
+        // admission that leaves the database to checkout, even though reports' own calls are on time.
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 8 });
+        var guarded = new GuardedController(agent, StaticController.Defaults, new GuardrailSettings());
+        var late = SlowDependency with { RttP99Ms = 300 };
+        var current = PathwayHormones.Default with { ConcurrencyLimit = 20 };
+
+        guarded.Decide("checkout→db", late, current);
+        var next = guarded.Decide("reports→db", SlowDependency, current);
+
+        next.ConcurrencyLimit.ShouldBe(13, "20 ÷ 1.5, the step limit: the cut stands");
+    }
+
+    [Fact]
+    public void TheCutHold_LeavesTheFallbacksAlone()
+    {
+        // While a fallback decides, its own cuts stand: the fallbacks are the baselines.
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 20 });
+        var safe = new StaticController("safe", PathwayHormones.Default with { ConcurrencyLimit = 8 });
+        var guarded = new GuardedController(agent, safe, new GuardrailSettings());
+        guarded.Restore("orders→inventory", GuardState.Initial(new GuardrailSettings()) with { SafeFor = 10 });
+
+        guarded.Decide("orders→inventory", SlowDependency, PathwayHormones.Default with { ConcurrencyLimit = 20 }).ConcurrencyLimit.ShouldBe(13);
+    }
+
+    [Theory]
+    [InlineData(1.0, 0.01, 5)]
+    [InlineData(1.0, 0.001, 6)]
+    [InlineData(0.0, 0.001, 1)]
+    [InlineData(14.06, 0.001, 27)]
+    public void ErlangServers_MatchesErlangB(double offered, double blocking, int servers)
+    {
+        // B(4, 1) = 0.0154, B(5, 1) = 0.0031, B(6, 1) = 0.0005.
+        GuardedController.ErlangServers(offered, blocking, 1_000).ShouldBe(servers);
     }
 
     [Fact]
@@ -262,7 +382,8 @@ public sealed class GuardrailTests
             new StaticController("g2", PathwayHormones.Default with { ConcurrencyLimit = 12 }),
             new StaticController("aimd", PathwayHormones.Default with { ConcurrencyLimit = 30 }),
         ];
-        var guarded = new GuardedController(agent, fallbacks, new GuardrailSettings(), audit: audit.Add);
+        // The cut hold off (the agent does not cut here); the choice between fallbacks is tested on its own.
+        var guarded = new GuardedController(agent, fallbacks, new GuardrailSettings { HoldCutsWithoutCongestion = false }, audit: audit.Add);
         var shedding = new PathwayWindow(1, 100, 70, 0, 30, 45, 40, InFlight: 10) { RttP99Ms = 60, Attempts = 70, MaxInFlight = 10 };
         var current = PathwayHormones.Default with { ConcurrencyLimit = 10 };
         for (var i = 0; i < 10; i++)

@@ -174,7 +174,7 @@ public sealed partial class EnvironmentFilesTests
     public void EveryTopic_IsDeployedWithItsSubscribers_InEveryEnvironment()
     {
         var topics = typeof(Topics).GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Where(f => f.IsLiteral && f.Name != nameof(Topics.PubSub))
+            .Where(f => f.IsLiteral && !f.Name.EndsWith("PubSub", StringComparison.Ordinal))
             .Select(f => (string)f.GetRawConstantValue()!)
             .ToList();
 
@@ -266,6 +266,12 @@ public sealed partial class EnvironmentFilesTests
         if (text.Contains("Topics.PubSub", StringComparison.Ordinal))
         {
             names.Add(Topics.PubSub);
+        }
+
+        // Vital signs: published by every cell with a pathway or AddCellVitals, subscribed by the cortex.
+        if (text.Contains("Topics.VitalsPubSub", StringComparison.Ordinal) || text.Contains("AddPathway(", StringComparison.Ordinal) || text.Contains("AddCellVitals(", StringComparison.Ordinal))
+        {
+            names.Add(Topics.VitalsPubSub);
         }
 
         return names;

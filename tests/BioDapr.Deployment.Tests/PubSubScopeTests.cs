@@ -7,10 +7,11 @@ using BioDapr.Sidecar.Runtime;
 namespace BioDapr.Deployment.Tests;
 
 /// <summary>
-/// The pubsub component's topic scoping (<c>allowedTopics</c>, <c>protectedTopics</c>,
+/// The pub/sub components' topic scoping (<c>allowedTopics</c>, <c>protectedTopics</c>,
 /// <c>publishingScopes</c>, <c>subscriptionScopes</c>) lets each cell publish and subscribe exactly the
-/// topics its code publishes and subscribes, no more, in every environment. The rules are the sidecar's
-/// (daprd's), applied to the component as each app's sidecar loads it.
+/// topics its code publishes and subscribes, no more, in every environment, each topic on its own component only
+/// (<c>vitals</c> on <c>vitals-pubsub</c>, with its own stream cap; the others on <c>pubsub</c>). The rules are the
+/// sidecar's (daprd's), applied to the component as each app's sidecar loads it.
 /// </summary>
 public sealed partial class PubSubScopeTests
 {
@@ -23,12 +24,16 @@ public sealed partial class PubSubScopeTests
         var (uses, topics) = TopicUses();
         foreach (var (appId, use) in uses)
         {
-            var pubsub = ScopedFor(set, appId);
-            foreach (var topic in topics.Append("not-a-topic"))
+            foreach (var component in Components)
             {
-                pubsub.IsPublishAllowed(topic).ShouldBe(
-                    use.Publishes.Contains(topic),
-                    $"components/{set}/pubsub.yaml: may {appId} publish on '{topic}'? Its code {(use.Publishes.Contains(topic) ? "does" : "does not")}");
+                var pubsub = ScopedFor(set, appId, component);
+                foreach (var topic in topics.Append("not-a-topic"))
+                {
+                    var allowed = use.Publishes.Contains(topic) && ComponentOf(topic) == component;
+                    pubsub.IsPublishAllowed(topic).ShouldBe(
+                        allowed,
+                        $"components/{set}/{component}.yaml: may {appId} publish on '{topic}'? Its code {(use.Publishes.Contains(topic) ? "does, on " + ComponentOf(topic) : "does not")}");
+                }
             }
         }
 
@@ -44,12 +49,16 @@ public sealed partial class PubSubScopeTests
         var (uses, topics) = TopicUses();
         foreach (var (appId, use) in uses)
         {
-            var pubsub = ScopedFor(set, appId);
-            foreach (var topic in topics.Append("not-a-topic"))
+            foreach (var component in Components)
             {
-                pubsub.IsSubscribeAllowed(topic).ShouldBe(
-                    use.Subscribes.Contains(topic),
-                    $"components/{set}/pubsub.yaml: may {appId} subscribe to '{topic}'? Its code {(use.Subscribes.Contains(topic) ? "does" : "does not")}");
+                var pubsub = ScopedFor(set, appId, component);
+                foreach (var topic in topics.Append("not-a-topic"))
+                {
+                    var allowed = use.Subscribes.Contains(topic) && ComponentOf(topic) == component;
+                    pubsub.IsSubscribeAllowed(topic).ShouldBe(
+                        allowed,
+                        $"components/{set}/{component}.yaml: may {appId} subscribe to '{topic}'? Its code {(use.Subscribes.Contains(topic) ? "does, on " + ComponentOf(topic) : "does not")}");
+                }
             }
         }
 
@@ -63,19 +72,60 @@ public sealed partial class PubSubScopeTests
         var (_, topics) = TopicUses();
         foreach (var set in new[] { "local", "azure" })
         {
-            var stranger = ScopedFor(set, "stranger");
-            foreach (var topic in topics)
+            foreach (var component in Components)
             {
-                stranger.IsPublishAllowed(topic).ShouldBeFalse($"{set}: a stranger may publish on {topic}");
-                stranger.IsSubscribeAllowed(topic).ShouldBeFalse($"{set}: a stranger may subscribe to {topic}");
+                var stranger = ScopedFor(set, "stranger", component);
+                foreach (var topic in topics)
+                {
+                    stranger.IsPublishAllowed(topic).ShouldBeFalse($"{set}/{component}: a stranger may publish on {topic}");
+                    stranger.IsSubscribeAllowed(topic).ShouldBeFalse($"{set}/{component}: a stranger may subscribe to {topic}");
+                }
             }
         }
     }
 
-    // The pubsub component as the sidecar of appId builds it (scopes are per app).
-    private static PubSubEntry ScopedFor(string set, string appId)
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void EachPubSubComponent_IsScopedToExactlyTheCellsThatUseIt_AndVitalsHaveTheirOwn(string set)
     {
-        var component = ResourceLoader.Load([Repo.PathOf("components", set)], appId: null).Components.Single(c => c.Name == Topics.PubSub);
+        var (uses, _) = TopicUses();
+        var loaded = ResourceLoader.Load([Repo.PathOf("components", set)], appId: null).Components;
+        foreach (var component in Components)
+        {
+            var users = uses.Where(u => u.Value.Publishes.Concat(u.Value.Subscribes).Any(t => ComponentOf(t) == component)).Select(u => u.Key).Order().ToList();
+            loaded.Single(c => c.Name == component).Scopes.Order().ToList().ShouldBe(users, customMessage: $"components/{set}/{component}.yaml: scopes");
+        }
+
+        // The cells' code sends vitals to their component: the .NET cells through VitalsOptions' default, the shipping cell
+        // through its setting's default.
+        new BioDapr.Cell.Vitals.VitalsOptions().PubSub.ShouldBe(Topics.VitalsPubSub);
+        var settings = Repo.Read("services", "cells", "shipping", "src", "hosting", "settings.ts");
+        settings.ShouldContain($"\"SHIPPING_VITALS_PUBSUB\", \"{Topics.VitalsPubSub}\"");
+        Repo.Read("services", "cells", "shipping", "src", "main.ts").ShouldContain("settings.vitalsPubsub");
+        uses["cortex"].Subscribes.ShouldBe([Topics.Vitals]);
+    }
+
+    [Fact]
+    public void TheVitalsStream_HasASmallerCapThanTheOrderStreams_Locally()
+    {
+        long Cap(string name) => long.Parse(
+            ResourceLoader.Load([Repo.PathOf("components", "local")], appId: null).Components.Single(c => c.Name == name)
+                .Metadata.Single(m => m.Name == "maxLenApprox").Value!,
+            System.Globalization.CultureInfo.InvariantCulture);
+
+        Cap(Topics.VitalsPubSub).ShouldBeGreaterThan(0);
+        Cap(Topics.VitalsPubSub).ShouldBeLessThan(Cap(Topics.PubSub) / 10);
+    }
+
+    private static readonly string[] Components = [Topics.PubSub, Topics.VitalsPubSub];
+
+    // The component each topic travels on.
+    private static string ComponentOf(string topic) => topic == Topics.Vitals ? Topics.VitalsPubSub : Topics.PubSub;
+
+    // A pub/sub component as the sidecar of appId builds it (scopes are per app).
+    private static PubSubEntry ScopedFor(string set, string appId, string name)
+    {
+        var component = ResourceLoader.Load([Repo.PathOf("components", set)], appId: null).Components.Single(c => c.Name == name);
         var metadata = component.Metadata.Where(m => m.Value is not null).ToDictionary(m => m.Name, m => m.Value!, StringComparer.Ordinal);
         return PubSubEntry.Create(component.Name, null!, metadata, appId, string.Empty);
     }
@@ -85,7 +135,7 @@ public sealed partial class PubSubScopeTests
     private static (Dictionary<string, (HashSet<string> Publishes, HashSet<string> Subscribes)> Uses, IReadOnlyList<string> Topics) TopicUses()
     {
         var constants = typeof(Topics).GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Where(f => f.IsLiteral && f.Name != nameof(BioDapr.Contracts.Topics.PubSub))
+            .Where(f => f.IsLiteral && !f.Name.EndsWith("PubSub", StringComparison.Ordinal))
             .ToDictionary(f => f.Name, f => (string)f.GetRawConstantValue()!, StringComparer.Ordinal);
         var appIds = BioDapr.Sidecar.MultiAppRun.RunFileParser.Parse(Repo.PathOf("dapr", "dapr.yaml"), _ => null, () => 1).Apps
             .ToDictionary(a => Path.GetFileName(a.AppDirPath.TrimEnd('/')), a => a.AppId);
@@ -93,7 +143,7 @@ public sealed partial class PubSubScopeTests
         foreach (var cell in Repo.CellDirectories())
         {
             var text = string.Join('\n', Repo.Sources(cell).Select(File.ReadAllText));
-            var publishes = Publish().Matches(text).Select(m => constants[m.Groups["topic"].Value]).ToHashSet(StringComparer.Ordinal);
+            var publishes = Publish().Matches(text).Select(m => OnItsComponent(cell, m, constants)).ToHashSet(StringComparer.Ordinal);
             if (text.Contains("AddPathway(", StringComparison.Ordinal) || text.Contains("AddCellVitals(", StringComparison.Ordinal))
             {
                 publishes.Add(BioDapr.Contracts.Topics.Vitals);
@@ -105,7 +155,7 @@ public sealed partial class PubSubScopeTests
                 publishes.Add(BioDapr.Contracts.Topics.DeadLetters);
             }
 
-            var subscribes = Subscribe().Matches(text).Select(m => constants[m.Groups["topic"].Value]).ToHashSet(StringComparer.Ordinal);
+            var subscribes = Subscribe().Matches(text).Select(m => OnItsComponent(cell, m, constants)).ToHashSet(StringComparer.Ordinal);
             uses[appIds[cell]] = (publishes, subscribes);
         }
 
@@ -122,16 +172,25 @@ public sealed partial class PubSubScopeTests
         return (uses, [.. constants.Values]);
     }
 
+    // The topic of a publish or subscription in a cell's code, checked to be on the component it belongs to.
+    private static string OnItsComponent(string cell, Match match, Dictionary<string, string> constants)
+    {
+        var topic = constants[match.Groups["topic"].Value];
+        var pubsub = (string)typeof(Topics).GetField(match.Groups["pubsub"].Value)!.GetRawConstantValue()!;
+        pubsub.ShouldBe(ComponentOf(topic), $"{cell} uses topic '{topic}' on component '{pubsub}'");
+        return topic;
+    }
+
     [GeneratedRegex("""\.publish\(\s*[\w.]+,\s*"(?<topic>[\w-]+)""")]
     private static partial Regex JsPublish();
 
     [GeneratedRegex("""\.subscribe\w*\(\s*[\w.]+,\s*"(?<topic>[\w-]+)""")]
     private static partial Regex JsSubscribe();
 
-    [GeneratedRegex("""PublishEventAsync\(\s*Topics\.PubSub,\s*Topics\.(?<topic>\w+)""")]
+    [GeneratedRegex("""PublishEventAsync\(\s*Topics\.(?<pubsub>\w*PubSub),\s*Topics\.(?<topic>\w+)""")]
     private static partial Regex Publish();
 
     // Dapr.AspNetCore's WithTopic(pubsub, topic) or WithTopic(new TopicOptions { PubsubName = …, Name = … }).
-    [GeneratedRegex("""(?:WithTopic\(\s*Topics\.PubSub,\s*|PubsubName\s*=\s*Topics\.PubSub,\s*Name\s*=\s*)Topics\.(?<topic>\w+)""")]
+    [GeneratedRegex("""(?:WithTopic\(\s*Topics\.(?<pubsub>\w*PubSub),\s*|PubsubName\s*=\s*Topics\.(?<pubsub>\w*PubSub),\s*Name\s*=\s*)Topics\.(?<topic>\w+)""")]
     private static partial Regex Subscribe();
 }

@@ -94,6 +94,33 @@ public sealed class GuardrailSimulationTests
         withGuard.Efficiency.ShouldBeGreaterThan(alone.Efficiency - 0.01, "the guard costs the agent nothing here");
     }
 
+    [Fact]
+    public void OnADownstreamLatency_TheCutHold_KeepsTheUntrainedAgentLevelWithTunedGradient2()
+    {
+        // suite-downstream-latency: inventory answers 40 ms slower, then 60 % of its calls 90 ms slower, at a
+        // calm rate. The untrained agent (Gradient2 with floor 4: the residual at zero) reads the round-trip
+        // time as congestion and walks orders→inventory's limit down until it sheds calls inventory would
+        // have answered in time; the guard's live estimate catches it only after its patience, and the agent
+        // resumes with its own low limits after each cool-down. With the cut hold a cut needs congestion at
+        // the target (late calls, failures or timeouts), so the limits stay where the calls need them.
+        var scenario = Suite("downstream-latency");
+        static IPathwayController Agent() => new Gradient2Controller("agent") { MinLimit = 4 };
+        static IPathwayController TunedGradient2() => new Gradient2Controller("gradient2-tuned")
+        {
+            InitialLimit = 19, MinLimit = 19, MaxLimit = 42, Smoothing = 0.458, RttTolerance = 1.917, LongWindow = 600, QueueSize = 4,
+        };
+        var audit = new List<HormoneChange>();
+        var settings = new GuardrailSettings { LatencyObjectiveMs = scenario.Slo.LatencyMs };
+
+        var held = ScenarioRun.Evaluate(scenario, new GuardedController(Agent(), TunedGradient2(), settings, audit: audit.Add), seed: 1);
+        var unheld = ScenarioRun.Evaluate(scenario, new GuardedController(Agent(), TunedGradient2(), settings with { HoldCutsWithoutCongestion = false }), seed: 1);
+        var gradient2 = ScenarioRun.Evaluate(scenario, TunedGradient2(), seed: 1);
+
+        unheld.Efficiency.ShouldBeLessThan(gradient2.Efficiency - 0.01, "the case exists: without the hold the agent sheds");
+        held.Efficiency.ShouldBeGreaterThan(gradient2.Efficiency - 0.01, $"within the 1 % bound (held {held.Efficiency:F3}, without {unheld.Efficiency:F3}, tuned Gradient2 {gradient2.Efficiency:F3})");
+        audit.ShouldContain(c => c.Pathway == "orders→inventory" && c.Reason.Contains("no congestion at the target", StringComparison.Ordinal));
+    }
+
     /// <summary>Counts gateway→orders' decisions (one a second) before passing each one on.</summary>
     private sealed class Clocked(IPathwayController inner, Action tick) : IPathwayController
     {

@@ -44,7 +44,7 @@ static async Task<int> LiveAsync(string[] args)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: ./biodapr immune bench [--seed N --days N --clients N --episodes N --new-address-factor X --out FILE] | live [--seed N --day S --clients N --episodes N --episode-length S --rate-scale X --forge-every S --out FILE] | list | audit [N] | release <target>");
+    Console.Error.WriteLine("usage: ./biodapr immune bench [--seed N --days N --clients N --episodes N --new-address-factor X --new-address-record N --out FILE] | live [--seed N --day S --clients N --episodes N --episode-length S --rate-scale X --forge-every S --out FILE] | list | audit [N] | release <target>");
     return 2;
 }
 
@@ -62,7 +62,7 @@ static int Bench(string[] args)
             "--days" => options with { Days = Math.Max(2, int.Parse(value, CultureInfo.InvariantCulture)) },
             "--clients" => options with { LegitimateClients = int.Parse(value, CultureInfo.InvariantCulture) },
             "--episodes" => options with { EpisodesPerAttack = int.Parse(value, CultureInfo.InvariantCulture) },
-            "--out" or "--new-address-factor" => options,
+            "--out" or "--new-address-factor" or "--new-address-record" => options,
             _ => throw new ArgumentException($"unknown option '{args[i]}'"),
         };
         if (args[i] == "--out")
@@ -74,6 +74,11 @@ static int Bench(string[] args)
         if (args[i] == "--new-address-factor")
         {
             hormones = hormones with { NewAddressFactor = double.Parse(value, CultureInfo.InvariantCulture) };
+        }
+
+        if (args[i] == "--new-address-record")
+        {
+            hormones = hormones with { NewAddressRecordRequests = int.Parse(value, CultureInfo.InvariantCulture) };
         }
     }
 

@@ -148,6 +148,9 @@ internal static class LiveCommand
     private static async Task<RunReport> RunOneAsync(LiveSettings settings, Scenario scenario, string name, IPathwayController controller, TunedBaselines tuned, int seed, CancellationToken cancellationToken)
     {
         var organism = new LocalOrganism { LogDirectory = Path.Combine(settings.Output, "runs") };
+        // The evaluation reads every vitals window of the replay from the stream afterwards: no cap for this run
+        // (components/local caps the vitals stream at minutes' worth).
+        organism.StreamCaps["vitals-pubsub"] = 0;
         foreach (var app in new[] { "gateway", "orders", "inventory", "payments", "notifications", "cortex" })
         {
             // Warnings and errors only: logging every request would cost more CPU than serving it.
@@ -232,7 +235,7 @@ internal static class LiveCommand
         }
     }
 
-    // Every vitals event the cells published (the pubsub.redis stream of topic "vitals").
+    // Every vitals event the cells published (the pubsub.redis stream of topic "vitals", component vitals-pubsub, uncapped here).
     private static async Task<List<VitalsWindow>> ReadVitalsAsync(IDatabase redis, CancellationToken cancellationToken)
     {
         var entries = await redis.StreamRangeAsync("vitals").WaitAsync(cancellationToken);

@@ -36,6 +36,13 @@ public partial class LocalOrganism : IAsyncDisposable
     /// <summary>Text replaced in the repository's local components before they are used (for example a shorter <c>maxLenApprox</c> for a soak).</summary>
     public Dictionary<string, string> ComponentReplacements { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// A stream cap (<c>maxLenApprox</c>; 0 = none) per pub/sub component name, replacing the one its local component
+    /// declares (for example <c>pubsub</c> and <c>vitals-pubsub</c> shortened for a soak). Starting fails when a named
+    /// component is not in components/local or declares no <c>maxLenApprox</c>, so a cap is never silently not applied.
+    /// </summary>
+    public Dictionary<string, long> StreamCaps { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The gateway's public port (the clients' API and its OpenAPI document).</summary>
     public int GatewayPort { get; } = LoopbackPorts.Next();
 
@@ -204,6 +211,7 @@ public partial class LocalOrganism : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(_root, "secrets.json"), JsonSerializer.Serialize(secrets), cancellationToken);
         // The repository's own components (with their scopes, topic scoping included) and per-app
         // Configurations (secret scopes, access control), pointed at this organism's Redis and secrets file.
+        var capped = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot, "components", "local"), "*.yaml"))
         {
             var text = SecretsFileValue().Replace(await File.ReadAllTextAsync(file, cancellationToken), "${prefix}" + Path.Combine(_root, "secrets.json"))
@@ -215,7 +223,13 @@ public partial class LocalOrganism : IAsyncDisposable
                 text = text.Replace(from, to, StringComparison.Ordinal);
             }
 
+            text = ApplyStreamCap(text, StreamCaps, capped);
             await File.WriteAllTextAsync(Path.Combine(components, Path.GetFileName(file)), text, cancellationToken);
+        }
+
+        if (StreamCaps.Keys.Except(capped, StringComparer.Ordinal).ToList() is { Count: > 0 } missing)
+        {
+            throw new InvalidOperationException($"stream caps for {string.Join(", ", missing)}: no such pub/sub component with a maxLenApprox in components/local");
         }
 
         var apps = new (string Id, string Project, int? PublicPort)[]
@@ -502,6 +516,47 @@ public partial class LocalOrganism : IAsyncDisposable
     }
 
     // The secret store's secretsFile (a path relative to the app's directory, however deep the cells sit).
+    /// <summary>
+    /// The component file <paramref name="text"/> with its <c>maxLenApprox</c> set to its entry in <paramref name="caps"/>
+    /// (by the component's name); the name is added to <paramref name="capped"/> when the cap was applied.
+    /// </summary>
+    public static string ApplyStreamCap(string text, IReadOnlyDictionary<string, long> caps, ISet<string> capped)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(caps);
+        ArgumentNullException.ThrowIfNull(capped);
+        if (ComponentName().Match(text) is not { Success: true } name || !caps.TryGetValue(name.Groups["name"].Value, out var cap) || !MaxLenValue().IsMatch(text))
+        {
+            return text;
+        }
+
+        capped.Add(name.Groups["name"].Value);
+        return MaxLenValue().Replace(text, m => m.Groups["prefix"].Value + "\"" + cap.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\"", 1);
+    }
+
+    /// <summary>The <c>maxLenApprox</c> the pub/sub component <paramref name="name"/> declares in components/local (0: none).</summary>
+    public static long LocalStreamCap(string name)
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot, "components", "local"), "*.yaml"))
+        {
+            var text = File.ReadAllText(file);
+            if (ComponentName().Match(text) is { Success: true } match && match.Groups["name"].Value == name)
+            {
+                return MaxLenValue().Match(text) is { Success: true } cap
+                    ? long.Parse(cap.Value[cap.Groups["prefix"].Length..].Trim('"'), System.Globalization.CultureInfo.InvariantCulture)
+                    : 0;
+            }
+        }
+
+        throw new InvalidOperationException($"components/local declares no component '{name}'");
+    }
+
+    [GeneratedRegex(@"^metadata:\s*\n\s+name:\s*(?<name>[\w-]+)", RegexOptions.CultureInvariant | RegexOptions.Multiline)]
+    private static partial Regex ComponentName();
+
+    [GeneratedRegex(@"(?<prefix>- name: maxLenApprox\s*\n\s*value:\s*)""?\d+""?", RegexOptions.CultureInvariant)]
+    private static partial Regex MaxLenValue();
+
     [GeneratedRegex(@"(?<prefix>value:\s*)\S*components/local/secrets\.json", RegexOptions.CultureInvariant)]
     private static partial Regex SecretsFileValue();
 

@@ -3,8 +3,15 @@ namespace BioDapr.Contracts;
 /// <summary>The pub/sub component and topics of the organism.</summary>
 public static class Topics
 {
-    /// <summary>The pub/sub component every cell uses (same name in every environment).</summary>
+    /// <summary>The pub/sub component of the order events and dead letters (same name in every environment).</summary>
     public const string PubSub = "pubsub";
+
+    /// <summary>
+    /// The pub/sub component of the <see cref="Vitals"/> topic only (same name in every environment): vital signs are
+    /// kept for minutes, order events for as long as a subscriber may be away. daprd's <c>pubsub.redis</c> caps streams per
+    /// component (<c>maxLenApprox</c>), not per topic, so each retention class is a component of its own.
+    /// </summary>
+    public const string VitalsPubSub = "vitals-pubsub";
 
     /// <summary>Order lifecycle events.</summary>
     public const string Orders = "orders";
@@ -24,6 +31,6 @@ public static class Topics
     /// </summary>
     public const string DeadLetters = "deadletters";
 
-    /// <summary>Vital-sign windows of every cell.</summary>
+    /// <summary>Vital-sign windows of every cell (on <see cref="VitalsPubSub"/>).</summary>
     public const string Vitals = "vitals";
 }

@@ -72,6 +72,54 @@ public sealed class MoverAndStolenKeyTests
     }
 
     [Fact]
+    public void AStolenKeyReadingUnderOneRequestASecond_IsJudgedOnItsWholeRecordThere_AndQuarantinedWithinTenSeconds()
+    {
+        // The bench's slow thieves (seeds 9 and 16, immune8): 0.7-1 reads a second, about half 404. In a 10 s window that
+        // decays, ~5 requests are left at 10 s, and their mix and errors peaked at 3.8-5.95 against 6. Here: one read every
+        // 1.4 s, only three in eight 404 by 10 s. On the address's record (its last ~40 requests, while it is unproven),
+        // the same requests add up.
+        var harness = new ImmuneHarness();
+        harness.NormalDay();
+        const string Stolen = "172.16.5.5";
+        var tick = 0;
+
+        var took = harness.Until(
+            () => harness.Immune.Find("charlie", Stolen) is not null,
+            () => harness.Send("charlie", Stolen, RequestKind.ReadOrder, tick++ % 8 is 2 or 5 or 7 ? 404 : 200, 0),
+            TimeSpan.FromSeconds(1.4),
+            Within * 3);
+
+        took.ShouldNotBeNull();
+        took.Value.ShouldBeLessThanOrEqualTo(Within);
+        var quarantine = harness.Immune.Quarantines.ShouldHaveSingleItem();
+        quarantine.Target.ShouldBe("client:charlie@" + Stolen);
+        quarantine.Reason.ShouldContain("requests here");
+    }
+
+    [Fact]
+    public void AMatureClientThatMoved_CallingSlowly_WithOneMistake_IsNotQuarantinedOnItsRecord()
+    {
+        // The other side of the record rule: charlie moves and calls slowly (one request every ~2 s for two minutes),
+        // its usual third of reads, one mistake early. Its record grows with no persistent difference from its own ratios.
+        var harness = new ImmuneHarness();
+        harness.NormalDay();
+        const string Moved = "10.2.9.33";
+        var random = new Random(5);
+        var at = harness.Clock.GetUtcNow();
+        var held = 0;
+        for (var i = 0; i < 60; i++)
+        {
+            at = at.AddSeconds(-Math.Log(1 - random.NextDouble()) * 2);
+            harness.Advance(at);
+            var isRead = i % 3 == 0;
+            held += harness.Send("charlie", Moved, isRead ? RequestKind.ReadOrder : RequestKind.PlaceOrder, i == 3 ? 404 : isRead ? 200 : 202, isRead ? 0 : 200) ? 0 : 1;
+        }
+
+        held.ShouldBe(0);
+        harness.Immune.Quarantines.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void AStolenKeysMemory_DoesNotConvictAnotherKeyFromTheSameSlash24_ButRecognisesItsThiefReturning()
     {
         // charlie's key is stolen and used from 172.16.0.9; later delta moves into the same /24 (the same provider) with three

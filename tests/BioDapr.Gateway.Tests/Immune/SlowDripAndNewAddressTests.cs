@@ -73,7 +73,8 @@ public sealed class SlowDripAndNewAddressTests
     public void AYoungClientsKeyReadSlowlyFromANewAddress_IsQuarantinedThere_WithinTenSeconds()
     {
         // Live run 4's late thief: about one read a second, half of them 404s, with the key of a client whose profile is a
-        // minute old. Without the new-address factor on its errors it is not caught within 10 s.
+        // minute old. Without the new-address factor on its errors it is not caught within 10 s (its record, immune9, may
+        // still catch it later).
         var (took, harness) = SlowThief(new ImmuneHormones { Enabled = true });
         var (withoutTheRule, _) = SlowThief(new ImmuneHormones { Enabled = true, NewAddressFactor = 1 });
 
@@ -81,7 +82,7 @@ public sealed class SlowDripAndNewAddressTests
         took.Value.ShouldBeLessThanOrEqualTo(Within);
         harness.Immune.Quarantines.ShouldHaveSingleItem().Target.ShouldBe("client:charlie@172.16.3.3");
         harness.Immune.Find("charlie", ImmuneHarness.AddressOf("charlie")).ShouldBeNull();
-        withoutTheRule.ShouldBeNull();
+        (withoutTheRule is null || withoutTheRule > Within).ShouldBeTrue($"without the factor: quarantined after {withoutTheRule}");
     }
 
     [Fact]

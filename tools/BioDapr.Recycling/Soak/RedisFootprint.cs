@@ -10,8 +10,11 @@ public sealed class RedisFootprint(RedisConnection redis)
     public static readonly IReadOnlyList<string> Streams =
         [BioDapr.Contracts.Topics.Orders, BioDapr.Contracts.Topics.Payments, BioDapr.Contracts.Topics.Vitals, BioDapr.Contracts.Topics.DeadLetters];
 
-    /// <summary>used_memory, keys, expiring keys and each stream's length (in <see cref="Streams"/> order).</summary>
-    public async Task<(long UsedMemory, long Keys, long Expiring, long[] StreamLengths)> ReadAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// used_memory, keys, expiring keys, each stream's length and its bytes in Redis (<c>MEMORY USAGE key SAMPLES 0</c>:
+    /// every node counted, not estimated from a sample; 0 when the stream does not exist), in <see cref="Streams"/> order.
+    /// </summary>
+    public async Task<(long UsedMemory, long Keys, long Expiring, long[] StreamLengths, long[] StreamBytes)> ReadAsync(CancellationToken cancellationToken)
     {
         var memory = Field(Info(await redis.ExecuteAsync("INFO", ["memory"], cancellationToken)), "used_memory");
         var keyspace = Info(await redis.ExecuteAsync("INFO", ["keyspace"], cancellationToken));
@@ -34,12 +37,15 @@ public sealed class RedisFootprint(RedisConnection redis)
         }
 
         var lengths = new long[Streams.Count];
+        var bytes = new long[Streams.Count];
         for (var i = 0; i < Streams.Count; i++)
         {
             lengths[i] = (await redis.ExecuteAsync("XLEN", [Streams[i]], cancellationToken)).AsInt64();
+            var usage = await redis.ExecuteAsync("MEMORY", ["USAGE", Streams[i], "SAMPLES", "0"], cancellationToken);
+            bytes[i] = usage.IsNull ? 0 : usage.AsInt64();
         }
 
-        return (memory, keys, expiring, lengths);
+        return (memory, keys, expiring, lengths, bytes);
     }
 
     private static Dictionary<string, string> Info(RedisReply reply)

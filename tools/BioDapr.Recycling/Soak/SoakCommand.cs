@@ -7,10 +7,12 @@ using BioDapr.Redis;
 namespace BioDapr.Recycling.Soak;
 
 /// <summary>
-/// <c>./biodapr soak [--rate 200] [--duration 1h] [--retention 10m] [--sample 10s] [--seed 7] [--out docs/benchmarks/soak]</c>:
-/// starts a fresh organism (its own redis-server), with the retention of per-order records (order, reservation,
-/// payment decision) set to <c>--retention</c> and each topic stream capped (<c>maxLenApprox</c>) at about that
-/// retention's worth of events; sends orders at a steady rate (open loop: the schedule does not wait for answers);
+/// <c>./biodapr soak [--rate 200] [--duration 1h] [--retention 10m] [--stream-cap N] [--vitals-cap N] [--sample 10s] [--seed 7]
+/// [--out docs/benchmarks/soak]</c>: starts a fresh organism (its own redis-server), with the retention of per-order
+/// records (order, reservation, payment decision) set to <c>--retention</c>, the order streams capped
+/// (<c>maxLenApprox</c> of component <c>pubsub</c>) at <c>--stream-cap</c> (default: about that retention's worth of
+/// events at the offered rate) and the vitals stream (component <c>vitals-pubsub</c>) at <c>--vitals-cap</c> (default:
+/// components/local's); sends orders at a steady rate (open loop: the schedule does not wait for answers);
 /// samples Redis memory, keys, expiring keys and stream lengths; writes a CSV, a JSON summary (growth after the first
 /// retention period) and a plot.
 /// </summary>
@@ -35,17 +37,26 @@ internal static class SoakCommand
         }
 
         // Events per order on the busiest stream (orders: placed + confirmed/cancelled), over the retention, with room.
-        var maxLen = Math.Max(1_000, (long)(rate * 2 * retention.TotalSeconds));
+        // That is the offered rate: when the organism accepts fewer, the caps are reached later (--stream-cap sizes them
+        // from what it accepts; components/local/pubsub.yaml states the rule).
+        var maxLen = options.Value("--stream-cap") is { } c ? CommandLine.PositiveInt("--stream-cap", c) : Math.Max(1_000, (long)(rate * 2 * retention.TotalSeconds));
+        long? vitalsCap = options.Value("--vitals-cap") is { } v ? CommandLine.PositiveInt("--vitals-cap", v) : null;
         var retentionText = retention.ToString("c", CultureInfo.InvariantCulture);
         await using var organism = new LocalOrganism { StartTimeout = TimeSpan.FromMinutes(10), LogDirectory = Path.Combine(Path.GetTempPath(), "biodapr-soak") };
         Directory.CreateDirectory(organism.LogDirectory);
-        organism.ComponentReplacements["maxLenApprox\n      value: \"100000\""] = $"maxLenApprox\n      value: \"{maxLen}\"";
+        organism.StreamCaps[BioDapr.Contracts.Topics.PubSub] = maxLen;
+        if (vitalsCap is { } vc)
+        {
+            organism.StreamCaps[BioDapr.Contracts.Topics.VitalsPubSub] = vc;
+        }
+
         organism.ExtraCatalogue[Sku] = 100_000_000;
         organism.AppEnvironment["orders"] = new(StringComparer.Ordinal) { ["Orders__IdempotencyRetention"] = retentionText };
         organism.AppEnvironment["inventory"] = new(StringComparer.Ordinal) { ["Recycling__Retention"] = retentionText };
         organism.AppEnvironment["payments"] = new(StringComparer.Ordinal) { ["Recycling__Retention"] = retentionText };
-        await output.WriteLineAsync($"soak: starting the organism; then {rate}/s for {duration}, retention {retention}, streams capped at ~{maxLen} entries, sampling every {sampleEvery.TotalSeconds:0} s");
         await organism.StartAsync(cancellationToken);
+        var vitalsMaxLen = vitalsCap ?? LocalOrganism.LocalStreamCap(BioDapr.Contracts.Topics.VitalsPubSub);
+        await output.WriteLineAsync($"soak: organism started; {rate}/s for {duration}, retention {retention}, order streams capped at ~{maxLen} entries, vitals at ~{vitalsMaxLen}, sampling every {sampleEvery.TotalSeconds:0} s");
 
         await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Port = organism.Redis, ClientName = "biodapr-soak" }, cancellationToken);
         var footprint = new RedisFootprint(redis);
@@ -67,8 +78,8 @@ internal static class SoakCommand
             await csv.WriteLineAsync(SoakSample.CsvHeader);
             do
             {
-                var (memory, keys, expiring, streams) = await footprint.ReadAsync(cancellationToken);
-                var sample = new SoakSample(clock.Elapsed.TotalSeconds, load.Sent, load.Accepted, load.Failed, memory, keys, expiring, streams[0], streams[1], streams[2], streams[3]);
+                var (memory, keys, expiring, streams, bytes) = await footprint.ReadAsync(cancellationToken);
+                var sample = new SoakSample(clock.Elapsed.TotalSeconds, load.Sent, load.Accepted, load.Failed, memory, keys, expiring, streams[0], streams[1], streams[2], streams[3], bytes[0], bytes[1], bytes[2]);
                 samples.Add(sample);
                 await csv.WriteLineAsync(sample.ToCsv());
                 await csv.FlushAsync(cancellationToken);
@@ -79,7 +90,7 @@ internal static class SoakCommand
         }
 
         await loadTask;
-        var summary = SoakSummary.Of(samples, rate, duration, retention, maxLen, seed, "./biodapr soak " + string.Join(' ', args));
+        var summary = SoakSummary.Of(samples, rate, duration, retention, maxLen, vitalsMaxLen, seed, "./biodapr soak " + string.Join(' ', args));
         await File.WriteAllTextAsync(outBase + ".json", JsonSerializer.Serialize(summary, Indented), cancellationToken);
         SoakPlot.Write(samples, retention, outBase + ".png");
         await output.WriteLineAsync();

@@ -1,6 +1,6 @@
 namespace BioDapr.Recycling.Soak;
 
-/// <summary>The soak as a picture (ScottPlot): Redis memory on the left axis; keys and the orders stream's length on the right; the retention marked.</summary>
+/// <summary>The soak as a picture (ScottPlot): Redis memory on the left axis; keys and the orders, payments and vitals streams' lengths on the right; the retention marked.</summary>
 internal static class SoakPlot
 {
     public static void Write(IReadOnlyList<SoakSample> samples, TimeSpan retention, string path)
@@ -17,6 +17,12 @@ internal static class SoakPlot
         var stream = plot.Add.Scatter(minutes, samples.Select(s => (double)s.OrdersStream).ToArray());
         stream.LegendText = "orders stream length (right)";
         stream.Axes.YAxis = right;
+        var payments = plot.Add.Scatter(minutes, samples.Select(s => (double)s.PaymentsStream).ToArray());
+        payments.LegendText = "payments stream length (right)";
+        payments.Axes.YAxis = right;
+        var vitals = plot.Add.Scatter(minutes, samples.Select(s => (double)s.VitalsStream).ToArray());
+        vitals.LegendText = "vitals stream length (right)";
+        vitals.Axes.YAxis = right;
         var marker = plot.Add.VerticalLine(retention.TotalMinutes);
         marker.Text = "first retention period";
         marker.LinePattern = ScottPlot.LinePattern.Dashed;

@@ -3,9 +3,11 @@ using System.Globalization;
 namespace BioDapr.Recycling.Soak;
 
 /// <summary>
-/// What a soak showed. "After the first retention period" is the window from 1.25 × retention (the first records have
-/// expired and the streams reached their cap) to the end; flat means memory and keys end within ±10 % of where that
-/// window started (each the mean of the window's first and last fifth, so one noisy sample decides nothing).
+/// What a soak showed. The window measured starts once the first records have expired (1.25 × retention) <b>and</b> every
+/// capped stream (orders, payments at <see cref="StreamCap"/>, vitals at <see cref="VitalsCap"/>) has reached its cap, and
+/// runs to the end; flat means memory and keys end within ±10 % of where that window started (each the mean of the
+/// window's first and last fifth, so one noisy sample decides nothing). When a stream never reached its cap the window
+/// starts at 1.25 × retention and the summary says the caps were not all reached (the footprint may still grow).
 /// </summary>
 public sealed record SoakSummary(
     string Command,
@@ -18,6 +20,13 @@ public sealed record SoakSummary(
     double DurationSeconds,
     double RetentionSeconds,
     long StreamCap,
+    long VitalsCap,
+    double? OrdersCapReachedSeconds,
+    double? PaymentsCapReachedSeconds,
+    double? VitalsCapReachedSeconds,
+    bool CapsReached,
+    double VitalsBytesPerEntry,
+    double OrdersBytesPerEntry,
     double WindowStartSeconds,
     int WindowSamples,
     double MemoryStartMiB,
@@ -34,12 +43,23 @@ public sealed record SoakSummary(
     public const double FlatTolerancePercent = 10;
 
     /// <summary>Computes the summary of <paramref name="samples"/>.</summary>
-    public static SoakSummary Of(IReadOnlyList<SoakSample> samples, double rate, TimeSpan duration, TimeSpan retention, long streamCap, int seed, string command)
+    public static SoakSummary Of(IReadOnlyList<SoakSample> samples, double rate, TimeSpan duration, TimeSpan retention, long streamCap, long vitalsCap, int seed, string command)
     {
         ArgumentNullException.ThrowIfNull(samples);
         var last = samples.Count > 0 ? samples[^1] : new SoakSample(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-        var windowStart = retention.TotalSeconds * 1.25;
+        double? Reached(Func<SoakSample, long> length, long cap) => cap > 0 ? samples.FirstOrDefault(s => length(s) >= cap)?.Seconds : null;
+        var orders = Reached(s => s.OrdersStream, streamCap);
+        var payments = Reached(s => s.PaymentsStream, streamCap);
+        var vitals = Reached(s => s.VitalsStream, vitalsCap);
+        var capsReached = orders is not null && payments is not null && vitals is not null;
+        var windowStart = Math.Max(retention.TotalSeconds * 1.25, capsReached ? Math.Max(orders!.Value, Math.Max(payments!.Value, vitals!.Value)) : 0);
         var window = samples.Where(s => s.Seconds >= windowStart).ToList();
+        // Bytes per entry: the mean over the window's samples (over every sample when the window has none with the stream).
+        double BytesPerEntry(Func<SoakSample, long> bytes, Func<SoakSample, long> length)
+        {
+            var measured = window.Where(s => length(s) > 0 && bytes(s) > 0).ToList() is { Count: > 0 } inWindow ? inWindow : samples.Where(s => length(s) > 0 && bytes(s) > 0).ToList();
+            return measured.Select(s => (double)bytes(s) / length(s)).DefaultIfEmpty(0).Average();
+        }
         var fifth = Math.Max(1, window.Count / 5);
         double Mean(IEnumerable<SoakSample> part, Func<SoakSample, double> value) => part.Select(value).DefaultIfEmpty(0).Average();
         var memoryStart = Mean(window.Take(fifth), s => s.UsedMemory) / 1048576.0;
@@ -50,7 +70,8 @@ public sealed record SoakSummary(
         var keysGrowth = Growth(keysStart, keysEnd);
         return new SoakSummary(
             command, seed, rate, last.Seconds > 0 ? last.Accepted / last.Seconds : 0, last.Sent, last.Accepted, last.Failed, last.Seconds,
-            retention.TotalSeconds, streamCap, windowStart, window.Count, memoryStart, memoryEnd, memoryGrowth, keysStart, keysEnd, keysGrowth,
+            retention.TotalSeconds, streamCap, vitalsCap, orders, payments, vitals, capsReached,
+            BytesPerEntry(s => s.VitalsStreamBytes, s => s.VitalsStream), BytesPerEntry(s => s.OrdersStreamBytes, s => s.OrdersStream), windowStart, window.Count, memoryStart, memoryEnd, memoryGrowth, keysStart, keysEnd, keysGrowth,
             samples.Select(s => s.UsedMemory).DefaultIfEmpty(0).Max() / 1048576.0, samples.Select(s => s.Keys).DefaultIfEmpty(0).Max(),
             window.Count >= 2 && Math.Abs(memoryGrowth) <= FlatTolerancePercent && Math.Abs(keysGrowth) <= FlatTolerancePercent);
     }
@@ -60,10 +81,14 @@ public sealed record SoakSummary(
         CultureInfo.InvariantCulture,
         $"""
         offered {OfferedRatePerSecond:0.#}/s for {DurationSeconds:0} s: {Accepted} of {Sent} orders accepted ({AcceptedRatePerSecond:0.#}/s), {Failed} failed
-        retention {RetentionSeconds:0} s, streams capped at ~{StreamCap}; window from {WindowStartSeconds:0} s ({WindowSamples} samples)
+        retention {RetentionSeconds:0} s, order streams capped at ~{StreamCap}, vitals at ~{VitalsCap}; caps reached at orders {Seconds(OrdersCapReachedSeconds)}, payments {Seconds(PaymentsCapReachedSeconds)}, vitals {Seconds(VitalsCapReachedSeconds)}{(CapsReached ? string.Empty : " (NOT ALL REACHED: the window starts at 1.25 x retention)")}
+        bytes per entry in Redis (MEMORY USAGE / XLEN): vitals {VitalsBytesPerEntry:0}, orders {OrdersBytesPerEntry:0}
+        window from {WindowStartSeconds:0} s ({WindowSamples} samples)
         used_memory {MemoryStartMiB:0.0} → {MemoryEndMiB:0.0} MiB ({MemoryGrowthPercent:+0.0;-0.0} %), keys {KeysStart:0} → {KeysEnd:0} ({KeysGrowthPercent:+0.0;-0.0} %); peak {PeakMemoryMiB:0.0} MiB, {PeakKeys} keys
         footprint after the first retention period: {(Flat ? "FLAT" : "NOT FLAT")} (tolerance ±{FlatTolerancePercent} %)
         """);
+
+    private static string Seconds(double? seconds) => seconds is { } s ? string.Create(CultureInfo.InvariantCulture, $"{s:0} s") : "never";
 
     private static double Growth(double start, double end) => start > 0 ? (end - start) / start * 100 : 0;
 }

@@ -21,7 +21,7 @@ public static partial class CortexApi
     /// <summary>Maps <c>POST /events/vitals</c> (topic <c>vitals</c>), <c>GET /status</c>, <c>GET /pathways</c> and <c>GET /pathways/{cell}/{target}/audit</c>.</summary>
     public static IEndpointRouteBuilder MapCortexApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/events/vitals", OnVitalsAsync).WithTopic(Topics.PubSub, Topics.Vitals).ExcludeFromDescription();
+        routes.MapPost("/events/vitals", OnVitalsAsync).WithTopic(Topics.VitalsPubSub, Topics.Vitals).ExcludeFromDescription();
         // Read-only operator endpoints: served on the public port (PUBLIC_PORT), not on the sidecar's app port.
         routes.MapGet("/status", Status).WithName("CortexStatus").PublicApi();
         routes.MapGet("/pathways", (PathwayDirectory pathways) => TypedResults.Ok(pathways.Known)).WithName("CortexPathways").PublicApi();

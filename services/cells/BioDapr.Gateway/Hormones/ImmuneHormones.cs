@@ -78,6 +78,15 @@ public sealed record ImmuneHormones : IValidatableObject
     [Range(1, 1_000)]
     public int AddressProofSamples { get; init; } = 5;
 
+    /// <summary>
+    /// At an address that has not proven itself, the endpoint mix and client errors of the
+    /// <see cref="Immune.AnomalyFeature.UnlikeItsClient"/> sum are also counted over about its last this many requests
+    /// (each request ages the record by one), and the larger score counts: a slow caller's few requests add up, a fast
+    /// caller's record is no larger than its ~10 s window. 0: the window only.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int NewAddressRecordRequests { get; init; } = 40;
+
     /// <summary>A body larger than this (bytes) counts as large; an order is well under 1 KiB.</summary>
     [Range(256, 16 * 1024 * 1024)]
     public int LargeBodyBytes { get; init; } = 4 * 1024;

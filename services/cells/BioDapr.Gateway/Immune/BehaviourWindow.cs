@@ -35,6 +35,16 @@ internal sealed class BehaviourWindow(long now)
 
     public int Gaps { get; private set; }
 
+    // The address's record: the same counts over about its last gateway.immune.newAddressRecordRequests requests
+    // (each request ages the record by one, whatever the time between them), what an address that has not proven itself
+    // is also judged on. For a caller slower than a request a second it holds more than the ~10 s window; for a faster
+    // one, less.
+    public double RecordRequests { get; private set; }
+
+    public double RecordErrors { get; private set; }
+
+    public double RecordReads { get; private set; }
+
     /// <summary>When this window last taught the baseline (ticks).</summary>
     public long LearnedAt { get; set; }
 
@@ -78,9 +88,13 @@ internal sealed class BehaviourWindow(long now)
         _decayedAt = now;
     }
 
-    public void Add(in RequestObservation request, long now, int largeBodyBytes)
+    public void Add(in RequestObservation request, long now, int largeBodyBytes, int recordRequests = 0)
     {
         Decay(now);
+        var keep = recordRequests > 0 ? 1 - (1.0 / recordRequests) : 0;
+        RecordRequests = (RecordRequests * keep) + 1;
+        RecordErrors = (RecordErrors * keep) + (request.ClientError ? 1 : 0);
+        RecordReads = (RecordReads * keep) + (request.Kind == RequestKind.ReadOrder ? 1 : 0);
         Requests += 1;
         if (request.ClientError)
         {

@@ -89,7 +89,7 @@ await server.pubsub.subscribeWithOptions(settings.pubsub, "orders", {
 });
 
 // Vitals every window are not part of an order: published over gRPC, they add no client spans of their own.
-const publisher = new VitalsPublisher(vitals, grpcClient.pubsub, settings.pubsub, settings.vitalsWindowMs, logger);
+const publisher = new VitalsPublisher(vitals, grpcClient.pubsub, settings.vitalsPubsub, settings.vitalsWindowMs, logger);
 await server.start();
 await grpcClient.start();
 await hormones.start();

@@ -11,6 +11,8 @@ test("the runner's variables are read", () => {
   assert.equal(s.appId, "shipping");
   assert.equal(readSettings({}).appApiToken, undefined);
   assert.equal(readSettings({}).daprHttpPort, 3500, "daprd's default HTTP port");
+  assert.equal(readSettings({}).pubsub, "pubsub");
+  assert.equal(readSettings({}).vitalsPubsub, "vitals-pubsub", "vitals go to their own component (a small stream cap)");
 });
 
 test("bad values stop the cell with a message naming the variable", () => {
@@ -19,4 +21,5 @@ test("bad values stop the cell with a message naming the variable", () => {
   assert.throws(() => readSettings({ DAPR_HTTP_PORT: "0" }), /DAPR_HTTP_PORT must be a port number/);
   assert.throws(() => readSettings({ VITALS_WINDOW_MS: "10" }), /VITALS_WINDOW_MS must be an integer from 50 to 600000/);
   assert.throws(() => readSettings({ SHIPPING_PUBSUB: "pub sub" }), /SHIPPING_PUBSUB must be a component or app name/);
+  assert.throws(() => readSettings({ SHIPPING_VITALS_PUBSUB: "vitals pubsub" }), /SHIPPING_VITALS_PUBSUB must be a component or app name/);
 });

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapr;
 using Dapr.Client;
+using Grpc.Core;
 
 namespace BioDapr.Cell.State;
 
@@ -16,7 +17,10 @@ public static class DaprStateExtensions
     public static Task<bool> TrySaveFirstAsync<T>(this DaprClient dapr, string storeName, string key, T value, CancellationToken cancellationToken) =>
         dapr.TrySaveFirstAsync(storeName, key, value, StateRetention.Forever, cancellationToken);
 
-    /// <summary>Writes <paramref name="value"/> only if <paramref name="key"/> is not stored yet, kept for <paramref name="retention"/>; false when it already was.</summary>
+    /// <summary>
+    /// Writes <paramref name="value"/> only if <paramref name="key"/> is not stored yet, kept for <paramref name="retention"/>;
+    /// false when it already was. A failure with the key not stored is thrown.
+    /// </summary>
     public static async Task<bool> TrySaveFirstAsync<T>(this DaprClient dapr, string storeName, string key, T value, StateRetention retention, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dapr);
@@ -28,6 +32,20 @@ public static class DaprStateExtensions
         catch (DaprException ex) when (StateConflict.Is(ex))
         {
             return false;
+        }
+        catch (DaprException ex) when (ex.InnerException is RpcException { StatusCode: StatusCode.Internal })
+        {
+            // Dapr's Redis store answers a first-write of a key already stored with a plain error ("failed to set
+            // key …", gRPC Internal), not an ETag conflict: it raises the ETag error only when the request had an
+            // ETag (components-contrib state/redis setValue). So read the key: stored means someone wrote it first;
+            // not stored means the write really failed.
+            var (_, etag) = await dapr.GetStateAndETagAsync<JsonElement>(storeName, key, cancellationToken: cancellationToken);
+            if (!string.IsNullOrEmpty(etag))
+            {
+                return false;
+            }
+
+            throw;
         }
     }
 

@@ -20,10 +20,10 @@ public sealed class VitalsOptions
     public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The pub/sub component the windows go to (empty: do not publish, metrics only).</summary>
-    public string PubSub { get; set; } = "pubsub";
+    public string PubSub { get; set; } = BioDapr.Contracts.Topics.VitalsPubSub;
 
     /// <summary>The topic (the cortex subscribes to it).</summary>
-    public string Topic { get; set; } = "vitals";
+    public string Topic { get; set; } = BioDapr.Contracts.Topics.Vitals;
 }
 
 /// <summary>

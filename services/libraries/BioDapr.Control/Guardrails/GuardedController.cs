@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using BioDapr.Control.Controllers;
+using BioDapr.Control.Learning;
 using BioDapr.Pathways.Hormones;
 
 namespace BioDapr.Control.Guardrails;
@@ -25,6 +26,7 @@ public sealed class GuardedController : IPathwayController
 
     private readonly Dictionary<string, GuardState> _state = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Pathway, int Fallback), PathwayHormones> _shadow = [];
+    private readonly Dictionary<string, PathwayWindow> _lastWindows = new(StringComparer.Ordinal);
     private readonly IPathwayController _primary;
     private readonly IReadOnlyList<IPathwayController> _fallbacks;
     private readonly GuardrailSettings _settings;
@@ -82,6 +84,7 @@ public sealed class GuardedController : IPathwayController
             return current;
         }
 
+        _lastWindows[pathway] = window;
         var state = StateOf(pathway);
         // Every fallback runs every window on its own previous choice (a shadow), so the guard always knows
         // what each would hold now, and a fallback continues from there instead of from the agent's values.
@@ -118,6 +121,20 @@ public sealed class GuardedController : IPathwayController
         {
             proposed = _primary.Decide(pathway, window, current);
             reason = _primary.Name;
+            // The cut hold: the agent cuts the limit only on evidence that the target is congested; a slower
+            // but healthy target (a slow dependency: the round-trip time up, every call on time) keeps the
+            // concurrency its offered calls need. It only holds, never raises: a raise on a target that
+            // looks healthy filled a shared or saturated one past the objective (orders' 16 slots behind
+            // gateway→orders, one database behind three entry APIs). Not while another caller of the same
+            // target shows congestion: there a cut is the admission that leaves the target to the others.
+            // The fallbacks are left as they are (they are the baselines the agent is measured against).
+            if (_settings.HoldCutsWithoutCongestion && proposed.ConcurrencyLimit < current.ConcurrencyLimit && !SiblingCongested(pathway)
+                && HealthyFloor(window, _settings.LatencyObjectiveMs, _settings.CutHoldShedShare) is { } floor && proposed.ConcurrencyLimit < floor)
+            {
+                var held = Math.Min(current.ConcurrencyLimit, floor);
+                reason += string.Create(CultureInfo.InvariantCulture, $"; cut held to {held} (proposed {proposed.ConcurrencyLimit}): no congestion at the target");
+                proposed = proposed with { ConcurrencyLimit = held };
+            }
         }
 
         // The retry governor: after a window whose attempts ran above the amplification the cortex may
@@ -209,6 +226,80 @@ public sealed class GuardedController : IPathwayController
         }
 
         return own;
+    }
+
+    /// <summary>
+    /// The concurrency a healthy target's offered calls need, or null when the target shows congestion and
+    /// the agent's limit stands as proposed: the p99, less the wait in this pathway's own limiter queue, at
+    /// the objective or over it (calls answered late), or 10 % of the attempts timing out, or 20 % of the
+    /// calls failing (<see cref="PathwayAgent.Congestion"/>'s failure evidence). Below that, a higher
+    /// round-trip time is read as a slower target, not a congested one (downstream latency): the calls are
+    /// answered in time and a lower limit only sheds them. The limiter in front of such a target is a loss system, so by Erlang's B formula
+    /// (insensitive to the service-time distribution) the floor is the smallest limit whose blocking
+    /// probability at the offered load <c>a = calls per second × median round-trip time</c> (less the
+    /// limiter wait) stays within <paramref name="shedShare"/>. The calls count the shed ones, so a limit that
+    /// already binds does not lower its own floor. The median, not the fastest call: when only some calls
+    /// got slower (a slow replica, a slow share of a dependency) the fastest call is one of the fast ones.
+    /// </summary>
+    public static int? HealthyFloor(PathwayWindow window, double objectiveMs, double shedShare)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(objectiveMs, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(shedShare, 0);
+        var rtt = window.RttP50Ms - window.QueueDelayMs;
+        if (window.Calls <= 0 || window.Successes <= 0 || window.Seconds <= 0 || rtt <= 0)
+        {
+            return null;
+        }
+
+        // Congested: calls answered late (the p99 at the target over the objective), or the failure and
+        // timeout evidence of PathwayAgent.Congestion (10 % of attempts timing out, 20 % of calls failing).
+        // A p99 near the objective is not enough: a slow dependency puts it there with no queue anywhere.
+        var p99 = (window.RttP99Ms > 0 ? window.RttP99Ms : window.RttP50Ms) - window.QueueDelayMs;
+        var failing = PathwayAgent.Congestion(window with { RttP99Ms = 0, RttP50Ms = 0 }, objectiveMs);
+        if (p99 >= objectiveMs || failing >= 1)
+        {
+            return null;
+        }
+
+        var offered = window.Calls / window.Seconds * rtt / 1000;
+        return ErlangServers(offered, shedShare, 100_000);
+    }
+
+    /// <summary>Whether another caller of <paramref name="pathway"/>'s target (<c>caller→target</c>) showed congestion in its last window (<see cref="HealthyFloor"/> null).</summary>
+    private bool SiblingCongested(string pathway)
+    {
+        var arrow = pathway.IndexOf('→', StringComparison.Ordinal);
+        if (arrow < 0)
+        {
+            return false;
+        }
+
+        var target = pathway[arrow..];
+        return _lastWindows.Any(other => other.Key != pathway && other.Key.EndsWith(target, StringComparison.Ordinal)
+            && other.Value.Calls > 0 && HealthyFloor(other.Value, _settings.LatencyObjectiveMs, _settings.CutHoldShedShare) is null);
+    }
+
+    /// <summary>The fewest servers (slots) whose Erlang B blocking probability at <paramref name="offered"/> erlangs is at most <paramref name="blocking"/> (at most <paramref name="max"/>).</summary>
+    public static int ErlangServers(double offered, double blocking, int max)
+    {
+        if (!(offered > 0))
+        {
+            return 1;
+        }
+
+        // B(0) = 1, B(c) = a·B(c−1) ÷ (c + a·B(c−1)): numerically stable for any load.
+        var b = 1.0;
+        for (var c = 1; c <= max; c++)
+        {
+            b = offered * b / (c + (offered * b));
+            if (b <= blocking)
+            {
+                return c;
+            }
+        }
+
+        return max;
     }
 
     /// <summary>

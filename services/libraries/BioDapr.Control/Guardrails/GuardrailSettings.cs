@@ -58,6 +58,21 @@ public sealed record GuardrailSettings
     /// </summary>
     public bool SmoothRetryBudget { get; init; } = true;
 
+    /// <summary>
+    /// Whether the guard holds the agent's limit cuts while the target shows no congestion (default; see
+    /// <see cref="GuardedController.HealthyFloor"/>): a slower dependency raises the round-trip time with no
+    /// queue anywhere, and a cut made on that alone sheds calls the target would have answered in time.
+    /// </summary>
+    public bool HoldCutsWithoutCongestion { get; init; } = true;
+
+    /// <summary>
+    /// The share of calls a held cut may shed at most, as the limiter's blocking probability at the offered
+    /// concurrency (Erlang B): the floor is the smallest limit that sheds no more than this share of calls
+    /// arriving at random while the target serves them at the window's round-trip time.
+    /// </summary>
+    [Range(1e-6, 0.5)]
+    public double CutHoldShedShare { get; init; } = 0.001;
+
     /// <summary>The retry budget, percent of calls, the governor leaves after an amplification above <see cref="MaxAmplification"/>.</summary>
     [Range(0.0, 100.0)]
     public double GovernedRetryBudgetPercent { get; init; } = 10;

@@ -13,6 +13,8 @@ export interface Settings {
   /** The sidecar's gRPC API (the configuration API, which the JS SDK serves only over gRPC; vitals): DAPR_GRPC_PORT. */
   readonly daprGrpcPort: number;
   readonly pubsub: string;
+  /** The pub/sub component of the vitals topic (a small stream cap of its own): SHIPPING_VITALS_PUBSUB (default vitals-pubsub). */
+  readonly vitalsPubsub: string;
   readonly stateStore: string;
   readonly hormoneStore: string;
   /** Length of a vitals window in milliseconds: VITALS_WINDOW_MS (default 1000). */
@@ -59,6 +61,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     daprHttpPort: port(env, "DAPR_HTTP_PORT", 3500),
     daprGrpcPort: port(env, "DAPR_GRPC_PORT", 50001),
     pubsub: name(env, "SHIPPING_PUBSUB", "pubsub"),
+    vitalsPubsub: name(env, "SHIPPING_VITALS_PUBSUB", "vitals-pubsub"),
     stateStore: name(env, "SHIPPING_STATESTORE", "statestore"),
     hormoneStore: name(env, "SHIPPING_HORMONES", "hormones"),
     vitalsWindowMs,
