@@ -7,6 +7,7 @@ using Dapr.Client;
 using NSubstitute;
 using NSubstitute.ExceptionExtensions;
 using BioDapr.Testing;
+using BioDapr.Testing.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -110,12 +111,14 @@ public sealed class HostingAndSecretsTests
                 ["Cell:Warmup:ProbeTimeout"] = "00:01:00",
                 ["Cell:Warmup:Timeout"] = "00:02:00",
             },
-            onLoopback: true);
+            onLoopback: true,
+            invocations: _ => new HttpResponseMessage(HttpStatusCode.OK));
 
         await Eventually.TrueAsync(() => cell.App.Services.GetRequiredService<CellReadiness>().IsReady, TimeSpan.FromSeconds(60), "ready after the warm-up");
 
-        // The target's health endpoint through the pathway (so through the invocation client and the sidecar), 3 copies a round.
-        cell.Sidecar.Requests.Count(r => r.Path == "/v1.0/invoke/inventory/method/healthz").ShouldBe(6);
+        // The target's health endpoint: once around the pathway (it answers ready at once), then through the pathway (so
+        // through the invocation client and the sidecar), 3 copies a round.
+        cell.Sidecar.Requests.Count(r => r.Path == "/v1.0/invoke/inventory/method/healthz").ShouldBe(1 + 6);
         // The state store's write path: the warm-up key upserted and deleted in one transaction, 3 copies a round.
         await cell.Dapr.Client.Received(6).ExecuteStateTransactionAsync(
             "statestore",
@@ -124,6 +127,177 @@ public sealed class HostingAndSecretsTests
                 && ops[1].Key == "biodapr-warmup" && ops[1].OperationType == StateOperationType.Delete),
             Arg.Any<IReadOnlyDictionary<string, string>>(),
             Arg.Any<CancellationToken>());
+    }
+
+    // A breaker that would open on the first two failures: if the checks of a target that is not ready yet counted, it would.
+    private static Dictionary<string, string> TouchyBreaker() => new()
+    {
+        ["test-cell.pathways.inventory.maxRetries"] = "0",
+        ["test-cell.pathways.inventory.breakerMinThroughput"] = "2",
+        ["test-cell.pathways.inventory.breakerFailureRatio"] = "0.5",
+        ["test-cell.pathways.inventory.breakerBreakMs"] = "60000",
+    };
+
+    // The sidecar as it answers for a target that is still warming up (its health 503) for the first notReady checks,
+    // then ready (200); anything else 404.
+    private static Func<CapturedHttpRequest, HttpResponseMessage> TargetReadyAfter(Func<bool> ready, List<HttpStatusCode> answers) => request =>
+    {
+        if (request.Path != "/v1.0/invoke/inventory/method/healthz")
+        {
+            return new HttpResponseMessage(HttpStatusCode.NotFound);
+        }
+
+        var status = ready() ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable;
+        lock (answers)
+        {
+            answers.Add(status);
+        }
+
+        return new HttpResponseMessage(status);
+    };
+
+    [Fact]
+    public async Task TheWarmUp_WaitsForAPathwaysTargetToAnswerReady_ThenWarmsThePathway_AndTheChecksBeforeCountNoFailure()
+    {
+        var appPort = BioDapr.Testing.FreePort.Next();
+        var answers = new List<HttpStatusCode>();
+        var checks = 0;
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddPathway("inventory"),
+            configuration: TouchyBreaker(),
+            settings: new()
+            {
+                ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Cell:Warmup:Rounds"] = "2",
+                ["Cell:Warmup:Concurrency"] = "3",
+                ["Cell:Warmup:ProbeTimeout"] = "00:01:00",
+                ["Cell:Warmup:Timeout"] = "00:02:00",
+                ["Cell:Warmup:TargetWait"] = "00:01:00",
+            },
+            onLoopback: true,
+            // The target answers ready from its fourth health check on.
+            invocations: TargetReadyAfter(() => Interlocked.Increment(ref checks) > 3, answers));
+
+        await Eventually.TrueAsync(() => cell.App.Services.GetRequiredService<CellReadiness>().IsReady, TimeSpan.FromSeconds(60), "ready after the warm-up");
+
+        List<HttpStatusCode> seen;
+        lock (answers)
+        {
+            seen = [.. answers];
+        }
+
+        // Three checks while the target warmed up (503), one that found it ready, then the pathway's 2 rounds of 3.
+        seen.Take(3).ShouldAllBe(status => status == HttpStatusCode.ServiceUnavailable);
+        seen.Skip(3).ShouldAllBe(status => status == HttpStatusCode.OK);
+        seen.Count.ShouldBe(3 + 1 + 6, "the warm-up waited for the target, then warmed the pathway");
+        var breaker = cell.App.Services.GetRequiredService<CellPathways>()["inventory"].State.Breaker;
+        breaker.Openings.ShouldBe(0, "the checks around the pathway are not the pathway's failures");
+        breaker.State.ShouldBe(BioDapr.Pathways.Policies.CircuitState.Closed);
+    }
+
+    [Fact]
+    public async Task APathwaysTargetNotReadyWithinTargetWait_TheCellIsReadyAnyway_AndWarmsThePathwayOnceTheTargetAnswers()
+    {
+        var appPort = BioDapr.Testing.FreePort.Next();
+        var answers = new List<HttpStatusCode>();
+        var targetUp = false;
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddPathway("inventory"),
+            configuration: TouchyBreaker(),
+            settings: new()
+            {
+                ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Cell:Warmup:Rounds"] = "2",
+                ["Cell:Warmup:Concurrency"] = "3",
+                ["Cell:Warmup:ProbeTimeout"] = "00:01:00",
+                ["Cell:Warmup:Timeout"] = "00:02:00",
+                ["Cell:Warmup:TargetWait"] = "00:00:00.500",
+            },
+            onLoopback: true,
+            invocations: TargetReadyAfter(() => Volatile.Read(ref targetUp), answers));
+        var readiness = cell.App.Services.GetRequiredService<CellReadiness>();
+
+        await Eventually.TrueAsync(() => readiness.IsReady, TimeSpan.FromSeconds(60), "ready after TargetWait, the target still down");
+        int checksWhileDown;
+        lock (answers)
+        {
+            answers.ShouldAllBe(status => status == HttpStatusCode.ServiceUnavailable, "nothing went through the pathway while the target was not ready");
+            checksWhileDown = answers.Count;
+        }
+
+        checksWhileDown.ShouldBeGreaterThan(0);
+        Volatile.Write(ref targetUp, true);
+        await Eventually.TrueAsync(
+            () =>
+            {
+                lock (answers)
+                {
+                    return answers.Count(status => status == HttpStatusCode.OK) >= 1 + 6;
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            "the pathway warmed after the cell was ready, once its target answered");
+        var breaker = cell.App.Services.GetRequiredService<CellPathways>()["inventory"].State.Breaker;
+        breaker.Openings.ShouldBe(0);
+        breaker.State.ShouldBe(BioDapr.Pathways.Policies.CircuitState.Closed);
+    }
+
+    [Fact]
+    public async Task APathwaysTargetThatNeverAnswers_IsGivenUpAfterTargetTimeout_WithoutAnyCallThroughThePathway()
+    {
+        var appPort = BioDapr.Testing.FreePort.Next();
+        var answers = new List<HttpStatusCode>();
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddPathway("inventory"),
+            configuration: TouchyBreaker(),
+            settings: new()
+            {
+                ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Cell:Warmup:TargetWait"] = "00:00:00.300",
+                ["Cell:Warmup:TargetTimeout"] = "00:00:01",
+            },
+            onLoopback: true,
+            invocations: TargetReadyAfter(() => false, answers));
+
+        await Eventually.TrueAsync(() => cell.App.Services.GetRequiredService<CellReadiness>().IsReady, TimeSpan.FromSeconds(60), "ready anyway");
+        // Backoff from 50 ms doubling: within 1 s at most 5 checks (50 + 100 + 200 + 400 ms of pauses), then it gives up.
+        await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        lock (answers)
+        {
+            answers.Count.ShouldBeInRange(1, 6);
+            answers.ShouldAllBe(status => status == HttpStatusCode.ServiceUnavailable);
+        }
+
+        cell.App.Services.GetRequiredService<CellPathways>()["inventory"].State.Breaker.Openings.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task APathwaysTargetThatRefusesTheHealthCheck_IsGivenUpAtOnce_NotWaitedFor()
+    {
+        var appPort = BioDapr.Testing.FreePort.Next();
+        var checks = 0;
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddPathway("inventory"),
+            configuration: TouchyBreaker(),
+            settings: new()
+            {
+                ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // Waiting would take 5 minutes.
+                ["Cell:Warmup:TargetWait"] = "00:05:00",
+                ["Cell:Warmup:Timeout"] = "00:10:00",
+            },
+            onLoopback: true,
+            // Access control that does not allow the call: asking again will not change it.
+            invocations: _ =>
+            {
+                Interlocked.Increment(ref checks);
+                return new HttpResponseMessage(HttpStatusCode.Forbidden);
+            });
+
+        await Eventually.TrueAsync(() => cell.App.Services.GetRequiredService<CellReadiness>().IsReady, TimeSpan.FromSeconds(60), "ready without waiting for a target that refuses");
+
+        Volatile.Read(ref checks).ShouldBe(1, "one check, nothing through the pathway");
+        cell.App.Services.GetRequiredService<CellPathways>()["inventory"].State.Breaker.Openings.ShouldBe(0);
     }
 
     [Fact]

@@ -207,6 +207,67 @@ public sealed class PathwaysAndIngressTests
     }
 
     [Fact]
+    public async Task EventDeliveries_TakeNoWorkerSlot_AndAreNotShed_WhileRequestsBeyondTheSlotsAre()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var eventsHeld = 0;
+        var eventsEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddCellVitals(),
+            map: app =>
+            {
+                app.MapGet("/work", async () =>
+                {
+                    entered.TrySetResult();
+                    await release.Task;
+                    return Results.Ok();
+                });
+                app.MapPost("/events/paid", async () =>
+                {
+                    if (Interlocked.Increment(ref eventsHeld) == 2)
+                    {
+                        eventsEntered.TrySetResult();
+                    }
+
+                    await release.Task;
+                    return BioDapr.Cell.Events.TopicResults.Success();
+                }).WithTopic("pubsub", "payments");
+            },
+            configuration: new() { ["test-cell.admission.maxConcurrency"] = "1" });
+
+        // A request holds the only slot.
+        var holding = cell.Client.GetAsync("/work", Ct);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        // Two deliveries at once still get in (they would both have been shed), and so does nothing else.
+        var deliveries = new[] { DeliverAsync(cell, "e-1"), DeliverAsync(cell, "e-2") };
+        await eventsEntered.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        using var shed = await cell.Client.GetAsync("/work", Ct);
+        release.SetResult();
+        var delivered = await Task.WhenAll(deliveries);
+        using var served = await holding;
+
+        shed.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "a request beyond the slot is still shed");
+        foreach (var delivery in delivered)
+        {
+            delivery.StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await delivery.Content.ReadAsStringAsync(Ct)).ShouldBe("""{"status":"SUCCESS"}""");
+            delivery.Dispose();
+        }
+
+        served.StatusCode.ShouldBe(HttpStatusCode.OK);
+        // Nothing leaked: the deliveries never entered the gate, so they did not return a slot they had not taken.
+        cell.App.Services.GetRequiredService<AdmissionGate>().InFlight.ShouldBe(0);
+    }
+
+    private static async Task<HttpResponseMessage> DeliverAsync(TestCell cell, string id)
+    {
+        using var content = new StringContent($$"""{"id":"{{id}}","source":"payments","type":"t.v1","specversion":"1.0","datacontenttype":"application/json","data":{ } }""", System.Text.Encoding.UTF8);
+        content.Headers.ContentType = new("application/cloudevents+json");
+        return await cell.Client.PostAsync("/events/paid", content, Ct);
+    }
+
+    [Fact]
     public async Task WithAQueueLimit_RequestsWaitForASlotInOrder_AndOnlyAFullQueueSheds()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

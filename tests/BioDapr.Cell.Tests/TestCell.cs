@@ -42,10 +42,12 @@ internal sealed class TestCell : IAsyncDisposable
         Dictionary<string, string>? configuration = null,
         Dictionary<string, string?>? settings = null,
         bool onLoopback = false,
-        bool useDefaults = true)
+        bool useDefaults = true,
+        Func<CapturedHttpRequest, HttpResponseMessage>? invocations = null)
     {
         var dapr = new FakeDapr(configuration ?? new Dictionary<string, string>(StringComparer.Ordinal));
-        var sidecar = new CapturingHttpMessageHandler(_ => new HttpResponseMessage(HttpStatusCode.NotFound));
+        // Set before the start: the warm-up invokes the pathways' targets as soon as the cell listens.
+        var sidecar = new CapturingHttpMessageHandler(invocations ?? (_ => new HttpResponseMessage(HttpStatusCode.NotFound)));
         var builder = WebApplication.CreateBuilder();
         if (!onLoopback)
         {

@@ -19,6 +19,14 @@ namespace BioDapr.Cell.Hosting;
 /// both sidecars' invocation path and the pathway's pipeline are not first used by real requests), then sends itself its <see cref="WarmupProbe"/>s <see cref="WarmupOptions.Rounds"/> rounds of
 /// <see cref="WarmupOptions.Concurrency"/> concurrent copies over loopback (enough calls for the JIT to recompile the hot paths optimised), through the whole pipeline (each send bounded by <see cref="WarmupOptions.ProbeTimeout"/>). Hormones are already loaded (before the cell listens). A probe that fails is logged, not fatal:
 /// after <see cref="WarmupOptions.Timeout"/> the cell is ready anyway.
+/// <para>
+/// A pathway is warmed only once its target answers ready: the warm-up first asks the target's health endpoint through
+/// the sidecars but around the pathway (so a target that is not up yet costs no failure in the pathway's breaker or its
+/// vitals, which the cortex reads), with backoff, for at most <see cref="WarmupOptions.TargetTimeout"/>. Readiness waits
+/// for that at most <see cref="WarmupOptions.TargetWait"/>; a pathway whose target comes later is warmed after the cell
+/// is ready. In a run that starts every cell at once the callers (gateway, orders) otherwise warmed their pathways
+/// while orders and inventory were still warming up themselves: 80 and 84 of 84 calls failed and the pathways started cold.
+/// </para>
 /// </summary>
 internal sealed partial class CellWarmup(
     IHostApplicationLifetime lifetime,
@@ -27,6 +35,7 @@ internal sealed partial class CellWarmup(
     IEnumerable<WarmupPathway> pathways,
     WarmupRequests warmupRequests,
     IServiceProvider services,
+    IHttpClientFactory httpClients,
     DaprClient sidecar,
     CellReadiness readiness,
     IOptions<WarmupOptions> options,
@@ -38,6 +47,7 @@ internal sealed partial class CellWarmup(
     private const string WarmupKey = "biodapr-warmup";
     private readonly CancellationTokenSource _stopping = new();
     private Task _warming = Task.CompletedTask;
+    private Task<int> _pathwaysWarming = Task.FromResult(0);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -60,6 +70,7 @@ internal sealed partial class CellWarmup(
     {
         await _stopping.CancelAsync();
         await _warming.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await ((Task)_pathwaysWarming).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public void Dispose() => _stopping.Dispose();
@@ -71,10 +82,12 @@ internal sealed partial class CellWarmup(
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         deadline.CancelAfter(options.Value.Timeout);
         var failures = 0;
+        // The pathways' targets are waited for from the start, while the sidecar's paths are warmed.
+        _pathwaysWarming = WarmPathwaysAsync(stopping);
         try
         {
             await WarmSidecarAsync(deadline.Token);
-            failures += await WarmPathwaysAsync(deadline.Token);
+            failures += await AwaitPathwaysAsync(deadline.Token);
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
             var publicPort = cell.Value.PublicPort;
             var appBase = Base(addresses, port => port != publicPort);
@@ -136,11 +149,25 @@ internal sealed partial class CellWarmup(
         }
     }
 
-    // Each pathway's first calls: its target's health endpoint through the pathway (the invocation client, this sidecar,
-    // the target's sidecar, the target), a few rounds. A target that is not up yet only costs a logged failure. Returns the
-    // number of calls that did not succeed.
-    private async Task<int> WarmPathwaysAsync(CancellationToken cancellationToken)
+    // Readiness waits for the pathways' warm-ups at most TargetWait; one still waiting for its target goes on after the
+    // cell is ready (its outcome is logged by itself). Returns the number of warm-up calls through pathways that failed.
+    private async Task<int> AwaitPathwaysAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            return await _pathwaysWarming.WaitAsync(options.Value.TargetWait, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            Log.PathwaysAfterReady(logger, options.Value.TargetWait);
+            return 0;
+        }
+    }
+
+    private async Task<int> WarmPathwaysAsync(CancellationToken stopping)
+    {
+        // Off the caller's thread: the start-up path returns at once.
+        await Task.Yield();
         var targets = pathways.Select(p => p.Target).Distinct(StringComparer.Ordinal).ToList();
         if (targets.Count == 0)
         {
@@ -148,29 +175,130 @@ internal sealed partial class CellWarmup(
         }
 
         var cellPathways = services.GetRequiredService<CellPathways>();
-        var failures = 0;
-        for (var round = 0; round < options.Value.Rounds; round++)
-        {
-            var results = await Task.WhenAll(targets.SelectMany(target => Enumerable.Repeat(target, options.Value.Concurrency)).Select(async target =>
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(options.Value.ProbeTimeout);
-                var result = await cellPathways[target].InvokeAsync(HttpMethod.Get, cell.Value.HealthPath, null, timeout.Token);
-                result.Value?.Dispose();
-                if (result.Outcome != PathwayOutcome.Success)
-                {
-                    Log.PathwayProbeFailed(logger, target, result.Outcome);
-                    return false;
-                }
+        var failures = await Task.WhenAll(targets.Select(target => WarmPathwayAsync(cellPathways[target], stopping)));
+        return failures.Sum();
+    }
 
-                return true;
-            }));
-            failures += results.Count(ok => !ok);
+    // One pathway: wait until its target answers ready (around the pathway), then its first calls through the pathway: the
+    // target's health endpoint, Rounds rounds of Concurrency copies (the invocation client, this sidecar, the target's
+    // sidecar, the target). Returns the number of those calls that did not succeed.
+    private async Task<int> WarmPathwayAsync(CellPathway pathway, CancellationToken stopping)
+    {
+        var target = pathway.Target;
+        var started = time.GetTimestamp();
+        int polls;
+        try
+        {
+            var (ready, count, lastAnswer) = await WaitForTargetAsync(target, stopping);
+            polls = count;
+            if (!ready)
+            {
+                Log.TargetNotReady(logger, target, options.Value.TargetTimeout, polls, lastAnswer);
+                return 0;
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return 0;
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
+        var waited = time.GetElapsedTime(started).TotalMilliseconds;
+        var failures = 0;
+        var sent = 0;
+        try
+        {
+            for (var round = 0; round < options.Value.Rounds; round++)
+            {
+                var results = await Task.WhenAll(Enumerable.Range(0, options.Value.Concurrency).Select(async _ =>
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                    timeout.CancelAfter(options.Value.ProbeTimeout);
+                    var result = await pathway.InvokeAsync(HttpMethod.Get, cell.Value.HealthPath, null, timeout.Token);
+                    result.Value?.Dispose();
+                    if (result.Outcome != PathwayOutcome.Success)
+                    {
+                        Log.PathwayProbeFailed(logger, target, result.Outcome);
+                        return false;
+                    }
+
+                    return true;
+                }));
+                sent += results.Length;
+                failures += results.Count(ok => !ok);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return failures;
+        }
+
+        var breaker = pathway.State.Breaker;
+        Log.PathwayWarmed(logger, target, waited, polls, sent, sent - failures, breaker.State, breaker.Openings);
         return failures;
     }
+
+    // Asks the target's health endpoint through the sidecars (the plain invocation client, not the pathway: nothing is
+    // recorded as the pathway's) until it answers 2xx, with backoff (50 ms doubling to 1 s), for at most TargetTimeout.
+    // The target answers 503 until it is warmed up itself; before its sidecar knows it, its caller's sidecar answers 500.
+    private async Task<(bool Ready, int Polls, string LastAnswer)> WaitForTargetAsync(string target, CancellationToken stopping)
+    {
+        using var bound = new CancellationTokenSource(options.Value.TargetTimeout, time);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stopping, bound.Token);
+        var http = httpClients.CreateClient(SidecarInvocation.HttpClientName);
+        var delay = FirstPollDelay;
+        var polls = 0;
+        var lastAnswer = "none";
+        while (true)
+        {
+            polls++;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(waiting.Token))
+            {
+                timeout.CancelAfter(options.Value.ProbeTimeout);
+                try
+                {
+                    using var response = await http.GetAsync(SidecarInvocation.MethodUri(target, cell.Value.HealthPath), timeout.Token);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return (true, polls, "ready");
+                    }
+
+                    lastAnswer = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    if ((int)response.StatusCode is >= 400 and < 500)
+                    {
+                        // Refused (403: access control does not let this cell call the target's health), or no such
+                        // endpoint: asking again will not change it. A target warming up answers 503, an unknown one 500.
+                        return (false, polls, lastAnswer);
+                    }
+                }
+                catch (HttpRequestException ex)
+                {
+                    lastAnswer = ex.Message;
+                }
+                catch (OperationCanceledException) when (!waiting.IsCancellationRequested)
+                {
+                    lastAnswer = "no answer within " + options.Value.ProbeTimeout;
+                }
+                catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+                {
+                    return (false, polls, lastAnswer);
+                }
+            }
+
+            try
+            {
+                await Task.Delay(delay, time, waiting.Token);
+            }
+            catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+            {
+                return (false, polls, lastAnswer);
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxPollDelay.Ticks));
+        }
+    }
+
+    private static readonly TimeSpan FirstPollDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxPollDelay = TimeSpan.FromSeconds(1);
 
     private async Task<bool> SendAsync(HttpClient http, Uri? baseAddress, WarmupProbe probe, CancellationToken cancellationToken)
     {
@@ -246,6 +374,15 @@ internal sealed partial class CellWarmup(
 
         [LoggerMessage(EventId = 173, Level = LogLevel.Debug, Message = "Warm-up of the pathway to {Target} ended {Outcome}")]
         public static partial void PathwayProbeFailed(ILogger logger, string target, PathwayOutcome outcome);
+
+        [LoggerMessage(EventId = 174, Level = LogLevel.Information, Message = "Pathway to {Target} warmed: its target answered ready after {WaitedMs:0} ms ({Polls} health checks around the pathway); {Succeeded} of {Sent} warm-up calls through the pathway succeeded; breaker {Breaker}, {Openings} openings")]
+        public static partial void PathwayWarmed(ILogger logger, string target, double waitedMs, int polls, int sent, int succeeded, BioDapr.Pathways.Policies.CircuitState breaker, long openings);
+
+        [LoggerMessage(EventId = 175, Level = LogLevel.Warning, Message = "Pathway to {Target} not warmed: its target did not answer ready ({Polls} health checks within at most {Timeout}, last answer {LastAnswer}); its first real calls find it cold")]
+        public static partial void TargetNotReady(ILogger logger, string target, TimeSpan timeout, int polls, string lastAnswer);
+
+        [LoggerMessage(EventId = 176, Level = LogLevel.Information, Message = "A pathway's target was not ready within {TargetWait}: the cell goes on, and warms that pathway once its target answers")]
+        public static partial void PathwaysAfterReady(ILogger logger, TimeSpan targetWait);
     }
 }
 

@@ -42,6 +42,23 @@ public sealed class WarmupOptions
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// How long the warm-up of a pathway waits for its target to answer ready (its health endpoint through the sidecars,
+    /// asked around the pathway so a target not up yet is not a failure of the pathway): after it the pathway is not
+    /// warmed, and that is logged as a warning.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:30:00")]
+    public TimeSpan TargetTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long readiness waits for the pathways' warm-ups (their targets coming up first). A pathway whose target is not
+    /// ready by then is warmed after the cell is ready, when its target answers (within <see cref="TargetTimeout"/>).
+    /// Shorter than <see cref="Timeout"/>, so the cell's own warm-up requests still have time; a cell whose targets are
+    /// started in the same run (all at once) waits for them, so its pathways are warm before clients come.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan TargetWait { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
     /// How long after the warm-up the cell's pathways still treat latency as cold-start latency: attempt timeouts
     /// start at <see cref="ColdTimeoutFactor"/> times the hormone and the breaker needs that many times more calls
     /// before it may open, both easing to the hormones' values (0: no easing).

@@ -13,8 +13,9 @@ using BioDapr.Contracts.Vitals;
 namespace BioDapr.Cell.Ingress;
 
 /// <summary>
-/// The cell's ingress: vital signs per endpoint (route pattern), admission against the worker slots
-/// (an optional FIFO queue, then shed fast with 503/429 and <c>Retry-After</c>), and pathogens (outage, error rate, added latency,
+/// The cell's ingress: vital signs per endpoint (route pattern), admission of requests against the worker slots
+/// (an optional FIFO queue, then shed fast with 503/429 and <c>Retry-After</c>; event deliveries are bounded by their
+/// subscription's delivery concurrency instead, and never shed), and pathogens (outage, error rate, added latency,
 /// slot reduction). The sidecar's own calls (<c>/dapr/*</c>, hormone updates, actor callbacks, health)
 /// are never shed or infected, so the cell stays manageable during an injected incident.
 /// </summary>
@@ -50,7 +51,13 @@ internal sealed class CellIngressMiddleware(
         {
             var limits = admission.Current;
             var infection = pathogens.Current;
-            if (!await gate.EnterAsync(Math.Max(1, limits.MaxConcurrency - infection.SlotReduction), limits.QueueLimit, context.RequestAborted))
+            // Event deliveries do not take worker slots: the subscription's delivery concurrency bounds them (the sidecar
+            // delivers at most that many at once and waits), and a shed event only comes back (redelivered, or dead-lettered
+            // once its retries are spent). The slots are for requests: the gateway shares orders' slots among its clients
+            // (gateway.fairShare.concurrency = orders' 8 slots), so payment events holding slots made orders shed the
+            // gateway's placements, most in a young organism's first seconds, when events are slow (issue 11 item 9).
+            var isEvent = context.GetEndpoint()?.Metadata.GetMetadata<Dapr.ITopicMetadata>() is not null;
+            if (!isEvent && !await gate.EnterAsync(Math.Max(1, limits.MaxConcurrency - infection.SlotReduction), limits.QueueLimit, context.RequestAborted))
             {
                 outcome = PathwayOutcome.Shed;
                 context.Response.StatusCode = limits.ShedStatusCode;
@@ -68,7 +75,6 @@ internal sealed class CellIngressMiddleware(
                 }
 
                 // Simulated work is a request's service time; event deliveries are not the requests a scenario models.
-                var isEvent = context.GetEndpoint()?.Metadata.GetMetadata<Dapr.ITopicMetadata>() is not null;
                 var delay = infection.SampleLatency(random.Instance) + (isEvent ? TimeSpan.Zero : infection.SampleWork(random.Instance));
                 if (delay > TimeSpan.Zero)
                 {
@@ -80,7 +86,10 @@ internal sealed class CellIngressMiddleware(
             }
             finally
             {
-                gate.Exit();
+                if (!isEvent)
+                {
+                    gate.Exit();
+                }
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
