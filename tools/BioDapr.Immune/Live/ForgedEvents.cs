@@ -8,8 +8,9 @@ namespace BioDapr.Immune.Live;
 /// Forged events during the live run: a cell that was taken over publishes, through its own sidecar, an event only
 /// another cell may publish (a PaymentFailed or an OrderCancelled for a real order, which would cancel it; an OrderPlaced
 /// that never went through the gateway), its CloudEvent <c>source</c> set to the rightful publisher. Topic scoping
-/// (the pub/sub component's <c>publishingScopes</c>) must refuse each at the sidecar (403 <c>ERR_PUBSUB_FORBIDDEN</c>),
-/// the sidecar must log it as a refused publish, and the targeted order must not change.
+/// (the pub/sub component's <c>publishingScopes</c>) must refuse each at the sidecar (403 <c>ERR_PUBSUB_FORBIDDEN</c>,
+/// logged by the sidecar as a refused publish), or the component is not in the forging app's scopes at all (404
+/// <c>ERR_PUBSUB_NOT_FOUND</c>); the targeted order must not change.
 /// </summary>
 internal sealed class ForgedEvents(HttpClient http, IReadOnlyDictionary<string, int> sidecarPorts)
 {
@@ -77,6 +78,13 @@ internal sealed class ForgedEvents(HttpClient http, IReadOnlyDictionary<string, 
 /// <param name="ErrorCode">The sidecar's error code (ERR_PUBSUB_FORBIDDEN when scoping refused it).</param>
 internal sealed record ForgedAttempt(string Id, string Through, string Topic, string Type, string PretendedSource, string? Client, string? OrderId, double At, int Status, string? ErrorCode)
 {
-    /// <summary>Refused by topic scoping.</summary>
-    public bool Refused => Status == 403 && ErrorCode == "ERR_PUBSUB_FORBIDDEN";
+    /// <summary>
+    /// Refused at the sidecar: by topic scoping (403 <c>ERR_PUBSUB_FORBIDDEN</c>), or because the pub/sub component is not
+    /// in the forging app's <c>scopes</c> at all, so its sidecar never loaded it (404 <c>ERR_PUBSUB_NOT_FOUND</c>, as daprd
+    /// answers; the gateway since the vitals got their own component).
+    /// </summary>
+    public bool Refused => (Status == 403 && ErrorCode == "ERR_PUBSUB_FORBIDDEN") || (Status == 404 && ErrorCode == "ERR_PUBSUB_NOT_FOUND");
+
+    /// <summary>Refused by topic scoping, which the sidecar logs as a refused publish.</summary>
+    public bool RefusedByTopicScoping => Status == 403 && ErrorCode == "ERR_PUBSUB_FORBIDDEN";
 }

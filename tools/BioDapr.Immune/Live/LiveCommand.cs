@@ -162,7 +162,7 @@ internal static class LiveCommand
         }
 
         var f = result.Forged;
-        output.WriteLine($"{"ForgedEvent",-20} {f.Attempts,8} {f.Refused,8} refused at the sidecar (403 ERR_PUBSUB_FORBIDDEN), {f.Published} published, {f.Logged} logged as refused publishes; {f.OrdersChecked} targeted orders checked, {f.OrdersChanged.Length} changed");
+        output.WriteLine($"{"ForgedEvent",-20} {f.Attempts,8} {f.Refused,8} refused at the sidecar ({f.Details.Count(a => a.RefusedByTopicScoping)} by topic scoping, 403 ERR_PUBSUB_FORBIDDEN; {f.Details.Count(a => a.Refused && !a.RefusedByTopicScoping)} with no pub/sub component in the app's scopes, 404 ERR_PUBSUB_NOT_FOUND), {f.Published} published, {f.Logged} logged as refused publishes; {f.OrdersChecked} targeted orders checked, {f.OrdersChanged.Length} changed");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"precision (requests held that were attacks): {result.Precision:P2}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"legitimate requests affected (attack day): {result.LegitimateAffected} of {result.LegitimateRequests} ({result.FalsePositiveRate:P3}); whole run {result.LegitimateAffectedWholeRun} of {result.LegitimateRequestsWholeRun}; targets: {(result.LegitimateTargetsQuarantined.Length == 0 ? "none" : string.Join(", ", result.LegitimateTargetsQuarantined))}"));
         output.WriteLine($"legitimate answers (whole run): {string.Join(", ", result.LegitimateStatuses.Select(s => $"{s.Key} × {s.Value}"))}");
