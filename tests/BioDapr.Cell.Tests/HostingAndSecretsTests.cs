@@ -130,6 +130,24 @@ public sealed class HostingAndSecretsTests
     }
 
     // A breaker that would open on the first two failures: if the checks of a target that is not ready yet counted, it would.
+    // A cell with a pathway to inventory (a breaker that opens on two failures), on a free app port, its sidecar answering
+    // the invocations with invocations; warmup adds the warm-up's settings.
+    private static Task<TestCell> StartWithPathwayToInventoryAsync(Func<CapturedHttpRequest, HttpResponseMessage> invocations, Dictionary<string, string?> warmup)
+    {
+        warmup["APP_PORT"] = BioDapr.Testing.FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TestCell.StartAsync(configure: builder => builder.AddPathway("inventory"), configuration: TouchyBreaker(), settings: warmup, onLoopback: true, invocations: invocations);
+    }
+
+    // Exact counts: 2 rounds of 3, no probe may time out (and be retried by the pathway) on a loaded machine.
+    private static Dictionary<string, string?> ExactWarmup(string targetWait) => new()
+    {
+        ["Cell:Warmup:Rounds"] = "2",
+        ["Cell:Warmup:Concurrency"] = "3",
+        ["Cell:Warmup:ProbeTimeout"] = "00:01:00",
+        ["Cell:Warmup:Timeout"] = "00:02:00",
+        ["Cell:Warmup:TargetWait"] = targetWait,
+    };
+
     private static Dictionary<string, string> TouchyBreaker() => new()
     {
         ["test-cell.pathways.inventory.maxRetries"] = "0",
@@ -159,24 +177,12 @@ public sealed class HostingAndSecretsTests
     [Fact]
     public async Task TheWarmUp_WaitsForAPathwaysTargetToAnswerReady_ThenWarmsThePathway_AndTheChecksBeforeCountNoFailure()
     {
-        var appPort = BioDapr.Testing.FreePort.Next();
         var answers = new List<HttpStatusCode>();
         var checks = 0;
-        await using var cell = await TestCell.StartAsync(
-            configure: builder => builder.AddPathway("inventory"),
-            configuration: TouchyBreaker(),
-            settings: new()
-            {
-                ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Cell:Warmup:Rounds"] = "2",
-                ["Cell:Warmup:Concurrency"] = "3",
-                ["Cell:Warmup:ProbeTimeout"] = "00:01:00",
-                ["Cell:Warmup:Timeout"] = "00:02:00",
-                ["Cell:Warmup:TargetWait"] = "00:01:00",
-            },
-            onLoopback: true,
+        await using var cell = await StartWithPathwayToInventoryAsync(
             // The target answers ready from its fourth health check on.
-            invocations: TargetReadyAfter(() => Interlocked.Increment(ref checks) > 3, answers));
+            TargetReadyAfter(() => Interlocked.Increment(ref checks) > 3, answers),
+            ExactWarmup("00:01:00"));
 
         await Eventually.TrueAsync(() => cell.App.Services.GetRequiredService<CellReadiness>().IsReady, TimeSpan.FromSeconds(60), "ready after the warm-up");
 
@@ -198,23 +204,9 @@ public sealed class HostingAndSecretsTests
     [Fact]
     public async Task APathwaysTargetNotReadyWithinTargetWait_TheCellIsReadyAnyway_AndWarmsThePathwayOnceTheTargetAnswers()
     {
-        var appPort = BioDapr.Testing.FreePort.Next();
         var answers = new List<HttpStatusCode>();
         var targetUp = false;
-        await using var cell = await TestCell.StartAsync(
-            configure: builder => builder.AddPathway("inventory"),
-            configuration: TouchyBreaker(),
-            settings: new()
-            {
-                ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Cell:Warmup:Rounds"] = "2",
-                ["Cell:Warmup:Concurrency"] = "3",
-                ["Cell:Warmup:ProbeTimeout"] = "00:01:00",
-                ["Cell:Warmup:Timeout"] = "00:02:00",
-                ["Cell:Warmup:TargetWait"] = "00:00:00.500",
-            },
-            onLoopback: true,
-            invocations: TargetReadyAfter(() => Volatile.Read(ref targetUp), answers));
+        await using var cell = await StartWithPathwayToInventoryAsync(TargetReadyAfter(() => Volatile.Read(ref targetUp), answers), ExactWarmup("00:00:00.500"));
         var readiness = cell.App.Services.GetRequiredService<CellReadiness>();
 
         await Eventually.TrueAsync(() => readiness.IsReady, TimeSpan.FromSeconds(60), "ready after TargetWait, the target still down");
@@ -245,19 +237,10 @@ public sealed class HostingAndSecretsTests
     [Fact]
     public async Task APathwaysTargetThatNeverAnswers_IsGivenUpAfterTargetTimeout_WithoutAnyCallThroughThePathway()
     {
-        var appPort = BioDapr.Testing.FreePort.Next();
         var answers = new List<HttpStatusCode>();
-        await using var cell = await TestCell.StartAsync(
-            configure: builder => builder.AddPathway("inventory"),
-            configuration: TouchyBreaker(),
-            settings: new()
-            {
-                ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Cell:Warmup:TargetWait"] = "00:00:00.300",
-                ["Cell:Warmup:TargetTimeout"] = "00:00:01",
-            },
-            onLoopback: true,
-            invocations: TargetReadyAfter(() => false, answers));
+        await using var cell = await StartWithPathwayToInventoryAsync(
+            TargetReadyAfter(() => false, answers),
+            new() { ["Cell:Warmup:TargetWait"] = "00:00:00.300", ["Cell:Warmup:TargetTimeout"] = "00:00:01" });
 
         await Eventually.TrueAsync(() => cell.App.Services.GetRequiredService<CellReadiness>().IsReady, TimeSpan.FromSeconds(60), "ready anyway");
         // Backoff from 50 ms doubling: within 1 s at most 5 checks (50 + 100 + 200 + 400 ms of pauses), then it gives up.
@@ -274,25 +257,16 @@ public sealed class HostingAndSecretsTests
     [Fact]
     public async Task APathwaysTargetThatRefusesTheHealthCheck_IsGivenUpAtOnce_NotWaitedFor()
     {
-        var appPort = BioDapr.Testing.FreePort.Next();
         var checks = 0;
-        await using var cell = await TestCell.StartAsync(
-            configure: builder => builder.AddPathway("inventory"),
-            configuration: TouchyBreaker(),
-            settings: new()
-            {
-                ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                // Waiting would take 5 minutes.
-                ["Cell:Warmup:TargetWait"] = "00:05:00",
-                ["Cell:Warmup:Timeout"] = "00:10:00",
-            },
-            onLoopback: true,
+        await using var cell = await StartWithPathwayToInventoryAsync(
             // Access control that does not allow the call: asking again will not change it.
-            invocations: _ =>
+            _ =>
             {
                 Interlocked.Increment(ref checks);
                 return new HttpResponseMessage(HttpStatusCode.Forbidden);
-            });
+            },
+            // Waiting would take 5 minutes.
+            new() { ["Cell:Warmup:TargetWait"] = "00:05:00", ["Cell:Warmup:Timeout"] = "00:10:00" });
 
         await Eventually.TrueAsync(() => cell.App.Services.GetRequiredService<CellReadiness>().IsReady, TimeSpan.FromSeconds(60), "ready without waiting for a target that refuses");
 
