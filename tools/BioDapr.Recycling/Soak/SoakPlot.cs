@@ -11,18 +11,20 @@ internal static class SoakPlot
         memory.LegendText = "Redis used_memory (MiB, left)";
         var right = plot.Axes.AddRightAxis();
         right.LabelText = "count";
-        var keys = plot.Add.Scatter(minutes, samples.Select(s => (double)s.Keys).ToArray());
-        keys.LegendText = "keys (right)";
-        keys.Axes.YAxis = right;
-        var stream = plot.Add.Scatter(minutes, samples.Select(s => (double)s.OrdersStream).ToArray());
-        stream.LegendText = "orders stream length (right)";
-        stream.Axes.YAxis = right;
-        var payments = plot.Add.Scatter(minutes, samples.Select(s => (double)s.PaymentsStream).ToArray());
-        payments.LegendText = "payments stream length (right)";
-        payments.Axes.YAxis = right;
-        var vitals = plot.Add.Scatter(minutes, samples.Select(s => (double)s.VitalsStream).ToArray());
-        vitals.LegendText = "vitals stream length (right)";
-        vitals.Axes.YAxis = right;
+        (string Legend, Func<SoakSample, double> Value)[] counts =
+        [
+            ("keys (right)", s => s.Keys),
+            ("orders stream length (right)", s => s.OrdersStream),
+            ("payments stream length (right)", s => s.PaymentsStream),
+            ("vitals stream length (right)", s => s.VitalsStream),
+        ];
+        foreach (var (legend, value) in counts)
+        {
+            var series = plot.Add.Scatter(minutes, samples.Select(value).ToArray());
+            series.LegendText = legend;
+            series.Axes.YAxis = right;
+        }
+
         var marker = plot.Add.VerticalLine(retention.TotalMinutes);
         marker.Text = "first retention period";
         marker.LinePattern = ScottPlot.LinePattern.Dashed;
