@@ -407,9 +407,9 @@ public sealed partial class OrderPlacement(
         return (null, null);
     }
 
-    // A first-write save of a key that is not stored yet. A key that is stored (first-written) makes Dapr's Redis store
-    // fail the write with an error rather than an ETag conflict, so any refusal means "taken"; a store that is down
-    // shows on the next read.
+    // A first-write save of a key that is not stored yet: false when it is stored (TrySaveFirstAsync tells that from a
+    // failure, whatever error Dapr's Redis store answers it with). A failure is also taken as "taken" here: a store
+    // that is down shows on the next read.
     private async Task<bool> TryTakeAsync<T>(string key, T value, StateRetention retention, CancellationToken cancellationToken)
     {
         try
