@@ -434,7 +434,8 @@ internal static class ScaleLiveCommand
             var mine = stored.Orders.Values.Where(o => o.Sku == Sku && o.IsAccepted).ToList();
             var lost = accepted.Keys.Count(id => !stored.Orders.TryGetValue(id, out var order) || !order.IsAccepted);
             var doubled = mine.GroupBy(o => o.IdempotencyKey, StringComparer.Ordinal).Sum(g => g.Count() - 1);
-            var unknown = mine.Count(o => !accepted.ContainsKey(o.OrderId));
+            // Placed, but the client saw no 201 (its deadline passed, or a 503 after the gateway's retry had placed it); warm-up orders are not counted.
+            var unknown = mine.Count(o => !accepted.ContainsKey(o.OrderId) && !o.IdempotencyKey.Contains("warm-", StringComparison.Ordinal));
             var drift = IntegrityAudit.StockDrift(stored, new Dictionary<string, int>(StringComparer.Ordinal) { [Sku] = InitialStock }, problems);
             // A placement cut by a drained replica is completed or rolled back by orders' and inventory's sweepers: give them time.
             if ((lost == 0 && doubled == 0 && drift == 0) || deadline.Elapsed > TimeSpan.FromSeconds(90))
