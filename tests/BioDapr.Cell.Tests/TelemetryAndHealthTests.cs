@@ -5,6 +5,7 @@ using BioDapr.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -146,6 +147,64 @@ public sealed class TelemetryAndHealthTests
         seen.Sampled.ShouldBeTrue();
         seen.AllDataRequested.ShouldBeTrue();
         seen.Tags.ShouldContain("http.request.method");
+    }
+
+    // ASP.NET Core's per-request log scope (request id and path) is opened only when something reads scopes: exported logs
+    // or a console format with IncludeScopes, or when the hosting logger's level is set explicitly. The trace id stays
+    // in every log's scopes either way (the logger factory's activity tracking).
+    [Theory]
+    [InlineData(null, null, false)]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9", true)]
+    [InlineData("Cell:RecordSpans", "true", true)]
+    [InlineData("Logging:Console:FormatterOptions:IncludeScopes", "true", true)]
+    [InlineData("Logging:Console:FormatterOptions:IncludeScopes", "false", false)]
+    [InlineData("Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics", "Warning", true)]
+    public async Task RequestLogScope_IsOpenedOnlyWhenSomethingReadsIt_TheTraceIdAlways(string? key, string? value, bool opened)
+    {
+        var scopes = new ScopeReader();
+        List<string>? seen = null;
+        await using var cell = await TestCell.StartAsync(
+            settings: key is null ? null : new() { [key] = value },
+            configure: builder => builder.Logging.AddProvider(scopes),
+            map: app => app.MapGet("/scoped", () =>
+            {
+                seen = scopes.Keys();
+                return Results.Ok();
+            }));
+
+        using var response = await cell.Client.GetAsync("/scoped", Ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        seen.ShouldNotBeNull();
+        seen.ShouldContain("TraceId");
+        seen.Contains("RequestPath").ShouldBe(opened);
+    }
+
+    // A logger provider that only lists the keys of the scopes in effect (the logger factory hands it the shared scopes).
+    private sealed class ScopeReader : ILoggerProvider, ISupportExternalScope
+    {
+        private IExternalScopeProvider? _scopes;
+
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
+        public List<string> Keys()
+        {
+            var keys = new List<string>();
+            _scopes?.ForEachScope(static (scope, list) =>
+            {
+                if (scope is IEnumerable<KeyValuePair<string, object?>> pairs)
+                {
+                    list.AddRange(pairs.Select(p => p.Key));
+                }
+            }, keys);
+            return keys;
+        }
+
+        public ILogger CreateLogger(string categoryName) => Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        public void Dispose()
+        {
+        }
     }
 
     private static async Task<TracedCell> TracedCellAsync(Dictionary<string, string?>? settings, bool useDefaults = true)

@@ -84,9 +84,9 @@ public sealed class GuardrailTests
         var audit = new List<HormoneChange>();
         var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 10 });
         var safe = new StaticController("safe", PathwayHormones.Default with { ConcurrencyLimit = 20 });
-        // The cut hold off (it would not act here anyway: the agent does not cut), so the fallback on the
-        // live estimate is tested on its own.
-        var guarded = new GuardedController(agent, safe, new GuardrailSettings { HoldCutsWithoutCongestion = false }, audit: audit.Add);
+        // The cut hold and the shed raise off (the raise would lift the agent's 10 itself), so the fallback
+        // on the live estimate is tested on its own.
+        var guarded = new GuardedController(agent, safe, new GuardrailSettings { HoldCutsWithoutCongestion = false, RaiseShedWithoutCongestion = false }, audit: audit.Add);
         var shedding = new PathwayWindow(1, 100, 70, 0, 30, 45, 40, InFlight: 10) { RttP99Ms = 60, Attempts = 70, MaxInFlight = 10 };
         var current = PathwayHormones.Default with { ConcurrencyLimit = 10 };
 
@@ -173,9 +173,10 @@ public sealed class GuardrailTests
     {
         // A limit that sheds in front of a target with no congestion stays where the agent holds it: a raise
         // there filled shared or saturated targets past the objective (suite multi-API: reports→db raised
-        // 20 → 68 in front of a 10-slot database, −42 points in the surge). Only cuts are held.
+        // 20 → 68 in front of a 10-slot database, −42 points in the surge). Only cuts are held; the narrower
+        // shed raise (a target's only caller) is tested on its own below.
         var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 10 });
-        var guarded = new GuardedController(agent, StaticController.Defaults, new GuardrailSettings());
+        var guarded = new GuardedController(agent, StaticController.Defaults, new GuardrailSettings { RaiseShedWithoutCongestion = false });
         var shedding = new PathwayWindow(1, 300, 240, 0, 60, 42.6, 40.7, InFlight: 10) { RttP99Ms = 48, Attempts = 240, MaxInFlight = 10 };
 
         GuardedController.HealthyFloor(shedding, 250, 0.001).ShouldBe(25);
@@ -196,6 +197,113 @@ public sealed class GuardrailTests
         var next = guarded.Decide("reports→db", SlowDependency, current);
 
         next.ConcurrencyLimit.ShouldBe(13, "20 ÷ 1.5, the step limit: the cut stands");
+    }
+
+    // orders→inventory in suite-downstream-latency's slower-some phase (seed 1, second 81): 60 % of inventory's
+    // calls answer 90 ms slower at a calm rate; the limit right-sized in the calm seconds before (11, for
+    // 1,000 calls a second at 2.7 ms) now sheds 169 of 364 calls, orders fails the orders whose calls were
+    // shed, while every admitted call is answered in time (p99 96.6 ms of 250). Offered: 364 × 91.5 ms = 33.3 erlangs.
+    private static readonly PathwayWindow SlowerSome = new(1, 364, 188, 0, 169, 91.5, 2.1, InFlight: 11) { RttP99Ms = 96.6, Attempts = 195, MaxInFlight = 11 };
+
+    [Fact]
+    public void AShedRaise_LiftsALimitThatShedsInFrontOfAHealthyTarget_ItsOnlyCaller_StepLimited_WithTheReasonAudited()
+    {
+        // The untrained agent's Gradient2 base reads 2.7 → 91.5 ms as congestion and keeps 11 (or less):
+        // before the raise half the calls were shed until the fallback took over 5 decisions later
+        // (slower-some 0.917 against tuned Gradient2's 0.980, seed 1).
+        var audit = new List<HormoneChange>();
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 11 });
+        var guarded = new GuardedController(agent, StaticController.Defaults, new GuardrailSettings(), audit: audit.Add);
+        var current = PathwayHormones.Default with { ConcurrencyLimit = 11 };
+
+        var floor = GuardedController.HealthyFloor(SlowerSome, 250, 0.001);
+        var next = guarded.Decide("orders→inventory", SlowerSome, current);
+
+        floor.ShouldBe(51);
+        next.ConcurrencyLimit.ShouldBe(17, "11 × 1.5 rounded up: the step bound applies to the raise");
+        audit.Single(c => c.Hormone == "concurrencyLimit").Reason
+            .ShouldStartWith("agent; shedding limit raised to 51 (proposed 11): 169 of 364 calls shed, no congestion at the target, its only caller; step limited");
+    }
+
+    [Fact]
+    public void AShedRaise_StopsOnceNothingIsShed_AndTheCutHoldKeepsTheRaisedLimit()
+    {
+        // The next window at 17: every call admitted (orders' 16 slots bound the calls in flight). The agent
+        // asks for 11 again; the cut hold keeps 17 (under the floor), and there is nothing left to raise for.
+        // Goodput 188 → 261 a second after the raise: it stands.
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 11 });
+        var guarded = new GuardedController(agent, StaticController.Defaults, new GuardrailSettings());
+        var served = new PathwayWindow(1, 266, 261, 0, 0, 91.7, 2.1, InFlight: 16) { RttP99Ms = 97.9, Attempts = 266, MaxInFlight = 16 };
+
+        var raised = guarded.Decide("orders→inventory", SlowerSome, PathwayHormones.Default with { ConcurrencyLimit = 11 });
+        guarded.StateOf("orders→inventory").RaisedFrom.ShouldBe(11);
+        var next = guarded.Decide("orders→inventory", served, raised);
+
+        raised.ConcurrencyLimit.ShouldBe(17);
+        next.ConcurrencyLimit.ShouldBe(17);
+        guarded.StateOf("orders→inventory").RaisedFrom.ShouldBe(0);
+        guarded.ShedRaise("orders→inventory", served, next, PathwayHormones.Default with { ConcurrencyLimit = 11 }).ShouldBeNull();
+    }
+
+    [Fact]
+    public void AShedRaise_ThatDoesNotRaiseGoodput_IsUndone_AndNoOtherIsMadeForACoolDown()
+    {
+        // heldout-mixed's ramp (seed 1, seconds 177-181): gateway→orders shed 40 of 661 calls with its p99 at
+        // 57 ms of 250, but orders was full: each raise (33 → 46 → 68 → 97 → 143) left goodput at ~610 a
+        // second and only stretched the round-trip time (43 → 225 ms, Little's law), until every call was late.
+        var audit = new List<HormoneChange>();
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 33 });
+        var settings = new GuardrailSettings();
+        var guarded = new GuardedController(agent, StaticController.Defaults, settings, audit: audit.Add);
+        var ramp = new PathwayWindow(1, 661, 608, 0, 40, 43.4, 20, InFlight: 33) { RttP99Ms = 57, Attempts = 621, MaxInFlight = 33 };
+        var full = new PathwayWindow(1, 697, 614, 0, 69, 67.8, 20, InFlight: 46) { RttP99Ms = 78.1, Attempts = 628, MaxInFlight = 46 };
+
+        var raised = guarded.Decide("gateway→orders", ramp, PathwayHormones.Default with { ConcurrencyLimit = 33 });
+        var undone = guarded.Decide("gateway→orders", full, raised);
+        var blocked = guarded.Decide("gateway→orders", full, undone);
+
+        raised.ConcurrencyLimit.ShouldBe(46);
+        undone.ConcurrencyLimit.ShouldBe(33);
+        blocked.ConcurrencyLimit.ShouldBe(33, "no raise during the cool-down");
+        guarded.StateOf("gateway→orders").RaiseBlockedFor.ShouldBe(settings.FallbackCooldown - 1);
+        audit.Last(c => c.Hormone == "concurrencyLimit").Reason.ShouldContain("raise undone to 33: goodput 614/s after it, 608/s before (no room at the target)");
+    }
+
+    [Fact]
+    public void AShedRaise_IsNotMade_WhenAnotherCallerOfTheTargetHasBeenSeen()
+    {
+        // Several entry APIs share one database (suite multi-API): the raise would fill it for the others,
+        // even though reports' own calls are on time. The shedding is the agent's per-API admission.
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 11 });
+        var guarded = new GuardedController(agent, StaticController.Defaults, new GuardrailSettings());
+        var current = PathwayHormones.Default with { ConcurrencyLimit = 11 };
+
+        guarded.Decide("checkout→db", Healthy, current);
+        guarded.Decide("reports→db", SlowerSome, current).ConcurrencyLimit.ShouldBe(11);
+    }
+
+    [Theory]
+    [InlineData(140.0, 0L, 0L, 169L)]   // on time now, but 1.9× stretched (a target with no room) the p99 would be late
+    [InlineData(260.0, 0L, 0L, 169L)]   // calls already late: congestion
+    [InlineData(96.6, 80L, 0L, 169L)]   // 22 % failing: congestion
+    [InlineData(96.6, 0L, 25L, 169L)]   // 13 % of the attempts timing out: congestion
+    [InlineData(96.6, 0L, 0L, 1L)]      // under 1 % shed
+    public void AShedRaise_IsNotMade_WhereTheTargetCouldNotTakeTheCalls_OrLittleIsShed(double p99Ms, long failures, long timeouts, long shed)
+    {
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 11 });
+        var guarded = new GuardedController(agent, StaticController.Defaults, new GuardrailSettings());
+        var window = SlowerSome with { RttP99Ms = p99Ms, Successes = 188 - failures, Failures = failures, Timeouts = timeouts, Rejected = shed, Calls = 188 + shed + 7 };
+
+        guarded.Decide("orders→inventory", window, PathwayHormones.Default with { ConcurrencyLimit = 11 }).ConcurrencyLimit.ShouldBe(11);
+    }
+
+    [Fact]
+    public void WithTheShedRaiseOff_TheSheddingLimitStands()
+    {
+        var agent = new StaticController("agent", PathwayHormones.Default with { ConcurrencyLimit = 11 });
+        var guarded = new GuardedController(agent, StaticController.Defaults, new GuardrailSettings { RaiseShedWithoutCongestion = false });
+
+        guarded.Decide("orders→inventory", SlowerSome, PathwayHormones.Default with { ConcurrencyLimit = 11 }).ConcurrencyLimit.ShouldBe(11);
     }
 
     [Fact]
@@ -382,8 +490,8 @@ public sealed class GuardrailTests
             new StaticController("g2", PathwayHormones.Default with { ConcurrencyLimit = 12 }),
             new StaticController("aimd", PathwayHormones.Default with { ConcurrencyLimit = 30 }),
         ];
-        // The cut hold off (the agent does not cut here); the choice between fallbacks is tested on its own.
-        var guarded = new GuardedController(agent, fallbacks, new GuardrailSettings { HoldCutsWithoutCongestion = false }, audit: audit.Add);
+        // The cut hold and the shed raise off; the choice between fallbacks is tested on its own.
+        var guarded = new GuardedController(agent, fallbacks, new GuardrailSettings { HoldCutsWithoutCongestion = false, RaiseShedWithoutCongestion = false }, audit: audit.Add);
         var shedding = new PathwayWindow(1, 100, 70, 0, 30, 45, 40, InFlight: 10) { RttP99Ms = 60, Attempts = 70, MaxInFlight = 10 };
         var current = PathwayHormones.Default with { ConcurrencyLimit = 10 };
         for (var i = 0; i < 10; i++)

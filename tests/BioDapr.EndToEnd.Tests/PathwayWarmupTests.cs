@@ -55,6 +55,32 @@ public sealed partial class PathwayWarmupTests(InventoryReadyLast organism) : IC
         output.ShouldNotContain("Pathway to inventory not warmed", Case.Sensitive);
     }
 
+    [Fact]
+    public async Task OrdersReadiness_WaitsForTheJitToCatchUpWithTheWarmupRounds_AndSaysHowLong()
+    {
+        await Eventually.TrueAsync(
+            () => organism.Output.Split('\n').Any(l => l.Contains("== APP - orders ==", StringComparison.Ordinal) && l.Contains("Warmed up in", StringComparison.Ordinal)),
+            TimeSpan.FromMinutes(2),
+            "orders logs that it is warmed up and ready");
+
+        var orders = string.Join('\n', organism.Output.Split('\n').Where(l => l.Contains("== APP - orders ==", StringComparison.Ordinal)));
+        TestContext.Current.TestOutputHelper?.WriteLine(orders);
+        if (orders.Contains("The warm-up did not finish within", StringComparison.Ordinal))
+        {
+            // A loaded machine: the warm-up's bound (30 s) ended it, the JIT wait included; nothing more to check here.
+            return;
+        }
+
+        var jit = JitSettled().Match(orders);
+        jit.Success.ShouldBeTrue(orders);
+        // Logged before readiness, and the wait kept its bound (Cell:Warmup:JitQuietWait, 5 s).
+        jit.Index.ShouldBeLessThan(orders.IndexOf("Warmed up in", StringComparison.Ordinal), orders);
+        double.Parse(jit.Groups["waited"].Value, CultureInfo.InvariantCulture).ShouldBeLessThanOrEqualTo(5_000 + 2_000, jit.Value); // plus a late timer on a loaded machine
+    }
+
+    [GeneratedRegex(@"JIT after the warm-up's rounds: (caught up|still compiling, ready anyway) after (?<waited>\d+) ms \((?<compiled>\d+) methods compiled meanwhile\)")]
+    private static partial Regex JitSettled();
+
     [GeneratedRegex(@"APP - (?<app>[a-z]+).*Pathway to inventory warmed: its target answered ready after (?<waited>\d+) ms \((?<polls>\d+) health checks around the pathway\); (?<succeeded>\d+) of (?<sent>\d+) warm-up calls through the pathway succeeded; breaker (?<breaker>\w+), (?<openings>\d+) openings")]
     private static partial Regex PathwayWarmed();
 }

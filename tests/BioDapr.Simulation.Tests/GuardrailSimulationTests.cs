@@ -121,6 +121,33 @@ public sealed class GuardrailSimulationTests
         audit.ShouldContain(c => c.Pathway == "orders→inventory" && c.Reason.Contains("no congestion at the target", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void OnADownstreamLatency_TheShedRaise_KeepsTheSlowerSomePhase_LevelWithTunedGradient2()
+    {
+        // suite-downstream-latency's slower-some phase: 60 % of inventory's calls answer 90 ms slower. The
+        // limit right-sized in the calm seconds before (11 for 1,000 calls a second at 2.7 ms) shed half
+        // the calls inventory answered in time, orders failed those orders, the agent cut gateway→orders
+        // on the failures, and only the fallback lifted them 5 decisions later. With the shed raise the
+        // guard lifts orders→inventory (its target's only caller) the first second it sheds.
+        var scenario = Suite("downstream-latency");
+        static IPathwayController Agent() => new Gradient2Controller("agent") { MinLimit = 4 };
+        static IPathwayController TunedGradient2() => new Gradient2Controller("gradient2-tuned")
+        {
+            InitialLimit = 19, MinLimit = 19, MaxLimit = 42, Smoothing = 0.458, RttTolerance = 1.917, LongWindow = 600, QueueSize = 4,
+        };
+        var audit = new List<HormoneChange>();
+        var settings = new GuardrailSettings { LatencyObjectiveMs = scenario.Slo.LatencyMs };
+        static double SlowerSome(RunReport report) => report.Phases.Single(p => p.Phase == "slower-some").Efficiency ?? 0;
+
+        var raised = ScenarioRun.Evaluate(scenario, new GuardedController(Agent(), TunedGradient2(), settings, audit: audit.Add), seed: 1);
+        var before = ScenarioRun.Evaluate(scenario, new GuardedController(Agent(), TunedGradient2(), settings with { RaiseShedWithoutCongestion = false }), seed: 1);
+        var gradient2 = ScenarioRun.Evaluate(scenario, TunedGradient2(), seed: 1);
+
+        SlowerSome(before).ShouldBeLessThan(SlowerSome(gradient2) - 0.02, "the case exists: without the raise the held limit sheds");
+        SlowerSome(raised).ShouldBeGreaterThan(SlowerSome(gradient2) - 0.01, $"within a point (raised {SlowerSome(raised):F3}, before {SlowerSome(before):F3}, tuned Gradient2 {SlowerSome(gradient2):F3})");
+        audit.ShouldContain(c => c.Pathway == "orders→inventory" && c.Reason.Contains("shedding limit raised", StringComparison.Ordinal));
+    }
+
     /// <summary>Counts gateway→orders' decisions (one a second) before passing each one on.</summary>
     private sealed class Clocked(IPathwayController inner, Action tick) : IPathwayController
     {

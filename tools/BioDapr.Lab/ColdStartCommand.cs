@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using BioDapr.Contracts.Hormones;
 using BioDapr.Launcher;
 using BioDapr.Load;
 using StackExchange.Redis;
@@ -15,6 +16,10 @@ namespace BioDapr.Lab;
 /// the runner says it is up, then replays it again on the now warm organism; prints and writes both replays'
 /// goodput, overall and per phase, and the seconds with errors in the calm phases (no fault, at most 70 % of
 /// capacity). The promise: the cold replay within 2 points of goodput of the warm one.
+/// Both replays start from the same hormones: the file's values are written again before the warm replay, so what the
+/// live cortex changed during the cold replay does not carry over (its memory of the pathways does, as on any warm
+/// organism). With <c>--shorten</c> below 1 the breakers' break times are scaled by the same factor, for both replays
+/// and the cortex's bound on them (<see cref="ShortenedHormones"/>); <c>--keep-break-times</c> switches that off.
 /// </summary>
 internal static class ColdStartCommand
 {
@@ -25,7 +30,7 @@ internal static class ColdStartCommand
         Options options;
         try
         {
-            options = new Options(args, "scenario", "shorten", "rate-scale", "runs", "hormones", "seed", "out", "app-env");
+            options = new Options(args, "scenario", "shorten", "rate-scale", "runs", "hormones", "seed", "out", "app-env", "keep-break-times");
         }
         catch (ArgumentException ex)
         {
@@ -46,8 +51,10 @@ internal static class ColdStartCommand
             return 2;
         }
 
+        var userEnvironment = appEnvironment.ToList();
         Scenario scenario;
         Dictionary<string, string> hormones;
+        IReadOnlyList<string> scaledBreaks = [];
         double shorten, rateScale;
         int runs, seed;
         try
@@ -59,8 +66,12 @@ internal static class ColdStartCommand
             scenario = ScenarioParser.Load(scenarioPath);
             hormones = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(hormonesPath))
                 ?? throw new ArgumentException($"--hormones: {hormonesPath} is empty");
+            if (!options.Flag("keep-break-times"))
+            {
+                (hormones, scaledBreaks) = ShortenedHormones.Scale(hormones, shorten);
+            }
         }
-        catch (Exception ex) when (ex is ArgumentException or IOException or JsonException or ScenarioFormatException)
+        catch (Exception ex) when (ex is ArgumentException or IOException or JsonException or ScenarioFormatException or FormatException)
         {
             Console.Error.WriteLine($"coldstart: {ex.Message}");
             return 2;
@@ -73,6 +84,14 @@ internal static class ColdStartCommand
         Directory.CreateDirectory(output);
         // SIGTERM as well as Ctrl-C: the organism of the run is stopped (runner, sidecars, cells, Redis), not left running.
         using var stop = Options.StopOnCtrlC("stopping; the organism of this run is stopped");
+        if (!options.Flag("keep-break-times") && shorten < 1)
+        {
+            // The live cortex would otherwise walk a scaled break time back toward its unshortened values within a few windows.
+            appEnvironment.Insert(0, ["Cortex__Guardrails__MaxBreakerBreakMs", ShortenedHormones.CortexMaxBreak(shorten).ToString(CultureInfo.InvariantCulture)]);
+            Console.WriteLine($"--shorten {shorten.ToString(CultureInfo.InvariantCulture)}: breaker break times scaled by the same factor for both replays (--keep-break-times keeps them): "
+                + string.Join("; ", scaledBreaks.Append($"the cortex's largest break time {ShortenedHormones.CortexMaxBreakMs} -> {ShortenedHormones.CortexMaxBreak(shorten)} ms")));
+        }
+
 
         var results = new List<RunResult>();
         try
@@ -94,9 +113,12 @@ internal static class ColdStartCommand
 
         var command = $"./biodapr cortex coldstart --scenario {scenarioPath} --shorten {shorten.ToString(CultureInfo.InvariantCulture)} --rate-scale {rateScale.ToString(CultureInfo.InvariantCulture)} --runs {runs} --seed {seed}"
             + (hormonesPath == Path.Combine("components", "local", "hormones.json") ? "" : $" --hormones {hormonesPath}")
-            + (appEnvironment.Count == 0 ? "" : $" --app-env {string.Join(',', appEnvironment.Select(pair => string.Join('=', pair)))}");
-        var table = Table(results, calm, command);
-        await File.WriteAllTextAsync(Path.Combine(output, "results.json"), JsonSerializer.Serialize(new { command, calmPhases = calm, runs = results }, Json));
+            + (options.Flag("keep-break-times") ? " --keep-break-times" : "")
+            + (userEnvironment.Count == 0 ? "" : $" --app-env {string.Join(',', userEnvironment.Select(pair => string.Join('=', pair)))}");
+        var hormoneRule = "the hormone file's values written before each replay (cold and warm)"
+            + (options.Flag("keep-break-times") || shorten >= 1 ? "" : $"; break times scaled by {shorten.ToString(CultureInfo.InvariantCulture)}: {string.Join("; ", scaledBreaks)}; cortex's largest break time {ShortenedHormones.CortexMaxBreak(shorten)} ms");
+        var table = Table(results, calm, command) + Environment.NewLine + $"Hormones: {hormoneRule}." + Environment.NewLine;
+        await File.WriteAllTextAsync(Path.Combine(output, "results.json"), JsonSerializer.Serialize(new { command, hormones = hormoneRule, calmPhases = calm, runs = results }, Json));
         await File.WriteAllTextAsync(Path.Combine(output, "results.md"), table);
         Console.WriteLine();
         Console.WriteLine(table);
@@ -126,17 +148,13 @@ internal static class ColdStartCommand
             await organism.StartAsync(cancellationToken);
             var startup = TimeProvider.System.GetElapsedTime(started);
             Console.WriteLine($"run {run}: up after {startup.TotalSeconds:F1} s; replaying at once (cold)");
-            await using (var connection = await HormoneWriter.ConnectAsync($"127.0.0.1:{organism.Redis}").WaitAsync(cancellationToken))
-            {
-                var redis = connection.GetDatabase();
-                // The values ./biodapr up seeds, and no per-client cap on the replay's single client.
-                var values = new Dictionary<string, string>(hormones, StringComparer.Ordinal) { ["gateway.ratePerSecond"] = "100000", ["gateway.burst"] = "100000" };
-                await HormoneWriter.SetAsync(redis, values.Select(v => (v.Key, (string?)v.Value)), TimeProvider.System.GetUtcNow(), cancellationToken);
-            }
-
+            await SetHormonesAsync(organism, hormones, cancellationToken);
             var cold = await ReplayAsync(organism, scenarioPath, shorten, rateScale, seed, cancellationToken);
-            Console.WriteLine($"run {run}: cold {Summary(cold, calm)}; replaying again (warm)");
+            Console.WriteLine($"run {run}: cold {Summary(cold, calm)}");
             await SaveAuditAsync(organism, Path.Combine(output, "runs", $"run{run}-audit-cold.json"), cancellationToken);
+            // The warm replay starts from the cold one's hormones, not from what the live cortex left: only warmth differs.
+            var changed = await SetHormonesAsync(organism, hormones, cancellationToken);
+            Console.WriteLine($"run {run}: hormones written back to the file's values ({changed.Count} changed during the cold replay{(changed.Count == 0 ? "" : ": " + string.Join(", ", changed.Take(8)) + (changed.Count > 8 ? ", …" : ""))}); replaying again (warm)");
             var warm = await ReplayAsync(organism, scenarioPath, shorten, rateScale, seed, cancellationToken);
             await SaveAuditAsync(organism, Path.Combine(output, "runs", $"run{run}-audit-warm.json"), cancellationToken);
             // Every second of both replays (sent, goodput, shed, 5xx, late, connection failures, p50/p99), to see what errs when.
@@ -148,6 +166,27 @@ internal static class ColdStartCommand
         {
             await organism.DisposeAsync();
         }
+    }
+
+    // The values ./biodapr up seeds, and no per-client cap on the replay's single client; returns the hormones whose value
+    // in the store differed (what the live cortex changed since the last write).
+    private static async Task<List<string>> SetHormonesAsync(LocalOrganism organism, Dictionary<string, string> hormones, CancellationToken cancellationToken)
+    {
+        await using var connection = await HormoneWriter.ConnectAsync($"127.0.0.1:{organism.Redis}").WaitAsync(cancellationToken);
+        var redis = connection.GetDatabase();
+        var values = new Dictionary<string, string>(hormones, StringComparer.Ordinal) { ["gateway.ratePerSecond"] = "100000", ["gateway.burst"] = "100000" };
+        var changed = new List<string>();
+        foreach (var (name, value) in values.OrderBy(v => v.Key, StringComparer.Ordinal))
+        {
+            var stored = (string?)await redis.StringGetAsync(name).WaitAsync(cancellationToken);
+            if (stored is not null && HormoneValue.Parse(stored).Value != value)
+            {
+                changed.Add(name);
+            }
+        }
+
+        await HormoneWriter.SetAsync(redis, values.Select(v => (v.Key, (string?)v.Value)), TimeProvider.System.GetUtcNow(), cancellationToken);
+        return changed;
     }
 
     // The cortex's audit of every pathway it knows (newest first), as it stands now: what the live cortex changed, when and
@@ -224,7 +263,7 @@ internal static class ColdStartCommand
     private static string Table(List<RunResult> results, HashSet<string> calm, string command)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Command: `{command}`; calm phases (no fault, at most 70 % of capacity): {string.Join(", ", calm)}.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Command: `{command}`; calm phases (no fault, at most 70 % of capacity): {string.Join(", ", calm)}. A recovery phase right after a fault is calm by its rate, but its first seconds are the breakers' break time by design.");
         text.AppendLine();
         text.AppendLine("| run | up after (s) | cold goodput | warm goodput | difference (points) | cold calm goodput | warm calm goodput | calm seconds with errors, cold / warm |");
         text.AppendLine("|---|---|---|---|---|---|---|---|");

@@ -31,7 +31,9 @@ static int Usage()
                   [--controllers a,b] [--tuning docs/benchmarks/cortex/tuning.json] [--hormones components/local/hormones.json] [--fresh]
           coldstart  a fresh organism replays the scenario the moment it is up, then again warm: goodput of both
                   --scenario scenarios/reference.yaml --shorten 0.1 --rate-scale 0.25 --runs 1 --seed 1 --out docs/benchmarks/coldstart
-                  [--hormones components/local/hormones.json]
+                  [--hormones components/local/hormones.json] [--app-env Name=value,...] [--keep-break-times]
+                  both replays start from the hormone file's values (written again before the warm one); with --shorten
+                  below 1 the breakers' break times (and the cortex's bound on them) are scaled by it, unless --keep-break-times
           scale-bench  the arrival forecasters on the real traces (MASE, 80 % coverage) and the scaling policies (predictive,
                   reactive HPA, fixed) in the replica simulator: tables, results.json, plots (docs/scaling.md)
                   --traces docs/traces --out docs/benchmarks/scaling --seed 1 --epochs 25 --held-out-days 4 --cold-start 60

@@ -52,16 +52,25 @@ public static class CellHostingExtensions
 
         // Quiet defaults below every other source (appsettings, environment): a request log line per call costs a
         // busy cell more than the call itself.
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        var quietDefaults = new Dictionary<string, string?>
         {
-            InitialData = new Dictionary<string, string?>
-            {
-                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
-                ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
-                // An unhealthy report (every probe while warming up) is the health endpoint's answer, not an error to log.
-                ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "Critical",
-            },
-        });
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+            // An unhealthy report (every probe while warming up) is the health endpoint's answer, not an error to log.
+            ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "Critical",
+        };
+        if (!RequestLogScopeIsRead(configuration))
+        {
+            // ASP.NET Core's hosting pushes a log scope per request (request id, path, connection id) whenever its own
+            // logger is on at any level, i.e. always: two objects and two async-local changes, about 250 B and a
+            // fifth of what a trivial request allocates over a bare server (issue 13, item 8). With nothing exported
+            // and a console format without scopes nothing reads it. Its logger writes only "Request starting/finished"
+            // (Information, below the Warning above) and a startup failure, which the host logs too ("Hosting failed to start").
+            // Lowest source: any setting of this category (appsettings, environment) turns it back on.
+            quietDefaults[HostingDiagnosticsLogLevelKey] = nameof(LogLevel.None);
+        }
+
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = quietDefaults });
         services.AddOptions<CellOptions>()
             .Bind(configuration.GetSection(CellOptions.SectionName))
             .PostConfigure(options =>
@@ -199,6 +208,19 @@ public static class CellHostingExtensions
             }
         });
     }
+
+    /// <summary>The log level of ASP.NET Core hosting's request logger, whose being on makes the per-request log scope.</summary>
+    internal const string HostingDiagnosticsLogLevelKey = "Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics";
+
+    // Who reads the request scope: exported logs (OpenTelemetry's logger includes scopes; an exporter is configured, or
+    // added in code beside Cell:RecordSpans) and a console format that writes scopes (the cell's own format never does).
+    private static bool RequestLogScopeIsRead(IConfiguration configuration) =>
+        configuration[Telemetry.CellTelemetryExtensions.OtlpEndpointKey] is { Length: > 0 }
+        || IsTrue(configuration[Telemetry.CellTelemetryExtensions.RecordSpansKey])
+        || IsTrue(configuration["Logging:Console:FormatterOptions:IncludeScopes"])
+        || IsTrue(configuration["Logging:Console:IncludeScopes"]);
+
+    private static bool IsTrue(string? value) => bool.TryParse(value, out var flag) && flag;
 
     private static int? PublicPort(IConfiguration configuration) =>
         Port(configuration, CellOptions.SectionName + ":" + nameof(CellOptions.PublicPort)) ?? Port(configuration, "PUBLIC_PORT");

@@ -98,6 +98,13 @@ internal sealed partial class CellWarmup(
                 var results = await Task.WhenAll(warmups.SelectMany(probe => Enumerable.Range(0, copies).Select(_ => SendAsync(http, probe.Public ? publicBase : appBase, probe, deadline.Token))));
                 failures += results.Count(ok => !ok);
             }
+
+            if (options.Value.JitQuietWait > TimeSpan.Zero)
+            {
+                var (waited, compiled, quiet) = await JitSettle.WaitAsync(
+                    () => System.Runtime.JitInfo.GetCompiledMethodCount(), options.Value.JitQuietMethods, options.Value.JitQuietWait, time, deadline.Token);
+                Log.JitSettled(logger, waited.TotalMilliseconds, compiled, quiet ? "caught up" : "still compiling, ready anyway");
+            }
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested)
         {
@@ -380,6 +387,9 @@ internal sealed partial class CellWarmup(
 
         [LoggerMessage(EventId = 175, Level = LogLevel.Warning, Message = "Pathway to {Target} not warmed: its target did not answer ready ({Polls} health checks within at most {Timeout}, last answer {LastAnswer}); its first real calls find it cold")]
         public static partial void TargetNotReady(ILogger logger, string target, TimeSpan timeout, int polls, string lastAnswer);
+
+        [LoggerMessage(EventId = 177, Level = LogLevel.Information, Message = "JIT after the warm-up's rounds: {Outcome} after {WaitedMs:0} ms ({Compiled} methods compiled meanwhile)")]
+        public static partial void JitSettled(ILogger logger, double waitedMs, long compiled, string outcome);
 
         [LoggerMessage(EventId = 176, Level = LogLevel.Information, Message = "A pathway's target was not ready within {TargetWait}: the cell goes on, and warms that pathway once its target answers")]
         public static partial void PathwaysAfterReady(ILogger logger, TimeSpan targetWait);

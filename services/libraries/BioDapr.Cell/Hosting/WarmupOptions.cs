@@ -59,6 +59,21 @@ public sealed class WarmupOptions
     public TimeSpan TargetWait { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
+    /// The longest readiness waits, after the warm-up's rounds, for the JIT to catch up with them (the optimised
+    /// recompilation of the paths the rounds made hot is done by a background thread, later): ready once an interval of
+    /// 250 ms passes with at most <see cref="JitQuietMethods"/> methods compiled, or after this. 0: no wait.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan JitQuietWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many methods the JIT may compile in 250 ms and still count as caught up (see <see cref="JitQuietWait"/>).</summary>
+    [Range(0, 100_000)]
+    public int JitQuietMethods { get; set; } = DefaultJitQuietMethods;
+
+    /// <summary>The default <see cref="JitQuietMethods"/>.</summary>
+    public const int DefaultJitQuietMethods = 10;
+
+    /// <summary>
     /// How long after the warm-up the cell's pathways still treat latency as cold-start latency: attempt timeouts
     /// start at <see cref="ColdTimeoutFactor"/> times the hormone and the breaker needs that many times more calls
     /// before it may open, both easing to the hormones' values (0: no easing).

@@ -135,6 +135,37 @@ public sealed class GuardedController : IPathwayController
                 reason += string.Create(CultureInfo.InvariantCulture, $"; cut held to {held} (proposed {proposed.ConcurrencyLimit}): no congestion at the target");
                 proposed = proposed with { ConcurrencyLimit = held };
             }
+
+            // The shed raise: a limit right-sized in calm seconds binds when a healthy target gets slower (the
+            // same calls now take 90 ms instead of 3, so more of them are in flight), and the agent's base
+            // (Gradient2 reads the longer round-trip time as congestion) never raises it: half the calls are
+            // shed for a target that answers every admitted one in time. The guard raises such a limit toward
+            // the Erlang B floor of the offered calls (the step bound applies), only where the raise cannot
+            // fill a shared or saturated target: the pathway is the target's only caller (a database behind
+            // three entry APIs is left to the agent's admission), and even if the target had no room at all
+            // for the extra calls (every round-trip time stretched by Little's law) its p99 would stay
+            // within the objective. It stops by itself once nothing is shed.
+            // A raise is a test: when the next window's goodput a second did not grow by ShedRaiseMinGain, the
+            // target had no room (its own slots full, the round-trip time stretched by the extra calls: Little's
+            // law at a saturated target), so the raise is undone and no other is made for a cool-down.
+            var goodputRate = window.Seconds > 0 ? window.Goodput / window.Seconds : 0;
+            if (state.RaisedFrom > 0 && goodputRate < state.RaisedGoodput * (1 + _settings.ShedRaiseMinGain))
+            {
+                var undone = Math.Min(proposed.ConcurrencyLimit, state.RaisedFrom);
+                reason += string.Create(CultureInfo.InvariantCulture, $"; raise undone to {undone}: goodput {goodputRate:F0}/s after it, {state.RaisedGoodput:F0}/s before (no room at the target)");
+                proposed = proposed with { ConcurrencyLimit = undone };
+                state = state with { RaisedFrom = 0, RaiseBlockedFor = _settings.FallbackCooldown };
+            }
+            else if (_settings.RaiseShedWithoutCongestion && state.RaiseBlockedFor == 0 && ShedRaise(pathway, window, current, proposed) is { } raised)
+            {
+                reason += string.Create(CultureInfo.InvariantCulture, $"; shedding limit raised to {raised} (proposed {proposed.ConcurrencyLimit}): {window.Rejected} of {window.Calls} calls shed, no congestion at the target, its only caller");
+                proposed = proposed with { ConcurrencyLimit = raised };
+                state = state with { RaisedFrom = current.ConcurrencyLimit, RaisedGoodput = goodputRate };
+            }
+            else
+            {
+                state = state with { RaisedFrom = 0, RaiseBlockedFor = Math.Max(0, state.RaiseBlockedFor - 1) };
+            }
         }
 
         // The retry governor: after a window whose attempts ran above the amplification the cortex may
@@ -264,6 +295,51 @@ public sealed class GuardedController : IPathwayController
 
         var offered = window.Calls / window.Seconds * rtt / 1000;
         return ErlangServers(offered, shedShare, 100_000);
+    }
+
+    /// <summary>
+    /// The limit the shed raise sets (see <see cref="Decide"/>), or null when it does not apply: the window
+    /// shed at least <see cref="GuardrailSettings.ShedRaiseMinShare"/> of its calls, the target shows no
+    /// congestion (<see cref="HealthyFloor"/> not null) and its floor is above both the proposed limit and the
+    /// one in force, no other caller of the target has been seen, and the window's p99 stays within the
+    /// objective even with every round-trip time stretched by <c>(admitted + shed) ÷ admitted</c> (a target
+    /// with no room for the extra calls; <see cref="OnTimeIfQueued"/> at least 99 %). The result is the floor,
+    /// which the step bound then limits (1.5× a decision).
+    /// </summary>
+    public int? ShedRaise(string pathway, PathwayWindow window, PathwayHormones current, PathwayHormones proposed)
+    {
+        ArgumentNullException.ThrowIfNull(pathway);
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(proposed);
+        var rejected = (double)Math.Clamp(window.Rejected, 0, window.Calls);
+        var admitted = window.Calls - rejected;
+        if (window.Calls <= 0 || admitted <= 0 || rejected < _settings.ShedRaiseMinShare * window.Calls || HasOtherCallers(pathway))
+        {
+            return null;
+        }
+
+        if (HealthyFloor(window, _settings.LatencyObjectiveMs, _settings.CutHoldShedShare) is not { } floor
+            || floor <= Math.Max(proposed.ConcurrencyLimit, current.ConcurrencyLimit)
+            || OnTimeIfQueued(window, admitted, rejected, _settings.LatencyObjectiveMs) < 0.99)
+        {
+            return null;
+        }
+
+        return floor;
+    }
+
+    /// <summary>Whether a pathway other than <paramref name="pathway"/> to the same target (<c>caller→target</c>) has been seen.</summary>
+    private bool HasOtherCallers(string pathway)
+    {
+        var arrow = pathway.IndexOf('→', StringComparison.Ordinal);
+        if (arrow < 0)
+        {
+            return true;
+        }
+
+        var target = pathway[arrow..];
+        return _lastWindows.Keys.Any(other => other != pathway && other.EndsWith(target, StringComparison.Ordinal));
     }
 
     /// <summary>Whether another caller of <paramref name="pathway"/>'s target (<c>caller→target</c>) showed congestion in its last window (<see cref="HealthyFloor"/> null).</summary>
@@ -539,6 +615,15 @@ public sealed record GuardState(double AgentReward, double SafeReward, int Behin
 
     /// <summary>The pathway's calm round-trip time, ms: a slowly forgetting minimum of the window medians (0 until the first success).</summary>
     public double BaselineRttMs { get; init; }
+
+    /// <summary>The limit in force before the shed raise of the last decision (0: the last decision raised nothing).</summary>
+    public int RaisedFrom { get; init; }
+
+    /// <summary>Goodput a second of the window that led to the last decision's shed raise.</summary>
+    public double RaisedGoodput { get; init; }
+
+    /// <summary>Decisions before the shed raise may act again (after a raise that did not raise goodput).</summary>
+    public int RaiseBlockedFor { get; init; }
 
     /// <summary>Calls of the last windows (at most 9, oldest first): the retry budget's 10-second window less the second to come.</summary>
     public IReadOnlyList<double>? RecentCalls { get; init; }

@@ -73,6 +73,24 @@ public sealed record GuardrailSettings
     [Range(1e-6, 0.5)]
     public double CutHoldShedShare { get; init; } = 0.001;
 
+    /// <summary>
+    /// Whether the guard raises a shedding limit in front of a healthy target that the pathway alone calls
+    /// (default; see <see cref="GuardedController.ShedRaise"/>): a limit right-sized in calm seconds binds
+    /// when the target gets slower, and the agent's Gradient2 base never raises it on a longer round-trip time.
+    /// </summary>
+    public bool RaiseShedWithoutCongestion { get; init; } = true;
+
+    /// <summary>The share of a window's calls its limiter must shed before the shed raise applies.</summary>
+    [Range(0.0, 1.0)]
+    public double ShedRaiseMinShare { get; init; } = 0.01;
+
+    /// <summary>
+    /// How much the goodput a second must grow in the window after a shed raise for the raise to stand (0.05:
+    /// 5 %); below it the target had no room, the raise is undone and the next waits a cool-down.
+    /// </summary>
+    [Range(0.0, 10.0)]
+    public double ShedRaiseMinGain { get; init; } = 0.05;
+
     /// <summary>The retry budget, percent of calls, the governor leaves after an amplification above <see cref="MaxAmplification"/>.</summary>
     [Range(0.0, 100.0)]
     public double GovernedRetryBudgetPercent { get; init; } = 10;
