@@ -171,24 +171,23 @@ public sealed class ReplicatedInventoryTests(InventoryReplicas organism) : IClas
                 var left = new List<string>();
                 try
                 {
-                foreach (var sku in initial.Keys)
-                {
-                    var stock = JsonDocument.Parse((string)(await redis.HashGetAsync("inventory||stock-" + sku, "data"))!).RootElement;
-                    if (stock.TryGetProperty("decisions", out var decisions))
+                    foreach (var sku in initial.Keys)
                     {
-                        left.Add($"{sku}: {decisions.EnumerateObject().Count()} decisions");
+                        var stock = JsonDocument.Parse((string)(await redis.HashGetAsync("inventory||stock-" + sku, "data"))!).RootElement;
+                        if (stock.TryGetProperty("decisions", out var decisions))
+                        {
+                            left.Add($"{sku}: {decisions.EnumerateObject().Count()} decisions");
+                        }
                     }
-                }
 
-                foreach (var order in orders)
-                {
-                    if ((string?)await redis.HashGetAsync("inventory||reservation-" + order.Id, "data") is { } data
-                        && JsonDocument.Parse(data).RootElement.GetProperty("state").GetString() is "reserving" or "releasing")
+                    foreach (var order in orders)
                     {
-                        left.Add($"{order.Id}: {data}");
+                        if ((string?)await redis.HashGetAsync("inventory||reservation-" + order.Id, "data") is { } data
+                            && JsonDocument.Parse(data).RootElement.GetProperty("state").GetString() is "reserving" or "releasing")
+                        {
+                            left.Add($"{order.Id}: {data}");
+                        }
                     }
-                }
-
                 }
                 catch (RedisTimeoutException ex)
                 {
