@@ -9,6 +9,7 @@ return args.FirstOrDefault() switch
     "coldstart" => await ColdStartCommand.RunAsync(args[1..]),
     "evolve" => await EvolveCommand.RunAsync(args[1..]),
     "scale-bench" => ScaleBenchCommand.Run(args[1..]),
+    "scale-live" => await ScaleLiveCommand.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -38,6 +39,11 @@ static int Usage()
                   --traces docs/traces --out docs/benchmarks/scaling --seed 1 --epochs 25 --held-out-days 4 --cold-start 60
                   --mean-rate 30 --per-replica 10 --targets 0.5,0.6,0.7,0.8
                   --predictive-targets 0.5,0.6,0.7,0.8,0.9,1.0
+          scale-live  predictive vs reactive HPA vs fixed scaling live: a fresh organism per policy replays a diurnal and a
+                  bursty window of the traces in compressed time while the policy drives orders' replicas through the runner
+                  --compress 30 --buckets 16 --peak-rate 30 --slots 5 --service-ms 500 --slo-ms 1500 --good-share 0.95
+                  --max-replicas 6 --target 0.6 --predictive-target 0.7 --forecaster quantile-gru --seed 1 --seeds 1
+                  --warmup 15 --out docs/benchmarks/scaling-live [--policies a,b] [--scenarios diurnal,bursty]
           evolve  the static-policy search as a Dapr workflow on the running cortex, watched with progress and ETA
                   (./biodapr evolve ...; see docs/workflows.md)
         """);

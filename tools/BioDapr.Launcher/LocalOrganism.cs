@@ -108,6 +108,9 @@ public partial class LocalOrganism : IAsyncDisposable
         }
     }
 
+    /// <summary>Where the runner writes its control API's address and token (<c>.dapr/runner.json</c> beside the run file) once it is up.</summary>
+    public string RunnerStateFile => Path.Combine(_root, ".dapr", "runner.json");
+
     /// <summary>The runner process.</summary>
     public Process Runner => _runner!;
 

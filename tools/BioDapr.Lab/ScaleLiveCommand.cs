@@ -1,0 +1,619 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using BioDapr.Chaos.Audit;
+using BioDapr.Control.Replicas;
+using BioDapr.Launcher;
+using BioDapr.Load;
+using BioDapr.Scaling.Forecasting;
+using BioDapr.Scaling.Live;
+using BioDapr.Scaling.Policies;
+using BioDapr.Scaling.Traces;
+
+namespace BioDapr.Lab;
+
+/// <summary>
+/// <c>./biodapr cortex scale-live</c> (issue 18 item 3, live): predictive vs reactive (HPA) vs fixed scaling on the running
+/// organism. For each policy a fresh organism (its own Redis, the runner with its control API, free ports; gateway,
+/// orders and inventory) replays a diurnal and a bursty window of the committed traces in compressed time, with the
+/// same arrivals for every policy (from the seed), while the policy drives orders' replicas through the runner
+/// (<see cref="LiveScalingController"/>). Per policy and scenario: SLO-violating seconds, replica-seconds, goodput, the
+/// measured cold start, and the orders lost or doubled (audited in Redis). Design: docs/scaling.md, "Live benchmark".
+/// </summary>
+internal static class ScaleLiveCommand
+{
+    private const string App = "orders";
+    private const string Sku = "scale-live";
+    private const int InitialStock = 10_000_000;
+    private const int Horizon = 3;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        Settings settings;
+        try
+        {
+            settings = Settings.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine($"scale-live: {ex.Message}");
+            return 2;
+        }
+
+        var windows = new List<TraceWindow>();
+        try
+        {
+            foreach (var (file, name, family) in new[] { ("nab-twitter-volume-amzn.csv", "amzn-tweets", "diurnal"), ("nab-elb-request-count-8c0756.csv", "aws-elb", "bursty") })
+            {
+                if (!settings.Scenarios.Contains(family))
+                {
+                    continue;
+                }
+
+                var trace = RateTrace.Load(Path.Combine(settings.Traces, file), name);
+                var testStart = trace.Values.Length - (settings.HeldOutDays * trace.BucketsPerDay);
+                windows.Add(TraceWindow.Select(trace, family, testStart, settings.Buckets, settings.Compression, settings.PeakRate));
+            }
+        }
+        catch (Exception ex) when (ex is FormatException or FileNotFoundException or ArgumentException)
+        {
+            Console.Error.WriteLine($"scale-live: {ex.Message}");
+            return 2;
+        }
+
+        Directory.CreateDirectory(settings.Output);
+        var perReplica = settings.Slots / settings.ServiceTime.TotalSeconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"scale-live: {App} replicas {settings.MinReplicas}..{settings.MaxReplicas}, each {settings.Slots} slots x {settings.ServiceTime.TotalMilliseconds:F0} ms = {perReplica:F1} req/s; time compressed {settings.Compression}x (5-min bucket = {300 / settings.Compression:F1} s, period {15 / settings.Compression:F2} s); SLO {settings.Slo.TotalMilliseconds:F0} ms, a second violates below {settings.GoodShare:P0} good"));
+        var forecasters = new Dictionary<string, IForecaster>(StringComparer.Ordinal);
+        foreach (var window in windows)
+        {
+            var fit = Stopwatch.StartNew();
+            var forecaster = settings.NewForecaster();
+            forecaster.Fit(window.History(), window.Start);
+            forecasters[window.Name] = forecaster;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{window.Name}: buckets {window.Start}..{window.Start + window.Buckets - 1} of {window.Trace.Values.Length} (x{window.Scale:F4}), peak {settings.PeakRate} req/s, mean {window.Counts().Average() / window.Bucket.TotalSeconds:F1} req/s, {window.Seconds:F0} s; {forecaster.Name} fitted in {fit.Elapsed.TotalSeconds:F0} s"));
+        }
+
+        using var stop = Options.StopOnCtrlC("stopping; the organism of this run is stopped");
+        var runs = new List<PolicyRun>();
+        try
+        {
+            for (var seed = settings.Seed; seed < settings.Seed + settings.Seeds; seed++)
+            {
+                foreach (var policy in settings.Policies)
+                {
+                    runs.Add(await RunPolicyAsync(policy, seed, windows, forecasters, settings, stop.Token));
+                    await File.WriteAllTextAsync(Path.Combine(settings.Output, "results.json"), JsonSerializer.Serialize(new { command = settings.Command, settings = settings.Describe(), runs }, Json));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return 130;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or IOException or TimeoutException or ReplicaScalingException or StackExchange.Redis.RedisException)
+        {
+            Console.Error.WriteLine($"scale-live: {ex.Message}");
+            return 1;
+        }
+        finally
+        {
+            foreach (var forecaster in forecasters.Values)
+            {
+                (forecaster as IDisposable)?.Dispose();
+            }
+        }
+
+        var table = Table(runs, settings);
+        await File.WriteAllTextAsync(Path.Combine(settings.Output, "results.md"), table);
+        Console.WriteLine();
+        Console.WriteLine(table);
+        Console.WriteLine($"written to {settings.Output}");
+        return runs.All(r => r.Lost == 0 && r.Doubled == 0 && r.StockDrift == 0) ? 0 : 1;
+    }
+
+    private static async Task<PolicyRun> RunPolicyAsync(string policyName, int seed, List<TraceWindow> windows, Dictionary<string, IForecaster> forecasters, Settings settings, CancellationToken cancellationToken)
+    {
+        var logs = Path.Combine(settings.Output, "runs");
+        Directory.CreateDirectory(logs);
+        var organism = new LocalOrganism
+        {
+            LogDirectory = logs,
+            OnlyApps = new HashSet<string>(["gateway", "orders", "inventory"], StringComparer.Ordinal),
+        };
+        organism.ExtraCatalogue[Sku] = InitialStock;
+        foreach (var app in new[] { "gateway", "orders", "inventory" })
+        {
+            organism.AppEnvironment[app] = new Dictionary<string, string>(StringComparer.Ordinal) { ["Logging__LogLevel__Default"] = "Warning" };
+        }
+
+        var started = Stopwatch.StartNew();
+        Console.WriteLine($"{policyName} seed {seed}: starting the organism");
+        try
+        {
+            await organism.StartAsync(cancellationToken);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{policyName} seed {seed}: up after {started.Elapsed.TotalSeconds:F1} s, load {LoadAverage()}"));
+            await SetHormonesAsync(organism, settings, cancellationToken);
+            using var control = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+            var scaler = await ConnectAsync(organism, control, cancellationToken);
+
+            // The replica's real cold start (process + sidecar + readiness as the runner waits for it): one added replica, timed.
+            var cold = Stopwatch.StartNew();
+            await scaler.ScaleAsync(App, 2, cancellationToken);
+            var coldStart = cold.Elapsed;
+            await scaler.ScaleAsync(App, 1, cancellationToken);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{policyName} seed {seed}: cold start of one {App} replica {coldStart.TotalSeconds:F1} s"));
+
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { Timeout = Timeout.InfiniteTimeSpan };
+            var accepted = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+            var scenarios = new List<ScenarioRun>();
+            foreach (var window in windows)
+            {
+                var policy = settings.NewPolicy(policyName, coldStart, window);
+                var initial = Math.Clamp(policy is FixedFleetPolicy fleet ? fleet.Replicas : settings.Capacity(settings.PredictiveTarget).ReplicasFor(window.Counts()[0] / window.Bucket.TotalSeconds), settings.MinReplicas, settings.MaxReplicas);
+                await scaler.ScaleAsync(App, initial, cancellationToken);
+                var runId = $"{policyName}-{seed}-{window.Family}";
+                await WarmUpAsync(http, organism, window, settings, runId, cancellationToken);
+                var replay = await ReplayAsync(http, organism, scaler, window, policy, policyName == "predictive" ? forecasters[window.Name] : null, seed, settings, runId, accepted, cancellationToken);
+                scenarios.Add(replay with { Initial = initial });
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{policyName} seed {seed} {window.Name}: SLO-violating {replay.Score.SloViolatingSeconds} of {replay.Score.Seconds} s, replica-seconds {replay.Score.ReplicaSeconds:F0}, goodput {replay.Score.GoodputPercent:F1} %, scale calls {replay.ScaleCalls}, failures {replay.Failures.Count}, answers {string.Join(", ", replay.Statuses.Select(x => $"{x.Key}: {x.Value}"))}, p50 {replay.P50Ms} ms, p99 {replay.P99Ms} ms, load {replay.LoadBefore} -> {replay.LoadAfter}"));
+            }
+
+            var (lost, doubled, drift, unknown, problems) = await AuditAsync(organism, accepted, cancellationToken);
+            Console.WriteLine($"{policyName} seed {seed}: audit: {accepted.Count} accepted, lost {lost}, doubled {doubled}, stock drift {drift}, stored without a 201 seen {unknown}");
+            return new PolicyRun(policyName, seed, coldStart.TotalSeconds, scenarios, accepted.Count, lost, doubled, drift, unknown, problems);
+        }
+        finally
+        {
+            await organism.DisposeAsync();
+        }
+    }
+
+    // The hormone file's values, the emulated per-replica capacity of orders, and no per-client limits in the way of the replay's one client.
+    private static async Task SetHormonesAsync(LocalOrganism organism, Settings settings, CancellationToken cancellationToken)
+    {
+        var values = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(settings.Hormones, cancellationToken)) ?? [];
+        values["gateway.ratePerSecond"] = "100000";
+        values["gateway.burst"] = "100000";
+        values["gateway.fairShare.concurrency"] = "1024";
+        values["gateway.admission.maxConcurrency"] = "1024";
+        values["gateway.immune.enabled"] = "false";
+        values["orders.admission.maxConcurrency"] = settings.Slots.ToString(CultureInfo.InvariantCulture);
+        values["orders.admission.queueLimit"] = settings.Slots.ToString(CultureInfo.InvariantCulture);
+        values["orders.pathogens.workMs"] = settings.ServiceTime.TotalMilliseconds.ToString(CultureInfo.InvariantCulture);
+        values["orders.pathogens.workCv"] = "0.5";
+        // A request may wait for a slot behind a full queue: the gateway's pathway must not time out before the work can end.
+        values["gateway.pathways.orders.timeoutMs"] = ((int)((4 * settings.ServiceTime.TotalMilliseconds) + 1000)).ToString(CultureInfo.InvariantCulture);
+        await using var connection = await HormoneWriter.ConnectAsync($"127.0.0.1:{organism.Redis}").WaitAsync(cancellationToken);
+        await HormoneWriter.SetAsync(connection.GetDatabase(), values.Select(v => (v.Key, (string?)v.Value)), TimeProvider.System.GetUtcNow(), cancellationToken);
+        // Hormones reach the cells through their configuration subscriptions: give them a moment.
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+    }
+
+    private static async Task<RunnerReplicaScaler> ConnectAsync(LocalOrganism organism, HttpClient control, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var state = JsonDocument.Parse(await File.ReadAllTextAsync(organism.RunnerStateFile, cancellationToken));
+                return new RunnerReplicaScaler(control, new Uri(state.RootElement.GetProperty("url").GetString()!), state.RootElement.GetProperty("token").GetString()!);
+            }
+            catch (Exception ex) when (ex is IOException or JsonException or KeyNotFoundException && deadline.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(200, cancellationToken);
+            }
+        }
+    }
+
+    private static async Task WarmUpAsync(HttpClient http, LocalOrganism organism, TraceWindow window, Settings settings, string runId, CancellationToken cancellationToken)
+    {
+        if (settings.Warmup <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        // Unmeasured, at the window's first bucket's rate: the replicas' JIT and connection pools warm before second 0.
+        var rate = Math.Max(0.5, window.Counts()[0] / window.Bucket.TotalSeconds);
+        var random = new Random(1);
+        var sends = new List<Task>();
+        var clock = Stopwatch.StartNew();
+        var t = 0.0;
+        for (var i = 0; ; i++)
+        {
+            t += -Math.Log(1 - random.NextDouble()) / rate;
+            if (t >= settings.Warmup.TotalSeconds)
+            {
+                break;
+            }
+
+            var wait = TimeSpan.FromSeconds(t) - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, cancellationToken);
+            }
+
+            sends.Add(PlaceAsync(http, organism, $"warm-{runId}-{i}", settings.Deadline, cancellationToken));
+        }
+
+        await Task.WhenAll(sends);
+    }
+
+    private static async Task<ScenarioRun> ReplayAsync(
+        HttpClient http, LocalOrganism organism, RunnerReplicaScaler scaler, TraceWindow window, IScalingPolicy policy, IForecaster? forecaster, int seed, Settings settings, string runId,
+        ConcurrentDictionary<string, string> accepted, CancellationToken cancellationToken)
+    {
+        var loadBefore = LoadAverage();
+        var arrivals = window.Arrivals(seed);
+        var seconds = (int)Math.Ceiling(window.Seconds);
+        var sent = new int[seconds];
+        var good = new int[seconds];
+        var replicaSum = new double[seconds];
+        var replicaSamples = new int[seconds];
+        int periodArrivals = 0, periodCompleted = 0, inFlight = 0;
+        var statuses = new ConcurrentDictionary<int, int>();
+        var latencies = new ConcurrentBag<double>();
+        var controller = new LiveScalingController(policy, scaler, App, settings.Slots, settings.ServiceTime, settings.MinReplicas, settings.MaxReplicas, TimeProvider.System);
+        var history = window.History();
+        var bucketCounts = new int[window.Buckets];
+        foreach (var a in arrivals)
+        {
+            bucketCounts[Math.Min(window.Buckets - 1, (int)(a / window.Bucket.TotalSeconds))]++;
+        }
+
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var clock = Stopwatch.StartNew();
+
+        // The policy's loop: every period, the period's measurements; the forecaster sees a bucket once it is complete.
+        var decide = Task.Run(async () =>
+        {
+            var period = settings.Period;
+            var observedBuckets = 0;
+            var forecast = forecaster?.Predict(history, window.Start, Horizon);
+            var last = clock.Elapsed;
+            while (!done.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(period, done.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                var now = clock.Elapsed;
+                var bucket = (int)(now / window.Bucket);
+                while (observedBuckets < Math.Min(bucket, window.Buckets))
+                {
+                    window.Observe(history, observedBuckets, bucketCounts[observedBuckets]);
+                    observedBuckets++;
+                    forecast = forecaster?.Predict(history, window.Start + observedBuckets, Horizon);
+                }
+
+                var measured = new LivePeriod(now - last, Interlocked.Exchange(ref periodArrivals, 0), Interlocked.Exchange(ref periodCompleted, 0), Volatile.Read(ref inFlight));
+                last = now;
+                await controller.StepAsync(measured, forecast, window.Bucket, now - (bucket * window.Bucket), CancellationToken.None);
+            }
+        }, CancellationToken.None);
+
+        // Replica-seconds: every replica the runner lists (starting, ready, draining), sampled every 250 ms.
+        var sample = Task.Run(async () =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                try
+                {
+                    var cell = (await scaler.ListAsync(done.Token)).FirstOrDefault(c => c.AppId == App);
+                    var second = (int)clock.Elapsed.TotalSeconds;
+                    if (cell is not null && second < seconds)
+                    {
+                        replicaSum[second] += cell.Replicas.Count;
+                        replicaSamples[second]++;
+                    }
+
+                    await Task.Delay(250, done.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                catch (ReplicaScalingException)
+                {
+                    // Counted by the controller's own reads; a missed sample is filled from its neighbours below.
+                }
+            }
+        }, CancellationToken.None);
+
+        var sends = new List<Task>(arrivals.Count);
+        for (var i = 0; i < arrivals.Count; i++)
+        {
+            var at = arrivals[i];
+            var wait = TimeSpan.FromSeconds(at) - clock.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait, cancellationToken);
+            }
+
+            var second = Math.Min(seconds - 1, (int)at);
+            Interlocked.Increment(ref sent[second]);
+            Interlocked.Increment(ref periodArrivals);
+            Interlocked.Increment(ref inFlight);
+            var key = $"scale-{runId}-{i}";
+            var scheduled = at;
+            sends.Add(Task.Run(async () =>
+            {
+                var (orderId, status) = await PlaceAsync(http, organism, key, settings.Deadline, cancellationToken);
+                Interlocked.Decrement(ref inFlight);
+                statuses.AddOrUpdate(status, 1, (_, n) => n + 1);
+                latencies.Add(clock.Elapsed.TotalSeconds - scheduled);
+                if (orderId is not null)
+                {
+                    accepted[orderId] = key;
+                    Interlocked.Increment(ref periodCompleted);
+                    if (clock.Elapsed.TotalSeconds - scheduled <= settings.Slo.TotalSeconds)
+                    {
+                        Interlocked.Increment(ref good[second]);
+                    }
+                }
+            }, CancellationToken.None));
+        }
+
+        var remaining = TimeSpan.FromSeconds(window.Seconds) - clock.Elapsed;
+        if (remaining > TimeSpan.Zero)
+        {
+            await Task.Delay(remaining, cancellationToken);
+        }
+
+        await Task.WhenAll(sends);
+        await done.CancelAsync();
+        await Task.WhenAll(decide, sample);
+        await controller.DrainAsync();
+
+        var live = new List<LiveSecond>(seconds);
+        var lastReplicas = 1.0;
+        for (var s = 0; s < seconds; s++)
+        {
+            lastReplicas = replicaSamples[s] > 0 ? replicaSum[s] / replicaSamples[s] : lastReplicas;
+            live.Add(new LiveSecond(s, sent[s], good[s], lastReplicas));
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(settings.Output, "runs", $"{runId}-seconds.json"), JsonSerializer.Serialize(new { seconds = live, decisions = controller.Decisions, applied = controller.Applied.Select(a => new { at = a.At.TotalSeconds, a.Replicas, took = a.Took.TotalSeconds }), failures = controller.Failures }, Json), cancellationToken);
+        var sorted = latencies.Order().ToArray();
+        double Percentile(double q) => sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)] * 1000);
+        return new ScenarioRun(window.Name, window.Family, 0, LiveScore.Of(live, settings.GoodShare), live.Max(s => s.Replicas), controller.Applied.Count, controller.Failures, loadBefore, LoadAverage(),
+            [.. live.Chunk(10).Select(c => Math.Round(c.Average(s => s.Replicas), 2))],
+            statuses.OrderBy(s => s.Key).ToDictionary(s => s.Key == 0 ? "no answer" : s.Key.ToString(CultureInfo.InvariantCulture), s => s.Value, StringComparer.Ordinal),
+            Percentile(0.5), Percentile(0.99));
+    }
+
+    // One order with its Idempotency-Key; the order id on a 201 (from Location), else null with the status (0: no answer).
+    private static async Task<(string? OrderId, int Status)> PlaceAsync(HttpClient http, LocalOrganism organism, string key, TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(deadline);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"http://127.0.0.1:{organism.GatewayPort}/api/orders"))
+            {
+                Content = new StringContent($$"""{"customerId":"scale-live","sku":"{{Sku}}","quantity":1}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.TryAddWithoutValidation("X-Api-Key", LocalOrganism.ShopApiKey);
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+            using var response = await http.SendAsync(request, timeout.Token);
+            var status = (int)response.StatusCode;
+            return status == 201 && response.Headers.Location is { } location ? (location.OriginalString.Split('/')[^1], status) : (null, status);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, 0);
+        }
+        catch (HttpRequestException)
+        {
+            return (null, 0);
+        }
+    }
+
+    // Lost: a 201's order not stored as accepted. Doubled: two stored orders of one Idempotency-Key. Stock drift: the
+    // chaos audit's conservation check (initial = available + reserved = held by reservations = held by orders).
+    private static async Task<(int Lost, int Doubled, int Drift, int Unknown, List<string> Problems)> AuditAsync(LocalOrganism organism, ConcurrentDictionary<string, string> accepted, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            problems.Clear();
+            var stored = await StoredOrganism.ReadAsync(organism.Redis, [Sku], cancellationToken);
+            var mine = stored.Orders.Values.Where(o => o.Sku == Sku && o.IsAccepted).ToList();
+            var lost = accepted.Keys.Count(id => !stored.Orders.TryGetValue(id, out var order) || !order.IsAccepted);
+            var doubled = mine.GroupBy(o => o.IdempotencyKey, StringComparer.Ordinal).Sum(g => g.Count() - 1);
+            // Placed, but the client saw no 201 (its deadline passed, or a 503 after the gateway's retry had placed it); warm-up orders are not counted.
+            var unknown = mine.Count(o => !accepted.ContainsKey(o.OrderId) && !o.IdempotencyKey.Contains("warm-", StringComparison.Ordinal));
+            var drift = IntegrityAudit.StockDrift(stored, new Dictionary<string, int>(StringComparer.Ordinal) { [Sku] = InitialStock }, problems);
+            // A placement cut by a drained replica is completed or rolled back by orders' and inventory's sweepers: give them time.
+            if ((lost == 0 && doubled == 0 && drift == 0) || deadline.Elapsed > TimeSpan.FromSeconds(90))
+            {
+                return (lost, doubled, drift, unknown, problems);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+        }
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    private static string Table(List<PolicyRun> runs, Settings settings)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Command: `{settings.Command}`");
+        text.AppendLine();
+        text.AppendLine("| scenario | policy | seed | SLO-violating s | replica-seconds | mean / max replicas | goodput | scale calls | cold start (s) | load before -> after |");
+        text.AppendLine("|---|---|---:|---:|---:|---|---:|---:|---:|---|");
+        foreach (var (run, scenario) in runs.SelectMany(r => r.Scenarios.Select(s => (r, s))).OrderBy(x => x.s.Scenario, StringComparer.Ordinal).ThenBy(x => x.r.Seed).ThenBy(x => x.r.Policy, StringComparer.Ordinal))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {scenario.Scenario} | {run.Policy} | {run.Seed} | {scenario.Score.SloViolatingSeconds} of {scenario.Score.Seconds} | {scenario.Score.ReplicaSeconds:F0} | {scenario.Score.ReplicaSeconds / Math.Max(1, scenario.Score.Seconds):F2} / {scenario.MaxReplicas:F0} | {scenario.Score.GoodputPercent:F1} % | {scenario.ScaleCalls} | {run.ColdStartSeconds:F1} | {scenario.LoadBefore} -> {scenario.LoadAfter} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("| policy | seed | orders accepted | lost | doubled | stock drift |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var run in runs)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {run.Policy} | {run.Seed} | {run.Accepted} | {run.Lost} | {run.Doubled} | {run.StockDrift} |");
+        }
+
+        return text.ToString();
+    }
+
+    private sealed record ScenarioRun(
+        string Scenario, string Family, int Initial, LiveScore Score, double MaxReplicas, int ScaleCalls, List<string> Failures, string LoadBefore, string LoadAfter, double[] ReplicasPer10Seconds,
+        Dictionary<string, int> Statuses, double P50Ms, double P99Ms);
+
+    private sealed record PolicyRun(string Policy, int Seed, double ColdStartSeconds, List<ScenarioRun> Scenarios, int Accepted, int Lost, int Doubled, int StockDrift, int StoredWithoutAnswer, List<string> Problems);
+
+    private sealed record Settings
+    {
+        public required string Traces { get; init; }
+        public required string Output { get; init; }
+        public required string Hormones { get; init; }
+        public required int Seed { get; init; }
+        public required int Seeds { get; init; }
+        public required double Compression { get; init; }
+        public required int Buckets { get; init; }
+        public required int HeldOutDays { get; init; }
+        public required double PeakRate { get; init; }
+        public required int Slots { get; init; }
+        public required TimeSpan ServiceTime { get; init; }
+        public required TimeSpan Slo { get; init; }
+        public required TimeSpan Deadline { get; init; }
+        public required double GoodShare { get; init; }
+        public required int MinReplicas { get; init; }
+        public required int MaxReplicas { get; init; }
+        public required double Target { get; init; }
+        public required double PredictiveTarget { get; init; }
+        public required string Forecaster { get; init; }
+        public required int Epochs { get; init; }
+        public required TimeSpan Warmup { get; init; }
+        public required IReadOnlyList<string> Policies { get; init; }
+        public required IReadOnlyList<string> Scenarios { get; init; }
+        public required string Command { get; init; }
+
+        // Every policy's timings (the HPA's 15 s period and 300 s window, the predictive 120 s window and 30 s backlog
+        // drain) divided by the compression factor, as the trace's time is; the cold start is measured, not scaled.
+        public TimeSpan Period => TimeSpan.FromSeconds(15 / Compression);
+
+        public CapacityModel Capacity(double target) => new(Slots / ServiceTime.TotalSeconds, target);
+
+        public IForecaster NewForecaster() => Forecaster switch
+        {
+            "quantile-gru" => new QuantileGruForecaster(new QuantileGruOptions { Epochs = Epochs, Seed = Seed, MaxHorizon = Horizon }),
+            "holt-winters" => new HoltWintersForecaster(Horizon),
+            _ => new SeasonalNaiveForecaster(Horizon),
+        };
+
+        public IScalingPolicy NewPolicy(string name, TimeSpan coldStart, TraceWindow window) => name switch
+        {
+            "predictive" => new PredictivePolicy(new PredictiveSettings
+            {
+                Capacity = Capacity(PredictiveTarget),
+                ColdStart = coldStart,
+                Period = Period,
+                ScaleDownStabilisation = TimeSpan.FromSeconds(120 / Compression),
+                BacklogDrain = TimeSpan.FromSeconds(30 / Compression),
+                MinReplicas = MinReplicas,
+                MaxReplicas = MaxReplicas,
+            }),
+            "reactive-hpa" => new HpaPolicy(new HpaSettings
+            {
+                TargetUtilisation = Target,
+                Period = Period,
+                ScaleDownStabilisation = TimeSpan.FromSeconds(300 / Compression),
+                MinReplicas = MinReplicas,
+                MaxReplicas = MaxReplicas,
+            }),
+            // As in the simulator: the 99th percentile of the history's bucket rates at 60 % utilisation.
+            _ => new FixedFleetPolicy(Math.Clamp(
+                Capacity(0.6).ReplicasFor(ForecastMetrics.Quantile(window.History().Values.Take(window.Start).ToArray(), 0.99) / window.Bucket.TotalSeconds),
+                MinReplicas,
+                MaxReplicas)),
+        };
+
+        public object Describe() => new
+        {
+            App, Compression, Buckets, PeakRate, Slots, serviceTimeMs = ServiceTime.TotalMilliseconds, perReplicaRate = Slots / ServiceTime.TotalSeconds,
+            sloMs = Slo.TotalMilliseconds, deadlineMs = Deadline.TotalMilliseconds, GoodShare, MinReplicas, MaxReplicas, Target, PredictiveTarget, Forecaster,
+            periodSeconds = Period.TotalSeconds, warmupSeconds = Warmup.TotalSeconds,
+        };
+
+        public static Settings Parse(string[] args)
+        {
+            var options = new Options(args, "traces", "out", "hormones", "seed", "seeds", "compress", "buckets", "held-out-days", "peak-rate", "slots", "service-ms", "slo-ms", "deadline-ms",
+                "good-share", "min-replicas", "max-replicas", "target", "predictive-target", "forecaster", "epochs", "warmup", "policies", "scenarios");
+            var policies = options.Text("policies", "predictive,reactive-hpa,fixed").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (policies.FirstOrDefault(p => p is not ("predictive" or "reactive-hpa" or "fixed")) is { } badPolicy)
+            {
+                throw new ArgumentException($"--policies: '{badPolicy}' is not predictive, reactive-hpa or fixed");
+            }
+
+            var scenarios = options.Text("scenarios", "diurnal,bursty").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (scenarios.FirstOrDefault(s => s is not ("diurnal" or "bursty")) is { } badScenario)
+            {
+                throw new ArgumentException($"--scenarios: '{badScenario}' is not diurnal or bursty");
+            }
+
+            var forecaster = options.Text("forecaster", "quantile-gru");
+            if (forecaster is not ("quantile-gru" or "holt-winters" or "seasonal-naive"))
+            {
+                throw new ArgumentException($"--forecaster: '{forecaster}' is not quantile-gru, holt-winters or seasonal-naive");
+            }
+
+            var min = options.Integer("min-replicas", 1, 1, 20);
+            var settings = new Settings
+            {
+                Traces = options.Text("traces", Path.Combine("docs", "traces")),
+                Output = options.Text("out", Path.Combine("docs", "benchmarks", "scaling-live")),
+                Hormones = options.Text("hormones", Path.Combine("components", "local", "hormones.json")),
+                Seed = options.Integer("seed", 1, 0),
+                Seeds = options.Integer("seeds", 1, 1, 20),
+                Compression = options.Number("compress", 30, 1, 300),
+                Buckets = options.Integer("buckets", 16, 4, 2000),
+                HeldOutDays = options.Integer("held-out-days", 4, 1, 30),
+                PeakRate = options.Number("peak-rate", 30, 0.1, 10_000),
+                Slots = options.Integer("slots", 5, 1, 1000),
+                ServiceTime = TimeSpan.FromMilliseconds(options.Number("service-ms", 500, 1, 60_000)),
+                Slo = TimeSpan.FromMilliseconds(options.Number("slo-ms", 1500, 1, 60_000)),
+                Deadline = TimeSpan.FromMilliseconds(options.Number("deadline-ms", 5000, 1, 60_000)),
+                GoodShare = options.Number("good-share", 0.95, 0.01, 1),
+                MinReplicas = min,
+                MaxReplicas = options.Integer("max-replicas", 6, min, 20),
+                Target = options.Number("target", 0.6, 0.05, 1),
+                PredictiveTarget = options.Number("predictive-target", 0.7, 0.05, 1),
+                Forecaster = forecaster,
+                Epochs = options.Integer("epochs", new QuantileGruOptions().Epochs, 1, 1000),
+                Warmup = TimeSpan.FromSeconds(options.Number("warmup", 15, 0, 600)),
+                Policies = policies,
+                Scenarios = scenarios,
+                Command = "./biodapr cortex scale-live " + string.Join(' ', args),
+            };
+            return settings;
+        }
+    }
+}
