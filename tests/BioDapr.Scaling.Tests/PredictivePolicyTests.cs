@@ -40,11 +40,23 @@ public sealed class PredictivePolicyTests
     [Fact]
     public void ScaleDown_WaitsForItsStabilisationWindow()
     {
-        var policy = new PredictivePolicy(Settings with { ScaleDownStabilisation = TimeSpan.FromSeconds(60) });
+        var policy = new PredictivePolicy(Settings with { ScaleDownStabilisation = TimeSpan.FromSeconds(60), ColdStart = TimeSpan.FromSeconds(30) });
         policy.Decide(At(0, 1, 50, null, 0)).ShouldBe(10);
         policy.Decide(At(30, 10, 5, null, 30)).ShouldBe(10);
         policy.Decide(At(60, 10, 5, null, 60)).ShouldBe(10);
         policy.Decide(At(75, 10, 5, null, 75)).ShouldBe(1);
+    }
+
+    [Fact]
+    public void ScaleDown_WaitsAtLeastOneColdStartAndPeriod_WhenItsWindowIsShorter()
+    {
+        // A 4 s window (a compressed replay's 120 s) against a 40 s cold start: a lull of 20 s must not give up a replica
+        // that would take 40 s to come back; after cold start + period (55 s) of lower recommendations it may.
+        var policy = new PredictivePolicy(Settings with { ScaleDownStabilisation = TimeSpan.FromSeconds(4), ColdStart = TimeSpan.FromSeconds(40) });
+        policy.Decide(At(0, 1, 50, null, 0)).ShouldBe(10);
+        policy.Decide(At(20, 10, 5, null, 20)).ShouldBe(10);
+        policy.Decide(At(55, 10, 5, null, 55)).ShouldBe(10);
+        policy.Decide(At(56, 10, 5, null, 56)).ShouldBe(1);
     }
 
     [Fact]

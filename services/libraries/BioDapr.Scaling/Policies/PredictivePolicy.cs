@@ -5,7 +5,8 @@ namespace BioDapr.Scaling.Policies;
 /// for the highest forecast arrival rate (the 80 % interval's upper bound, the 90 % quantile) of every bucket
 /// between now and now + cold start + one period, through the capacity model. A reactive floor (the observed
 /// rate plus the backlog to drain) covers what the forecast missed. Scale-down waits for the stabilisation
-/// window. Without a forecast it is the reactive floor alone.
+/// window, and never less than one cold start and one period: a replica removed now takes a cold start to come back,
+/// so a lull shorter than that is ridden out instead of paid for again. Without a forecast it is the reactive floor alone.
 /// </summary>
 public sealed class PredictivePolicy(PredictiveSettings settings) : IScalingPolicy
 {
@@ -35,7 +36,8 @@ public sealed class PredictivePolicy(PredictiveSettings settings) : IScalingPoli
 
         desired = Math.Clamp(desired, settings.MinReplicas, settings.MaxReplicas);
         _recommendations.Enqueue((observation.Now, desired));
-        while (_recommendations.Count > 0 && observation.Now - _recommendations.Peek().At > settings.ScaleDownStabilisation)
+        var window = settings.ScaleDownStabilisation > settings.ColdStart + settings.Period ? settings.ScaleDownStabilisation : settings.ColdStart + settings.Period;
+        while (_recommendations.Count > 0 && observation.Now - _recommendations.Peek().At > window)
         {
             _recommendations.Dequeue();
         }

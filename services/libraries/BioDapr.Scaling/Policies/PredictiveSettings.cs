@@ -12,7 +12,7 @@ public sealed record PredictiveSettings
     /// <summary>Time between two decisions.</summary>
     public TimeSpan Period { get; init; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>A scale-down waits until every recommendation of this window is lower.</summary>
+    /// <summary>A scale-down waits until every recommendation of this window is lower (at least <see cref="ColdStart"/> + <see cref="Period"/>).</summary>
     public TimeSpan ScaleDownStabilisation { get; init; } = TimeSpan.FromSeconds(120);
 
     /// <summary>Backlog is planned to drain within this time (the reactive floor adds backlog / drain time to the rate).</summary>
