@@ -1,4 +1,5 @@
 using System.Net;
+using BioDapr.Cell.Hosting;
 using BioDapr.Cell.Ingress;
 using BioDapr.Cell.Pathways;
 using BioDapr.Contracts.Events;
@@ -344,6 +345,36 @@ public sealed class PathwaysAndIngressTests
         healed.StatusCode.ShouldBe(HttpStatusCode.OK);
         outage.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         subscribe.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task SimulatedWork_DelaysClientsRequests_ButNotTheCellsOwnWarmupProbes()
+    {
+        var appPort = BioDapr.Testing.FreePort.Next();
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddCellVitals(),
+            map: app => app.MapGet("/work", () => Results.Ok()),
+            configuration: new() { ["test-cell.pathogens.workMs"] = "60000" },
+            settings: new() { ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            onLoopback: true);
+        var token = cell.App.Services.GetRequiredService<WarmupRequests>().Token;
+        var url = $"http://127.0.0.1:{appPort}/work";
+
+        // A minute of work per request: a client's request is still waiting when the probe has long been answered.
+        using var clients = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var client = cell.Client.GetAsync(url, clients.Token);
+        using var probe = new HttpRequestMessage(HttpMethod.Get, url);
+        probe.Headers.Add(WarmupRequests.Header, token);
+        using var forged = new HttpRequestMessage(HttpMethod.Get, url);
+        forged.Headers.Add(WarmupRequests.Header, "not-the-token");
+        using var answered = await cell.Client.SendAsync(probe, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        var forgedCall = cell.Client.SendAsync(forged, clients.Token);
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+
+        answered.StatusCode.ShouldBe(HttpStatusCode.OK);
+        client.IsCompleted.ShouldBeFalse("a client's request does the simulated work");
+        forgedCall.IsCompleted.ShouldBeFalse("a wrong token is a client's request");
+        await clients.CancelAsync();
     }
 
     [Fact]

@@ -16,7 +16,7 @@ namespace BioDapr.Cell.Ingress;
 /// The cell's ingress: vital signs per endpoint (route pattern), admission of requests against the worker slots
 /// (an optional FIFO queue, then shed fast with 503/429 and <c>Retry-After</c>; event deliveries are bounded by their
 /// subscription's delivery concurrency instead, and never shed), and pathogens (outage, error rate, added latency,
-/// slot reduction). The sidecar's own calls (<c>/dapr/*</c>, hormone updates, actor callbacks, health)
+/// slot reduction, simulated work: not for the cell's own warm-up probes). The sidecar's own calls (<c>/dapr/*</c>, hormone updates, actor callbacks, health)
 /// are never shed or infected, so the cell stays manageable during an injected incident.
 /// </summary>
 internal sealed class CellIngressMiddleware(
@@ -27,6 +27,7 @@ internal sealed class CellIngressMiddleware(
     CellVitals vitals,
     CellRandom random,
     TimeProvider time,
+    Hosting.WarmupRequests warmups,
     Microsoft.Extensions.Options.IOptions<Hosting.CellOptions> options)
 {
     private readonly PathString _healthPath = new(options.Value.HealthPath);
@@ -74,8 +75,11 @@ internal sealed class CellIngressMiddleware(
                     return;
                 }
 
-                // Simulated work is a request's service time; event deliveries are not the requests a scenario models.
-                var delay = infection.SampleLatency(random.Instance) + (isEvent ? TimeSpan.Zero : infection.SampleWork(random.Instance));
+                // Simulated work is a request's service time; event deliveries are not the requests a scenario models, and
+                // neither are the cell's own warm-up probes (with 500 ms of work on 5 slots, a new replica's 80 warm-up
+                // rounds took ~30 s before it was ready: the emulated capacity, not the replica's cold start).
+                var simulated = isEvent || (infection.WorkMs > 0 && warmups.IsWarmup(context.Request)) ? TimeSpan.Zero : infection.SampleWork(random.Instance);
+                var delay = infection.SampleLatency(random.Instance) + simulated;
                 if (delay > TimeSpan.Zero)
                 {
                     await Task.Delay(delay, time, context.RequestAborted);
