@@ -70,11 +70,6 @@ public sealed class GuardrailSimulationTests
         // already queued: for about 4 s almost nothing was answered in time. This was first read as the agent
         // raising the limit (docs/benchmarks.md); it was the guard.
         var scenario = Suite("tight-slo");
-        static IPathwayController Agent() => new Gradient2Controller("agent") { MinLimit = 4 };
-        static IPathwayController TunedGradient2() => new Gradient2Controller("gradient2-tuned")
-        {
-            InitialLimit = 19, MinLimit = 19, MaxLimit = 42, Smoothing = 0.458, RttTolerance = 1.917, LongWindow = 600, QueueSize = 4,
-        };
         var second = 0;
         var raises = new List<string>();
         var guarded = new GuardedController(Agent(), TunedGradient2(), new GuardrailSettings { LatencyObjectiveMs = scenario.Slo.LatencyMs }, audit: change =>
@@ -104,11 +99,6 @@ public sealed class GuardrailSimulationTests
         // resumes with its own low limits after each cool-down. With the cut hold a cut needs congestion at
         // the target (late calls, failures or timeouts), so the limits stay where the calls need them.
         var scenario = Suite("downstream-latency");
-        static IPathwayController Agent() => new Gradient2Controller("agent") { MinLimit = 4 };
-        static IPathwayController TunedGradient2() => new Gradient2Controller("gradient2-tuned")
-        {
-            InitialLimit = 19, MinLimit = 19, MaxLimit = 42, Smoothing = 0.458, RttTolerance = 1.917, LongWindow = 600, QueueSize = 4,
-        };
         var audit = new List<HormoneChange>();
         var settings = new GuardrailSettings { LatencyObjectiveMs = scenario.Slo.LatencyMs };
 
@@ -130,11 +120,6 @@ public sealed class GuardrailSimulationTests
         // on the failures, and only the fallback lifted them 5 decisions later. With the shed raise the
         // guard lifts orders→inventory (its target's only caller) the first second it sheds.
         var scenario = Suite("downstream-latency");
-        static IPathwayController Agent() => new Gradient2Controller("agent") { MinLimit = 4 };
-        static IPathwayController TunedGradient2() => new Gradient2Controller("gradient2-tuned")
-        {
-            InitialLimit = 19, MinLimit = 19, MaxLimit = 42, Smoothing = 0.458, RttTolerance = 1.917, LongWindow = 600, QueueSize = 4,
-        };
         var audit = new List<HormoneChange>();
         var settings = new GuardrailSettings { LatencyObjectiveMs = scenario.Slo.LatencyMs };
         static double SlowerSome(RunReport report) => report.Phases.Single(p => p.Phase == "slower-some").Efficiency ?? 0;
@@ -165,4 +150,12 @@ public sealed class GuardrailSimulationTests
             return inner.Decide(pathway, window, current);
         }
     }
+
+    // The untrained agent (Gradient2 with floor 4: the residual at zero) and tuned Gradient2 (the committed tuning).
+    private static Gradient2Controller Agent() => new("agent") { MinLimit = 4 };
+
+    private static Gradient2Controller TunedGradient2() => new("gradient2-tuned")
+    {
+        InitialLimit = 19, MinLimit = 19, MaxLimit = 42, Smoothing = 0.458, RttTolerance = 1.917, LongWindow = 600, QueueSize = 4,
+    };
 }
