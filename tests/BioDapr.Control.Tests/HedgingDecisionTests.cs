@@ -31,7 +31,15 @@ public sealed class HedgingDecisionTests
     {
         PathwayAgent.Hedging(Congested, Off, Slo).ShouldBe((0, 0), "a hedge would only add load to a queue");
         PathwayAgent.Hedging(Calm, Off, Slo).ShouldBe((0, 0));
-        PathwayAgent.Hedging(SlowReplica with { Rejected = 20 }, Off, Slo).ShouldBe((0, 0), "the limit sheds: more attempts would shed more");
+        PathwayAgent.Hedging(Congested with { Rejected = 20 }, Off, Slo).ShouldBe((0, 0), "shedding in front of a congested target: still no hedge");
+    }
+
+    [Fact]
+    public void ALimitShedding_BecauseTheSlowReplicasCallsHoldItsSlots_IsHedged()
+    {
+        // Suite slow replicas: the calls waiting on the slow replica fill the limit and it sheds calls meant for the
+        // fast ones; a hedge runs inside its call's slot and gives it back sooner (cortex10 found the old rule never fired).
+        PathwayAgent.Hedging(SlowReplica with { Rejected = 20 }, Off, Slo).ShouldBe((30, 1));
     }
 
     [Fact]

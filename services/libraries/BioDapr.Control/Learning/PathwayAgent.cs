@@ -160,8 +160,10 @@ public static class PathwayAgent
     /// Hedging, a rule (not a network output, so the trained weights stay valid): one hedge after twice the
     /// median when the window shows slow answers that are not congestion, i.e. a fast body (p50 ≤ ¼ of the
     /// objective) with a long tail (p99 ≥ <see cref="HedgeTailRatio"/> × p50, and above half the objective),
-    /// few timeouts (&lt; 5 % of attempts) and little shedding (&lt; 1 % of calls): some replicas or some
-    /// requests are slow while the rest answer fast, the case a hedge to another replica fixes. A congested
+    /// few timeouts (&lt; 5 % of attempts): some replicas or some requests are slow while the rest answer fast,
+    /// the case a hedge to another replica fixes. Shedding by the pathway's own limit does not stop it: a hedge
+    /// runs inside its call's limiter slot, and the slow replica's calls holding slots are what makes the limit
+    /// shed, so a hedge that answers from a fast replica gives the slot back sooner. A congested
     /// target (a long queue makes every answer slow, so the body is slow too, or attempts time out) gets no
     /// hedge, which would only add load. Once on, hedging stays while the window still needed extra attempts
     /// (≥ 3 % of calls), since hedges hide the tail they cut. The delay is 2 × p50 between 5 ms and 40 % of
@@ -180,7 +182,7 @@ public static class PathwayAgent
 
         var p50 = window.RttP50Ms;
         var p99 = window.RttP99Ms > 0 ? window.RttP99Ms : p50;
-        var healthy = Share(window.Timeouts, window.Attempts) < 0.05 && Share(window.Rejected, window.Calls) < 0.01 && p50 <= 0.25 * sloMs;
+        var healthy = Share(window.Timeouts, window.Attempts) < 0.05 && p50 <= 0.25 * sloMs;
         var longTail = p99 >= HedgeTailRatio * p50 && p99 > 0.5 * sloMs;
         var stillNeeded = current.HedgingEnabled && window.Amplification - 1 >= 0.03;
         if (!healthy || !(longTail || stillNeeded))
