@@ -1,3 +1,4 @@
+using BioDapr.Launcher;
 using BioDapr.Launcher.Telemetry;
 
 namespace BioDapr.EndToEnd.Tests;
@@ -91,4 +92,43 @@ public sealed class TraceHopsTests
     [InlineData("/v1.0/state/statestore/stock||apple-042", "/v1.0/state/statestore/{id}")]
     [InlineData("/v1.0/invoke/inventory/method/stock/sku-7", "/v1.0/invoke/inventory/method/stock/{id}")]
     public void MaskIds_MasksIdSegmentsOnly(string path, string masked) => TraceHops.MaskIds(path).ShouldBe(masked);
+}
+
+/// <summary>The CPU time per process the lab's cold-start run reads from /proc.</summary>
+public sealed class ProcessCpuTests
+{
+    [Fact]
+    public void Parse_CountsTheFieldsAfterTheLastParenthesis_SoACommandNameWithSpacesIsRead()
+    {
+        // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
+        ProcessCpu.Parse("4242 (dotnet (x) y) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 37 0 0 20 0 30 0").ShouldBe(2870);
+    }
+
+    [Fact]
+    public void Parse_ALineWithoutTheTimes_IsNull()
+    {
+        ProcessCpu.Parse("4242 (dotnet) S 1").ShouldBeNull();
+        ProcessCpu.Parse("garbage").ShouldBeNull();
+    }
+
+    [Fact]
+    public void Milliseconds_OfThisProcess_GrowsWithWorkAndIsNullForAProcessThatIsGone()
+    {
+        var before = ProcessCpu.Milliseconds(Environment.ProcessId);
+        before.ShouldNotBeNull();
+        // Busy until the kernel has counted at least one more tick (10 ms) for this process; on a loaded machine that takes
+        // longer than 10 ms of wall time, so the deadline is generous.
+        var deadline = Environment.TickCount64 + 30_000;
+        var after = before;
+        while (after <= before && Environment.TickCount64 < deadline)
+        {
+            for (var i = 0; i < 1_000_000; i++)
+            {
+                after = i == 0 ? ProcessCpu.Milliseconds(Environment.ProcessId) : after;
+            }
+        }
+
+        after!.Value.ShouldBeGreaterThan(before.Value);
+        ProcessCpu.Milliseconds(int.MaxValue).ShouldBeNull();
+    }
 }

@@ -24,7 +24,8 @@ namespace BioDapr.Lab;
 /// With more than one run the table ends with the paired differences (cold − warm, run by run) and their 95 % interval.
 /// <c>--trace</c> has every cell and sidecar export its spans to a collector in this process and writes, per run, the
 /// order traces of the first seconds of both replays hop by hop (<c>runs/run&lt;N&gt;-hops.md</c>, <see cref="TraceHops"/>):
-/// where the first real orders of a young organism spend their time that a warm organism's do not.
+/// where the first real orders of a young organism spend their time that a warm organism's do not. Every run also writes
+/// the CPU each process used in each of the first 10 s of both replays (<c>runs/run&lt;N&gt;-cpu.md</c>).
 /// </summary>
 internal static class ColdStartCommand
 {
@@ -180,7 +181,9 @@ internal static class ColdStartCommand
             var startup = TimeProvider.System.GetElapsedTime(started);
             Console.WriteLine($"run {run}: up after {startup.TotalSeconds:F1} s; replaying at once (cold)");
             await SetHormonesAsync(organism, hormones, cancellationToken);
+            var processes = Processes(organism);
             var coldStarted = Traced(collector);
+            var coldCpu = SampleCpuAsync(processes, cancellationToken);
             var cold = await ReplayAsync(organism, scenarioPath, shorten, rateScale, seed, cancellationToken);
             Console.WriteLine($"run {run}: cold {Summary(cold, calm)}");
             await SaveAuditAsync(organism, Path.Combine(output, "runs", $"run{run}-audit-cold.json"), cancellationToken);
@@ -188,7 +191,9 @@ internal static class ColdStartCommand
             var changed = await SetHormonesAsync(organism, hormones, cancellationToken);
             Console.WriteLine($"run {run}: hormones written back to the file's values ({changed.Count} changed during the cold replay{(changed.Count == 0 ? "" : ": " + string.Join(", ", changed.Take(8)) + (changed.Count > 8 ? ", …" : ""))}); replaying again (warm)");
             var warmStarted = Traced(collector);
+            var warmCpu = SampleCpuAsync(processes, cancellationToken);
             var warm = await ReplayAsync(organism, scenarioPath, shorten, rateScale, seed, cancellationToken);
+            await WriteCpuAsync(await coldCpu, await warmCpu, Path.Combine(output, "runs", $"run{run}-cpu.md"), cancellationToken);
             await SaveAuditAsync(organism, Path.Combine(output, "runs", $"run{run}-audit-warm.json"), cancellationToken);
             // Every second of both replays (sent, goodput, shed, 5xx, late, connection failures, p50/p99), to see what errs when.
             await File.WriteAllTextAsync(Path.Combine(output, "runs", $"run{run}-seconds.json"), JsonSerializer.Serialize(new { coldStarted, warmStarted, cold, warm }, Json), cancellationToken);
@@ -206,6 +211,71 @@ internal static class ColdStartCommand
         {
             await organism.DisposeAsync();
         }
+    }
+
+    // Every process of the organism (cells, sidecars, Redis, the runner) and this one (the load generator's client).
+    private static List<(string Name, int Pid)> Processes(LocalOrganism organism)
+    {
+        var processes = new List<(string, int)> { ("lab (load generator)", Environment.ProcessId), ("runner", organism.Runner.Id) };
+        if (organism.RedisProcessId is { } redis)
+        {
+            processes.Add(("redis-server", redis));
+        }
+
+        foreach (var app in new[] { "gateway", "orders", "inventory", "payments", "notifications", "cortex" })
+        {
+            foreach (var sidecar in new[] { false, true })
+            {
+                try
+                {
+                    processes.Add((sidecar ? app + "-sidecar" : app, organism.ProcessOf(app, sidecar)));
+                }
+                catch (InvalidOperationException)
+                {
+                    // Not running (an app the run left out): nothing to sample.
+                }
+            }
+        }
+
+        return processes;
+    }
+
+    // CPU milliseconds each process used in each of the replay's first seconds, and the load average at the start.
+    private static async Task<(double Load, Dictionary<string, double[]> Cpu)> SampleCpuAsync(List<(string Name, int Pid)> processes, CancellationToken cancellationToken)
+    {
+        var load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+        var cpu = processes.ToDictionary(p => p.Name, _ => new double[TracedSeconds], StringComparer.Ordinal);
+        var last = processes.ToDictionary(p => p.Name, p => ProcessCpu.Milliseconds(p.Pid), StringComparer.Ordinal);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        for (var second = 0; second < TracedSeconds && await timer.WaitForNextTickAsync(cancellationToken); second++)
+        {
+            foreach (var (name, pid) in processes)
+            {
+                var now = ProcessCpu.Milliseconds(pid);
+                cpu[name][second] = now is { } n && last[name] is { } l ? n - l : double.NaN;
+                last[name] = now;
+            }
+        }
+
+        return (load, cpu);
+    }
+
+    private static async Task WriteCpuAsync((double Load, Dictionary<string, double[]> Cpu) cold, (double Load, Dictionary<string, double[]> Cpu) warm, string path, CancellationToken cancellationToken)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"CPU milliseconds per second of each process in the first {TracedSeconds} s of each replay (/proc/<pid>/stat, user + system; 2,000 ms is both cores). Load average (1 min) at the start: cold {cold.Load:F1}, warm {warm.Load:F1}.");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"| process | cold s0 | cold s1 | cold s2-{TracedSeconds - 1} (mean) | warm s0 | warm s1 | warm s2-{TracedSeconds - 1} (mean) |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
+        static string Row(double[] c, double[] w) => string.Create(CultureInfo.InvariantCulture, $"{c[0]:F0} | {c[1]:F0} | {c[2..].Average():F0} | {w[0]:F0} | {w[1]:F0} | {w[2..].Average():F0}");
+        foreach (var name in cold.Cpu.Keys.OrderByDescending(n => cold.Cpu[n][0] + cold.Cpu[n][1]))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {Row(cold.Cpu[name], warm.Cpu[name])} |");
+        }
+
+        static double[] Sum(Dictionary<string, double[]> cpu) => [.. Enumerable.Range(0, TracedSeconds).Select(i => cpu.Values.Sum(v => double.IsNaN(v[i]) ? 0 : v[i]))];
+        text.AppendLine(CultureInfo.InvariantCulture, $"| all of the organism and the lab | {Row(Sum(cold.Cpu), Sum(warm.Cpu))} |");
+        await File.WriteAllTextAsync(path, text.ToString(), cancellationToken);
     }
 
     // The replay starts now: the collector (when tracing) keeps the spans of its first seconds.
