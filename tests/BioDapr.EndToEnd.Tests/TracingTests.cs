@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using BioDapr.Launcher;
 using BioDapr.Testing;
+using BioDapr.Launcher.Telemetry;
 using BioDapr.Testing.Telemetry;
 using static Microsoft.Playwright.Assertions;
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using BioDapr.Contracts.Hormones;
 using BioDapr.Launcher;
+using BioDapr.Launcher.Telemetry;
 using BioDapr.Load;
 using StackExchange.Redis;
 using BioDapr.Scenarios;
@@ -20,17 +21,23 @@ namespace BioDapr.Lab;
 /// live cortex changed during the cold replay does not carry over (its memory of the pathways does, as on any warm
 /// organism). With <c>--shorten</c> below 1 the breakers' break times are scaled by the same factor, for both replays
 /// and the cortex's bound on them (<see cref="ShortenedHormones"/>); <c>--keep-break-times</c> switches that off.
+/// With more than one run the table ends with the paired differences (cold − warm, run by run) and their 95 % interval.
+/// <c>--trace</c> has every cell and sidecar export its spans to a collector in this process and writes, per run, the
+/// order traces of the first seconds of both replays hop by hop (<c>runs/run&lt;N&gt;-hops.md</c>, <see cref="TraceHops"/>):
+/// where the first real orders of a young organism spend their time that a warm organism's do not. Every run also writes
+/// the CPU each process used in each of the first 10 s of both replays (<c>runs/run&lt;N&gt;-cpu.md</c>).
 /// </summary>
 internal static class ColdStartCommand
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonLines = new(JsonSerializerDefaults.Web);
 
     public static async Task<int> RunAsync(string[] args)
     {
         Options options;
         try
         {
-            options = new Options(args, "scenario", "shorten", "rate-scale", "runs", "hormones", "seed", "out", "app-env", "keep-break-times");
+            options = new Options(args, "scenario", "shorten", "rate-scale", "runs", "hormones", "seed", "out", "app-env", "keep-break-times", "trace");
         }
         catch (ArgumentException ex)
         {
@@ -94,11 +101,18 @@ internal static class ColdStartCommand
 
 
         var results = new List<RunResult>();
+        await using var collector = options.Flag("trace") ? new SpanCollector() : null;
         try
         {
+            if (collector is not null)
+            {
+                await collector.StartAsync(stop.Token);
+                Console.WriteLine($"--trace: every cell and sidecar exports its spans to {collector.Endpoint}; the first {TracedSeconds} s of each replay are kept and read hop by hop");
+            }
+
             for (var run = 1; run <= runs; run++)
             {
-                results.Add(await RunOnceAsync(run, scenarioPath, hormones, appEnvironment, shorten, rateScale, seed + run - 1, calm, output, stop.Token));
+                results.Add(await RunOnceAsync(run, scenarioPath, hormones, appEnvironment, shorten, rateScale, seed + run - 1, calm, output, collector, stop.Token));
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -114,11 +128,13 @@ internal static class ColdStartCommand
         var command = $"./biodapr cortex coldstart --scenario {scenarioPath} --shorten {shorten.ToString(CultureInfo.InvariantCulture)} --rate-scale {rateScale.ToString(CultureInfo.InvariantCulture)} --runs {runs} --seed {seed}"
             + (hormonesPath == Path.Combine("components", "local", "hormones.json") ? "" : $" --hormones {hormonesPath}")
             + (options.Flag("keep-break-times") ? " --keep-break-times" : "")
-            + (userEnvironment.Count == 0 ? "" : $" --app-env {string.Join(',', userEnvironment.Select(pair => string.Join('=', pair)))}");
+            + (userEnvironment.Count == 0 ? "" : $" --app-env {string.Join(',', userEnvironment.Select(pair => string.Join('=', pair)))}")
+            + (collector is null ? "" : " --trace");
         var hormoneRule = "the hormone file's values written before each replay (cold and warm)"
             + (options.Flag("keep-break-times") || shorten >= 1 ? "" : $"; break times scaled by {shorten.ToString(CultureInfo.InvariantCulture)}: {string.Join("; ", scaledBreaks)}; cortex's largest break time {ShortenedHormones.CortexMaxBreak(shorten)} ms");
         var table = Table(results, calm, command) + Environment.NewLine + $"Hormones: {hormoneRule}." + Environment.NewLine;
-        await File.WriteAllTextAsync(Path.Combine(output, "results.json"), JsonSerializer.Serialize(new { command, hormones = hormoneRule, calmPhases = calm, runs = results }, Json));
+        var paired = Paired(results);
+        await File.WriteAllTextAsync(Path.Combine(output, "results.json"), JsonSerializer.Serialize(new { command, hormones = hormoneRule, calmPhases = calm, runs = results, paired }, Json));
         await File.WriteAllTextAsync(Path.Combine(output, "results.md"), table);
         Console.WriteLine();
         Console.WriteLine(table);
@@ -126,15 +142,31 @@ internal static class ColdStartCommand
         return 0;
     }
 
+    /// <summary>How many seconds at the start of each replay the trace keeps.</summary>
+    private const int TracedSeconds = 10;
+
+    /// <summary>The start of each replay whose goodput is also compared on its own: where a cold start shows.</summary>
+    private const int FirstSeconds = 20;
+
     private static async Task<RunResult> RunOnceAsync(
-        int run, string scenarioPath, Dictionary<string, string> hormones, List<string[]> appEnvironment, double shorten, double rateScale, int seed, HashSet<string> calm, string output, CancellationToken cancellationToken)
+        int run, string scenarioPath, Dictionary<string, string> hormones, List<string[]> appEnvironment, double shorten, double rateScale, int seed, HashSet<string> calm, string output,
+        SpanCollector? collector, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.Combine(output, "runs"));
-        var organism = new LocalOrganism { LogDirectory = Path.Combine(output, "runs") };
+        var organism = new LocalOrganism
+        {
+            LogDirectory = Path.Combine(output, "runs"),
+            SidecarOtlpEndpoint = collector is null ? null : $"127.0.0.1:{collector.Port}",
+        };
         foreach (var app in new[] { "gateway", "orders", "inventory", "payments", "notifications", "cortex" })
         {
             // Warnings and errors only: logging every request would cost more CPU than serving it.
             organism.AppEnvironment[app] = new Dictionary<string, string>(StringComparer.Ordinal) { ["Logging__LogLevel__Default"] = "Warning" };
+            foreach (var (name, value) in collector?.CellEnvironment ?? new Dictionary<string, string>())
+            {
+                organism.AppEnvironment[app][name] = value;
+            }
+
             foreach (var pair in appEnvironment)
             {
                 organism.AppEnvironment[app][pair[0]] = pair[1];
@@ -149,22 +181,139 @@ internal static class ColdStartCommand
             var startup = TimeProvider.System.GetElapsedTime(started);
             Console.WriteLine($"run {run}: up after {startup.TotalSeconds:F1} s; replaying at once (cold)");
             await SetHormonesAsync(organism, hormones, cancellationToken);
+            var processes = Processes(organism);
+            var coldStarted = Traced(collector);
+            var coldCpu = SampleCpuAsync(processes, cancellationToken);
             var cold = await ReplayAsync(organism, scenarioPath, shorten, rateScale, seed, cancellationToken);
             Console.WriteLine($"run {run}: cold {Summary(cold, calm)}");
             await SaveAuditAsync(organism, Path.Combine(output, "runs", $"run{run}-audit-cold.json"), cancellationToken);
             // The warm replay starts from the cold one's hormones, not from what the live cortex left: only warmth differs.
             var changed = await SetHormonesAsync(organism, hormones, cancellationToken);
             Console.WriteLine($"run {run}: hormones written back to the file's values ({changed.Count} changed during the cold replay{(changed.Count == 0 ? "" : ": " + string.Join(", ", changed.Take(8)) + (changed.Count > 8 ? ", …" : ""))}); replaying again (warm)");
+            var warmStarted = Traced(collector);
+            var warmCpu = SampleCpuAsync(processes, cancellationToken);
             var warm = await ReplayAsync(organism, scenarioPath, shorten, rateScale, seed, cancellationToken);
+            await WriteCpuAsync(await coldCpu, await warmCpu, Path.Combine(output, "runs", $"run{run}-cpu.md"), cancellationToken);
             await SaveAuditAsync(organism, Path.Combine(output, "runs", $"run{run}-audit-warm.json"), cancellationToken);
             // Every second of both replays (sent, goodput, shed, 5xx, late, connection failures, p50/p99), to see what errs when.
-            await File.WriteAllTextAsync(Path.Combine(output, "runs", $"run{run}-seconds.json"), JsonSerializer.Serialize(new { cold, warm }, Json), cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(output, "runs", $"run{run}-seconds.json"), JsonSerializer.Serialize(new { coldStarted, warmStarted, cold, warm }, Json), cancellationToken);
+            if (collector is not null)
+            {
+                await WriteHopsAsync(collector, coldStarted, warmStarted, Path.Combine(output, "runs", $"run{run}-hops"), cancellationToken);
+                Console.WriteLine($"run {run}: order traces hop by hop written to {Path.Combine(output, "runs", $"run{run}-hops.md")}");
+                collector.Clear();
+            }
+
             Console.WriteLine($"run {run}: warm {Summary(warm, calm)}");
             return new RunResult(run, startup.TotalSeconds, Measure(cold, calm), Measure(warm, calm));
         }
         finally
         {
             await organism.DisposeAsync();
+        }
+    }
+
+    // Every process of the organism (cells, sidecars, Redis, the runner) and this one (the load generator's client).
+    private static List<(string Name, int Pid)> Processes(LocalOrganism organism)
+    {
+        var processes = new List<(string, int)> { ("lab (load generator)", Environment.ProcessId), ("runner", organism.Runner.Id) };
+        if (organism.RedisProcessId is { } redis)
+        {
+            processes.Add(("redis-server", redis));
+        }
+
+        foreach (var app in new[] { "gateway", "orders", "inventory", "payments", "notifications", "cortex" })
+        {
+            foreach (var sidecar in new[] { false, true })
+            {
+                try
+                {
+                    processes.Add((sidecar ? app + "-sidecar" : app, organism.ProcessOf(app, sidecar)));
+                }
+                catch (InvalidOperationException)
+                {
+                    // Not running (an app the run left out): nothing to sample.
+                }
+            }
+        }
+
+        return processes;
+    }
+
+    // CPU milliseconds each process used in each of the replay's first seconds, and the load average at the start.
+    private static async Task<(double Load, Dictionary<string, double[]> Cpu)> SampleCpuAsync(List<(string Name, int Pid)> processes, CancellationToken cancellationToken)
+    {
+        var load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+        var cpu = processes.ToDictionary(p => p.Name, _ => new double[TracedSeconds], StringComparer.Ordinal);
+        var last = processes.ToDictionary(p => p.Name, p => ProcessCpu.Milliseconds(p.Pid), StringComparer.Ordinal);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        for (var second = 0; second < TracedSeconds && await timer.WaitForNextTickAsync(cancellationToken); second++)
+        {
+            foreach (var (name, pid) in processes)
+            {
+                var now = ProcessCpu.Milliseconds(pid);
+                cpu[name][second] = now is { } n && last[name] is { } l ? n - l : double.NaN;
+                last[name] = now;
+            }
+        }
+
+        return (load, cpu);
+    }
+
+    private static async Task WriteCpuAsync((double Load, Dictionary<string, double[]> Cpu) cold, (double Load, Dictionary<string, double[]> Cpu) warm, string path, CancellationToken cancellationToken)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"CPU milliseconds per second of each process in the first {TracedSeconds} s of each replay (/proc/<pid>/stat, user + system; 2,000 ms is both cores). Load average (1 min) at the start: cold {cold.Load:F1}, warm {warm.Load:F1}.");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"| process | cold s0 | cold s1 | cold s2-{TracedSeconds - 1} (mean) | warm s0 | warm s1 | warm s2-{TracedSeconds - 1} (mean) |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
+        static string Row(double[] c, double[] w) => string.Create(CultureInfo.InvariantCulture, $"{c[0]:F0} | {c[1]:F0} | {c[2..].Average():F0} | {w[0]:F0} | {w[1]:F0} | {w[2..].Average():F0}");
+        foreach (var name in cold.Cpu.Keys.OrderByDescending(n => cold.Cpu[n][0] + cold.Cpu[n][1]))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {Row(cold.Cpu[name], warm.Cpu[name])} |");
+        }
+
+        static double[] Sum(Dictionary<string, double[]> cpu) => [.. Enumerable.Range(0, TracedSeconds).Select(i => cpu.Values.Sum(v => double.IsNaN(v[i]) ? 0 : v[i]))];
+        text.AppendLine(CultureInfo.InvariantCulture, $"| all of the organism and the lab | {Row(Sum(cold.Cpu), Sum(warm.Cpu))} |");
+        await File.WriteAllTextAsync(path, text.ToString(), cancellationToken);
+    }
+
+    // The replay starts now: the collector (when tracing) keeps the spans of its first seconds.
+    private static DateTimeOffset Traced(SpanCollector? collector)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        collector?.Keep(now.AddSeconds(-1), now.AddSeconds(TracedSeconds + 5));
+        return now;
+    }
+
+    // The order traces of cold seconds 0, 1 and 2–9 against the warm replay's same seconds, hop by hop.
+    private static async Task WriteHopsAsync(SpanCollector collector, DateTimeOffset cold, DateTimeOffset warm, string path, CancellationToken cancellationToken)
+    {
+        // The cells' batch exporters send within 200 ms, the sidecars' within 500 ms: the first seconds are long in.
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        static HopBucket Bucket(string label, DateTimeOffset start, int from, int to) =>
+            new(label, SpanCollector.UnixNano(start.AddSeconds(from)), SpanCollector.UnixNano(start.AddSeconds(to)));
+        var table = TraceHops.Compare(collector.Spans,
+        [
+            Bucket("cold s0", cold, 0, 1), Bucket("cold s1", cold, 1, 2), Bucket("cold s2-9", cold, 2, TracedSeconds),
+            Bucket("warm s0", warm, 0, 1), Bucket("warm s1", warm, 1, 2), Bucket("warm s2-9", warm, 2, TracedSeconds),
+        ]);
+        var header = $"Order traces (root: the gateway's POST /api/orders) by the second of the replay their root started in; {collector.Received} spans received, {collector.Spans.Count} kept, {collector.Rejected} exports rejected. "
+            + "A hop is a span of one process (a cell, or its sidecar: `-sidecar`); `(self)` is a span's time outside its children. Per bucket: the median and p90 over the traces of the time in that hop per trace, and the calls per trace."
+            + Environment.NewLine + Environment.NewLine;
+        await File.WriteAllTextAsync(path + ".md", header + table.ToMarkdown(), cancellationToken);
+        await File.WriteAllTextAsync(path + ".json", JsonSerializer.Serialize(table, Json), cancellationToken);
+        // The kept spans themselves (one JSON object a line, gzipped), to read them other ways than the table does.
+        await using var file = File.Create(path.Replace("-hops", "-spans", StringComparison.Ordinal) + ".jsonl.gz");
+        await using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest);
+        await using var writer = new StreamWriter(gzip);
+        foreach (var span in collector.Spans)
+        {
+            await writer.WriteLineAsync(JsonSerializer.Serialize(new
+            {
+                span.Service, span.Scope, span.TraceId, span.SpanId, span.ParentSpanId, span.Name, Kind = span.Kind.ToString(), span.StartUnixNano, span.EndUnixNano,
+                Url = span.Attributes.GetValueOrDefault("url.full"), Status = span.Status.ToString(),
+            }, JsonLines).AsMemory(), cancellationToken);
         }
     }
 
@@ -238,6 +387,7 @@ internal static class ColdStartCommand
         return new ReplayResult(
             seconds.Sum(s => s.Sent),
             Math.Round(Goodput(seconds), 1),
+            Math.Round(Goodput(seconds.Where(s => s.Second < FirstSeconds)), 1),
             Math.Round(Goodput(seconds.Where(s => calm.Contains(s.Phase))), 1),
             seconds.Count(s => calm.Contains(s.Phase) && IsErrorSecond(s)),
             seconds.Where(s => calm.Contains(s.Phase)).Count(),
@@ -265,14 +415,18 @@ internal static class ColdStartCommand
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Command: `{command}`; calm phases (no fault, at most 70 % of capacity): {string.Join(", ", calm)}. A recovery phase right after a fault is calm by its rate, but its first seconds are the breakers' break time by design.");
         text.AppendLine();
-        text.AppendLine("| run | up after (s) | cold goodput | warm goodput | difference (points) | cold calm goodput | warm calm goodput | calm seconds with errors, cold / warm |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| run | up after (s) | cold goodput | warm goodput | difference (points) | first {FirstSeconds} s cold / warm | cold calm goodput | warm calm goodput | calm seconds with errors, cold / warm |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Run} | {r.StartupSeconds:F1} | {r.Cold.Goodput:F1} % | {r.Warm.Goodput:F1} % | {r.Cold.Goodput - r.Warm.Goodput:+0.0;-0.0;0.0} | {r.Cold.CalmGoodput:F1} % | {r.Warm.CalmGoodput:F1} % | {r.Cold.CalmErrorSeconds} / {r.Warm.CalmErrorSeconds} of {r.Cold.CalmSeconds} |");
+                $"| {r.Run} | {r.StartupSeconds:F1} | {r.Cold.Goodput:F1} % | {r.Warm.Goodput:F1} % | {r.Cold.Goodput - r.Warm.Goodput:+0.0;-0.0;0.0} | {r.Cold.FirstGoodput:F1} / {r.Warm.FirstGoodput:F1} % | {r.Cold.CalmGoodput:F1} % | {r.Warm.CalmGoodput:F1} % | {r.Cold.CalmErrorSeconds} / {r.Warm.CalmErrorSeconds} of {r.Cold.CalmSeconds} |");
         }
 
+        var paired = Paired(results);
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Paired differences, cold − warm, in points (run by run on the same organism): goodput {paired.Goodput}; first {FirstSeconds} s {paired.First}; calm phases {paired.Calm}. "
+            + $"The target (cold within 2 points of warm) is shown met when the goodput interval's lower end is at or above −2: {(paired.Goodput.WithinOf(2) ? "yes" : "no")}.");
         text.AppendLine();
         text.AppendLine("| phase | " + string.Join(" | ", results.SelectMany(r => new[] { $"run {r.Run} cold", $"run {r.Run} warm" })) + " |");
         text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", results.Count * 2)));
@@ -294,9 +448,16 @@ internal static class ColdStartCommand
         return text.ToString();
     }
 
+    private static PairedSummary Paired(List<RunResult> results) => new(
+        PairedDifference.Of([.. results.Select(r => r.Cold.Goodput)], [.. results.Select(r => r.Warm.Goodput)]),
+        PairedDifference.Of([.. results.Select(r => r.Cold.FirstGoodput)], [.. results.Select(r => r.Warm.FirstGoodput)]),
+        PairedDifference.Of([.. results.Select(r => r.Cold.CalmGoodput)], [.. results.Select(r => r.Warm.CalmGoodput)]));
+
+    private sealed record PairedSummary(PairedDifference Goodput, PairedDifference First, PairedDifference Calm);
+
     private sealed record RunResult(int Run, double StartupSeconds, ReplayResult Cold, ReplayResult Warm);
 
-    private sealed record ReplayResult(int Sent, double Goodput, double CalmGoodput, int CalmErrorSeconds, int CalmSeconds, IReadOnlyList<PhaseResult> Phases);
+    private sealed record ReplayResult(int Sent, double Goodput, double FirstGoodput, double CalmGoodput, int CalmErrorSeconds, int CalmSeconds, IReadOnlyList<PhaseResult> Phases);
 
     private sealed record PhaseResult(string Name, int Sent, double Goodput, int ErrorSeconds);
 }

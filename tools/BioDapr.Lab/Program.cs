@@ -21,6 +21,7 @@ static int Usage()
 
           train   train the learning agent with PPO on generated scenarios (resumable from its checkpoint)
                   --iterations 60 --episodes 8 --seed 7 --out services/cells/BioDapr.Cortex/policy/cortex-policy.json [--curve run.csv]
+                  --score weights.json [--validation 3]: only the validation score of existing weights
           bench   every controller (tuned + default) on the fixed suite and the held-out generated set: tables with paired
                   CIs per scenario, family and phase, the targets, plots (resumable; tuned baselines cached)
                   --seeds 20 --heldout 1 [--heldout-seeds N] --suite scenarios/suite --out docs/benchmarks/cortex-suite [--controllers a,b]
@@ -32,9 +33,12 @@ static int Usage()
                   [--controllers a,b] [--tuning docs/benchmarks/cortex/tuning.json] [--hormones components/local/hormones.json] [--fresh]
           coldstart  a fresh organism replays the scenario the moment it is up, then again warm: goodput of both
                   --scenario scenarios/reference.yaml --shorten 0.1 --rate-scale 0.25 --runs 1 --seed 1 --out docs/benchmarks/coldstart
-                  [--hormones components/local/hormones.json] [--app-env Name=value,...] [--keep-break-times]
+                  [--hormones components/local/hormones.json] [--app-env Name=value,...] [--keep-break-times] [--trace]
                   both replays start from the hormone file's values (written again before the warm one); with --shorten
-                  below 1 the breakers' break times (and the cortex's bound on them) are scaled by it, unless --keep-break-times
+                  below 1 the breakers' break times (and the cortex's bound on them) are scaled by it, unless --keep-break-times;
+                  with --runs above 1 the paired cold − warm differences and their 95 % interval end the table; every run
+                  writes runs/runN-cpu.md (CPU per process, first 10 s of each replay); --trace: every cell and sidecar
+                  exports its spans to the lab, runs/runN-hops.md compares the first seconds' order traces hop by hop
           scale-bench  the arrival forecasters on the real traces (MASE, 80 % coverage) and the scaling policies (predictive,
                   reactive HPA, fixed) in the replica simulator: tables, results.json, plots (docs/scaling.md)
                   --traces docs/traces --out docs/benchmarks/scaling --seed 1 --epochs 25 --held-out-days 4 --cold-start 60

@@ -27,6 +27,9 @@ public partial class LocalOrganism : IAsyncDisposable
     /// <summary>The port of the organism's Redis (state, pub/sub, hormones).</summary>
     public int Redis => _redis.Port;
 
+    /// <summary>The redis-server's process id while it runs.</summary>
+    public int? RedisProcessId => _redis.ProcessId;
+
     /// <summary>
     /// Run Redis with an append-only file fsynced on every write, as <c>./biodapr up</c> does (set before
     /// <see cref="StartAsync"/>), so <see cref="RestartRedisAsync"/> loses nothing; off by default.

@@ -28,6 +28,9 @@ public class RedisProcess : IAsyncDisposable
     /// <summary>The port the server listens on (valid after <see cref="StartAsync"/>).</summary>
     public int Port { get; private set; }
 
+    /// <summary>The server's process id while it runs (null before start and after stop).</summary>
+    public int? ProcessId => _process?.Id;
+
     /// <summary>The address in Dapr's <c>redisHost</c> form.</summary>
     public string Host => $"127.0.0.1:{Port}";
 

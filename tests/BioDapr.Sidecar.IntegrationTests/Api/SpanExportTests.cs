@@ -7,6 +7,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using DaprGrpc = Dapr.Client.Autogen.Grpc.v1.Dapr;
 using BioDapr.Testing;
+using BioDapr.Launcher.Telemetry;
 using BioDapr.Testing.Telemetry;
 
 namespace BioDapr.Sidecar.IntegrationTests.Api;

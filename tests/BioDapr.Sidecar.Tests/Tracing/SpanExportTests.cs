@@ -2,6 +2,7 @@ using System.Diagnostics;
 using BioDapr.Sidecar.Resources;
 using BioDapr.Sidecar.Tracing;
 using BioDapr.Testing;
+using BioDapr.Launcher.Telemetry;
 using BioDapr.Testing.Telemetry;
 
 namespace BioDapr.Sidecar.Tests.Tracing;

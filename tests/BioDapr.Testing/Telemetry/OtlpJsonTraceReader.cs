@@ -1,3 +1,4 @@
+using BioDapr.Launcher.Telemetry;
 using System.Globalization;
 using System.Text.Json;
 

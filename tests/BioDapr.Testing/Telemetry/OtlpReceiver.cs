@@ -1,3 +1,4 @@
+using BioDapr.Launcher.Telemetry;
 using System.Collections.Concurrent;
 using System.Net;
 using Google.Protobuf;

@@ -1,12 +1,12 @@
 using Google.Protobuf;
 
-namespace BioDapr.Testing.Telemetry;
+namespace BioDapr.Launcher.Telemetry;
 
 /// <summary>
 /// Reads the parts of an OTLP <c>ExportTraceServiceRequest</c> (opentelemetry-proto, collector/trace/v1) the tests
 /// look at, field by field, skipping the rest: resource_spans (1) → resource (1, its attributes 1) and scope_spans
 /// (2) → scope (1, its name 1) and spans (2) → trace_id (1), span_id (2), parent_span_id (4), name (5), kind (6),
-/// attributes (9), status (15: its code 3). Attributes are key (1) and value (2, an AnyValue whose string_value is field 1).
+/// start_time_unix_nano (7), end_time_unix_nano (8), attributes (9), status (15: its code 3). Attributes are key (1) and value (2, an AnyValue whose string_value is field 1).
 /// </summary>
 public static class OtlpTraceReader
 {
@@ -70,6 +70,7 @@ public static class OtlpTraceReader
         string traceId = "", spanId = "", parent = "", name = "";
         var kind = ReceivedSpanKind.Unspecified;
         var status = ReceivedSpanStatus.Unset;
+        ulong start = 0, end = 0;
         var input = new CodedInputStream(span);
         uint tag;
         while ((tag = input.ReadTag()) != 0)
@@ -91,6 +92,12 @@ public static class OtlpTraceReader
                 case (6, WireFormat.WireType.Varint):
                     kind = (ReceivedSpanKind)input.ReadEnum();
                     break;
+                case (7, WireFormat.WireType.Fixed64):
+                    start = input.ReadFixed64();
+                    break;
+                case (8, WireFormat.WireType.Fixed64):
+                    end = input.ReadFixed64();
+                    break;
                 case (15, WireFormat.WireType.LengthDelimited):
                     status = StatusCode(input.ReadBytes().ToByteArray());
                     break;
@@ -105,7 +112,7 @@ public static class OtlpTraceReader
             throw new InvalidDataException($"span '{name}' has a trace id of {traceId.Length / 2} bytes and a span id of {spanId.Length / 2} (expected 16 and 8)");
         }
 
-        return new ReceivedSpan(service, scope, traceId, spanId, parent, name, kind, Attributes(span, 9)) { Status = status };
+        return new ReceivedSpan(service, scope, traceId, spanId, parent, name, kind, Attributes(span, 9)) { Status = status, StartUnixNano = start, EndUnixNano = end };
     }
 
     private static Dictionary<string, string> Attributes(byte[] message, int field)

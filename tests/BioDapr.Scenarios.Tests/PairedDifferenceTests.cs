@@ -1,0 +1,48 @@
+namespace BioDapr.Scenarios.Tests;
+
+public sealed class PairedDifferenceTests
+{
+    [Fact]
+    public void Of_LastStopsThreeQuietRuns_GivesTheMeanGapAndAStudentTInterval()
+    {
+        // docs/benchmarks/coldstart-settled: cold 61.9 / 77.7 / 57.5, warm 74.1 / 80.8 / 66.4.
+        var gap = PairedDifference.Of([61.9, 77.7, 57.5], [74.1, 80.8, 66.4]);
+
+        gap.Runs.ShouldBe(3);
+        gap.Mean.ShouldBe(-8.067, 0.001);
+        gap.StandardDeviation.ShouldBe(4.607, 0.001);
+        // t(0.975, 2) = 4.303: half-width 4.303 × 4.607 / √3 = 11.45.
+        gap.Low.ShouldBe(-19.51, 0.01);
+        gap.High.ShouldBe(3.38, 0.01);
+        gap.WithinOf(2).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Of_PairsRemoveWhatBothReplaysOfARunShare()
+    {
+        // Goodput that swings 20 points from run to run but always 1 point lower cold: the gap is exact.
+        var gap = PairedDifference.Of([50, 70, 90, 60, 80], [51, 71, 91, 61, 81]);
+
+        gap.Mean.ShouldBe(-1, 1e-9);
+        gap.StandardDeviation.ShouldBe(0, 1e-9);
+        gap.Low.ShouldBe(-1, 1e-9);
+        gap.WithinOf(2).ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Of_OneRun_HasNoInterval()
+    {
+        var gap = PairedDifference.Of([60], [64]);
+
+        gap.Mean.ShouldBe(-4);
+        gap.Low.ShouldBe(-4);
+        gap.ToString().ShouldContain("no interval");
+    }
+
+    [Fact]
+    public void Of_UnpairedOrEmptyRuns_IsRefusedWithTheCounts()
+    {
+        Should.Throw<ArgumentException>(() => PairedDifference.Of([1, 2], [1])).Message.ShouldContain("got 2 and 1");
+        Should.Throw<ArgumentException>(() => PairedDifference.Of([], []));
+    }
+}
