@@ -10,6 +10,7 @@ return args.FirstOrDefault() switch
     "evolve" => await EvolveCommand.RunAsync(args[1..]),
     "scale-bench" => ScaleBenchCommand.Run(args[1..]),
     "scale-live" => await ScaleLiveCommand.RunAsync(args[1..]),
+    "scale-probe" => await ScaleProbeCommand.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -48,6 +49,10 @@ static int Usage()
                   --compress 30 --buckets 16 --peak-rate 30 --slots 5 --service-ms 500 --slo-ms 1500 --good-share 0.95
                   --max-replicas 6 --target 0.6 --predictive-target 0.7 --forecaster quantile-gru --seed 1 --seeds 1
                   --warmup 15 --out docs/benchmarks/scaling-live [--policies a,b] [--scenarios diurnal,bursty]
+                  --start-priority normal (idle: new replicas at SCHED_IDLE until ready, the runner's --start-idle, every policy alike)
+          scale-probe  what one replica start does to the serving replicas: a fresh organism at steady load (--load of the
+                  ready orders replicas' capacity), orders +1 at --scale-at; per second answers, p50/p99, CPU per process
+                  --replicas 2 --load 0.6 --seconds 40 --scale-at 10 --modes normal,idle --out docs/benchmarks/scaling-probe
           evolve  the static-policy search as a Dapr workflow on the running cortex, watched with progress and ETA
                   (./biodapr evolve ...; see docs/workflows.md)
         """);

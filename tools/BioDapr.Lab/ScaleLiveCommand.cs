@@ -125,6 +125,7 @@ internal static class ScaleLiveCommand
         {
             LogDirectory = logs,
             OnlyApps = new HashSet<string>(["gateway", "orders", "inventory"], StringComparer.Ordinal),
+            StartReplicasIdle = settings.StartIdle,
         };
         organism.ExtraCatalogue[Sku] = InitialStock;
         foreach (var app in new[] { "gateway", "orders", "inventory" })
@@ -138,7 +139,7 @@ internal static class ScaleLiveCommand
         {
             await organism.StartAsync(cancellationToken);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{policyName} seed {seed}: up after {started.Elapsed.TotalSeconds:F1} s, load {LoadAverage()}"));
-            await SetHormonesAsync(organism, settings, cancellationToken);
+            await SetHormonesAsync(organism, settings.Hormones, settings.Slots, settings.ServiceTime, cancellationToken);
             using var control = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
             var scaler = await ConnectAsync(organism, control, cancellationToken);
 
@@ -176,27 +177,27 @@ internal static class ScaleLiveCommand
     }
 
     // The hormone file's values, the emulated per-replica capacity of orders, and no per-client limits in the way of the replay's one client.
-    private static async Task SetHormonesAsync(LocalOrganism organism, Settings settings, CancellationToken cancellationToken)
+    internal static async Task SetHormonesAsync(LocalOrganism organism, string hormones, int slots, TimeSpan serviceTime, CancellationToken cancellationToken)
     {
-        var values = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(settings.Hormones, cancellationToken)) ?? [];
+        var values = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(hormones, cancellationToken)) ?? [];
         values["gateway.ratePerSecond"] = "100000";
         values["gateway.burst"] = "100000";
         values["gateway.fairShare.concurrency"] = "1024";
         values["gateway.admission.maxConcurrency"] = "1024";
         values["gateway.immune.enabled"] = "false";
-        values["orders.admission.maxConcurrency"] = settings.Slots.ToString(CultureInfo.InvariantCulture);
-        values["orders.admission.queueLimit"] = settings.Slots.ToString(CultureInfo.InvariantCulture);
-        values["orders.pathogens.workMs"] = settings.ServiceTime.TotalMilliseconds.ToString(CultureInfo.InvariantCulture);
+        values["orders.admission.maxConcurrency"] = slots.ToString(CultureInfo.InvariantCulture);
+        values["orders.admission.queueLimit"] = slots.ToString(CultureInfo.InvariantCulture);
+        values["orders.pathogens.workMs"] = serviceTime.TotalMilliseconds.ToString(CultureInfo.InvariantCulture);
         values["orders.pathogens.workCv"] = "0.5";
         // A request may wait for a slot behind a full queue: the gateway's pathway must not time out before the work can end.
-        values["gateway.pathways.orders.timeoutMs"] = ((int)((4 * settings.ServiceTime.TotalMilliseconds) + 1000)).ToString(CultureInfo.InvariantCulture);
+        values["gateway.pathways.orders.timeoutMs"] = ((int)((4 * serviceTime.TotalMilliseconds) + 1000)).ToString(CultureInfo.InvariantCulture);
         await using var connection = await HormoneWriter.ConnectAsync($"127.0.0.1:{organism.Redis}").WaitAsync(cancellationToken);
         await HormoneWriter.SetAsync(connection.GetDatabase(), values.Select(v => (v.Key, (string?)v.Value)), TimeProvider.System.GetUtcNow(), cancellationToken);
         // Hormones reach the cells through their configuration subscriptions: give them a moment.
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
     }
 
-    private static async Task<RunnerReplicaScaler> ConnectAsync(LocalOrganism organism, HttpClient control, CancellationToken cancellationToken)
+    internal static async Task<RunnerReplicaScaler> ConnectAsync(LocalOrganism organism, HttpClient control, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -395,7 +396,7 @@ internal static class ScaleLiveCommand
     }
 
     // One order with its Idempotency-Key; the order id on a 201 (from Location), else null with the status (0: no answer).
-    private static async Task<(string? OrderId, int Status)> PlaceAsync(HttpClient http, LocalOrganism organism, string key, TimeSpan deadline, CancellationToken cancellationToken)
+    internal static async Task<(string? OrderId, int Status)> PlaceAsync(HttpClient http, LocalOrganism organism, string key, TimeSpan deadline, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(deadline);
@@ -447,7 +448,7 @@ internal static class ScaleLiveCommand
         }
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {
@@ -516,6 +517,10 @@ internal static class ScaleLiveCommand
         public required IReadOnlyList<string> Scenarios { get; init; }
         public required string Command { get; init; }
 
+        // idle: a new replica's start gets only the CPU the serving ones leave (the runner's --start-idle), as a new pod on its
+        // own CPU would; every policy alike. Off by default until a quiet scale-probe shows it helps (docs/scaling.md).
+        public required bool StartIdle { get; init; }
+
         // Every policy's timings (the HPA's 15 s period and 300 s window, the predictive 120 s window and 30 s backlog
         // drain) divided by the compression factor, as the trace's time is; the cold start is measured, not scaled.
         public TimeSpan Period => TimeSpan.FromSeconds(15 / Compression);
@@ -560,13 +565,13 @@ internal static class ScaleLiveCommand
         {
             App, Compression, Buckets, PeakRate, Slots, serviceTimeMs = ServiceTime.TotalMilliseconds, perReplicaRate = Slots / ServiceTime.TotalSeconds,
             sloMs = Slo.TotalMilliseconds, deadlineMs = Deadline.TotalMilliseconds, GoodShare, MinReplicas, MaxReplicas, Target, PredictiveTarget, Forecaster,
-            periodSeconds = Period.TotalSeconds, warmupSeconds = Warmup.TotalSeconds,
+            periodSeconds = Period.TotalSeconds, warmupSeconds = Warmup.TotalSeconds, startPriority = StartIdle ? "idle" : "normal",
         };
 
         public static Settings Parse(string[] args)
         {
             var options = new Options(args, "traces", "out", "hormones", "seed", "seeds", "compress", "buckets", "held-out-days", "peak-rate", "slots", "service-ms", "slo-ms", "deadline-ms",
-                "good-share", "min-replicas", "max-replicas", "target", "predictive-target", "forecaster", "epochs", "warmup", "policies", "scenarios");
+                "good-share", "min-replicas", "max-replicas", "target", "predictive-target", "forecaster", "epochs", "warmup", "policies", "scenarios", "start-priority");
             var policies = options.Text("policies", "predictive,reactive-hpa,fixed").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (policies.FirstOrDefault(p => p is not ("predictive" or "reactive-hpa" or "fixed")) is { } badPolicy)
             {
@@ -583,6 +588,12 @@ internal static class ScaleLiveCommand
             if (forecaster is not ("quantile-gru" or "holt-winters" or "seasonal-naive"))
             {
                 throw new ArgumentException($"--forecaster: '{forecaster}' is not quantile-gru, holt-winters or seasonal-naive");
+            }
+
+            var startPriority = options.Text("start-priority", "normal");
+            if (startPriority is not ("idle" or "normal"))
+            {
+                throw new ArgumentException($"--start-priority: '{startPriority}' is not idle or normal");
             }
 
             var min = options.Integer("min-replicas", 1, 1, 20);
@@ -612,6 +623,7 @@ internal static class ScaleLiveCommand
                 Policies = policies,
                 Scenarios = scenarios,
                 Command = "./biodapr cortex scale-live " + string.Join(' ', args),
+                StartIdle = startPriority == "idle",
             };
             return settings;
         }

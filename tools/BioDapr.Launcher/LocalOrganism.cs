@@ -46,6 +46,9 @@ public partial class LocalOrganism : IAsyncDisposable
     /// </summary>
     public Dictionary<string, long> StreamCaps { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Replicas added while running start at idle CPU priority until ready (the runner's <c>--start-idle</c>).</summary>
+    public bool StartReplicasIdle { get; init; }
+
     /// <summary>The gateway's public port (the clients' API and its OpenAPI document).</summary>
     public int GatewayPort { get; } = LoopbackPorts.Next();
 
@@ -347,6 +350,11 @@ public partial class LocalOrganism : IAsyncDisposable
         foreach (var argument in new[] { ChildProcess.Built("BioDapr.Sidecar"), "run", "-f", Path.Combine(_root, "dapr.yaml"), "--startup-timeout", ((int)Math.Min(StartTimeout.TotalSeconds, 3600)).ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (StartReplicasIdle)
+        {
+            start.ArgumentList.Add("--start-idle");
         }
 
         start.Environment["BIODAPR_NAME_RESOLUTION_DIR"] = Path.Combine(_root, "nameresolution");

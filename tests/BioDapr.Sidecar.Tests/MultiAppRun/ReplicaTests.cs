@@ -23,7 +23,7 @@ public sealed class ReplicaTests : IClassFixture<RedisServer>, IAsyncDisposable
         const replica = process.env.BIODAPR_REPLICA;
         const started = process.env.STARTED_LOG;
         const done = process.env.DONE_LOG;
-        http.createServer((req, res) => {
+        const server = http.createServer((req, res) => {
           let body = '';
           req.on('data', c => body += c);
           req.on('end', () => {
@@ -48,7 +48,10 @@ public sealed class ReplicaTests : IClassFixture<RedisServer>, IAsyncDisposable
               res.end();
             }
           });
-        }).listen(Number(process.env.APP_PORT), '127.0.0.1');
+        });
+        // While the start-hold file exists a new replica does not listen yet (it stays starting).
+        const listen = () => fs.existsSync(process.env.HOLD_FLAG + '.start') ? setTimeout(listen, 50) : server.listen(Number(process.env.APP_PORT), '127.0.0.1');
+        listen();
         """;
 
     private readonly RedisServer _redis;
@@ -338,6 +341,49 @@ public sealed class ReplicaTests : IClassFixture<RedisServer>, IAsyncDisposable
         (await run).ShouldBe(0);
     }
 
+    [Fact]
+    public async Task ScaleUp_WithStartIdle_TheNewReplicaRunsAtIdlePriorityUntilReady_ThenAtTheRunnersPriority()
+    {
+        Assert.SkipUnless(StartPriority.IsSupported, "SCHED_IDLE is Linux only");
+        var (runner, apps) = Runner(replicas: 1, startIdle: true);
+        var run = _run = runner.RunAsync(_stop.Token);
+        await UpAsync(run);
+        using var sidecar = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apps.Single(a => a.AppId == _caller).DaprHttpPort}") };
+        var nice = StartPriority.OwnNice();
+
+        // The replicas of the run's start are not touched.
+        var first = runner.Status().Single(a => a.AppId == _worker).Replicas.Single();
+        StartPriority.Threads(first.SidecarPid!.Value).ShouldAllBe(t => t.Policy == 0 && t.Nice == nice);
+
+        // A replica added while running: every thread of its sidecar and app idle until its app is ready.
+        var hold = Path.Combine(_root, "hold.start");
+        await File.WriteAllTextAsync(hold, string.Empty, Ct);
+        var scale = runner.ScaleAsync(_worker, 2, Ct);
+        var added = await Eventually.ReturnsAsync(
+            () => Task.FromResult(runner.Status().Single(a => a.AppId == _worker).Replicas.SingleOrDefault(r => r.Replica == 1 && r.AppPid is not null)),
+            r => r is not null,
+            TimeSpan.FromMinutes(4),
+            "the new replica's app never started (at SCHED_IDLE on a loaded machine its sidecar starts slowly)");
+        await Eventually.TrueAsync(
+            () => StartPriority.Threads(added!.SidecarPid!.Value) is { Count: > 5 } threads && threads.All(t => t.Policy == 5)
+                && StartPriority.Threads(added.AppPid!.Value) is { Count: > 0 } appThreads && appThreads.All(t => t.Policy == 5),
+            TimeSpan.FromSeconds(30),
+            "the starting replica's threads are not all at SCHED_IDLE");
+        added!.State.ShouldBe(ReplicaState.Starting);
+        scale.IsCompleted.ShouldBeFalse();
+
+        // Ready: every thread back at the runner's priority, and the replica serves.
+        File.Delete(hold);
+        (await scale).Outcome.ShouldBe(ScaleOutcome.Done);
+        StartPriority.Threads(added.SidecarPid!.Value).ShouldAllBe(t => t.Policy == 0 && t.Nice == nice);
+        StartPriority.Threads(added.AppPid!.Value).ShouldAllBe(t => t.Policy == 0 && t.Nice == nice);
+        await Eventually.ReturnsAsync(() => WhoAmIAsync(sidecar), a => a == "1", TimeSpan.FromSeconds(10), "the new replica never answered");
+        Output().ShouldContain($"Starting Dapr sidecar for app {_worker}#1 (HTTP port {added.DaprHttpPort}) at idle CPU priority until ready");
+
+        await _stop.CancelAsync();
+        (await run).ShouldBe(0);
+    }
+
     private static async Task RefusedAsync(HttpClient api, string appId, string body, HttpStatusCode status, string reason)
     {
         using var response = await api.PutAsync(new Uri($"/v1.0/apps/{appId}/replicas", UriKind.Relative), Json(body), Ct);
@@ -438,7 +484,7 @@ public sealed class ReplicaTests : IClassFixture<RedisServer>, IAsyncDisposable
         run.IsCompleted.ShouldBeFalse($"the runner stopped early; output:\n{Output()}\nerrors:\n{Errors()}");
     }
 
-    private (MultiAppRunner Runner, IReadOnlyList<AppRunPlan> Apps) Runner(int replicas)
+    private (MultiAppRunner Runner, IReadOnlyList<AppRunPlan> Apps) Runner(int replicas, bool startIdle = false)
     {
         Directory.CreateDirectory(Path.Combine(_root, "worker"));
         Directory.CreateDirectory(Path.Combine(_root, "caller"));
@@ -488,10 +534,12 @@ public sealed class ReplicaTests : IClassFixture<RedisServer>, IAsyncDisposable
         var apps = RunFileParser.Parse(path, name => name == "HOME" ? _root : Environment.GetEnvironmentVariable(name), LoopbackPorts.Next).Apps;
         var runner = new MultiAppRunner(apps, new SidecarLauncher("dotnet", [Path.Combine(AppContext.BaseDirectory, "BioDapr.Sidecar.dll")]), _outputWriter, _errorWriter)
         {
-            StartupTimeout = TimeSpan.FromSeconds(90),
+            // A start at SCHED_IDLE gets only what a loaded machine leaves.
+            StartupTimeout = TimeSpan.FromSeconds(startIdle ? 300 : 90),
             GracePeriod = TimeSpan.FromSeconds(5),
             RestartBackoff = TimeSpan.FromMilliseconds(200),
             DrainDelay = TimeSpan.FromMilliseconds(500),
+            StartIdle = startIdle,
         };
         return (runner, apps);
     }

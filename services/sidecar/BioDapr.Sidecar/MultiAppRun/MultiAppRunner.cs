@@ -55,6 +55,13 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
     /// <summary>How long a replica being removed keeps answering after it left name resolution (the sidecar's drain delay).</summary>
     public TimeSpan DrainDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Replicas added by <see cref="ScaleAsync"/> start under <c>SCHED_IDLE</c> (every thread of the app and its sidecar),
+    /// back to the runner's priority once ready (<see cref="StartPriority"/>; Linux): on one machine a starting replica
+    /// then takes only the CPU the serving replicas leave, as a new pod on its own CPU would. Off by default.
+    /// </summary>
+    public bool StartIdle { get; init; }
+
     /// <summary>The apps of the run and their replicas (for the control API).</summary>
     public IReadOnlyList<AppStatus> Status()
     {
@@ -225,7 +232,7 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
                     {
                         if (!used.Contains(index))
                         {
-                            var replica = new Supervised(set.Template.ForReplica(index, _freePort, DrainDelay));
+                            var replica = new Supervised(set.Template.ForReplica(index, _freePort, DrainDelay)) { StartsIdle = StartIdle && StartPriority.IsSupported };
                             set.Replicas.Add(replica);
                             _running.Add(replica);
                             added.Add(replica);
@@ -338,8 +345,9 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
         deadline.CancelAfter(StartupTimeout);
         for (var attempt = 1; ; attempt++)
         {
-            await output.WriteLineAsync($"ℹ️  Starting Dapr sidecar for app {app.Plan.DisplayName} (HTTP port {app.Plan.DaprHttpPort})");
+            await output.WriteLineAsync($"ℹ️  Starting Dapr sidecar for app {app.Plan.DisplayName} (HTTP port {app.Plan.DaprHttpPort}){(app.StartsIdle ? " at idle CPU priority until ready" : string.Empty)}");
             app.Sidecar = StartSidecar(app);
+            LowerWhileStarting(app);
             try
             {
                 await WaitForAsync(http, app, $"http://127.0.0.1:{app.Plan.DaprHttpPort}/v1.0/healthz/outbound", withApp: false, deadline.Token, stop);
@@ -359,6 +367,7 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
             try
             {
                 app.App = StartApp(app);
+                LowerWhileStarting(app);
             }
             catch (InvalidOperationException ex)
             {
@@ -368,7 +377,36 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
 
         // Ready: the sidecar reached its app (app port open, subscriptions started).
         await WaitForAsync(http, app, $"http://127.0.0.1:{app.Plan.DaprHttpPort}/v1.0/healthz", withApp: true, deadline.Token, stop);
+        if (app.StartsIdle)
+        {
+            app.StartsIdle = false;
+            var nice = StartPriority.OwnNice();
+            StartPriority.Restore(app.Sidecar!.Id, nice);
+            if (app.App is { } started)
+            {
+                StartPriority.Restore(started.Id, nice);
+            }
+        }
         await output.WriteLineAsync($"✅  App {app.Plan.DisplayName} and its sidecar are ready");
+    }
+
+    // Threads inherit their creator's policy, but the ones a process made before a call are caught only by the next call.
+    private static void LowerWhileStarting(Supervised app)
+    {
+        if (!app.StartsIdle)
+        {
+            return;
+        }
+
+        if (app.Sidecar is { HasExited: false } sidecar)
+        {
+            StartPriority.Lower(sidecar.Id);
+        }
+
+        if (app.App is { HasExited: false } process)
+        {
+            StartPriority.Lower(process.Id);
+        }
     }
 
     private ChildProcess StartSidecar(Supervised app) =>
@@ -435,6 +473,7 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
                     + string.Join("\n  ", stuck.Tail));
             }
 
+            LowerWhileStarting(app);
             try
             {
                 using var response = await http.GetAsync(url, deadline);
@@ -616,6 +655,9 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
     private sealed class Supervised(AppRunPlan plan)
     {
         public ReplicaState State { get; set; } = ReplicaState.Starting;
+
+        /// <summary>Started by scaling with <see cref="StartIdle"/>: its threads stay at idle priority until it is ready.</summary>
+        public bool StartsIdle { get; set; }
 
         public Task<int>? Supervision { get; set; }
 

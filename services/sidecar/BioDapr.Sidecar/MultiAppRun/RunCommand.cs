@@ -9,7 +9,7 @@ namespace BioDapr.Sidecar.MultiAppRun;
 internal static class RunCommand
 {
     public const string Usage = """
-        Usage: run -f <dapr.yaml | directory> [--startup-timeout <seconds>] [--control-port <port>]
+        Usage: run -f <dapr.yaml | directory> [--startup-timeout <seconds>] [--control-port <port>] [--start-idle]
 
         Runs every app of a Dapr multi-app run file with its development sidecar, like `dapr run -f`.
           -f, --run-file        the run file (a directory means <directory>/dapr.yaml)
@@ -17,6 +17,10 @@ internal static class RunCommand
                                 not a Dapr CLI flag: raise it on a slow or heavily loaded machine)
           --control-port        the runner's control API port on 127.0.0.1 (default: a free port; not a Dapr
                                 CLI flag): lists replicas and changes them (`scale <app> <n>`)
+          --start-idle          replicas added while running (`scale`) start at idle CPU priority (Linux
+                                SCHED_IDLE, every thread of the app and its sidecar) and get the runner's
+                                priority back once ready: on one machine a start then takes only the CPU
+                                the serving replicas leave (not a Dapr CLI flag)
           -h, --help            this text
         An app's `replicas: n` (not a Dapr CLI field) starts n replicas, each with its own sidecar.
         Ctrl-C (SIGINT) or SIGTERM stops the apps, then their sidecars.
@@ -27,6 +31,7 @@ internal static class RunCommand
         string? file = null;
         var startupTimeout = MultiAppRunner.DefaultStartupTimeout;
         var controlPort = 0;
+        var startIdle = false;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -56,6 +61,9 @@ internal static class RunCommand
                     }
 
                     break;
+                case "--start-idle":
+                    startIdle = true;
+                    break;
                 default:
                     await stderr.WriteLineAsync($"run: unknown or incomplete argument '{args[i]}'\n\n{Usage}");
                     return 2;
@@ -84,6 +92,11 @@ internal static class RunCommand
             return 2;
         }
 
+        if (startIdle && !StartPriority.IsSupported)
+        {
+            await stderr.WriteLineAsync("⚠️  --start-idle needs Linux (SCHED_IDLE): new replicas start at the runner's priority");
+        }
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, stop));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, stop));
@@ -110,7 +123,7 @@ internal static class RunCommand
             await stdout.WriteLineAsync($"ℹ️  Runner control API on {control.Url} (scale with: scale <app> <replicas>)");
             try
             {
-                Volatile.Write(ref runner, new MultiAppRunner(apps, SidecarLauncher.Self(), stdout, stderr) { StartupTimeout = startupTimeout });
+                Volatile.Write(ref runner, new MultiAppRunner(apps, SidecarLauncher.Self(), stdout, stderr) { StartupTimeout = startupTimeout, StartIdle = startIdle });
                 return await runner!.RunAsync(stop.Token);
             }
             finally
