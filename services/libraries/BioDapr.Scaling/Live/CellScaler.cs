@@ -16,6 +16,15 @@ public sealed class CellScaler(string appId, IScalingPolicy policy, IReplicaScal
 {
     private readonly DateTimeOffset _started = time.GetUtcNow();
     private int _last = 1;
+    private long _coldStartTicks = -1;
+
+    /// <summary>The cell's measured cold start, when known (given with its history); null: the policy's configured one.</summary>
+    public TimeSpan? ColdStart
+    {
+        // Set by the history endpoint's thread, read by the loop's: one atomic long (-1: none).
+        get => Interlocked.Read(ref _coldStartTicks) is var ticks and >= 0 ? TimeSpan.FromTicks(ticks) : null;
+        set => Interlocked.Exchange(ref _coldStartTicks, value is { Ticks: >= 0 } v ? v.Ticks : -1);
+    }
 
     /// <summary>The cell this scaler drives.</summary>
     public string AppId { get; } = appId;
@@ -32,9 +41,15 @@ public sealed class CellScaler(string appId, IScalingPolicy policy, IReplicaScal
         var ready = running is null ? _last : running.Replicas.Count(r => r.State == "ready");
         var now = time.GetUtcNow();
         var bucket = TimeSpan.FromSeconds(options.BucketSeconds);
-        var intoBucket = TimeSpan.FromTicks(now.UtcTicks % bucket.Ticks);
         var forecast = forecasts.Forecast(AppId, horizon);
-        var observation = new ScalingObservation(now - _started, provisioned, ready, load.Utilisation, load.ArrivalRate, load.Backlog, forecast, bucket, intoBucket);
+        // Forecast bucket 0 is the one after the last recorded; a bucket is recorded a grace after it ends, so in the
+        // first moments of a bucket that is still the bucket before: time into it is then more than one bucket (the
+        // policy skips what is over). A history seeded ahead of now (a replay about to start) gives 0.
+        var intoBucket = forecasts.LastBucket(AppId) is { } last
+            ? now - (last + bucket)
+            : TimeSpan.FromTicks(now.UtcTicks % bucket.Ticks);
+        intoBucket = intoBucket > TimeSpan.Zero ? intoBucket : TimeSpan.Zero;
+        var observation = new ScalingObservation(now - _started, provisioned, ready, load.Utilisation, load.ArrivalRate, load.Backlog, forecast, bucket, intoBucket, ColdStart);
         var desired = Math.Max(1, policy.Decide(observation));
         _last = desired;
         var source = forecast is null ? CellDecision.Observed : CellDecision.Forecast;
