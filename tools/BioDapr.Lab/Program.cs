@@ -44,6 +44,9 @@ static int Usage()
                   --compress 30 --buckets 16 --peak-rate 30 --slots 5 --service-ms 500 --slo-ms 1500 --good-share 0.95
                   --max-replicas 6 --target 0.6 --predictive-target 0.7 --forecaster quantile-gru --seed 1 --seeds 1
                   --warmup 15 --out docs/benchmarks/scaling-live [--policies a,b] [--scenarios diurnal,bursty]
+                  policy cortex: the cortex's own scaling loop decides (history and cold start seeded through its
+                  PUT /scaling/orders/history); --cortex-observed-s 3 --cortex-grace-s 2 --cortex-train-timeout 900
+                  --tail 0 (seconds after each window without load, unscored: replica changes still recorded)
           evolve  the static-policy search as a Dapr workflow on the running cortex, watched with progress and ETA
                   (./biodapr evolve ...; see docs/workflows.md)
         """);
