@@ -16,6 +16,7 @@ public sealed class CellScaler(string appId, IScalingPolicy policy, IReplicaScal
 {
     private readonly DateTimeOffset _started = time.GetUtcNow();
     private int _last = 1;
+    private Task<CellReplicas>? _call;
     private long _coldStartTicks = -1;
 
     /// <summary>The cell's measured cold start, when known (given with its history); null: the policy's configured one.</summary>
@@ -31,8 +32,10 @@ public sealed class CellScaler(string appId, IScalingPolicy policy, IReplicaScal
 
     /// <summary>
     /// Decides one step from <paramref name="load"/>; when <paramref name="running"/> (the runner's view of this
-    /// cell) is given and a scaler is present, a changed count is applied. A refused scale is returned in
-    /// <see cref="CellDecision.Error"/>, not thrown: the next period tries again.
+    /// cell) is given and a scaler is present, a changed count is applied: one scale call at a time, not awaited (the
+    /// runner answers once new replicas are ready); while it is in flight decisions are made and kept, and the first
+    /// step after it applies the latest. A refused scale is returned in <see cref="CellDecision.Error"/> (of this step,
+    /// or of the first step after the call ended), not thrown: the next period tries again.
     /// </summary>
     public async Task<CellDecision> StepAsync(CellLoad load, CellReplicas? running, CancellationToken cancellationToken)
     {
@@ -53,19 +56,55 @@ public sealed class CellScaler(string appId, IScalingPolicy policy, IReplicaScal
         var desired = Math.Max(1, policy.Decide(observation));
         _last = desired;
         var source = forecast is null ? CellDecision.Observed : CellDecision.Forecast;
-        if (scaler is null || running is null || desired == provisioned)
+        // A call that ended since the last step: its refusal is reported now.
+        var ended = await TakeEndedCallAsync().ConfigureAwait(false);
+        if (scaler is null || running is null || desired == provisioned || _call is not null)
         {
-            return new CellDecision(AppId, desired, source, Applied: false);
+            // With a call in flight the decision is kept, not sent: the runner answers a scale once the new replicas are
+            // ready (a cold start), and the first step after it applies the latest decision (as LiveScalingController).
+            return new CellDecision(AppId, desired, source, Applied: false, ended);
         }
 
         try
         {
-            await scaler.ScaleAsync(AppId, desired, cancellationToken).ConfigureAwait(false);
-            return new CellDecision(AppId, desired, source, Applied: true);
+            _call = scaler.ScaleAsync(AppId, desired, cancellationToken);
         }
         catch (ReplicaScalingException ex)
         {
             return new CellDecision(AppId, desired, source, Applied: false, ex.Message);
+        }
+
+        // Not awaited: the loop goes on deciding (and recording arrivals) while the replicas start. A runner that answers
+        // at once (a refusal, unreachable) is reported in this step.
+        var refused = _call.IsCompleted ? await TakeEndedCallAsync().ConfigureAwait(false) : null;
+        return new CellDecision(AppId, desired, source, Applied: refused is null, refused ?? ended);
+    }
+
+    /// <summary>Whether a scale call of this cell is still waiting for the runner's answer.</summary>
+    public bool ScaleInFlight => _call is { IsCompleted: false };
+
+    // Observes the scale call in flight once it has ended (its owner is this scaler: a failure is never lost): null when
+    // it succeeded or none ended, else why it failed.
+    private async Task<string?> TakeEndedCallAsync()
+    {
+        if (_call is not { IsCompleted: true } call)
+        {
+            return null;
+        }
+
+        _call = null;
+        try
+        {
+            await call.ConfigureAwait(false);
+            return null;
+        }
+        catch (ReplicaScalingException ex)
+        {
+            return ex.Message;
+        }
+        catch (OperationCanceledException)
+        {
+            return "the scale call was cancelled";
         }
     }
 }
