@@ -20,6 +20,7 @@ static int Usage()
 
           train   train the learning agent with PPO on generated scenarios (resumable from its checkpoint)
                   --iterations 60 --episodes 8 --seed 7 --out services/cells/BioDapr.Cortex/policy/cortex-policy.json [--curve run.csv]
+                  --score weights.json [--validation 3]: only the validation score of existing weights
           bench   every controller (tuned + default) on the fixed suite and the held-out generated set: tables with paired
                   CIs per scenario, family and phase, the targets, plots (resumable; tuned baselines cached)
                   --seeds 20 --heldout 1 [--heldout-seeds N] --suite scenarios/suite --out docs/benchmarks/cortex-suite [--controllers a,b]

@@ -13,7 +13,7 @@ internal static class TrainCommand
         Options options;
         try
         {
-            options = new Options(args, "iterations", "episodes", "seed", "out", "fresh", "hidden", "validation", "curve");
+            options = new Options(args, "iterations", "episodes", "seed", "out", "fresh", "hidden", "validation", "curve", "score");
         }
         catch (ArgumentException ex)
         {
@@ -29,6 +29,28 @@ internal static class TrainCommand
             Hidden = options.Integer("hidden", 64, 4, 1024),
             ValidationScenarios = options.Integer("validation", 4, 1, 1_000),
         };
+        var score = options.Text("score", string.Empty);
+        if (score.Length > 0)
+        {
+            // Scores existing weights on the same validation scenarios the training chooses by (to compare a new run
+            // with the shipped weights on the current simulator); trains nothing.
+            if (!File.Exists(score))
+            {
+                Console.Error.WriteLine($"train: --score {score}: no such weights file");
+                return 2;
+            }
+
+            var (model, _) = BioDapr.Control.Learning.PolicyFile.Load(score);
+            using (model)
+            {
+                BioDapr.Control.Learning.PolicyNetwork.SingleThreaded();
+                var validation = PpoTrainer.Validate(model, settings.ValidationScenarios);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"validation efficiency of {score} on {settings.ValidationScenarios} validation scenarios: {validation:F4}"));
+            }
+
+            return 0;
+        }
+
         var output = options.Text("out", DefaultPolicy);
         var checkpoint = output + ".checkpoint";
         if (options.Flag("fresh") && File.Exists(checkpoint))

@@ -43,6 +43,9 @@ public sealed record SimulationResult(
     /// <summary>Requests the clients sent, their own retries included (equals the arrivals without client retries).</summary>
     public long ClientAttempts { get; init; }
 
+    /// <summary>Requests to a cell abandoned by their caller (timeout, lost hedge, client gave up) before the cell answered: dropped from the queue or their slot freed.</summary>
+    public long AbandonedVisits { get; init; }
+
     /// <summary>Client-side amplification: requests sent ÷ arrivals (1 without client retries).</summary>
     public double ClientAmplification => Seconds.Sum(s => (long)s.Arrivals) is var arrivals and > 0 ? (double)ClientAttempts / arrivals : 1;
 

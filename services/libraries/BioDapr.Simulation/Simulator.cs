@@ -36,6 +36,7 @@ public sealed class Simulator
     private long _processed;
     private long _completed;
     private long _clientAttempts;
+    private long _abandonedVisits;
 
     /// <summary>Creates a simulator. <paramref name="hormones"/> gives each pathway's settings (key <c>caller→target</c>), read at every decision.</summary>
     public Simulator(Scenario scenario, Func<string, PathwayHormones>? hormones = null, int? seed = null)
@@ -132,6 +133,7 @@ public sealed class Simulator
             _processed)
         {
             ClientAttempts = _clientAttempts,
+            AbandonedVisits = _abandonedVisits,
         };
     }
 
@@ -218,15 +220,19 @@ public sealed class Simulator
         {
             _clientAttempts++;
             var attemptDone = false;
+            Action cancelVisit = Noop;
             At(NowMs + _scenario.Slo.ClientDeadlineMs, () =>
             {
                 if (!attemptDone && !done)
                 {
                     attemptDone = true;
+                    // The client hung up: the entry cell sees the request aborted and stops serving it
+                    // (see "Cancellation" in README.md).
+                    cancelVisit();
                     GaveUp(attempt, abandoned: true);
                 }
             });
-            Visit(entry, success =>
+            cancelVisit = Visit(entry, success =>
             {
                 if (attemptDone || done)
                 {
@@ -311,20 +317,31 @@ public sealed class Simulator
 
     // ----- a visit: wait for a slot, own work, sequential downstream calls, release ---------------
 
-    private void Visit(string cellName, Action<bool> done)
+    private static void Noop()
+    {
+    }
+
+    /// <summary>
+    /// One request to a cell; returns the caller's way to abandon it. Abandoned (the caller's timeout,
+    /// a hedge that lost, a client that gave up), the request leaves the replica's queue, or gives its
+    /// slot back at once and cancels the downstream call it is making, and <paramref name="done"/> is
+    /// never called: as the live cells do when ASP.NET Core aborts the request (the ingress gate and the
+    /// simulated work wait on <c>RequestAborted</c>; daprd cancels the call's context at its timeout).
+    /// </summary>
+    private Action Visit(string cellName, Action<bool> done)
     {
         var cell = _cells[cellName];
         var faults = ActiveFaults(cellName);
         if (faults.Any(f => f.Kind == FaultKind.Outage))
         {
             done(false);
-            return;
+            return Noop;
         }
 
         if (faults.FirstOrDefault(f => f.Kind == FaultKind.Errors) is { } errors && _faults.NextDouble() < errors.Fraction)
         {
             done(false);
-            return;
+            return Noop;
         }
 
         // The load balancer: a uniformly random replica (no draw for a single replica, so scenarios
@@ -332,9 +349,26 @@ public sealed class Simulator
         var replicaIndex = cell.Replicas.Length == 1 ? 0 : _balancing.Next(cell.Replicas.Length);
         var replica = cell.Replicas[replicaIndex];
         var enqueued = NowMs;
+        var abandoned = false;
+        var holding = false;
+        var answered = false;
+        Action cancelDownstream = Noop;
+        QueuedVisit? queued = null;
+
+        void Release()
+        {
+            if (holding)
+            {
+                holding = false;
+                replica.Busy--;
+                StartQueued(cell, replica);
+            }
+        }
+
         void Start()
         {
             replica.Busy++;
+            holding = true;
             cell.Started++;
             cell.QueueWaitMs += NowMs - enqueued;
             var work = cell.Model.ServiceTime.SampleMs(_service);
@@ -345,12 +379,25 @@ public sealed class Simulator
                 work = slow.AddedLatencyMs > 0 ? work + slow.AddedLatencyMs : work * slow.LatencyMultiplier;
             }
 
-            At(NowMs + work, () => CallDownstream(cell, 0, 0, success =>
+            At(NowMs + work, () =>
             {
-                replica.Busy--;
-                StartQueued(cell, replica);
-                done(success);
-            }));
+                if (abandoned)
+                {
+                    return;
+                }
+
+                cancelDownstream = CallDownstream(cell, success =>
+                {
+                    if (abandoned)
+                    {
+                        return;
+                    }
+
+                    answered = true;
+                    Release();
+                    done(success);
+                });
+            });
         }
 
         if (replica.Busy < SlotsOf(cell))
@@ -359,47 +406,89 @@ public sealed class Simulator
         }
         else
         {
-            replica.Queue.Enqueue(Start);
+            queued = new QueuedVisit(Start);
+            replica.Queue.Enqueue(queued);
         }
+
+        return () =>
+        {
+            if (abandoned || answered)
+            {
+                return;
+            }
+
+            abandoned = true;
+            _abandonedVisits++;
+            if (queued is { Started: false })
+            {
+                queued.Abandoned = true;
+                return;
+            }
+
+            cancelDownstream();
+            Release();
+        };
     }
 
     private void StartQueued(CellState cell, ReplicaState replica)
     {
-        while (replica.Busy < SlotsOf(cell) && replica.Queue.TryDequeue(out var start))
+        while (replica.Busy < SlotsOf(cell) && replica.Queue.TryDequeue(out var next))
         {
-            start();
+            if (!next.Abandoned)
+            {
+                next.Started = true;
+                next.Start();
+            }
         }
     }
 
     private int SlotsOf(CellState cell) =>
         ActiveFaults(cell.Name).FirstOrDefault(f => f.Kind == FaultKind.SlotReduction) is { } loss ? Math.Max(1, loss.Slots) : cell.Model.Slots;
 
-    private void CallDownstream(CellState cell, int callIndex, int repetition, Action<bool> done)
+    // The cell's downstream calls, one after another, while it holds its slot; returns the way to cancel
+    // the call in progress (the cell's request was aborted).
+    private Action CallDownstream(CellState cell, Action<bool> done)
     {
-        if (callIndex >= cell.Model.Calls.Count)
+        var cancelled = false;
+        Action current = Noop;
+        void Next(int callIndex, int repetition)
         {
-            done(true);
-            return;
+            while (callIndex < cell.Model.Calls.Count && repetition >= cell.Model.Calls[callIndex].Count)
+            {
+                callIndex++;
+                repetition = 0;
+            }
+
+            if (callIndex >= cell.Model.Calls.Count)
+            {
+                done(true);
+                return;
+            }
+
+            current = Pathway(cell.Name, cell.Model.Calls[callIndex].Target).Call(success =>
+            {
+                if (cancelled)
+                {
+                    return;
+                }
+
+                if (success)
+                {
+                    Next(callIndex, repetition + 1);
+                }
+                else
+                {
+                    done(false);
+                }
+            });
         }
 
-        var call = cell.Model.Calls[callIndex];
-        if (repetition >= call.Count)
+        Next(0, 0);
+        return () =>
         {
-            CallDownstream(cell, callIndex + 1, 0, done);
-            return;
-        }
-
-        Pathway(cell.Name, call.Target).Call(success =>
-        {
-            if (success)
-            {
-                CallDownstream(cell, callIndex, repetition + 1, done);
-            }
-            else
-            {
-                done(false);
-            }
-        });
+            cancelled = true;
+            current();
+        };
     }
 
     private IEnumerable<Fault> ActiveFaults(string cell) =>
@@ -430,11 +519,20 @@ public sealed class Simulator
         public double QueueWaitMs { get; set; }
     }
 
+    private sealed class QueuedVisit(Action start)
+    {
+        public Action Start { get; } = start;
+
+        public bool Started { get; set; }
+
+        public bool Abandoned { get; set; }
+    }
+
     private sealed class ReplicaState
     {
         public int Busy { get; set; }
 
-        public Queue<Action> Queue { get; } = new();
+        public Queue<QueuedVisit> Queue { get; } = new();
     }
 
     /// <summary>One pathway in simulated time, driven by the live cells' policy state machines.</summary>
@@ -490,27 +588,41 @@ public sealed class Simulator
 
         private TimeSpan Now => TimeSpan.FromMilliseconds(simulator.NowMs);
 
-        public void Call(Action<bool> done)
+        /// <summary>One call through the pathway; returns the way to cancel it (the calling cell's request was aborted).</summary>
+        public Action Call(Action<bool> done)
         {
             Calls++;
             _windowCalls++;
             var started = simulator.NowMs;
             var hormones = simulator.HormonesOf(key);
             _budget.OnRequest(Now);
+            var call = new CallState();
+            var admitted = false;
             void Admitted()
             {
+                admitted = true;
                 _windowAdmitted++;
                 _windowQueueWaitMs += simulator.NowMs - started;
-                Attempt(0, Finished);
+                Attempt(0, call, Finished);
             }
 
-            void Finished(bool success)
+            void ReleaseSlot()
             {
                 foreach (var next in _limiter.Release(simulator.HormonesOf(key).ConcurrencyLimit))
                 {
                     next();
                 }
+            }
 
+            void Finished(bool success)
+            {
+                if (call.Cancelled)
+                {
+                    return;
+                }
+
+                call.Finished = true;
+                ReleaseSlot();
                 if (success)
                 {
                     _windowSuccesses++;
@@ -531,7 +643,8 @@ public sealed class Simulator
                 done(success);
             }
 
-            switch (_limiter.Request(Admitted, hormones.ConcurrencyLimit, hormones.QueueLimit))
+            Action waiter = Admitted;
+            switch (_limiter.Request(waiter, hormones.ConcurrencyLimit, hormones.QueueLimit))
             {
                 case LimiterDecision.Admitted:
                     Admitted();
@@ -540,74 +653,168 @@ public sealed class Simulator
                     break;
                 default:
                     _windowRejected++;
+                    call.Finished = true;
                     done(false);
                     break;
             }
+
+            return () =>
+            {
+                if (call.Cancelled || call.Finished)
+                {
+                    return;
+                }
+
+                // As the live limiter: a queued waiter leaves the queue; an admitted call's attempts are
+                // cancelled (each reported to the breaker as Canceled, not judged) and its slot is freed.
+                call.Cancelled = true;
+                if (!admitted)
+                {
+                    _limiter.Cancel(waiter);
+                    return;
+                }
+
+                call.CancelCurrent();
+                ReleaseSlot();
+            };
         }
 
-        private void Attempt(int retry, Action<bool> done)
+        // One attempt of a call (the first or a retry), hedged when the hormones say so, as the live
+        // pipeline (limiter → retry → hedging → breaker → timeout): every request sent (the attempt and its
+        // hedges) passes the breaker and has its own timeout; a hedge is sent while no good answer came,
+        // every HedgeDelayMs (up to MaxHedges), each paid from the retry budget; the first good answer
+        // wins and the others are cancelled; the attempt fails with the last outcome when every request
+        // sent has answered and no hedge is left to send.
+        private void Attempt(int retry, CallState call, Action<bool> done)
         {
             var hormones = simulator.HormonesOf(key);
-            if (!_breaker.TryAcquire(Now, hormones))
+            var over = false;
+            var outstanding = new List<Action>();
+            var hedges = 0;
+            var hedging = hormones.HedgingEnabled;
+            var last = PathwayOutcome.BreakerOpen;
+
+            void CancelAll()
             {
-                done(false);
-                return;
+                over = true;
+                var losers = outstanding.ToArray();
+                outstanding.Clear();
+                foreach (var cancel in losers)
+                {
+                    cancel();
+                }
             }
 
-            Attempts++;
-            _windowAttempts++;
-            _windowMaxInFlight = Math.Max(_windowMaxInFlight, _limiter.InFlight);
-            var finished = false;
-            simulator.At(simulator.NowMs + hormones.TimeoutMs, () =>
+            call.CancelCurrent = CancelAll;
+
+            void End(PathwayOutcome outcome)
             {
-                if (!finished)
-                {
-                    finished = true;
-                    _windowTimeouts++;
-                    Outcome(PathwayOutcome.Timeout, retry, done);
-                }
-            });
-            // Hedging: while no answer came, another request goes out every HedgeDelayMs (up to
-            // MaxHedges, probably to another replica); the first success wins, and the attempt fails only
-            // when every request sent failed. Hedged requests count as attempts (amplification).
-            var outstanding = 0;
+                CancelAll();
+                call.CancelCurrent = Noop;
+                Outcome(outcome, retry, call, done);
+            }
+
+            bool MoreHedges() => hedging && hedges < hormones.MaxHedges;
+
             void Send()
             {
-                outstanding++;
-                simulator.Visit(target, success =>
+                if (!_breaker.TryAcquire(Now, simulator.HormonesOf(key)))
                 {
-                    outstanding--;
-                    if (!finished && (success || outstanding == 0))
+                    last = PathwayOutcome.BreakerOpen;
+                    if (outstanding.Count == 0 && !MoreHedges())
                     {
-                        finished = true;
-                        Outcome(success ? PathwayOutcome.Success : PathwayOutcome.ServerError, retry, done);
+                        End(last);
+                    }
+
+                    return;
+                }
+
+                Attempts++;
+                _windowAttempts++;
+                _windowMaxInFlight = Math.Max(_windowMaxInFlight, _limiter.InFlight);
+                var answered = false;
+                Action cancelVisit = Noop;
+                void Cancel()
+                {
+                    if (!answered)
+                    {
+                        answered = true;
+                        cancelVisit();
+                        _breaker.OnResult(Now, PathwayOutcome.Canceled, simulator.HormonesOf(key));
+                    }
+                }
+
+                void Answer(PathwayOutcome outcome)
+                {
+                    answered = true;
+                    outstanding.Remove(Cancel);
+                    _breaker.OnResult(Now, outcome, simulator.HormonesOf(key));
+                    last = outcome;
+                    if (PathwayOutcomes.IsGood(outcome) || (outstanding.Count == 0 && !MoreHedges()))
+                    {
+                        End(outcome);
+                    }
+                }
+
+                outstanding.Add(Cancel);
+                simulator.At(simulator.NowMs + hormones.TimeoutMs, () =>
+                {
+                    if (!answered && !over)
+                    {
+                        _windowTimeouts++;
+                        cancelVisit();
+                        Answer(PathwayOutcome.Timeout);
+                    }
+                });
+                cancelVisit = simulator.Visit(target, success =>
+                {
+                    if (!answered && !over)
+                    {
+                        Answer(success ? PathwayOutcome.Success : PathwayOutcome.ServerError);
+                    }
+                });
+            }
+
+            void ScheduleHedge()
+            {
+                simulator.At(simulator.NowMs + hormones.HedgeDelayMs, () =>
+                {
+                    if (over || call.Cancelled)
+                    {
+                        return;
+                    }
+
+                    if (_budget.TryWithdraw(Now, simulator.HormonesOf(key)))
+                    {
+                        hedges++;
+                        Send();
+                        if (!over && MoreHedges())
+                        {
+                            ScheduleHedge();
+                        }
+                    }
+                    else
+                    {
+                        hedges = hormones.MaxHedges;
+                        if (outstanding.Count == 0 && !over)
+                        {
+                            End(last);
+                        }
                     }
                 });
             }
 
             Send();
-            if (hormones.HedgingEnabled)
+            if (!over && MoreHedges())
             {
-                for (var hedge = 1; hedge <= hormones.MaxHedges; hedge++)
-                {
-                    simulator.At(simulator.NowMs + (hedge * hormones.HedgeDelayMs), () =>
-                    {
-                        if (!finished)
-                        {
-                            Attempts++;
-                            _windowAttempts++;
-                            Send();
-                        }
-                    });
-                }
+                ScheduleHedge();
             }
         }
 
-        private void Outcome(PathwayOutcome outcome, int retry, Action<bool> done)
+        private void Outcome(PathwayOutcome outcome, int retry, CallState call, Action<bool> done)
         {
             var hormones = simulator.HormonesOf(key);
-            _breaker.OnResult(Now, outcome, hormones);
-            if (outcome == PathwayOutcome.Success)
+            if (PathwayOutcomes.IsGood(outcome))
             {
                 done(true);
                 return;
@@ -616,11 +823,29 @@ public sealed class Simulator
             if (PathwayOutcomes.IsRetryable(outcome) && retry < hormones.MaxRetries && _budget.TryWithdraw(Now, hormones))
             {
                 var delay = Backoff.Delay(retry + 1, hormones, simulator._retries);
-                simulator.At(simulator.NowMs + delay.TotalMilliseconds, () => Attempt(retry + 1, done));
+                var waiting = true;
+                call.CancelCurrent = () => waiting = false;
+                simulator.At(simulator.NowMs + delay.TotalMilliseconds, () =>
+                {
+                    if (waiting && !call.Cancelled)
+                    {
+                        Attempt(retry + 1, call, done);
+                    }
+                });
                 return;
             }
 
             done(false);
         }
     }
+
+    private sealed class CallState
+    {
+        public bool Cancelled { get; set; }
+
+        public bool Finished { get; set; }
+
+        public Action CancelCurrent { get; set; } = Noop;
+    }
 }
+

@@ -564,7 +564,25 @@ public sealed class GuardedController : IPathwayController
         }
 
         var breakBounded = Math.Clamp(breakMs, _settings.MinBreakerBreakMs, _settings.MaxBreakerBreakMs);
-        if (!notes.Contains("retry governor") && !notes.Contains("retry budget smoothed") && (limitBounded != limit || timeoutBounded != timeout || retries != proposed.MaxRetries || budget != proposed.RetryBudgetPercent || budgetFloor != proposed.RetryBudgetMinPerSecond || breakBounded != breakMs))
+        // Hedging: at most MaxHedges, a delay between MinHedgeDelayMs and half the (bounded) timeout, so a
+        // hedge has time to answer; none while the retry governor holds the amplification down.
+        var (hedgeDelay, hedges) = (proposed.HedgeDelayMs, proposed.MaxHedges);
+        if (proposed.HedgingEnabled)
+        {
+            hedges = Math.Min(hedges, _settings.MaxHedges);
+            hedgeDelay = Math.Clamp(hedgeDelay, _settings.MinHedgeDelayMs, Math.Max(_settings.MinHedgeDelayMs, timeoutBounded / 2));
+            if (governed)
+            {
+                hedges = 0;
+            }
+
+            if (hedges <= 0)
+            {
+                hedgeDelay = 0;
+            }
+        }
+
+        if (!notes.Contains("retry governor") && !notes.Contains("retry budget smoothed") && (limitBounded != limit || timeoutBounded != timeout || retries != proposed.MaxRetries || budget != proposed.RetryBudgetPercent || budgetFloor != proposed.RetryBudgetMinPerSecond || breakBounded != breakMs || hedges != proposed.MaxHedges || hedgeDelay != proposed.HedgeDelayMs))
         {
             notes.Add("bounded");
         }
@@ -577,6 +595,8 @@ public sealed class GuardedController : IPathwayController
             RetryBudgetPercent = budget,
             RetryBudgetMinPerSecond = budgetFloor,
             BreakerBreakMs = breakBounded,
+            HedgeDelayMs = hedgeDelay,
+            MaxHedges = hedges,
         };
         return (bounded.Validate().Count == 0 ? bounded : current ?? PathwayHormones.Default, notes);
     }

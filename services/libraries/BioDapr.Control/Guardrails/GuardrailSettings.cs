@@ -107,6 +107,12 @@ public sealed record GuardrailSettings
     [Range(100, 600_000)]
     public int MaxBreakerBreakMs { get; init; } = 30_000;
 
+    /// <summary>The most hedges a call may send (0: the cortex may not hedge).</summary>
+    public int MaxHedges { get; init; } = 1;
+
+    /// <summary>The shortest hedge delay: below it a hedge would double nearly every call.</summary>
+    public int MinHedgeDelayMs { get; init; } = 5;
+
     /// <summary>The most a value may grow (or shrink, as its inverse) in one decision.</summary>
     [Range(1.0, 100.0)]
     public double MaxStepFactor { get; init; } = 1.5;

@@ -37,7 +37,8 @@ public readonly record struct NeighbourSignals(double DownstreamTrouble, double 
 /// Gradient2; a cut below it (a₀ &lt; 0) is scaled by <see cref="Congestion"/>, so the agent cannot shed
 /// calls a slower but healthy backend would have served; the timeout moves by <c>× e^(0.25·a₁)</c> a decision; the retries
 /// (<c>2 + round(1.5·a₂)</c>, 0–3), the retry budget (<c>20 % × e^(1.5·a₃)</c>) and the breaker's break
-/// time (<c>5 s × e^(1.5·a₄)</c>) are set around BioDapr's defaults. Actions are clipped to ±1. Pure:
+/// time (<c>5 s × e^(1.5·a₄)</c>) are set around BioDapr's defaults; hedging is a rule on the window
+/// (<see cref="Hedging"/>). Actions are clipped to ±1. Pure:
 /// the caller keeps the memory (a dictionary in the simulator, actor state in the live cortex).
 /// </summary>
 public static class PathwayAgent
@@ -146,8 +147,49 @@ public static class PathwayAgent
             RetryBudgetPercent = Math.Round(Math.Clamp(PathwayHormones.DefaultRetryBudgetPercent * Math.Exp(1.5 * A(3)), 1, 100), 1),
             BreakerBreakMs = (int)Math.Round(Math.Clamp(PathwayHormones.DefaultBreakerBreakMs * Math.Exp(1.5 * A(4)), 500, 60_000)),
         };
+        var (hedgeDelayMs, maxHedges) = Hedging(window, current, sloMs);
+        next = next with { HedgeDelayMs = hedgeDelayMs, MaxHedges = maxHedges };
         var history = memory.History is { Length: 4 } known ? known : [1, 0, 1, 0];
         return (next, new AgentMemory(baseline, limit, timeout) { History = [SuccessShare(window), P99OverSlo(window, sloMs), history[0], history[1]] });
+    }
+
+    /// <summary>A tail is "long" when the p99 is at least this many times the median.</summary>
+    public const double HedgeTailRatio = 4;
+
+    /// <summary>
+    /// Hedging, a rule (not a network output, so the trained weights stay valid): one hedge after twice the
+    /// median when the window shows slow answers that are not congestion, i.e. a fast body (p50 ≤ ¼ of the
+    /// objective) with a long tail (p99 ≥ <see cref="HedgeTailRatio"/> × p50, and above half the objective),
+    /// few timeouts (&lt; 5 % of attempts) and little shedding (&lt; 1 % of calls): some replicas or some
+    /// requests are slow while the rest answer fast, the case a hedge to another replica fixes. A congested
+    /// target (a long queue makes every answer slow, so the body is slow too, or attempts time out) gets no
+    /// hedge, which would only add load. Once on, hedging stays while the window still needed extra attempts
+    /// (≥ 3 % of calls), since hedges hide the tail they cut. The delay is 2 × p50 between 5 ms and 40 % of
+    /// the objective. Hedges are paid from the retry budget, so the guard's budget bounds them.
+    /// </summary>
+    public static (int HedgeDelayMs, int MaxHedges) Hedging(PathwayWindow window, PathwayHormones current, double sloMs)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(sloMs, 0);
+        if (window.Calls == 0 || window.Successes == 0 || window.RttP50Ms <= 0)
+        {
+            // Nothing to judge by: keep what is set.
+            return (current.HedgeDelayMs, current.MaxHedges);
+        }
+
+        var p50 = window.RttP50Ms;
+        var p99 = window.RttP99Ms > 0 ? window.RttP99Ms : p50;
+        var healthy = Share(window.Timeouts, window.Attempts) < 0.05 && Share(window.Rejected, window.Calls) < 0.01 && p50 <= 0.25 * sloMs;
+        var longTail = p99 >= HedgeTailRatio * p50 && p99 > 0.5 * sloMs;
+        var stillNeeded = current.HedgingEnabled && window.Amplification - 1 >= 0.03;
+        if (!healthy || !(longTail || stillNeeded))
+        {
+            return (0, 0);
+        }
+
+        var delay = (int)Math.Round(Math.Clamp(2 * p50, 5, Math.Max(5, 0.4 * sloMs)));
+        return (Math.Min(delay, Math.Max(1, current.TimeoutMs / 2)), 1);
     }
 
     /// <summary>
