@@ -378,6 +378,42 @@ public sealed class PathwaysAndIngressTests
     }
 
     [Fact]
+    public async Task TheCellsOwnWarmupProbes_AreNotCountedInTheEndpointsVitals_ButAForgedTokenIs()
+    {
+        var appPort = BioDapr.Testing.FreePort.Next();
+        await using var cell = await TestCell.StartAsync(
+            configure: builder => builder.AddCellVitals(),
+            map: app => app.MapGet("/work", () => Results.Ok()),
+            settings: new() { ["APP_PORT"] = appPort.ToString(System.Globalization.CultureInfo.InvariantCulture), ["Cell:Vitals:Window"] = "00:00:00.100" },
+            onLoopback: true);
+        var token = cell.App.Services.GetRequiredService<WarmupRequests>().Token;
+        var url = $"http://127.0.0.1:{appPort}/work";
+        long Calls() => cell.Dapr.Published
+            .Where(p => p is { PubSub: "vitals-pubsub", Topic: "vitals" })
+            .Select(p => System.Text.Json.JsonSerializer.SerializeToElement(p.Data, p.Data!.GetType(), Web))
+            .SelectMany(p => p.GetProperty("windows").EnumerateArray())
+            .Where(w => w.GetProperty("name").GetString() == "GET /work")
+            .Sum(w => w.GetProperty("calls").GetInt64());
+
+        // Ten probes (a new replica sends hundreds), then one forged probe and one client request: two arrivals.
+        for (var i = 0; i < 10; i++)
+        {
+            using var probe = new HttpRequestMessage(HttpMethod.Get, url);
+            probe.Headers.Add(WarmupRequests.Header, token);
+            (await cell.Client.SendAsync(probe, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        using var forged = new HttpRequestMessage(HttpMethod.Get, url);
+        forged.Headers.Add(WarmupRequests.Header, "not-the-token");
+        (await cell.Client.SendAsync(forged, Ct)).Dispose();
+        (await cell.Client.GetAsync(url, Ct)).Dispose();
+
+        await BioDapr.Testing.Eventually.TrueAsync(() => Calls() >= 2, because: "the forged probe and the client's request are arrivals");
+        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct); // three more windows: nothing else arrives
+        Calls().ShouldBe(2);
+    }
+
+    [Fact]
     public async Task AnInvalidPathogenValue_IsRejected_AndTheLastGoodValueStays()
     {
         await using var cell = await TestCell.StartAsync(configure: builder => builder.AddCellVitals());

@@ -72,4 +72,59 @@ public sealed class CellScalerTests
         decision.Replicas.ShouldBe(2);
         decision.Error.ShouldBe("the runner refused PUT /v1.0/apps/orders/replicas: 409 a scale of orders is in progress");
     }
+
+    [Fact]
+    public async Task AScaleCallInFlight_DoesNotStopTheLoop_TheLatestDecisionIsAppliedAfterIt_AndItsFailureIsReported()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        var runner = new GatedScaler();
+        var forecasts = new CellForecasts(() => new SeasonalNaiveForecaster(3), Options, time);
+        var cell = new CellScaler("orders", new HpaPolicy(new HpaSettings { TargetUtilisation = 0.5, ScaleDownStabilisation = TimeSpan.Zero }), runner, forecasts, Options, time);
+        var ct = TestContext.Current.CancellationToken;
+
+        // 1 -> 2: the call waits for the runner (a replica's cold start); the step returns at once.
+        var first = await cell.StepAsync(new CellLoad(1.0, 10, 0), RecordingReplicaScaler.Running("orders", 1), ct).WaitAsync(TimeSpan.FromSeconds(5), ct);
+        first.ShouldBe(new CellDecision("orders", 2, CellDecision.Observed, Applied: true));
+        cell.ScaleInFlight.ShouldBeTrue();
+
+        // Meanwhile the load rises: 2 -> 4 is decided and kept, not sent while the call is in flight.
+        time.Advance(TimeSpan.FromSeconds(15));
+        (await cell.StepAsync(new CellLoad(1.0, 20, 0), RecordingReplicaScaler.Running("orders", 2), ct)).ShouldBe(new CellDecision("orders", 4, CellDecision.Observed, Applied: false));
+        runner.Calls.ShouldBe([2]);
+
+        // The call ends: the next step applies the latest decision.
+        runner.Answer();
+        time.Advance(TimeSpan.FromSeconds(15));
+        (await cell.StepAsync(new CellLoad(1.0, 20, 0), RecordingReplicaScaler.Running("orders", 2), ct)).ShouldBe(new CellDecision("orders", 4, CellDecision.Observed, Applied: true));
+        runner.Calls.ShouldBe([2, 4]);
+
+        // That call is refused after a while: reported at the first step after it ended, and the count tried again.
+        runner.Refuse("503 1 of 2 new replicas of 'orders' did not start");
+        time.Advance(TimeSpan.FromSeconds(15));
+        var next = await cell.StepAsync(new CellLoad(1.0, 20, 0), RecordingReplicaScaler.Running("orders", 2), ct);
+        next.Error.ShouldBe("503 1 of 2 new replicas of 'orders' did not start");
+        next.Applied.ShouldBeTrue();
+        runner.Calls.ShouldBe([2, 4, 4]);
+    }
+
+    /// <summary>A runner stand-in whose scale calls wait until the test answers or refuses them.</summary>
+    private sealed class GatedScaler : BioDapr.Control.Replicas.IReplicaScaler
+    {
+        private TaskCompletionSource<BioDapr.Control.Replicas.CellReplicas>? _pending;
+
+        public List<int> Calls { get; } = [];
+
+        public Task<IReadOnlyList<BioDapr.Control.Replicas.CellReplicas>> ListAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<BioDapr.Control.Replicas.CellReplicas> ScaleAsync(string appId, int replicas, CancellationToken cancellationToken)
+        {
+            Calls.Add(replicas);
+            _pending = new TaskCompletionSource<BioDapr.Control.Replicas.CellReplicas>(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _pending.Task;
+        }
+
+        public void Answer() => _pending!.SetResult(RecordingReplicaScaler.Running("orders", Calls[^1]));
+
+        public void Refuse(string reason) => _pending!.SetException(new BioDapr.Control.Replicas.ReplicaScalingException(reason));
+    }
 }

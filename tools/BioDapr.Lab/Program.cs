@@ -50,6 +50,9 @@ static int Usage()
                   --max-replicas 6 --target 0.6 --predictive-target 0.7 --forecaster quantile-gru --seed 1 --seeds 1
                   --warmup 15 --out docs/benchmarks/scaling-live [--policies a,b] [--scenarios diurnal,bursty]
                   --start-priority normal (idle: new replicas at SCHED_IDLE until ready, the runner's --start-idle, every policy alike)
+                  policy cortex: the cortex's own scaling loop decides (history and cold start seeded through its
+                  PUT /scaling/orders/history); --cortex-observed-s 3 --cortex-grace-s 2 --cortex-train-timeout 900
+                  --tail 0 (seconds after each window without load, unscored: replica changes still recorded)
           scale-probe  what one replica start does to the serving replicas: a fresh organism at steady load (--load of the
                   ready orders replicas' capacity), orders +1 at --scale-at; per second answers, p50/p99, CPU per process
                   --replicas 2 --load 0.6 --seconds 40 --scale-at 10 --modes normal,idle --out docs/benchmarks/scaling-probe

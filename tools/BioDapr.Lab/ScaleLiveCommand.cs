@@ -20,7 +20,10 @@ namespace BioDapr.Lab;
 /// orders and inventory) replays a diurnal and a bursty window of the committed traces in compressed time, with the
 /// same arrivals for every policy (from the seed), while the policy drives orders' replicas through the runner
 /// (<see cref="LiveScalingController"/>). Per policy and scenario: SLO-violating seconds, replica-seconds, goodput, the
-/// measured cold start, and the orders lost or doubled (audited in Redis). Design: docs/scaling.md, "Live benchmark".
+/// measured cold start, and the orders lost or doubled (audited in Redis). Policy <c>cortex</c>: the benchmark does not
+/// decide; the organism includes the cortex with its scaling loop on (<c>Cortex:Scaling:Enabled</c>), given the same
+/// capacity model, compressed timings, the trace's history and the measured cold start (<c>PUT /scaling/orders/history</c>),
+/// and the benchmark replays and records what the runner did. Design: docs/scaling.md, "Live benchmark".
 /// </summary>
 internal static class ScaleLiveCommand
 {
@@ -28,6 +31,7 @@ internal static class ScaleLiveCommand
     private const string Sku = "scale-live";
     private const int InitialStock = 10_000_000;
     private const int Horizon = 3;
+    private const string Cortex = "cortex";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static async Task<int> RunAsync(string[] args)
@@ -121,16 +125,26 @@ internal static class ScaleLiveCommand
     {
         var logs = Path.Combine(settings.Output, "runs");
         Directory.CreateDirectory(logs);
+        var cortexDecides = policyName == Cortex;
+        string[] apps = cortexDecides ? ["gateway", "orders", "inventory", "cortex"] : ["gateway", "orders", "inventory"];
         var organism = new LocalOrganism
         {
             LogDirectory = logs,
-            OnlyApps = new HashSet<string>(["gateway", "orders", "inventory"], StringComparer.Ordinal),
+            OnlyApps = new HashSet<string>(apps, StringComparer.Ordinal),
             StartReplicasIdle = settings.StartIdle,
         };
         organism.ExtraCatalogue[Sku] = InitialStock;
-        foreach (var app in new[] { "gateway", "orders", "inventory" })
+        foreach (var app in apps)
         {
             organism.AppEnvironment[app] = new Dictionary<string, string>(StringComparer.Ordinal) { ["Logging__LogLevel__Default"] = "Warning" };
+        }
+
+        if (cortexDecides)
+        {
+            foreach (var (key, value) in settings.CortexEnvironment())
+            {
+                organism.AppEnvironment["cortex"][key] = value;
+            }
         }
 
         var started = Stopwatch.StartNew();
@@ -139,7 +153,7 @@ internal static class ScaleLiveCommand
         {
             await organism.StartAsync(cancellationToken);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{policyName} seed {seed}: up after {started.Elapsed.TotalSeconds:F1} s, load {LoadAverage()}"));
-            await SetHormonesAsync(organism, settings.Hormones, settings.Slots, settings.ServiceTime, cancellationToken);
+            await SetHormonesAsync(organism, settings.Hormones, settings.Slots, settings.ServiceTime, cortexDecides, cancellationToken);
             using var control = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
             var scaler = await ConnectAsync(organism, control, cancellationToken);
 
@@ -153,14 +167,37 @@ internal static class ScaleLiveCommand
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { Timeout = Timeout.InfiniteTimeSpan };
             var accepted = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
             var scenarios = new List<ScenarioRun>();
+            using var cortex = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{organism.CortexPort}"), Timeout = TimeSpan.FromSeconds(30) };
             foreach (var window in windows)
             {
-                var policy = settings.NewPolicy(policyName, coldStart, window);
+                var policy = cortexDecides ? null : settings.NewPolicy(policyName, coldStart, window);
                 var initial = Math.Clamp(policy is FixedFleetPolicy fleet ? fleet.Replicas : settings.Capacity(settings.PredictiveTarget).ReplicasFor(window.Counts()[0] / window.Bucket.TotalSeconds), settings.MinReplicas, settings.MaxReplicas);
                 await scaler.ScaleAsync(App, initial, cancellationToken);
                 var runId = $"{policyName}-{seed}-{window.Family}";
-                await WarmUpAsync(http, organism, window, settings, runId, cancellationToken);
-                var replay = await ReplayAsync(http, organism, scaler, window, policy, policyName == "predictive" ? forecasters[window.Name] : null, seed, settings, runId, accepted, cancellationToken);
+                if (cortexDecides)
+                {
+                    // The cortex gets the history and the cold start, trains, and the replay starts on one of its bucket boundaries.
+                    var replayStart = await SeedCortexAsync(cortex, window, coldStart, settings, $"{policyName} seed {seed} {window.Name}", cancellationToken);
+                    await scaler.ScaleAsync(App, initial, cancellationToken);
+                    var warmupAt = replayStart - settings.Warmup - DateTimeOffset.UtcNow;
+                    if (warmupAt > TimeSpan.Zero)
+                    {
+                        await Task.Delay(warmupAt, cancellationToken);
+                    }
+
+                    await WarmUpAsync(http, organism, window, settings, runId, cancellationToken);
+                    var untilStart = replayStart - DateTimeOffset.UtcNow;
+                    if (untilStart > TimeSpan.Zero)
+                    {
+                        await Task.Delay(untilStart, cancellationToken);
+                    }
+                }
+                else
+                {
+                    await WarmUpAsync(http, organism, window, settings, runId, cancellationToken);
+                }
+
+                var replay = await ReplayAsync(http, organism, scaler, cortexDecides ? cortex : null, window, policy, policyName == "predictive" ? forecasters[window.Name] : null, seed, settings, runId, accepted, cancellationToken);
                 scenarios.Add(replay with { Initial = initial });
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{policyName} seed {seed} {window.Name}: SLO-violating {replay.Score.SloViolatingSeconds} of {replay.Score.Seconds} s, replica-seconds {replay.Score.ReplicaSeconds:F0}, goodput {replay.Score.GoodputPercent:F1} %, scale calls {replay.ScaleCalls}, failures {replay.Failures.Count}, answers {string.Join(", ", replay.Statuses.Select(x => $"{x.Key}: {x.Value}"))}, p50 {replay.P50Ms} ms, p99 {replay.P99Ms} ms, load {replay.LoadBefore} -> {replay.LoadAfter}"));
@@ -177,7 +214,7 @@ internal static class ScaleLiveCommand
     }
 
     // The hormone file's values, the emulated per-replica capacity of orders, and no per-client limits in the way of the replay's one client.
-    internal static async Task SetHormonesAsync(LocalOrganism organism, string hormones, int slots, TimeSpan serviceTime, CancellationToken cancellationToken)
+    internal static async Task SetHormonesAsync(LocalOrganism organism, string hormones, int slots, TimeSpan serviceTime, bool cortexPresent, CancellationToken cancellationToken)
     {
         var values = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(hormones, cancellationToken)) ?? [];
         values["gateway.ratePerSecond"] = "100000";
@@ -189,6 +226,13 @@ internal static class ScaleLiveCommand
         values["orders.admission.queueLimit"] = slots.ToString(CultureInfo.InvariantCulture);
         values["orders.pathogens.workMs"] = serviceTime.TotalMilliseconds.ToString(CultureInfo.InvariantCulture);
         values["orders.pathogens.workCv"] = "0.5";
+        if (cortexPresent)
+        {
+            // The cortex scales; its pathway agent must not also retune the gateway's pathway to orders meanwhile (the other
+            // policies run without a cortex): frozen, it changes no hormone.
+            values["cortex.freeze"] = "true";
+        }
+
         // A request may wait for a slot behind a full queue: the gateway's pathway must not time out before the work can end.
         values["gateway.pathways.orders.timeoutMs"] = ((int)((4 * serviceTime.TotalMilliseconds) + 1000)).ToString(CultureInfo.InvariantCulture);
         await using var connection = await HormoneWriter.ConnectAsync($"127.0.0.1:{organism.Redis}").WaitAsync(cancellationToken);
@@ -248,7 +292,7 @@ internal static class ScaleLiveCommand
     }
 
     private static async Task<ScenarioRun> ReplayAsync(
-        HttpClient http, LocalOrganism organism, RunnerReplicaScaler scaler, TraceWindow window, IScalingPolicy policy, IForecaster? forecaster, int seed, Settings settings, string runId,
+        HttpClient http, LocalOrganism organism, RunnerReplicaScaler scaler, HttpClient? cortex, TraceWindow window, IScalingPolicy? policy, IForecaster? forecaster, int seed, Settings settings, string runId,
         ConcurrentDictionary<string, string> accepted, CancellationToken cancellationToken)
     {
         var loadBefore = LoadAverage();
@@ -261,7 +305,10 @@ internal static class ScaleLiveCommand
         int periodArrivals = 0, periodCompleted = 0, inFlight = 0;
         var statuses = new ConcurrentDictionary<int, int>();
         var latencies = new ConcurrentBag<double>();
-        var controller = new LiveScalingController(policy, scaler, App, settings.Slots, settings.ServiceTime, settings.MinReplicas, settings.MaxReplicas, TimeProvider.System);
+        // Without a policy (the cortex decides) there is no controller: the replay only sends and records.
+        var controller = policy is null ? null : new LiveScalingController(policy, scaler, App, settings.Slots, settings.ServiceTime, settings.MinReplicas, settings.MaxReplicas, TimeProvider.System);
+        var cortexDecisions = new List<object>();
+        var provisionedChanges = new List<(double At, int Replicas)>();
         var history = window.History();
         var bucketCounts = new int[window.Buckets];
         foreach (var a in arrivals)
@@ -273,7 +320,7 @@ internal static class ScaleLiveCommand
         var clock = Stopwatch.StartNew();
 
         // The policy's loop: every period, the period's measurements; the forecaster sees a bucket once it is complete.
-        var decide = Task.Run(async () =>
+        var decide = controller is null ? Task.CompletedTask : Task.Run(async () =>
         {
             var period = settings.Period;
             var observedBuckets = 0;
@@ -301,7 +348,7 @@ internal static class ScaleLiveCommand
 
                 var measured = new LivePeriod(now - last, Interlocked.Exchange(ref periodArrivals, 0), Interlocked.Exchange(ref periodCompleted, 0), Volatile.Read(ref inFlight));
                 last = now;
-                await controller.StepAsync(measured, forecast, window.Bucket, now - (bucket * window.Bucket), CancellationToken.None);
+                await controller!.StepAsync(measured, forecast, window.Bucket, now - (bucket * window.Bucket), CancellationToken.None);
             }
         }, CancellationToken.None);
 
@@ -318,6 +365,18 @@ internal static class ScaleLiveCommand
                     {
                         replicaSum[second] += cell.Replicas.Count;
                         replicaSamples[second]++;
+                    }
+
+                    // What the runner was asked for (replicas not draining): its changes are the scale calls when the cortex decides.
+                    var provisioned = cell?.Replicas.Count(r => r.State != "draining");
+                    if (provisioned is { } p && (provisionedChanges.Count == 0 || provisionedChanges[^1].Replicas != p))
+                    {
+                        provisionedChanges.Add((Math.Round(clock.Elapsed.TotalSeconds, 2), p));
+                    }
+
+                    if (cortex is not null)
+                    {
+                        await SampleCortexAsync(cortex, cortexDecisions, clock.Elapsed, done.Token);
                     }
 
                     await Task.Delay(250, done.Token);
@@ -374,9 +433,19 @@ internal static class ScaleLiveCommand
         }
 
         await Task.WhenAll(sends);
+        if (settings.Tail > TimeSpan.Zero)
+        {
+            // Unscored: no load, the runner's replicas still sampled (their changes recorded), so a scale-down after the
+            // window is seen.
+            await Task.Delay(settings.Tail, cancellationToken);
+        }
+
         await done.CancelAsync();
         await Task.WhenAll(decide, sample);
-        await controller.DrainAsync();
+        if (controller is not null)
+        {
+            await controller.DrainAsync();
+        }
 
         var live = new List<LiveSecond>(seconds);
         var lastReplicas = 1.0;
@@ -386,14 +455,112 @@ internal static class ScaleLiveCommand
             live.Add(new LiveSecond(s, sent[s], good[s], lastReplicas));
         }
 
-        await File.WriteAllTextAsync(Path.Combine(settings.Output, "runs", $"{runId}-seconds.json"), JsonSerializer.Serialize(new { seconds = live, decisions = controller.Decisions, applied = controller.Applied.Select(a => new { at = a.At.TotalSeconds, a.Replicas, took = a.Took.TotalSeconds }), failures = controller.Failures }, Json), cancellationToken);
+        var failures = controller?.Failures ?? [];
+        var scaleCalls = controller?.Applied.Count ?? Math.Max(0, provisionedChanges.Count - 1);
+        await File.WriteAllTextAsync(
+            Path.Combine(settings.Output, "runs", $"{runId}-seconds.json"),
+            JsonSerializer.Serialize(
+                new
+                {
+                    seconds = live,
+                    decisions = controller is null ? cortexDecisions : controller.Decisions.Cast<object>().ToList(),
+                    applied = controller?.Applied.Select(a => new { at = a.At.TotalSeconds, a.Replicas, took = a.Took.TotalSeconds }),
+                    provisioned = provisionedChanges.Select(c => new { at = c.At, replicas = c.Replicas }),
+                    failures,
+                },
+                Json),
+            cancellationToken);
         var sorted = latencies.Order().ToArray();
         double Percentile(double q) => sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)] * 1000);
-        return new ScenarioRun(window.Name, window.Family, 0, LiveScore.Of(live, settings.GoodShare), live.Max(s => s.Replicas), controller.Applied.Count, controller.Failures, loadBefore, LoadAverage(),
+        return new ScenarioRun(window.Name, window.Family, 0, LiveScore.Of(live, settings.GoodShare), live.Max(s => s.Replicas), scaleCalls, failures, loadBefore, LoadAverage(),
             [.. live.Chunk(10).Select(c => Math.Round(c.Average(s => s.Replicas), 2))],
+            [.. provisionedChanges.Select(c => c.Replicas)],
             statuses.OrderBy(s => s.Key).ToDictionary(s => s.Key == 0 ? "no answer" : s.Key.ToString(CultureInfo.InvariantCulture), s => s.Value, StringComparer.Ordinal),
             Percentile(0.5), Percentile(0.99));
     }
+
+    // The cortex policy's set-up of one window: the history before the window (compressed buckets, the trace's time of
+    // day) and the measured cold start through the cortex's history endpoint; once the cortex has trained on it, the
+    // same history again, moved so that it ends where the replay will start (the forecaster is kept: same values). The
+    // replay starts on a bucket boundary of the cortex's clock, a warm-up ahead, so its buckets are the window's.
+    private static async Task<DateTimeOffset> SeedCortexAsync(HttpClient cortex, TraceWindow window, TimeSpan coldStart, Settings settings, string label, CancellationToken cancellationToken)
+    {
+        var history = window.History();
+        var arrivals = history.Values.Take(window.Start).ToArray();
+        var bucket = window.Bucket;
+        DateTimeOffset Aligned(DateTimeOffset at) => new(at.UtcTicks + (bucket.Ticks - (at.UtcTicks % bucket.Ticks)) % bucket.Ticks, TimeSpan.Zero);
+        async Task<JsonElement> PutAsync(DateTimeOffset end)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Put, $"/scaling/{App}/history")
+            {
+                Content = new StringContent(
+                    JsonSerializer.Serialize(new { firstBucket = end - (arrivals.Length * bucket), arrivals, phase = history.Phase(0), coldStartSeconds = coldStart.TotalSeconds }, Json),
+                    Encoding.UTF8,
+                    "application/json"),
+            };
+            request.Headers.TryAddWithoutValidation("X-Operator-Key", LocalOrganism.OperatorKey);
+            using var response = await cortex.SendAsync(request, cancellationToken);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            return response.IsSuccessStatusCode
+                ? JsonDocument.Parse(body).RootElement.Clone()
+                : throw new InvalidOperationException($"the cortex refused the history of {window.Name}: {(int)response.StatusCode} {body}");
+        }
+
+        var trained = Stopwatch.StartNew();
+        await PutAsync(Aligned(DateTimeOffset.UtcNow));
+        while (true)
+        {
+            using var response = await cortex.GetAsync($"/scaling/{App}", cancellationToken);
+            if (response.IsSuccessStatusCode && JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.GetProperty("source").GetString() == "forecast")
+            {
+                break;
+            }
+
+            if (trained.Elapsed > settings.CortexTrainTimeout)
+            {
+                throw new TimeoutException($"the cortex did not train {window.Name}'s forecaster within {settings.CortexTrainTimeout.TotalSeconds:F0} s (--cortex-train-timeout)");
+            }
+
+            await Task.Delay(500, cancellationToken);
+        }
+
+        var start = Aligned(DateTimeOffset.UtcNow + settings.Warmup + TimeSpan.FromSeconds(2));
+        var moved = await PutAsync(start);
+        if (!moved.GetProperty("forecasterKept").GetBoolean())
+        {
+            throw new InvalidOperationException($"the cortex dropped {window.Name}'s trained forecaster when its history was moved in time: {moved}");
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: the cortex took {arrivals.Length} buckets of history and a {coldStart.TotalSeconds:F1} s cold start, trained in {trained.Elapsed.TotalSeconds:F0} s; replay at {start:HH:mm:ss}"));
+        return start;
+    }
+
+    // The cortex's latest decision for orders (GET /scaling/orders), kept when it changed.
+    private static async Task SampleCortexAsync(HttpClient cortex, List<object> decisions, TimeSpan at, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await cortex.GetAsync($"/scaling/{App}", cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            var decision = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement;
+            var replicas = decision.GetProperty("replicas").GetInt32();
+            var source = decision.GetProperty("source").GetString() ?? "?";
+            if (decisions.Count == 0 || decisions[^1] is not CortexDecision last || last.Replicas != replicas || last.Source != source)
+            {
+                decisions.Add(new CortexDecision(Math.Round(at.TotalSeconds, 2), replicas, source));
+            }
+        }
+        catch (HttpRequestException)
+        {
+            // A missed sample: the next one (250 ms later) reads the same decision.
+        }
+    }
+
+    private sealed record CortexDecision(double At, int Replicas, string Source);
 
     // One order with its Idempotency-Key; the order id on a 201 (from Location), else null with the status (0: no answer).
     internal static async Task<(string? OrderId, int Status)> PlaceAsync(HttpClient http, LocalOrganism organism, string key, TimeSpan deadline, CancellationToken cancellationToken)
@@ -485,7 +652,7 @@ internal static class ScaleLiveCommand
     }
 
     private sealed record ScenarioRun(
-        string Scenario, string Family, int Initial, LiveScore Score, double MaxReplicas, int ScaleCalls, List<string> Failures, string LoadBefore, string LoadAfter, double[] ReplicasPer10Seconds,
+        string Scenario, string Family, int Initial, LiveScore Score, double MaxReplicas, int ScaleCalls, List<string> Failures, string LoadBefore, string LoadAfter, double[] ReplicasPer10Seconds, int[] ProvisionedSeen,
         Dictionary<string, int> Statuses, double P50Ms, double P99Ms);
 
     private sealed record PolicyRun(string Policy, int Seed, double ColdStartSeconds, List<ScenarioRun> Scenarios, int Accepted, int Lost, int Doubled, int StockDrift, int StoredWithoutAnswer, List<string> Problems);
@@ -513,6 +680,10 @@ internal static class ScaleLiveCommand
         public required string Forecaster { get; init; }
         public required int Epochs { get; init; }
         public required TimeSpan Warmup { get; init; }
+        public required TimeSpan Tail { get; init; }
+        public required TimeSpan CortexObserved { get; init; }
+        public required TimeSpan CortexGrace { get; init; }
+        public required TimeSpan CortexTrainTimeout { get; init; }
         public required IReadOnlyList<string> Policies { get; init; }
         public required IReadOnlyList<string> Scenarios { get; init; }
         public required string Command { get; init; }
@@ -526,6 +697,34 @@ internal static class ScaleLiveCommand
         public TimeSpan Period => TimeSpan.FromSeconds(15 / Compression);
 
         public CapacityModel Capacity(double target) => new(Slots / ServiceTime.TotalSeconds, target);
+
+        // The cortex's configuration for the cortex policy: the predictive policy's settings as the benchmark gives them to
+        // its own predictive policy (capacity model, every timing divided by the compression), its buckets and season in
+        // compressed time, the same forecaster; orders alone is scaled (the gateway and inventory are never applied).
+        public IEnumerable<(string Key, string Value)> CortexEnvironment()
+        {
+            string N(double value) => value.ToString(CultureInfo.InvariantCulture);
+            yield return ("Cortex__Scaling__Enabled", "true");
+            yield return ("Cortex__Scaling__NotApplied__0", "gateway");
+            yield return ("Cortex__Scaling__NotApplied__1", "inventory");
+            yield return ("Cortex__Scaling__PerReplicaRate", N(Slots / ServiceTime.TotalSeconds));
+            yield return ("Cortex__Scaling__TargetUtilisation", N(PredictiveTarget));
+            yield return ("Cortex__Scaling__PeriodSeconds", N(Period.TotalSeconds));
+            yield return ("Cortex__Scaling__ScaleDownStabilisationSeconds", N(120 / Compression));
+            yield return ("Cortex__Scaling__BacklogDrainSeconds", N(30 / Compression));
+            yield return ("Cortex__Scaling__ObservedWindowSeconds", N(Math.Max(Period.TotalSeconds, CortexObserved.TotalSeconds)));
+            yield return ("Cortex__Scaling__BucketGraceSeconds", N(CortexGrace.TotalSeconds));
+            yield return ("Cortex__Scaling__MinReplicas", N(MinReplicas));
+            yield return ("Cortex__Scaling__MaxReplicas", N(MaxReplicas));
+            yield return ("Cortex__Forecasting__BucketSeconds", N(300 / Compression));
+            yield return ("Cortex__Forecasting__SeasonSeconds", N(86_400 / Compression));
+            yield return ("Cortex__Forecasting__Forecaster", Forecaster);
+            yield return ("Cortex__Forecasting__Epochs", N(Epochs));
+            // Fitted once per window, as the benchmark's predictive policy is: no retraining within a replay.
+            yield return ("Cortex__Forecasting__RetrainMinutes", N(7 * 24 * 60));
+            yield return ("Cortex__Forecasting__HistoryDays", "90");
+            yield return ("Logging__LogLevel__BioDapr.Cortex.Scaling", "Information");
+        }
 
         public IForecaster NewForecaster() => Forecaster switch
         {
@@ -571,11 +770,12 @@ internal static class ScaleLiveCommand
         public static Settings Parse(string[] args)
         {
             var options = new Options(args, "traces", "out", "hormones", "seed", "seeds", "compress", "buckets", "held-out-days", "peak-rate", "slots", "service-ms", "slo-ms", "deadline-ms",
-                "good-share", "min-replicas", "max-replicas", "target", "predictive-target", "forecaster", "epochs", "warmup", "policies", "scenarios", "start-priority");
+                "good-share", "min-replicas", "max-replicas", "target", "predictive-target", "forecaster", "epochs", "warmup", "policies", "scenarios", "start-priority",
+                "cortex-observed-s", "cortex-grace-s", "cortex-train-timeout", "tail");
             var policies = options.Text("policies", "predictive,reactive-hpa,fixed").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (policies.FirstOrDefault(p => p is not ("predictive" or "reactive-hpa" or "fixed")) is { } badPolicy)
+            if (policies.FirstOrDefault(p => p is not ("predictive" or "reactive-hpa" or "fixed" or Cortex)) is { } badPolicy)
             {
-                throw new ArgumentException($"--policies: '{badPolicy}' is not predictive, reactive-hpa or fixed");
+                throw new ArgumentException($"--policies: '{badPolicy}' is not predictive, reactive-hpa, fixed or cortex");
             }
 
             var scenarios = options.Text("scenarios", "diurnal,bursty").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -620,11 +820,24 @@ internal static class ScaleLiveCommand
                 Forecaster = forecaster,
                 Epochs = options.Integer("epochs", new QuantileGruOptions().Epochs, 1, 1000),
                 Warmup = TimeSpan.FromSeconds(options.Number("warmup", 15, 0, 600)),
+                Tail = TimeSpan.FromSeconds(options.Number("tail", 0, 0, 3600)),
+                CortexObserved = TimeSpan.FromSeconds(options.Number("cortex-observed-s", 3, 0.1, 600)),
+                CortexGrace = TimeSpan.FromSeconds(options.Number("cortex-grace-s", 2, 0, 600)),
+                CortexTrainTimeout = TimeSpan.FromSeconds(options.Number("cortex-train-timeout", 900, 1, 7200)),
                 Policies = policies,
                 Scenarios = scenarios,
                 Command = "./biodapr cortex scale-live " + string.Join(' ', args),
                 StartIdle = startPriority == "idle",
             };
+
+            // The cortex's forecaster counts whole-second buckets of at least 10 s (Cortex:Forecasting:BucketSeconds), a
+            // compressed day of whole buckets.
+            var bucket = 300 / settings.Compression;
+            if (policies.Contains(Cortex) && (bucket < 10 || Math.Abs(bucket - Math.Round(bucket)) > 1e-9))
+            {
+                throw new ArgumentException($"--compress {settings.Compression}: the cortex policy needs a 5-minute bucket of whole seconds, at least 10 (300 / compress; 30, 20, 15 or 10 work)");
+            }
+
             return settings;
         }
     }

@@ -113,7 +113,7 @@ internal static class ScaleProbeCommand
         try
         {
             await organism.StartAsync(cancellationToken);
-            await ScaleLiveCommand.SetHormonesAsync(organism, hormones, slots, serviceTime, cancellationToken);
+            await ScaleLiveCommand.SetHormonesAsync(organism, hormones, slots, serviceTime, cortexPresent: false, cancellationToken);
             using var control = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
             var scaler = await ScaleLiveCommand.ConnectAsync(organism, control, cancellationToken);
             await scaler.ScaleAsync(App, replicas, cancellationToken);

@@ -384,6 +384,41 @@ public sealed class ReplicaTests : IClassFixture<RedisServer>, IAsyncDisposable
         (await run).ShouldBe(0);
     }
 
+    [Fact]
+    public async Task ScaleCalls_BackToBack_FromTwoCallers_KeepTheRunUp_AndTheLastCountStands()
+    {
+        // Two controllers (the benchmark and the cortex's loop) scaling one app with no pause between their calls: a
+        // scale-up that began right after the previous scale's end found the run's loop reading a replica that had no
+        // supervision yet, and the runner died (NullReferenceException in RunAsync).
+        var (runner, _) = Runner(replicas: 1);
+        var stop = _stop;
+        var run = _run = runner.RunAsync(stop.Token);
+        await UpAsync(run);
+
+        var counts = new[] { 2, 1, 2, 1, 3, 1, 2 };
+        await Task.WhenAll(
+            Task.Run(async () =>
+            {
+                foreach (var n in counts)
+                {
+                    (await runner.ScaleAsync(_worker, n, Ct)).Outcome.ShouldBe(ScaleOutcome.Done);
+                }
+            }, Ct),
+            Task.Run(async () =>
+            {
+                foreach (var n in Enumerable.Reverse(counts))
+                {
+                    (await runner.ScaleAsync(_worker, n, Ct)).Outcome.ShouldBe(ScaleOutcome.Done);
+                }
+            }, Ct));
+
+        run.IsCompleted.ShouldBeFalse(run.IsFaulted ? run.Exception!.ToString() : Output());
+        (await runner.ScaleAsync(_worker, 2, Ct)).Outcome.ShouldBe(ScaleOutcome.Done);
+        runner.Status().Single(a => a.AppId == _worker).Replicas.Select(r => r.Replica).ShouldBe([0, 1]);
+        await stop.CancelAsync();
+        (await run).ShouldBe(0);
+    }
+
     private static async Task RefusedAsync(HttpClient api, string appId, string body, HttpStatusCode status, string reason)
     {
         using var response = await api.PutAsync(new Uri($"/v1.0/apps/{appId}/replicas", UriKind.Relative), Json(body), Ct);

@@ -43,7 +43,7 @@ public sealed partial class ScalingLoop(ForecastScaling scaling, IOptions<Scalin
     private static partial class Log
     {
         [LoggerMessage(EventId = 640, Level = LogLevel.Information, Message = "Forecast scaling on: a decision every {Period} s, {Mode}")]
-        public static partial void Started(ILogger logger, int period, string mode);
+        public static partial void Started(ILogger logger, double period, string mode);
 
         [LoggerMessage(EventId = 641, Level = LogLevel.Information, Message = "Forecaster of {Cell} retrained")]
         public static partial void Retrained(ILogger logger, string cell);

@@ -25,9 +25,9 @@ public sealed class ScalingOptions
     /// </summary>
     public bool Enabled { get; set; }
 
-    /// <summary>Seconds between two decisions of the loop.</summary>
-    [Range(1, 3600)]
-    public int PeriodSeconds { get; set; } = 15;
+    /// <summary>Seconds between two decisions of the loop (fractions allowed: a replay in compressed time divides it).</summary>
+    [Range(0.1, 3600)]
+    public double PeriodSeconds { get; set; } = 15;
 
     /// <summary>Cells decided for but never scaled through the runner: the gateway, whose public port is fixed.</summary>
     public string[] NotApplied { get; set; } = ["gateway"];
@@ -41,8 +41,9 @@ public sealed class ScalingOptions
     public double TargetUtilisation { get; set; } = 0.6;
 
     /// <summary>Seconds from asking for a replica to its first served request (a runner replica: sidecar + app start).</summary>
+    /// <remarks>A cell's measured cold start, given with its history (<c>PUT /scaling/{appId}/history</c>), replaces it for that cell.</remarks>
     [Range(0, 3600)]
-    public int ColdStartSeconds { get; set; } = 10;
+    public double ColdStartSeconds { get; set; } = 10;
 
     /// <summary>Fewest replicas asked for (never below 1).</summary>
     [Range(1, 100)]
@@ -54,5 +55,23 @@ public sealed class ScalingOptions
 
     /// <summary>Seconds a scale-down waits until every recommendation of the window is lower.</summary>
     [Range(0, 3600)]
-    public int ScaleDownStabilisationSeconds { get; set; } = 120;
+    public double ScaleDownStabilisationSeconds { get; set; } = 120;
+
+    /// <summary>Seconds the backlog is planned to drain in (the reactive floor adds backlog / this to the arrival rate).</summary>
+    [Range(0.1, 3600)]
+    public double BacklogDrainSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Seconds the observed load is measured over (arrivals, backlog, utilisation from the vitals windows); null: one
+    /// period. With a period shorter than a few vitals windows (1 s each), set it to a few seconds.
+    /// </summary>
+    [Range(0.1, 3600)]
+    public double? ObservedWindowSeconds { get; set; }
+
+    /// <summary>
+    /// Seconds after its end an arrival bucket waits for the vitals windows of every replica before it is recorded (a
+    /// window that comes later is dropped as late). A few vitals windows: 10 s by default; shorter for short buckets.
+    /// </summary>
+    [Range(0, 3600)]
+    public double BucketGraceSeconds { get; set; } = 10;
 }

@@ -22,11 +22,15 @@ public static class ScalingServiceCollectionExtensions
         }
 
         services.AddOptions<CellForecastOptions>().BindConfiguration(CellForecastOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp => new CellForecasts(
-            () => new QuantileGruForecaster(new QuantileGruOptions { MaxHorizon = 3 }),
-            sp.GetRequiredService<IOptions<CellForecastOptions>>().Value,
-            sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new ArrivalBook(sp.GetRequiredService<IOptions<CellForecastOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp =>
+        {
+            var forecasting = sp.GetRequiredService<IOptions<CellForecastOptions>>().Value;
+            return new CellForecasts(() => NewForecaster(forecasting, ForecastHorizon), forecasting, sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton(sp => new ArrivalBook(sp.GetRequiredService<IOptions<CellForecastOptions>>().Value, sp.GetRequiredService<TimeProvider>())
+        {
+            Grace = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ScalingOptions>>().Value.BucketGraceSeconds),
+        });
         services.AddSingleton(sp => new ScalingVitals(sp.GetRequiredService<ArrivalBook>()));
         services.AddSingleton(sp =>
         {
@@ -40,6 +44,21 @@ public static class ScalingServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Buckets ahead a decision looks at (and the forecaster predicts).</summary>
+    public const int ForecastHorizon = 3;
+
+    /// <summary>A cell's forecaster as <c>Cortex:Forecasting:Forecaster</c> (and <c>Epochs</c>) say.</summary>
+    public static IForecaster NewForecaster(CellForecastOptions options, int horizon)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Forecaster switch
+        {
+            "holt-winters" => new HoltWintersForecaster(horizon),
+            "seasonal-naive" => new SeasonalNaiveForecaster(horizon),
+            _ => new QuantileGruForecaster(options.Epochs is { } epochs ? new QuantileGruOptions { MaxHorizon = horizon, Epochs = epochs } : new QuantileGruOptions { MaxHorizon = horizon }),
+        };
+    }
+
     /// <summary>The loop's settings from the options.</summary>
     public static ForecastScalingSettings Settings(ScalingOptions options)
     {
@@ -48,12 +67,15 @@ public static class ScalingServiceCollectionExtensions
         {
             Cells = options.Cells,
             NotApplied = options.NotApplied,
+            Horizon = ForecastHorizon,
+            ObservedWindow = options.ObservedWindowSeconds is { } observed ? TimeSpan.FromSeconds(observed) : null,
             Policy = new PredictiveSettings
             {
                 Capacity = new CapacityModel(options.PerReplicaRate, options.TargetUtilisation),
                 ColdStart = TimeSpan.FromSeconds(options.ColdStartSeconds),
                 Period = TimeSpan.FromSeconds(options.PeriodSeconds),
                 ScaleDownStabilisation = TimeSpan.FromSeconds(options.ScaleDownStabilisationSeconds),
+                BacklogDrain = TimeSpan.FromSeconds(options.BacklogDrainSeconds),
                 MinReplicas = Math.Max(1, options.MinReplicas),
                 MaxReplicas = Math.Max(Math.Max(1, options.MinReplicas), options.MaxReplicas),
             },

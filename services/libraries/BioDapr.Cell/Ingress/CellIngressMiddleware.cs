@@ -44,9 +44,12 @@ internal sealed class CellIngressMiddleware(
             return;
         }
 
-        var recorder = RecorderOf(context);
+        // The cell's own warm-up probes are not demand: counted, a new replica's few hundred probes read as a burst of
+        // arrivals to whoever scales on the endpoint windows (the cortex's scaling loop counted them as orders' load).
+        var warmup = warmups.IsWarmup(context.Request);
+        var recorder = warmup ? null : RecorderOf(context);
         var started = time.GetTimestamp();
-        recorder.CallStarted();
+        recorder?.CallStarted();
         var outcome = PathwayOutcome.Success;
         try
         {
@@ -78,7 +81,7 @@ internal sealed class CellIngressMiddleware(
                 // Simulated work is a request's service time; event deliveries are not the requests a scenario models, and
                 // neither are the cell's own warm-up probes (with 500 ms of work on 5 slots, a new replica's 80 warm-up
                 // rounds took ~30 s before it was ready: the emulated capacity, not the replica's cold start).
-                var simulated = isEvent || (infection.WorkMs > 0 && warmups.IsWarmup(context.Request)) ? TimeSpan.Zero : infection.SampleWork(random.Instance);
+                var simulated = isEvent || warmup ? TimeSpan.Zero : infection.SampleWork(random.Instance);
                 var delay = infection.SampleLatency(random.Instance) + simulated;
                 if (delay > TimeSpan.Zero)
                 {
@@ -107,7 +110,7 @@ internal sealed class CellIngressMiddleware(
         }
         finally
         {
-            recorder.CallEnded(outcome, time.GetElapsedTime(started));
+            recorder?.CallEnded(outcome, time.GetElapsedTime(started));
         }
     }
 

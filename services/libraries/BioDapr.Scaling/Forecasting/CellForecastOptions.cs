@@ -2,8 +2,8 @@ using System.ComponentModel.DataAnnotations;
 
 namespace BioDapr.Scaling.Forecasting;
 
-/// <summary>How the cortex keeps one forecaster per cell: bucket size, retraining schedule, history kept.</summary>
-public sealed class CellForecastOptions
+/// <summary>How the cortex keeps one forecaster per cell: bucket size, season, forecaster, retraining schedule, history kept.</summary>
+public sealed class CellForecastOptions : IValidatableObject
 {
     /// <summary>Configuration section.</summary>
     public const string SectionName = "Cortex:Forecasting";
@@ -17,6 +17,12 @@ public sealed class CellForecastOptions
     /// <summary>Default history kept per cell: 14 days.</summary>
     public const int DefaultHistoryDays = 14;
 
+    /// <summary>Default season: one day.</summary>
+    public const int DefaultSeasonSeconds = 86_400;
+
+    /// <summary>The forecasters <see cref="Forecaster"/> accepts.</summary>
+    public static IReadOnlyList<string> Forecasters { get; } = ["quantile-gru", "holt-winters", "seasonal-naive"];
+
     /// <summary>Seconds per bucket.</summary>
     [Range(10, 3600)]
     public int BucketSeconds { get; set; } = DefaultBucketSeconds;
@@ -29,6 +35,38 @@ public sealed class CellForecastOptions
     [Range(2, 90)]
     public int HistoryDays { get; set; } = DefaultHistoryDays;
 
-    /// <summary>Buckets per day.</summary>
-    public int SeasonLength => 86_400 / BucketSeconds;
+    /// <summary>
+    /// Seconds per season (the daily cycle the forecaster learns): one day. A replay in compressed time (the live
+    /// scaling benchmark replays a 5-minute bucket in 10 s) sets it to the compressed day (86400 / 30 = 2880), so a
+    /// "day" of buckets is still one season. A multiple of <see cref="BucketSeconds"/>.
+    /// </summary>
+    [Range(60, 7 * 86_400)]
+    public int SeasonSeconds { get; set; } = DefaultSeasonSeconds;
+
+    /// <summary>
+    /// The forecaster per cell: <c>quantile-gru</c> (TorchSharp, the default), <c>holt-winters</c> or
+    /// <c>seasonal-naive</c> (the baselines: no training time, for short runs and tests).
+    /// </summary>
+    public string Forecaster { get; set; } = "quantile-gru";
+
+    /// <summary>Training epochs of the quantile GRU (null: its default).</summary>
+    [Range(1, 1000)]
+    public int? Epochs { get; set; }
+
+    /// <summary>Buckets per season (per day).</summary>
+    public int SeasonLength => SeasonSeconds / BucketSeconds;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (BucketSeconds > 0 && SeasonSeconds % BucketSeconds != 0)
+        {
+            yield return new ValidationResult($"Cortex:Forecasting:SeasonSeconds ({SeasonSeconds}) must be a multiple of BucketSeconds ({BucketSeconds})", [nameof(SeasonSeconds)]);
+        }
+
+        if (!Forecasters.Contains(Forecaster, StringComparer.Ordinal))
+        {
+            yield return new ValidationResult($"Cortex:Forecasting:Forecaster '{Forecaster}' is not one of {string.Join(", ", Forecasters)}", [nameof(Forecaster)]);
+        }
+    }
 }

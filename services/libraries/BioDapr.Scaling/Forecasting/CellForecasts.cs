@@ -73,28 +73,37 @@ public sealed class CellForecasts(Func<IForecaster> factory, CellForecastOptions
     public IReadOnlyList<string> RetrainDue()
     {
         var now = time.GetUtcNow();
-        List<(string Cell, RateSeries Series)> due;
+        List<(string Cell, RateSeries Series, int Generation)> due;
         lock (_lock)
         {
             due = [.. _cells
                 .Where(c => c.Value.History.Count >= MinimumHistory && (c.Value.TrainedAt is null || now - c.Value.TrainedAt >= TimeSpan.FromMinutes(options.RetrainMinutes)))
-                .Select(c => (c.Key, new RateSeries([.. c.Value.History], options.SeasonLength, c.Value.Phase)))];
+                .Select(c => (c.Key, new RateSeries([.. c.Value.History], options.SeasonLength, c.Value.Phase), c.Value.Generation))];
         }
 
-        foreach (var (cell, series) in due)
+        var retrained = new List<string>();
+        foreach (var (cell, series, generation) in due)
         {
             var forecaster = factory();
             forecaster.Fit(series, series.Values.Length);
             lock (_lock)
             {
                 var state = _cells[cell];
+                if (state.Generation != generation)
+                {
+                    // The history was replaced (Seed) while this one trained on the old one: not installed; the next call trains on the new.
+                    (forecaster as IDisposable)?.Dispose();
+                    continue;
+                }
+
                 (state.Forecaster as IDisposable)?.Dispose();
                 state.Forecaster = forecaster;
                 state.TrainedAt = now;
+                retrained.Add(cell);
             }
         }
 
-        return [.. due.Select(d => d.Cell)];
+        return retrained;
     }
 
     /// <summary>The next <paramref name="horizon"/> buckets of <paramref name="cell"/>, or null while it has no trained forecaster.</summary>
@@ -112,6 +121,79 @@ public sealed class CellForecasts(Func<IForecaster> factory, CellForecastOptions
         }
     }
 
+    /// <summary>
+    /// Replaces <paramref name="cell"/>'s history with <paramref name="arrivals"/>, consecutive buckets from
+    /// <paramref name="firstBucket"/> (aligned to the bucket size): what the cortex should know of a cell it has not
+    /// watched (a new cortex, or history kept elsewhere). <paramref name="phase"/> is the first bucket's place in the
+    /// season (its time of day) when the history comes from another clock (a replayed trace); by default it follows from
+    /// <paramref name="firstBucket"/>. Recording continues after the last seeded bucket. When the values differ from the
+    /// history held, the forecaster is dropped (it learned another history) and the next <see cref="RetrainDue"/> trains
+    /// one; when they are the same (the history only moved in time) it is kept. Returns whether it was kept.
+    /// </summary>
+    public bool Seed(string cell, DateTimeOffset firstBucket, IReadOnlyList<double> arrivals, int? phase = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(cell);
+        ArgumentNullException.ThrowIfNull(arrivals);
+        var bucket = TimeSpan.FromSeconds(options.BucketSeconds);
+        var limit = options.HistoryDays * options.SeasonLength;
+        if (firstBucket.UtcTicks % bucket.Ticks != 0)
+        {
+            throw new ArgumentException($"cell '{cell}': first bucket {firstBucket:O} is not aligned to {options.BucketSeconds} s buckets", nameof(firstBucket));
+        }
+
+        if (arrivals.Count == 0 || arrivals.Count > limit)
+        {
+            throw new ArgumentException($"cell '{cell}': a history holds 1 to {limit} buckets ({options.HistoryDays} days of {options.SeasonLength}), got {arrivals.Count}", nameof(arrivals));
+        }
+
+        for (var i = 0; i < arrivals.Count; i++)
+        {
+            if (!double.IsFinite(arrivals[i]) || arrivals[i] < 0)
+            {
+                throw new ArgumentException($"cell '{cell}': bucket {i} of the history is {arrivals[i]}; an arrival count must be finite and >= 0", nameof(arrivals));
+            }
+        }
+
+        if (phase is < 0 || phase >= options.SeasonLength)
+        {
+            throw new ArgumentException($"cell '{cell}': phase {phase} is outside the season's 0..{options.SeasonLength - 1} buckets", nameof(phase));
+        }
+
+        lock (_lock)
+        {
+            var startPhase = phase ?? PhaseOf(firstBucket);
+            if (!_cells.TryGetValue(cell, out var state))
+            {
+                state = new CellState(startPhase);
+                _cells[cell] = state;
+            }
+
+            var same = state.Phase == startPhase && state.History.SequenceEqual(arrivals);
+            if (!same)
+            {
+                (state.Forecaster as IDisposable)?.Dispose();
+                state.Forecaster = null;
+                state.TrainedAt = null;
+                state.History.Clear();
+                state.History.AddRange(arrivals);
+                state.Phase = startPhase;
+            }
+
+            state.Generation++;
+            state.LastBucket = firstBucket + ((arrivals.Count - 1) * bucket);
+            return same && state.Forecaster is not null;
+        }
+    }
+
+    /// <summary>The start of the last bucket recorded (or seeded) for <paramref name="cell"/>; null before the first.</summary>
+    public DateTimeOffset? LastBucket(string cell)
+    {
+        lock (_lock)
+        {
+            return _cells.TryGetValue(cell, out var state) ? state.LastBucket : null;
+        }
+    }
+
     /// <summary>When <paramref name="cell"/>'s forecaster was last trained (null: never).</summary>
     public DateTimeOffset? TrainedAt(string cell)
     {
@@ -121,7 +203,8 @@ public sealed class CellForecasts(Func<IForecaster> factory, CellForecastOptions
         }
     }
 
-    private int PhaseOf(DateTimeOffset bucketStart) => (int)(bucketStart.UtcDateTime.TimeOfDay.TotalSeconds / options.BucketSeconds);
+    // The bucket's place in the season; with the default one-day season, its time of day (days are whole buckets since 0001-01-01).
+    private int PhaseOf(DateTimeOffset bucketStart) => (int)(bucketStart.UtcTicks / TimeSpan.FromSeconds(options.BucketSeconds).Ticks % options.SeasonLength);
 
     private sealed class CellState(int phase)
     {
@@ -134,5 +217,8 @@ public sealed class CellForecasts(Func<IForecaster> factory, CellForecastOptions
         public DateTimeOffset? TrainedAt { get; set; }
 
         public DateTimeOffset? LastBucket { get; set; }
+
+        // Bumped by each Seed: a training that started on an older history is not installed.
+        public int Generation { get; set; }
     }
 }

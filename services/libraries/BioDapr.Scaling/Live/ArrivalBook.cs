@@ -90,27 +90,64 @@ public sealed class ArrivalBook(CellForecastOptions options, TimeProvider time)
     }
 
     /// <summary>
-    /// <paramref name="cell"/>'s load over the last <paramref name="period"/>: arrivals per second (all replicas),
-    /// the largest backlog a window reported, the mean utilisation; zero load when nothing arrived.
+    /// Marks every bucket of <paramref name="cell"/> up to the one starting at <paramref name="lastBucket"/> as handed
+    /// over (their history came from elsewhere: <see cref="CellForecasts.Seed"/>): counts held for them are dropped and
+    /// windows that still arrive for them are <see cref="Late"/>. Recording goes on from the next bucket.
     /// </summary>
-    public CellLoad Load(string cell, TimeSpan period)
+    public void HandOverUntil(string cell, DateTimeOffset lastBucket)
     {
-        var since = time.GetUtcNow() - period;
+        ArgumentException.ThrowIfNullOrEmpty(cell);
         lock (_lock)
         {
             if (!_cells.TryGetValue(cell, out var book))
             {
+                book = new CellBook();
+                _cells[cell] = book;
+            }
+
+            foreach (var start in book.Buckets.Keys.Where(s => s <= lastBucket).ToList())
+            {
+                book.Buckets.Remove(start);
+            }
+
+            book.HandedOver = lastBucket;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="cell"/>'s load over <paramref name="span"/>: arrivals per second (all replicas), the largest
+    /// backlog a window reported, the mean utilisation; zero load when nothing arrived within the span. The span ends at
+    /// the newest window received, not now: windows reach the cortex some time after they close (pub/sub delivery), and
+    /// a span ending now would miss that time's arrivals; with a span of a few windows (a period of 0.5 s against 1 s
+    /// windows, in compressed time) that undercount was most of the load.
+    /// </summary>
+    public CellLoad Load(string cell, TimeSpan span)
+    {
+        var now = time.GetUtcNow();
+        lock (_lock)
+        {
+            if (!_cells.TryGetValue(cell, out var book) || book.Recent.Count == 0)
+            {
                 return new CellLoad(0, 0, 0);
             }
 
+            var newest = book.Recent.Max(s => s.End);
+            var end = newest < now ? newest : now;
+            if (end <= now - span)
+            {
+                return new CellLoad(0, 0, 0);
+            }
+
+            var since = end - span;
             while (book.Recent.Count > 0 && book.Recent.Peek().End <= since)
             {
                 book.Recent.Dequeue();
             }
 
-            return book.Recent.Count == 0
+            var counted = book.Recent.Where(s => s.End > since && s.End <= end).ToList();
+            return counted.Count == 0
                 ? new CellLoad(0, 0, 0)
-                : new CellLoad(book.Recent.Average(s => s.Utilisation), book.Recent.Sum(s => s.Calls) / period.TotalSeconds, book.Recent.Max(s => s.Queued));
+                : new CellLoad(counted.Average(s => s.Utilisation), counted.Sum(s => s.Calls) / span.TotalSeconds, counted.Max(s => s.Queued));
         }
     }
 

@@ -19,7 +19,16 @@ public sealed record ForecastScalingSettings
 
     /// <summary>Buckets of forecast a decision looks at.</summary>
     public int Horizon { get; init; } = 3;
+
+    /// <summary>
+    /// The span the observed load (arrival rate, backlog, utilisation) is measured over; null: one period. Longer than a
+    /// short period (compressed time) so a load is not read from one or two one-second vitals windows.
+    /// </summary>
+    public TimeSpan? ObservedWindow { get; init; }
 }
+
+/// <summary>What <see cref="ForecastScaling.Seed"/> did: the buckets taken, whether the trained forecaster was kept (the same history, moved in time), the cold start in force.</summary>
+public sealed record SeedResult(string AppId, int Buckets, DateTimeOffset FirstBucket, DateTimeOffset LastBucket, bool ForecasterKept, TimeSpan? ColdStart);
 
 /// <summary>The outcome of one step of the loop.</summary>
 /// <param name="Retrained">Cells whose forecaster was retrained in this step.</param>
@@ -42,6 +51,7 @@ public sealed class ForecastScaling
     private readonly IReplicaScaler? _scaler;
     private readonly Dictionary<string, CellScaler> _cells;
     private readonly ConcurrentDictionary<string, CellDecision> _decisions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _seeds = new(StringComparer.Ordinal);
 
     /// <param name="settings">Cells, exclusions, policy.</param>
     /// <param name="forecasts">The per-cell forecasters.</param>
@@ -72,6 +82,46 @@ public sealed class ForecastScaling
 
     /// <summary>The latest decision for <paramref name="cell"/>, or null before its first vitals.</summary>
     public CellDecision? Latest(string cell) => _decisions.GetValueOrDefault(cell);
+
+    /// <summary>Whether <paramref name="cell"/> is one the loop decides for.</summary>
+    public bool Decides(string cell) => _cells.ContainsKey(cell);
+
+    /// <summary>
+    /// Gives <paramref name="cell"/> a history it was not there to see (<see cref="CellForecasts.Seed"/>) and, when
+    /// known, its measured cold start; recording from vitals resumes after the last seeded bucket (windows for seeded
+    /// buckets are late, <see cref="ArrivalBook.HandOverUntil"/>). A new history drops the forecaster and the latest
+    /// decision (it was made on another history); the next step trains and decides again.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown cell or a bad history, with what is wrong.</exception>
+    public SeedResult Seed(string cell, DateTimeOffset firstBucket, IReadOnlyList<double> arrivals, int? phase, TimeSpan? coldStart)
+    {
+        ArgumentNullException.ThrowIfNull(arrivals);
+        if (!_cells.TryGetValue(cell, out var scaler))
+        {
+            throw new ArgumentException($"the scaling loop decides for {string.Join(", ", _cells.Keys)}, not '{cell}'", nameof(cell));
+        }
+
+        if (coldStart is { } c && (c < TimeSpan.Zero || c > TimeSpan.FromHours(1)))
+        {
+            throw new ArgumentException($"cell '{cell}': a cold start must be 0 to 3600 s, got {c.TotalSeconds} s", nameof(coldStart));
+        }
+
+        var kept = _forecasts.Seed(cell, firstBucket, arrivals, phase);
+        var last = _forecasts.LastBucket(cell)!.Value;
+        _book.HandOverUntil(cell, last);
+        _seeds.AddOrUpdate(cell, 1, (_, n) => n + 1);
+        if (!kept)
+        {
+            _decisions.TryRemove(cell, out _);
+        }
+
+        if (coldStart is not null)
+        {
+            scaler.ColdStart = coldStart;
+        }
+
+        return new SeedResult(cell, arrivals.Count, firstBucket, last, kept, scaler.ColdStart);
+    }
 
     /// <summary>One period: record, retrain, decide, apply.</summary>
     public async Task<ScalingStep> StepAsync(CancellationToken cancellationToken)
@@ -111,14 +161,20 @@ public sealed class ForecastScaling
                 continue;
             }
 
+            var seeded = _seeds.GetValueOrDefault(cell);
             var current = _settings.NotApplied.Contains(cell, StringComparer.Ordinal) ? null : running?.FirstOrDefault(r => r.AppId == cell);
-            var decision = await scaler.StepAsync(_book.Load(cell, _settings.Policy.Period), current, cancellationToken).ConfigureAwait(false);
+            var decision = await scaler.StepAsync(_book.Load(cell, _settings.ObservedWindow ?? _settings.Policy.Period), current, cancellationToken).ConfigureAwait(false);
             if (decision.Error is { } error)
             {
                 problems.Add($"cell '{cell}': scale to {decision.Replicas} refused: {error}");
             }
 
-            _decisions[cell] = decision;
+            // A history seeded meanwhile made this decision stale for the endpoint: the next step's stands.
+            if (_seeds.GetValueOrDefault(cell) == seeded)
+            {
+                _decisions[cell] = decision;
+            }
+
             decisions.Add(decision);
         }
 

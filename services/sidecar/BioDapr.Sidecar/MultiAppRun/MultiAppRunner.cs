@@ -141,7 +141,10 @@ internal sealed class MultiAppRunner(IReadOnlyList<AppRunPlan> apps, SidecarLaun
             lock (_running)
             {
                 changed = _changed.Task;
-                supervisions = [.. _running.Select(r => r.Supervision!)];
+                // A replica a scale-up is still starting has no supervision yet (it is given one once ready, and the
+                // scale's end signals 'changed'): skipped here. Taking it as non-null crashed the runner when a scale-up
+                // began between the previous scale's signal and this read (two scale calls back to back).
+                supervisions = [.. _running.Select(r => r.Supervision).OfType<Task<int>>()];
                 if (_scaling == 0 && supervisions.All(t => t.IsCompleted))
                 {
                     break;
