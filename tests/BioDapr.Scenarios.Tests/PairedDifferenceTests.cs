@@ -8,7 +8,7 @@ public sealed class PairedDifferenceTests
         // docs/benchmarks/coldstart-settled: cold 61.9 / 77.7 / 57.5, warm 74.1 / 80.8 / 66.4.
         var gap = PairedDifference.Of([61.9, 77.7, 57.5], [74.1, 80.8, 66.4]);
 
-        gap.Runs.ShouldBe(3);
+        gap.Pairs.ShouldBe(3);
         gap.Mean.ShouldBe(-8.067, 0.001);
         gap.StandardDeviation.ShouldBe(4.607, 0.001);
         // t(0.975, 2) = 4.303: half-width 4.303 × 4.607 / √3 = 11.45.
@@ -35,14 +35,16 @@ public sealed class PairedDifferenceTests
         var gap = PairedDifference.Of([60], [64]);
 
         gap.Mean.ShouldBe(-4);
-        gap.Low.ShouldBe(-4);
+        gap.Low.ShouldBe(double.NaN);
+        gap.WithinOf(2).ShouldBeFalse("one run cannot show the gap within 2 points");
         gap.ToString().ShouldContain("no interval");
     }
 
     [Fact]
-    public void Of_UnpairedOrEmptyRuns_IsRefusedWithTheCounts()
+    public void Of_UnpairedRuns_AreRefusedWithTheCounts_AndNoneGiveNoMean()
     {
         Should.Throw<ArgumentException>(() => PairedDifference.Of([1, 2], [1])).Message.ShouldContain("got 2 and 1");
-        Should.Throw<ArgumentException>(() => PairedDifference.Of([], []));
+        PairedDifference.Of([], []).Pairs.ShouldBe(0);
+        PairedDifference.Of([], []).Mean.ShouldBe(double.NaN);
     }
 }

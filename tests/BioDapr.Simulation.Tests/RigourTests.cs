@@ -1,7 +1,6 @@
 using BioDapr.Control.Controllers;
 using BioDapr.Pathways.Hormones;
 using BioDapr.Scenarios;
-using BioDapr.Simulation.Evaluation;
 using BioDapr.Simulation.Randomness;
 using BioDapr.Simulation.Training;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BioDapr.Scenarios;
 using BioDapr.Simulation.Evaluation;
 using ScottPlot;
 

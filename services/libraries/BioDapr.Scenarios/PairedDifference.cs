@@ -3,54 +3,70 @@ using System.Globalization;
 namespace BioDapr.Scenarios;
 
 /// <summary>
-/// The comparison of paired runs (each run's cold replay against the warm replay on the same organism): the mean of the
-/// per-run differences, their standard deviation, and the 95 % confidence interval of the mean by Student's t with
-/// n − 1 degrees of freedom. Pairing removes what the two replays of a run share (the machine's load at that time, the
-/// organism's build), so the interval is the spread of the gap itself, not of either goodput.
+/// A paired difference (a − b run by run: the same seeds in the simulator, common random numbers; or a cold and a warm
+/// replay on the same organism) with the 95 % confidence interval of its mean (Student's t over the pairs). Pairing
+/// removes what both sides of a pair share, so the interval is the spread of the gap itself, not of either side.
+/// One type for the simulator's benchmarks and the Lab's cold-start comparison.
 /// </summary>
-/// <param name="Runs">How many pairs.</param>
-/// <param name="Mean">Mean difference (cold − warm), in the values' unit.</param>
-/// <param name="StandardDeviation">Sample standard deviation of the differences (0 for one run).</param>
-/// <param name="Low">Lower end of the 95 % interval of the mean (equal to the mean for one run: no interval).</param>
+/// <param name="Mean">Mean of the per-pair differences.</param>
+/// <param name="Low">Lower end of the 95 % confidence interval (NaN for fewer than two pairs: no interval).</param>
 /// <param name="High">Upper end.</param>
-public sealed record PairedDifference(int Runs, double Mean, double StandardDeviation, double Low, double High)
+/// <param name="Pairs">Pairs (seeds or runs) compared.</param>
+/// <param name="StandardDeviation">Sample standard deviation of the differences (0 for fewer than two pairs).</param>
+public readonly record struct PairedDifference(double Mean, double Low, double High, int Pairs, double StandardDeviation = 0)
 {
-    // Two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom.
-    private static readonly double[] T95 =
-    [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-    ];
+    /// <summary>Whether the interval excludes zero.</summary>
+    public bool Significant => Pairs > 1 && (Low > 0 || High < 0);
 
-    /// <summary>The paired difference of <paramref name="cold"/> and <paramref name="warm"/> (same length, run by run).</summary>
-    public static PairedDifference Of(IReadOnlyList<double> cold, IReadOnlyList<double> warm)
+    /// <summary>The paired difference of two equally long lists of per-seed values.</summary>
+    public static PairedDifference Of(IReadOnlyList<double> a, IReadOnlyList<double> b)
     {
-        ArgumentNullException.ThrowIfNull(cold);
-        ArgumentNullException.ThrowIfNull(warm);
-        if (cold.Count != warm.Count || cold.Count == 0)
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Count != b.Count)
         {
-            throw new ArgumentException($"paired runs need as many cold values as warm ones, at least one (got {cold.Count} and {warm.Count})");
+            throw new ArgumentException($"paired values need as many on each side, run by run or seed by seed (got {a.Count} and {b.Count})");
         }
 
-        var differences = cold.Zip(warm, (c, w) => c - w).ToList();
-        var n = differences.Count;
+        var differences = a.Zip(b, (x, y) => x - y).Where(double.IsFinite).ToList();
+        if (differences.Count == 0)
+        {
+            return new PairedDifference(double.NaN, double.NaN, double.NaN, 0);
+        }
+
         var mean = differences.Average();
-        if (n == 1)
+        if (differences.Count < 2)
         {
-            return new PairedDifference(1, mean, 0, mean, mean);
+            return new PairedDifference(mean, double.NaN, double.NaN, 1);
         }
 
-        var sd = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (n - 1));
-        var half = (n - 1 <= T95.Length ? T95[n - 2] : 1.96) * sd / Math.Sqrt(n);
-        return new PairedDifference(n, mean, sd, mean - half, mean + half);
+        var sd = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (differences.Count - 1));
+        var half = StudentT975(differences.Count - 1) * sd / Math.Sqrt(differences.Count);
+        return new PairedDifference(mean, mean - half, mean + half, differences.Count, sd);
     }
 
-    /// <summary>Whether the whole interval lies within <paramref name="points"/> of zero on the cold side (cold ≥ warm − points).</summary>
+    /// <summary>Whether the whole interval lies no more than <paramref name="points"/> below zero (a ≥ b − points); false without an interval.</summary>
     public bool WithinOf(double points) => Low >= -points;
 
     /// <inheritdoc/>
-    public override string ToString() => Runs == 1
-        ? string.Create(CultureInfo.InvariantCulture, $"{Mean:+0.0;-0.0;0.0} (one run: no interval)")
-        : string.Create(CultureInfo.InvariantCulture, $"{Mean:+0.0;-0.0;0.0} (sd {StandardDeviation:F1}; 95 % interval {Low:+0.0;-0.0;0.0} to {High:+0.0;-0.0;0.0}; {Runs} runs)");
+    public override string ToString() => Pairs < 2
+        ? string.Create(CultureInfo.InvariantCulture, $"{Mean:+0.0;-0.0;0.0} ({Pairs} pair: no interval)")
+        : string.Create(CultureInfo.InvariantCulture, $"{Mean:+0.0;-0.0;0.0} (sd {StandardDeviation:F1}; 95 % interval {Low:+0.0;-0.0;0.0} to {High:+0.0;-0.0;0.0}; {Pairs} pairs)");
+
+    /// <summary>The 97.5 % quantile of Student's t with <paramref name="degrees"/> degrees of freedom.</summary>
+    public static double StudentT975(int degrees)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(degrees, 1);
+        double[] table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042];
+        if (degrees <= table.Length)
+        {
+            return table[degrees - 1];
+        }
+
+        // Cornish–Fisher expansion around the normal quantile; within 0.001 of the exact value beyond 30.
+        const double z = 1.959964;
+        var g1 = (Math.Pow(z, 3) + z) / 4;
+        var g2 = ((5 * Math.Pow(z, 5)) + (16 * Math.Pow(z, 3)) + (3 * z)) / 96;
+        return z + (g1 / degrees) + (g2 / (degrees * (double)degrees));
+    }
 }
