@@ -132,8 +132,8 @@ internal static class ColdStartCommand
             + (collector is null ? "" : " --trace");
         var hormoneRule = "the hormone file's values written before each replay (cold and warm)"
             + (options.Flag("keep-break-times") || shorten >= 1 ? "" : $"; break times scaled by {shorten.ToString(CultureInfo.InvariantCulture)}: {string.Join("; ", scaledBreaks)}; cortex's largest break time {ShortenedHormones.CortexMaxBreak(shorten)} ms");
-        var table = Table(results, calm, command) + Environment.NewLine + $"Hormones: {hormoneRule}." + Environment.NewLine;
         var paired = Paired(results);
+        var table = Table(results, paired, calm, command) + Environment.NewLine + $"Hormones: {hormoneRule}." + Environment.NewLine;
         await File.WriteAllTextAsync(Path.Combine(output, "results.json"), JsonSerializer.Serialize(new { command, hormones = hormoneRule, calmPhases = calm, runs = results, paired }, Json));
         await File.WriteAllTextAsync(Path.Combine(output, "results.md"), table);
         Console.WriteLine();
@@ -410,7 +410,7 @@ internal static class ColdStartCommand
         return sorted.Count == 0 ? 0 : sorted[sorted.Count / 2];
     }
 
-    private static string Table(List<RunResult> results, HashSet<string> calm, string command)
+    private static string Table(List<RunResult> results, PairedSummary paired, HashSet<string> calm, string command)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Command: `{command}`; calm phases (no fault, at most 70 % of capacity): {string.Join(", ", calm)}. A recovery phase right after a fault is calm by its rate, but its first seconds are the breakers' break time by design.");
@@ -423,7 +423,6 @@ internal static class ColdStartCommand
                 $"| {r.Run} | {r.StartupSeconds:F1} | {r.Cold.Goodput:F1} % | {r.Warm.Goodput:F1} % | {r.Cold.Goodput - r.Warm.Goodput:+0.0;-0.0;0.0} | {r.Cold.FirstGoodput:F1} / {r.Warm.FirstGoodput:F1} % | {r.Cold.CalmGoodput:F1} % | {r.Warm.CalmGoodput:F1} % | {r.Cold.CalmErrorSeconds} / {r.Warm.CalmErrorSeconds} of {r.Cold.CalmSeconds} |");
         }
 
-        var paired = Paired(results);
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Paired differences, cold − warm, in points (run by run on the same organism): goodput {paired.Goodput}; first {FirstSeconds} s {paired.First}; calm phases {paired.Calm}. "
             + $"The target (cold within 2 points of warm) is shown met when the goodput interval's lower end is at or above −2: {(paired.Goodput.WithinOf(2) ? "yes" : "no")}.");

@@ -726,12 +726,7 @@ internal static class ScaleLiveCommand
             yield return ("Logging__LogLevel__BioDapr.Cortex.Scaling", "Information");
         }
 
-        public IForecaster NewForecaster() => Forecaster switch
-        {
-            "quantile-gru" => new QuantileGruForecaster(new QuantileGruOptions { Epochs = Epochs, Seed = Seed, MaxHorizon = Horizon }),
-            "holt-winters" => new HoltWintersForecaster(Horizon),
-            _ => new SeasonalNaiveForecaster(Horizon),
-        };
+        public IForecaster NewForecaster() => Forecasters.Create(Forecaster, Horizon, Epochs, Seed);
 
         public IScalingPolicy NewPolicy(string name, TimeSpan coldStart, TraceWindow window) => name switch
         {
@@ -785,9 +780,9 @@ internal static class ScaleLiveCommand
             }
 
             var forecaster = options.Text("forecaster", "quantile-gru");
-            if (forecaster is not ("quantile-gru" or "holt-winters" or "seasonal-naive"))
+            if (!Forecasters.Names.Contains(forecaster, StringComparer.Ordinal))
             {
-                throw new ArgumentException($"--forecaster: '{forecaster}' is not quantile-gru, holt-winters or seasonal-naive");
+                throw new ArgumentException($"--forecaster: '{forecaster}' is not one of {string.Join(", ", Forecasters.Names)}");
             }
 
             var startPriority = options.Text("start-priority", "normal");

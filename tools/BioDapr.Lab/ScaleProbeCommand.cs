@@ -21,7 +21,6 @@ internal static class ScaleProbeCommand
     private const string App = "orders";
     private const string Sku = "scale-live";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-    private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -248,8 +247,8 @@ internal static class ScaleProbeCommand
                     foreach (var replica in cell.Replicas)
                     {
                         var group = cell.AppId != App ? cell.AppId : serving.Contains(replica.Replica) ? "serving" : "new";
-                        groups[group] = groups.GetValueOrDefault(group) + CpuMs(replica.AppPid) + CpuMs(replica.SidecarPid);
-                        groups["wait:" + group] = groups.GetValueOrDefault("wait:" + group) + WaitMs(replica.AppPid) + WaitMs(replica.SidecarPid);
+                        groups[group] = groups.GetValueOrDefault(group) + Cpu(replica.AppPid) + Cpu(replica.SidecarPid);
+                        groups["wait:" + group] = groups.GetValueOrDefault("wait:" + group) + Wait(replica.AppPid) + Wait(replica.SidecarPid);
                     }
                 }
 
@@ -267,6 +266,11 @@ internal static class ScaleProbeCommand
         }
     }
 
+    // A process gone (or not started yet) counts 0.
+    private static double Cpu(int? pid) => pid is { } id ? ProcessCpu.Milliseconds(id) ?? 0 : 0;
+
+    private static double Wait(int? pid) => pid is { } id ? ProcessCpu.RunQueueWaitMilliseconds(id) ?? 0 : 0;
+
     private static Dictionary<string, double> Delta(ConcurrentDictionary<int, Dictionary<string, double>> samples, int second)
     {
         if (!samples.TryGetValue(second + 1, out var after) || !samples.TryGetValue(second, out var before))
@@ -275,55 +279,5 @@ internal static class ScaleProbeCommand
         }
 
         return after.ToDictionary(a => a.Key, a => Math.Round(a.Value - before.GetValueOrDefault(a.Key)), StringComparer.Ordinal);
-    }
-
-    // Time the process's threads were runnable but waiting for a CPU (/proc/<pid>/task/*/schedstat, 2nd field, ns).
-    private static double WaitMs(int? pid)
-    {
-        if (pid is not { } id)
-        {
-            return 0;
-        }
-
-        double total = 0;
-        try
-        {
-            foreach (var task in Directory.GetDirectories($"/proc/{id}/task"))
-            {
-                try
-                {
-                    total += double.Parse(File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ')[1], CultureInfo.InvariantCulture) / 1e6;
-                }
-                catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException)
-                {
-                    // A thread that ended meanwhile.
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return 0;
-        }
-
-        return total;
-    }
-
-    private static double CpuMs(int? pid)
-    {
-        if (pid is not { } id)
-        {
-            return 0;
-        }
-
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{id}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) * 1000 / TicksPerSecond;
-        }
-        catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException)
-        {
-            return 0;
-        }
     }
 }

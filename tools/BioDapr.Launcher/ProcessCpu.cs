@@ -3,8 +3,9 @@ using System.Globalization;
 namespace BioDapr.Launcher;
 
 /// <summary>
-/// The CPU time a process has used so far (user + system), read from <c>/proc/&lt;pid&gt;/stat</c>, so a benchmark can say
-/// which process of the organism burns the cores in a given second.
+/// The CPU time a process has used so far (user + system), read from <c>/proc/&lt;pid&gt;/stat</c>, and the time its
+/// threads waited for a CPU, so a benchmark can say which process of the organism burns the cores in a given second and
+/// which waits for them.
 /// </summary>
 public static class ProcessCpu
 {
@@ -22,6 +23,43 @@ public static class ProcessCpu
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Milliseconds the threads of <paramref name="pid"/> have been runnable but waiting for a CPU so far (the second
+    /// field of each <c>/proc/&lt;pid&gt;/task/&lt;tid&gt;/schedstat</c>, in ns; threads that ended are no longer counted);
+    /// null when the process is gone or unreadable.
+    /// </summary>
+    public static double? RunQueueWaitMilliseconds(int pid)
+    {
+        string[] tasks;
+        try
+        {
+            tasks = Directory.GetDirectories($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/task");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        double total = 0;
+        foreach (var task in tasks)
+        {
+            try
+            {
+                var fields = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
+                if (fields.Length > 1 && double.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var nanoseconds))
+                {
+                    total += nanoseconds / 1e6;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A thread that ended meanwhile.
+            }
+        }
+
+        return total;
     }
 
     /// <summary>

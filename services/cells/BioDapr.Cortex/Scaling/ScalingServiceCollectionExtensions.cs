@@ -25,7 +25,7 @@ public static class ScalingServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var forecasting = sp.GetRequiredService<IOptions<CellForecastOptions>>().Value;
-            return new CellForecasts(() => NewForecaster(forecasting, ForecastHorizon), forecasting, sp.GetRequiredService<TimeProvider>());
+            return new CellForecasts(() => Forecasters.Create(forecasting.Forecaster, ForecastHorizon, forecasting.Epochs), forecasting, sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton(sp => new ArrivalBook(sp.GetRequiredService<IOptions<CellForecastOptions>>().Value, sp.GetRequiredService<TimeProvider>())
         {
@@ -46,18 +46,6 @@ public static class ScalingServiceCollectionExtensions
 
     /// <summary>Buckets ahead a decision looks at (and the forecaster predicts).</summary>
     public const int ForecastHorizon = 3;
-
-    /// <summary>A cell's forecaster as <c>Cortex:Forecasting:Forecaster</c> (and <c>Epochs</c>) say.</summary>
-    public static IForecaster NewForecaster(CellForecastOptions options, int horizon)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return options.Forecaster switch
-        {
-            "holt-winters" => new HoltWintersForecaster(horizon),
-            "seasonal-naive" => new SeasonalNaiveForecaster(horizon),
-            _ => new QuantileGruForecaster(options.Epochs is { } epochs ? new QuantileGruOptions { MaxHorizon = horizon, Epochs = epochs } : new QuantileGruOptions { MaxHorizon = horizon }),
-        };
-    }
 
     /// <summary>The loop's settings from the options.</summary>
     public static ForecastScalingSettings Settings(ScalingOptions options)

@@ -20,9 +20,6 @@ public sealed class CellForecastOptions : IValidatableObject
     /// <summary>Default season: one day.</summary>
     public const int DefaultSeasonSeconds = 86_400;
 
-    /// <summary>The forecasters <see cref="Forecaster"/> accepts.</summary>
-    public static IReadOnlyList<string> Forecasters { get; } = ["quantile-gru", "holt-winters", "seasonal-naive"];
-
     /// <summary>Seconds per bucket.</summary>
     [Range(10, 3600)]
     public int BucketSeconds { get; set; } = DefaultBucketSeconds;
@@ -64,9 +61,9 @@ public sealed class CellForecastOptions : IValidatableObject
             yield return new ValidationResult($"Cortex:Forecasting:SeasonSeconds ({SeasonSeconds}) must be a multiple of BucketSeconds ({BucketSeconds})", [nameof(SeasonSeconds)]);
         }
 
-        if (!Forecasters.Contains(Forecaster, StringComparer.Ordinal))
+        if (!Forecasters.Names.Contains(Forecaster, StringComparer.Ordinal))
         {
-            yield return new ValidationResult($"Cortex:Forecasting:Forecaster '{Forecaster}' is not one of {string.Join(", ", Forecasters)}", [nameof(Forecaster)]);
+            yield return new ValidationResult($"Cortex:Forecasting:Forecaster '{Forecaster}' is not one of {string.Join(", ", Forecasters.Names)}", [nameof(Forecaster)]);
         }
     }
 }

@@ -26,15 +26,7 @@ internal static partial class StartPriority
     /// <summary>The runner's own nice value (what a ready replica gets back).</summary>
     public static int OwnNice()
     {
-        if (!IsSupported)
-        {
-            return 0;
-        }
-
-        // /proc/self/stat: the 19th field, after the command name in parentheses (which may hold spaces).
-        var stat = File.ReadAllText("/proc/self/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return int.Parse(fields[16], CultureInfo.InvariantCulture);
+        return IsSupported ? NiceOf("/proc/self/stat") ?? throw new InvalidOperationException("the runner's nice value could not be read from /proc/self/stat") : 0;
     }
 
     /// <summary>Every thread of <paramref name="processId"/> to <c>SCHED_IDLE</c>; the number changed (0 when the process is gone).</summary>
@@ -51,7 +43,7 @@ internal static partial class StartPriority
         foreach (var thread in ThreadIds(processId))
         {
             var policy = GetScheduler(thread);
-            var nice = ReadNice(processId, thread);
+            var nice = NiceOf($"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/task/{thread.ToString(CultureInfo.InvariantCulture)}/stat");
             if (policy >= 0 && nice is { } value)
             {
                 threads.Add((thread, policy, value));
@@ -96,11 +88,12 @@ internal static partial class StartPriority
         return tasks.Select(t => int.TryParse(Path.GetFileName(t), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0).Where(id => id > 0);
     }
 
-    private static int? ReadNice(int processId, int thread)
+    // The nice value of a stat file: the 19th field, after the command name in parentheses (which may hold spaces).
+    private static int? NiceOf(string statPath)
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/task/{thread.ToString(CultureInfo.InvariantCulture)}/stat");
+            var stat = File.ReadAllText(statPath);
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             return int.Parse(fields[16], CultureInfo.InvariantCulture);
         }
