@@ -149,12 +149,29 @@ public sealed class GuardedController : IPathwayController
             // target had no room (its own slots full, the round-trip time stretched by the extra calls: Little's
             // law at a saturated target), so the raise is undone and no other is made for a cool-down.
             var goodputRate = window.Seconds > 0 ? window.Goodput / window.Seconds : 0;
+            // Room for held slots: the calls in flight are many times what the window's answers need at their
+            // median round-trip time (a slow replica's calls wait until they time out or are given up while the
+            // other replicas answer fast). Gradient2's limit, sized for the fast answers, is then full of the slow
+            // calls and sheds the calls the fast replicas would answer in time. The limit is kept at the offered
+            // concurrency (the calls in flight, scaled up by the shed share, plus a square-root margin): raised
+            // while the window shed calls (a raise, tested like the shed raise), never cut below it otherwise.
+            // Not for a congested target (its queue slows the median) or a shared one (admission is the agent's).
+            var heldFloor = _settings.KeepRoomForHeldSlots && !HasOtherCallers(pathway) ? HeldSlotFloor(window, _settings.LatencyObjectiveMs, _settings.HeldSlotRatio) : null;
+            var shedding = window.Calls > 0 && window.Rejected >= _settings.ShedRaiseMinShare * window.Calls;
+            var keep = heldFloor is { } room ? (shedding ? room : Math.Min(room, current.ConcurrencyLimit)) : 0;
             if (state.RaisedFrom > 0 && goodputRate < state.RaisedGoodput * (1 + _settings.ShedRaiseMinGain))
             {
                 var undone = Math.Min(proposed.ConcurrencyLimit, state.RaisedFrom);
                 reason += string.Create(CultureInfo.InvariantCulture, $"; raise undone to {undone}: goodput {goodputRate:F0}/s after it, {state.RaisedGoodput:F0}/s before (no room at the target)");
                 proposed = proposed with { ConcurrencyLimit = undone };
                 state = state with { RaisedFrom = 0, RaiseBlockedFor = _settings.FallbackCooldown };
+            }
+            else if (keep > proposed.ConcurrencyLimit)
+            {
+                var inUse = Math.Max(window.MaxInFlight, window.InFlight);
+                reason += string.Create(CultureInfo.InvariantCulture, $"; room kept for held slots: limit {keep} (proposed {proposed.ConcurrencyLimit}): {inUse} calls in flight, the answers needed {window.Successes / Math.Max(window.Seconds, 1e-3) * (window.RttP50Ms - window.QueueDelayMs) / 1000:F1} at their median {window.RttP50Ms:F0} ms, no congestion at the target");
+                proposed = proposed with { ConcurrencyLimit = keep };
+                state = state with { RaisedFrom = 0, RaiseBlockedFor = Math.Max(0, state.RaiseBlockedFor - 1) };
             }
             else if (_settings.RaiseShedWithoutCongestion && state.RaiseBlockedFor == 0 && ShedRaise(pathway, window, current, proposed) is { } raised)
             {
@@ -295,6 +312,53 @@ public sealed class GuardedController : IPathwayController
 
         var offered = window.Calls / window.Seconds * rtt / 1000;
         return ErlangServers(offered, shedShare, 100_000);
+    }
+
+    /// <summary>
+    /// The limit that leaves room for calls holding the limit's slots far longer than the median call, or null
+    /// when the window does not show them: the answers are fast (the median round-trip time at the target, less
+    /// the limiter wait, within a quarter of the objective; attempts timing out do not count against it: a slow
+    /// replica's calls time out while the median stays fast, a queue slows the median too), the held calls show
+    /// (a p99 at least <see cref="PathwayAgent.HedgeTailRatio"/> × the median, 5 % of the attempts timing out, or
+    /// 5 % of the admitted calls without an answer in the window), and the calls in
+    /// flight (the window's most) are at least <paramref name="ratio"/> times the concurrency the window's answers
+    /// needed at that median (Little's law: successes a second × median). A congested target slows its median
+    /// with its queue, and a limit that only holds the target to its capacity is full of calls answered at about
+    /// the median, so neither shows this; a slow replica behind a load balancer, whose calls wait for their
+    /// timeout or deadline while the others answer fast, does. The result is the offered concurrency (the calls
+    /// in flight × calls ÷ admitted calls: the shed calls would hold slots like the admitted ones) plus its square
+    /// root as a margin. Every input is in a live vitals window.
+    /// </summary>
+    public static int? HeldSlotFloor(PathwayWindow window, double objectiveMs, double ratio)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(objectiveMs, 0);
+        var rtt = window.RttP50Ms - window.QueueDelayMs;
+        var admitted = window.Calls - Math.Clamp(window.Rejected, 0, window.Calls);
+        if (window.Calls <= 0 || window.Successes <= 0 || window.Seconds <= 0 || rtt <= 0 || admitted <= 0)
+        {
+            return null;
+        }
+
+        if (rtt > 0.25 * objectiveMs)
+        {
+            return null;
+        }
+
+        // The held calls must show: a long tail (p99 ≥ 4 × p50; live the p99 counts the calls given up too),
+        // attempts timing out (5 %), or admitted calls with no answer in the window (5 %, given up in the simulator).
+        var p99 = (window.RttP99Ms > 0 ? window.RttP99Ms : window.RttP50Ms) - window.QueueDelayMs;
+        var unanswered = admitted - Math.Max(0, window.Successes) - Math.Max(0, window.Failures);
+        var tail = p99 >= PathwayAgent.HedgeTailRatio * rtt || window.Timeouts >= 0.05 * Math.Max(1, window.Attempts) || unanswered >= 0.05 * admitted;
+        var inUse = (double)Math.Max(window.MaxInFlight, window.InFlight);
+        var needed = window.Successes / window.Seconds * rtt / 1000;
+        if (!tail || inUse < ratio * Math.Max(1, needed))
+        {
+            return null;
+        }
+
+        var offered = inUse * window.Calls / admitted;
+        return (int)Math.Ceiling(offered + Math.Sqrt(offered));
     }
 
     /// <summary>

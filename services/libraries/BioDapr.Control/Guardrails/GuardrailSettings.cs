@@ -91,6 +91,21 @@ public sealed record GuardrailSettings
     [Range(0.0, 10.0)]
     public double ShedRaiseMinGain { get; init; } = 0.05;
 
+    /// <summary>
+    /// Whether the guard keeps room for calls that hold the limit's slots far longer than the median call
+    /// (default; see <see cref="GuardedController.HeldSlotFloor"/>): a slow replica behind a load balancer, whose
+    /// calls wait until they time out or are abandoned while the other replicas answer fast. Its calls fill the
+    /// limit, so a limit sized for the fast calls sheds calls the fast replicas would have answered in time.
+    /// </summary>
+    public bool KeepRoomForHeldSlots { get; init; } = true;
+
+    /// <summary>
+    /// How many times the concurrency the window's calls need at their median round-trip time (Little's law) the
+    /// calls in flight must reach before the guard reads them as held slots (a long tail on some calls, not congestion).
+    /// </summary>
+    [Range(1.0, 1000.0)]
+    public double HeldSlotRatio { get; init; } = 3;
+
     /// <summary>The retry budget, percent of calls, the governor leaves after an amplification above <see cref="MaxAmplification"/>.</summary>
     [Range(0.0, 100.0)]
     public double GovernedRetryBudgetPercent { get; init; } = 10;
