@@ -75,6 +75,24 @@ public sealed class StockLedgerRaceTests
     }
 
     [Fact]
+    public async Task TheApi_AnswersARetryOfARefusedAttempt409_SayingItWasRefused()
+    {
+        var race = await SoldOutAsync();
+        var ledger = race.Replica();
+        var reservation = new BioDapr.Inventory.Apis.Reservation("o1", Scarce, 5, 1);
+
+        var first = (await BioDapr.Inventory.Apis.InventoryApi.ReserveAsync(reservation, ledger, CancellationToken.None)).Result
+            .ShouldBeOfType<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>();
+        (await ledger.ReleaseAsync("o0", StockLedger.EveryAttempt, CancellationToken.None)).Outcome.ShouldBe(ReservationOutcome.Done);
+        var retried = (await BioDapr.Inventory.Apis.InventoryApi.ReserveAsync(reservation, ledger, CancellationToken.None)).Result
+            .ShouldBeOfType<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>();
+
+        (first.StatusCode, retried.StatusCode).ShouldBe((409, 409));
+        first.ProblemDetails.Detail.ShouldBe("Only 0 of scarce available.");
+        retried.ProblemDetails.Detail.ShouldBe("Attempt 1 of order o1 was refused: too few scarce were available when it was decided. A retry of the attempt gets the same answer.");
+    }
+
+    [Fact]
     public async Task AReleaseOfARefusedAttempt_FencesIt_AndGivesNothingBack()
     {
         var race = await SoldOutAsync();
