@@ -131,4 +131,32 @@ public sealed class ProcessCpuTests
         after!.Value.ShouldBeGreaterThan(before.Value);
         ProcessCpu.Milliseconds(int.MaxValue).ShouldBeNull();
     }
+
+    [Fact]
+    public void RunQueueWaitCounter_OnlyGrows_WhenAThreadEnds_AndCountsANewThreadsWholeWait()
+    {
+        var reads = new Queue<IReadOnlyDictionary<int, double>?>(
+        [
+            new Dictionary<int, double> { [10] = 100, [11] = 50 },
+            new Dictionary<int, double> { [10] = 120 },               // thread 11 ended: its 50 ms stay counted
+            new Dictionary<int, double> { [10] = 130, [12] = 40 },    // thread 12 is new: all of its 40 ms are added
+            null,                                                    // the process is gone: the last total
+        ]);
+        var counter = new RunQueueWaitCounter(_ => reads.Dequeue());
+
+        counter.Milliseconds(7).ShouldBe(150);
+        counter.Milliseconds(7).ShouldBe(170);
+        counter.Milliseconds(7).ShouldBe(220);
+        counter.Milliseconds(7).ShouldBe(220);
+    }
+
+    [Fact]
+    public void RunQueueWaitByThread_OfThisProcess_ListsItsThreads_AndIsNullForAProcessThatIsGone()
+    {
+        var threads = ProcessCpu.RunQueueWaitByThread(Environment.ProcessId);
+        threads.ShouldNotBeNull();
+        threads.Keys.ShouldContain(Environment.ProcessId);
+        threads.Values.ShouldAllBe(ms => ms >= 0);
+        ProcessCpu.RunQueueWaitByThread(int.MaxValue).ShouldBeNull();
+    }
 }

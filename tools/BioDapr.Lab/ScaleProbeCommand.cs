@@ -229,6 +229,7 @@ internal static class ScaleProbeCommand
     private static async Task SampleAsync(RunnerReplicaScaler scaler, Stopwatch clock, ConcurrentDictionary<int, Dictionary<string, double>> samples, ConcurrentDictionary<int, string> states, CancellationToken stop)
     {
         HashSet<int>? serving = null;
+        var waits = new RunQueueWaitCounter();
         for (var s = 0; !stop.IsCancellationRequested; s++)
         {
             try
@@ -248,7 +249,7 @@ internal static class ScaleProbeCommand
                     {
                         var group = cell.AppId != App ? cell.AppId : serving.Contains(replica.Replica) ? "serving" : "new";
                         groups[group] = groups.GetValueOrDefault(group) + Cpu(replica.AppPid) + Cpu(replica.SidecarPid);
-                        groups["wait:" + group] = groups.GetValueOrDefault("wait:" + group) + Wait(replica.AppPid) + Wait(replica.SidecarPid);
+                        groups["wait:" + group] = groups.GetValueOrDefault("wait:" + group) + Wait(waits, replica.AppPid) + Wait(waits, replica.SidecarPid);
                     }
                 }
 
@@ -269,7 +270,7 @@ internal static class ScaleProbeCommand
     // A process gone (or not started yet) counts 0.
     private static double Cpu(int? pid) => pid is { } id ? ProcessCpu.Milliseconds(id) ?? 0 : 0;
 
-    private static double Wait(int? pid) => pid is { } id ? ProcessCpu.RunQueueWaitMilliseconds(id) ?? 0 : 0;
+    private static double Wait(RunQueueWaitCounter waits, int? pid) => pid is { } id ? waits.Milliseconds(id) : 0;
 
     private static Dictionary<string, double> Delta(ConcurrentDictionary<int, Dictionary<string, double>> samples, int second)
     {

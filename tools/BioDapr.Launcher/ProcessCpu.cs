@@ -26,11 +26,12 @@ public static class ProcessCpu
     }
 
     /// <summary>
-    /// Milliseconds the threads of <paramref name="pid"/> have been runnable but waiting for a CPU so far (the second
-    /// field of each <c>/proc/&lt;pid&gt;/task/&lt;tid&gt;/schedstat</c>, in ns; threads that ended are no longer counted);
-    /// null when the process is gone or unreadable.
+    /// Milliseconds each thread of <paramref name="pid"/> has been runnable but waiting for a CPU so far, by thread id
+    /// (the second field of each <c>/proc/&lt;pid&gt;/task/&lt;tid&gt;/schedstat</c>, in ns); null when the process is gone
+    /// or unreadable. Threads that ended are not listed: summing this over time goes down when one ends, so use a
+    /// <see cref="RunQueueWaitCounter"/> for a total that only grows.
     /// </summary>
-    public static double? RunQueueWaitMilliseconds(int pid)
+    public static IReadOnlyDictionary<int, double>? RunQueueWaitByThread(int pid)
     {
         string[] tasks;
         try
@@ -42,15 +43,17 @@ public static class ProcessCpu
             return null;
         }
 
-        double total = 0;
+        var threads = new Dictionary<int, double>(tasks.Length);
         foreach (var task in tasks)
         {
             try
             {
                 var fields = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
-                if (fields.Length > 1 && double.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var nanoseconds))
+                if (fields.Length > 1
+                    && int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var tid)
+                    && double.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var nanoseconds))
                 {
-                    total += nanoseconds / 1e6;
+                    threads[tid] = nanoseconds / 1e6;
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -59,7 +62,7 @@ public static class ProcessCpu
             }
         }
 
-        return total;
+        return threads;
     }
 
     /// <summary>
