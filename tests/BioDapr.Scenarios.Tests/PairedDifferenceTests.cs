@@ -78,5 +78,6 @@ public sealed class PairedDifferenceTests
         alone.Low.ShouldBe(double.NaN);
         alone.Pairs.ShouldBe(1);
         Should.Throw<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<PairedDifference>("[1, 2]", options));
+        System.Text.Json.JsonSerializer.Deserialize<PairedDifference>("""{"mean":-1.5,"note":{"a":[1]},"label":"x","pairs":2}""", options).ShouldBe(new PairedDifference(-1.5, double.NaN, double.NaN, 2));
     }
 }

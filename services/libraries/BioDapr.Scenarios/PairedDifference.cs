@@ -97,6 +97,13 @@ public sealed class PairedDifferenceJsonConverter : JsonConverter<PairedDifferen
         {
             var name = reader.GetString();
             reader.Read();
+            if (reader.TokenType is not (JsonTokenType.Number or JsonTokenType.Null))
+            {
+                // Not one of the five numbers (another writer's field): skipped.
+                reader.Skip();
+                continue;
+            }
+
             double? number = reader.TokenType == JsonTokenType.Null ? null : reader.GetDouble();
             if (Is(name, nameof(PairedDifference.Mean), options))
             {
