@@ -46,7 +46,7 @@ internal sealed class ImmuneMiddleware(RequestDelegate next, ImmuneSystem immune
             {
                 using (GatewayTracing.Source.StartActivity(GatewayTracing.Observe))
                 {
-                    system.Observe(new RequestObservation(request.Client, request.Address, KindOf(context.Request), context.Response.StatusCode, context.Request.ContentLength ?? 0, request.DomainAnswer), request.StartedAt);
+                    system.Observe(new RequestObservation(request.Client, request.Address, KindOf(context.Request), context.Response.StatusCode, context.Request.ContentLength ?? 0, request.DomainAnswer, Abandoned: context.RequestAborted.IsCancellationRequested), request.StartedAt);
                 }
             }
         }
