@@ -107,6 +107,70 @@ public sealed partial class OrganismTests
     }
 
     [Fact]
+    public async Task ConcurrentOrdersForAScarceSku_TheRefusedHoldNothing_ThePlacedHoldTheirUnits()
+    {
+        // Issue 18 (scalefix): orders refuses an order on inventory's 409 without releasing anything, so a 409 must be
+        // the attempt's only answer (inventory keeps it: a refused record). 12 orders of 1 unit race for 3 units; those
+        // that pass the stock check together meet the reservation's 409. Afterwards, from the stored data: a refused
+        // order holds nothing, a placed order holds its unit, and the stock adds up.
+        const string sku = "e2e-scarce";
+        using var http = new HttpClient();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
+        {
+            // Sent again with its key, 250 ms apart, while the answer is "later" (503, or 429 past the client's fair share).
+            var key = $"e2e-scarce-{i}-{Guid.NewGuid():N}";
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+            while (true)
+            {
+                using var response = await ThroughGatewayAsync(http, Organism.ShopApiKey, quantity: 1, sku: sku, idempotencyKey: key);
+                if (response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests) || DateTime.UtcNow > deadline)
+                {
+                    return (response.StatusCode, Body: await response.Content.ReadAsStringAsync(Ct));
+                }
+
+                await Task.Delay(250, Ct);
+            }
+        }));
+        answers.ShouldAllBe(a => a.StatusCode == HttpStatusCode.Created || a.StatusCode == HttpStatusCode.Conflict, string.Join("\n", answers.Select(a => $"{(int)a.StatusCode} {a.Body}")));
+        var accepted = answers.Where(a => a.StatusCode == HttpStatusCode.Created).Select(a => OrderId(a.Body)).ToList();
+        accepted.Count.ShouldBe(3, "every unit goes to one order, and no order is refused while a unit is left");
+
+        await using var connection = await RedisServer.ConnectAsync(organism.Redis);
+        var redis = connection.GetDatabase();
+        var refusedAtReservation = 0;
+        foreach (var key in ((string[])(await redis.ExecuteAsync("KEYS", "orders||order-*"))!))
+        {
+            if ((string?)await redis.HashGetAsync(key, "data") is not { } data || JsonDocument.Parse(data).RootElement is not { ValueKind: JsonValueKind.Object } order
+                || !order.TryGetProperty("sku", out var orderSku) || orderSku.GetString() != sku)
+            {
+                continue;
+            }
+
+            var orderId = order.GetProperty("orderId").GetString()!;
+            var status = order.GetProperty("status").GetString();
+            var reservation = (string?)await redis.HashGetAsync("inventory||reservation-" + orderId, "data");
+            var state = reservation is null ? null : JsonDocument.Parse(reservation).RootElement.GetProperty("state").GetString();
+            if (status is "placed" or "confirmed" or "shipped")
+            {
+                accepted.ShouldContain(orderId, $"order {orderId} is {status}: its client was told 201");
+                state.ShouldBe("held", $"order {orderId} is {status}: {reservation}");
+            }
+            else
+            {
+                status.ShouldBe("refused", $"order {orderId}: {data}");
+                // Nothing held: no record (refused at the stock check), refused (the reservation's 409), or released (an
+                // earlier attempt of the key rolled back after its client gave up, before a later one was refused).
+                state.ShouldBeOneOf([null, "refused", "released"], $"order {orderId} was refused, so it holds nothing: {reservation}");
+                refusedAtReservation += state == "refused" ? 1 : 0;
+            }
+        }
+
+        var stock = JsonDocument.Parse((string)(await redis.HashGetAsync("inventory||stock-" + sku, "data"))!).RootElement;
+        (stock.GetProperty("available").GetInt32(), stock.GetProperty("reserved").GetInt32()).ShouldBe((0, 3), $"{sku}: {stock}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{answers.Length - accepted.Count} refused, {refusedAtReservation} of them by the reservation's 409");
+    }
+
+    [Fact]
     public async Task AClientRetryWithTheSameIdempotencyKey_GetsTheFirstOutcome_AndOneOrder()
     {
         const string sku = "e2e-keyed";

@@ -55,6 +55,41 @@ public sealed class SoakFootprintTests(RedisServer redis) : IClassFixture<RedisS
     }
 
     [Fact]
+    public void Summary_WhenTheAcceptedRateRises_SaysItIsNotSteady_AndGivesTheGrowthPerOrderKept()
+    {
+        // Retention 2 min; accepted 30/s up to 600 s, then 40/s; the store keeps 3 keys and 2,000 bytes per order of the
+        // last retention period: the footprint grows by a third with the rate, and not at all per order kept.
+        static long Accepted(double t) => (long)(t <= 600 ? 30 * t : 30 * 600 + 40 * (t - 600));
+        var samples = Enumerable.Range(0, 121).Select(i => i * 10.0).Select(t =>
+        {
+            var kept = Accepted(t) - Accepted(Math.Max(0, t - 120));
+            return new SoakSample(t, (long)(t * 50), Accepted(t), 0, kept * 2_000, kept * 3, kept, 1_000, 1_000, 300, 0);
+        }).ToList();
+
+        var summary = SoakSummary.Of(samples, 50, TimeSpan.FromMinutes(20), TimeSpan.FromMinutes(2), 1_000, 300, 7, "test");
+
+        summary.Flat.ShouldBeFalse();
+        summary.RateSteady.ShouldBeFalse();
+        summary.KeptOrdersGrowthPercent.ShouldBeGreaterThan(25);
+        summary.KeysPerKeptOrderGrowthPercent.ShouldBe(0, 0.001);
+        summary.MemoryPerKeptOrderGrowthPercent.ShouldBe(0, 0.001);
+        summary.Describe().ShouldContain("NOT STEADY");
+        summary.Describe().ShouldContain("not a verdict on recycling");
+    }
+
+    [Fact]
+    public void Summary_AtASteadyRate_SaysSteady()
+    {
+        var samples = Enumerable.Range(0, 100).Select(i => Sample(i * 10.0, memory: 500, keys: 1_000, orders: 1_000, payments: 1_000, vitals: 300)).ToList();
+
+        var summary = SoakSummary.Of(samples, 50, TimeSpan.FromMinutes(16), TimeSpan.FromMinutes(2), 1_000, 300, 7, "test");
+
+        summary.RateSteady.ShouldBeTrue();
+        summary.KeptOrdersStart.ShouldBe(33 * 120, 0.001);
+        summary.Describe().ShouldContain(": steady");
+    }
+
+    [Fact]
     public void Summary_SaysSoWhenAStreamNeverReachedItsCap()
     {
         var samples = Enumerable.Range(0, 60).Select(i => Sample(i * 10.0, memory: 100 + i, keys: 1_000, orders: 2_000, payments: 2_000, vitals: i * 10)).ToList();

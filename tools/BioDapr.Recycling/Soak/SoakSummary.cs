@@ -8,6 +8,13 @@ namespace BioDapr.Recycling.Soak;
 /// runs to the end; flat means memory and keys end within ±10 % of where that window started (each the mean of the
 /// window's first and last fifth, so one noisy sample decides nothing). When a stream never reached its cap the window
 /// starts at 1.25 × retention and the summary says the caps were not all reached (the footprint may still grow).
+/// <para>
+/// What is kept is what was accepted in the last retention period (orders, idempotency records, journals expire after it),
+/// so the footprint follows the accepted rate: a soak whose accepted rate changes (a loaded machine refusing orders early
+/// on) grows or shrinks with it, whatever the recycling does. The summary therefore also says whether the orders accepted
+/// per retention period were steady over the window (within the same tolerance) and, when they were not, the growth per
+/// order kept (keys and memory divided by those orders), so a verdict is never read off a changing load.
+/// </para>
 /// </summary>
 public sealed record SoakSummary(
     string Command,
@@ -37,8 +44,16 @@ public sealed record SoakSummary(
     double KeysGrowthPercent,
     double PeakMemoryMiB,
     long PeakKeys,
-    bool Flat)
+    bool Flat,
+    double KeptOrdersStart = 0,
+    double KeptOrdersEnd = 0,
+    double KeptOrdersGrowthPercent = 0,
+    double KeysPerKeptOrderGrowthPercent = 0,
+    double MemoryPerKeptOrderGrowthPercent = 0)
 {
+    /// <summary>Whether the orders accepted per retention period stayed within the tolerance over the window.</summary>
+    public bool RateSteady => Math.Abs(KeptOrdersGrowthPercent) <= FlatTolerancePercent;
+
     /// <summary>The tolerance for "flat": growth within ±10 % over the window.</summary>
     public const double FlatTolerancePercent = 10;
 
@@ -68,12 +83,23 @@ public sealed record SoakSummary(
         var keysEnd = Mean(window.TakeLast(fifth), s => s.Keys);
         var memoryGrowth = Growth(memoryStart, memoryEnd);
         var keysGrowth = Growth(keysStart, keysEnd);
+        // Orders accepted in the retention period before each sample (what the store should be holding then).
+        double Kept(SoakSample sample)
+        {
+            var from = samples.LastOrDefault(s => s.Seconds <= sample.Seconds - retention.TotalSeconds);
+            return sample.Accepted - (from?.Accepted ?? 0);
+        }
+        var keptStart = Mean(window.Take(fifth), Kept);
+        var keptEnd = Mean(window.TakeLast(fifth), Kept);
         return new SoakSummary(
             command, seed, rate, last.Seconds > 0 ? last.Accepted / last.Seconds : 0, last.Sent, last.Accepted, last.Failed, last.Seconds,
             retention.TotalSeconds, streamCap, vitalsCap, orders, payments, vitals, capsReached,
             BytesPerEntry(s => s.VitalsStreamBytes, s => s.VitalsStream), BytesPerEntry(s => s.OrdersStreamBytes, s => s.OrdersStream), windowStart, window.Count, memoryStart, memoryEnd, memoryGrowth, keysStart, keysEnd, keysGrowth,
             samples.Select(s => s.UsedMemory).DefaultIfEmpty(0).Max() / 1048576.0, samples.Select(s => s.Keys).DefaultIfEmpty(0).Max(),
-            window.Count >= 2 && Math.Abs(memoryGrowth) <= FlatTolerancePercent && Math.Abs(keysGrowth) <= FlatTolerancePercent);
+            window.Count >= 2 && Math.Abs(memoryGrowth) <= FlatTolerancePercent && Math.Abs(keysGrowth) <= FlatTolerancePercent,
+            keptStart, keptEnd, Growth(keptStart, keptEnd),
+            keptStart > 0 && keptEnd > 0 ? Growth(keysStart / keptStart, keysEnd / keptEnd) : 0,
+            keptStart > 0 && keptEnd > 0 ? Growth(memoryStart / keptStart, memoryEnd / keptEnd) : 0);
     }
 
     /// <summary>A few lines for the console and docs/benchmarks.md.</summary>
@@ -85,7 +111,8 @@ public sealed record SoakSummary(
         bytes per entry in Redis (MEMORY USAGE / XLEN): vitals {VitalsBytesPerEntry:0}, orders {OrdersBytesPerEntry:0}
         window from {WindowStartSeconds:0} s ({WindowSamples} samples)
         used_memory {MemoryStartMiB:0.0} → {MemoryEndMiB:0.0} MiB ({MemoryGrowthPercent:+0.0;-0.0} %), keys {KeysStart:0} → {KeysEnd:0} ({KeysGrowthPercent:+0.0;-0.0} %); peak {PeakMemoryMiB:0.0} MiB, {PeakKeys} keys
-        footprint after the first retention period: {(Flat ? "FLAT" : "NOT FLAT")} (tolerance ±{FlatTolerancePercent} %)
+        orders accepted per retention period over the window {KeptOrdersStart:0} → {KeptOrdersEnd:0} ({KeptOrdersGrowthPercent:+0.0;-0.0} %): {(RateSteady ? "steady" : "NOT STEADY (the footprint follows the accepted rate; per order kept: keys " + KeysPerKeptOrderGrowthPercent.ToString("+0.0;-0.0", CultureInfo.InvariantCulture) + " %, memory " + MemoryPerKeptOrderGrowthPercent.ToString("+0.0;-0.0", CultureInfo.InvariantCulture) + " %)")}
+        footprint after the first retention period: {(Flat ? "FLAT" : "NOT FLAT")} (tolerance ±{FlatTolerancePercent} %){(RateSteady ? string.Empty : "; not a verdict on recycling: the accepted rate changed")}
         """);
 
     private static string Seconds(double? seconds) => seconds is { } s ? string.Create(CultureInfo.InvariantCulture, $"{s:0} s") : "never";

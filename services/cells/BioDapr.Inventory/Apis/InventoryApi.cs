@@ -42,7 +42,12 @@ public static partial class InventoryApi
         {
             ReservationOutcome.Done or ReservationOutcome.Replayed => TypedResults.Created(ReservationLocation(reservation.OrderId), record),
             ReservationOutcome.UnknownSku => UnknownSku(reservation.Sku),
-            ReservationOutcome.OutOfStock => TypedResults.Problem($"Only {stock!.Available} of {reservation.Sku} available.", statusCode: StatusCodes.Status409Conflict, title: "Out of stock"),
+            ReservationOutcome.OutOfStock => TypedResults.Problem(
+                stock is null
+                    ? $"Attempt {reservation.Attempt} of order {reservation.OrderId} was refused: too few {reservation.Sku} were available when it was decided. A retry of the attempt gets the same answer."
+                    : $"Only {stock.Available} of {reservation.Sku} available.",
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Out of stock"),
             ReservationOutcome.Released => TypedResults.Problem($"The reservation of order {reservation.OrderId} was released; attempt {reservation.Attempt} may not reserve.", statusCode: StatusCodes.Status410Gone, title: "Reservation released"),
             ReservationOutcome.Mismatch => TypedResults.Problem($"Order {reservation.OrderId} already reserved {record!.Quantity} x {record.Sku}.", statusCode: StatusCodes.Status422UnprocessableEntity, title: "Order id reused"),
             _ => Contended(reservation.Sku),

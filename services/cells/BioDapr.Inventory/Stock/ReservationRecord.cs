@@ -14,7 +14,7 @@ namespace BioDapr.Inventory.Stock;
 /// <param name="Sku">The product (null for a release that came before any reservation).</param>
 /// <param name="Quantity">Units held, or released (or being reserved or released).</param>
 /// <param name="Attempt">The order's attempt that owns the record; older attempts are refused.</param>
-/// <param name="State"><see cref="Held"/>, <see cref="Released"/>, <see cref="Reserving"/> or <see cref="Releasing"/>.</param>
+/// <param name="State"><see cref="Held"/>, <see cref="Refused"/>, <see cref="Released"/>, <see cref="Reserving"/> or <see cref="Releasing"/>.</param>
 /// <param name="ChangedAt">When the state last changed.</param>
 /// <param name="Change">The change under way (only while <see cref="Reserving"/> or <see cref="Releasing"/>).</param>
 public sealed record ReservationRecord(
@@ -32,6 +32,12 @@ public sealed record ReservationRecord(
     /// <summary>The units went back to stock (or were never taken).</summary>
     public const string Released = "released";
 
+    /// <summary>
+    /// The stock refused this attempt (too few units when it was decided): nothing held. Kept so that the attempt's
+    /// retries get the same answer (409) instead of reserving units that came back since; a later attempt reserves anew.
+    /// </summary>
+    public const string Refused = "refused";
+
     /// <summary>Units are being reserved: the stock's decision on <see cref="Change"/> says whether they were.</summary>
     public const string Reserving = "reserving";
 
@@ -45,5 +51,4 @@ public sealed record ReservationRecord(
 
 /// <summary>A change of a SKU's stock under way for an order.</summary>
 /// <param name="Id">The change's id (new for every change): the key of its decision in <see cref="StockLevel.Decisions"/>.</param>
-/// <param name="Prior">The record the change replaces, put back when a reservation finds too little stock (null: none).</param>
-public sealed record PendingChange(string Id, ReservationRecord? Prior);
+public sealed record PendingChange(string Id);

@@ -117,6 +117,15 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
                         return (ReservationOutcome.Released, record, null);
                     }
 
+                    if (record.Attempt == attempt && record.State == ReservationRecord.Refused)
+                    {
+                        // This attempt's first outcome: out of stock (units that came back since go to other orders, or
+                        // to a new attempt of this one).
+                        return record.Sku != sku || record.Quantity != quantity
+                            ? (ReservationOutcome.Mismatch, record, null)
+                            : (ReservationOutcome.OutOfStock, record, null);
+                    }
+
                     if (record.State == ReservationRecord.Held)
                     {
                         if (record.Sku != sku || record.Quantity != quantity)
@@ -143,7 +152,7 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
 
                 // Announce the change on the order's record, then let the stock decide it.
                 var reserving = new ReservationRecord(orderId, sku, quantity, attempt, ReservationRecord.Reserving, time.GetUtcNow(),
-                    new PendingChange(Guid.NewGuid().ToString("N"), existing?.Value));
+                    new PendingChange(Guid.NewGuid().ToString("N")));
                 if (!await TrySaveAsync(ReservationKey(orderId), reserving, existing.ETagOrNull(), none))
                 {
                     Log.Conflict(logger, orderId, tries);
@@ -153,13 +162,16 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
                 var (decided, settled, stock, elsewhere) = await CompleteAsync(reserving, none);
                 if (elsewhere)
                 {
+                    // Settled by someone else (a retry of this attempt on another replica, a release, the sweep), who may
+                    // have gone on since: announced this attempt's next change, or released it. The decision found here
+                    // is no longer the whole story; the record is (read again, and answered from).
                     continue;
                 }
 
                 return decided switch
                 {
                     true => (ReservationOutcome.Done, settled, stock),
-                    false => (ReservationOutcome.OutOfStock, null, stock),
+                    false => (ReservationOutcome.OutOfStock, settled, stock),
                     // Too contended to decide now: the record stays announced; the next call (or the sweep) completes it.
                     null => (ReservationOutcome.Contended, null, null),
                 };
@@ -245,9 +257,10 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
                 return (ReservationOutcome.Replayed, record);
             }
 
-            if (record.State == ReservationRecord.Released)
+            if (record.State is ReservationRecord.Released or ReservationRecord.Refused)
             {
-                var raised = record with { Attempt = attempt, ChangedAt = now };
+                // Nothing held: the release only fences the attempt (a refused one becomes released).
+                var raised = record with { Attempt = attempt, State = ReservationRecord.Released, ChangedAt = now };
                 if (await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), raised, existing.ETag, Retention, none))
                 {
                     return (ReservationOutcome.Replayed, raised);
@@ -261,7 +274,7 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
                 Attempt = attempt,
                 State = ReservationRecord.Releasing,
                 ChangedAt = now,
-                Change = new PendingChange(Guid.NewGuid().ToString("N"), record),
+                Change = new PendingChange(Guid.NewGuid().ToString("N")),
             };
             if (!await sidecar.TrySaveStateAsync(StateStore, ReservationKey(orderId), releasing, existing.ETag, Retention, none))
             {
@@ -333,9 +346,10 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
     }
 
     // Steps 2 and 3 for a record that announces a change (under the order's lock): the stock's decision (made here, or
-    // found), then the record settled from it. Returns the decision (null: too contended to decide, or settled
-    // elsewhere), the settled record (null when put back to none) and the stock as decided; Elsewhere when the record
-    // no longer announced the change (someone else completed it): the caller reads the record again.
+    // found), then the record settled from it (held or refused, or released). Returns the decision (null: too contended
+    // to decide), the settled record and the stock as decided; Elsewhere when the record no longer announced the change
+    // or was written meanwhile (someone else settled it, and may have changed it again since): the decision is then no
+    // answer, and the caller reads the record again.
     private async Task<(bool? Applied, ReservationRecord? Settled, StockLevel? Stock, bool Elsewhere)> CompleteAsync(ReservationRecord pending, CancellationToken cancellationToken)
     {
         var change = pending.Change!;
@@ -351,26 +365,30 @@ public sealed partial class StockLedger(DaprClient sidecar, ProductCatalogue cat
             return (null, null, null, false);
         }
 
-        var settled = pending.State == ReservationRecord.Reserving
-            ? applied.Value ? pending with { State = ReservationRecord.Held, Change = null } : change.Prior
-            : pending with { State = ReservationRecord.Released, Change = null };
+        // A reservation the stock refused stays refused for its attempt: a retry of the attempt (the same idempotency key)
+        // gets the same answer, so one attempt is never answered both 409 and 201 (a 409 trusted by orders while a
+        // duplicate of the call, still on its way, reserves once units came back).
+        var settled = pending with
+        {
+            State = pending.State == ReservationRecord.Reserving ? applied.Value ? ReservationRecord.Held : ReservationRecord.Refused : ReservationRecord.Released,
+            Change = null,
+        };
         var current = await sidecar.GetStateEntryAsync<ReservationRecord>(StateStore, ReservationKey(pending.OrderId), cancellationToken: cancellationToken);
         if (current?.Value?.Change?.Id != change.Id)
         {
             // Someone else settled it from the same decision.
             Settled(sku, change.Id);
-            return (applied, current?.Value, stock, false);
+            return (applied, current?.Value, stock, true);
         }
 
-        var written = settled is null
-            ? await sidecar.TryDeleteStateAsync(StateStore, ReservationKey(pending.OrderId), current.ETag, cancellationToken: cancellationToken)
-            : await sidecar.TrySaveStateAsync(StateStore, ReservationKey(pending.OrderId), settled, current.ETag, Retention, cancellationToken);
-        if (written)
+        if (!await sidecar.TrySaveStateAsync(StateStore, ReservationKey(pending.OrderId), settled, current.ETag, Retention, cancellationToken))
         {
+            // Another replica settled it meanwhile, from the same decision (and may have changed it since).
             Settled(sku, change.Id);
+            return (applied, null, stock, true);
         }
 
-        // Not written: another replica settled it meanwhile, from the same decision; the result is the same.
+        Settled(sku, change.Id);
         return (applied, settled, stock, false);
     }
 

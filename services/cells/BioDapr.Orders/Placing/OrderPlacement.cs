@@ -486,6 +486,8 @@ public sealed partial class OrderPlacement(
                 case HttpStatusCode.Created:
                     break;
                 case HttpStatusCode.Conflict:
+                    // Final without a release: inventory keeps a 409 as the attempt's only answer (its record stays
+                    // refused), so a duplicate of this call still on its way cannot reserve for the attempt afterwards.
                     return await RefuseAsync(record, StatusCodes.Status409Conflict, "Out of stock", $"Not enough stock of {record.Sku}.", cancellationToken);
                 case HttpStatusCode.NotFound:
                     return await RefuseAsync(record, StatusCodes.Status404NotFound, "Unknown SKU", $"The SKU '{record.Sku}' is not in the catalogue.", cancellationToken);
