@@ -47,4 +47,37 @@ public sealed class PairedDifferenceTests
         PairedDifference.Of([], []).Pairs.ShouldBe(0);
         PairedDifference.Of([], []).Mean.ShouldBe(double.NaN);
     }
+
+    [Fact]
+    public void Json_OneRunHasNoInterval_WrittenAsNull_NotACrash()
+    {
+        // coldstart --runs 1 wrote its results with JsonSerializerDefaults.Web and crashed on the NaN ends of one pair.
+        var options = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true };
+        var json = System.Text.Json.JsonSerializer.Serialize(new { paired = PairedDifference.Of([60.9], [70.7]) }, options);
+
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var paired = document.RootElement.GetProperty("paired");
+        paired.GetProperty("mean").GetDouble().ShouldBe(-9.8, 1e-9);
+        paired.GetProperty("low").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+        paired.GetProperty("high").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+        paired.GetProperty("pairs").GetInt32().ShouldBe(1);
+        System.Text.Json.JsonSerializer.Serialize(PairedDifference.Of([], []), options).ShouldContain("\"mean\": null");
+    }
+
+    [Fact]
+    public void Json_RoundTrips_WithTheIntervalOrWithout()
+    {
+        var options = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        var three = PairedDifference.Of([61.9, 77.7, 57.5], [74.1, 80.8, 66.4]);
+        var one = PairedDifference.Of([60], [64]);
+
+        var back = System.Text.Json.JsonSerializer.Deserialize<PairedDifference>(System.Text.Json.JsonSerializer.Serialize(three, options), options);
+        back.ShouldBe(three);
+        var alone = System.Text.Json.JsonSerializer.Deserialize<PairedDifference>(System.Text.Json.JsonSerializer.Serialize(one, options), options);
+        alone.Mean.ShouldBe(-4);
+        alone.Low.ShouldBe(double.NaN);
+        alone.Pairs.ShouldBe(1);
+        Should.Throw<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<PairedDifference>("[1, 2]", options));
+        System.Text.Json.JsonSerializer.Deserialize<PairedDifference>("""{"mean":-1.5,"note":{"a":[1]},"label":"x","pairs":2}""", options).ShouldBe(new PairedDifference(-1.5, double.NaN, double.NaN, 2));
+    }
 }

@@ -25,7 +25,9 @@ namespace BioDapr.Lab;
 /// <c>--trace</c> has every cell and sidecar export its spans to a collector in this process and writes, per run, the
 /// order traces of the first seconds of both replays hop by hop (<c>runs/run&lt;N&gt;-hops.md</c>, <see cref="TraceHops"/>):
 /// where the first real orders of a young organism spend their time that a warm organism's do not. Every run also writes
-/// the CPU each process used in each of the first 10 s of both replays (<c>runs/run&lt;N&gt;-cpu.md</c>).
+/// the CPU each process used in each of the first 10 s of both replays, the time its threads waited for a CPU (run
+/// queue) and its thread count (<c>runs/run&lt;N&gt;-cpu.md</c>). With one run there is no paired interval (it needs two
+/// pairs): the results say so, and results.json has <c>null</c> for its ends.
 /// </summary>
 internal static class ColdStartCommand
 {
@@ -240,12 +242,18 @@ internal static class ColdStartCommand
         return processes;
     }
 
-    // CPU milliseconds each process used in each of the replay's first seconds, and the load average at the start.
-    private static async Task<(double Load, Dictionary<string, double[]> Cpu)> SampleCpuAsync(List<(string Name, int Pid)> processes, CancellationToken cancellationToken)
+    // Per process, in each of the replay's first seconds: the CPU milliseconds it used, the milliseconds its threads waited
+    // for a CPU (run queue: /proc/<pid>/task/*/schedstat), and its threads at the second's end (a thread pool that grows
+    // in the first seconds is one that was starved); and the load average at the start.
+    private static async Task<CpuSample> SampleCpuAsync(List<(string Name, int Pid)> processes, CancellationToken cancellationToken)
     {
         var load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
         var cpu = processes.ToDictionary(p => p.Name, _ => new double[TracedSeconds], StringComparer.Ordinal);
+        var wait = processes.ToDictionary(p => p.Name, _ => new double[TracedSeconds], StringComparer.Ordinal);
+        var threads = processes.ToDictionary(p => p.Name, _ => new double[TracedSeconds], StringComparer.Ordinal);
+        var waits = new RunQueueWaitCounter();
         var last = processes.ToDictionary(p => p.Name, p => ProcessCpu.Milliseconds(p.Pid), StringComparer.Ordinal);
+        var lastWait = processes.ToDictionary(p => p.Name, p => waits.Milliseconds(p.Pid), StringComparer.Ordinal);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         for (var second = 0; second < TracedSeconds && await timer.WaitForNextTickAsync(cancellationToken); second++)
         {
@@ -254,28 +262,50 @@ internal static class ColdStartCommand
                 var now = ProcessCpu.Milliseconds(pid);
                 cpu[name][second] = now is { } n && last[name] is { } l ? n - l : double.NaN;
                 last[name] = now;
+                var waited = waits.Milliseconds(pid);
+                wait[name][second] = waited - lastWait[name];
+                lastWait[name] = waited;
+                threads[name][second] = ProcessCpu.RunQueueWaitByThread(pid)?.Count ?? double.NaN;
             }
         }
 
-        return (load, cpu);
+        return new CpuSample(load, cpu, wait, threads);
     }
 
-    private static async Task WriteCpuAsync((double Load, Dictionary<string, double[]> Cpu) cold, (double Load, Dictionary<string, double[]> Cpu) warm, string path, CancellationToken cancellationToken)
+    private sealed record CpuSample(double Load, Dictionary<string, double[]> Cpu, Dictionary<string, double[]> Wait, Dictionary<string, double[]> Threads);
+
+    private static async Task WriteCpuAsync(CpuSample cold, CpuSample warm, string path, CancellationToken cancellationToken)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"CPU milliseconds per second of each process in the first {TracedSeconds} s of each replay (/proc/<pid>/stat, user + system; 2,000 ms is both cores). Load average (1 min) at the start: cold {cold.Load:F1}, warm {warm.Load:F1}.");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"| process | cold s0 | cold s1 | cold s2-{TracedSeconds - 1} (mean) | warm s0 | warm s1 | warm s2-{TracedSeconds - 1} (mean) |");
-        text.AppendLine("|---|---|---|---|---|---|---|");
-        static string Row(double[] c, double[] w) => string.Create(CultureInfo.InvariantCulture, $"{c[0]:F0} | {c[1]:F0} | {c[2..].Average():F0} | {w[0]:F0} | {w[1]:F0} | {w[2..].Average():F0}");
-        foreach (var name in cold.Cpu.Keys.OrderByDescending(n => cold.Cpu[n][0] + cold.Cpu[n][1]))
-        {
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {Row(cold.Cpu[name], warm.Cpu[name])} |");
-        }
-
-        static double[] Sum(Dictionary<string, double[]> cpu) => [.. Enumerable.Range(0, TracedSeconds).Select(i => cpu.Values.Sum(v => double.IsNaN(v[i]) ? 0 : v[i]))];
-        text.AppendLine(CultureInfo.InvariantCulture, $"| all of the organism and the lab | {Row(Sum(cold.Cpu), Sum(warm.Cpu))} |");
+        Table(text, cold.Cpu, warm.Cpu, "all of the organism and the lab", sum: true);
+        text.AppendLine();
+        text.AppendLine("Run-queue wait: milliseconds per second that the process's threads were runnable but waited for a CPU (/proc/<pid>/task/*/schedstat; summed over its threads, so it can exceed 1,000). A process on the order's path that waits more in cold second 0 than in warm second 0 was short of CPU.");
+        text.AppendLine();
+        Table(text, cold.Wait, warm.Wait, "all of the organism and the lab", sum: true);
+        text.AppendLine();
+        text.AppendLine("Threads of each process at the end of each second (a count that grows in the first seconds of the cold replay, and not in the warm one, is a thread pool adding threads because work waited).");
+        text.AppendLine();
+        Table(text, cold.Threads, warm.Threads, null, sum: false);
         await File.WriteAllTextAsync(path, text.ToString(), cancellationToken);
+
+        static void Table(StringBuilder text, Dictionary<string, double[]> cold, Dictionary<string, double[]> warm, string? total, bool sum)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| process | cold s0 | cold s1 | cold s2-{TracedSeconds - 1} (mean) | warm s0 | warm s1 | warm s2-{TracedSeconds - 1} (mean) |");
+            text.AppendLine("|---|---|---|---|---|---|---|");
+            static string Row(double[] c, double[] w) => string.Create(CultureInfo.InvariantCulture, $"{c[0]:F0} | {c[1]:F0} | {c[2..].Average():F0} | {w[0]:F0} | {w[1]:F0} | {w[2..].Average():F0}");
+            foreach (var name in cold.Keys.OrderByDescending(n => cold[n][0] + cold[n][1]))
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {Row(cold[name], warm[name])} |");
+            }
+
+            static double[] Sum(Dictionary<string, double[]> values) => [.. Enumerable.Range(0, TracedSeconds).Select(i => values.Values.Sum(v => double.IsNaN(v[i]) ? 0 : v[i]))];
+            if (sum && total is not null)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {total} | {Row(Sum(cold), Sum(warm))} |");
+            }
+        }
     }
 
     // The replay starts now: the collector (when tracing) keeps the spans of its first seconds.

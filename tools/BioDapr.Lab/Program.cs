@@ -37,7 +37,7 @@ static int Usage()
                   both replays start from the hormone file's values (written again before the warm one); with --shorten
                   below 1 the breakers' break times (and the cortex's bound on them) are scaled by it, unless --keep-break-times;
                   with --runs above 1 the paired cold − warm differences and their 95 % interval end the table; every run
-                  writes runs/runN-cpu.md (CPU per process, first 10 s of each replay); --trace: every cell and sidecar
+                  writes runs/runN-cpu.md (CPU, run-queue wait and threads per process, first 10 s of each replay); --trace: every cell and sidecar
                   exports its spans to the lab, runs/runN-hops.md compares the first seconds' order traces hop by hop
           scale-bench  the arrival forecasters on the real traces (MASE, 80 % coverage) and the scaling policies (predictive,
                   reactive HPA, fixed) in the replica simulator: tables, results.json, plots (docs/scaling.md)

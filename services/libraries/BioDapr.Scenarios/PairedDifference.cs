@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace BioDapr.Scenarios;
 
@@ -6,13 +8,16 @@ namespace BioDapr.Scenarios;
 /// A paired difference (a − b run by run: the same seeds in the simulator, common random numbers; or a cold and a warm
 /// replay on the same organism) with the 95 % confidence interval of its mean (Student's t over the pairs). Pairing
 /// removes what both sides of a pair share, so the interval is the spread of the gap itself, not of either side.
-/// One type for the simulator's benchmarks and the Lab's cold-start comparison.
+/// One type for the simulator's benchmarks and the Lab's cold-start comparison. In JSON an end that is not a number
+/// (no interval: fewer than two pairs; no mean: no pair) is <c>null</c>, never NaN (which JSON cannot hold: one run of
+/// <c>coldstart --runs 1</c> crashed writing its results).
 /// </summary>
 /// <param name="Mean">Mean of the per-pair differences.</param>
 /// <param name="Low">Lower end of the 95 % confidence interval (NaN for fewer than two pairs: no interval).</param>
 /// <param name="High">Upper end.</param>
 /// <param name="Pairs">Pairs (seeds or runs) compared.</param>
 /// <param name="StandardDeviation">Sample standard deviation of the differences (0 for fewer than two pairs).</param>
+[JsonConverter(typeof(PairedDifferenceJsonConverter))]
 public readonly record struct PairedDifference(double Mean, double Low, double High, int Pairs, double StandardDeviation = 0)
 {
     /// <summary>Whether the interval excludes zero.</summary>
@@ -69,4 +74,90 @@ public readonly record struct PairedDifference(double Mean, double Low, double H
         var g2 = ((5 * Math.Pow(z, 5)) + (16 * Math.Pow(z, 3)) + (3 * z)) / 96;
         return z + (g1 / degrees) + (g2 / (degrees * (double)degrees));
     }
+}
+
+/// <summary>
+/// Writes a <see cref="PairedDifference"/> as an object of its five numbers (named by the serializer's naming policy),
+/// <c>null</c> for one that is not finite; reads that back (<c>null</c> or a missing number as NaN, a missing count as 0).
+/// </summary>
+public sealed class PairedDifferenceJsonConverter : JsonConverter<PairedDifference>
+{
+    /// <inheritdoc/>
+    public override PairedDifference Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException($"a paired difference is an object with mean, low, high, pairs and standardDeviation, not {reader.TokenType}");
+        }
+
+        double mean = double.NaN, low = double.NaN, high = double.NaN, sd = 0;
+        var pairs = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString();
+            reader.Read();
+            if (reader.TokenType is not (JsonTokenType.Number or JsonTokenType.Null))
+            {
+                // Not one of the five numbers (another writer's field): skipped.
+                reader.Skip();
+                continue;
+            }
+
+            double? number = reader.TokenType == JsonTokenType.Null ? null : reader.GetDouble();
+            if (Is(name, nameof(PairedDifference.Mean), options))
+            {
+                mean = number ?? double.NaN;
+            }
+            else if (Is(name, nameof(PairedDifference.Low), options))
+            {
+                low = number ?? double.NaN;
+            }
+            else if (Is(name, nameof(PairedDifference.High), options))
+            {
+                high = number ?? double.NaN;
+            }
+            else if (Is(name, nameof(PairedDifference.Pairs), options))
+            {
+                pairs = (int)(number ?? 0);
+            }
+            else if (Is(name, nameof(PairedDifference.StandardDeviation), options))
+            {
+                sd = number ?? 0;
+            }
+        }
+
+        return new PairedDifference(mean, low, high, pairs, sd);
+    }
+
+    /// <inheritdoc/>
+    public override void Write(Utf8JsonWriter writer, PairedDifference value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(options);
+        writer.WriteStartObject();
+        Number(writer, options, nameof(PairedDifference.Mean), value.Mean);
+        Number(writer, options, nameof(PairedDifference.Low), value.Low);
+        Number(writer, options, nameof(PairedDifference.High), value.High);
+        writer.WriteNumber(Name(nameof(PairedDifference.Pairs), options), value.Pairs);
+        Number(writer, options, nameof(PairedDifference.StandardDeviation), value.StandardDeviation);
+        writer.WriteEndObject();
+    }
+
+    private static void Number(Utf8JsonWriter writer, JsonSerializerOptions options, string property, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            writer.WriteNumber(Name(property, options), value);
+        }
+        else
+        {
+            writer.WriteNull(Name(property, options));
+        }
+    }
+
+    private static string Name(string property, JsonSerializerOptions options) => options.PropertyNamingPolicy?.ConvertName(property) ?? property;
+
+    private static bool Is(string? name, string property, JsonSerializerOptions options) =>
+        string.Equals(name, Name(property, options), options.PropertyNameCaseInsensitive ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 }

@@ -76,7 +76,7 @@ internal sealed class ImmuneHarness
     }
 
     /// <summary>One request as the middleware handles it: refused by a quarantine (false), or admitted and scored (true unless a quarantine held it).</summary>
-    public bool Send(string? client, string address, RequestKind kind, int status, long bodyBytes, bool domainAnswer = false)
+    public bool Send(string? client, string address, RequestKind kind, int status, long bodyBytes, bool domainAnswer = false, bool abandoned = false)
     {
         var held = Immune.Find(client, address) is not null;
         if (!Immune.Admit(client, address).Admitted)
@@ -84,7 +84,7 @@ internal sealed class ImmuneHarness
             return false;
         }
 
-        Immune.Observe(new RequestObservation(client, address, kind, status, bodyBytes, domainAnswer));
+        Immune.Observe(new RequestObservation(client, address, kind, status, bodyBytes, domainAnswer, abandoned));
         return !held;
     }
 

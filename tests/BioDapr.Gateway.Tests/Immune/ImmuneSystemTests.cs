@@ -277,6 +277,35 @@ public sealed class ImmuneSystemTests
     }
 
     [Fact]
+    public void RequestsTheirClientAbandoned_AreNotItsMistakes_ButTheSameAnswersToAClientThatWaitedAre()
+    {
+        // coldstart9: a young organism under load answered its only client after the client's 1 s deadline; the requests
+        // the client had given up ended 400 (the body cut short when it closed the connection), and the client was
+        // quarantined for "client errors above its normal; last: POST /api/orders 400 ×8".
+        var harness = new ImmuneHarness();
+        var start = harness.Clock.GetUtcNow();
+        for (var i = 0; i < 600; i++)
+        {
+            harness.Advance(start.AddSeconds(i));
+            harness.Send("shop", "10.8.8.8", RequestKind.PlaceOrder, 201, 200).ShouldBeTrue();
+            harness.Send("fuzzer", "10.9.9.8", RequestKind.PlaceOrder, 201, 200).ShouldBeTrue();
+        }
+
+        var held = 0;
+        var fuzzerHeld = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            harness.Advance(start.AddSeconds(600).AddMilliseconds(i * 500));
+            held += harness.Send("shop", "10.8.8.8", RequestKind.PlaceOrder, 400, 200, abandoned: true) ? 0 : 1;
+            fuzzerHeld += harness.Send("fuzzer", "10.9.9.8", RequestKind.PlaceOrder, 400, 200) ? 0 : 1;
+        }
+
+        held.ShouldBe(0);
+        fuzzerHeld.ShouldBeGreaterThan(0);
+        harness.Immune.Quarantines.Select(q => q.Target).ShouldBe(["client:fuzzer"]);
+    }
+
+    [Fact]
     public void WhileOff_NothingIsScoredOrQuarantined()
     {
         var harness = new ImmuneHarness(hormones: new ImmuneHormones { Enabled = false });

@@ -75,6 +75,9 @@ public sealed partial class FairShareScheduler
         }
     }
 
+    /// <summary>The slots in force now (all clients together; the last free one is kept for a client with nothing in flight).</summary>
+    public int Capacity => Math.Max(1, _limits().Concurrency);
+
     /// <summary>Clients with requests in flight or waiting.</summary>
     public int Clients
     {

@@ -39,6 +39,7 @@ public static class GatewayCellExtensions
         builder.AddHormones<ImmuneHormones>("hormones", "gateway.immune.");
         builder.Services.AddSingleton(sp => new AnomalyDetector(sp.GetRequiredService<TimeProvider>(), () => sp.GetRequiredService<IHormones<ImmuneHormones>>().Current));
         builder.Services.AddSingleton(sp => new ImmuneSystem(sp.GetRequiredService<AnomalyDetector>(), sp.GetRequiredService<TimeProvider>(), () => sp.GetRequiredService<IHormones<ImmuneHormones>>().Current, sp.GetRequiredService<ILogger<ImmuneSystem>>()));
+        builder.Services.AddSingleton(sp => new WarmupImmune(sp.GetRequiredService<TimeProvider>(), () => sp.GetRequiredService<IHormones<ImmuneHormones>>().Current));
         builder.Services.AddSingleton<IImmuneStore, DaprImmuneStore>();
         builder.Services.AddHostedService<ImmuneSync>();
         builder.Services.AddValidation();

@@ -2,6 +2,7 @@ using System.Globalization;
 using BioDapr.Cell.Hormones;
 using BioDapr.Gateway.Admission;
 using BioDapr.Gateway.Hormones;
+using BioDapr.Gateway.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -40,63 +41,38 @@ internal sealed class ClientAdmissionMiddleware(
             return;
         }
 
-        var current = limits.Current;
-        var authentication = await authenticator.AuthenticateAsync(context);
-        if (authentication.Identity is not { } identity)
+        // Each step is its own span (GatewayTracing), so a trace shows the gateway's time before the pathway by step.
+        ClientIdentity? identity;
+        using (GatewayTracing.Source.StartActivity(GatewayTracing.Checks))
         {
-            var source = "address:" + ClientAuthenticator.Address(context);
-            if (!rates.TryTake(source, current.UnauthenticatedRatePerSecond, current.UnauthenticatedBurst, out var wait))
-            {
-                await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests", "Too many requests without valid credentials from this address.", wait);
-                return;
-            }
+            identity = await CheckAsync(context);
+        }
 
-            if (authentication.Challenge is { } challenge)
-            {
-                context.Response.Headers.WWWAuthenticate = challenge;
-            }
-
-            await RefuseAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", authentication.Failure!, null);
+        if (identity is null)
+        {
             return;
         }
 
         var client = identity.Name;
-        if (!await immune.AdmitClientAsync(context, client))
+        using (GatewayTracing.Source.StartActivity(GatewayTracing.Body))
         {
-            return;
+            if (!await immune.ReceiveBodyAsync(context))
+            {
+                return;
+            }
         }
 
-        if (!rates.TryTake("client:" + client, current.RatePerSecond, current.Burst, out var retryAfter))
+        FairShareTicket ticket;
+        using (var waiting = GatewayTracing.Source.StartActivity(GatewayTracing.FairShare))
         {
-            await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests", $"Client {client} is over its rate of {current.RatePerSecond.ToString(CultureInfo.InvariantCulture)}/s.", retryAfter);
-            return;
+            waiting?.SetTag(GatewayTracing.CapacityTag, shares.Capacity);
+            waiting?.SetTag(GatewayTracing.InFlightTag, shares.InFlight);
+            waiting?.SetTag(GatewayTracing.QueuedTag, shares.Queued);
+            ticket = await shares.EnterAsync(client, context.RequestAborted);
+            waiting?.SetTag(GatewayTracing.OutcomeTag, ticket.Outcome.ToString());
+            waiting?.SetTag(GatewayTracing.WaitedTag, ticket.Waited.TotalMilliseconds);
         }
 
-        if (context.GetEndpoint()?.Metadata.GetMetadata<RequiredClientScope>()?.Scope is { } scope && !identity.Holds(scope))
-        {
-            context.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{scope}\"";
-            await RefuseAsync(context, StatusCodes.Status403Forbidden, "Forbidden", $"Client {client} does not hold the scope {scope} this operation needs.", null);
-            return;
-        }
-
-        var maxBody = options.Value.MaxBodyBytes;
-        if (context.Request.ContentLength > maxBody)
-        {
-            await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body may be at most {maxBody} bytes.", null);
-            return;
-        }
-
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
-        {
-            bodyLimit.MaxRequestBodySize = maxBody;
-        }
-
-        if (!await immune.ReceiveBodyAsync(context))
-        {
-            return;
-        }
-
-        var ticket = await shares.EnterAsync(client, context.RequestAborted);
         switch (ticket.Outcome)
         {
             case FairShareOutcome.QueueFull:
@@ -119,6 +95,64 @@ internal sealed class ClientAdmissionMiddleware(
         {
             shares.Exit(client);
         }
+    }
+
+    // The checks before the body is read: the known client (or 401/429 per address), its quarantine, its rate, its scope and
+    // the body's declared length. Null when one of them answered.
+    private async Task<ClientIdentity?> CheckAsync(HttpContext context)
+    {
+        var current = limits.Current;
+        var authentication = await authenticator.AuthenticateAsync(context);
+        if (authentication.Identity is not { } identity)
+        {
+            var source = "address:" + ClientAuthenticator.Address(context);
+            if (!rates.TryTake(source, current.UnauthenticatedRatePerSecond, current.UnauthenticatedBurst, out var wait))
+            {
+                await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests", "Too many requests without valid credentials from this address.", wait);
+                return null;
+            }
+
+            if (authentication.Challenge is { } challenge)
+            {
+                context.Response.Headers.WWWAuthenticate = challenge;
+            }
+
+            await RefuseAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", authentication.Failure!, null);
+            return null;
+        }
+
+        var client = identity.Name;
+        if (!await immune.AdmitClientAsync(context, client))
+        {
+            return null;
+        }
+
+        if (!rates.TryTake("client:" + client, current.RatePerSecond, current.Burst, out var retryAfter))
+        {
+            await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests", $"Client {client} is over its rate of {current.RatePerSecond.ToString(CultureInfo.InvariantCulture)}/s.", retryAfter);
+            return null;
+        }
+
+        if (context.GetEndpoint()?.Metadata.GetMetadata<RequiredClientScope>()?.Scope is { } scope && !identity.Holds(scope))
+        {
+            context.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{scope}\"";
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, "Forbidden", $"Client {client} does not hold the scope {scope} this operation needs.", null);
+            return null;
+        }
+
+        var maxBody = options.Value.MaxBodyBytes;
+        if (context.Request.ContentLength > maxBody)
+        {
+            await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body may be at most {maxBody} bytes.", null);
+            return null;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = maxBody;
+        }
+
+        return identity;
     }
 
     private static Task RefuseAsync(HttpContext context, int status, string title, string detail, TimeSpan? retryAfter)

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Globalization;
 using System.Net;
 using BioDapr.Cell.Hosting;
+using BioDapr.Gateway.Hormones;
+using BioDapr.Gateway.Telemetry;
 
 namespace BioDapr.Gateway.Immune;
 
@@ -11,20 +13,22 @@ namespace BioDapr.Gateway.Immune;
 /// 413, 429, the API) gives the anomaly detector what happened. The client is learned from admission's single call,
 /// <see cref="ImmuneAdmissionExtensions.AdmitClientAsync"/>.
 /// </summary>
-internal sealed class ImmuneMiddleware(RequestDelegate next, ImmuneSystem immune, WarmupRequests warmup)
+internal sealed class ImmuneMiddleware(RequestDelegate next, ImmuneSystem immune, WarmupImmune warmupImmune, WarmupRequests warmup)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        // The gateway's own warm-up probes (an unknown order id, an invalid body, with a real client's key) are not that
-        // client's behaviour: neither scored nor refused here.
-        if (context.GetEndpoint()?.Metadata.GetMetadata<ClientApiAttribute>() is null || warmup.IsWarmup(context.Request))
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ClientApiAttribute>() is null)
         {
             await next(context);
             return;
         }
 
-        var request = new ImmuneRequest(AddressOf(context.Connection.RemoteIpAddress));
-        var decision = immune.Admit(null, request.Address);
+        // The gateway's own warm-up probes (an unknown order id, an invalid body, with a real client's key) are not that
+        // client's behaviour: they run the same code (admission, body watch, scoring: so a client's first requests do not
+        // compile it) against a scratch immune system that never quarantines and whose state goes nowhere.
+        var system = warmup.IsWarmup(context.Request) ? warmupImmune.System : immune;
+        var request = new ImmuneRequest(AddressOf(context.Connection.RemoteIpAddress), system);
+        var decision = system.Admit(null, request.Address);
         if (!decision.Admitted)
         {
             await ImmuneAdmissionExtensions.RefuseAsync(context, decision);
@@ -40,7 +44,10 @@ internal sealed class ImmuneMiddleware(RequestDelegate next, ImmuneSystem immune
         {
             if (!request.Refused)
             {
-                immune.Observe(new RequestObservation(request.Client, request.Address, KindOf(context.Request), context.Response.StatusCode, context.Request.ContentLength ?? 0, request.DomainAnswer), request.StartedAt);
+                using (GatewayTracing.Source.StartActivity(GatewayTracing.Observe))
+                {
+                    system.Observe(new RequestObservation(request.Client, request.Address, KindOf(context.Request), context.Response.StatusCode, context.Request.ContentLength ?? 0, request.DomainAnswer, Abandoned: context.RequestAborted.IsCancellationRequested), request.StartedAt);
+                }
             }
         }
     }
@@ -69,6 +76,7 @@ public static class ImmuneAdmissionExtensions
         ArgumentNullException.ThrowIfNull(immune);
         ArgumentNullException.ThrowIfNull(context);
         var request = context.Features.Get<ImmuneRequest>();
+        immune = request?.System ?? immune;
         var address = request?.Address ?? ImmuneMiddleware.AddressOf(context.Connection.RemoteIpAddress);
         var decision = immune.Admit(client, address);
         if (!decision.Admitted)
@@ -102,6 +110,7 @@ public static class ImmuneAdmissionExtensions
         ArgumentNullException.ThrowIfNull(immune);
         ArgumentNullException.ThrowIfNull(context);
         var request = context.Features.Get<ImmuneRequest>();
+        immune = request?.System ?? immune;
         if (request is null || request.StartedAt == 0 || !immune.Enabled)
         {
             return true;
@@ -157,4 +166,29 @@ public static class ImmuneAdmissionExtensions
         context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         return Results.Problem($"Throttled until {quarantine.ExpiresAt:O}: {quarantine.Reason}.", statusCode: StatusCodes.Status429TooManyRequests, title: "Throttled").ExecuteAsync(context);
     }
+}
+
+/// <summary>
+/// The scratch immune system the gateway's own warm-up requests go through (<see cref="ImmuneMiddleware"/>): the same
+/// classes as the gateway's (so the JIT compiles and optimises the immune layer's request path during the warm-up, not
+/// on the first clients' requests), with the gateway's hormones except that its scores never reach a quarantine, no
+/// logger, and nothing that reads or stores it (<see cref="ImmuneSync"/> syncs only the gateway's): the warm-up's
+/// probes, meant to fail, judge nobody.
+/// </summary>
+public sealed class WarmupImmune
+{
+    /// <summary>A scratch immune system on <paramref name="time"/> with <paramref name="hormones"/>' values, quarantines out of reach.</summary>
+    public WarmupImmune(TimeProvider time, Func<ImmuneHormones> hormones)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(hormones);
+        ImmuneHormones Scratch() => hormones() with { ScoreThreshold = MaxScore, RefuseScore = MaxScore };
+        System = new ImmuneSystem(new AnomalyDetector(time, Scratch), time, Scratch);
+    }
+
+    /// <summary>The scratch immune system.</summary>
+    public ImmuneSystem System { get; }
+
+    // The hormones' upper bound for both scores: out of reach of anything the warm-up's few requests can score.
+    private const double MaxScore = 1_000;
 }

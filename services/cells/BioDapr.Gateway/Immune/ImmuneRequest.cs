@@ -1,9 +1,15 @@
 namespace BioDapr.Gateway.Immune;
 
 /// <summary>A request feature set by <see cref="ImmuneMiddleware"/>: the source address, and once admission identified it, the client.</summary>
-internal sealed class ImmuneRequest(string address)
+internal sealed class ImmuneRequest(string address, ImmuneSystem system)
 {
     public string Address { get; } = address;
+
+    /// <summary>
+    /// The immune system that judges this request: the gateway's, or for the gateway's own warm-up requests a scratch one
+    /// (<see cref="WarmupImmune"/>) whose verdicts go nowhere.
+    /// </summary>
+    public ImmuneSystem System { get; } = system;
 
     public string? Client { get; set; }
 

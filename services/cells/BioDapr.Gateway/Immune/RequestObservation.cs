@@ -26,7 +26,13 @@ public enum RequestKind
 /// racing its original), and a client that follows the API gets it: it is not the client's mistake. Reads stay
 /// counted: a 404 for an order id is how enumeration (scraping) looks.
 /// </param>
-public readonly record struct RequestObservation(string? Client, string Address, RequestKind Kind, int Status, long BodyBytes, bool DomainAnswer = false)
+/// <param name="Abandoned">
+/// The caller went away before its answer (it closed the connection or aborted the request, e.g. at its own deadline):
+/// the status the gateway set then (a body cut short is 400) is not the caller's mistake. A young or overloaded
+/// organism whose answers come after the clients' deadlines made its only client look like a fuzzer this way
+/// ("client errors above its normal; last: POST /api/orders 400 ×8", coldstart9) and quarantined it for 15 minutes.
+/// </param>
+public readonly record struct RequestObservation(string? Client, string Address, RequestKind Kind, int Status, long BodyBytes, bool DomainAnswer = false, bool Abandoned = false)
 {
     /// <summary>The caller's credential was missing or wrong (401), or it was limited for sending without one.</summary>
     public bool AuthFailed => Status == 401 || (Client is null && Status == 429);
@@ -37,6 +43,6 @@ public readonly record struct RequestObservation(string? Client, string Address,
     /// </summary>
     public bool SlowBody => Status == 408;
 
-    /// <summary>The caller's own mistake (4xx other than a credential failure, a rate limit, a quarantine refusal or a domain answer).</summary>
-    public bool ClientError => Status is >= 400 and < 500 and not 401 and not 403 and not 429 && !DomainAnswer;
+    /// <summary>The caller's own mistake (4xx other than a credential failure, a rate limit, a quarantine refusal or a domain answer, to a caller that waited for it).</summary>
+    public bool ClientError => Status is >= 400 and < 500 and not 401 and not 403 and not 429 && !DomainAnswer && !Abandoned;
 }
