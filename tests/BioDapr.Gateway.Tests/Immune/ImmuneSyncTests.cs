@@ -1,4 +1,3 @@
-using BioDapr.Cell.Hormones;
 using BioDapr.Gateway.Hormones;
 using BioDapr.Gateway.Immune;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -108,31 +107,6 @@ public sealed class ImmuneSyncTests
             }
 
             return await _inner.TrySaveAsync(ledger, etag, cancellationToken);
-        }
-    }
-
-    private sealed class FixedHormones<T>(T value) : IHormones<T>
-        where T : class
-    {
-        public T Current => value;
-
-        public long Version => 1;
-
-        public string StoreName => "hormones";
-
-        public IReadOnlyDictionary<string, string> Keys => new Dictionary<string, string>();
-
-        public long Rejections => 0;
-
-        public HormoneRejection? LastRejection => null;
-
-        public IDisposable OnChange(Action<T> listener) => new NoSubscription();
-
-        private sealed class NoSubscription : IDisposable
-        {
-            public void Dispose()
-            {
-            }
         }
     }
 }

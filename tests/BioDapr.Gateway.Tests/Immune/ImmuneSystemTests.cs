@@ -251,15 +251,7 @@ public sealed class ImmuneSystemTests
         // A shop that placed orders without a mistake for 10 minutes gets 409 "Out of stock" for 10 s (orders' decision
         // on well-formed placements: the end-to-end suite's shop client was quarantined for it while it replayed a
         // scenario). The same statuses as the gateway's own verdict on the requests (malformed bodies) are its mistake.
-        var harness = new ImmuneHarness();
-        var start = harness.Clock.GetUtcNow();
-        for (var i = 0; i < 600; i++)
-        {
-            harness.Advance(start.AddSeconds(i));
-            harness.Send("shop", "10.8.8.8", RequestKind.PlaceOrder, 201, 200).ShouldBeTrue();
-            harness.Send("fuzzer", "10.9.9.8", RequestKind.PlaceOrder, 201, 200).ShouldBeTrue();
-        }
-
+        var (harness, start) = MatureShopAndFuzzer();
         var held = 0;
         var fuzzerHeld = 0;
         for (var i = 0; i < 20; i++)
@@ -282,15 +274,7 @@ public sealed class ImmuneSystemTests
         // coldstart9: a young organism under load answered its only client after the client's 1 s deadline; the requests
         // the client had given up ended 400 (the body cut short when it closed the connection), and the client was
         // quarantined for "client errors above its normal; last: POST /api/orders 400 ×8".
-        var harness = new ImmuneHarness();
-        var start = harness.Clock.GetUtcNow();
-        for (var i = 0; i < 600; i++)
-        {
-            harness.Advance(start.AddSeconds(i));
-            harness.Send("shop", "10.8.8.8", RequestKind.PlaceOrder, 201, 200).ShouldBeTrue();
-            harness.Send("fuzzer", "10.9.9.8", RequestKind.PlaceOrder, 201, 200).ShouldBeTrue();
-        }
-
+        var (harness, start) = MatureShopAndFuzzer();
         var held = 0;
         var fuzzerHeld = 0;
         for (var i = 0; i < 20; i++)
@@ -303,6 +287,21 @@ public sealed class ImmuneSystemTests
         held.ShouldBe(0);
         fuzzerHeld.ShouldBeGreaterThan(0);
         harness.Immune.Quarantines.Select(q => q.Target).ShouldBe(["client:fuzzer"]);
+    }
+
+    // Two clients ("shop" at 10.8.8.8, "fuzzer" at 10.9.9.8) that placed orders without a mistake for 10 minutes.
+    private static (ImmuneHarness Harness, DateTimeOffset Start) MatureShopAndFuzzer()
+    {
+        var harness = new ImmuneHarness();
+        var start = harness.Clock.GetUtcNow();
+        for (var i = 0; i < 600; i++)
+        {
+            harness.Advance(start.AddSeconds(i));
+            harness.Send("shop", "10.8.8.8", RequestKind.PlaceOrder, 201, 200).ShouldBeTrue();
+            harness.Send("fuzzer", "10.9.9.8", RequestKind.PlaceOrder, 201, 200).ShouldBeTrue();
+        }
+
+        return (harness, start);
     }
 
     [Fact]

@@ -211,29 +211,4 @@ public sealed class AdmissionPipelineTests : IAsyncDisposable
 
     private Activity Child(Activity root, string name) =>
         _spans.Where(s => s.ParentSpanId == root.SpanId && s.DisplayName == name).ShouldHaveSingleItem($"{name} under {root.DisplayName}");
-
-    private sealed class FixedHormones<T>(T value) : IHormones<T>
-        where T : class
-    {
-        public T Current => value;
-
-        public long Version => 1;
-
-        public string StoreName => "hormones";
-
-        public IReadOnlyDictionary<string, string> Keys => new Dictionary<string, string>();
-
-        public long Rejections => 0;
-
-        public HormoneRejection? LastRejection => null;
-
-        public IDisposable OnChange(Action<T> listener) => new NoSubscription();
-
-        private sealed class NoSubscription : IDisposable
-        {
-            public void Dispose()
-            {
-            }
-        }
-    }
 }
